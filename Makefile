@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Keel: top-level build. Kernel modules are built out of the source tree,
+# in build/kmod/<kernel release>/, so one checkout can hold builds for
+# several kernels. See README.md and Documentation/testing.rst.
+
+BUILD		?= $(CURDIR)/build
+KDIR		?= $(shell $(CURDIR)/kmod/kdir.sh)
+KREL		 = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODDIR		 = $(BUILD)/kmod/$(KREL)
+PREFIX		?= /usr/local
+KEEL_BUILD_COMMIT := $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+
+# Test selection for the VM harness (see Documentation/testing.rst).
+KERNEL		?= all
+SUITE		?=
+
+export BUILD
+
+.PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
+	check vmtest kunit demo bench deps install uninstall load unload \
+	checkpatch sparse clean help
+
+all: modules userspace selftests
+
+help:
+	@echo "make                build modules (KDIR=...), userspace tools and tests"
+	@echo "make check          all tests: build checks, host tests, VM tests on 6.1, 6.12, debug"
+	@echo "make demo           boot a VM with Keel loaded and show it at work"
+	@echo "make vmtest         VM tests only (KERNEL=6.1|6.12|debug|all SUITE=name)"
+	@echo "make kunit          KUnit suites on the debug kernel"
+	@echo "make bench SUITE=x  benchmarks"
+	@echo "make install | uninstall | load | unload   on a real host"
+	@echo "make checkpatch | sparse                    style and static checks"
+
+deps:
+	@selftests/vm/deps.sh
+
+modules:
+	@test -n "$(KREL)" || { echo "Makefile: no kernel build tree at '$(KDIR)' (KDIR=...)" >&2; exit 1; }
+	@mkdir -p $(MODDIR)
+	@cp -R -u -p Kbuild kmod uapi $(MODDIR)/
+	@kmod/compat/probe.sh $(KDIR) $(MODDIR)/kmod/compat/keel_compat_gen.h
+	$(MAKE) -C $(KDIR) M=$(MODDIR) KEEL_BUILD_COMMIT=$(KEEL_BUILD_COMMIT) modules
+
+userspace:
+	$(MAKE) -C userspace O=$(BUILD)/userspace
+
+kselftest-headers:
+	@test -f $(BUILD)/kselftest/kselftest_harness.h || \
+		selftests/vm/kselftest-headers.sh $(BUILD)/kselftest
+
+selftests: kselftest-headers userspace
+	$(MAKE) -C selftests O=$(BUILD)/selftests KSFT_DIR=$(BUILD)/kselftest
+
+check:
+	@selftests/check.sh
+
+vmtest: deps all
+	@KERNEL=$(KERNEL) SUITE=$(SUITE) selftests/vm/vmtest.sh
+
+kunit: deps all
+	@KERNEL=debug MODE=kunit SUITE=$(SUITE) selftests/vm/vmtest.sh
+
+demo:
+	@selftests/demo/demo.sh
+
+bench:
+	@SUITE=$(SUITE) selftests/bench/bench.sh
+
+checkpatch-script:
+	@test -f $(BUILD)/checkpatch/checkpatch.pl || \
+		selftests/vm/checkpatch-script.sh $(BUILD)/checkpatch
+
+checkpatch: checkpatch-script
+	@$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --quiet --terse \
+		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
+		-f $$(find kmod uapi -name '*.[ch]' | sort) && echo "checkpatch: clean"
+
+sparse:
+	$(MAKE) modules C=2 W=1
+
+install: modules userspace
+	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_DIR=extra/keel modules_install
+	depmod -a $(KREL)
+	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
+	install -D -m 0644 uapi/linux/keel.h $(DESTDIR)$(PREFIX)/include/linux/keel.h
+
+uninstall:
+	rm -rf /lib/modules/$(KREL)/extra/keel
+	depmod -a $(KREL)
+	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) uninstall
+	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h
+
+# Load the modules built for the running kernel, without installing them.
+load: modules
+	@kmod/load.sh load $(MODDIR)
+
+unload:
+	@kmod/load.sh unload $(MODDIR)
+
+clean:
+	rm -rf $(BUILD)

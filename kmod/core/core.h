@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared between the files of keel.ko and nothing else.
+ */
+#ifndef _KEEL_CORE_INTERNAL_H
+#define _KEEL_CORE_INTERNAL_H
+
+#include <linux/types.h>
+#include <net/genetlink.h>
+#include <keel/core.h>
+
+#define KEEL_RELEASE	"0.1.0"
+
+extern struct genl_family keel_genl_family;
+extern struct keel_part keel_core_part;
+
+/* parts.c */
+int keel_parts_fill(struct sk_buff *skb);
+int keel_parts_init(void);
+void keel_parts_exit(void);
+
+/* registry.c */
+int keel_registry_init(void);
+void keel_registry_exit(void);
+int keel_obj_get_doit(struct sk_buff *skb, struct genl_info *info);
+int keel_obj_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int keel_obj_dump_start(struct netlink_callback *cb);
+
+/* host.c */
+int keel_host_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* host_cpu.c */
+int keel_host_fill_cpu(struct sk_buff *skb);
+
+/* sysfs_read.c */
+int keel_read_small_file(const char *path, char *buf, size_t len);
+int keel_parse_bool_param(const char *s, bool *val);
+int keel_parse_u64_line(const char *s, u64 *val);
+
+/* version.c */
+int keel_version_get_doit(struct sk_buff *skb, struct genl_info *info);
+
+/* netlink.c */
+int keel_netlink_init(void);
+void keel_netlink_exit(void);
+void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd);
+int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
+
+/* vm.c */
+int keel_parse_stats_pid(const char *stats_id, pid_t *pid);
+bool keel_label_valid(const char *label, size_t len);
+
+/* dev.c */
+int keel_dev_init(void);
+void keel_dev_exit(void);
+
+/*
+ * Pure helpers are exported only to the KUnit suite, which is a separate
+ * module built when the target kernel has KUnit.
+ */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_IF_KEEL_KUNIT(sym) EXPORT_SYMBOL_GPL(sym)
+#else
+#define EXPORT_SYMBOL_IF_KEEL_KUNIT(sym)
+#endif
+
+#endif /* _KEEL_CORE_INTERNAL_H */

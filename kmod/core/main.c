@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel.ko: the core every Keel feature module builds on. Module init and
+ * exit, in dependency order.
+ */
+#include <linux/module.h>
+
+#include "core.h"
+
+static int __init keel_init(void)
+{
+	int ret;
+
+	ret = keel_parts_init();
+	if (ret)
+		return ret;
+	ret = keel_registry_init();
+	if (ret)
+		goto err_parts;
+	ret = keel_netlink_init();
+	if (ret)
+		goto err_registry;
+	ret = keel_dev_init();
+	if (ret)
+		goto err_netlink;
+
+	pr_info("Keel %s core loaded\n", KEEL_RELEASE);
+	return 0;
+
+err_netlink:
+	keel_netlink_exit();
+err_registry:
+	keel_registry_exit();
+err_parts:
+	keel_parts_exit();
+	return ret;
+}
+
+static void __exit keel_exit(void)
+{
+	keel_dev_exit();
+	keel_netlink_exit();
+	keel_registry_exit();
+	keel_parts_exit();
+}
+
+module_init(keel_init);
+module_exit(keel_exit);
+
+MODULE_DESCRIPTION("Keel core: VM references, object registry, netlink family");
+MODULE_AUTHOR("The Keel developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);
+MODULE_ALIAS_GENL_FAMILY(KEEL_GENL_NAME);

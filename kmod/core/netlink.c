@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "keel": its commands, their strict attribute
+ * policies and the "events" multicast group. The handlers live with the
+ * data they describe (version.c, host.c, registry.c).
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "core.h"
+
+/* VERSION_GET and HOST_GET take no attributes: no policy rejects all. */
+static const struct nla_policy keel_obj_get_policy[KEEL_A_OBJ_TYPE + 1] = {
+	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KEEL_A_OBJ_TYPE] = { .type = NLA_NUL_STRING, .len = KEEL_NAME_MAX - 1 },
+};
+
+static const struct genl_ops keel_genl_ops[] = {
+	{
+		.cmd = KEEL_CMD_VERSION_GET,
+		.doit = keel_version_get_doit,
+	},
+	{
+		.cmd = KEEL_CMD_HOST_GET,
+		.doit = keel_host_get_doit,
+	},
+	{
+		.cmd = KEEL_CMD_OBJ_GET,
+		.doit = keel_obj_get_doit,
+		.start = keel_obj_dump_start,
+		.dumpit = keel_obj_get_dumpit,
+		.policy = keel_obj_get_policy,
+		.maxattr = ARRAY_SIZE(keel_obj_get_policy) - 1,
+	},
+};
+
+enum keel_mcgrp {
+	KEEL_MCGRP_EVENTS,
+};
+
+static const struct genl_multicast_group keel_mcgrps[] = {
+	[KEEL_MCGRP_EVENTS] = { .name = KEEL_GENL_MCGRP_EVENTS },
+};
+
+struct genl_family keel_genl_family __ro_after_init = {
+	.name = KEEL_GENL_NAME,
+	.version = KEEL_GENL_VERSION,
+	.module = THIS_MODULE,
+	.ops = keel_genl_ops,
+	.n_ops = ARRAY_SIZE(keel_genl_ops),
+	/* Every command validates strictly, reserved header bytes included. */
+	.resv_start_op = KEEL_CMD_VERSION_GET,
+	.mcgrps = keel_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(keel_mcgrps),
+	.parallel_ops = true,
+};
+
+int keel_netlink_init(void)
+{
+	return genl_register_family(&keel_genl_family);
+}
+
+void keel_netlink_exit(void)
+{
+	genl_unregister_family(&keel_genl_family);
+}

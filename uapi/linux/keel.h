@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Keel core uapi: the generic netlink family "keel" (version, host
+ * inventory, object listing) and the /dev/keel VM-binding ioctl.
+ *
+ * This header is a contract. Attribute and command numbers are never
+ * reused or renumbered; new ones are appended. Structs carry their size
+ * so they can grow; flags words reject unknown bits.
+ */
+#ifndef _UAPI_LINUX_KEEL_H
+#define _UAPI_LINUX_KEEL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define KEEL_GENL_NAME		"keel"
+#define KEEL_GENL_VERSION	1
+#define KEEL_GENL_MCGRP_EVENTS	"events"
+
+/* Version of this uapi; bumped when commands or attributes are added. */
+#define KEEL_API_VERSION	1
+
+#define KEEL_NAME_MAX		32	/* object types, part names, labels */
+
+/*
+ * Commands. All requests are NLM_F_REQUEST; replies carry the same cmd.
+ *
+ * KEEL_CMD_VERSION_GET: doit. Reply: KEEL_A_VERSION, KEEL_A_API_VERSION,
+ *	KEEL_A_BUILD_*, KEEL_A_RUNNING_KERNEL, KEEL_A_PARTS.
+ * KEEL_CMD_HOST_GET: doit. Reply: KEEL_A_CPU, KEEL_A_NUMA, KEEL_A_HUGEPAGES,
+ *	KEEL_A_KVM, KEEL_A_PARTS.
+ * KEEL_CMD_OBJ_GET: doit with KEEL_A_OBJ_ID: one KEEL_A_OBJ;
+ *	dump (NLM_F_DUMP), optionally filtered by KEEL_A_OBJ_TYPE: one
+ *	message with one KEEL_A_OBJ per object.
+ * KEEL_CMD_OBJ_NEW / KEEL_CMD_OBJ_DEL: notifications on the "events"
+ *	multicast group when an object appears or disappears (KEEL_A_OBJ).
+ */
+enum keel_cmd {
+	KEEL_CMD_UNSPEC,
+	KEEL_CMD_VERSION_GET,
+	KEEL_CMD_HOST_GET,
+	KEEL_CMD_OBJ_GET,
+	KEEL_CMD_OBJ_NEW,
+	KEEL_CMD_OBJ_DEL,
+
+	__KEEL_CMD_MAX,
+	KEEL_CMD_MAX = __KEEL_CMD_MAX - 1
+};
+
+/* Top-level attributes. */
+enum keel_attr {
+	KEEL_A_UNSPEC,
+	KEEL_A_PAD,
+	KEEL_A_VERSION,			/* string: Keel release, e.g. "0.1.0" */
+	KEEL_A_API_VERSION,		/* u32: KEEL_API_VERSION */
+	KEEL_A_BUILD_KERNEL,		/* string: kernel release built against */
+	KEEL_A_BUILD_COMPILER,		/* string: compiler version text */
+	KEEL_A_BUILD_COMMIT,		/* string: source revision */
+	KEEL_A_RUNNING_KERNEL,		/* string: running kernel release */
+	KEEL_A_PARTS,			/* nest: KEEL_A_PART, multi */
+	KEEL_A_PART,			/* nest: enum keel_part_attr */
+	KEEL_A_CPU,			/* nest: enum keel_cpu_attr */
+	KEEL_A_NUMA,			/* nest: KEEL_A_NODE, multi */
+	KEEL_A_NODE,			/* nest: enum keel_node_attr */
+	KEEL_A_HUGEPAGES,		/* nest: KEEL_A_HPAGE, multi */
+	KEEL_A_HPAGE,			/* nest: enum keel_hpage_attr */
+	KEEL_A_KVM,			/* nest: enum keel_kvm_attr */
+	KEEL_A_OBJ,			/* nest: enum keel_obj_attr */
+	KEEL_A_OBJ_ID,			/* u32: request selector */
+	KEEL_A_OBJ_TYPE,		/* string: request (dump) filter */
+
+	__KEEL_A_MAX,
+	KEEL_A_MAX = __KEEL_A_MAX - 1
+};
+
+/* A loaded Keel module (keel.ko itself is part "core"). */
+enum keel_part_attr {
+	KEEL_PART_A_UNSPEC,
+	KEEL_PART_A_NAME,		/* string: "core", "vdev", ... */
+	KEEL_PART_A_OBJECTS,		/* u32: live objects owned by it */
+
+	__KEEL_PART_A_MAX,
+	KEEL_PART_A_MAX = __KEEL_PART_A_MAX - 1
+};
+
+enum keel_cpu_attr {
+	KEEL_CPU_A_UNSPEC,
+	KEEL_CPU_A_VENDOR,		/* string: "AuthenticAMD", ... */
+	KEEL_CPU_A_MODEL_NAME,		/* string, as /proc/cpuinfo "model name" */
+	KEEL_CPU_A_FAMILY,		/* u32 */
+	KEEL_CPU_A_MODEL,		/* u32 */
+	KEEL_CPU_A_STEPPING,		/* u32 */
+	KEEL_CPU_A_ONLINE,		/* u32: online CPUs */
+	KEEL_CPU_A_POSSIBLE,		/* u32: possible CPUs */
+	KEEL_CPU_A_FLAG,		/* string, multi: /proc/cpuinfo flag names */
+
+	__KEEL_CPU_A_MAX,
+	KEEL_CPU_A_MAX = __KEEL_CPU_A_MAX - 1
+};
+
+enum keel_node_attr {
+	KEEL_NODE_A_UNSPEC,
+	KEEL_NODE_A_PAD,
+	KEEL_NODE_A_ID,			/* u32 */
+	KEEL_NODE_A_MEM_TOTAL,		/* u64: bytes present */
+	KEEL_NODE_A_MEM_FREE,		/* u64: bytes free */
+	KEEL_NODE_A_CPUS,		/* u32: online CPUs on the node */
+
+	__KEEL_NODE_A_MAX,
+	KEEL_NODE_A_MAX = __KEEL_NODE_A_MAX - 1
+};
+
+enum keel_hpage_attr {
+	KEEL_HPAGE_A_UNSPEC,
+	KEEL_HPAGE_A_PAD,
+	KEEL_HPAGE_A_SIZE,		/* u64: page size in bytes */
+	KEEL_HPAGE_A_TOTAL,		/* u64: persistent pool pages */
+	KEEL_HPAGE_A_FREE,		/* u64: free pool pages */
+
+	__KEEL_HPAGE_A_MAX,
+	KEEL_HPAGE_A_MAX = __KEEL_HPAGE_A_MAX - 1
+};
+
+enum keel_kvm_attr {
+	KEEL_KVM_A_UNSPEC,
+	KEEL_KVM_A_LOADED,		/* u8: kvm.ko present */
+	KEEL_KVM_A_VENDOR,		/* string: "kvm_amd" or "kvm_intel" */
+	KEEL_KVM_A_USABLE,		/* u8: a vendor module is loaded */
+	KEEL_KVM_A_NESTED,		/* u8: vendor module offers nesting */
+
+	__KEEL_KVM_A_MAX,
+	KEEL_KVM_A_MAX = __KEEL_KVM_A_MAX - 1
+};
+
+enum keel_obj_attr {
+	KEEL_OBJ_A_UNSPEC,
+	KEEL_OBJ_A_PAD,
+	KEEL_OBJ_A_ID,			/* u32: unique while the object lives */
+	KEEL_OBJ_A_TYPE,		/* string: "vm", "uart", "ring", ... */
+	KEEL_OBJ_A_PART,		/* string: owning part */
+	KEEL_OBJ_A_OWNER_PID,		/* u32: tgid that created it */
+	KEEL_OBJ_A_VM_PID,		/* u32: tgid of the VM's creator, if any */
+	KEEL_OBJ_A_LABEL,		/* string: operator label, may be empty */
+	KEEL_OBJ_A_CREATED_NS,		/* u64: CLOCK_BOOTTIME at creation */
+	KEEL_OBJ_A_INFO,		/* nest: per-type attributes */
+
+	__KEEL_OBJ_A_MAX,
+	KEEL_OBJ_A_MAX = __KEEL_OBJ_A_MAX - 1
+};
+
+/* KEEL_OBJ_A_INFO of a "vm" object (a /dev/keel binding). */
+enum keel_vm_info_attr {
+	KEEL_VM_INFO_A_UNSPEC,
+	KEEL_VM_INFO_A_VCPUS,		/* u32: vCPUs created so far */
+	KEEL_VM_INFO_A_DEAD,		/* u8: VM fd closed, only Keel holds it */
+
+	__KEEL_VM_INFO_A_MAX,
+	KEEL_VM_INFO_A_MAX = __KEEL_VM_INFO_A_MAX - 1
+};
+
+/*
+ * /dev/keel: each open file may hold one VM binding, which keeps a
+ * counted reference to the VM until the file is released. It is listed
+ * as an object of type "vm".
+ */
+/*
+ * ioctl magic shared by every Keel device; number ranges: core 0x00-0x0f,
+ * vdev 0x10-0x2f, ring 0x30-0x4f, coalesce 0x50-0x5f, mirror 0x60-0x7f,
+ * remote 0x80-0x8f, state 0x90-0x9f.
+ */
+#define KEEL_IOC_MAGIC		0xE7
+
+/* flags for struct keel_vm_bind: none defined yet, all must be zero. */
+#define KEEL_VM_BIND_FLAGS_ALL	0u
+
+struct keel_vm_bind {
+	__u32 size;		/* in: sizeof(struct keel_vm_bind) */
+	__u32 flags;		/* in: KEEL_VM_BIND_* */
+	__s32 vm_fd;		/* in: a KVM VM fd (from KVM_CREATE_VM) */
+	__u32 id;		/* out: object id */
+	char label[KEEL_NAME_MAX];	/* in: NUL-terminated, printable */
+};
+
+#define KEEL_IOC_VM_BIND	_IOWR(KEEL_IOC_MAGIC, 0x00, struct keel_vm_bind)
+
+#endif /* _UAPI_LINUX_KEEL_H */
