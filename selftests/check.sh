@@ -1,0 +1,104 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make check": everything Keel tests, counted into one line.
+#   1. build checks: modules for each stock kernel with W=1 and sparse
+#      (no warnings allowed), checkpatch --strict, userspace with -Werror;
+#   2. host-side unit tests (TAP);
+#   3. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm).
+# The last line printed is "N passed, N failed".
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+: "${BUILD:=$root/build}"
+export BUILD
+log=$BUILD/check
+mkdir -p "$log"
+
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); echo "ok - $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "not ok - $1"; }
+
+# Run "$@" with output in $log/<name>.log; pass when it succeeds and its
+# output has no compiler or checker warnings.
+build_check() {
+	local name=$1; shift
+	local out=$log/$name.log
+
+	if "$@" >"$out" 2>&1 && ! grep -E '(warning|error):' "$out" >/dev/null; then
+		pass "$name"
+	else
+		fail "$name (see $out)"
+		grep -E '(warning|error):' "$out" | head -n 20
+	fi
+}
+
+# Count the TAP results in a file.
+tap_count() {
+	local file=$1 name=$2 ok nok
+
+	ok=$(grep -cE '^ok ' "$file" || true)
+	nok=$(grep -cE '^not ok ' "$file" || true)
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+	if [ "$nok" -gt 0 ]; then
+		failures+=("$name: $nok failed (see $file)")
+		grep -E '^not ok ' "$file"
+	fi
+}
+
+echo "== dependencies"
+if ! selftests/vm/deps.sh; then
+	echo "check: installing dependencies failed" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+echo "== build checks"
+for pkg in linux-headers-amd64 linux-headers-6.12-amd64; do
+	rel=$(selftests/vm/kernels.sh release "$pkg" 2>/dev/null) || rel=
+	if [ -z "$rel" ] || [ ! -d "/usr/src/linux-headers-$rel" ]; then
+		fail "modules for $pkg: headers not found"
+		continue
+	fi
+	# C=2 runs sparse on every file, W=1 adds the extra warnings.
+	build_check "modules-$rel-W1-sparse" \
+		make -s modules KDIR="/usr/src/linux-headers-$rel" W=1 C=2
+done
+build_check checkpatch make -s checkpatch
+build_check userspace make -s userspace
+build_check selftests make -s selftests
+
+echo "== host tests"
+if make -s -C userspace O="$BUILD/userspace" check >"$log/host-tests.log" 2>&1; then
+	:
+else
+	grep -qE '^(not )?ok ' "$log/host-tests.log" ||
+		fail "host tests did not run (see $log/host-tests.log)"
+fi
+tap_count "$log/host-tests.log" "host tests"
+
+echo "== VM tests"
+KERNEL=${KERNEL:-all} selftests/vm/vmtest.sh 2>&1 | tee "$log/vmtest.log"
+vm_line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log/vmtest.log" | tail -n 1)
+if [ -z "$vm_line" ]; then
+	fail "VM tests produced no result"
+else
+	vp=$(echo "$vm_line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	vf=$(echo "$vm_line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	passed=$((passed + vp))
+	failed=$((failed + vf))
+	[ "$vf" -eq 0 ] || failures+=("VM tests: $vf failed (see $log/vmtest.log)")
+	[ "$vp" -gt 0 ] || fail "VM tests ran nothing"
+fi
+
+echo "== summary"
+for f in "${failures[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

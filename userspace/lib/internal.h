@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of libkeel share and callers must not see: the layout
+ * of struct keel_sock and the helpers that record errors in it.
+ */
+#ifndef LIBKEEL_INTERNAL_H
+#define LIBKEEL_INTERNAL_H
+
+#include <linux/genetlink.h>
+
+#include "libkeel.h"
+
+#define KEEL_RECV_BUFSZ		32768	/* the kernel's largest dump skb */
+#define KEEL_MAX_GROUPS		8
+
+struct keel_group {
+	char name[GENL_NAMSIZ];
+	uint32_t id;
+};
+
+struct keel_sock {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint16_t family;
+	struct keel_group groups[KEEL_MAX_GROUPS];
+	size_t ngroups;
+	struct keel_error err;
+	char sbuf[KEEL_MSG_BUFSZ];
+	char rbuf[KEEL_RECV_BUFSZ];
+};
+
+/* error.c: record a failure that happened on our side; returns -errnum. */
+int keel_error_set(struct keel_error *err, enum keel_err_kind kind,
+		   int errnum);
+/* error.c: the kind a kernel errno belongs to (PERM or KERNEL). */
+enum keel_err_kind keel_error_kind(int errnum);
+
+/* request.c: start a request to any generic netlink family. */
+struct nlmsghdr *keel_msg_start_family(struct keel_sock *s, uint16_t family,
+				       uint8_t cmd, uint8_t version,
+				       uint16_t flags);
+
+/*
+ * request.c: send a doit request and decode its one reply with @parse,
+ * which must leave @out freeable when it fails. -EPROTO if no reply came.
+ */
+int keel_doit(struct keel_sock *s, const struct nlmsghdr *nlh,
+	      int (*parse)(const struct nlmsghdr *nlh, void *out), void *out);
+
+/* The number of elements of a policy array, for keel_attr_parse_*(). */
+#define KEEL_POLICY_MAX(pol)	((uint16_t)(sizeof(pol) / sizeof((pol)[0]) - 1))
+
+#endif /* LIBKEEL_INTERNAL_H */

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libkeel: the userspace side of the "keel" generic netlink family, shared
+ * by keelctl, keeld and the selftests. This header is the whole public
+ * API: a socket bound to the family, requests with extended-ack errors,
+ * decoders from netlink messages to plain structs, and JSON renderings of
+ * those structs.
+ *
+ * Conventions: functions returning int give 0 on success and a negative
+ * errno on failure; for functions taking a struct keel_sock, the details
+ * of the last failure (kind, errno, the kernel's extack message) are then
+ * in keel_last_error(). Strings in decoded structs are NULL when the
+ * kernel did not send the attribute.
+ */
+#ifndef LIBKEEL_H
+#define LIBKEEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/keel.h>
+
+struct json_object;
+
+/* ---- errors (error.c, extack.c) ---- */
+
+enum keel_err_kind {
+	KEEL_ERR_NONE,
+	KEEL_ERR_NOT_LOADED,	/* family "keel" is not registered */
+	KEEL_ERR_PERM,		/* EPERM or EACCES, from the kernel or a socket */
+	KEEL_ERR_KERNEL,	/* the kernel refused the request */
+	KEEL_ERR_SYSTEM,	/* socket, memory or timeout trouble here */
+	KEEL_ERR_PROTO,		/* a reply that does not follow the uapi */
+};
+
+#define KEEL_EXTACK_MSG_MAX	256
+
+struct keel_error {
+	enum keel_err_kind kind;
+	int errnum;			/* positive errno, 0 if none */
+	char msg[KEEL_EXTACK_MSG_MAX];	/* extack message, "" if none */
+	bool has_offset;
+	uint32_t offset;		/* bad attribute, bytes from request start */
+	bool has_miss_type;
+	uint32_t miss_type;		/* a required attribute that was missing */
+	bool has_miss_nest;
+	uint32_t miss_nest;		/* offset of the nest that lacked it */
+};
+
+/* "keel modules are not loaded (keel.ko)" or strerror(errnum). */
+const char *keel_error_str(const struct keel_error *err);
+/* "<prog>: [<op>: ]<keel_error_str>[: <extack msg>]\n" */
+void keel_error_print(FILE *f, const char *prog, const char *op,
+		      const struct keel_error *err);
+
+/*
+ * Decode the status and extended-ack TLVs of an NLMSG_ERROR or NLMSG_DONE
+ * message into @err (kind KEEL_ERR_KERNEL or KEEL_ERR_PERM on failure,
+ * KEEL_ERR_NONE on success; a success may still carry a warning in msg).
+ * Returns the message's status: 0 or a negative errno; -EBADMSG if the
+ * message is too short to carry one.
+ */
+int keel_extack_parse(const struct nlmsghdr *nlh, struct keel_error *err);
+
+/* ---- the socket (genl.c) ---- */
+
+struct keel_sock;
+
+/*
+ * Open a netlink socket, turn on extended and capped acks, and resolve
+ * family "keel" and its multicast groups. On failure returns NULL and
+ * fills @err (KEEL_ERR_NOT_LOADED when the family is missing).
+ */
+struct keel_sock *keel_open(struct keel_error *err);
+void keel_close(struct keel_sock *s);
+
+const struct keel_error *keel_last_error(const struct keel_sock *s);
+uint16_t keel_family_id(const struct keel_sock *s);
+uint32_t keel_portid(const struct keel_sock *s);
+struct mnl_socket *keel_mnl(struct keel_sock *s);
+/* Multicast group id by name, -ENOENT if the family has no such group. */
+int keel_group_id(const struct keel_sock *s, const char *name, uint32_t *id);
+/* Subscribe to a multicast group such as KEEL_GENL_MCGRP_EVENTS. */
+int keel_join(struct keel_sock *s, const char *group);
+/* Bound every receive to @ms milliseconds (0: wait forever). */
+int keel_set_timeout(struct keel_sock *s, unsigned int ms);
+
+/* ---- requests (request.c) ---- */
+
+/* Room for one request built by keel_msg_start(). */
+#define KEEL_MSG_BUFSZ		8192
+
+/*
+ * Start a request for @cmd in the socket's send buffer (KEEL_MSG_BUFSZ
+ * bytes): netlink header with NLM_F_REQUEST | @flags and a fresh sequence
+ * number, then the generic netlink header. Add attributes with libmnl.
+ */
+struct nlmsghdr *keel_msg_start(struct keel_sock *s, uint8_t cmd,
+				uint16_t flags);
+/*
+ * Send @nlh and receive every reply to it until its ack (or NLMSG_DONE):
+ * @cb (may be NULL) sees each reply message. If @cb fails, the remaining
+ * replies are still drained so the socket stays usable.
+ */
+int keel_request(struct keel_sock *s, const struct nlmsghdr *nlh,
+		 mnl_cb_t cb, void *data);
+/* Send arbitrary bytes as they are (for tests of malformed input). */
+int keel_send_raw(struct keel_sock *s, const void *buf, size_t len);
+/* The receive half of keel_request() for the request numbered @seq. */
+int keel_recv_reply(struct keel_sock *s, uint32_t seq, mnl_cb_t cb,
+		    void *data);
+/*
+ * Receive one datagram of notifications and run @cb on each message.
+ * Returns -ENOBUFS when the kernel dropped events because we were slow,
+ * -EAGAIN on timeout, -EINTR when a signal arrived.
+ */
+int keel_recv_events(struct keel_sock *s, mnl_cb_t cb, void *data);
+
+/* ---- attribute helpers (attr.c) ---- */
+
+/*
+ * Index the attributes of a message (after the genl header) or of a nest
+ * into @tb[0..@max], checking each known one against @policy (an array of
+ * @max + 1 enum mnl_attr_data_type, MNL_TYPE_UNSPEC = unchecked).
+ * Attributes above @max are skipped: newer kernels may send more.
+ * Returns -EPROTO when an attribute breaks the policy.
+ */
+int keel_attr_parse_msg(const struct nlmsghdr *nlh,
+			const enum mnl_attr_data_type *policy, uint16_t max,
+			const struct nlattr **tb);
+int keel_attr_parse_nested(const struct nlattr *nest,
+			   const enum mnl_attr_data_type *policy, uint16_t max,
+			   const struct nlattr **tb);
+/* How many attributes of @type sit directly inside @nest. */
+size_t keel_attr_count(const struct nlattr *nest, uint16_t type);
+/* strdup() of a string attribute, or NULL if @a is NULL; -ENOMEM via *err. */
+char *keel_attr_strdup(const struct nlattr *a, int *err);
+
+/* ---- decoded replies (version.c, host.c, obj.c) ---- */
+
+struct keel_part {
+	char *name;
+	uint32_t objects;
+};
+
+struct keel_parts {
+	struct keel_part *v;
+	size_t n;
+};
+
+struct keel_version {
+	char *version;
+	uint32_t api_version;
+	char *build_kernel;
+	char *build_compiler;
+	char *build_commit;
+	char *running_kernel;
+	struct keel_parts parts;
+};
+
+struct keel_cpu {
+	char *vendor;
+	char *model_name;
+	uint32_t family, model, stepping;
+	uint32_t online, possible;
+	char **flags;
+	size_t nflags;
+};
+
+struct keel_node {
+	uint32_t id;
+	uint64_t mem_total;	/* bytes */
+	uint64_t mem_free;	/* bytes */
+	uint32_t cpus;
+};
+
+struct keel_hpage {
+	uint64_t size;		/* bytes */
+	uint64_t total;		/* pages */
+	uint64_t free;		/* pages */
+};
+
+struct keel_kvm {
+	bool loaded, usable, nested;
+	char *vendor;
+};
+
+struct keel_host {
+	struct keel_cpu cpu;
+	struct keel_node *nodes;
+	size_t nnodes;
+	struct keel_hpage *hpages;
+	size_t nhpages;
+	struct keel_kvm kvm;
+	struct keel_parts parts;
+};
+
+/* One attribute of KEEL_OBJ_A_INFO, copied out of the message. */
+struct keel_info_attr {
+	uint16_t type;		/* without NLA_F_NESTED / NLA_F_NET_BYTEORDER */
+	bool nested;
+	uint16_t len;
+	void *data;
+};
+
+struct keel_obj {
+	uint32_t id;
+	char *type;
+	char *part;
+	uint32_t owner_pid;
+	uint32_t vm_pid;
+	char *label;
+	uint64_t created_ns;	/* CLOCK_BOOTTIME */
+	bool has_info;
+	struct keel_info_attr *info;
+	size_t ninfo;
+};
+
+struct keel_objs {
+	struct keel_obj *v;
+	size_t n;
+};
+
+struct keel_event {
+	uint8_t cmd;		/* KEEL_CMD_OBJ_NEW or KEEL_CMD_OBJ_DEL */
+	struct keel_obj obj;
+};
+
+int keel_version_get(struct keel_sock *s, struct keel_version *v);
+int keel_version_parse(const struct nlmsghdr *nlh, struct keel_version *v);
+void keel_version_free(struct keel_version *v);
+
+int keel_host_get(struct keel_sock *s, struct keel_host *h);
+int keel_host_parse(const struct nlmsghdr *nlh, struct keel_host *h);
+void keel_host_free(struct keel_host *h);
+bool keel_cpu_has_flag(const struct keel_cpu *cpu, const char *flag);
+
+int keel_parts_parse(const struct nlattr *nest, struct keel_parts *p);
+void keel_parts_free(struct keel_parts *p);
+const struct keel_part *keel_parts_find(const struct keel_parts *p,
+					const char *name);
+
+/* OBJ_GET doit: -ENOENT (kind KEEL_ERR_KERNEL) if there is no such id. */
+int keel_obj_get(struct keel_sock *s, uint32_t id, struct keel_obj *o);
+/* OBJ_GET dump, only objects of @type when it is not NULL. */
+int keel_obj_dump(struct keel_sock *s, const char *type,
+		  struct keel_objs *list);
+/* Decode one KEEL_A_OBJ nest. */
+int keel_obj_parse(const struct nlattr *nest, struct keel_obj *o);
+void keel_obj_free(struct keel_obj *o);
+void keel_objs_free(struct keel_objs *list);
+const struct keel_obj *keel_objs_find(const struct keel_objs *list,
+				      uint32_t id);
+/* The INFO attribute @type of @o, or NULL. */
+const struct keel_info_attr *keel_obj_info(const struct keel_obj *o,
+					   uint16_t type);
+
+/*
+ * Decode an OBJ_NEW/OBJ_DEL notification. Returns -ENOMSG for a message
+ * that is not one (another family or command), so callers can skip it.
+ */
+int keel_event_parse(uint16_t family, const struct nlmsghdr *nlh,
+		     struct keel_event *ev);
+void keel_event_free(struct keel_event *ev);
+
+/* ---- per-type INFO attributes (objinfo.c) ---- */
+
+enum keel_info_kind {
+	KEEL_INFO_BOOL,		/* u8, 0 or not */
+	KEEL_INFO_UINT,		/* u8/u16/u32/u64 */
+	KEEL_INFO_STRING,	/* NUL-terminated */
+	KEEL_INFO_RAW,		/* bytes shown in hex */
+};
+
+/* An INFO attribute made printable, named when its object type is known. */
+struct keel_info_val {
+	const char *name;	/* "vcpus", or "attr<N>" for unknown ones */
+	char namebuf[16];
+	bool known;
+	enum keel_info_kind kind;
+	bool b;
+	uint64_t u;
+	const char *s;
+	const uint8_t *raw;
+	size_t rawlen;
+};
+
+/*
+ * Interpret @a as an INFO attribute of an object of @obj_type. Unknown
+ * types or attributes are decoded generically: 1/2/4/8-byte values as
+ * numbers, printable NUL-terminated ones as strings, the rest as raw.
+ */
+void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
+		      struct keel_info_val *v);
+
+/* ---- JSON renderings (json.c; the schema of keelctl -j) ---- */
+
+struct json_object *keel_version_json(const struct keel_version *v);
+struct json_object *keel_host_json(const struct keel_host *h);
+struct json_object *keel_obj_json(const struct keel_obj *o);
+struct json_object *keel_objs_json(const struct keel_objs *list);
+struct json_object *keel_event_json(const struct keel_event *ev);
+/* Print @o followed by a newline; compact unless @pretty. */
+int keel_json_print(FILE *f, struct json_object *o, bool pretty);
+
+#endif /* LIBKEEL_H */
