@@ -211,20 +211,35 @@ int keel_obj_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* cb->args[0]: next id to describe; cb->args[1]: type filter (attr). */
+/*
+ * cb->args[0]: next id to describe; cb->args[1]: type filter (attr);
+ * cb->args[2]: the request was validated (first round done).
+ */
 int keel_obj_dump_start(struct netlink_callback *cb)
 {
 	struct nlattr **attrs = keel_genl_dump_attrs(cb);
 
 	cb->args[0] = 0;
 	cb->args[1] = 0;
+	cb->args[2] = 0;
+	if (attrs && attrs[KEEL_A_OBJ_TYPE])
+		cb->args[1] = (long)attrs[KEEL_A_OBJ_TYPE];
+	return 0;
+}
+
+/*
+ * Checks that need an extack message run in the first dumpit round:
+ * before 6.2, cb->extack is only set while dumpit runs, not in start.
+ */
+static int keel_obj_dump_validate(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = keel_genl_dump_attrs(cb);
+
 	if (attrs && attrs[KEEL_A_OBJ_ID]) {
 		NL_SET_ERR_MSG_ATTR(cb->extack, attrs[KEEL_A_OBJ_ID],
 				    "a dump lists all objects: use a plain request to get one");
 		return -EINVAL;
 	}
-	if (attrs && attrs[KEEL_A_OBJ_TYPE])
-		cb->args[1] = (long)attrs[KEEL_A_OBJ_TYPE];
 	return 0;
 }
 
@@ -234,6 +249,13 @@ int keel_obj_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct keel_object *obj;
 	unsigned long id;
 	int ret = 0;
+
+	if (!cb->args[2]) {
+		ret = keel_obj_dump_validate(cb);
+		if (ret)
+			return ret;
+		cb->args[2] = 1;
+	}
 
 	mutex_lock(&keel_registry_lock);
 	xa_for_each_start(&keel_objects, id, obj, cb->args[0]) {

@@ -66,7 +66,7 @@ enum keel_attr {
 	KEEL_A_HPAGE,			/* nest: enum keel_hpage_attr */
 	KEEL_A_KVM,			/* nest: enum keel_kvm_attr */
 	KEEL_A_OBJ,			/* nest: enum keel_obj_attr */
-	KEEL_A_OBJ_ID,			/* u32: request selector */
+	KEEL_A_OBJ_ID,			/* u32: request selector, >= 1 */
 	KEEL_A_OBJ_TYPE,		/* string: request (dump) filter */
 
 	__KEEL_A_MAX,
@@ -102,7 +102,7 @@ enum keel_node_attr {
 	KEEL_NODE_A_UNSPEC,
 	KEEL_NODE_A_PAD,
 	KEEL_NODE_A_ID,			/* u32 */
-	KEEL_NODE_A_MEM_TOTAL,		/* u64: bytes present */
+	KEEL_NODE_A_MEM_TOTAL,		/* u64: bytes managed (MemTotal) */
 	KEEL_NODE_A_MEM_FREE,		/* u64: bytes free */
 	KEEL_NODE_A_CPUS,		/* u32: online CPUs on the node */
 
@@ -139,7 +139,7 @@ enum keel_obj_attr {
 	KEEL_OBJ_A_TYPE,		/* string: "vm", "uart", "ring", ... */
 	KEEL_OBJ_A_PART,		/* string: owning part */
 	KEEL_OBJ_A_OWNER_PID,		/* u32: tgid that created it */
-	KEEL_OBJ_A_VM_PID,		/* u32: tgid of the VM's creator, if any */
+	KEEL_OBJ_A_VM_PID,		/* u32: VM creator's tgid, 0: none */
 	KEEL_OBJ_A_LABEL,		/* string: operator label, may be empty */
 	KEEL_OBJ_A_CREATED_NS,		/* u64: CLOCK_BOOTTIME at creation */
 	KEEL_OBJ_A_INFO,		/* nest: per-type attributes */

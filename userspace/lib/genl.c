@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The socket: a generic netlink socket with extended acks, family "keel"
- * and its multicast groups resolved through the genetlink controller.
+ * (or another, for tests) and its multicast groups resolved through the
+ * genetlink controller.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,16 +13,17 @@
 
 #include "internal.h"
 
-static int ctrl_group_cb(const struct nlattr *grp, struct keel_sock *s)
+/* One entry of CTRL_ATTR_MCAST_GROUPS. */
+static int add_group(const struct nlattr *grp, struct keel_sock *s)
 {
 	static const enum mnl_attr_data_type policy[] = {
 		[CTRL_ATTR_MCAST_GRP_NAME] = MNL_TYPE_NUL_STRING,
 		[CTRL_ATTR_MCAST_GRP_ID] = MNL_TYPE_U32,
 	};
-	const struct nlattr *tb[KEEL_POLICY_MAX(policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(policy) + 1];
 	struct keel_group *g;
 
-	if (keel_attr_parse_nested(grp, policy, KEEL_POLICY_MAX(policy), tb))
+	if (keel_attr_parse_nested(grp, policy, KEEL_LAST_INDEX(policy), tb))
 		return -EPROTO;
 	if (!tb[CTRL_ATTR_MCAST_GRP_NAME] || !tb[CTRL_ATTR_MCAST_GRP_ID])
 		return -EPROTO;
@@ -39,19 +41,14 @@ static int ctrl_family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	static const enum mnl_attr_data_type policy[] = {
 		[CTRL_ATTR_FAMILY_ID] = MNL_TYPE_U16,
-		[CTRL_ATTR_FAMILY_NAME] = MNL_TYPE_NUL_STRING,
-		[CTRL_ATTR_VERSION] = MNL_TYPE_U32,
-		[CTRL_ATTR_HDRSIZE] = MNL_TYPE_U32,
-		[CTRL_ATTR_MAXATTR] = MNL_TYPE_U32,
-		[CTRL_ATTR_OPS] = MNL_TYPE_NESTED,
 		[CTRL_ATTR_MCAST_GROUPS] = MNL_TYPE_NESTED,
 	};
-	const struct nlattr *tb[KEEL_POLICY_MAX(policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(policy) + 1];
 	struct keel_sock *s = data;
 	const struct nlattr *grp;
 
 	if (nlh->nlmsg_type != GENL_ID_CTRL ||
-	    keel_attr_parse_msg(nlh, policy, KEEL_POLICY_MAX(policy), tb) ||
+	    keel_attr_parse_msg(nlh, policy, KEEL_LAST_INDEX(policy), tb) ||
 	    !tb[CTRL_ATTR_FAMILY_ID]) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
@@ -60,7 +57,7 @@ static int ctrl_family_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
 		mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS]) {
-			if (ctrl_group_cb(grp, s)) {
+			if (add_group(grp, s)) {
 				errno = EPROTO;
 				return MNL_CB_ERROR;
 			}
@@ -69,14 +66,16 @@ static int ctrl_family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int resolve_family(struct keel_sock *s)
+static int resolve_family(struct keel_sock *s, const char *name)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
 	nlh = keel_msg_start_family(s, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1,
 				    NLM_F_ACK);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KEEL_GENL_NAME);
+	if (!mnl_attr_put_strz_check(nlh, KEEL_MSG_BUFSZ, CTRL_ATTR_FAMILY_NAME,
+				     name))
+		return keel_error_set(&s->err, KEEL_ERR_SYSTEM, ENAMETOOLONG);
 
 	ret = keel_request(s, nlh, ctrl_family_cb, s);
 	if (ret == -ENOENT && s->err.kind == KEEL_ERR_KERNEL)
@@ -96,6 +95,11 @@ static int set_flag(struct keel_sock *s, int opt)
 }
 
 struct keel_sock *keel_open(struct keel_error *err)
+{
+	return keel_open_family(KEEL_GENL_NAME, err);
+}
+
+struct keel_sock *keel_open_family(const char *name, struct keel_error *err)
 {
 	struct keel_sock *s;
 
@@ -120,7 +124,7 @@ struct keel_sock *keel_open(struct keel_error *err)
 	if (set_flag(s, NETLINK_EXT_ACK) || set_flag(s, NETLINK_CAP_ACK))
 		goto fail;
 
-	if (resolve_family(s))
+	if (resolve_family(s, name))
 		goto fail;
 	return s;
 
@@ -179,8 +183,7 @@ int keel_join(struct keel_sock *s, const char *group)
 	if (keel_group_id(s, group, &id)) {
 		keel_error_set(&s->err, KEEL_ERR_PROTO, ENOENT);
 		snprintf(s->err.msg, sizeof(s->err.msg),
-			 "family %s has no multicast group \"%s\"",
-			 KEEL_GENL_NAME, group);
+			 "no multicast group \"%s\"", group);
 		return -ENOENT;
 	}
 	if (mnl_socket_setsockopt(s->nl, NETLINK_ADD_MEMBERSHIP, &id,

@@ -65,13 +65,13 @@ static bool get_bool(const struct nlattr *a)
 
 static int parse_cpu(const struct nlattr *nest, struct keel_cpu *cpu)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(cpu_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(cpu_policy) + 1];
 	const struct nlattr *a;
 	size_t n;
 	int ret = 0;
 
 	if (keel_attr_parse_nested(nest, cpu_policy,
-				   KEEL_POLICY_MAX(cpu_policy), tb))
+				   KEEL_LAST_INDEX(cpu_policy), tb))
 		return -EPROTO;
 
 	cpu->vendor = keel_attr_strdup(tb[KEEL_CPU_A_VENDOR], &ret);
@@ -160,11 +160,11 @@ static void fill_hpage(void *elem, const struct nlattr **tb)
 
 static int parse_kvm(const struct nlattr *nest, struct keel_kvm *kvm)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(kvm_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(kvm_policy) + 1];
 	int ret = 0;
 
 	if (keel_attr_parse_nested(nest, kvm_policy,
-				   KEEL_POLICY_MAX(kvm_policy), tb))
+				   KEEL_LAST_INDEX(kvm_policy), tb))
 		return -EPROTO;
 	kvm->loaded = get_bool(tb[KEEL_KVM_A_LOADED]);
 	kvm->usable = get_bool(tb[KEEL_KVM_A_USABLE]);
@@ -175,16 +175,16 @@ static int parse_kvm(const struct nlattr *nest, struct keel_kvm *kvm)
 
 int keel_host_parse(const struct nlmsghdr *nlh, struct keel_host *h)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(host_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(host_policy) + 1];
 	void *v;
 	int ret;
 
-	_Static_assert(KEEL_POLICY_MAX(node_policy) < 16 &&
-		       KEEL_POLICY_MAX(hpage_policy) < 16,
+	_Static_assert(KEEL_LAST_INDEX(node_policy) < 16 &&
+		       KEEL_LAST_INDEX(hpage_policy) < 16,
 		       "parse_list() index too small");
 
 	memset(h, 0, sizeof(*h));
-	if (keel_attr_parse_msg(nlh, host_policy, KEEL_POLICY_MAX(host_policy),
+	if (keel_attr_parse_msg(nlh, host_policy, KEEL_LAST_INDEX(host_policy),
 				tb))
 		return -EPROTO;
 
@@ -192,14 +192,14 @@ int keel_host_parse(const struct nlmsghdr *nlh, struct keel_host *h)
 	if (!ret) {
 		ret = parse_list(tb[KEEL_A_NUMA], KEEL_A_NODE,
 				 sizeof(struct keel_node), node_policy,
-				 KEEL_POLICY_MAX(node_policy), fill_node,
+				 KEEL_LAST_INDEX(node_policy), fill_node,
 				 &v, &h->nnodes);
 		h->nodes = v;
 	}
 	if (!ret) {
 		ret = parse_list(tb[KEEL_A_HUGEPAGES], KEEL_A_HPAGE,
 				 sizeof(struct keel_hpage), hpage_policy,
-				 KEEL_POLICY_MAX(hpage_policy), fill_hpage,
+				 KEEL_LAST_INDEX(hpage_policy), fill_hpage,
 				 &v, &h->nhpages);
 		h->hpages = v;
 	}

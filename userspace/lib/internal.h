@@ -48,7 +48,7 @@ struct nlmsghdr *keel_msg_start_family(struct keel_sock *s, uint16_t family,
 int keel_doit(struct keel_sock *s, const struct nlmsghdr *nlh,
 	      int (*parse)(const struct nlmsghdr *nlh, void *out), void *out);
 
-/* The number of elements of a policy array, for keel_attr_parse_*(). */
-#define KEEL_POLICY_MAX(pol)	((uint16_t)(sizeof(pol) / sizeof((pol)[0]) - 1))
+/* The highest index of an array indexed by attribute type (a policy). */
+#define KEEL_LAST_INDEX(arr)	((uint16_t)(sizeof(arr) / sizeof((arr)[0]) - 1))
 
 #endif /* LIBKEEL_INTERNAL_H */

@@ -75,6 +75,11 @@ struct keel_sock;
  * fills @err (KEEL_ERR_NOT_LOADED when the family is missing).
  */
 struct keel_sock *keel_open(struct keel_error *err);
+/*
+ * The same for any generic netlink family (keel_msg_start() then builds
+ * requests for it); KEEL_ERR_NOT_LOADED means that family is missing.
+ */
+struct keel_sock *keel_open_family(const char *name, struct keel_error *err);
 void keel_close(struct keel_sock *s);
 
 const struct keel_error *keel_last_error(const struct keel_sock *s);
@@ -295,6 +300,15 @@ struct keel_info_val {
  */
 void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
 		      struct keel_info_val *v);
+
+/* Room for a formatted value; longer raw values end in "...". */
+#define KEEL_INFO_TEXT_MAX	136
+
+/*
+ * @v as text: "yes"/"no", a decimal number, the string, or "0x" and hex
+ * bytes. Returns what snprintf() returns.
+ */
+int keel_info_format(const struct keel_info_val *v, char *buf, size_t len);
 
 /* ---- JSON renderings (json.c; the schema of keelctl -j) ---- */
 

@@ -60,12 +60,12 @@ static int copy_info(const struct nlattr *nest, struct keel_obj *o)
 
 int keel_obj_parse(const struct nlattr *nest, struct keel_obj *o)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(obj_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(obj_policy) + 1];
 	int ret = 0;
 
 	memset(o, 0, sizeof(*o));
 	if (keel_attr_parse_nested(nest, obj_policy,
-				   KEEL_POLICY_MAX(obj_policy), tb) ||
+				   KEEL_LAST_INDEX(obj_policy), tb) ||
 	    !tb[KEEL_OBJ_A_ID])
 		return -EPROTO;
 
@@ -137,10 +137,10 @@ const struct keel_info_attr *keel_obj_info(const struct keel_obj *o,
 /* The KEEL_A_OBJ of a reply or notification message. */
 static int parse_obj_msg(const struct nlmsghdr *nlh, struct keel_obj *o)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(msg_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(msg_policy) + 1];
 
 	memset(o, 0, sizeof(*o));
-	if (keel_attr_parse_msg(nlh, msg_policy, KEEL_POLICY_MAX(msg_policy),
+	if (keel_attr_parse_msg(nlh, msg_policy, KEEL_LAST_INDEX(msg_policy),
 				tb) || !tb[KEEL_A_OBJ])
 		return -EPROTO;
 	return keel_obj_parse(tb[KEEL_A_OBJ], o);

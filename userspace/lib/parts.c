@@ -16,7 +16,7 @@ static const enum mnl_attr_data_type part_policy[] = {
 
 int keel_parts_parse(const struct nlattr *nest, struct keel_parts *p)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(part_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(part_policy) + 1];
 	const struct nlattr *a;
 	size_t n;
 	int ret = 0;
@@ -39,7 +39,7 @@ int keel_parts_parse(const struct nlattr *nest, struct keel_parts *p)
 			continue;
 		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
 		    keel_attr_parse_nested(a, part_policy,
-					   KEEL_POLICY_MAX(part_policy), tb) ||
+					   KEEL_LAST_INDEX(part_policy), tb) ||
 		    !tb[KEEL_PART_A_NAME]) {
 			ret = -EPROTO;
 			break;

@@ -89,7 +89,7 @@ int keel_send_raw(struct keel_sock *s, const void *buf, size_t len)
 int keel_recv_reply(struct keel_sock *s, uint32_t seq, mnl_cb_t cb,
 		    void *data)
 {
-	static const mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = reply_status_cb,
 		[NLMSG_DONE] = reply_status_cb,
 	};
@@ -141,11 +141,8 @@ int keel_recv_events(struct keel_sock *s, mnl_cb_t cb, void *data)
 
 	memset(&s->err, 0, sizeof(s->err));
 	n = mnl_socket_recvfrom(s->nl, s->rbuf, sizeof(s->rbuf));
-	if (n < 0) {
-		if (errno == EWOULDBLOCK)
-			errno = EAGAIN;
+	if (n < 0)
 		return keel_error_set(&s->err, KEEL_ERR_SYSTEM, errno);
-	}
 	if (mnl_cb_run(s->rbuf, n, 0, 0, cb, data) == MNL_CB_ERROR)
 		return keel_error_set(&s->err, KEEL_ERR_PROTO,
 				      errno ? errno : EPROTO);

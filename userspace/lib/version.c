@@ -21,12 +21,12 @@ static const enum mnl_attr_data_type version_policy[] = {
 
 int keel_version_parse(const struct nlmsghdr *nlh, struct keel_version *v)
 {
-	const struct nlattr *tb[KEEL_POLICY_MAX(version_policy) + 1];
+	const struct nlattr *tb[KEEL_LAST_INDEX(version_policy) + 1];
 	int ret = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (keel_attr_parse_msg(nlh, version_policy,
-				KEEL_POLICY_MAX(version_policy), tb))
+				KEEL_LAST_INDEX(version_policy), tb))
 		return -EPROTO;
 
 	v->version = keel_attr_strdup(tb[KEEL_A_VERSION], &ret);

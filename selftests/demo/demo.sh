@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make demo": install what is missing, build Keel, and run demo-vm.sh in a
+# test VM on the stock 6.1 kernel (KERNEL=6.12 or debug to change it).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+"$root/selftests/vm/deps.sh"
+exec "$root/selftests/vm/vmtest.sh" MODE=demo KERNEL="${KERNEL:-6.1}" \
+	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh"

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What every command does alike: the common options, usage errors,
+ * connecting to Keel, turning failures into messages and exit codes, and
+ * printing JSON.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "keelctl.h"
+
+static void print_synopsis(const struct keelctl_cmd *cmd, FILE *f)
+{
+	const char *line = cmd->synopsis;
+	const char *prefix = "Usage:";
+
+	while (*line) {
+		size_t n = strcspn(line, "\n");
+
+		fprintf(f, "%-6s keelctl [OPTIONS] %.*s\n", prefix, (int)n, line);
+		prefix = "";
+		line += n + (line[n] == '\n');
+	}
+}
+
+void keelctl_cmd_usage(const struct keelctl_cmd *cmd, FILE *f)
+{
+	print_synopsis(cmd, f);
+	fprintf(f, "\n%s\n", cmd->summary);
+	if (cmd->help)
+		fprintf(f, "\n%s", cmd->help);
+	fprintf(f, "\nOptions:\n%s", cmd->options ? cmd->options : "");
+	fputs("  -j, --json        print JSON\n"
+	      "  -p, --pretty      print indented JSON (implies -j)\n"
+	      "  -h, --help        show this help\n", f);
+}
+
+int keelctl_usage_error(const struct keelctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "keelctl: %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	print_synopsis(cmd, stderr);
+	fprintf(stderr, "Try 'keelctl %s --help'.\n", cmd->name);
+	return KEELCTL_EXIT_USAGE;
+}
+
+int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
+		   int argc, char **argv, const char *optstring,
+		   const struct option *longopts, int *rc)
+{
+	int c;
+
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, optstring, longopts, NULL);
+		switch (c) {
+		case 'h':
+			keelctl_cmd_usage(cmd, stdout);
+			*rc = KEELCTL_EXIT_OK;
+			return KEELCTL_OPT_EXIT;
+		case 'p':
+			k->pretty = true;
+			/* fall through */
+		case 'j':
+			k->json = true;
+			continue;
+		case ':':
+			*rc = keelctl_usage_error(cmd, "option '%s' needs a value",
+						  argv[optind - 1]);
+			return KEELCTL_OPT_EXIT;
+		case '?':
+			if (optopt)
+				*rc = keelctl_usage_error(cmd, "unknown option '-%c'",
+							  optopt);
+			else
+				*rc = keelctl_usage_error(cmd, "unknown option '%s'",
+							  argv[optind - 1]);
+			return KEELCTL_OPT_EXIT;
+		default:
+			return c;
+		}
+	}
+}
+
+int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		KEELCTL_LONGOPTS,
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, rc;
+
+	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
+				   longopts, &rc)) != -1) {
+		if (c == KEELCTL_OPT_EXIT)
+			return rc;
+	}
+	if (optind < argc)
+		return keelctl_usage_error(cmd, "unexpected argument '%s'",
+					   argv[optind]);
+	return -1;
+}
+
+int keelctl_fail(const char *op, const struct keel_error *err)
+{
+	keel_error_print(stderr, "keelctl", op, err);
+	switch (err->kind) {
+	case KEEL_ERR_NOT_LOADED:
+		return KEELCTL_EXIT_NOT_LOADED;
+	case KEEL_ERR_PERM:
+		return KEELCTL_EXIT_PERM;
+	default:
+		return KEELCTL_EXIT_FAIL;
+	}
+}
+
+int keelctl_connect(struct keelctl *k)
+{
+	struct keel_error err;
+
+	if (k->sock)
+		return KEELCTL_EXIT_OK;
+	k->sock = keel_open(&err);
+	if (!k->sock)
+		return keelctl_fail("connect", &err);
+	return KEELCTL_EXIT_OK;
+}
+
+int keelctl_print_json(struct keelctl *k, struct json_object *o)
+{
+	int ret;
+
+	ret = keel_json_print(stdout, o, k->pretty);
+	json_object_put(o);
+	if (ret || fflush(stdout)) {
+		perror("keelctl: write");
+		return KEELCTL_EXIT_FAIL;
+	}
+	return KEELCTL_EXIT_OK;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of keelctl share: the command table entry, the run-time
+ * context, exit codes, option handling and the human-output helpers.
+ */
+#ifndef KEELCTL_H
+#define KEELCTL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "libkeel.h"
+
+#ifndef KEELCTL_VERSION
+#define KEELCTL_VERSION "unknown"
+#endif
+
+/* Exit codes are part of keelctl's interface: see Documentation/keelctl.rst. */
+enum keelctl_exit {
+	KEELCTL_EXIT_OK = 0,
+	KEELCTL_EXIT_FAIL = 1,		/* the operation failed */
+	KEELCTL_EXIT_USAGE = 2,		/* bad command line */
+	KEELCTL_EXIT_NOT_LOADED = 3,	/* family "keel" not registered */
+	KEELCTL_EXIT_PERM = 4,		/* permission denied */
+};
+
+struct keelctl {
+	bool json;
+	bool pretty;
+	struct keel_sock *sock;		/* opened by keelctl_connect() */
+};
+
+/*
+ * One command. A new command group is one new cmd_*.c file defining its
+ * struct keelctl_cmd and one line in main.c's table.
+ */
+struct keelctl_cmd {
+	const char *name;
+	const char *synopsis;	/* lines after "keelctl [OPTIONS] ", \n between */
+	const char *summary;	/* one line for "keelctl help" */
+	const char *help;	/* details for "keelctl CMD --help", or NULL */
+	const char *options;	/* its own options' help lines, or NULL */
+	/* argv[0] is the command name; returns an exit code. */
+	int (*run)(struct keelctl *k, const struct keelctl_cmd *cmd,
+		   int argc, char **argv);
+};
+
+extern const struct keelctl_cmd keelctl_cmd_version;
+extern const struct keelctl_cmd keelctl_cmd_host;
+extern const struct keelctl_cmd keelctl_cmd_objects;
+extern const struct keelctl_cmd keelctl_cmd_monitor;
+
+/* ---- options and errors (common.c) ---- */
+
+/*
+ * The options every command takes, to put in front of its own. Options
+ * may follow a command's operands; main() stops at the command name.
+ */
+#define KEELCTL_OPTSTRING	":hjp"
+#define KEELCTL_LONGOPTS					\
+	{ "help", no_argument, NULL, 'h' },			\
+	{ "json", no_argument, NULL, 'j' },			\
+	{ "pretty", no_argument, NULL, 'p' }
+
+/* keelctl_getopt() returns this when the command must exit with *rc. */
+#define KEELCTL_OPT_EXIT	(-2)
+
+/*
+ * getopt_long() over a command's arguments that handles the common
+ * options itself. Returns the command's next own option, -1 when options
+ * end (optind is then the first operand), or KEELCTL_OPT_EXIT after
+ * --help (*rc = 0) or a bad option (usage on stderr, *rc = 2).
+ */
+int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
+		   int argc, char **argv, const char *optstring,
+		   const struct option *longopts, int *rc);
+/*
+ * For commands without options or operands of their own: parse the
+ * common options. Returns -1 to go on, else the exit code.
+ */
+int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
+		    int argc, char **argv);
+/* The full help of @cmd (for --help and "keelctl help CMD"). */
+void keelctl_cmd_usage(const struct keelctl_cmd *cmd, FILE *f);
+/* "keelctl: <cmd>: <message>" and the command's synopsis on stderr; 2. */
+int keelctl_usage_error(const struct keelctl_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Open k->sock if not yet open: 0, or the exit code after a message. */
+int keelctl_connect(struct keelctl *k);
+/* Print "keelctl: <op>: <error>[: <extack>]"; the matching exit code. */
+int keelctl_fail(const char *op, const struct keel_error *err);
+/* Print a JSON document (and drop it) as -j/-p ask: exit code. */
+int keelctl_print_json(struct keelctl *k, struct json_object *o);
+
+/* ---- human output (print.c) ---- */
+
+/* 1536 -> "1.5 KiB", 2097152 -> "2 MiB": binary units. */
+void fmt_bytes(uint64_t bytes, char *buf, size_t len);
+/* 75 s -> "1m15s", 90000 s -> "1d01h". */
+void fmt_age(uint64_t ns, char *buf, size_t len);
+/* "yes" / "no" */
+const char *fmt_bool(bool b);
+/* @s, or "-" when it is NULL or empty. */
+const char *fmt_str(const char *s);
+
+/* "<indent><key padded to a column><value>\n" */
+void print_kv(FILE *f, int indent, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Like print_kv() with a list of words wrapped to the terminal width. */
+void print_kv_words(FILE *f, int indent, const char *key,
+		    char *const *words, size_t n);
+
+/* A table whose columns are as wide as their widest cell. */
+struct table;
+struct table *table_new(size_t ncols, const char *const *headers);
+/* Append one cell; rows fill left to right. -1 on allocation failure. */
+int table_cell(struct table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void table_print(const struct table *t, FILE *f, int indent);
+void table_free(struct table *t);
+
+/* ---- objects in human form (objfmt.c) ---- */
+
+/* Now on CLOCK_BOOTTIME, the clock of keel_obj.created_ns. */
+uint64_t boottime_ns(void);
+/* "vcpus=2 dead=no" */
+void obj_info_text(const struct keel_obj *o, char *buf, size_t len);
+void obj_age_text(const struct keel_obj *o, uint64_t now, char *buf,
+		  size_t len);
+
+#endif /* KEELCTL_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KEEL_OBJ_A_INFO by object type: the name and kind of each per-type
+ * attribute, so that tools print them without knowing every type. A new
+ * object type adds one table here; attributes no table names (a newer
+ * module, an older tool) are still shown, generically.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct info_field {
+	const char *name;
+	enum keel_info_kind kind;
+};
+
+struct info_type {
+	const char *type;
+	const struct info_field *fields;
+	uint16_t max;
+};
+
+static const struct info_field vm_fields[] = {
+	[KEEL_VM_INFO_A_VCPUS] = { "vcpus", KEEL_INFO_UINT },
+	[KEEL_VM_INFO_A_DEAD] = { "dead", KEEL_INFO_BOOL },
+};
+
+static const struct info_type info_types[] = {
+	{ "vm", vm_fields, KEEL_LAST_INDEX(vm_fields) },
+};
+
+static const struct info_field *find_field(const char *type, uint16_t attr)
+{
+	size_t i;
+
+	if (!type)
+		return NULL;
+	for (i = 0; i < sizeof(info_types) / sizeof(info_types[0]); i++) {
+		const struct info_type *t = &info_types[i];
+
+		if (strcmp(t->type, type))
+			continue;
+		if (attr > t->max || !t->fields[attr].name)
+			return NULL;
+		return &t->fields[attr];
+	}
+	return NULL;
+}
+
+static bool decode_uint(const struct keel_info_attr *a, uint64_t *u)
+{
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+
+	switch (a->len) {
+	case 1:
+		memcpy(&u8, a->data, 1);
+		*u = u8;
+		return true;
+	case 2:
+		memcpy(&u16, a->data, 2);
+		*u = u16;
+		return true;
+	case 4:
+		memcpy(&u32, a->data, 4);
+		*u = u32;
+		return true;
+	case 8:
+		memcpy(u, a->data, 8);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_cstring(const struct keel_info_attr *a, bool printable)
+{
+	const char *s = a->data;
+	uint16_t i;
+
+	if (!a->len || s[a->len - 1])
+		return false;
+	for (i = 0; printable && i + 1 < a->len; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+/* Decode @a as @kind; false if its length does not fit that kind. */
+static bool decode_as(enum keel_info_kind kind,
+		      const struct keel_info_attr *a, struct keel_info_val *v)
+{
+	switch (kind) {
+	case KEEL_INFO_BOOL:
+		if (a->len != 1)
+			return false;
+		v->b = *(const uint8_t *)a->data != 0;
+		break;
+	case KEEL_INFO_UINT:
+		if (!decode_uint(a, &v->u))
+			return false;
+		break;
+	case KEEL_INFO_STRING:
+		if (!is_cstring(a, false))
+			return false;
+		v->s = a->data;
+		break;
+	case KEEL_INFO_RAW:
+		v->raw = a->data;
+		v->rawlen = a->len;
+		break;
+	}
+	v->kind = kind;
+	return true;
+}
+
+void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
+		      struct keel_info_val *v)
+{
+	const struct info_field *f = find_field(obj_type, a->type);
+
+	memset(v, 0, sizeof(*v));
+	if (f && !a->nested && decode_as(f->kind, a, v)) {
+		v->name = f->name;
+		v->known = true;
+		return;
+	}
+
+	snprintf(v->namebuf, sizeof(v->namebuf), "attr%u", a->type);
+	v->name = v->namebuf;
+	if (!a->nested && decode_as(KEEL_INFO_UINT, a, v))
+		return;
+	if (!a->nested && is_cstring(a, true)) {
+		decode_as(KEEL_INFO_STRING, a, v);
+		return;
+	}
+	decode_as(KEEL_INFO_RAW, a, v);
+}
+
+int keel_info_format(const struct keel_info_val *v, char *buf, size_t len)
+{
+	size_t i, n;
+	int off;
+
+	switch (v->kind) {
+	case KEEL_INFO_BOOL:
+		return snprintf(buf, len, "%s", v->b ? "yes" : "no");
+	case KEEL_INFO_UINT:
+		return snprintf(buf, len, "%llu", (unsigned long long)v->u);
+	case KEEL_INFO_STRING:
+		return snprintf(buf, len, "%s", v->s);
+	case KEEL_INFO_RAW:
+		break;
+	}
+
+	/* "0x" and two digits a byte; "..." when @buf is too short. */
+	off = snprintf(buf, len, "0x");
+	n = len > 6 ? (len - 6) / 2 : 0;
+	for (i = 0; i < v->rawlen && i < n; i++)
+		off += snprintf(buf + off, len - off, "%02x", v->raw[i]);
+	if (i < v->rawlen && len > (size_t)off)
+		off += snprintf(buf + off, len - off, "...");
+	return off;
+}
