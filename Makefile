@@ -18,7 +18,7 @@ SUITE		?=
 export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
-	check vmtest kunit demo bench deps install uninstall load unload \
+	check vmtest kunit demo deps install uninstall load unload \
 	checkpatch sparse clean help
 
 all: modules userspace selftests
@@ -29,7 +29,6 @@ help:
 	@echo "make demo           boot a VM with Keel loaded and show it at work"
 	@echo "make vmtest         VM tests only (KERNEL=6.1|6.12|debug|all SUITE=name)"
 	@echo "make kunit          KUnit suites on the debug kernel"
-	@echo "make bench SUITE=x  benchmarks"
 	@echo "make install | uninstall | load | unload   on a real host"
 	@echo "make checkpatch | sparse                    style and static checks"
 
@@ -65,12 +64,9 @@ kunit: deps all
 demo:
 	@selftests/demo/demo.sh
 
-bench:
-	@SUITE=$(SUITE) selftests/bench/bench.sh
-
 checkpatch-script:
 	@test -f $(BUILD)/checkpatch/checkpatch.pl || \
-		selftests/vm/checkpatch-script.sh $(BUILD)/checkpatch
+		selftests/vm/checkpatch-files.sh $(BUILD)/checkpatch
 
 checkpatch: checkpatch-script
 	@$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --quiet --terse \
@@ -80,15 +76,21 @@ checkpatch: checkpatch-script
 sparse:
 	$(MAKE) modules C=2 W=1
 
+# Modules go to /lib/modules/<release>/extra/keel (under DESTDIR if set).
+# Debian's build trees would sign them with a key only Debian has: we
+# install them unsigned, as any out-of-tree module.
 install: modules userspace
-	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_DIR=extra/keel modules_install
-	depmod -a $(KREL)
+	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra/keel CONFIG_MODULE_SIG_ALL= DEPMOD=true \
+		modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
 	install -D -m 0644 uapi/linux/keel.h $(DESTDIR)$(PREFIX)/include/linux/keel.h
 
 uninstall:
-	rm -rf /lib/modules/$(KREL)/extra/keel
-	depmod -a $(KREL)
+	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel
+	-rmdir $(DESTDIR)/lib/modules/$(KREL)/extra 2>/dev/null
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) uninstall
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h
 

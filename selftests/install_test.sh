@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make install" puts every part where it belongs and "make uninstall"
+# leaves the tree exactly as it was: run against a staging root (DESTDIR)
+# that starts as a host would, with depmod's index files in place.
+# Prints TAP.
+#
+# usage: install_test.sh <kernel build dir>
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+kdir=$1
+rel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+n=0
+fails=0
+
+t() { # result description
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		fails=$((fails + 1))
+	fi
+}
+
+snapshot() {
+	(cd "$dest" && find . -type f -print0 | LC_ALL=C sort -z |
+		xargs -0 -r sha256sum)
+}
+
+echo "1..6"
+mkdir -p "$dest/lib/modules/$rel"
+depmod -a -b "$dest" "$rel" 2>/dev/null
+before=$(snapshot)
+
+make -s -C "$root" install KDIR="$kdir" DESTDIR="$dest" >"$dest.log" 2>&1
+t $? "make install into a staging root"
+
+ko=$(find "$dest/lib/modules/$rel/extra/keel" -name 'keel.ko*' | head -n 1)
+[ -n "$ko" ]
+t $? "keel.ko installed under extra/keel"
+
+grep -q 'keel.ko' "$dest/lib/modules/$rel/modules.dep"
+t $? "depmod knows keel.ko"
+
+[ -x "$dest/usr/local/sbin/keelctl" ] && [ -f "$dest/usr/local/include/linux/keel.h" ]
+t $? "keelctl and the uapi header installed"
+
+make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
+t $? "make uninstall"
+
+after=$(snapshot)
+if [ "$before" = "$after" ] && [ -z "$(find "$dest/usr/local" -type f 2>/dev/null)" ] &&
+	[ ! -e "$dest/lib/modules/$rel/extra" ]; then
+	t 0 "uninstall left nothing behind"
+else
+	t 1 "uninstall left nothing behind"
+	diff <(echo "$before") <(echo "$after") | head -n 20 | sed 's/^/# /'
+fi
+rm -f "$dest.log"
+[ "$fails" -eq 0 ]
