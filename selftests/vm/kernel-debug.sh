@@ -42,7 +42,7 @@ check_config() {
 
 describe() {
 	local krel
-	krel=$(cat "$src/include/config/kernel.release")
+	krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$src/include/generated/utsrelease.h")
 	printf 'KEEL_KERNEL=debug\n'
 	printf 'KEEL_KREL=%q\n' "$krel"
 	printf 'KEEL_KDIR=%q\n' "$src"
@@ -91,4 +91,14 @@ fi
 cp "$src/.config" "$dir/config"
 date -u +%FT%TZ >"$dir/stamp"
 msg "debug kernel built in $((SECONDS - start)) s"
+
+# keep this build and the newest other complete one; drop the rest
+keep=$(find "$KEEL_CACHE" -mindepth 2 -maxdepth 2 -path "$KEEL_CACHE/debug-*/stamp" \
+	-printf '%T@ %h\n' | sort -rn | awk '{ print $2 }' | grep -vxF "$dir" | head -n1 || true)
+for old in "$KEEL_CACHE"/debug-*/; do
+	old=${old%/}
+	[[ $old == "$dir" || $old == "$keep" ]] && continue
+	msg "removing old debug kernel $old"
+	rm -rf "$old"
+done
 describe

@@ -39,17 +39,27 @@ if [[ ! -f $dir/stamp ]]; then
 	rm -rf "$dir"
 	mkdir -p "$dir/deb"
 	got=
-	for pkg in "linux-image-$krel" "linux-image-$krel-unsigned"; do
-		msg "downloading $pkg=$ver"
-		if (cd "$dir/deb" && apt-get download -q -o APT::Sandbox::User="$(id -un)" "$pkg=$ver" >&2); then
-			got=$pkg
-			break
-		fi
+	for try in 1 2; do
+		for pkg in "linux-image-$krel" "linux-image-$krel-unsigned"; do
+			msg "downloading $pkg=$ver"
+			if (cd "$dir/deb" && apt-get download -q \
+				-o APT::Sandbox::User="$(id -un)" "$pkg=$ver" >&2); then
+				got=$pkg
+				break 2
+			fi
+		done
+		# the package lists may be missing or stale: refresh once
+		[[ $try == 1 && $(id -u) == 0 ]] || break
+		apt-get update -q >&2 </dev/null || true
 	done
 	[[ -n $got ]] || die "cannot download linux-image-$krel=$ver; try:" \
 		"apt-get update && apt-get install $meta"
 	dpkg-deb -x "$dir"/deb/*.deb "$dir/root"
 	rm -rf "$dir/deb"
+	# the package's postinst would run depmod: build modules.dep here
+	depmod=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) ||
+		die "depmod is missing (run selftests/vm/deps.sh)"
+	"$depmod" -b "$dir/root" "$krel" || die "depmod failed for $krel"
 	date -u +%FT%TZ >"$dir/stamp"
 fi
 

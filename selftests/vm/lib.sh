@@ -3,7 +3,9 @@
 # extraction of single files from Debian's kernel source tarball.
 # Sourced by the scripts beside it, never run on its own.
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 KEEL_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034
 KEEL_REPO=$(cd "$KEEL_VM_DIR/../.." && pwd)
 KEEL_CACHE=${KEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keel}
 

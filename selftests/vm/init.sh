@@ -1,0 +1,177 @@
+#!/bin/sh
+# /init of Keel's test VM (busybox sh). Mounts the basics, loads the KVM and
+# Keel modules, runs what /keel/vm.conf asks (test programs, KUnit modules,
+# a demo or a benchmark, or a shell), unloads Keel, prints kmemleak and dmesg,
+# and reboots (qemu runs with -no-reboot, so that ends the VM). Every step
+# prints a KEEL-* marker line that parse-console.awk reads on the host.
+
+PATH=/keel/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH HOME=/root TERM=vt100
+
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /dev/pts /dev/shm /tmp /run /root
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+hostname keel-vm
+ip link set lo up
+
+KEEL_MODE='test'
+KEEL_TEST_TIMEOUT=300
+KEEL_RUN_TIMEOUT=600
+KEEL_KUNIT=n
+KEEL_KUNIT_FILTER=
+KEEL_KMEMLEAK=n
+KEEL_RUN=
+KEEL_RUN_ARGS=
+# shellcheck source=/dev/null
+. /keel/vm.conf
+
+check() { # NAME ok|fail [DETAIL]
+	echo "KEEL-CHECK $1 $2${3:+ $3}"
+}
+
+# run_timed SECS CMD...: run CMD in its own session with stdin from
+# /dev/null; kill its whole process group after SECS seconds. Sets $rc and
+# $timed_out.
+run_timed() {
+	_t=$1
+	shift
+	rm -f /tmp/.keel-timeout
+	setsid "$@" </dev/null &
+	_pid=$!
+	setsid sh -c "sleep $_t; echo > /tmp/.keel-timeout; kill -KILL -$_pid $_pid" \
+		</dev/null >/dev/null 2>&1 &
+	_w=$!
+	wait "$_pid"
+	rc=$?
+	kill -KILL -"$_w" "$_w" 2>/dev/null
+	kill -KILL -"$_pid" 2>/dev/null
+	timed_out=n
+	[ -e /tmp/.keel-timeout ] && timed_out=y
+	wait "$_w" 2>/dev/null
+	return 0
+}
+
+modname() { # path/to/foo-bar.ko -> foo_bar
+	_n=${1##*/}
+	_n=${_n%.ko}
+	echo "$_n" | tr - _
+}
+
+echo "KEEL-VM-BEGIN kernel=$(uname -r) mode=$KEEL_MODE"
+
+# Kernel modules of the target kernel (KVM, vhost-net, ...), in load order.
+bad=
+if [ -s /keel/kmods.list ]; then
+	while read -r ko; do
+		insmod "$ko" || bad="$bad $(modname "$ko")"
+	done </keel/kmods.list
+	if [ -n "$bad" ]; then
+		check kernel-modules-loaded fail "insmod failed:$bad"
+	else
+		check kernel-modules-loaded ok
+	fi
+fi
+if [ -c /dev/kvm ]; then check dev-kvm ok; else check dev-kvm fail "no /dev/kvm"; fi
+
+# Keel's modules (KUnit ones are inserted later, one at a time).
+loaded=
+if [ -s /keel/kmod/modules.order ]; then
+	bad=
+	while read -r ko; do
+		case $ko in *_kunit.ko) continue ;; esac
+		if insmod "/keel/kmod/$ko"; then
+			loaded="$(modname "$ko") $loaded"
+		else
+			bad="$bad $(modname "$ko")"
+		fi
+	done </keel/kmod/modules.order
+	if [ -n "$bad" ]; then
+		check keel-modules-loaded fail "insmod failed:$bad"
+	else
+		check keel-modules-loaded ok
+	fi
+fi
+
+if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
+	while read -r suite prog; do
+		echo "KEEL-TEST-BEGIN $prog suite=$suite"
+		cd "/keel/selftests/${prog%/*}" || cd /
+		run_timed "$KEEL_TEST_TIMEOUT" "./${prog##*/}"
+		cd /
+		if [ "$timed_out" = y ]; then
+			echo "KEEL-TEST-END $prog rc=$rc timeout=$KEEL_TEST_TIMEOUT"
+		else
+			echo "KEEL-TEST-END $prog rc=$rc"
+		fi
+	done </keel/tests.sel
+fi
+
+if [ "$KEEL_KUNIT" = y ] && [ -s /keel/kmod/modules.order ]; then
+	while read -r ko; do
+		case $ko in *_kunit.ko) ;; *) continue ;; esac
+		name=$(modname "$ko")
+		case $name in *"$KEEL_KUNIT_FILTER"*) ;; *) continue ;; esac
+		before=$(dmesg | wc -l)
+		echo "KEEL-KUNIT-BEGIN $name"
+		insmod "/keel/kmod/$ko"
+		rc=$?
+		dmesg | tail -n +"$((before + 1))"
+		echo "KEEL-KUNIT-END $name rc=$rc"
+		[ "$rc" = 0 ] && rmmod "$name"
+	done </keel/kmod/modules.order
+fi
+
+case $KEEL_MODE in
+demo | bench)
+	echo "KEEL-RUN-BEGIN $KEEL_RUN"
+	# shellcheck disable=SC2086 # the arguments are meant to be split
+	run_timed "$KEEL_RUN_TIMEOUT" "/keel/run/$KEEL_RUN" $KEEL_RUN_ARGS
+	echo "KEEL-RUN-END $KEEL_RUN rc=$rc$([ "$timed_out" = y ] && echo " timeout=$KEEL_RUN_TIMEOUT")"
+	;;
+shell)
+	echo "Keel VM shell: Keel modules are loaded; exit the shell to unload and power off."
+	setsid cttyhack sh -l
+	;;
+esac
+
+# Unload Keel in reverse load order; every module must go.
+if [ -s /keel/kmod/modules.order ]; then
+	bad=
+	for m in $loaded; do
+		rmmod "$m" || bad="$bad $m"
+	done
+	for m in $loaded; do
+		grep -q "^$m " /proc/modules && case " $bad " in *" $m "*) ;; *) bad="$bad $m" ;; esac
+	done
+	if [ -n "$bad" ]; then
+		check modules-unloaded fail "still loaded:$bad"
+	else
+		check modules-unloaded ok
+	fi
+fi
+
+if [ "$KEEL_KMEMLEAK" = y ] && [ -w /sys/kernel/debug/kmemleak ]; then
+	# kmemleak skips objects younger than 5 s and ones that changed
+	# since the previous scan (new ones included): wait, then scan twice.
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	echo KEEL-KMEMLEAK-BEGIN
+	cat /sys/kernel/debug/kmemleak
+	echo KEEL-KMEMLEAK-END
+fi
+
+echo KEEL-DMESG-BEGIN
+dmesg
+echo KEEL-DMESG-END
+echo KEEL-VM-DONE
+sync
+reboot -f

@@ -1,0 +1,105 @@
+#!/bin/bash
+# Packs the test VM's initramfs: busybox with its applet links, init.sh as
+# /init, the target kernel's KVM/vhost/... modules (decompressed, in load
+# order), Keel's modules, test programs and userspace tools from the build
+# directory, a payload directory prepared by vmtest.sh (vm.conf, the test
+# selection, a demo or benchmark) and the shared libraries all of them need.
+#
+# Usage: mkinitramfs.sh OUT.cpio.gz PAYLOAD_DIR
+# Env:   KEEL_KREL, KEEL_MODDIR  the target kernel (see kernels.sh)
+#        KEEL_BUILD_DIR          Keel's build output (default: <repo>/build)
+#        KEEL_VM_KMODS           kernel modules to load (names; dependencies
+#                                are added; built-in or absent ones skipped)
+#        KEEL_VM_EXTRA           host files or directories copied at the same
+#                                path into the VM (with their libraries)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+[[ $# -eq 2 ]] || die "usage: $0 OUT.cpio.gz PAYLOAD_DIR"
+out=$1 payload=$2
+: "${KEEL_KREL:?}" "${KEEL_MODDIR:?}"
+build=${KEEL_BUILD_DIR:-$KEEL_REPO/build}
+kmods=${KEEL_VM_KMODS:-irqbypass kvm ccp kvm_amd tun tap vhost_iotlb vhost vhost_net veth hwpoison_inject}
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,etc,keel/kmod,keel/bin,keel/run}
+
+# busybox and its applets
+bb=$(command -v busybox) || die "busybox is missing (run selftests/vm/deps.sh)"
+cp -L "$bb" "$stage/bin/busybox"
+while read -r applet; do
+	[[ -e $stage/$applet || $applet == bin/busybox ]] && continue
+	mkdir -p "$stage/$(dirname "$applet")"
+	ln -s /bin/busybox "$stage/$applet"
+done < <("$bb" --list-full)
+install -m 755 "$KEEL_VM_DIR/init.sh" "$stage/init"
+
+# kernel modules, dependencies first (order of modules.dep, as modprobe)
+: >"$stage/keel/kmods.list"
+if [[ -f $KEEL_MODDIR/modules.dep ]]; then
+	while read -r rel; do
+		dst=lib/modules/$KEEL_KREL/${rel%.ko*}.ko
+		mkdir -p "$(dirname "$stage/$dst")"
+		case $rel in
+		*.ko) cp "$KEEL_MODDIR/$rel" "$stage/$dst" ;;
+		*.ko.xz) xz -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*.ko.zst) zstd -qdc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*.ko.gz) gzip -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*) die "unknown module file $rel" ;;
+		esac
+		echo "/$dst" >>"$stage/keel/kmods.list"
+	done < <(gawk -v want="$kmods" -f "$KEEL_VM_DIR/resolve-kmods.awk" \
+		"$KEEL_MODDIR/modules.builtin" "$KEEL_MODDIR/modules.dep")
+fi
+
+# Keel's modules, in modules.order order
+kdir=$build/kmod/$KEEL_KREL
+if [[ -f $kdir/modules.order ]]; then
+	while read -r rel; do
+		[[ -n $rel ]] || continue
+		rel=${rel%.o}
+		rel=${rel%.ko}.ko
+		rel=${rel#"$kdir"/}
+		[[ $rel != /* ]] || die "$kdir/modules.order lists $rel, outside $kdir"
+		[[ -f $kdir/$rel ]] || die "$kdir/modules.order lists $rel, which is missing"
+		mkdir -p "$stage/keel/kmod/$(dirname "$rel")"
+		cp "$kdir/$rel" "$stage/keel/kmod/$rel"
+		echo "$rel" >>"$stage/keel/kmod/modules.order"
+	done <"$kdir/modules.order"
+else
+	msg "no Keel modules for $KEEL_KREL ($kdir/modules.order is missing)"
+fi
+
+# test programs and userspace tools
+if [[ -d $build/selftests ]]; then
+	cp -a "$build/selftests" "$stage/keel/selftests"
+fi
+if [[ -d $build/userspace ]]; then
+	find "$build/userspace" -maxdepth 1 -type f -perm -u+x -exec cp -a {} "$stage/keel/bin/" \;
+fi
+extra=()
+for f in ${KEEL_VM_EXTRA:-}; do
+	[[ -e $f ]] || die "KEEL_VM_EXTRA: $f does not exist"
+	mkdir -p "$stage/$(dirname "$f")"
+	cp -a "$f" "$stage/$f"
+	extra+=("$stage/$f")
+done
+cp -a "$payload/." "$stage/"
+
+# shared libraries of every ELF file, at the paths the loader looks for
+while read -r lib; do
+	[[ -e $stage/$lib ]] && continue
+	mkdir -p "$stage/$(dirname "$lib")"
+	cp -L "$lib" "$stage/$lib"
+done < <(find "$stage/keel" "${extra[@]}" -type f -print0 |
+	while IFS= read -r -d '' f; do
+		[[ $(head -c4 "$f" | od -An -c | tr -d ' ') == '177ELF' ]] || continue
+		ldd "$f" 2>/dev/null |
+			awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' || true
+	done | sort -u)
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc -R 0:0 --quiet) | gzip -6 >"$out"
