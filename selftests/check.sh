@@ -59,7 +59,7 @@ if ! selftests/vm/deps.sh; then
 fi
 
 echo "== build checks"
-for k in 6.1 6.12; do
+for k in 6.1 6.12 debug; do
 	kdir=$(selftests/vm/kernels.sh --kdir "$k" 2>"$log/kernel-$k.log") || kdir=
 	if [ -z "$kdir" ]; then
 		fail "modules for $k: no build tree (see $log/kernel-$k.log)"

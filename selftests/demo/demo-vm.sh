@@ -15,6 +15,7 @@ step "keelctl host: the inventory a cloud scheduler places VMs by"
 keelctl host || exit 1
 
 step "starting a KVM guest whose VMM binds its VM to Keel"
+: >/tmp/guest.log
 "$guest" web-01 >/tmp/guest.log 2>&1 &
 gpid=$!
 i=0
