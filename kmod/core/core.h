@@ -41,6 +41,8 @@ int keel_parse_u64_line(const char *s, u64 *val);
 int keel_version_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 /* netlink.c */
+int keel_genl_reply(struct genl_info *info, u8 cmd,
+		    int (*fill)(struct sk_buff *msg));
 int keel_netlink_init(void);
 void keel_netlink_exit(void);
 void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd);

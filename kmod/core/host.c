@@ -157,30 +157,14 @@ static int keel_host_fill_kvm(struct sk_buff *skb)
 	return 0;
 }
 
+static int keel_host_fill(struct sk_buff *msg)
+{
+	return keel_host_fill_cpu(msg) ?: keel_host_fill_numa(msg) ?:
+	       keel_host_fill_hugepages(msg) ?: keel_host_fill_kvm(msg) ?:
+	       keel_parts_fill(msg);
+}
+
 int keel_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct sk_buff *msg;
-	void *hdr;
-
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-
-	hdr = genlmsg_put_reply(msg, info, &keel_genl_family, 0,
-				KEEL_CMD_HOST_GET);
-	if (!hdr)
-		goto nospace;
-
-	if (keel_host_fill_cpu(msg) || keel_host_fill_numa(msg) ||
-	    keel_host_fill_hugepages(msg) || keel_host_fill_kvm(msg) ||
-	    keel_parts_fill(msg))
-		goto nospace;
-
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-nospace:
-	nlmsg_free(msg);
-	NL_SET_ERR_MSG(info->extack, "host inventory does not fit a message");
-	return -EMSGSIZE;
+	return keel_genl_reply(info, KEEL_CMD_HOST_GET, keel_host_fill);
 }

@@ -55,6 +55,30 @@ struct genl_family keel_genl_family __ro_after_init = {
 	.parallel_ops = true,
 };
 
+/*
+ * Answer a request with one message of command @cmd that @fill fills:
+ * -EMSGSIZE, with a message, if it does not fit.
+ */
+int keel_genl_reply(struct genl_info *info, u8 cmd,
+		    int (*fill)(struct sk_buff *msg))
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	hdr = genlmsg_put_reply(msg, info, &keel_genl_family, 0, cmd);
+	if (!hdr || fill(msg)) {
+		nlmsg_free(msg);
+		NL_SET_ERR_MSG(info->extack, "reply does not fit a message");
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 int keel_netlink_init(void)
 {
 	return genl_register_family(&keel_genl_family);

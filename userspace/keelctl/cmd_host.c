@@ -122,11 +122,8 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	struct keel_host h;
 	int rc;
 
-	rc = keelctl_no_args(k, cmd, argc, argv);
+	rc = keelctl_begin(k, cmd, argc, argv);
 	if (rc >= 0)
-		return rc;
-	rc = keelctl_connect(k);
-	if (rc)
 		return rc;
 	if (keel_host_get(k->sock, &h))
 		return keelctl_fail("host", keel_last_error(k->sock));

@@ -93,11 +93,8 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	sigset_t waitmask;
 	int rc;
 
-	rc = keelctl_no_args(k, cmd, argc, argv);
+	rc = keelctl_begin(k, cmd, argc, argv);
 	if (rc >= 0)
-		return rc;
-	rc = keelctl_connect(k);
-	if (rc)
 		return rc;
 	if (keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
 		return keelctl_fail("monitor", keel_last_error(k->sock));

@@ -48,11 +48,8 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	struct keel_version v;
 	int rc;
 
-	rc = keelctl_no_args(k, cmd, argc, argv);
+	rc = keelctl_begin(k, cmd, argc, argv);
 	if (rc >= 0)
-		return rc;
-	rc = keelctl_connect(k);
-	if (rc)
 		return rc;
 	if (keel_version_get(k->sock, &v))
 		return keelctl_fail("version", keel_last_error(k->sock));

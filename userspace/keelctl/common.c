@@ -146,3 +146,14 @@ int keelctl_print_json(struct keelctl *k, struct json_object *o)
 	}
 	return KEELCTL_EXIT_OK;
 }
+
+int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
+		  int argc, char **argv)
+{
+	int rc = keelctl_no_args(k, cmd, argc, argv);
+
+	if (rc >= 0)
+		return rc;
+	rc = keelctl_connect(k);
+	return rc ? rc : -1;
+}

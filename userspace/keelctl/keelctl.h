@@ -90,6 +90,12 @@ int keelctl_usage_error(const struct keelctl_cmd *cmd, const char *fmt, ...)
 
 /* Open k->sock if not yet open: 0, or the exit code after a message. */
 int keelctl_connect(struct keelctl *k);
+/*
+ * For commands that take no arguments: keelctl_no_args(), then
+ * keelctl_connect(). Returns -1 to go on, else the exit code.
+ */
+int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
+		  int argc, char **argv);
 /* Print "keelctl: <op>: <error>[: <extack>]"; the matching exit code. */
 int keelctl_fail(const char *op, const struct keel_error *err);
 /* Print a JSON document (and drop it) as -j/-p ask: exit code. */
