@@ -62,6 +62,7 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 		rc = keelctl_print_json(k, o);
 	} else {
 		print_version(&v);
+		rc = KEELCTL_EXIT_OK;
 	}
 	keel_version_free(&v);
 	return rc;
