@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The claimed ranges: (VM, bus, range) -> device. Writers (setup,
+ * start/stop, release) serialise on keel_vdev_claims_lock; the vCPU path
+ * looks a range up under RCU alone. The table is hashed by VM, so the
+ * lookup that the hook makes for every kvm_io_bus_write()/read() in the
+ * system walks only the claims of that VM, usually none.
+ */
+#include <linux/hash.h>
+#include <linux/rculist.h>
+
+#include "vdev.h"
+
+#define KEEL_VDEV_HASH_BITS	6
+
+static DEFINE_MUTEX(keel_vdev_claims_lock);
+static struct hlist_head keel_vdev_claims[1 << KEEL_VDEV_HASH_BITS];
+
+static struct hlist_head *keel_vdev_bucket(struct kvm *kvm)
+{
+	return &keel_vdev_claims[hash_ptr(kvm, KEEL_VDEV_HASH_BITS)];
+}
+
+/* Add @inst's range, unless it overlaps another claim on the same bus. */
+int keel_vdev_claim(struct keel_vdev_inst *inst)
+{
+	struct hlist_head *head = keel_vdev_bucket(inst->kvm);
+	struct keel_vdev_inst *other;
+	int ret = 0;
+
+	mutex_lock(&keel_vdev_claims_lock);
+	hlist_for_each_entry(other, head, claim_node) {
+		if (other->kvm == inst->kvm && other->kvm_bus == inst->kvm_bus &&
+		    inst->base < other->base + other->len &&
+		    other->base < inst->base + inst->len) {
+			ret = -EADDRINUSE;
+			goto out;
+		}
+	}
+	hlist_add_head_rcu(&inst->claim_node, head);
+	inst->claimed = true;
+out:
+	mutex_unlock(&keel_vdev_claims_lock);
+	return ret;
+}
+
+/*
+ * Remove @inst's claim. When it returns, no vCPU is in or can enter the
+ * device through the hook (the grace period covers the redirected handler:
+ * see hook.c).
+ */
+void keel_vdev_unclaim(struct keel_vdev_inst *inst)
+{
+	if (!inst->claimed)
+		return;
+	keel_vdev_stop(inst);
+	mutex_lock(&keel_vdev_claims_lock);
+	hlist_del_rcu(&inst->claim_node);
+	inst->claimed = false;
+	mutex_unlock(&keel_vdev_claims_lock);
+	synchronize_rcu();
+}
+
+int keel_vdev_start(struct keel_vdev_inst *inst)
+{
+	int ret = 0;
+
+	mutex_lock(&keel_vdev_claims_lock);
+	if (!inst->started) {
+		ret = keel_vdev_hook_get();
+		if (!ret)
+			WRITE_ONCE(inst->started, true);
+	}
+	mutex_unlock(&keel_vdev_claims_lock);
+	return ret;
+}
+
+/* When it returns, no vCPU is inside the device through the hook. */
+void keel_vdev_stop(struct keel_vdev_inst *inst)
+{
+	bool was;
+
+	mutex_lock(&keel_vdev_claims_lock);
+	was = inst->started;
+	WRITE_ONCE(inst->started, false);
+	mutex_unlock(&keel_vdev_claims_lock);
+	if (!was)
+		return;
+	/* Wait for handlers that looked the device up before the flag. */
+	synchronize_rcu();
+	mutex_lock(&keel_vdev_claims_lock);
+	keel_vdev_hook_put();
+	mutex_unlock(&keel_vdev_claims_lock);
+}
+
+/*
+ * The started device whose range holds [addr, addr + len) on @bus of
+ * @kvm, or NULL. Called under rcu_read_lock() from the ftrace callback:
+ * nothing here may be traced or sleep.
+ */
+struct keel_vdev_inst *keel_vdev_lookup(struct kvm *kvm, enum kvm_bus bus,
+					gpa_t addr, int len)
+{
+	struct keel_vdev_inst *inst;
+
+	if (len <= 0)
+		return NULL;
+	hlist_for_each_entry_rcu(inst, keel_vdev_bucket(kvm), claim_node) {
+		if (inst->kvm != kvm || inst->kvm_bus != bus)
+			continue;
+		if (addr >= inst->base && addr - inst->base < inst->len &&
+		    len <= inst->len - (addr - inst->base))
+			return READ_ONCE(inst->started) ? inst : NULL;
+	}
+	return NULL;
+}

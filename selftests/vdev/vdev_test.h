@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the keel_vdev tests (kselftest harness): a device on
+ * /dev/keel-vdev, set up in one call, and a guest that writes through the
+ * 16550A UART as a polling driver does.
+ */
+#ifndef VDEV_TEST_H
+#define VDEV_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/keel_vdev.h>
+
+#include "kselftest_harness.h"
+#include "keel_guest.h"
+
+#define COM1		0x3f8
+#define UART_LEN	8
+#define UART_THR	0
+#define UART_LSR	5
+#define LSR_THRE	0x20
+
+/* Create a VM into @vm, or skip the test when there is no usable KVM. */
+#define VM_CREATE_OR_SKIP(vm, mem_size, flags)				\
+	do {								\
+		(vm) = vm_create(mem_size, flags);			\
+		if (!(vm) && (errno == ENOENT || errno == ENODEV ||	\
+			      errno == EACCES))				\
+			SKIP(return, "no usable /dev/kvm: %s",		\
+			     strerror(errno));				\
+		ASSERT_NE(NULL, (vm));					\
+	} while (0)
+
+/* Open /dev/keel-vdev, or skip when keel_vdev.ko is not loaded. */
+#define VDEV_OPEN_OR_SKIP(fd)						\
+	do {								\
+		(fd) = open(KEEL_VDEV_DEVICE, O_RDWR | O_CLOEXEC);	\
+		if ((fd) < 0 && errno == ENOENT)			\
+			SKIP(return, "keel_vdev.ko is not loaded");	\
+		ASSERT_LE(0, (fd));					\
+	} while (0)
+
+#define ASSERT_UCALL(vcpu, uc, cmd)					\
+	ASSERT_EQ((uint64_t)(cmd), guest_run(vcpu, &(uc)))		\
+		TH_LOG("%s", ucall_str(vcpu, &(uc)))
+
+static inline void vdev_setup_init(struct keel_vdev_setup *s, int vm_fd,
+				   uint16_t port)
+{
+	memset(s, 0, sizeof(*s));
+	s->size = sizeof(*s);
+	s->vm_fd = vm_fd;
+	s->model = KEEL_VDEV_MODEL_UART16550A;
+	s->bus = KEEL_VDEV_BUS_PIO;
+	s->len = UART_LEN;
+	s->base = port;
+	s->irq_fd = -1;
+	s->resample_fd = -1;
+}
+
+/* ioctl() as 0 or -errno. */
+static inline int vdev_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* A started UART at @port of @vm_fd: its fd, or -errno. */
+static inline int vdev_uart_create(int vm_fd, uint16_t port)
+{
+	struct keel_vdev_setup s;
+	int fd, ret;
+
+	fd = open(KEEL_VDEV_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	vdev_setup_init(&s, vm_fd, port);
+	ret = vdev_ioctl(fd, KEEL_VDEV_IOC_SETUP, &s);
+	if (!ret)
+		ret = vdev_ioctl(fd, KEEL_VDEV_IOC_START, NULL);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* Read exactly @len bytes (blocking fd), or -errno / short count. */
+static inline ssize_t vdev_read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0)
+			return -errno;
+		if (!n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+/* Guest: send one byte through the UART at @port as a polling driver. */
+static inline void guest_uart_putc(uint16_t port, uint8_t c)
+{
+	while (!(inb(port + UART_LSR) & LSR_THRE))
+		;
+	outb(port + UART_THR, c);
+}
+
+/* The byte a guest sends at position @i of a test pattern. */
+static inline uint8_t pattern_byte(uint64_t seed, uint64_t i)
+{
+	return (uint8_t)(seed * 131 + i * 7 + (i >> 8));
+}
+
+#endif /* VDEV_TEST_H */
