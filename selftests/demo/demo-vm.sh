@@ -6,6 +6,7 @@
 # about the host and its objects, as an operator would see it.
 
 guest=/keel/selftests/demo/keel_demo_guest
+uart=/keel/selftests/demo/keel_demo_uart
 step() { printf '\n==== %s\n' "$*"; }
 
 step "keelctl version"
@@ -36,6 +37,11 @@ keelctl objects || exit 1
 
 step "keelctl -j objects (JSON for scripts)"
 keelctl -j objects || exit 1
+
+step "a guest printing through a UART emulated in the host kernel (keel_vdev)"
+"$uart" ttyS0 || exit 1
+echo "after the VMM closed the device:"
+keelctl vdev list || exit 1
 
 step "stopping the guest: its binding disappears"
 kill -TERM $gpid

@@ -51,6 +51,7 @@ extern const struct keelctl_cmd keelctl_cmd_version;
 extern const struct keelctl_cmd keelctl_cmd_host;
 extern const struct keelctl_cmd keelctl_cmd_objects;
 extern const struct keelctl_cmd keelctl_cmd_monitor;
+extern const struct keelctl_cmd keelctl_cmd_vdev;
 
 /* ---- options and errors (common.c) ---- */
 

@@ -14,6 +14,7 @@ static const struct keelctl_cmd *const cmds[] = {
 	&keelctl_cmd_host,
 	&keelctl_cmd_objects,
 	&keelctl_cmd_monitor,
+	&keelctl_cmd_vdev,
 };
 
 #define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))

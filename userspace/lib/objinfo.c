@@ -8,11 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/keel_vdev.h>
+
 #include "internal.h"
 
 struct info_field {
 	const char *name;
 	enum keel_info_kind kind;
+	/* Instead of @kind (and for nests): true if @a was decoded. */
+	bool (*decode)(const struct keel_info_attr *a,
+		       struct keel_info_val *v);
 };
 
 struct info_type {
@@ -26,8 +31,96 @@ static const struct info_field vm_fields[] = {
 	[KEEL_VM_INFO_A_DEAD] = { "dead", KEEL_INFO_BOOL },
 };
 
+static bool decode_uint(const struct keel_info_attr *a, uint64_t *u);
+
+/* A number that names one of @n words; other numbers stay numbers. */
+static bool decode_word(const struct keel_info_attr *a,
+			struct keel_info_val *v, const char *const *words,
+			size_t n)
+{
+	uint64_t u;
+
+	if (a->nested || a->len != 4 || !decode_uint(a, &u))
+		return false;
+	if (u < n && words[u]) {
+		v->kind = KEEL_INFO_STRING;
+		v->s = words[u];
+	} else {
+		v->kind = KEEL_INFO_UINT;
+		v->u = u;
+	}
+	return true;
+}
+
+static bool vdev_bus(const struct keel_info_attr *a, struct keel_info_val *v)
+{
+	static const char *const buses[] = {
+		[KEEL_VDEV_BUS_PIO] = "pio",
+		[KEEL_VDEV_BUS_MMIO] = "mmio",
+	};
+
+	return decode_word(a, v, buses, sizeof(buses) / sizeof(buses[0]));
+}
+
+static bool vdev_irq_mode(const struct keel_info_attr *a,
+			  struct keel_info_val *v)
+{
+	static const char *const modes[] = { "none", "edge", "level" };
+
+	return decode_word(a, v, modes, sizeof(modes) / sizeof(modes[0]));
+}
+
+/*
+ * KEEL_VDEV_INFO_A_REGS in one number: the guest's register accesses,
+ * reads and writes of every register added up.
+ */
+static bool vdev_regs(const struct keel_info_attr *a, struct keel_info_val *v)
+{
+	const char *end = (const char *)a->data + a->len;
+	const struct nlattr *reg, *r;
+	uint64_t sum = 0;
+
+	if (!a->nested)
+		return false;
+	for (reg = a->data; mnl_attr_ok(reg, end - (const char *)reg);
+	     reg = mnl_attr_next(reg)) {
+		if (mnl_attr_get_type(reg) != KEEL_VDEV_INFO_A_REG)
+			continue;
+		mnl_attr_for_each_nested(r, reg) {
+			uint16_t t = mnl_attr_get_type(r);
+
+			if (t != KEEL_VDEV_REG_A_READS &&
+			    t != KEEL_VDEV_REG_A_WRITES)
+				continue;
+			if (mnl_attr_validate(r, MNL_TYPE_U64) < 0)
+				return false;
+			sum += mnl_attr_get_u64(r);
+		}
+	}
+	v->kind = KEEL_INFO_UINT;
+	v->u = sum;
+	return true;
+}
+
+static const struct info_field vdev_fields[] = {
+	[KEEL_VDEV_INFO_A_MODEL] = { "model", KEEL_INFO_STRING, NULL },
+	[KEEL_VDEV_INFO_A_MODEL_ID] = { "model_id", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_BUS] = { "bus", KEEL_INFO_UINT, vdev_bus },
+	[KEEL_VDEV_INFO_A_BASE] = { "base", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_LEN] = { "len", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_STARTED] = { "started", KEEL_INFO_BOOL, NULL },
+	[KEEL_VDEV_INFO_A_IRQ_MODE] = { "irq", KEEL_INFO_UINT, vdev_irq_mode },
+	[KEEL_VDEV_INFO_A_IRQ_LINE] = { "line", KEEL_INFO_BOOL, NULL },
+	[KEEL_VDEV_INFO_A_REGS] = { "reg_accesses", KEEL_INFO_UINT, vdev_regs },
+	[KEEL_VDEV_INFO_A_BYTES_OUT] = { "bytes_out", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_BYTES_IN] = { "bytes_in", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_IRQS] = { "irqs", KEEL_INFO_UINT, NULL },
+	[KEEL_VDEV_INFO_A_EXITS_KEPT] = { "exits_kept", KEEL_INFO_UINT, NULL },
+};
+
 static const struct info_type info_types[] = {
 	{ "vm", vm_fields, KEEL_LAST_INDEX(vm_fields) },
+	{ "vdev", vdev_fields, KEEL_LAST_INDEX(vdev_fields) },
 };
 
 static const struct info_field *find_field(const char *type, uint16_t attr)
@@ -123,7 +216,8 @@ void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
 	const struct info_field *f = find_field(obj_type, a->type);
 
 	memset(v, 0, sizeof(*v));
-	if (f && !a->nested && decode_as(f->kind, a, v)) {
+	if (f && (f->decode ? f->decode(a, v) :
+		  !a->nested && decode_as(f->kind, a, v))) {
 		v->name = f->name;
 		v->known = true;
 		return;

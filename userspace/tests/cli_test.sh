@@ -51,11 +51,21 @@ expect 2 err "bad object id '4294967296'" objects show 4294967296
 expect 2 err "needs a value" objects --type
 expect 2 err "bad object type" objects --type ''
 expect 2 err "is for listing" objects show 1 --type vm
+expect 0 out 'vdev show ID' vdev --help
+expect 0 out 'vdev show ID' help vdev
+expect 0 out '^  vdev ' help
+expect 2 err "unknown subcommand 'frob'" vdev frob
+expect 2 err "unexpected argument 'extra'" vdev list extra
+expect 2 err "show needs one device id" vdev show
+expect 2 err "show needs one device id" vdev show 1 2
+expect 2 err "bad device id 'x1'" vdev show x1
+expect 2 err "unknown option '--type'" vdev --type vdev
 
 if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
 else
-	for cmd in version host objects monitor "objects show 1"; do
+	for cmd in version host objects monitor "objects show 1" vdev \
+	    "vdev list" "vdev show 1" "-j vdev"; do
 		# shellcheck disable=SC2086
 		expect 3 err 'keel modules are not loaded (keel.ko)' $cmd
 	done
