@@ -18,7 +18,7 @@ SUITE		?=
 export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
-	check vmtest kunit demo deps install uninstall load unload \
+	check vmtest kunit bench demo deps install uninstall load unload \
 	checkpatch sparse clean help
 
 all: modules userspace selftests
@@ -29,6 +29,7 @@ help:
 	@echo "make demo           boot a VM with Keel loaded and show it at work"
 	@echo "make vmtest         VM tests only (KERNEL=6.1|6.12|debug|all SUITE=name)"
 	@echo "make kunit          KUnit suites on the debug kernel"
+	@echo "make bench          a suite's benchmark in a VM (SUITE=name, KERNEL=6.1|6.12|debug)"
 	@echo "make install | uninstall | load | unload   on a real host"
 	@echo "make checkpatch | sparse                    style and static checks"
 
@@ -60,6 +61,11 @@ vmtest: deps all
 
 kunit: deps all
 	@KERNEL=debug MODE=kunit SUITE=$(SUITE) selftests/vm/vmtest.sh
+
+# KERNEL defaults to "all" for vmtest; a benchmark runs on one kernel.
+bench:
+	@SUITE=$(SUITE) KERNEL=$(if $(filter all,$(KERNEL)),6.1,$(KERNEL)) \
+		selftests/bench/bench.sh
 
 demo:
 	@selftests/demo/demo.sh

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Keel's benchmarks: "make bench SUITE=<suite>" runs this. Each suite's
+# benchmark program runs in the VM harness (selftests/vm/vmtest.sh
+# MODE=bench) on KERNEL (default 6.1). Under the nested TCG VM absolute
+# figures mean little: compare the ratios a benchmark prints.
+#
+# Settings, as environment variables or VAR=value arguments:
+#   SUITE=<suite>   which benchmark (required; see the list below)
+#   KERNEL=6.1|6.12|debug
+#   BENCH_ARGS=...  passed to the benchmark program
+# Anything else (KEEL_NO_BUILD=1, RUN_TIMEOUT, ...) goes to vmtest.sh.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+
+for arg in "$@"; do
+	if [[ ! $arg =~ ^[A-Z_]+=.*$ ]]; then
+		echo "bench.sh: unknown argument '$arg' (use VAR=value)" >&2
+		exit 2
+	fi
+	export "${arg?}"
+done
+
+# suite -> benchmark program (path under build/selftests)
+declare -A benches=(
+	[vdev]=vdev/bench_vdev
+)
+
+suites() { printf '%s\n' "${!benches[@]}" | sort | paste -sd ' ' -; }
+
+suite=${SUITE:-}
+if [[ -z $suite || -z ${benches[$suite]+x} ]]; then
+	if [[ -z $suite ]]; then
+		echo "bench.sh: SUITE not set; available suites: $(suites)" >&2
+	else
+		echo "bench.sh: unknown SUITE '$suite'; available suites: $(suites)" >&2
+	fi
+	echo "usage: make bench SUITE=<suite> [KERNEL=6.1|6.12|debug]" \
+		"[BENCH_ARGS=...]" >&2
+	exit 2
+fi
+
+exec "$repo/selftests/vm/vmtest.sh" MODE=bench KERNEL="${KERNEL:-6.1}" \
+	BENCH="${benches[$suite]}" BENCH_ARGS="${BENCH_ARGS:-}"
