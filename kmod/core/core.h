@@ -50,7 +50,6 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
 
 /* vm.c */
 int keel_parse_stats_pid(const char *stats_id, pid_t *pid);
-bool keel_label_valid(const char *label, size_t len);
 
 /* dev.c */
 int keel_dev_init(void);

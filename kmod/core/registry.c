@@ -46,7 +46,7 @@ bool keel_label_valid(const char *label, size_t len)
 	}
 	return false;	/* not NUL-terminated within len */
 }
-EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_label_valid);
+EXPORT_SYMBOL_GPL(keel_label_valid);
 
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len)

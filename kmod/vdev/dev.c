@@ -135,7 +135,7 @@ static long keel_vdev_setup(struct keel_vdev_inst *inst, unsigned int cmd,
 	ret = keel_vdev_check_range(&arg, model);
 	if (ret)
 		return ret;
-	if (strnlen(arg.label, sizeof(arg.label)) >= sizeof(arg.label))
+	if (!keel_label_valid(arg.label, sizeof(arg.label)))
 		return -EINVAL;
 
 	mutex_lock(&inst->mutex);

@@ -69,6 +69,8 @@ int keel_object_add(struct keel_object *obj);
 void keel_object_del(struct keel_object *obj);
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len);
+/* A label is printable ASCII, NUL-terminated within @len bytes. */
+bool keel_label_valid(const char *label, size_t len);
 
 /*
  * VM references. keel_vm_get() takes a file descriptor of the calling
