@@ -20,9 +20,10 @@ override O := $(abspath $(O))
 
 # Guest code runs inside the VM at the addresses it has in the host process,
 # with no libc and no TLS: fixed addresses, no stack protector (it reads
-# %fs:0x28), and no loop-to-libcall rewriting.
+# %fs:0x28), no loop-to-libcall rewriting, and no red zone: interrupts
+# are taken on the interrupted code's stack.
 KEEL_GUEST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror \
-	-fno-pic -fno-pie -fno-stack-protector \
+	-fno-pic -fno-pie -fno-stack-protector -mno-red-zone \
 	-fno-tree-loop-distribute-patterns -pthread \
 	-I$(abspath $(KEEL_GUEST_DIR)/include)
 # -u memcpy: link the library's string functions (guest_string.c) in

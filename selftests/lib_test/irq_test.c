@@ -5,7 +5,8 @@
  * guest's IDT handler sees exactly one interrupt per signal, on the right
  * vector; level-triggered ones are in service (IOAPIC Remote IRR) until
  * the EOI, and their resample eventfd is signalled once per EOI;
- * LAPIC/IOAPIC accesses and HLT stay in the kernel.
+ * LAPIC/IOAPIC accesses and HLT stay in the kernel; an interrupt that the
+ * CPU delivers twice runs its handler once.
  */
 #include "lib_test.h"
 
@@ -159,6 +160,71 @@ TEST_F_TIMEOUT(irq, level_irqfd_resamples_on_eoi, 120)
 	ASSERT_EQ(1, eventfd_wait(irqfd->resample_fd, 5000));
 	ASSERT_UCALL(self->vcpu, self->uc, UCALL_DONE);
 	EXPECT_EQ(0, eventfd_wait(irqfd->resample_fd, 0));
+}
+
+/*
+ * Make, in software, what a CPU that delivers one interrupt twice leaves
+ * on the stack: the real frame (IF set, returning to label 1), then a
+ * second one pushed before the stub's first instruction ran (IF clear,
+ * returning to the stub).
+ */
+static void guest_duplicate_delivery(void)
+{
+	uint64_t stub = (uintptr_t)guest_idt_stubs +
+			VEC_EDGE * KEEL_IDT_STUB_SIZE;
+	uint64_t rsp_before, rsp_after;
+
+	guest_irq_handler_set(VEC_EDGE, count_irq);
+	lapic_enable();
+	irq_gsi = GSI_EDGE;
+	cli();
+	asm volatile("movq %%rsp, %0" : "=r"(rsp_before));
+	asm volatile(
+		"movq %%rsp, %%rax\n\t"
+		"andq $-16, %%rsp\n\t"
+		"movl %%ss, %%ecx\n\t"
+		"pushq %%rcx\n\t"
+		"pushq %%rax\n\t"
+		"pushfq\n\t"
+		"orq $0x200, (%%rsp)\n\t"
+		"movl %%cs, %%ecx\n\t"
+		"pushq %%rcx\n\t"
+		"leaq 1f(%%rip), %%rcx\n\t"
+		"pushq %%rcx\n\t"
+		"movq %%rsp, %%rax\n\t"
+		"andq $-16, %%rsp\n\t"
+		"movl %%ss, %%ecx\n\t"
+		"pushq %%rcx\n\t"
+		"pushq %%rax\n\t"
+		"pushfq\n\t"
+		"movl %%cs, %%ecx\n\t"
+		"pushq %%rcx\n\t"
+		"pushq %0\n\t"
+		"jmp *%0\n"
+		"1:"
+		: : "r"(stub) : "rax", "rcx", "memory", "cc");
+	asm volatile("movq %%rsp, %0" : "=r"(rsp_after));
+	cli();
+	GUEST_ASSERT_EQ(rsp_after, rsp_before);
+	GUEST_ASSERT_EQ(irq_total, 1);
+	GUEST_ASSERT_EQ(irq_per_vector[VEC_EDGE], 1);
+	GUEST_ASSERT_EQ(guest_irq_duplicates, 1);
+	GUEST_DONE();
+}
+
+/* The library runs the handler once for an interrupt delivered twice. */
+TEST(duplicate_delivery_is_handled_once)
+{
+	struct keel_vcpu *vcpu;
+	struct keel_vm *vm;
+	struct ucall uc;
+
+	VM_CREATE_OR_SKIP(vm, 0, KEEL_VM_IRQCHIP);
+	vcpu = vm_vcpu_add(vm, guest_duplicate_delivery);
+	ASSERT_NE(NULL, vcpu);
+	ASSERT_UCALL(vcpu, uc, UCALL_DONE);
+	*vm_guest_ptr(vm, &guest_irq_duplicates) = 0;	/* nothing to report */
+	vm_free(vm);
 }
 
 TEST(irqfd_needs_irqchip)

@@ -25,6 +25,12 @@ struct guest_irq_frame {
 
 typedef void (*guest_irq_handler_t)(struct guest_irq_frame *frame);
 
+/* The IDT points vector v at guest_idt_stubs + v * KEEL_IDT_STUB_SIZE. */
+#define KEEL_IDT_STUB_SIZE	16
+extern const char guest_idt_stubs[];
+
+#define KEEL_RFLAGS_IF		(1u << 9)
+
 /* The vector the LAPIC uses for spurious interrupts; never EOIed. */
 #define KEEL_SPURIOUS_VECTOR	0xFF
 
@@ -32,10 +38,18 @@ typedef void (*guest_irq_handler_t)(struct guest_irq_frame *frame);
  * Install (or, with NULL, remove) the handler for a vector. Vectors without
  * a handler report UCALL_ABORT when taken. After a handler for a vector
  * >= 32 returns, the library writes the LAPIC EOI (except for the spurious
- * vector). Handlers run on the vCPU's interrupt stack with interrupts off;
- * the interrupted code's SSE state is saved around them.
+ * vector). Handlers of interrupts run on the interrupted code's stack,
+ * handlers of exceptions on the vCPU's IST stack, both with interrupts
+ * off; the interrupted code's SSE state is saved around them.
  */
 void guest_irq_handler_set(uint8_t vector, guest_irq_handler_t handler);
+
+/*
+ * Interrupt deliveries the library dropped because the CPU made the same
+ * delivery twice (an emulator bug, see guest_irq.c); vm_free() reports a
+ * non-zero count. Handlers never see these.
+ */
+extern volatile uint64_t guest_irq_duplicates;
 
 /* Local APIC (xAPIC, MMIO at KEEL_LAPIC_BASE). */
 #define LAPIC_ID	0x20

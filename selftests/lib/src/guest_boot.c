@@ -32,11 +32,9 @@
 #define EFER_LMA	(1ULL << 10)
 
 #define IDT_ENTRIES	256
-#define IDT_STUB_SIZE	16	/* must match guest_idt.S */
 #define IDT_GATE_INTR	0x8E	/* present, DPL 0, 64-bit interrupt gate */
 #define TSS_LIMIT	(sizeof(struct tss64) - 1)
 
-extern const char guest_idt_stubs[], guest_idt_stubs_end[];
 
 struct tss64 {
 	uint32_t reserved0;
@@ -117,7 +115,7 @@ static void build_gdt_and_tss(struct keel_vm *vm)
 		uint64_t *desc = &gdt[KEEL_SEL_TSS(i) / 8];
 
 		memset(tss, 0, sizeof(*tss));
-		/* Interrupts and exceptions switch to IST1 (see guest_idt.S). */
+		/* Exceptions switch to IST1 (see build_idt()). */
 		tss->ist[0] = stack_slot(i) + KEEL_IST_SIZE;
 		tss->iomap_base = sizeof(*tss);	/* no I/O bitmap */
 		/* present, 64-bit TSS (busy, as the TR of a running vCPU) */
@@ -127,6 +125,14 @@ static void build_gdt_and_tss(struct keel_vm *vm)
 	}
 }
 
+/*
+ * Exceptions (vectors 0-31) switch to IST1, so a fault on a broken stack
+ * can still be reported. Interrupts (32-255) stay on the interrupted
+ * code's stack, as Linux does it: a second delivery of the same interrupt
+ * while its stub runs must push its own frame rather than overwrite the
+ * first one on a shared IST stack (see guest_irq_dispatch()). Guest code
+ * is built with -mno-red-zone, so nothing below rsp is live.
+ */
 static void build_idt(struct keel_vm *vm)
 {
 	struct idt_gate *idt = vm_gpa2hva(vm, KEEL_GPA_IDT,
@@ -134,12 +140,12 @@ static void build_idt(struct keel_vm *vm)
 	unsigned int v;
 
 	for (v = 0; v < IDT_ENTRIES; v++) {
-		uint64_t stub = (uintptr_t)guest_idt_stubs + v * IDT_STUB_SIZE;
+		uint64_t stub = (uintptr_t)guest_idt_stubs + v * KEEL_IDT_STUB_SIZE;
 
 		idt[v] = (struct idt_gate) {
 			.offset0 = stub & 0xffff,
 			.selector = KEEL_SEL_CODE,
-			.ist = 1,
+			.ist = v < 32 ? 1 : 0,
 			.type = IDT_GATE_INTR,
 			.offset1 = stub >> 16 & 0xffff,
 			.offset2 = stub >> 32,
@@ -151,7 +157,7 @@ int guest_boot_vm_setup(struct keel_vm *vm)
 {
 	if (vm->regions[0].size < KEEL_GPA_IMAGE_MIN)
 		return keel_err(ENOMEM, "guest memory smaller than the layout");
-	if (guest_idt_stubs_end - guest_idt_stubs != IDT_ENTRIES * IDT_STUB_SIZE)
+	if (guest_idt_stubs_end - guest_idt_stubs != IDT_ENTRIES * KEEL_IDT_STUB_SIZE)
 		return keel_err(EINVAL, "IDT stubs are not 16 bytes each");
 	build_page_tables(vm);
 	build_gdt_and_tss(vm);

@@ -5,8 +5,10 @@
  * caller-saved registers and the SSE state, calls the C dispatcher
  * guest_irq_dispatch(struct guest_irq_frame *) and returns with iretq.
  *
- * Gates use IST1, so the CPU has already aligned the stack to 16 bytes and
- * switched away from the interrupted code's stack (its red zone is safe).
+ * In long mode the CPU aligns the stack to 16 bytes before it pushes the
+ * frame, with or without an IST switch. Exceptions run on IST1; interrupts
+ * on the interrupted code's stack, which has no red zone: guest code is
+ * built with -mno-red-zone (lib.mk).
  */
 	.text
 	.align 16

@@ -18,6 +18,7 @@
 
 /* Lives in guest memory: each VM has its own copy. */
 guest_irq_handler_t guest_irq_handlers[256];
+volatile uint64_t guest_irq_duplicates;
 
 static const char *const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
@@ -28,11 +29,33 @@ static const char *const exception_names[32] = {
 
 void guest_irq_dispatch(struct guest_irq_frame *frame);
 
+/*
+ * A maskable interrupt is only delivered with IF set, and an interrupt
+ * gate clears IF until the handler returns. A vector >= 32 taken with IF
+ * clear in the saved RFLAGS is therefore not an interrupt but the same
+ * delivery made a second time, at the stub or early in the handler. QEMU
+ * 7.2's TCG emulation of SVM does that: after VMRUN delivers an EVENTINJ
+ * interrupt it leaves cs->exception_index set to the vector, and if the
+ * CPU loop is kicked before the next exception replaces it, it delivers
+ * the vector again, as an exception, ignoring IF. Drop the copy (no
+ * handler, no EOI: the LAPIC has one in-service bit for the two) and count
+ * it; the first delivery then runs its handler normally. The price: guest
+ * code must not raise vectors >= 32 with "int $n" while IF is clear.
+ */
+static bool is_duplicate_delivery(const struct guest_irq_frame *frame)
+{
+	return frame->vector >= 32 && !(frame->rflags & KEEL_RFLAGS_IF);
+}
+
 void guest_irq_dispatch(struct guest_irq_frame *frame)
 {
 	uint64_t vector = frame->vector;
 	guest_irq_handler_t handler = guest_irq_handlers[vector & 0xff];
 
+	if (is_duplicate_delivery(frame)) {
+		guest_irq_duplicates++;
+		return;
+	}
 	if (handler) {
 		handler(frame);
 	} else if (vector < 32) {

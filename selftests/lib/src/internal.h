@@ -10,6 +10,9 @@
 /* Print "# keel_guest: <what>: <strerror(err)>" to stderr; return -err. */
 int keel_err(int err, const char *what);
 
+/* guest_idt.S: the end of the stubs (keel_irq.h has the start). */
+extern const char guest_idt_stubs_end[];
+
 /* guest_boot.c */
 int guest_boot_vm_setup(struct keel_vm *vm);
 int guest_boot_vcpu_setup(struct keel_vcpu *vcpu, void *guest_code);

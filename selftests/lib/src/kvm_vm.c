@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "keel_irq.h"
 #include "keel_vm.h"
 #include "internal.h"
 
@@ -339,10 +340,16 @@ int __vcpu_args_set(struct keel_vcpu *vcpu, const uint64_t *args, size_t n)
 
 void vm_free(struct keel_vm *vm)
 {
+	volatile uint64_t *dup;
 	unsigned int i;
 
 	if (!vm)
 		return;
+	dup = vm_guest_ptr(vm, &guest_irq_duplicates);
+	if (dup && *dup)
+		fprintf(stderr,
+			"# keel_guest: dropped %llu duplicate interrupt deliveries (emulator bug)\n",
+			(unsigned long long)*dup);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(vm->vcpus[i]);
 	for (i = 0; i < vm->nr_irqfds; i++) {
