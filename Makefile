@@ -91,14 +91,16 @@ install: modules userspace
 		modules_install
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
-	install -D -m 0644 uapi/linux/keel.h $(DESTDIR)$(PREFIX)/include/linux/keel.h
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \
+		uapi/linux/keel.h uapi/linux/keel_vdev.h
 
 uninstall:
 	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel
 	-rmdir $(DESTDIR)/lib/modules/$(KREL)/extra 2>/dev/null
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) uninstall
-	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h
+	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h \
+		$(DESTDIR)$(PREFIX)/include/linux/keel_vdev.h
 
 # Load the modules built for the running kernel, without installing them.
 load: modules

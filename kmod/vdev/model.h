@@ -21,7 +21,12 @@
 
 struct keel_vdev;
 
-/* Per-device counters, read over netlink. Updated under dev->lock. */
+/*
+ * Per-device counters, read over netlink. Updated under dev->lock. The
+ * core counts exits_kept (hook.c) and irqs (irq.c); the model counts the
+ * rest: reads/writes per register in its guest_read/guest_write, bytes_out
+ * and bytes_in as it moves bytes to and from the host streams.
+ */
 struct keel_vdev_stats {
 	u64 reads[16];		/* guest reads per register offset */
 	u64 writes[16];		/* guest writes per register offset */
