@@ -107,10 +107,7 @@ static void rx_test(struct __test_metadata *_metadata, bool level, bool drain)
 	ASSERT_UCALL(vcpu, uc, UCALL_DONE);
 
 	/* The UART and the interrupts never needed the VMM. */
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_OUT, COM1,
-					   UART_LEN));
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_IN, COM1,
-					   UART_LEN));
+	EXPECT_NO_UART_EXITS(vcpu, COM1);
 	close(fd);
 	vm_free(vm);
 }

@@ -205,10 +205,7 @@ TEST_F_TIMEOUT(uart, registers, 120)
 	ASSERT_LE(0, fd);
 
 	ASSERT_UCALL(vcpu, uc, UCALL_DONE);
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_OUT, COM1,
-					   UART_LEN));
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_IN, COM1,
-					   UART_LEN));
+	EXPECT_NO_UART_EXITS(vcpu, COM1);
 	close(fd);
 	vm_free(vm);
 }
@@ -339,10 +336,7 @@ TEST_F_TIMEOUT(uart, interrupts, 120)
 		EXPECT_EQ(i < 2 ? 4 : 5, uc.args[0]);
 	}
 	ASSERT_UCALL(vcpu, uc, UCALL_DONE);
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_OUT, COM1,
-					   UART_LEN));
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_IN, COM1,
-					   UART_LEN));
+	EXPECT_NO_UART_EXITS(vcpu, COM1);
 	close(fd);
 	vm_free(vm);
 }

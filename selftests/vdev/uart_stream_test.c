@@ -186,10 +186,7 @@ TEST_F_TIMEOUT(t, one_mib_concurrent_reader, 300)
 	EXPECT_EQ(EAGAIN, errno);
 
 	/* Not one UART access reached userspace; the other port's did. */
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_OUT, COM1,
-					   UART_LEN));
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_IN, COM1,
-					   UART_LEN));
+	EXPECT_NO_UART_EXITS(vcpu, COM1);
 	EXPECT_EQ(OTHER_OUTS, vcpu_exit_count(vcpu, KEEL_EXIT_IO_OUT,
 					      OTHER_PORT));
 

@@ -94,10 +94,7 @@ TEST_F_TIMEOUT(t, guest_output_stays_in_kernel, 240)
 	ASSERT_UCALL(vcpu, uc, UCALL_SYNC);
 	ASSERT_EQ(NBYTES, uc.args[0]);
 	/* Not one UART access reached userspace; the other port did. */
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_OUT, COM1,
-					   UART_LEN));
-	EXPECT_EQ(0, vcpu_exit_count_range(vcpu, KEEL_EXIT_IO_IN, COM1,
-					   UART_LEN));
+	EXPECT_NO_UART_EXITS(vcpu, COM1);
 	EXPECT_EQ(1, vcpu_exit_count(vcpu, KEEL_EXIT_IO_OUT, OTHER_PORT));
 	check_stream(_metadata, fd, 1, NBYTES, true);
 

@@ -47,6 +47,15 @@
 	ASSERT_EQ((uint64_t)(cmd), guest_run(vcpu, &(uc)))		\
 		TH_LOG("%s", ucall_str(vcpu, &(uc)))
 
+/* No access to the UART at @port, in or out, reached the VMM. */
+#define EXPECT_NO_UART_EXITS(vcpu, port)				\
+	do {								\
+		EXPECT_EQ(0, vcpu_exit_count_range(vcpu,		\
+			KEEL_EXIT_IO_OUT, port, UART_LEN));		\
+		EXPECT_EQ(0, vcpu_exit_count_range(vcpu,		\
+			KEEL_EXIT_IO_IN, port, UART_LEN));		\
+	} while (0)
+
 static inline void vdev_setup_init(struct keel_vdev_setup *s, int vm_fd,
 				   uint16_t port)
 {
