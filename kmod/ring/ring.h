@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declarations shared between the files of keel_ring.ko: one ring, its
+ * locking and the functions that move its indices.
+ */
+#ifndef _KEEL_RING_INTERNAL_H
+#define _KEEL_RING_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <keel/core.h>
+#include <linux/keel_ring.h>
+
+#include "idx.h"
+
+extern struct keel_part keel_ring_part;
+
+/* Counters reported over netlink; under keel_ring.lock. */
+struct keel_ring_stats {
+	u64 produced;		/* entries the buffer tail passed */
+	u64 committed;		/* entries the outgoing tail passed */
+	u64 fetched;		/* entries the head passed */
+	u64 bytes_in;		/* payload written with write() */
+	u64 bytes_out;		/* payload the kernel fetched */
+	u64 full_ns;		/* time seen full, closed intervals */
+	u64 full_since;		/* ktime_get_ns() when it became full, or 0 */
+	u64 bad_index;		/* hostile index values ignored */
+	u64 bad_entry;		/* entries dropped for a bad length */
+};
+
+/*
+ * One open /dev/keel-ring file.
+ *
+ * Lifetime: allocated in open, freed in release. The file's release only
+ * runs when no mapping is left (every VMA holds the file), so the areas
+ * are never freed under a mapping. The open file pins the module.
+ */
+struct keel_ring {
+	/* Serialises setup; @set_up is set once under it (release). */
+	struct mutex setup_lock;
+	bool set_up;
+
+	/* Written by setup before @set_up, constant afterwards. */
+	u32 slot_size;
+	u32 flags;			/* KEEL_RING_SETUP_* */
+	struct keel_ring_ctrl *ctrl;	/* vmalloc_user, mapped */
+	void *slots;			/* vmalloc_user, mapped */
+	size_t ctrl_size, slots_size;
+	struct eventfd_ctx *event;	/* or NULL */
+	struct keel_object obj;
+
+	/*
+	 * @lock protects @idx (the kernel's authoritative indices), the
+	 * published copies in @ctrl that only the kernel writes (out_tail)
+	 * and @stats. Never held while touching user memory.
+	 */
+	spinlock_t lock;
+	struct keel_ring_idx idx;
+	u64 last_bad_head, last_bad_buf;	/* count each bad value once */
+	struct keel_ring_stats stats;
+
+	/* Serialises the kernel's fetcher: read(). */
+	struct mutex read_lock;
+	/* Serialises the kernel's producer: write(). */
+	struct mutex write_lock;
+
+	/* Fetchers wait for EPOLLIN, producers for EPOLLOUT. */
+	wait_queue_head_t wq;
+};
+
+static inline bool keel_ring_ready(struct keel_ring *r)
+{
+	/* Pairs with the release in keel_ring_setup(). */
+	return smp_load_acquire(&r->set_up);
+}
+
+static inline void *keel_ring_slot_ptr(struct keel_ring *r, u64 i)
+{
+	return r->slots + (size_t)keel_ring_slot(&r->idx, i) * r->slot_size;
+}
+
+/* ring.c: everything below runs with r->lock held. */
+void keel_ring_sync_head(struct keel_ring *r);
+void keel_ring_sync_buf(struct keel_ring *r);
+void keel_ring_set_head(struct keel_ring *r, u64 head, bool publish);
+void keel_ring_set_buf(struct keel_ring *r, u64 buf, bool publish);
+void keel_ring_set_out(struct keel_ring *r, u64 out);
+u64 keel_ring_full_ns(struct keel_ring *r);
+
+/* dev.c */
+int keel_ring_dev_init(void);
+void keel_ring_dev_exit(void);
+
+/* stats.c */
+extern const struct keel_object_type keel_ring_obj_type;
+
+#endif /* _KEEL_RING_INTERNAL_H */
