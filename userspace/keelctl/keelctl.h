@@ -52,6 +52,7 @@ extern const struct keelctl_cmd keelctl_cmd_host;
 extern const struct keelctl_cmd keelctl_cmd_objects;
 extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
+extern const struct keelctl_cmd keelctl_cmd_ring;
 
 /* ---- options and errors (common.c) ---- */
 

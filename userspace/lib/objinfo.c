@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/keel_ring.h>
 #include <linux/keel_vdev.h>
 
 #include "internal.h"
@@ -118,9 +119,28 @@ static const struct info_field vdev_fields[] = {
 	[KEEL_VDEV_INFO_A_EXITS_KEPT] = { "exits_kept", KEEL_INFO_UINT, NULL },
 };
 
+static const struct info_field ring_fields[] = {
+	[KEEL_RING_INFO_A_SLOTS] = { "slots", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_SLOT_SIZE] = { "slot_size", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_FLAGS] = { "flags", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_HEAD] = { "head", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_OUT_TAIL] = { "out_tail", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_BUF_TAIL] = { "buf_tail", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_PRODUCED] = { "produced", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_COMMITTED] = { "committed", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_FETCHED] = { "fetched", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_BYTES_IN] = { "bytes_in", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_BYTES_OUT] = { "bytes_out", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_FULL_NS] = { "full_ns", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_BAD_INDEX] = { "bad_index", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_BAD_ENTRY] = { "bad_entry", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_LAG] = { "repl_lag", KEEL_INFO_UINT, NULL },
+};
+
 static const struct info_type info_types[] = {
 	{ "vm", vm_fields, KEEL_LAST_INDEX(vm_fields) },
 	{ "vdev", vdev_fields, KEEL_LAST_INDEX(vdev_fields) },
+	{ "ring", ring_fields, KEEL_LAST_INDEX(ring_fields) },
 };
 
 static const struct info_field *find_field(const char *type, uint16_t attr)
