@@ -36,6 +36,7 @@ static int keel_ring_open(struct inode *inode, struct file *file)
 	mutex_init(&r->setup_lock);
 	mutex_init(&r->read_lock);
 	mutex_init(&r->write_lock);
+	mutex_init(&r->fetch_lock);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
 	file->private_data = r;
@@ -48,12 +49,14 @@ static int keel_ring_release(struct inode *inode, struct file *file)
 	struct keel_ring *r = file->private_data;
 
 	if (r->set_up) {
+		keel_ring_fetch_stop(r);
 		keel_object_del(&r->obj);
 		if (r->event)
 			eventfd_ctx_put(r->event);
 		vfree(r->slots);
 		vfree(r->ctrl);
 	}
+	mutex_destroy(&r->fetch_lock);
 	mutex_destroy(&r->write_lock);
 	mutex_destroy(&r->read_lock);
 	mutex_destroy(&r->setup_lock);
@@ -238,7 +241,6 @@ static long keel_ring_sync(struct keel_ring *r)
 	if (!keel_ring_ready(r))
 		return -EBADFD;
 	spin_lock(&r->lock);
-	keel_ring_sync_head(r);
 	keel_ring_sync_buf(r);
 	spin_unlock(&r->lock);
 	wake_up_interruptible_poll(&r->wq, EPOLLOUT | EPOLLWRNORM);
@@ -268,6 +270,19 @@ static long keel_ring_ioctl(struct file *file, unsigned int cmd,
 		if (cmd != KEEL_RING_IOC_SYNC)
 			return -ENOTTY;
 		return keel_ring_sync(r);
+	case _IOC_NR(KEEL_RING_IOC_FETCH_START):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KEEL_RING_IOC_FETCH_START))
+			return -ENOTTY;
+		if (!keel_ring_ready(r))
+			return -EBADFD;
+		return keel_ring_fetch_start(r, cmd, uarg);
+	case _IOC_NR(KEEL_RING_IOC_FETCH_STOP):
+		if (cmd != KEEL_RING_IOC_FETCH_STOP)
+			return -ENOTTY;
+		if (!keel_ring_ready(r))
+			return -EBADFD;
+		keel_ring_fetch_stop(r);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -291,7 +306,6 @@ static bool keel_ring_space_now(struct keel_ring *r, u64 *buf)
 	bool ok;
 
 	spin_lock(&r->lock);
-	keel_ring_sync_head(r);
 	keel_ring_sync_buf(r);
 	ok = keel_ring_space(&r->idx) != 0;
 	*buf = r->idx.buf;
@@ -313,6 +327,11 @@ static ssize_t keel_ring_read(struct file *file, char __user *ubuf,
 		return -EBADFD;
 	if (mutex_lock_interruptible(&r->read_lock))
 		return -ERESTARTSYS;
+	/* The fetch engine owns the head (set under read_lock). */
+	if (READ_ONCE(r->fetch_on)) {
+		ret = -EBUSY;
+		goto out;
+	}
 	while (!keel_ring_fetchable_now(r, &head)) {
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
@@ -427,7 +446,6 @@ static __poll_t keel_ring_poll(struct file *file, poll_table *wait)
 		return EPOLLERR;
 	poll_wait(file, &r->wq, wait);
 	spin_lock(&r->lock);
-	keel_ring_sync_head(r);
 	keel_ring_sync_buf(r);
 	if (keel_ring_fetchable(&r->idx))
 		mask |= EPOLLIN | EPOLLRDNORM;

@@ -93,6 +93,9 @@ void keel_ring_sync_head(struct keel_ring *r)
 	u64 v;
 
 	lockdep_assert_held(&r->lock);
+	/* The fetch engine owns the head: the mapping's value is stale. */
+	if (r->fetch_on)
+		return;
 	/* Pairs with the fetcher's release store of head. */
 	v = smp_load_acquire(&r->ctrl->head) & r->idx.mask;
 	if (v == r->idx.head)
@@ -107,13 +110,15 @@ void keel_ring_sync_head(struct keel_ring *r)
 
 /*
  * Take the buffer tail from the mapping: forward only, by at most the
- * free space.
+ * free space. The head is taken first: the producer judged the space by
+ * the head in the mapping, which may be newer than the kernel's.
  */
 void keel_ring_sync_buf(struct keel_ring *r)
 {
 	u64 v;
 
 	lockdep_assert_held(&r->lock);
+	keel_ring_sync_head(r);
 	/*
 	 * Pairs with the producer's release store of buf_tail: the slots
 	 * below it are written before the kernel reads or commits them.

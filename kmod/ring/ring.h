@@ -68,6 +68,22 @@ struct keel_ring {
 
 	/* Fetchers wait for EPOLLIN, producers for EPOLLOUT. */
 	wait_queue_head_t wq;
+
+	/*
+	 * fetch.c: the in-kernel fetcher. @fetch_lock serialises start and
+	 * stop and protects @fetch_task, @fetch_sink and @fetch_sock (the
+	 * thread uses them until it is stopped). @fetch_on, @fetch_state
+	 * and @fetch_err are under @lock; while @fetch_on the head is the
+	 * kernel's (read() and the mapping's head are refused).
+	 */
+	struct mutex fetch_lock;
+	struct task_struct *fetch_task;		/* counted reference */
+	struct file *fetch_sink;		/* counted reference */
+	struct socket *fetch_sock;		/* of @fetch_sink, or NULL */
+	bool fetch_stopping;			/* READ_ONCE in the thread */
+	bool fetch_on;
+	u32 fetch_state;			/* KEEL_RING_FETCH_STATE_* */
+	u32 fetch_err;				/* positive errno */
 };
 
 static inline bool keel_ring_ready(struct keel_ring *r)
@@ -81,13 +97,18 @@ static inline void *keel_ring_slot_ptr(struct keel_ring *r, u64 i)
 	return r->slots + (size_t)keel_ring_slot(&r->idx, i) * r->slot_size;
 }
 
-/* ring.c: everything below runs with r->lock held. */
+/* ring.c: all of these run with r->lock held; sync_buf syncs head first. */
 void keel_ring_sync_head(struct keel_ring *r);
 void keel_ring_sync_buf(struct keel_ring *r);
 void keel_ring_set_head(struct keel_ring *r, u64 head, bool publish);
 void keel_ring_set_buf(struct keel_ring *r, u64 buf, bool publish);
 void keel_ring_set_out(struct keel_ring *r, u64 out);
 u64 keel_ring_full_ns(struct keel_ring *r);
+
+/* fetch.c */
+int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
+			  struct keel_ring_fetch __user *uarg);
+void keel_ring_fetch_stop(struct keel_ring *r);
 
 /* dev.c */
 int keel_ring_dev_init(void);

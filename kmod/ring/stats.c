@@ -12,6 +12,7 @@ struct keel_ring_snapshot {
 	struct keel_ring_idx idx;
 	struct keel_ring_stats st;
 	u64 full_ns;
+	u32 fetch_state, fetch_err;
 };
 
 static int keel_ring_put_u64(struct sk_buff *skb, int type, u64 v)
@@ -28,6 +29,8 @@ static int keel_ring_fill_info(struct sk_buff *skb, struct keel_object *obj)
 	s.idx = r->idx;
 	s.st = r->stats;
 	s.full_ns = keel_ring_full_ns(r);
+	s.fetch_state = r->fetch_state;
+	s.fetch_err = r->fetch_err;
 	spin_unlock(&r->lock);
 
 	if (nla_put_u32(skb, KEEL_RING_INFO_A_SLOTS, s.idx.slots) ||
@@ -48,7 +51,9 @@ static int keel_ring_fill_info(struct sk_buff *skb, struct keel_object *obj)
 			      s.st.bad_index) ||
 	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_BAD_ENTRY,
 			      s.st.bad_entry) ||
-	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_LAG, 0))
+	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_LAG, 0) ||
+	    nla_put_u32(skb, KEEL_RING_INFO_A_FETCH_STATE, s.fetch_state) ||
+	    nla_put_u32(skb, KEEL_RING_INFO_A_FETCH_ERR, s.fetch_err))
 		return -EMSGSIZE;
 	return 0;
 }

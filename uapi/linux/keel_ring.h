@@ -146,10 +146,41 @@ struct keel_ring_commit {
 	__u64 out_tail;		/* out */
 };
 
+/* flags of struct keel_ring_fetch: none defined yet, all must be zero. */
+#define KEEL_RING_FETCH_FLAGS_ALL	0u
+
+/*
+ * KEEL_RING_IOC_FETCH_START: the kernel becomes the ring's fetcher. A
+ * kernel thread sends each committed entry's payload to @sink_fd and
+ * advances the head: one sendmsg() per entry on a socket (so datagram and
+ * seqpacket sockets keep entry boundaries), one write on anything else
+ * with a write_iter (a pipe, a tap device). The thread holds its own
+ * reference to the sink. A failed send (the reader closed a pipe or the
+ * peer a socket: EPIPE, ECONNRESET, ...) stops the engine; the entry
+ * stays at the head and the error is in KEEL_RING_INFO_A_FETCH_ERR.
+ * While the engine is attached, read() fails with EBUSY and head values
+ * in the mapping are ignored. EBUSY if an engine is already attached
+ * (also a failed one: stop it first), EBADF for an fd not open for
+ * writing, EINVAL for one that is not a socket, pipe or character device
+ * the kernel can write (a regular file, a ring).
+ */
+struct keel_ring_fetch {
+	__u32 size;		/* in: sizeof(struct keel_ring_fetch) */
+	__u32 flags;		/* in: KEEL_RING_FETCH_* */
+	__s32 sink_fd;		/* in: socket, pipe, tap, ... */
+	__u32 pad;		/* must be zero */
+};
+
 #define KEEL_RING_IOC_SETUP	_IOWR(KEEL_IOC_MAGIC, 0x30, struct keel_ring_setup)
 #define KEEL_RING_IOC_COMMIT	_IOWR(KEEL_IOC_MAGIC, 0x31, struct keel_ring_commit)
 /* Take head and buf_tail from the mapping and wake the waiters. */
 #define KEEL_RING_IOC_SYNC	_IO(KEEL_IOC_MAGIC, 0x32)
+#define KEEL_RING_IOC_FETCH_START _IOW(KEEL_IOC_MAGIC, 0x33, struct keel_ring_fetch)
+/*
+ * Detach the fetch engine (idempotent); when it returns the thread is
+ * gone and the sink released. Closing the ring does the same.
+ */
+#define KEEL_RING_IOC_FETCH_STOP _IO(KEEL_IOC_MAGIC, 0x34)
 
 /* KEEL_OBJ_A_INFO of a "ring" object. */
 enum keel_ring_info_attr {
@@ -170,9 +201,16 @@ enum keel_ring_info_attr {
 	KEEL_RING_INFO_A_BAD_INDEX,	/* u64: hostile indices ignored */
 	KEEL_RING_INFO_A_BAD_ENTRY,	/* u64: entries dropped: bad len */
 	KEEL_RING_INFO_A_REPL_LAG,	/* u64: entries awaiting a backup ack */
+	KEEL_RING_INFO_A_FETCH_STATE,	/* u32: KEEL_RING_FETCH_STATE_* */
+	KEEL_RING_INFO_A_FETCH_ERR,	/* u32: errno that stopped the engine */
 
 	__KEEL_RING_INFO_A_MAX,
 	KEEL_RING_INFO_A_MAX = __KEEL_RING_INFO_A_MAX - 1
 };
+
+/* KEEL_RING_INFO_A_FETCH_STATE */
+#define KEEL_RING_FETCH_STATE_NONE	0	/* no engine attached */
+#define KEEL_RING_FETCH_STATE_RUNNING	1
+#define KEEL_RING_FETCH_STATE_FAILED	2	/* stopped by a send error */
 
 #endif /* _UAPI_LINUX_KEEL_RING_H */
