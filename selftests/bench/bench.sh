@@ -26,6 +26,7 @@ done
 # suite -> benchmark program (path under build/selftests)
 declare -A benches=(
 	[vdev]=vdev/bench_vdev
+	[ring]=ring/bench_ring
 )
 
 suites() { printf '%s\n' "${!benches[@]}" | sort | paste -sd ' ' -; }
