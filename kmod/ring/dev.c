@@ -37,6 +37,7 @@ static int keel_ring_open(struct inode *inode, struct file *file)
 	mutex_init(&r->read_lock);
 	mutex_init(&r->write_lock);
 	mutex_init(&r->fetch_lock);
+	mutex_init(&r->repl_lock);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
 	file->private_data = r;
@@ -49,6 +50,7 @@ static int keel_ring_release(struct inode *inode, struct file *file)
 	struct keel_ring *r = file->private_data;
 
 	if (r->set_up) {
+		keel_ring_repl_stop(r);
 		keel_ring_fetch_stop(r);
 		keel_object_del(&r->obj);
 		if (r->event)
@@ -56,6 +58,7 @@ static int keel_ring_release(struct inode *inode, struct file *file)
 		vfree(r->slots);
 		vfree(r->ctrl);
 	}
+	mutex_destroy(&r->repl_lock);
 	mutex_destroy(&r->fetch_lock);
 	mutex_destroy(&r->write_lock);
 	mutex_destroy(&r->read_lock);
@@ -152,6 +155,7 @@ static long keel_ring_setup(struct keel_ring *r, unsigned int cmd,
 	r->idx.head = arg.start;
 	r->idx.out = arg.start;
 	r->idx.buf = arg.start;
+	r->cmt = arg.start;
 	r->last_bad_head = arg.start;
 	r->last_bad_buf = arg.start;
 	keel_ring_init_ctrl(r, arg.start);
@@ -188,8 +192,7 @@ out:
 	return ret;
 }
 
-/* After the outgoing tail moved: wake fetchers, signal the eventfd. */
-static void keel_ring_notify_commit(struct keel_ring *r)
+void keel_ring_notify_commit(struct keel_ring *r)
 {
 	wake_up_interruptible_poll(&r->wq, EPOLLIN | EPOLLRDNORM);
 	if (r->event)
@@ -200,7 +203,7 @@ static long keel_ring_commit(struct keel_ring *r, unsigned int cmd,
 			     struct keel_ring_commit __user *uarg)
 {
 	struct keel_ring_commit arg;
-	bool moved = false;
+	bool moved = false, kick;
 	u64 out;
 	int ret;
 
@@ -216,20 +219,23 @@ static long keel_ring_commit(struct keel_ring *r, unsigned int cmd,
 		return -EINVAL;
 
 	spin_lock(&r->lock);
-	keel_ring_sync_buf(r);
-	if (arg.flags & KEEL_RING_COMMIT_ALL)
-		arg.index = r->idx.buf;
-	if (!keel_ring_commit_ok(&r->idx, arg.index)) {
-		ret = -ERANGE;
-	} else if (arg.index != r->idx.out) {
-		keel_ring_set_out(r, arg.index);
-		moved = true;
+	if (r->repl_backup_on) {
+		/* The backup's entries are the primary's to release. */
+		ret = -EBUSY;
+	} else {
+		keel_ring_sync_buf(r);
+		if (arg.flags & KEEL_RING_COMMIT_ALL)
+			arg.index = r->idx.buf;
+		ret = keel_ring_commit_to(r, arg.index, &moved);
 	}
 	out = r->idx.out;
+	kick = !ret && r->redundant;
 	spin_unlock(&r->lock);
 
 	if (moved)
 		keel_ring_notify_commit(r);
+	else if (kick)
+		wake_up_interruptible(&r->wq);	/* the replication sender */
 	if (!ret && put_user(out, &uarg->out_tail))
 		ret = -EFAULT;
 	return ret;
@@ -276,6 +282,19 @@ static long keel_ring_ioctl(struct file *file, unsigned int cmd,
 		if (!keel_ring_ready(r))
 			return -EBADFD;
 		return keel_ring_fetch_start(r, cmd, uarg);
+	case _IOC_NR(KEEL_RING_IOC_REPL_START):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KEEL_RING_IOC_REPL_START))
+			return -ENOTTY;
+		if (!keel_ring_ready(r))
+			return -EBADFD;
+		return keel_ring_repl_start(r, cmd, uarg);
+	case _IOC_NR(KEEL_RING_IOC_REPL_STOP):
+		if (cmd != KEEL_RING_IOC_REPL_STOP)
+			return -ENOTTY;
+		if (!keel_ring_ready(r))
+			return -EBADFD;
+		keel_ring_repl_stop(r);
+		return 0;
 	case _IOC_NR(KEEL_RING_IOC_FETCH_STOP):
 		if (cmd != KEEL_RING_IOC_FETCH_STOP)
 			return -ENOTTY;
@@ -384,7 +403,7 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 {
 	struct keel_ring *r = file->private_data;
 	struct keel_ring_slot *slot;
-	bool moved = false;
+	bool moved = false, kick;
 	u64 buf, next;
 	ssize_t ret;
 
@@ -396,6 +415,10 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 		return 0;
 	if (mutex_lock_interruptible(&r->write_lock))
 		return -ERESTARTSYS;
+	if (READ_ONCE(r->repl_backup_on)) {
+		ret = -EBUSY;
+		goto out;
+	}
 	while (!keel_ring_space_now(r, &buf)) {
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
@@ -417,21 +440,24 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 
 	spin_lock(&r->lock);
 	next = (buf + 1) & r->idx.mask;
-	if (r->idx.buf != buf || !keel_ring_buf_ok(&r->idx, next)) {
+	if (r->repl_backup_on || r->idx.buf != buf ||
+	    !keel_ring_buf_ok(&r->idx, next)) {
 		/* A producer moved the buffer tail through the mapping. */
 		ret = -EBUSY;
 	} else {
 		keel_ring_set_buf(r, next, true);
 		r->stats.bytes_in += count;
-		if (r->flags & KEEL_RING_SETUP_AUTOCOMMIT) {
-			keel_ring_set_out(r, r->idx.buf);
-			moved = true;
-		}
+		if (r->flags & KEEL_RING_SETUP_AUTOCOMMIT)
+			keel_ring_commit_to(r, next, &moved);
 		ret = count;
 	}
+	kick = ret > 0 && r->redundant &&
+	       (r->flags & KEEL_RING_SETUP_AUTOCOMMIT);
 	spin_unlock(&r->lock);
 	if (moved)
 		keel_ring_notify_commit(r);
+	else if (kick)
+		wake_up_interruptible(&r->wq);	/* the replication sender */
 out:
 	mutex_unlock(&r->write_lock);
 	return ret;

@@ -68,11 +68,14 @@ void keel_ring_set_buf(struct keel_ring *r, u64 buf, bool publish)
 	keel_ring_note_full(r);
 }
 
-/* Move the outgoing tail to @out, which keel_ring_commit_ok() accepted. */
+/*
+ * Move the outgoing tail to @out: a commit keel_ring_commit_ok() accepted
+ * or, on a redundant ring, what the backup acknowledged (never beyond the
+ * commit point).
+ */
 void keel_ring_set_out(struct keel_ring *r, u64 out)
 {
 	lockdep_assert_held(&r->lock);
-	r->stats.committed += keel_ring_dist(&r->idx, out, r->idx.out);
 	r->idx.out = out;
 	/*
 	 * Publish: pairs with the fetcher's acquire load of out_tail before
@@ -81,6 +84,30 @@ void keel_ring_set_out(struct keel_ring *r, u64 out)
 	 * acquired before this commit was allowed.
 	 */
 	smp_store_release(&r->ctrl->out_tail, out);
+}
+
+/*
+ * The producer commits up to @v: not behind the commit point, not beyond
+ * the buffer tail (-ERANGE). An ordinary ring releases at once (the
+ * outgoing tail moves: *released); a redundant one only marks the
+ * entries for replication.
+ */
+int keel_ring_commit_to(struct keel_ring *r, u64 v, bool *released)
+{
+	struct keel_ring_idx *x = &r->idx;
+
+	lockdep_assert_held(&r->lock);
+	*released = false;
+	if ((v & ~x->mask) ||
+	    keel_ring_dist(x, v, r->cmt) > keel_ring_dist(x, x->buf, r->cmt))
+		return -ERANGE;
+	r->stats.committed += keel_ring_dist(x, v, r->cmt);
+	r->cmt = v;
+	if (!r->redundant && v != x->out) {
+		keel_ring_set_out(r, v);
+		*released = true;
+	}
+	return 0;
 }
 
 /*
@@ -119,6 +146,9 @@ void keel_ring_sync_buf(struct keel_ring *r)
 
 	lockdep_assert_held(&r->lock);
 	keel_ring_sync_head(r);
+	/* A backup's buffer tail is the kernel's: it writes the entries. */
+	if (r->repl_backup_on)
+		return;
 	/*
 	 * Pairs with the producer's release store of buf_tail: the slots
 	 * below it are written before the kernel reads or commits them.

@@ -84,6 +84,28 @@ struct keel_ring {
 	bool fetch_on;
 	u32 fetch_state;			/* KEEL_RING_FETCH_STATE_* */
 	u32 fetch_err;				/* positive errno */
+
+	/*
+	 * repl.c: replication. @repl_lock serialises start and stop and
+	 * protects the threads and the socket. Under @lock: @redundant (a
+	 * primary, for good), @cmt, @repl_backup_on (the buffer tail is the
+	 * kernel's) and the rest. @cmt is the producer's commit point:
+	 * out <= cmt <= buf; the outgoing tail follows it at once, or on a
+	 * redundant ring only as far as the backup acknowledged.
+	 */
+	struct mutex repl_lock;
+	struct task_struct *repl_tx;		/* counted references */
+	struct task_struct *repl_rx;
+	struct file *repl_file;			/* counted reference */
+	struct socket *repl_sock;		/* of @repl_file */
+	bool repl_stopping;			/* READ_ONCE in the threads */
+	bool redundant;
+	bool repl_backup_on;
+	u64 cmt;
+	u32 repl_role, repl_state, repl_err;
+	u64 repl_next;				/* primary: next entry to send */
+	u64 repl_told;				/* primary: last RELEASED sent */
+	u64 repl_sent, repl_acked;		/* counters */
 };
 
 static inline bool keel_ring_ready(struct keel_ring *r)
@@ -104,11 +126,20 @@ void keel_ring_set_head(struct keel_ring *r, u64 head, bool publish);
 void keel_ring_set_buf(struct keel_ring *r, u64 buf, bool publish);
 void keel_ring_set_out(struct keel_ring *r, u64 out);
 u64 keel_ring_full_ns(struct keel_ring *r);
+int keel_ring_commit_to(struct keel_ring *r, u64 v, bool *released);
+
+/* Wake fetchers and signal the eventfd after the outgoing tail moved. */
+void keel_ring_notify_commit(struct keel_ring *r);
 
 /* fetch.c */
 int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
 			  struct keel_ring_fetch __user *uarg);
 void keel_ring_fetch_stop(struct keel_ring *r);
+
+/* repl.c */
+int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
+			 struct keel_ring_repl __user *uarg);
+void keel_ring_repl_stop(struct keel_ring *r);
 
 /* dev.c */
 int keel_ring_dev_init(void);

@@ -13,6 +13,8 @@ struct keel_ring_snapshot {
 	struct keel_ring_stats st;
 	u64 full_ns;
 	u32 fetch_state, fetch_err;
+	u32 repl_role, repl_state, repl_err;
+	u64 repl_lag, repl_sent, repl_acked;
 };
 
 static int keel_ring_put_u64(struct sk_buff *skb, int type, u64 v)
@@ -31,6 +33,12 @@ static int keel_ring_fill_info(struct sk_buff *skb, struct keel_object *obj)
 	s.full_ns = keel_ring_full_ns(r);
 	s.fetch_state = r->fetch_state;
 	s.fetch_err = r->fetch_err;
+	s.repl_role = r->repl_role;
+	s.repl_state = r->repl_state;
+	s.repl_err = r->repl_err;
+	s.repl_lag = keel_ring_dist(&r->idx, r->cmt, r->idx.out);
+	s.repl_sent = r->repl_sent;
+	s.repl_acked = r->repl_acked;
 	spin_unlock(&r->lock);
 
 	if (nla_put_u32(skb, KEEL_RING_INFO_A_SLOTS, s.idx.slots) ||
@@ -51,9 +59,15 @@ static int keel_ring_fill_info(struct sk_buff *skb, struct keel_object *obj)
 			      s.st.bad_index) ||
 	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_BAD_ENTRY,
 			      s.st.bad_entry) ||
-	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_LAG, 0) ||
+	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_LAG, s.repl_lag) ||
 	    nla_put_u32(skb, KEEL_RING_INFO_A_FETCH_STATE, s.fetch_state) ||
-	    nla_put_u32(skb, KEEL_RING_INFO_A_FETCH_ERR, s.fetch_err))
+	    nla_put_u32(skb, KEEL_RING_INFO_A_FETCH_ERR, s.fetch_err) ||
+	    nla_put_u32(skb, KEEL_RING_INFO_A_REPL_ROLE, s.repl_role) ||
+	    nla_put_u32(skb, KEEL_RING_INFO_A_REPL_STATE, s.repl_state) ||
+	    nla_put_u32(skb, KEEL_RING_INFO_A_REPL_ERR, s.repl_err) ||
+	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_SENT, s.repl_sent) ||
+	    keel_ring_put_u64(skb, KEEL_RING_INFO_A_REPL_ACKED,
+			      s.repl_acked))
 		return -EMSGSIZE;
 	return 0;
 }

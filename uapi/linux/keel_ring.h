@@ -171,6 +171,71 @@ struct keel_ring_fetch {
 	__u32 pad;		/* must be zero */
 };
 
+/* struct keel_ring_repl role */
+#define KEEL_RING_REPL_PRIMARY		1
+#define KEEL_RING_REPL_BACKUP		2
+
+/* flags of struct keel_ring_repl: none defined yet, all must be zero. */
+#define KEEL_RING_REPL_FLAGS_ALL	0u
+
+/*
+ * KEEL_RING_IOC_REPL_START: replicate the ring over @sock_fd, a connected
+ * SOCK_STREAM socket to the other host (see Documentation/ring.rst).
+ *
+ * PRIMARY: from now on the ring is redundant, for good: a commit only
+ *	marks entries for replication, and the outgoing tail advances only
+ *	to what the backup acknowledged. When the connection fails the
+ *	entries are held; stop and start again with a new backup, which
+ *	gets everything not yet released.
+ * BACKUP: the ring (empty, with at least the primary's slots and slot
+ *	size and the same index width) takes the primary's entries at the
+ *	primary's indices and acknowledges each once it is in a slot; they
+ *	stay uncommitted. write() and commit fail with EBUSY meanwhile.
+ *	After a failover (the connection ends, or REPL_STOP) the ring is an
+ *	ordinary ring: KEEL_RING_COMMIT_ALL releases exactly the entries it
+ *	acknowledged that the primary had not reported released.
+ *
+ * EBUSY if replication is already attached (also a failed one: stop it
+ * first), ENOTEMPTY for a backup ring that holds entries, EINVAL for a
+ * bad role, flags or a socket that is not a stream socket, EBADF.
+ */
+struct keel_ring_repl {
+	__u32 size;		/* in: sizeof(struct keel_ring_repl) */
+	__u32 flags;		/* in: KEEL_RING_REPL_* */
+	__u32 role;		/* in: KEEL_RING_REPL_PRIMARY or _BACKUP */
+	__s32 sock_fd;		/* in: connected SOCK_STREAM socket */
+};
+
+/*
+ * The replication protocol on the socket: each message starts with this
+ * header, all fields little-endian; a DATA header is followed by @len
+ * bytes of payload.
+ *
+ * HELLO	primary to backup, first: @index the primary's outgoing tail
+ *		(where the backup's indices start), @len its slot size,
+ *		@slots its slots, @flags KEEL_RING_SETUP_IDX64 or 0.
+ * DATA		primary to backup: the committed entry at @index, in order.
+ * ACK		backup to primary: every entry below @index is in a slot.
+ * RELEASED	primary to backup: every entry below @index was released
+ *		by the primary; the backup drops them.
+ */
+#define KEEL_RING_WIRE_MAGIC		0x474e524bu	/* "KRNG" */
+#define KEEL_RING_WIRE_HELLO		1
+#define KEEL_RING_WIRE_DATA		2
+#define KEEL_RING_WIRE_ACK		3
+#define KEEL_RING_WIRE_RELEASED		4
+
+struct keel_ring_wire {
+	__le32 magic;
+	__u8 type;
+	__u8 pad[3];
+	__le64 index;
+	__le32 len;
+	__le32 slots;
+	__le32 flags;
+	__le32 pad2;
+};
+
 #define KEEL_RING_IOC_SETUP	_IOWR(KEEL_IOC_MAGIC, 0x30, struct keel_ring_setup)
 #define KEEL_RING_IOC_COMMIT	_IOWR(KEEL_IOC_MAGIC, 0x31, struct keel_ring_commit)
 /* Take head and buf_tail from the mapping and wake the waiters. */
@@ -181,6 +246,9 @@ struct keel_ring_fetch {
  * gone and the sink released. Closing the ring does the same.
  */
 #define KEEL_RING_IOC_FETCH_STOP _IO(KEEL_IOC_MAGIC, 0x34)
+#define KEEL_RING_IOC_REPL_START _IOW(KEEL_IOC_MAGIC, 0x35, struct keel_ring_repl)
+/* Detach replication (idempotent): the threads are gone when it returns. */
+#define KEEL_RING_IOC_REPL_STOP	_IO(KEEL_IOC_MAGIC, 0x36)
 
 /* KEEL_OBJ_A_INFO of a "ring" object. */
 enum keel_ring_info_attr {
@@ -203,6 +271,11 @@ enum keel_ring_info_attr {
 	KEEL_RING_INFO_A_REPL_LAG,	/* u64: entries awaiting a backup ack */
 	KEEL_RING_INFO_A_FETCH_STATE,	/* u32: KEEL_RING_FETCH_STATE_* */
 	KEEL_RING_INFO_A_FETCH_ERR,	/* u32: errno that stopped the engine */
+	KEEL_RING_INFO_A_REPL_ROLE,	/* u32: 0 none, KEEL_RING_REPL_* */
+	KEEL_RING_INFO_A_REPL_STATE,	/* u32: KEEL_RING_REPL_STATE_* */
+	KEEL_RING_INFO_A_REPL_ERR,	/* u32: errno that ended replication */
+	KEEL_RING_INFO_A_REPL_SENT,	/* u64: entries sent / received */
+	KEEL_RING_INFO_A_REPL_ACKED,	/* u64: entries acknowledged */
 
 	__KEEL_RING_INFO_A_MAX,
 	KEEL_RING_INFO_A_MAX = __KEEL_RING_INFO_A_MAX - 1
@@ -212,5 +285,10 @@ enum keel_ring_info_attr {
 #define KEEL_RING_FETCH_STATE_NONE	0	/* no engine attached */
 #define KEEL_RING_FETCH_STATE_RUNNING	1
 #define KEEL_RING_FETCH_STATE_FAILED	2	/* stopped by a send error */
+
+/* KEEL_RING_INFO_A_REPL_STATE */
+#define KEEL_RING_REPL_STATE_NONE	0	/* not attached */
+#define KEEL_RING_REPL_STATE_RUNNING	1
+#define KEEL_RING_REPL_STATE_FAILED	2	/* connection ended or broke */
 
 #endif /* _UAPI_LINUX_KEEL_RING_H */

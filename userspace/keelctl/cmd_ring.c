@@ -20,6 +20,8 @@ struct ring {
 	uint64_t head, out_tail, buf_tail;
 	uint64_t produced, committed, fetched, bytes_in, bytes_out;
 	uint64_t full_ns, bad_index, bad_entry, repl_lag;
+	uint32_t fetch_state, fetch_err, repl_role, repl_state, repl_err;
+	uint64_t repl_sent, repl_acked;
 };
 
 static uint64_t info_uint(const struct keel_obj *o, uint16_t type)
@@ -60,6 +62,27 @@ static void ring_decode(const struct keel_obj *o, struct ring *r)
 	r->bad_index = info_uint(o, KEEL_RING_INFO_A_BAD_INDEX);
 	r->bad_entry = info_uint(o, KEEL_RING_INFO_A_BAD_ENTRY);
 	r->repl_lag = info_uint(o, KEEL_RING_INFO_A_REPL_LAG);
+	r->fetch_state = info_uint(o, KEEL_RING_INFO_A_FETCH_STATE);
+	r->fetch_err = info_uint(o, KEEL_RING_INFO_A_FETCH_ERR);
+	r->repl_role = info_uint(o, KEEL_RING_INFO_A_REPL_ROLE);
+	r->repl_state = info_uint(o, KEEL_RING_INFO_A_REPL_STATE);
+	r->repl_err = info_uint(o, KEEL_RING_INFO_A_REPL_ERR);
+	r->repl_sent = info_uint(o, KEEL_RING_INFO_A_REPL_SENT);
+	r->repl_acked = info_uint(o, KEEL_RING_INFO_A_REPL_ACKED);
+}
+
+static const char *state_name(uint32_t state)
+{
+	static const char *const names[] = { "none", "running", "failed" };
+
+	return state < 3 ? names[state] : "?";
+}
+
+static const char *role_name(uint32_t role)
+{
+	return role == KEEL_RING_REPL_PRIMARY ? "primary" :
+	       role == KEEL_RING_REPL_BACKUP ? "backup" :
+	       role ? "?" : "none";
 }
 
 /* Entries between two indices, modulo the ring's index width. */
@@ -103,6 +126,13 @@ static struct json_object *ring_json(const struct ring *r)
 	ADDU("bad_index", r->bad_index);
 	ADDU("bad_entry", r->bad_entry);
 	ADDU("repl_lag", r->repl_lag);
+	ADD("fetch_state", json_object_new_string(state_name(r->fetch_state)));
+	ADDU("fetch_err", r->fetch_err);
+	ADD("repl_role", json_object_new_string(role_name(r->repl_role)));
+	ADD("repl_state", json_object_new_string(state_name(r->repl_state)));
+	ADDU("repl_err", r->repl_err);
+	ADDU("repl_sent", r->repl_sent);
+	ADDU("repl_acked", r->repl_acked);
 #undef ADDU
 #undef ADD
 	return j;
@@ -179,6 +209,14 @@ static void print_one(const struct ring *r)
 		 r->full_ns / 1000000);
 	print_kv(stdout, 0, "bad indices", "%" PRIu64, r->bad_index);
 	print_kv(stdout, 0, "bad entries", "%" PRIu64, r->bad_entry);
+	print_kv(stdout, 0, "fetch engine", "%s%s%s",
+		 state_name(r->fetch_state), r->fetch_err ? ": " : "",
+		 r->fetch_err ? strerror(r->fetch_err) : "");
+	print_kv(stdout, 0, "replication", "%s, %s%s%s", role_name(r->repl_role),
+		 state_name(r->repl_state), r->repl_err ? ": " : "",
+		 r->repl_err ? strerror(r->repl_err) : "");
+	print_kv(stdout, 0, "replicated", "%" PRIu64 " sent, %" PRIu64
+		 " acknowledged", r->repl_sent, r->repl_acked);
 	print_kv(stdout, 0, "replication lag", "%" PRIu64, r->repl_lag);
 }
 

@@ -135,6 +135,13 @@ static const struct info_field ring_fields[] = {
 	[KEEL_RING_INFO_A_BAD_INDEX] = { "bad_index", KEEL_INFO_UINT, NULL },
 	[KEEL_RING_INFO_A_BAD_ENTRY] = { "bad_entry", KEEL_INFO_UINT, NULL },
 	[KEEL_RING_INFO_A_REPL_LAG] = { "repl_lag", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_FETCH_STATE] = { "fetch_state", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_FETCH_ERR] = { "fetch_err", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_ROLE] = { "repl_role", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_STATE] = { "repl_state", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_ERR] = { "repl_err", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_SENT] = { "repl_sent", KEEL_INFO_UINT, NULL },
+	[KEEL_RING_INFO_A_REPL_ACKED] = { "repl_acked", KEEL_INFO_UINT, NULL },
 };
 
 static const struct info_type info_types[] = {
