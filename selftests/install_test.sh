@@ -48,7 +48,8 @@ grep -q 'keel.ko' "$dest/lib/modules/$rel/modules.dep"
 t $? "depmod knows keel.ko"
 
 [ -x "$dest/usr/local/sbin/keelctl" ] && [ -f "$dest/usr/local/include/linux/keel.h" ] &&
-	[ -f "$dest/usr/local/include/linux/keel_vdev.h" ]
+	[ -f "$dest/usr/local/include/linux/keel_vdev.h" ] &&
+	[ -f "$dest/usr/local/include/linux/keel_ring.h" ]
 t $? "keelctl and the uapi header installed"
 
 make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
