@@ -209,7 +209,8 @@ static void stream_through(struct __test_metadata *_metadata, struct ring *r,
 	close(rfd);
 }
 
-TEST_F(fetch, into_seqpacket_socket)
+/* 20,000 entries take tens of seconds on the debug kernel. */
+TEST_F_TIMEOUT(fetch, into_seqpacket_socket, 150)
 {
 	int sv[2];
 
@@ -217,7 +218,7 @@ TEST_F(fetch, into_seqpacket_socket)
 	stream_through(_metadata, &self->r, sv[0], sv[1], 0);
 }
 
-TEST_F(fetch, into_pipe)
+TEST_F_TIMEOUT(fetch, into_pipe, 150)
 {
 	int p[2];
 

@@ -232,7 +232,8 @@ full:
 	return commit_to(r, sh, seq);
 }
 
-TEST_F(stream, exactly_once_in_order_after_commit)
+/* 30,000 entries take tens of seconds on the debug kernel. */
+TEST_F_TIMEOUT(stream, exactly_once_in_order_after_commit, 150)
 {
 	uint64_t end = (variant->start + N_ENTRIES) & self->r.mask;
 	int status, ret;
