@@ -4,7 +4,9 @@
  * connecting to Keel, turning failures into messages and exit codes, and
  * printing JSON.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -156,4 +158,19 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 		return rc;
 	rc = keelctl_connect(k);
 	return rc ? rc : -1;
+}
+
+int keelctl_parse_id(const char *s, uint32_t *id)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*id = v;
+	return 0;
 }

@@ -52,6 +52,7 @@ extern const struct keelctl_cmd keelctl_cmd_host;
 extern const struct keelctl_cmd keelctl_cmd_objects;
 extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
+extern const struct keelctl_cmd keelctl_cmd_state;
 
 /* ---- options and errors (common.c) ---- */
 
@@ -99,6 +100,8 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 		  int argc, char **argv);
 /* Print "keelctl: <op>: <error>[: <extack>]"; the matching exit code. */
 int keelctl_fail(const char *op, const struct keel_error *err);
+/* An object id operand: decimal or 0x hex, 0..UINT32_MAX. 0 or -1. */
+int keelctl_parse_id(const char *s, uint32_t *id);
 /* Print a JSON document (and drop it) as -j/-p ask: exit code. */
 int keelctl_print_json(struct keelctl *k, struct json_object *o);
 

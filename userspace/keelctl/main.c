@@ -15,6 +15,7 @@ static const struct keelctl_cmd *const cmds[] = {
 	&keelctl_cmd_objects,
 	&keelctl_cmd_monitor,
 	&keelctl_cmd_vdev,
+	&keelctl_cmd_state,
 };
 
 #define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
