@@ -26,6 +26,7 @@ done
 # suite -> benchmark program (path under build/selftests)
 declare -A benches=(
 	[vdev]=vdev/bench_vdev
+	[state]=state/bench_state
 )
 
 suites() { printf '%s\n' "${!benches[@]}" | sort | paste -sd ' ' -; }
