@@ -215,6 +215,7 @@ int cloud_alloc(struct cloud *c, const struct cloud_request *r,
 				  res, nres, out, generation);
 		if (ret == -ESTALE) {
 			/* Another keeld got there first: look again. */
+			c->conflicts++;
 			ret = reload_host(c, host_id, err);
 			if (ret)
 				break;
@@ -225,6 +226,7 @@ int cloud_alloc(struct cloud *c, const struct cloud_request *r,
 			store_fail(c, err, ret);
 			break;
 		}
+		c->allocs++;
 		for (d = 0; d < KEELD_NDIMS; d++)
 			used[d] = h->used[d] + need[d];
 		if (keeld_host_sync(c->pool, host_id, used, *generation,

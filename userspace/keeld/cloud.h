@@ -15,6 +15,8 @@ struct cloud {
 	struct store *store;
 	struct keeld_pool *pool;
 	size_t max_candidates;		/* default for requests that give none */
+	uint64_t allocs;		/* allocations committed */
+	uint64_t conflicts;		/* commits refused as stale, retried */
 };
 
 struct cloud_request {

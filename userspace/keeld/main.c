@@ -145,6 +145,9 @@ int main(int argc, char **argv)
 			kd.socket_path);
 		ret = server_run(&kd);
 	}
+	fprintf(stderr, "keeld: stopping: %llu allocations committed, %llu stale decisions retried\n",
+		(unsigned long long)kd.cloud.allocs,
+		(unsigned long long)kd.cloud.conflicts);
 	server_close(&kd);
 	local_stop(&kd);
 	cloud_fini(&kd.cloud);
