@@ -59,6 +59,7 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 {
 	const struct keeld_host *hosts = p->hosts;
 	const struct keeld_uentry *e;
+	unsigned int dims[KEELD_NDIMS], nd = 0, d, k;
 	size_t i, j, n = 0, m;
 	uint64_t word, bit;
 	bool want;
@@ -70,9 +71,23 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 		trace->hosts = p->nhosts;
 		trace->fit = trace->nsteps = trace->candidates = 0;
 	}
-	for (i = 0; i < p->nhosts; i++)
-		if (keeld_host_fits(&hosts[i], need))
+	/*
+	 * Test only the dimensions the request asks for (usually vCPUs and
+	 * memory): the hosts are scanned once per request, and touching
+	 * fewer of their capacity words is most of the decision's time.
+	 */
+	for (d = 0; d < KEELD_NDIMS; d++)
+		if (need[d])
+			dims[nd++] = d;
+	for (i = 0; i < p->nhosts; i++) {
+		for (k = 0; k < nd; k++) {
+			d = dims[k];
+			if (need[d] > hosts[i].cap[d] - hosts[i].used[d])
+				break;
+		}
+		if (k == nd)
 			cand[n++] = (uint32_t)i;
+	}
 	if (trace)
 		trace->fit = n;
 	if (!n)
