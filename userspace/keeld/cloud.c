@@ -101,14 +101,62 @@ void cloud_fini(struct cloud *c)
 	c->pool = NULL;
 }
 
-/* Reload every host's usage (and hosts other keelds added). */
+struct stale_ctx {
+	struct cloud *c;
+	uint32_t *ids;			/* hosts whose generation moved */
+	size_t n, cap;
+	size_t seen;			/* hosts in the store and the cache */
+	bool unknown;			/* a host the cache lacks */
+};
+
+static int stale_cb(uint32_t id, uint64_t generation, void *data)
+{
+	struct stale_ctx *s = data;
+	const struct keeld_host *h = keeld_host_get(s->c->pool, id);
+	uint32_t *ids;
+
+	if (!h) {
+		s->unknown = true;
+		return 0;
+	}
+	s->seen++;
+	if (h->generation == generation)
+		return 0;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		ids = realloc(s->ids, s->cap * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		s->ids = ids;
+	}
+	s->ids[s->n++] = id;
+	return 0;
+}
+
+static int reload_host(struct cloud *c, uint32_t id, struct keeld_err *err);
+
+/*
+ * Catch up with other keelds: reload the hosts whose generation moved,
+ * or everything when hosts came or went. Nothing to do when the store
+ * knows that nobody else wrote.
+ */
 static int refresh(struct cloud *c, struct keeld_err *err)
 {
-	struct load_ctx l = { .pool = c->pool, .err = err };
-	int ret = store_hosts(c->store, -1, load_cb, &l);
+	struct stale_ctx s = { .c = c };
+	size_t i;
+	int ret;
 
-	/* A host the cache cannot take as it is: start over. */
-	return ret ? cloud_load(c, err) : 0;
+	if (!store_changed(c->store))
+		return 0;
+	ret = store_generations(c->store, stale_cb, &s);
+	if (ret || s.unknown || s.seen != keeld_pool_size(c->pool)) {
+		free(s.ids);
+		return cloud_load(c, err);
+	}
+	for (i = 0; i < s.n && !ret; i++)
+		ret = reload_host(c, s.ids[i], err);
+	free(s.ids);
+	return ret;
 }
 
 static int reload_host(struct cloud *c, uint32_t id, struct keeld_err *err)

@@ -66,7 +66,9 @@ static int sq_open(struct db *db, const char *path)
 	sqlite3_busy_timeout(s->conn, 10000);
 	return sq_exec(db, "PRAGMA journal_mode=WAL;"
 		       "PRAGMA synchronous=NORMAL;"
-		       "PRAGMA foreign_keys=ON;");
+		       "PRAGMA foreign_keys=ON;"
+		       "PRAGMA cache_size=-65536;"
+		       "PRAGMA wal_autocheckpoint=8192;");
 }
 
 static void sq_close(struct db *db)

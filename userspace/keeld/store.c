@@ -41,6 +41,8 @@ enum {
 	Q_CHECK_SUM,
 	Q_CHECK_EMPTY,
 	Q_CHECK_DIM,
+	Q_GENS,
+	Q_DATA_VERSION,
 	Q_COUNT
 };
 
@@ -95,6 +97,8 @@ static const char *const sql[Q_COUNT] = {
 			"(SELECT 1 FROM host_res r WHERE r.host_id = x.host_id "
 			"AND r.dim = x.dim) OR x.amount <= 0 OR x.host_id <> "
 			"(SELECT a.host_id FROM allocs a WHERE a.id = x.alloc_id)",
+	[Q_GENS] = "SELECT id, generation FROM hosts ORDER BY id",
+	/* Q_DATA_VERSION differs: see store_open(). */
 };
 
 static const char schema_common[] =
@@ -136,6 +140,7 @@ static const char schema_tail[] =
 struct store {
 	struct db *db;
 	bool pg;
+	int64_t data_version;		/* SQLite: as last seen, -1 unknown */
 };
 
 const char *store_error(const struct store *s)
@@ -189,6 +194,7 @@ struct store *store_open(const char *url, char *err, size_t len)
 		return NULL;
 	}
 	s->pg = s->db->ops == &db_pg_ops;
+	s->data_version = -1;
 	if (schema(s))
 		goto fail;
 	for (i = 0; i < Q_COUNT; i++) {
@@ -196,6 +202,9 @@ struct store *store_open(const char *url, char *err, size_t len)
 		if (i == Q_ALLOC_LOCK)
 			q = s->pg ? "SELECT host_id FROM allocs WHERE id = ?1 FOR UPDATE"
 				  : "SELECT host_id FROM allocs WHERE id = ?1";
+		/* SQLite tells whether another connection committed since. */
+		if (i == Q_DATA_VERSION)
+			q = s->pg ? "SELECT 0" : "PRAGMA data_version";
 		if (s->db->ops->prepare(s->db, i, q))
 			goto fail;
 	}
@@ -377,6 +386,39 @@ int store_allocs(struct store *s, uint64_t id, store_alloc_cb cb, void *data)
 			ret = alloc_flush(&it);
 	}
 	return ret;
+}
+
+bool store_changed(struct store *s)
+{
+	int64_t v = -1;
+
+	if (s->pg || db_query(s->db, Q_DATA_VERSION, NULL, 0, first_int_cb, &v,
+			      NULL) || v < 0)
+		return true;
+	if (v == s->data_version)
+		return false;
+	s->data_version = v;
+	return true;
+}
+
+struct gens_ctx {
+	store_gen_cb cb;
+	void *data;
+};
+
+static int gens_cb(const struct db_row *r, void *data)
+{
+	struct gens_ctx *g = data;
+
+	return g->cb((uint32_t)db_row_int(r, 0), (uint64_t)db_row_int(r, 1),
+		     g->data);
+}
+
+int store_generations(struct store *s, store_gen_cb cb, void *data)
+{
+	struct gens_ctx g = { cb, data };
+
+	return db_query(s->db, Q_GENS, NULL, 0, gens_cb, &g, NULL);
 }
 
 /* ---- changes ---- */

@@ -16,6 +16,7 @@
 #ifndef KEELD_STORE_H
 #define KEELD_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -63,6 +64,14 @@ typedef int (*store_alloc_cb)(const struct store_alloc *a, void *data);
 
 /* Every host in id order (@id < 0), or host @id only (-ENOENT if none). */
 int store_hosts(struct store *s, int64_t id, store_host_cb cb, void *data);
+/*
+ * Whether another process may have changed the database since the last
+ * call (always true on PostgreSQL; SQLite knows).
+ */
+bool store_changed(struct store *s);
+typedef int (*store_gen_cb)(uint32_t id, uint64_t generation, void *data);
+/* Every host's id and generation, in id order. */
+int store_generations(struct store *s, store_gen_cb cb, void *data);
 /* -EEXIST if the id is taken. The host starts at generation 1. */
 int store_host_add(struct store *s, const struct store_host *h);
 /* -ENOENT, or -EBUSY while the host holds allocations. */
