@@ -193,6 +193,31 @@ int cloud_host_add(struct cloud *c, const struct store_host *h,
 	return 0;
 }
 
+int cloud_host_update(struct cloud *c, const struct store_host *h,
+		      struct keeld_err *err)
+{
+	struct keeld_pool *probe;
+	struct spec_buf sb;
+	int ret;
+
+	/* The engine validates the new host on a pool of its own. */
+	ret = spec_host(h, &sb, err);
+	if (ret)
+		return ret;
+	probe = keeld_pool_new();
+	ret = probe ? keeld_host_add(probe, &sb.spec, err) :
+		      fail(err, -ENOMEM, "out of memory");
+	keeld_pool_free(probe);
+	spec_release(&sb);
+	if (ret)
+		return ret;
+	ret = store_host_update(c->store, h);
+	if (ret)
+		return store_fail(c, err, ret);
+	/* The engine cannot change a host in place: rebuild the cache. */
+	return cloud_load(c, err);
+}
+
 int cloud_host_del(struct cloud *c, uint32_t id, struct keeld_err *err)
 {
 	int ret = store_host_del(c->store, id);

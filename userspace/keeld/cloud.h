@@ -32,6 +32,9 @@ void cloud_fini(struct cloud *c);
 
 int cloud_host_add(struct cloud *c, const struct store_host *h,
 		   struct keeld_err *err);
+/* New features and capacities for a known host (the local one). */
+int cloud_host_update(struct cloud *c, const struct store_host *h,
+		      struct keeld_err *err);
 int cloud_host_del(struct cloud *c, uint32_t id, struct keeld_err *err);
 /*
  * Decide and commit. @u and @trace get the unified list and pruning

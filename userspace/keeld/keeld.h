@@ -26,8 +26,8 @@ struct keeld {
 	/* The local host from keel.ko (local.c). */
 	bool local;			/* registering the local host */
 	uint32_t local_id;
-	int local_fd;			/* keel events, -1 without keel.ko */
-	void *local_sock;
+	int local_fd;			/* its poll timer, or -1 */
+	void *local_sock;		/* local.c's state */
 };
 
 struct client {

@@ -43,6 +43,10 @@ enum {
 	Q_CHECK_DIM,
 	Q_GENS,
 	Q_DATA_VERSION,
+	Q_HOST_SET_FEATURES,
+	Q_HOST_RES_SET_CAP,
+	Q_HOST_RES_DIMS,
+	Q_HOST_RES_DROP,
 	Q_COUNT
 };
 
@@ -98,6 +102,13 @@ static const char *const sql[Q_COUNT] = {
 			"AND r.dim = x.dim) OR x.amount <= 0 OR x.host_id <> "
 			"(SELECT a.host_id FROM allocs a WHERE a.id = x.alloc_id)",
 	[Q_GENS] = "SELECT id, generation FROM hosts ORDER BY id",
+	[Q_HOST_SET_FEATURES] = "UPDATE hosts SET features = ?2, "
+				"generation = generation + 1 WHERE id = ?1",
+	[Q_HOST_RES_SET_CAP] = "UPDATE host_res SET cap = ?3 "
+			       "WHERE host_id = ?1 AND dim = ?2 AND used <= ?3",
+	[Q_HOST_RES_DIMS] = "SELECT dim, used, cap FROM host_res WHERE host_id = ?1",
+	[Q_HOST_RES_DROP] = "DELETE FROM host_res WHERE host_id = ?1 AND dim = ?2 "
+			    "AND used = 0",
 	/* Q_DATA_VERSION differs: see store_open(). */
 };
 
@@ -448,6 +459,77 @@ static int host_add_tx(struct store *s, const struct store_host *h)
 	return ret;
 }
 
+struct dims_ctx {
+	struct store_res res[STORE_MAX_RES];
+	unsigned int n;
+};
+
+static int dims_cb(const struct db_row *r, void *data)
+{
+	struct dims_ctx *d = data;
+
+	if (d->n == STORE_MAX_RES)
+		return -E2BIG;
+	snprintf(d->res[d->n].dim, sizeof(d->res[0].dim), "%s", db_row_text(r, 0));
+	d->res[d->n].used = (uint64_t)db_row_int(r, 1);
+	d->res[d->n++].amount = (uint64_t)db_row_int(r, 2);
+	return 0;
+}
+
+static int host_update_tx(struct store *s, const struct store_host *h)
+{
+	struct dims_ctx old = { .n = 0 };
+	struct db_param p[3];
+	uint64_t changes = 0;
+	unsigned int i, j;
+	int ret;
+
+	p[0] = DB_INT(h->id);
+	p[1] = DB_TEXT(h->features ? h->features : "");
+	ret = db_query(s->db, Q_HOST_SET_FEATURES, p, 2, NULL, NULL, &changes);
+	if (ret)
+		return ret;
+	if (!changes) {
+		snprintf(s->db->err, sizeof(s->db->err), "no host %u", h->id);
+		return -ENOENT;
+	}
+	ret = db_query(s->db, Q_HOST_RES_DIMS, p, 1, dims_cb, &old, NULL);
+	if (ret)
+		return ret;
+	for (i = 0; i < h->nres; i++) {
+		for (j = 0; j < old.n && strcmp(old.res[j].dim, h->res[i].dim); j++)
+			;
+		p[1] = DB_TEXT(h->res[i].dim);
+		p[2] = DB_INT(h->res[i].amount);
+		ret = db_query(s->db, j < old.n ? Q_HOST_RES_SET_CAP : Q_HOST_RES_INSERT,
+			       p, 3, NULL, NULL, &changes);
+		if (ret)
+			return ret;
+		if (!changes) {
+			snprintf(s->db->err, sizeof(s->db->err),
+				 "host %u uses more %s than the new capacity", h->id,
+				 h->res[i].dim);
+			return -EBUSY;
+		}
+	}
+	for (j = 0; j < old.n; j++) {
+		for (i = 0; i < h->nres && strcmp(old.res[j].dim, h->res[i].dim); i++)
+			;
+		if (i < h->nres)
+			continue;
+		p[1] = DB_TEXT(old.res[j].dim);
+		ret = db_query(s->db, Q_HOST_RES_DROP, p, 2, NULL, NULL, &changes);
+		if (ret)
+			return ret;
+		if (!changes) {
+			snprintf(s->db->err, sizeof(s->db->err),
+				 "host %u still uses %s", h->id, old.res[j].dim);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 static int host_del_tx(struct store *s, uint32_t id)
 {
 	struct db_param p = DB_INT(id);
@@ -585,6 +667,11 @@ static int free_tx(struct store *s, uint64_t id, uint32_t *host_id)
 int store_host_add(struct store *s, const struct store_host *h)
 {
 	return TX(s, host_add_tx(s, h));
+}
+
+int store_host_update(struct store *s, const struct store_host *h)
+{
+	return TX(s, host_update_tx(s, h));
 }
 
 int store_host_del(struct store *s, uint32_t id)

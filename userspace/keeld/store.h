@@ -74,6 +74,11 @@ typedef int (*store_gen_cb)(uint32_t id, uint64_t generation, void *data);
 int store_generations(struct store *s, store_gen_cb cb, void *data);
 /* -EEXIST if the id is taken. The host starts at generation 1. */
 int store_host_add(struct store *s, const struct store_host *h);
+/*
+ * Replace host @h->id's features and capacities (its generation moves
+ * on). -ENOENT, or -EBUSY when a capacity would fall below its usage.
+ */
+int store_host_update(struct store *s, const struct store_host *h);
 /* -ENOENT, or -EBUSY while the host holds allocations. */
 int store_host_del(struct store *s, uint32_t id);
 /*
