@@ -46,6 +46,8 @@ bool client_send(struct client *cl, const void *buf, size_t len);
 /* Decide the client's rights from SO_PEERCRED and SO_PEERGROUPS. */
 int client_credentials(struct keeld *kd, struct client *cl);
 
+/* Create the directory @path is in, if missing (server.c). */
+void mkdir_parent(const char *path, mode_t mode);
 int server_listen(struct keeld *kd);
 int server_run(struct keeld *kd);
 void server_close(struct keeld *kd);

@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (!strncmp(db, "sqlite:", 7))
+		mkdir_parent(db + 7, 0750);
 	kd.cloud.store = store_open(db, msg, sizeof(msg));
 	if (!kd.cloud.store) {
 		fprintf(stderr, "keeld: %s\n", msg);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,21 @@
 enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL };
 
 static unsigned int nclients;
+
+/* Create the directory @path is in (one level, as /run/keeld). */
+void mkdir_parent(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, mode) && errno != EEXIST)
+		fprintf(stderr, "keeld: creating %s: %s\n", dir, strerror(errno));
+}
 
 bool client_send(struct client *cl, const void *buf, size_t len)
 {
@@ -85,6 +101,7 @@ int server_listen(struct keeld *kd)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, kd->socket_path);
+	mkdir_parent(kd->socket_path, 0755);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
