@@ -645,45 +645,96 @@ static int free_tx(struct store *s, uint64_t id, uint32_t *host_id)
 	return ret;
 }
 
-/* Run one transaction body, retrying conflicts; all or nothing. */
-#define TX(s, body) ({							\
-	int __ret, __tries = 0;						\
-	for (;;) {							\
-		__ret = begin(s);					\
-		if (!__ret)						\
-			__ret = (body);					\
-		if (!__ret)						\
-			__ret = commit(s);				\
-		if (!__ret)						\
-			break;						\
-		rollback(s);						\
-		if (__ret != -EAGAIN || ++__tries == STORE_RETRIES)	\
-			break;						\
-		backoff(__tries);					\
-	}								\
-	__ret;								\
-})
+/* One transaction's body and its arguments. */
+struct tx {
+	int (*body)(struct store *s, struct tx *t);
+	const struct store_host *host;
+	uint32_t id;
+	uint64_t generation;
+	const char *service;
+	const struct store_res *res;
+	unsigned int nres;
+	struct store_alloc *out;
+	uint64_t alloc_id;
+	uint32_t *host_id;
+};
+
+/* Run @t->body in one transaction, retrying conflicts; all or nothing. */
+static int run_tx(struct store *s, struct tx *t)
+{
+	int ret, tries = 0;
+
+	for (;;) {
+		ret = begin(s);
+		if (!ret)
+			ret = t->body(s, t);
+		if (!ret)
+			ret = commit(s);
+		if (!ret)
+			return 0;
+		rollback(s);
+		if (ret != -EAGAIN || ++tries == STORE_RETRIES)
+			return ret;
+		backoff(tries);
+	}
+}
+
+static int host_add_body(struct store *s, struct tx *t)
+{
+	return host_add_tx(s, t->host);
+}
+
+static int host_update_body(struct store *s, struct tx *t)
+{
+	return host_update_tx(s, t->host);
+}
+
+static int host_del_body(struct store *s, struct tx *t)
+{
+	return host_del_tx(s, t->id);
+}
+
+static int alloc_body(struct store *s, struct tx *t)
+{
+	return alloc_tx(s, t->id, t->generation, t->service, t->res, t->nres,
+			t->out);
+}
+
+static int free_body(struct store *s, struct tx *t)
+{
+	return free_tx(s, t->alloc_id, t->host_id);
+}
 
 int store_host_add(struct store *s, const struct store_host *h)
 {
-	return TX(s, host_add_tx(s, h));
+	struct tx t = { .body = host_add_body, .host = h };
+
+	return run_tx(s, &t);
 }
 
 int store_host_update(struct store *s, const struct store_host *h)
 {
-	return TX(s, host_update_tx(s, h));
+	struct tx t = { .body = host_update_body, .host = h };
+
+	return run_tx(s, &t);
 }
 
 int store_host_del(struct store *s, uint32_t id)
 {
-	return TX(s, host_del_tx(s, id));
+	struct tx t = { .body = host_del_body, .id = id };
+
+	return run_tx(s, &t);
 }
 
 int store_alloc(struct store *s, uint32_t host_id, uint64_t generation,
 		const char *service, const struct store_res *res,
 		unsigned int nres, struct store_alloc *out, uint64_t *new_gen)
 {
-	int ret = TX(s, alloc_tx(s, host_id, generation, service, res, nres, out));
+	struct tx t = {
+		.body = alloc_body, .id = host_id, .generation = generation,
+		.service = service, .res = res, .nres = nres, .out = out,
+	};
+	int ret = run_tx(s, &t);
 
 	if (!ret)
 		*new_gen = generation + 1;
@@ -692,7 +743,9 @@ int store_alloc(struct store *s, uint32_t host_id, uint64_t generation,
 
 int store_free(struct store *s, uint64_t id, uint32_t *host_id)
 {
-	return TX(s, free_tx(s, id, host_id));
+	struct tx t = { .body = free_body, .alloc_id = id, .host_id = host_id };
+
+	return run_tx(s, &t);
 }
 
 /* ---- the invariant check ---- */
