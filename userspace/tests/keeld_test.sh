@@ -40,6 +40,22 @@ grep -q 'unified feature list (3 entries, 1 hard)' "$tmp/out" &&
 ok $? "--explain shows the unified list, the steps and the choice"
 [ "$("$keelctl" -j alloc show 1 | jq -r '.service + " " + (.host|tostring)')" = "web 1" ]
 ok $? "alloc show 1 gives the service and host"
+"$keelctl" -j alloc --service x --vcpus 1 --memory 1G --require acc:fpga \
+	--forbid nic:sriov --explain >"$tmp/out" 2>"$tmp/err"
+[ $? -eq 1 ] && jq -e '.explain | test("2 entries, 2 hard")' "$tmp/out" >/dev/null &&
+	jq -e '.explain | test("failed: no host left")' "$tmp/out" >/dev/null &&
+	grep -q 'required feature acc:fpga (request) left no host' "$tmp/err" &&
+	! jq -e '.id' "$tmp/out" >/dev/null
+ok $? "a failed request still explains itself, in JSON too"
+echo '{"prefs": [{"feature": "cpu:rtm", "kind": "required"}]}' >"$tmp/tenant.json"
+"$keelctl" alloc --service x --vcpus 1 --memory 1G --forbid cpu:rtm \
+	--tenant-policy "$tmp/tenant.json" 2>"$tmp/err"
+[ $? -eq 1 ] &&
+	grep -q 'cpu:rtm is forbidden by request and required by tenant policy' "$tmp/err"
+ok $? "a contradiction between sources is refused with both named"
+echo '{"id": 8, "resources": {"vcpus": 2, "memory": "1G"}}' |
+	"$keelctl" cloud host add - >/dev/null && "$keelctl" cloud host remove 8
+ok $? "a host from stdin, removed again"
 "$keelctl" free 1
 ok $? "free 1"
 "$keelctl" free 1 2>"$tmp/err"
