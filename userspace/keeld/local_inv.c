@@ -59,8 +59,10 @@ int local_inventory(const struct keel_host *kh, uint32_t id,
 	for (i = 0; i < kh->parts.n; i++)
 		if (kh->parts.v[i].name)
 			add(&f, "keel", kh->parts.v[i].name);
+	/* keel.ko names the vendor module ("kvm_amd"): the feature is "kvm:amd". */
 	if (kh->kvm.usable && kh->kvm.vendor)
-		add(&f, "kvm", kh->kvm.vendor);
+		add(&f, "kvm", strncmp(kh->kvm.vendor, "kvm_", 4) ?
+			kh->kvm.vendor : kh->kvm.vendor + 4);
 	if (kh->kvm.usable && kh->kvm.nested)
 		add(&f, "kvm", "nested");
 	for (i = 0; i < kh->cpu.nflags; i++)

@@ -15,7 +15,7 @@
 /*
  * Fill @out as host @id: vCPUs (online CPUs), memory (all NUMA nodes),
  * huge pages per size, and features: "cpu:<flag>" for every CPU flag
- * that is a valid feature name, "kvm:<vendor>" and "kvm:nested" when
+ * that is a valid feature name, "kvm:<vendor>" ("kvm:amd" for kvm_amd) and "kvm:nested" when
  * KVM is usable, "keel:<part>" for every loaded Keel module.
  * @features (LOCAL_FEATURES_MAX bytes) holds the names. -EINVAL when
  * the inventory has no CPUs or memory.

@@ -94,7 +94,7 @@ int main(void)
 	kh.nhpages = 2;
 	kh.kvm.usable = true;
 	kh.kvm.nested = true;
-	kh.kvm.vendor = "amd";
+	kh.kvm.vendor = "kvm_amd";
 	kh.parts.v = parts;
 	kh.parts.n = 2;
 
