@@ -6,7 +6,10 @@
 #   2. bench-keeld on SQLite: decision and allocation latency on 10,000
 #      hosts x 40 features, sustained allocations per second, against
 #      the in-memory engine measured in the same run
-#   3. the same on PostgreSQL, on a private cluster started here (as
+#   3. then keeld itself on that database, and bench-keeld-client sending
+#      10,000 allocation requests through its socket from one client,
+#      then from two at once
+#   4. 2 and 3 on PostgreSQL, on a private cluster started here (as
 #      root: run as the postgres user on a socket in a temporary
 #      directory; skipped with a note when the server is not installed)
 # BENCH_ARGS=... go to bench-keeld: [HOSTS [REQUESTS]].
@@ -21,7 +24,9 @@ chmod 755 "$tmp"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 pguser=postgres
 getent passwd $pguser >/dev/null || pguser=nobody
+kpid=
 cleanup() {
+	[[ -z $kpid ]] || kill "$kpid" 2>/dev/null || true
 	if [[ -f $tmp/pg/data/postmaster.pid ]]; then
 		runuser -u "$pguser" -- "$pgbin/pg_ctl" -D "$tmp/pg/data" -m fast \
 			stop >/dev/null 2>&1 || true
@@ -33,11 +38,28 @@ trap cleanup EXIT
 # shellcheck disable=SC2086
 set -- ${BENCH_ARGS:-}
 
+# through_keeld DB-URL: keeld on the filled database, requests over its socket
+through_keeld() {
+	rm -f "$tmp/keeld.sock"
+	"$out/keeld/keeld" --db "$1" --socket "$tmp/keeld.sock" 2>"$tmp/keeld.log" &
+	kpid=$!
+	for _ in $(seq 100); do
+		[[ -S $tmp/keeld.sock ]] && break
+		sleep 0.1
+	done
+	"$out/keeld/bench-keeld-client" "$tmp/keeld.sock" 10000 1
+	"$out/keeld/bench-keeld-client" "$tmp/keeld.sock" 10000 2
+	kill "$kpid"
+	wait "$kpid" || true
+	kpid=
+}
+
 echo "== engine: bitset pruning against naive string matching"
 "$out/keeld/bench-alloc"
 echo
 echo "== keeld on SQLite (WAL, synchronous=NORMAL)"
 "$out/keeld/bench-keeld" "sqlite:$tmp/keeld.db" "$@"
+through_keeld "sqlite:$tmp/keeld.db"
 echo
 echo "== keeld on PostgreSQL"
 if [[ ! -x $pgbin/initdb ]]; then
@@ -56,3 +78,4 @@ runuser -u "$pguser" -- "$pgbin/initdb" -D "$tmp/pg/data" -U keeld \
 runuser -u "$pguser" -- "$pgbin/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/log" -w \
 	-o "-k $tmp/pg -c listen_addresses=" start >/dev/null
 "$out/keeld/bench-keeld" "postgresql://keeld@/postgres?host=$tmp/pg" "$@"
+through_keeld "postgresql://keeld@/postgres?host=$tmp/pg"
