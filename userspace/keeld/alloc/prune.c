@@ -57,7 +57,6 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 		uint32_t *cand, size_t *ncand, struct keeld_trace *trace,
 		struct keeld_err *err)
 {
-	const struct keeld_host *hosts = p->hosts;
 	const struct keeld_uentry *e;
 	unsigned int dims[KEELD_NDIMS], nd = 0, d, k;
 	size_t i, j, n = 0, m;
@@ -73,8 +72,9 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 	}
 	/*
 	 * Test only the dimensions the request asks for (usually vCPUs and
-	 * memory): the hosts are scanned once per request, and touching
-	 * fewer of their capacity words is most of the decision's time.
+	 * memory), in the per-dimension room arrays: the hosts are scanned
+	 * once per request, and the memory this touches is most of the
+	 * decision's time.
 	 */
 	for (d = 0; d < KEELD_NDIMS; d++)
 		if (need[d])
@@ -82,7 +82,7 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 	for (i = 0; i < p->nhosts; i++) {
 		for (k = 0; k < nd; k++) {
 			d = dims[k];
-			if (need[d] > hosts[i].cap[d] - hosts[i].used[d])
+			if (need[d] > p->room[d][i])
 				break;
 		}
 		if (k == nd)
@@ -109,7 +109,7 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 			bit = 1ull << (e->fid % 64);
 			/* Keeps nothing in place unless something matches. */
 			for (j = 0; j < n; j++)
-				if (!!(hosts[cand[j]].feat[word] & bit) == want)
+				if (!!(p->featw[word][cand[j]] & bit) == want)
 					cand[m++] = cand[j];
 		}
 		if (m) {

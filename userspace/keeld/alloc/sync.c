@@ -61,6 +61,7 @@ int keeld_host_sync(struct keeld_pool *p, uint32_t id,
 			return keeld_fail(err, -EOVERFLOW,
 					  "host %u: usage beyond capacity", id);
 	memcpy(h->used, used, sizeof(h->used));
+	keeld_room_update(p, idx);
 	h->generation = generation;
 	h->nallocs = nallocs;
 	keeld_ok(err);
