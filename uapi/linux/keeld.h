@@ -63,7 +63,7 @@ enum keeld_cmd {
 };
 
 /* KEELD_A_FLAGS bits. */
-#define KEELD_F_EXPLAIN		(1U << 0)	/* reply with KEELD_A_EXPLAIN */
+#define KEELD_F_EXPLAIN		0x1U	/* reply with KEELD_A_EXPLAIN */
 #define KEELD_F_ALL		KEELD_F_EXPLAIN
 
 /* Top-level attributes. */
