@@ -140,7 +140,7 @@ static int reload_host(struct cloud *c, uint32_t id, struct keeld_err *err);
  * or everything when hosts came or went. Nothing to do when the store
  * knows that nobody else wrote.
  */
-static int refresh(struct cloud *c, struct keeld_err *err)
+int cloud_refresh(struct cloud *c, struct keeld_err *err)
 {
 	struct stale_ctx s = { .c = c };
 	size_t i;
@@ -271,7 +271,7 @@ int cloud_alloc(struct cloud *c, const struct cloud_request *r,
 			if (refreshed)
 				break;
 			refreshed = true;
-			ret = refresh(c, err);
+			ret = cloud_refresh(c, err);
 			if (ret)
 				break;
 			continue;

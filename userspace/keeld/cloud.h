@@ -30,6 +30,12 @@ struct cloud_request {
 int cloud_load(struct cloud *c, struct keeld_err *err);
 void cloud_fini(struct cloud *c);
 
+/*
+ * Catch up with changes other keelds made to the database: reload the
+ * hosts whose generation moved, everything when hosts came or went.
+ */
+int cloud_refresh(struct cloud *c, struct keeld_err *err);
+
 int cloud_host_add(struct cloud *c, const struct store_host *h,
 		   struct keeld_err *err);
 /* New features and capacities for a known host (the local one). */

@@ -22,6 +22,8 @@ struct keeld {
 	int listen_fd;
 	int epoll_fd;
 	int signal_fd;
+	unsigned int refresh_s;		/* catch up with other keelds, 0: never */
+	int refresh_fd;
 	bool stop;
 	/* The local host from keel.ko (local.c). */
 	bool local;			/* registering the local host */

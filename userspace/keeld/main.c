@@ -30,6 +30,8 @@ static void usage(FILE *f)
 	      "  --admin-group NAME   members may change the database (root always may)\n"
 	      "  --max-candidates N   stop pruning at N hosts unless a request says (0: never)\n"
 	      "  --local-host ID      register this machine from keel.ko as host ID\n"
+	      "  --refresh SECONDS    catch up with other keelds' changes this often\n"
+	      "                       (default 5, 0: only when a request finds no room)\n"
 	      "  --check              check the database's invariants and exit\n"
 	      "  -h, --help           show this help\n", f);
 }
@@ -53,6 +55,7 @@ int main(int argc, char **argv)
 		{ "admin-group", required_argument, NULL, 'g' },
 		{ "max-candidates", required_argument, NULL, 'm' },
 		{ "local-host", required_argument, NULL, 'l' },
+		{ "refresh", required_argument, NULL, 'r' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -60,6 +63,7 @@ int main(int argc, char **argv)
 	struct keeld kd = {
 		.socket_path = KEELD_SOCKET_PATH,
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1, .local_fd = -1,
+		.refresh_fd = -1, .refresh_s = 5,
 	};
 	const char *db = DEFAULT_DB;
 	struct keeld_err err = { 0 };
@@ -100,6 +104,13 @@ int main(int argc, char **argv)
 			}
 			kd.local = true;
 			kd.local_id = (uint32_t)v;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 86400, &v)) {
+				fprintf(stderr, "keeld: bad --refresh '%s'\n", optarg);
+				return 2;
+			}
+			kd.refresh_s = (unsigned int)v;
 			break;
 		case 'c':
 			check = true;

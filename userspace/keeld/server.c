@@ -3,7 +3,8 @@
  * keeld's socket and event loop: an AF_UNIX SOCK_SEQPACKET listener, one
  * epoll loop serving every client in turn (a request is handled to the
  * end before the next one), the peer's credentials as the kernel saw
- * them at connect time, and a clean stop on SIGTERM or SIGINT.
+ * them at connect time, a timer to catch up with other keelds, and a
+ * clean stop on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -30,7 +32,7 @@
 #define SEND_TIMEOUT_S	5
 
 /* The tag in epoll data: listener, signals, keel events, or a client. */
-enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL };
+enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL, EV_REFRESH };
 
 static unsigned int nclients;
 
@@ -138,6 +140,20 @@ int server_listen(struct keeld *kd)
 		ev.data.u64 = EV_LOCAL;
 		epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, kd->local_fd, &ev);
 	}
+	if (kd->refresh_s) {
+		struct itimerspec its = {
+			.it_interval = { .tv_sec = kd->refresh_s },
+			.it_value = { .tv_sec = kd->refresh_s },
+		};
+
+		kd->refresh_fd = timerfd_create(CLOCK_MONOTONIC,
+						TFD_CLOEXEC | TFD_NONBLOCK);
+		if (kd->refresh_fd < 0 ||
+		    timerfd_settime(kd->refresh_fd, 0, &its, NULL))
+			return -errno;
+		ev.data.u64 = EV_REFRESH;
+		epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, kd->refresh_fd, &ev);
+	}
 	return 0;
 }
 
@@ -236,6 +252,16 @@ int server_run(struct keeld *kd)
 			case EV_LOCAL:
 				local_event(kd);
 				break;
+			case EV_REFRESH: {
+				struct keeld_err err = { 0 };
+				uint64_t ticks;
+
+				if (read(kd->refresh_fd, &ticks, sizeof(ticks)) > 0 &&
+				    cloud_refresh(&kd->cloud, &err))
+					fprintf(stderr, "keeld: catching up with the database: %s\n",
+						err.msg);
+				break;
+			}
 			default:
 				serve(kd, evs[i].data.ptr, buf);
 				break;
@@ -256,4 +282,6 @@ void server_close(struct keeld *kd)
 		close(kd->epoll_fd);
 	if (kd->signal_fd >= 0)
 		close(kd->signal_fd);
+	if (kd->refresh_fd >= 0)
+		close(kd->refresh_fd);
 }

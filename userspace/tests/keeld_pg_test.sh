@@ -57,7 +57,8 @@ i=1
 } >"$tmp/hosts.json"
 for k in 1 2 3; do
 	rm -f "$tmp/k$k.sock"
-	"$KEELD" --db "$url" --socket "$tmp/k$k.sock" 2>>"$tmp/keeld$k.log" &
+	"$KEELD" --db "$url" --socket "$tmp/k$k.sock" --refresh 1 \
+		2>>"$tmp/keeld$k.log" &
 	pids="$pids $!"
 	j=0
 	while [ ! -S "$tmp/k$k.sock" ] && [ $j -lt 250 ]; do
@@ -131,6 +132,22 @@ done
 ok $? "five freed through one keeld are allocated through another (got $n5)"
 "$KEELD" --db "$url" --check >/dev/null
 ok $? "still consistent"
+
+# A host added through one keeld reaches the others' caches by their
+# periodic catch-up (--refresh 1), not only when a request finds no room:
+# with a slot free on the old hosts, a preference for the new host's
+# feature can only win if keeld 3 already knows it.
+"$keelctl" --keeld "$tmp/k3.sock" free "$(sed -n 6p "$tmp/got" | cut -d' ' -f1)"
+echo '{"id": 9, "resources": {"vcpus": 4, "memory": "8G"}, "features": ["cpu:new"]}' |
+	"$keelctl" --keeld "$tmp/k1.sock" cloud host add - >/dev/null
+sleep 3
+"$keelctl" --keeld "$tmp/k3.sock" -j alloc --service late --vcpus 1 --memory 1G \
+	--prefer cpu:new:5 --explain >"$tmp/late.json"
+[ "$(jq .host "$tmp/late.json")" = 9 ] &&
+	jq -e '.explain | test("pool: 9 hosts")' "$tmp/late.json" >/dev/null
+ok $? "another keeld's new host is in keeld 3's pool within its refresh interval"
+"$KEELD" --db "$url" --check >/dev/null
+ok $? "consistent at the end"
 for p in $pids; do
 	kill -TERM "$p" && wait "$p"
 done
