@@ -2,7 +2,8 @@
 /*
  * The SQLite driver of keeld's store: one database file in WAL mode with
  * synchronous=NORMAL (a commit survives a crash of keeld; the last
- * commits before a power loss may be lost, the file stays consistent),
+ * commits before a power loss may be lost, the file stays consistent;
+ * "sqlite:PATH?synchronous=full" waits for an fsync at every commit),
  * foreign keys on, a busy timeout for other processes holding the write
  * lock, and statements prepared once.
  */
@@ -49,23 +50,60 @@ static int sq_exec(struct db *db, const char *sql)
 	return rc == SQLITE_OK ? 0 : sq_fail(db, rc);
 }
 
-static int sq_open(struct db *db, const char *path)
+/*
+ * "PATH" or "PATH?synchronous=full|normal": FULL waits for an fsync at
+ * every commit, so a commit also survives a power loss.
+ */
+static int sq_split(struct db *db, const char *target, char **path,
+		    const char **sync)
+{
+	const char *q = strchr(target, '?');
+
+	*sync = "NORMAL";
+	if (q) {
+		if (!strcmp(q, "?synchronous=full"))
+			*sync = "FULL";
+		else if (strcmp(q, "?synchronous=normal")) {
+			snprintf(db->err, sizeof(db->err),
+				 "unknown option '%s' (?synchronous=full or normal)", q);
+			return -EINVAL;
+		}
+	}
+	*path = strndup(target, q ? (size_t)(q - target) : strlen(target));
+	if (!*path) {
+		snprintf(db->err, sizeof(db->err), "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int sq_open(struct db *db, const char *target)
 {
 	struct db_sqlite *s = calloc(1, sizeof(*s));
-	int rc;
+	const char *sync;
+	char pragmas[160];
+	char *path;
+	int rc, ret;
 
 	if (!s) {
 		snprintf(db->err, sizeof(db->err), "out of memory");
 		return -ENOMEM;
 	}
 	db->impl = s;
+	ret = sq_split(db, target, &path, &sync);
+	if (ret)
+		return ret;
 	rc = sqlite3_open_v2(path, &s->conn, SQLITE_OPEN_READWRITE |
 			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	free(path);
 	if (rc != SQLITE_OK)
 		return sq_fail(db, rc);
 	sqlite3_busy_timeout(s->conn, 10000);
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA synchronous=%s;", sync);
+	ret = sq_exec(db, pragmas);
+	if (ret)
+		return ret;
 	return sq_exec(db, "PRAGMA journal_mode=WAL;"
-		       "PRAGMA synchronous=NORMAL;"
 		       "PRAGMA foreign_keys=ON;"
 		       "PRAGMA cache_size=-65536;"
 		       "PRAGMA wal_autocheckpoint=8192;");

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	      "The cloud resource database and allocator; keelctl is its client.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --db URL             sqlite:PATH (default " DEFAULT_DB ")\n"
+	      "  --db URL             sqlite:PATH[?synchronous=full] (default " DEFAULT_DB ")\n"
 	      "                       or postgresql://... (a libpq URI)\n"
 	      "  --socket PATH        listen here (default " KEELD_SOCKET_PATH ")\n"
 	      "  --admin-group NAME   members may change the database (root always may)\n"
@@ -128,8 +128,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	if (!strncmp(db, "sqlite:", 7))
-		mkdir_parent(db + 7, 0750);
+	if (!strncmp(db, "sqlite:", 7)) {
+		char *path = strndup(db + 7, strcspn(db + 7, "?"));
+
+		if (path)
+			mkdir_parent(path, 0750);
+		free(path);
+	}
 	kd.cloud.store = store_open(db, msg, sizeof(msg));
 	if (!kd.cloud.store) {
 		fprintf(stderr, "keeld: %s\n", msg);

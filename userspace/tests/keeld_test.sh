@@ -95,8 +95,11 @@ ok $? "an accelerator goes to the host that has one"
 before=$("$keelctl" -j alloc list | jq -c '[.[].id]')
 usage=$("$keelctl" -j cloud host list | jq -c '[.[] | .resources, .generation]')
 stop_keeld
-start_keeld "$db"
-ok $? "keeld restarts"
+"$KEELD" --db "$db?synchronous=sometimes" --socket "$tmp/x.sock" 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q "unknown option '?synchronous=sometimes'" "$tmp/err"
+ok $? "an unknown SQLite option is refused"
+start_keeld "$db?synchronous=full"
+ok $? "keeld restarts (with synchronous=full)"
 [ "$("$keelctl" -j alloc list | jq -c '[.[].id]')" = "$before" ]
 ok $? "every allocation survives the restart"
 [ "$("$keelctl" -j cloud host list | jq -c '[.[] | .resources, .generation]')" = "$usage" ]
