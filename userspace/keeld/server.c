@@ -29,7 +29,7 @@
 
 #define MAX_CLIENTS	1024
 #define MAX_GROUPS	1024
-#define SEND_TIMEOUT_S	5
+#define SEND_TIMEOUT_S	2
 
 /* The tag in epoll data: listener, signals, keel events, or a client. */
 enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL, EV_REFRESH };
