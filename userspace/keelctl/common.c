@@ -36,6 +36,8 @@ void keelctl_cmd_usage(const struct keelctl_cmd *cmd, FILE *f)
 	fprintf(f, "\nOptions:\n%s", cmd->options ? cmd->options : "");
 	fputs("  -j, --json        print JSON\n"
 	      "  -p, --pretty      print indented JSON (implies -j)\n"
+	      "  --keeld PATH      keeld's socket (default $KEELD_SOCKET or\n"
+	      "                    " KEELD_SOCKET_PATH ")\n"
 	      "  -h, --help        show this help\n", f);
 }
 
@@ -72,6 +74,9 @@ int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 			/* fall through */
 		case 'j':
 			k->json = true;
+			continue;
+		case 'K':
+			k->keeld_path = optarg;
 			continue;
 		case ':':
 			*rc = keelctl_usage_error(cmd, "option '%s' needs a value",

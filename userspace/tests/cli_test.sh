@@ -69,6 +69,22 @@ expect 2 err "stop needs an object id" state stop
 expect 2 err "stop needs an object id" state stop 1 2
 expect 2 err "bad object id 'x1'" state resume x1
 expect 2 err "unexpected argument '3'" state show 1 3
+expect 0 out 'cloud host add FILE' help cloud
+expect 0 out 'alloc show ID' alloc --help
+expect 2 err "which object" cloud
+expect 2 err "unknown object 'vm'" cloud vm
+expect 2 err "unknown subcommand 'frob'" cloud host frob
+expect 2 err "show needs one host id" cloud host show
+expect 2 err "bad host id 'x'" cloud host show x
+expect 2 err "service NAME is required" alloc --vcpus 1 --memory 1G
+expect 2 err "unknown policy 'x'" alloc --service a --policy x
+expect 2 err "bad size '1Q'" alloc --service a --memory 1Q
+expect 2 err "bad weight" alloc --service a --prefer cpu:rtm:x
+expect 2 err "vcpus given twice" alloc --service a --vcpus 1 --vcpus 2
+expect 2 err "free needs one allocation id" free
+expect 2 err "bad allocation id '0'" free 0
+expect 3 err "cannot reach keeld" --keeld /nonexistent/keeld.sock cloud host list
+expect 3 err "cannot reach keeld" alloc list --keeld /nonexistent/keeld.sock
 
 if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
