@@ -151,6 +151,8 @@ static const char schema_tail[] =
 struct store {
 	struct db *db;
 	bool pg;
+	bool batch;			/* inside store_batch_begin() */
+	bool batch_broken;		/* a savepoint could not be undone */
 	int64_t data_version;		/* SQLite: as last seen, -1 unknown */
 };
 
@@ -659,11 +661,38 @@ struct tx {
 	uint32_t *host_id;
 };
 
+/*
+ * Inside a batch: run @t->body in a savepoint of the batch's transaction,
+ * so that a failure undoes this change alone and the batch goes on.
+ */
+static int run_savepoint(struct store *s, struct tx *t)
+{
+	char keep[DB_ERR_MAX];
+	int ret;
+
+	ret = db_exec(s->db, "SAVEPOINT change");
+	if (ret)
+		return ret;
+	ret = t->body(s, t);
+	if (!ret)
+		return db_exec(s->db, "RELEASE change");
+	memcpy(keep, s->db->err, sizeof(keep));
+	if (db_exec(s->db, "ROLLBACK TO change") ||
+	    db_exec(s->db, "RELEASE change")) {
+		/* The batch cannot go on safely: make its commit fail. */
+		s->batch_broken = true;
+	}
+	memcpy(s->db->err, keep, sizeof(keep));
+	return ret;
+}
+
 /* Run @t->body in one transaction, retrying conflicts; all or nothing. */
 static int run_tx(struct store *s, struct tx *t)
 {
 	int ret, tries = 0;
 
+	if (s->batch)
+		return run_savepoint(s, t);
 	for (;;) {
 		ret = begin(s);
 		if (!ret)
@@ -746,6 +775,62 @@ int store_free(struct store *s, uint64_t id, uint32_t *host_id)
 	struct tx t = { .body = free_body, .alloc_id = id, .host_id = host_id };
 
 	return run_tx(s, &t);
+}
+
+/* ---- group commit ---- */
+
+bool store_can_batch(const struct store *s)
+{
+	return !s->pg;
+}
+
+int store_batch_begin(struct store *s)
+{
+	int ret, tries = 0;
+
+	if (s->batch || !store_can_batch(s)) {
+		snprintf(s->db->err, sizeof(s->db->err), "no batch possible here");
+		return -EINVAL;
+	}
+	for (;;) {
+		ret = begin(s);
+		if (!ret)
+			break;
+		rollback(s);
+		if (ret != -EAGAIN || ++tries == STORE_RETRIES)
+			return ret;
+		backoff(tries);
+	}
+	s->batch = true;
+	s->batch_broken = false;
+	return 0;
+}
+
+int store_batch_commit(struct store *s)
+{
+	int ret;
+
+	if (!s->batch)
+		return -EINVAL;
+	s->batch = false;
+	if (s->batch_broken) {
+		snprintf(s->db->err, sizeof(s->db->err),
+			 "a change of the batch could not be undone");
+		ret = -EIO;
+	} else {
+		ret = commit(s);
+	}
+	if (ret)
+		rollback(s);
+	return ret;
+}
+
+void store_batch_abort(struct store *s)
+{
+	if (!s->batch)
+		return;
+	s->batch = false;
+	rollback(s);
 }
 
 /* ---- the invariant check ---- */

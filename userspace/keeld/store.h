@@ -94,6 +94,21 @@ int store_free(struct store *s, uint64_t id, uint32_t *host_id);
 /* Every allocation in id order (@id == 0), or allocation @id only. */
 int store_allocs(struct store *s, uint64_t id, store_alloc_cb cb, void *data);
 /*
+ * Group commit: between store_batch_begin() and store_batch_commit()
+ * every change (store_alloc, store_free, ...) runs in a savepoint of one
+ * transaction, so a change that fails is undone alone and the others
+ * stay; the commit makes all of them durable at once, or, when it fails,
+ * none (the batch is rolled back). Nothing of a batch may be reported as
+ * done before store_batch_commit() returned 0. Only where several
+ * writers cannot deadlock on the batch's locks: SQLite, whose write lock
+ * is one for the whole database (store_can_batch()).
+ */
+bool store_can_batch(const struct store *s);
+int store_batch_begin(struct store *s);
+int store_batch_commit(struct store *s);
+void store_batch_abort(struct store *s);
+
+/*
  * Check the invariants: every host's usage is the sum of its
  * allocations and within capacity, no allocation without resources.
  * Prints each problem to @f; returns how many were found (or -errno).
