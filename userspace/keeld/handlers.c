@@ -89,7 +89,7 @@ struct command {
 
 static bool send_reply(struct ctx *c)
 {
-	if (!c->gone && !client_send(c->cl, c->r->buf, c->r->nlh->nlmsg_len))
+	if (!c->gone && !keeld_send(c->kd, c->cl, c->r->buf, c->r->nlh->nlmsg_len))
 		c->gone = true;
 	return !c->gone;
 }
@@ -578,5 +578,5 @@ done:
 		return;
 	len = proto_ack(ack, c.req, ret, ret ? c.err.msg : NULL,
 			ret ? c.err.attr : NULL);
-	client_send(cl, ack, len);
+	keeld_send(kd, cl, ack, len);
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "batch.h"
 #include "cloud.h"
 
 struct keeld {
@@ -25,6 +26,7 @@ struct keeld {
 	unsigned int refresh_s;		/* catch up with other keelds, 0: never */
 	int refresh_fd;
 	bool stop;
+	struct batch batch;		/* group commit (batch.c) */
 	/* The local host from keel.ko (local.c). */
 	bool local;			/* registering the local host */
 	uint32_t local_id;
@@ -38,6 +40,7 @@ struct client {
 	uid_t uid;
 	gid_t gid;
 	bool admin;			/* may change the database */
+	bool closing;			/* hung up: dropped after this round */
 };
 
 /* Handle one received packet and send every reply (handlers.c). */

@@ -32,6 +32,8 @@ static void usage(FILE *f)
 	      "  --local-host ID      register this machine from keel.ko as host ID\n"
 	      "  --refresh SECONDS    catch up with other keelds' changes this often\n"
 	      "                       (default 5, 0: only when a request finds no room)\n"
+	      "  --batch N            allocations and frees per transaction, 1 to 64\n"
+	      "                       (default 64; 1: one transaction each)\n"
 	      "  --check              check the database's invariants and exit\n"
 	      "  -h, --help           show this help\n", f);
 }
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
 		{ "max-candidates", required_argument, NULL, 'm' },
 		{ "local-host", required_argument, NULL, 'l' },
 		{ "refresh", required_argument, NULL, 'r' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
 		.socket_path = KEELD_SOCKET_PATH,
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1, .local_fd = -1,
 		.refresh_fd = -1, .refresh_s = 5,
+		.batch.max = BATCH_MAX,
 	};
 	const char *db = DEFAULT_DB;
 	struct keeld_err err = { 0 };
@@ -111,6 +115,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			kd.refresh_s = (unsigned int)v;
+			break;
+		case 'b':
+			if (parse_uint(optarg, BATCH_MAX, &v) || !v) {
+				fprintf(stderr, "keeld: bad --batch '%s' (1 to %d)\n",
+					optarg, BATCH_MAX);
+				return 2;
+			}
+			kd.batch.max = (unsigned int)v;
 			break;
 		case 'c':
 			check = true;
@@ -166,6 +178,12 @@ int main(int argc, char **argv)
 	fprintf(stderr, "keeld: stopping: %llu allocations committed, %llu stale decisions retried\n",
 		(unsigned long long)kd.cloud.allocs,
 		(unsigned long long)kd.cloud.conflicts);
+	if (kd.batch.commits)
+		fprintf(stderr, "keeld: group commit: %llu requests in %llu transactions, at most %llu in one\n",
+			(unsigned long long)kd.batch.batched,
+			(unsigned long long)kd.batch.commits,
+			(unsigned long long)kd.batch.largest);
+	batch_release(&kd.batch);
 	server_close(&kd);
 	local_stop(&kd);
 	cloud_fini(&kd.cloud);

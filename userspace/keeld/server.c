@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keeld's socket and event loop: an AF_UNIX SOCK_SEQPACKET listener, one
- * epoll loop serving every client in turn (a request is handled to the
- * end before the next one), the peer's credentials as the kernel saw
- * them at connect time, a timer to catch up with other keelds, and a
- * clean stop on SIGTERM or SIGINT.
+ * epoll loop that reads the waiting requests of every ready client in a
+ * round and serves them in order (allocations and frees grouped into one
+ * transaction by batch.c), the peer's credentials as the kernel saw them
+ * at connect time, a timer to catch up with other keelds, and a clean
+ * stop on SIGTERM or SIGINT.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,7 @@
 #define MAX_CLIENTS	1024
 #define MAX_GROUPS	1024
 #define SEND_TIMEOUT_S	2
+#define MAX_EVENTS	32
 
 /* The tag in epoll data: listener, signals, keel events, or a client. */
 enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL, EV_REFRESH };
@@ -201,45 +203,116 @@ static void accept_one(struct keeld *kd)
 	nclients++;
 }
 
-static void serve(struct keeld *kd, struct client *cl, char *buf)
+/* A packet read in this round, waiting for its turn. */
+struct pending {
+	struct client *cl;
+	char *buf;
+	size_t len;
+	bool too_long;			/* buf: only the header was kept */
+};
+
+/* The packets of one round: at most the batch size, one per client more. */
+#define ROUND_MAX	(BATCH_MAX + MAX_EVENTS)
+
+/*
+ * Read @cl's waiting packets into @p: at least one, more while the round
+ * has room for the batch. A client that hung up is dropped after the
+ * round, once its earlier requests are answered.
+ */
+static void read_client(struct client *cl, char *buf,
+			struct pending *p, size_t *np, size_t limit)
 {
+	bool first = true;
 	ssize_t n;
 
-	n = recv(cl->fd, buf, KEELD_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		client_drop(kd, cl);
-		return;
+	while (*np < ROUND_MAX && (first || *np < limit)) {
+		first = false;
+		n = recv(cl->fd, buf, KEELD_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			cl->closing = true;
+			return;
+		}
+		p[*np].cl = cl;
+		p[*np].too_long = n > KEELD_MSG_MAX;
+		p[*np].len = p[*np].too_long ? NLMSG_HDRLEN : (size_t)n;
+		p[*np].buf = malloc(p[*np].len);
+		if (!p[*np].buf) {
+			cl->closing = true;
+			return;
+		}
+		memcpy(p[*np].buf, buf, p[*np].len);
+		(*np)++;
 	}
-	if (n > KEELD_MSG_MAX) {
-		char ack[512];
-		size_t len = proto_ack(ack, (const void *)buf, -EMSGSIZE,
-				       "message longer than the protocol's maximum",
-				       NULL);
+}
 
-		client_send(cl, ack, len);
+/* Answer one packet on its own, outside any batch. */
+static void serve_alone(struct keeld *kd, struct pending *p)
+{
+	char ack[512];
+	size_t len;
+
+	if (p->too_long) {
+		len = proto_ack(ack, (const void *)p->buf, -EMSGSIZE,
+				"message longer than the protocol's maximum", NULL);
+		client_send(p->cl, ack, len);
 		return;
 	}
-	keeld_handle(kd, cl, buf, (size_t)n);
+	keeld_handle(kd, p->cl, p->buf, p->len);
+}
+
+/*
+ * Serve a round's packets in order: runs of allocations and frees go
+ * into one batch (one transaction, replies after its commit); anything
+ * else first commits the batch before it, then runs alone.
+ */
+static void serve_round(struct keeld *kd, struct pending *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].too_long && batch_wants(kd, p[i].buf, p[i].len) &&
+		    batch_add(kd, p[i].cl, (const void *)p[i].buf)) {
+			keeld_handle(kd, p[i].cl, p[i].buf, p[i].len);
+			if (batch_full(kd))
+				batch_finish(kd);
+		} else {
+			batch_finish(kd);
+			serve_alone(kd, &p[i]);
+		}
+		free(p[i].buf);
+		p[i].buf = NULL;
+	}
+	batch_finish(kd);
 }
 
 int server_run(struct keeld *kd)
 {
-	struct epoll_event evs[32];
+	struct epoll_event evs[MAX_EVENTS];
+	struct pending *p;
 	struct signalfd_siginfo si;
+	struct client *cl;
+	size_t np;
 	char *buf;
 	int i, n;
 
 	buf = malloc(KEELD_MSG_MAX + 1);
-	if (!buf)
+	p = calloc(ROUND_MAX, sizeof(*p));
+	if (!buf || !p) {
+		free(buf);
+		free(p);
 		return -ENOMEM;
+	}
 	while (!kd->stop) {
-		n = epoll_wait(kd->epoll_fd, evs, 32, -1);
+		n = epoll_wait(kd->epoll_fd, evs, MAX_EVENTS, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			break;
+		np = 0;
 		for (i = 0; i < n && !kd->stop; i++) {
 			switch (evs[i].data.u64) {
 			case EV_LISTEN:
@@ -263,11 +336,22 @@ int server_run(struct keeld *kd)
 				break;
 			}
 			default:
-				serve(kd, evs[i].data.ptr, buf);
+				read_client(evs[i].data.ptr, buf, p, &np,
+					    kd->batch.max);
 				break;
 			}
 		}
+		/* Requests already read are answered, even when stopping. */
+		serve_round(kd, p, np);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 <= EV_REFRESH)
+				continue;
+			cl = evs[i].data.ptr;
+			if (cl->closing)
+				client_drop(kd, cl);
+		}
 	}
+	free(p);
 	free(buf);
 	return 0;
 }
