@@ -8,8 +8,10 @@
 #      the in-memory engine measured in the same run
 #   3. then keeld itself on that database, and bench-keeld-client sending
 #      10,000 allocation requests through its socket from one client,
-#      then from two at once
-#   4. 2 and 3 on PostgreSQL, on a private cluster started here (as
+#      then from two at once, one transaction per request (--batch 1):
+#      the baseline; then keeld with group commit (its default) from
+#      four clients and from one client with 16 requests in flight, with the ratio of each rate to the baseline of this run
+#   4. 2 and 3 on PostgreSQL (one transaction per request there), on a private cluster started here (as
 #      root: run as the postgres user on a socket in a temporary
 #      directory; skipped with a note when the server is not installed)
 # BENCH_ARGS=... go to bench-keeld: [HOSTS [REQUESTS]].
@@ -38,20 +40,55 @@ trap cleanup EXIT
 # shellcheck disable=SC2086
 set -- ${BENCH_ARGS:-}
 
-# through_keeld DB-URL: keeld on the filled database, requests over its socket
-through_keeld() {
+# start_keeld DB-URL [OPTIONS...]: keeld on the filled database
+start_keeld() {
+	local db=$1
+
+	shift
 	rm -f "$tmp/keeld.sock"
-	"$out/keeld/keeld" --db "$1" --socket "$tmp/keeld.sock" 2>"$tmp/keeld.log" &
+	"$out/keeld/keeld" --db "$db" --socket "$tmp/keeld.sock" "$@" \
+		2>>"$tmp/keeld.log" &
 	kpid=$!
 	for _ in $(seq 100); do
 		[[ -S $tmp/keeld.sock ]] && break
 		sleep 0.1
 	done
-	"$out/keeld/bench-keeld-client" "$tmp/keeld.sock" 10000 1
-	"$out/keeld/bench-keeld-client" "$tmp/keeld.sock" 10000 2
+}
+
+stop_keeld() {
 	kill "$kpid"
 	wait "$kpid" || true
 	kpid=
+}
+
+# client REQUESTS CLIENTS DEPTH: prints the figures, leaves the rate in $rate
+client() {
+	BENCH_RATE_FILE=$tmp/rate "$out/keeld/bench-keeld-client" \
+		"$tmp/keeld.sock" "$@"
+	rate=$(cat "$tmp/rate")
+}
+
+# through_keeld DB-URL: requests over keeld's socket
+through_keeld() {
+	local base
+
+	echo "-- one transaction per request (keeld --batch 1)"
+	start_keeld "$1" --batch 1
+	client 10000 1 1
+	base=$rate
+	client 10000 2 1
+	stop_keeld
+	[[ $1 == sqlite:* ]] || return 0
+	echo "-- group commit (keeld's default: up to 64 requests per transaction)"
+	start_keeld "$1"
+	client 10000 4 1
+	echo "  ratio to one transaction per request, one client: $(
+		awk -v a="$rate" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')"
+	client 10000 1 16
+	echo "  ratio to one transaction per request, one client: $(
+		awk -v a="$rate" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')"
+	stop_keeld
+	grep 'group commit:' "$tmp/keeld.log" | tail -n 1 | sed 's/^keeld: /  /'
 }
 
 echo "== engine: bitset pruning against naive string matching"

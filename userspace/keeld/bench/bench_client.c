@@ -107,15 +107,19 @@ static struct nlmsghdr *request(char *buf, uint32_t seq)
 	return nlh;
 }
 
-/* One client: requests [@from, @to) on its own connection. */
-static int client(const char *path, size_t from, size_t to, uint64_t *lat,
-		  size_t *placed)
+/*
+ * One client: requests [@from, @to) on its own connection, up to @depth
+ * of them in flight at once.
+ */
+static int client(const char *path, size_t from, size_t to, size_t depth,
+		  uint64_t *lat, size_t *placed)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	static char buf[KEELD_MSG_MAX], rbuf[KEELD_MSG_MAX];
 	const struct nlmsghdr *r = (const void *)rbuf;
 	struct nlmsghdr *nlh;
-	uint64_t t0;
+	size_t next = from, done = 0;
+	uint64_t *sent;
 	size_t i;
 	ssize_t n;
 	int fd;
@@ -126,25 +130,34 @@ static int client(const char *path, size_t from, size_t to, uint64_t *lat,
 		perror("bench-keeld-client");
 		return 1;
 	}
+	/* lat[i] holds the send time until the reply replaces it. */
+	sent = lat;
 	rng ^= (uint64_t)from * 0x9e3779b97f4a7c15ull;
-	for (i = from; i < to; i++) {
-		nlh = request(buf, (uint32_t)i + 1);
-		t0 = now_ns();
-		if (send(fd, buf, nlh->nlmsg_len, 0) != (ssize_t)nlh->nlmsg_len)
-			goto broken;
-		do {
-			n = recv(fd, rbuf, sizeof(rbuf), 0);
-			if (n <= 0 || !mnl_nlmsg_ok(r, (int)n))
+	while (done < to - from) {
+		while (next < to && next - from - done < depth) {
+			nlh = request(buf, (uint32_t)next + 1);
+			sent[next] = now_ns();
+			if (send(fd, buf, nlh->nlmsg_len, 0) != (ssize_t)nlh->nlmsg_len)
 				goto broken;
-		} while (r->nlmsg_type != NLMSG_ERROR);
-		lat[i] = now_ns() - t0;
+			next++;
+		}
+		n = recv(fd, rbuf, sizeof(rbuf), 0);
+		if (n <= 0 || !mnl_nlmsg_ok(r, (int)n))
+			goto broken;
+		if (r->nlmsg_type != NLMSG_ERROR)
+			continue;
+		i = (size_t)r->nlmsg_seq - 1;
+		if (i < from || i >= next)
+			goto broken;
+		lat[i] = now_ns() - sent[i];
 		*placed += ((const struct nlmsgerr *)mnl_nlmsg_get_payload(r))->error == 0;
+		done++;
 	}
 	close(fd);
 	return 0;
 broken:
-	fprintf(stderr, "bench-keeld-client: keeld stopped answering at request %zu\n",
-		i + 1);
+	fprintf(stderr, "bench-keeld-client: keeld stopped answering after %zu requests\n",
+		done);
 	return 1;
 }
 
@@ -152,6 +165,7 @@ int main(int argc, char **argv)
 {
 	size_t nreq = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	size_t nclients = argc > 3 ? strtoul(argv[3], NULL, 10) : 1;
+	size_t depth = argc > 4 ? strtoul(argv[4], NULL, 10) : 1;
 	size_t i, placed = 0, *done;
 	uint64_t *lat, t0, wall;
 	int st, bad = 0;
@@ -159,7 +173,7 @@ int main(int argc, char **argv)
 
 	if (argc < 2 || !nreq || !nclients || nclients > 64 || nclients > nreq ||
 	    strlen(argv[1]) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-		fprintf(stderr, "usage: bench-keeld-client SOCKET [REQUESTS [CLIENTS]]\n");
+		fprintf(stderr, "usage: bench-keeld-client SOCKET [REQUESTS [CLIENTS [DEPTH]]]\n");
 		return 2;
 	}
 	/* Latencies and counts shared with the client processes. */
@@ -175,7 +189,8 @@ int main(int argc, char **argv)
 			return 1;
 		if (!pid)
 			_exit(client(argv[1], nreq * i / nclients,
-				     nreq * (i + 1) / nclients, lat, &done[i]));
+				     nreq * (i + 1) / nclients, depth, lat,
+				     &done[i]));
 	}
 	while (wait(&st) > 0)
 		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
@@ -186,9 +201,19 @@ int main(int argc, char **argv)
 		placed += done[i];
 	qsort(lat, nreq, sizeof(*lat), cmp_u64);
 	printf("  through keeld's socket     p50 %8.1f us   p99 %8.1f us   max %8.1f us"
-	       "   (%zu client%s)\n", lat[nreq / 2] / 1e3, lat[nreq * 99 / 100] / 1e3,
-	       lat[nreq - 1] / 1e3, nclients, nclients == 1 ? "" : "s");
+	       "   (%zu client%s, %zu in flight each)\n", lat[nreq / 2] / 1e3,
+	       lat[nreq * 99 / 100] / 1e3, lat[nreq - 1] / 1e3, nclients,
+	       nclients == 1 ? "" : "s", depth);
 	printf("  sustained: %.0f requests/s through the socket (%zu of %zu placed)\n",
 	       (double)nreq * 1e9 / (double)wall, placed, nreq);
+	/* For bench-alloc.sh: the rate alone, to compare runs. */
+	if (getenv("BENCH_RATE_FILE")) {
+		FILE *f = fopen(getenv("BENCH_RATE_FILE"), "w");
+
+		if (f) {
+			fprintf(f, "%.0f\n", (double)nreq * 1e9 / (double)wall);
+			fclose(f);
+		}
+	}
 	return 0;
 }
