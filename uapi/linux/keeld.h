@@ -48,6 +48,12 @@
  * KEELD_CMD_FREE (admin): KEELD_A_ALLOC_ID.
  * KEELD_CMD_ALLOC_GET: KEELD_A_ALLOC_ID: one KEELD_A_ALLOC; or
  *	NLM_F_DUMP: one message per allocation, in id order.
+ * KEELD_CMD_PREFSET_GET: KEELD_A_PREFSET with KIND and NAME: that named
+ *	preference set; or NLM_F_DUMP with KEELD_A_PREFSET holding KIND
+ *	only: one message per set of that kind, in name order.
+ * KEELD_CMD_PREFSET_ADD (admin): KEELD_A_PREFSET with KIND, NAME and
+ *	PREF (up to 64). -EEXIST if the name is taken. Reply: the set.
+ * KEELD_CMD_PREFSET_DEL (admin): KEELD_A_PREFSET with KIND and NAME.
  */
 enum keeld_cmd {
 	KEELD_CMD_UNSPEC,
@@ -57,6 +63,9 @@ enum keeld_cmd {
 	KEELD_CMD_ALLOC,
 	KEELD_CMD_FREE,
 	KEELD_CMD_ALLOC_GET,
+	KEELD_CMD_PREFSET_GET,
+	KEELD_CMD_PREFSET_ADD,
+	KEELD_CMD_PREFSET_DEL,
 
 	__KEELD_CMD_MAX,
 	KEELD_CMD_MAX = __KEELD_CMD_MAX - 1
@@ -76,6 +85,7 @@ enum keeld_attr {
 	KEELD_A_ALLOC_ID,		/* u64, >= 1 */
 	KEELD_A_FLAGS,			/* u32: KEELD_F_* */
 	KEELD_A_EXPLAIN,		/* string: unified list and pruning steps */
+	KEELD_A_PREFSET,		/* nest: enum keeld_prefset_attr */
 
 	__KEELD_A_MAX,
 	KEELD_A_MAX = __KEELD_A_MAX - 1
@@ -122,6 +132,8 @@ enum keeld_alloc_attr {
 	KEELD_ALLOC_A_POLICY,		/* u8: enum keeld_wire_policy */
 	KEELD_ALLOC_A_MAX_CANDIDATES,	/* u32: stop pruning there, 0: none */
 	KEELD_ALLOC_A_CREATED,		/* u64: unix seconds, reply only */
+	KEELD_ALLOC_A_TEMPLATE,		/* string: a stored template's name */
+	KEELD_ALLOC_A_TENANT,		/* string: a stored tenant policy's name */
 
 	__KEELD_ALLOC_A_MAX,
 	KEELD_ALLOC_A_MAX = __KEELD_ALLOC_A_MAX - 1
@@ -164,6 +176,25 @@ enum keeld_pref_attr {
 
 	__KEELD_PREF_A_MAX,
 	KEELD_PREF_A_MAX = __KEELD_PREF_A_MAX - 1
+};
+
+/*
+ * A named preference set stored by keeld: an appliance template or a
+ * tenant policy. An allocation request names one of each kind
+ * (KEELD_ALLOC_A_TEMPLATE, KEELD_ALLOC_A_TENANT) instead of sending its
+ * preferences as a KEELD_ALLOC_A_SOURCE. Names: 1 to
+ * KEELD_PREFSET_NAME_MAX letters, digits and "_.:@+-".
+ */
+#define KEELD_PREFSET_NAME_MAX	63
+
+enum keeld_prefset_attr {
+	KEELD_PREFSET_A_UNSPEC,
+	KEELD_PREFSET_A_KIND,		/* u8: KEELD_SOURCE_TEMPLATE or _POLICY */
+	KEELD_PREFSET_A_NAME,		/* string */
+	KEELD_PREFSET_A_PREF,		/* nest: enum keeld_pref_attr, multi */
+
+	__KEELD_PREFSET_A_MAX,
+	KEELD_PREFSET_A_MAX = __KEELD_PREFSET_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_KEELD_H */

@@ -16,7 +16,7 @@
 
 #include "db.h"
 
-#define SQLITE_MAX_STMTS	32
+#define SQLITE_MAX_STMTS	48
 
 struct db_sqlite {
 	sqlite3 *conn;

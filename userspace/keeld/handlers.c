@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "keeld.h"
+#include "prefset.h"
 #include "proto.h"
 #include "spec.h"
 
@@ -32,6 +33,7 @@ static const struct attr_policy top_pol[KEELD_A_MAX + 1] = {
 	[KEELD_A_ALLOC] = { .type = MNL_TYPE_NESTED },
 	[KEELD_A_ALLOC_ID] = { .type = MNL_TYPE_U64 },
 	[KEELD_A_FLAGS] = { .type = MNL_TYPE_U32 },
+	[KEELD_A_PREFSET] = { .type = MNL_TYPE_NESTED },
 };
 
 static const struct attr_policy host_pol[KEELD_HOST_A_MAX + 1] = {
@@ -54,6 +56,17 @@ static const struct attr_policy alloc_pol[KEELD_ALLOC_A_MAX + 1] = {
 	[KEELD_ALLOC_A_SOURCE] = { .type = MNL_TYPE_NESTED, .multi = true },
 	[KEELD_ALLOC_A_POLICY] = { .type = MNL_TYPE_U8 },
 	[KEELD_ALLOC_A_MAX_CANDIDATES] = { .type = MNL_TYPE_U32 },
+	[KEELD_ALLOC_A_TEMPLATE] = { .type = MNL_TYPE_NUL_STRING,
+				     .maxlen = KEELD_PREFSET_NAME_MAX },
+	[KEELD_ALLOC_A_TENANT] = { .type = MNL_TYPE_NUL_STRING,
+				   .maxlen = KEELD_PREFSET_NAME_MAX },
+};
+
+static const struct attr_policy prefset_pol[KEELD_PREFSET_A_MAX + 1] = {
+	[KEELD_PREFSET_A_KIND] = { .type = MNL_TYPE_U8 },
+	[KEELD_PREFSET_A_NAME] = { .type = MNL_TYPE_NUL_STRING,
+				   .maxlen = KEELD_PREFSET_NAME_MAX },
+	[KEELD_PREFSET_A_PREF] = { .type = MNL_TYPE_NESTED, .multi = true },
 };
 
 static const struct attr_policy source_pol[KEELD_SOURCE_A_MAX + 1] = {
@@ -336,6 +349,7 @@ struct alloc_req {
 	struct store_res res[STORE_MAX_RES];
 	struct keeld_pref_source src[KEELD_MAX_SOURCES];
 	struct keeld_pref prefs[KEELD_MAX_SOURCES][KEELD_MAX_SOURCE_PREFS];
+	struct prefset sets[2];		/* a template and a policy by name */
 	struct res_buf rb;
 	struct keeld_unified u;
 	struct keeld_trace trace;
@@ -350,11 +364,41 @@ static bool service_ok(const char *s)
 	return true;
 }
 
+/* The preferences (attributes @type in @nest) into @prefs, *@n of them. */
+static int parse_prefs(struct ctx *c, const struct nlattr *nest, uint16_t type,
+		       struct keeld_pref *prefs, size_t *n)
+{
+	const struct nlattr *pt[KEELD_PREF_A_MAX + 1], *a;
+	int ret;
+
+	*n = 0;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != type)
+			continue;
+		if (*n == KEELD_MAX_SOURCE_PREFS)
+			return proto_fail(&c->err, -E2BIG, a,
+					  "more than %d preferences in one source",
+					  KEELD_MAX_SOURCE_PREFS);
+		ret = proto_parse_nest(a, pref_pol, KEELD_PREF_A_MAX, pt, &c->err);
+		if (ret)
+			return ret;
+		if (!pt[KEELD_PREF_A_FEATURE] || !pt[KEELD_PREF_A_KIND] ||
+		    mnl_attr_get_u8(pt[KEELD_PREF_A_KIND]) > KEELD_KIND_AVOIDED)
+			return proto_fail(&c->err, -EINVAL, a,
+					  "a preference needs a feature and a kind");
+		prefs[*n].feature = mnl_attr_get_str(pt[KEELD_PREF_A_FEATURE]);
+		prefs[*n].kind = (enum keeld_kind)mnl_attr_get_u8(pt[KEELD_PREF_A_KIND]);
+		prefs[*n].weight = pt[KEELD_PREF_A_WEIGHT] ?
+			mnl_attr_get_u32(pt[KEELD_PREF_A_WEIGHT]) : 1;
+		(*n)++;
+	}
+	return 0;
+}
+
 static int parse_source(struct ctx *c, const struct nlattr *nest,
 			struct keeld_pref_source *src, struct keeld_pref *prefs)
 {
-	const struct nlattr *tb[KEELD_SOURCE_A_MAX + 1], *a;
-	const struct nlattr *pt[KEELD_PREF_A_MAX + 1];
+	const struct nlattr *tb[KEELD_SOURCE_A_MAX + 1];
 	int ret;
 
 	ret = proto_parse_nest(nest, source_pol, KEELD_SOURCE_A_MAX, tb, &c->err);
@@ -366,27 +410,59 @@ static int parse_source(struct ctx *c, const struct nlattr *nest,
 				  "a source needs a kind: request, template or policy");
 	src->source = (enum keeld_source)mnl_attr_get_u8(tb[KEELD_SOURCE_A_KIND]);
 	src->prefs = prefs;
-	src->n = 0;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != KEELD_SOURCE_A_PREF)
-			continue;
-		if (src->n == KEELD_MAX_SOURCE_PREFS)
-			return proto_fail(&c->err, -E2BIG, a,
-					  "more than %d preferences in one source",
-					  KEELD_MAX_SOURCE_PREFS);
-		ret = proto_parse_nest(a, pref_pol, KEELD_PREF_A_MAX, pt, &c->err);
-		if (ret)
-			return ret;
-		if (!pt[KEELD_PREF_A_FEATURE] || !pt[KEELD_PREF_A_KIND] ||
-		    mnl_attr_get_u8(pt[KEELD_PREF_A_KIND]) > KEELD_KIND_AVOIDED)
-			return proto_fail(&c->err, -EINVAL, a,
-					  "a preference needs a feature and a kind");
-		prefs[src->n].feature = mnl_attr_get_str(pt[KEELD_PREF_A_FEATURE]);
-		prefs[src->n].kind = (enum keeld_kind)mnl_attr_get_u8(pt[KEELD_PREF_A_KIND]);
-		prefs[src->n].weight = pt[KEELD_PREF_A_WEIGHT] ?
-			mnl_attr_get_u32(pt[KEELD_PREF_A_WEIGHT]) : 1;
-		src->n++;
-	}
+	return parse_prefs(c, nest, KEELD_SOURCE_A_PREF, prefs, &src->n);
+}
+
+static const char *set_kind(int kind)
+{
+	return kind == KEELD_SOURCE_TEMPLATE ? "template" : "tenant policy";
+}
+
+/* A stored set into @data (a struct prefset); -EIO when damaged. */
+static int load_set_cb(int kind, const char *name, const char *prefs, void *data)
+{
+	(void)kind;
+	(void)name;
+	return prefset_decode(prefs, data) ? -EIO : 0;
+}
+
+/*
+ * The stored set named by @attr as source @kind of the request: after
+ * the sources the request sent itself (*@n of them), never beside one
+ * of the same kind.
+ */
+static int resolve_set(struct ctx *c, const struct nlattr *attr,
+		       enum keeld_source kind, struct keeld_pref_source *src,
+		       size_t *n, struct prefset *ps)
+{
+	const char *name = mnl_attr_get_str(attr);
+	size_t j;
+	int ret;
+
+	for (j = 0; j < *n; j++)
+		if (src[j].source == kind)
+			return proto_fail(&c->err, -EINVAL, attr,
+					  "the %s is given twice: by name and by its preferences",
+					  set_kind((int)kind));
+	if (!prefset_name_ok(name))
+		return proto_fail(&c->err, -EINVAL, attr, "bad %s name '%s'",
+				  set_kind((int)kind), name);
+	if (*n == KEELD_MAX_SOURCES)
+		return proto_fail(&c->err, -E2BIG, attr, "more than %d sources",
+				  KEELD_MAX_SOURCES);
+	ret = store_prefsets(c->kd->cloud.store, (int)kind, name, load_set_cb, ps);
+	if (ret == -ENOENT)
+		return proto_fail(&c->err, ret, attr, "no %s '%s'",
+				  set_kind((int)kind), name);
+	if (ret == -EIO)
+		return proto_fail(&c->err, ret, attr, "the stored %s '%s' is damaged",
+				  set_kind((int)kind), name);
+	if (ret)
+		return store_err(c, ret);
+	src[*n].source = kind;
+	src[*n].prefs = ps->prefs;
+	src[*n].n = ps->n;
+	(*n)++;
 	return 0;
 }
 
@@ -427,6 +503,7 @@ static int cmd_alloc(struct ctx *c)
 	struct alloc_req *ar;
 	uint64_t gen = 0;
 	unsigned int i;
+	size_t nsrc;
 	int ret;
 
 	if ((ret = need(c, alloc, "allocation request")))
@@ -468,8 +545,21 @@ static int cmd_alloc(struct ctx *c)
 			goto out;
 		i++;
 	}
+	nsrc = i;
+	if (tb[KEELD_ALLOC_A_TEMPLATE]) {
+		ret = resolve_set(c, tb[KEELD_ALLOC_A_TEMPLATE], KEELD_SRC_TEMPLATE,
+				  ar->src, &nsrc, &ar->sets[0]);
+		if (ret)
+			goto out;
+	}
+	if (tb[KEELD_ALLOC_A_TENANT]) {
+		ret = resolve_set(c, tb[KEELD_ALLOC_A_TENANT], KEELD_SRC_POLICY,
+				  ar->src, &nsrc, &ar->sets[1]);
+		if (ret)
+			goto out;
+	}
 	ar->cr.req.sources = ar->src;
-	ar->cr.req.nsources = i;
+	ar->cr.req.nsources = nsrc;
 	ar->cr.req.policy = KEELD_PACK;
 	if (tb[KEELD_ALLOC_A_POLICY]) {
 		if (mnl_attr_get_u8(tb[KEELD_ALLOC_A_POLICY]) > KEELD_POLICY_BEST_FIT) {
@@ -515,6 +605,158 @@ static int cmd_free(struct ctx *c)
 	return 0;
 }
 
+/* ---- named preference sets ---- */
+
+static int put_set_cb(int kind, const char *name, const char *prefs, void *data)
+{
+	struct ctx *c = data;
+	struct nlmsghdr *nlh = reply_start(c->r, c->req, KEELD_CMD_PREFSET_GET);
+	struct nlattr *n, *p;
+	struct prefset *ps = malloc(sizeof(*ps));
+	size_t i;
+
+	if (!ps)
+		return -ENOMEM;
+	if (prefset_decode(prefs, ps)) {
+		free(ps);
+		return proto_fail(&c->err, -EIO, NULL, "the stored %s '%s' is damaged",
+				  set_kind(kind), name);
+	}
+	n = mnl_attr_nest_start(nlh, KEELD_A_PREFSET);
+	mnl_attr_put_u8(nlh, KEELD_PREFSET_A_KIND, (uint8_t)kind);
+	mnl_attr_put_strz(nlh, KEELD_PREFSET_A_NAME, name);
+	for (i = 0; i < ps->n; i++) {
+		p = mnl_attr_nest_start(nlh, KEELD_PREFSET_A_PREF);
+		mnl_attr_put_strz(nlh, KEELD_PREF_A_FEATURE, ps->prefs[i].feature);
+		mnl_attr_put_u8(nlh, KEELD_PREF_A_KIND, (uint8_t)ps->prefs[i].kind);
+		mnl_attr_put_u32(nlh, KEELD_PREF_A_WEIGHT, ps->prefs[i].weight);
+		mnl_attr_nest_end(nlh, p);
+	}
+	mnl_attr_nest_end(nlh, n);
+	free(ps);
+	return send_reply(c) ? 0 : -EPIPE;
+}
+
+/*
+ * The KEELD_A_PREFSET of a request: its kind, and its name unless it
+ * is a dump's (which names none).
+ */
+static int parse_set(struct ctx *c, const struct nlattr **tb, bool named,
+		     int *kind, const char **name)
+{
+	const struct nlattr *set = c->tb[KEELD_A_PREFSET];
+	int ret;
+
+	if ((ret = need(c, set, "preference set")))
+		return ret;
+	ret = proto_parse_nest(set, prefset_pol, KEELD_PREFSET_A_MAX, tb, &c->err);
+	if (ret)
+		return ret;
+	if (!tb[KEELD_PREFSET_A_KIND] ||
+	    (mnl_attr_get_u8(tb[KEELD_PREFSET_A_KIND]) != KEELD_SOURCE_TEMPLATE &&
+	     mnl_attr_get_u8(tb[KEELD_PREFSET_A_KIND]) != KEELD_SOURCE_POLICY))
+		return proto_fail(&c->err, -EINVAL, set,
+				  "a preference set needs a kind: template or policy");
+	*kind = mnl_attr_get_u8(tb[KEELD_PREFSET_A_KIND]);
+	*name = NULL;
+	if (!named) {
+		if (tb[KEELD_PREFSET_A_NAME])
+			return proto_fail(&c->err, -EINVAL, tb[KEELD_PREFSET_A_NAME],
+					  "a dump lists every set of a kind: no name");
+		return 0;
+	}
+	if ((ret = need(c, tb[KEELD_PREFSET_A_NAME], "name")))
+		return ret;
+	*name = mnl_attr_get_str(tb[KEELD_PREFSET_A_NAME]);
+	if (!prefset_name_ok(*name))
+		return proto_fail(&c->err, -EINVAL, tb[KEELD_PREFSET_A_NAME],
+				  "bad %s name '%s' (letters, digits, _.:@+-)",
+				  set_kind(*kind), *name);
+	return 0;
+}
+
+static int set_store_err(struct ctx *c, int ret, const struct nlattr **tb,
+			 int kind, const char *name)
+{
+	if (ret == -ENOENT)
+		return proto_fail(&c->err, ret, tb[KEELD_PREFSET_A_NAME],
+				  "no %s '%s'", set_kind(kind), name);
+	if (ret == -EEXIST)
+		return proto_fail(&c->err, ret, tb[KEELD_PREFSET_A_NAME],
+				  "%s '%s' exists", set_kind(kind), name);
+	return ret == -EPIPE || c->err.code ? ret : store_err(c, ret);
+}
+
+static int cmd_prefset_get(struct ctx *c)
+{
+	const struct nlattr *tb[KEELD_PREFSET_A_MAX + 1];
+	bool dump = c->req->nlmsg_flags & NLM_F_DUMP;
+	const char *name;
+	int kind, ret;
+
+	ret = parse_set(c, tb, !dump, &kind, &name);
+	if (ret)
+		return ret;
+	if (!dump && tb[KEELD_PREFSET_A_PREF])
+		return proto_fail(&c->err, -EINVAL, tb[KEELD_PREFSET_A_PREF],
+				  "a lookup takes a kind and a name only");
+	ret = store_prefsets(c->kd->cloud.store, kind, name, put_set_cb, c);
+	return ret ? set_store_err(c, ret, tb, kind, name) : 0;
+}
+
+static int cmd_prefset_add(struct ctx *c)
+{
+	const struct nlattr *tb[KEELD_PREFSET_A_MAX + 1];
+	struct keeld_pref prefs[KEELD_MAX_SOURCE_PREFS];
+	struct keeld_pref_source src;
+	struct keeld_err err = { 0 };
+	const char *name;
+	char *text;
+	int kind, ret;
+
+	ret = parse_set(c, tb, true, &kind, &name);
+	if (ret)
+		return ret;
+	src.source = (enum keeld_source)kind;
+	src.prefs = prefs;
+	ret = parse_prefs(c, c->tb[KEELD_A_PREFSET], KEELD_PREFSET_A_PREF, prefs,
+			  &src.n);
+	if (ret)
+		return ret;
+	if (!src.n)
+		return proto_fail(&c->err, -EINVAL, c->tb[KEELD_A_PREFSET],
+				  "a %s needs at least one preference", set_kind(kind));
+	ret = prefset_check(&src, &err);
+	if (ret)
+		return proto_fail(&c->err, ret, c->tb[KEELD_A_PREFSET], "%s",
+				  err.msg);
+	text = malloc(PREFSET_TEXT_MAX);
+	if (!text)
+		return proto_fail(&c->err, -ENOMEM, NULL, "out of memory");
+	prefset_encode(prefs, src.n, text);
+	ret = store_prefset_add(c->kd->cloud.store, kind, name, text);
+	free(text);
+	if (!ret)
+		ret = store_prefsets(c->kd->cloud.store, kind, name, put_set_cb, c);
+	return ret ? set_store_err(c, ret, tb, kind, name) : 0;
+}
+
+static int cmd_prefset_del(struct ctx *c)
+{
+	const struct nlattr *tb[KEELD_PREFSET_A_MAX + 1];
+	const char *name;
+	int kind, ret;
+
+	ret = parse_set(c, tb, true, &kind, &name);
+	if (ret)
+		return ret;
+	if (tb[KEELD_PREFSET_A_PREF])
+		return proto_fail(&c->err, -EINVAL, tb[KEELD_PREFSET_A_PREF],
+				  "removing takes a kind and a name only");
+	ret = store_prefset_del(c->kd->cloud.store, kind, name);
+	return ret ? set_store_err(c, ret, tb, kind, name) : 0;
+}
+
 #define A(x)	(1u << (x))
 
 static const struct command commands[KEELD_CMD_MAX + 1] = {
@@ -529,6 +771,12 @@ static const struct command commands[KEELD_CMD_MAX + 1] = {
 	[KEELD_CMD_FREE] = { "free", A(KEELD_A_ALLOC_ID), true, false, cmd_free },
 	[KEELD_CMD_ALLOC_GET] = { "alloc get", A(KEELD_A_ALLOC_ID), false, true,
 				  cmd_alloc_get },
+	[KEELD_CMD_PREFSET_GET] = { "template/policy get", A(KEELD_A_PREFSET), false,
+				    true, cmd_prefset_get },
+	[KEELD_CMD_PREFSET_ADD] = { "template/policy add", A(KEELD_A_PREFSET), true,
+				    false, cmd_prefset_add },
+	[KEELD_CMD_PREFSET_DEL] = { "template/policy remove", A(KEELD_A_PREFSET),
+				    true, false, cmd_prefset_del },
 };
 
 void keeld_handle(struct keeld *kd, struct client *cl, const void *buf,

@@ -47,6 +47,11 @@ enum {
 	Q_HOST_RES_SET_CAP,
 	Q_HOST_RES_DIMS,
 	Q_HOST_RES_DROP,
+	Q_PREFSET_EXISTS,
+	Q_PREFSET_INSERT,
+	Q_PREFSET_DEL,
+	Q_PREFSET_ONE,
+	Q_PREFSETS_KIND,
 	Q_COUNT
 };
 
@@ -109,6 +114,13 @@ static const char *const sql[Q_COUNT] = {
 	[Q_HOST_RES_DIMS] = "SELECT dim, used, cap FROM host_res WHERE host_id = ?1",
 	[Q_HOST_RES_DROP] = "DELETE FROM host_res WHERE host_id = ?1 AND dim = ?2 "
 			    "AND used = 0",
+	[Q_PREFSET_EXISTS] = "SELECT 1 FROM prefsets WHERE kind = ?1 AND name = ?2",
+	[Q_PREFSET_INSERT] = "INSERT INTO prefsets (kind, name, prefs) VALUES (?1, ?2, ?3)",
+	[Q_PREFSET_DEL] = "DELETE FROM prefsets WHERE kind = ?1 AND name = ?2",
+	[Q_PREFSET_ONE] = "SELECT kind, name, prefs FROM prefsets "
+			  "WHERE kind = ?1 AND name = ?2",
+	[Q_PREFSETS_KIND] = "SELECT kind, name, prefs FROM prefsets WHERE kind = ?1 "
+			    "ORDER BY name",
 	/* Q_DATA_VERSION differs: see store_open(). */
 };
 
@@ -146,7 +158,12 @@ static const char schema_tail[] =
 	" amount BIGINT NOT NULL CHECK (amount > 0),"
 	" PRIMARY KEY (alloc_id, dim));"
 	"CREATE INDEX IF NOT EXISTS allocs_host ON allocs (host_id);"
-	"CREATE INDEX IF NOT EXISTS alloc_res_host ON alloc_res (host_id, dim);";
+	"CREATE INDEX IF NOT EXISTS alloc_res_host ON alloc_res (host_id, dim);"
+	"CREATE TABLE IF NOT EXISTS prefsets ("
+	" kind BIGINT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" prefs TEXT NOT NULL,"
+	" PRIMARY KEY (kind, name));";
 
 struct store {
 	struct db *db;
@@ -659,6 +676,7 @@ struct tx {
 	struct store_alloc *out;
 	uint64_t alloc_id;
 	uint32_t *host_id;
+	const char *text;
 };
 
 /*
@@ -775,6 +793,95 @@ int store_free(struct store *s, uint64_t id, uint32_t *host_id)
 	struct tx t = { .body = free_body, .alloc_id = id, .host_id = host_id };
 
 	return run_tx(s, &t);
+}
+
+/* ---- named preference sets ---- */
+
+static int prefset_add_tx(struct store *s, int kind, const char *name,
+			  const char *prefs)
+{
+	struct db_param p[3] = { DB_INT(kind), DB_TEXT(name), DB_TEXT(prefs) };
+	int64_t found = 0;
+	int ret;
+
+	ret = db_query(s->db, Q_PREFSET_EXISTS, p, 2, first_int_cb, &found, NULL);
+	if (ret)
+		return ret;
+	if (found) {
+		snprintf(s->db->err, sizeof(s->db->err), "'%s' exists", name);
+		return -EEXIST;
+	}
+	ret = db_query(s->db, Q_PREFSET_INSERT, p, 3, NULL, NULL, NULL);
+	if (ret == -EEXIST)
+		snprintf(s->db->err, sizeof(s->db->err), "'%s' exists", name);
+	return ret;
+}
+
+static int prefset_add_body(struct store *s, struct tx *t)
+{
+	return prefset_add_tx(s, (int)t->id, t->service, t->text);
+}
+
+int store_prefset_add(struct store *s, int kind, const char *name,
+		      const char *prefs)
+{
+	struct tx t = { .body = prefset_add_body, .id = (uint32_t)kind,
+			.service = name, .text = prefs };
+
+	return run_tx(s, &t);
+}
+
+static int prefset_del_body(struct store *s, struct tx *t)
+{
+	struct db_param p[2] = { DB_INT(t->id), DB_TEXT(t->service) };
+	uint64_t changes = 0;
+	int ret;
+
+	ret = db_query(s->db, Q_PREFSET_DEL, p, 2, NULL, NULL, &changes);
+	if (!ret && !changes) {
+		snprintf(s->db->err, sizeof(s->db->err), "no '%s'", t->service);
+		ret = -ENOENT;
+	}
+	return ret;
+}
+
+int store_prefset_del(struct store *s, int kind, const char *name)
+{
+	struct tx t = { .body = prefset_del_body, .id = (uint32_t)kind,
+			.service = name };
+
+	return run_tx(s, &t);
+}
+
+struct prefset_ctx {
+	store_prefset_cb cb;
+	void *data;
+	bool found;
+};
+
+static int prefset_row_cb(const struct db_row *r, void *data)
+{
+	struct prefset_ctx *x = data;
+
+	x->found = true;
+	return x->cb((int)db_row_int(r, 0), db_row_text(r, 1), db_row_text(r, 2),
+		     x->data);
+}
+
+int store_prefsets(struct store *s, int kind, const char *name,
+		   store_prefset_cb cb, void *data)
+{
+	struct db_param p[2] = { DB_INT(kind), DB_TEXT(name ? name : "") };
+	struct prefset_ctx x = { .cb = cb, .data = data };
+	int ret;
+
+	ret = db_query(s->db, name ? Q_PREFSET_ONE : Q_PREFSETS_KIND, p,
+		       name ? 2 : 1, prefset_row_cb, &x, NULL);
+	if (!ret && name && !x.found) {
+		snprintf(s->db->err, sizeof(s->db->err), "no '%s'", name);
+		ret = -ENOENT;
+	}
+	return ret;
 }
 
 /* ---- group commit ---- */

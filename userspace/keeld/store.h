@@ -94,6 +94,21 @@ int store_free(struct store *s, uint64_t id, uint32_t *host_id);
 /* Every allocation in id order (@id == 0), or allocation @id only. */
 int store_allocs(struct store *s, uint64_t id, store_alloc_cb cb, void *data);
 /*
+ * Named preference sets (appliance templates, tenant policies): @kind
+ * is the source (KEELD_SRC_TEMPLATE, KEELD_SRC_POLICY), @prefs their
+ * text as prefset.h encodes it. Add: -EEXIST if the name is taken;
+ * remove and a lookup by @name: -ENOENT if there is none. With @name
+ * NULL, store_prefsets() lists every set of @kind in name order.
+ */
+typedef int (*store_prefset_cb)(int kind, const char *name, const char *prefs,
+				void *data);
+int store_prefset_add(struct store *s, int kind, const char *name,
+		      const char *prefs);
+int store_prefset_del(struct store *s, int kind, const char *name);
+int store_prefsets(struct store *s, int kind, const char *name,
+		   store_prefset_cb cb, void *data);
+
+/*
  * Group commit: between store_batch_begin() and store_batch_commit()
  * every change (store_alloc, store_free, ...) runs in a savepoint of one
  * transaction, so a change that fails is undone alone and the others
