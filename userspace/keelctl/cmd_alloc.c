@@ -21,7 +21,7 @@
 enum {
 	O_SERVICE = 256, O_VCPUS, O_MEMORY, O_MIRROR, O_HUGEPAGES, O_ACC, O_RES,
 	O_REQUIRE, O_FORBID, O_PREFER, O_AVOID, O_TEMPLATE, O_TENANT, O_POLICY,
-	O_MAXCAND, O_EXPLAIN,
+	O_MAXCAND, O_EXPLAIN, O_TENANT_NAME,
 };
 
 struct pref {
@@ -42,6 +42,7 @@ struct req {
 	unsigned int nres;
 	struct source src[3];		/* request, template, tenant policy */
 	bool has_src[3];
+	const char *set_name[3];	/* a stored template or policy instead */
 	int policy;			/* -1: keeld's default */
 	int64_t max_cand;		/* -1: keeld's default */
 	bool explain;
@@ -180,6 +181,15 @@ out:
 	return ret;
 }
 
+/* --template takes a file ("-", a path with '/', "*.json") or a name. */
+static bool is_file(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	return !strcmp(arg, "-") || strchr(arg, '/') ||
+	       (n >= 5 && !strcmp(arg + n - 5, ".json"));
+}
+
 static void put_request(struct nlmsghdr *nlh, const struct req *r)
 {
 	struct nlattr *a, *n, *s, *p;
@@ -209,6 +219,12 @@ static void put_request(struct nlmsghdr *nlh, const struct req *r)
 		}
 		mnl_attr_nest_end(nlh, s);
 	}
+	if (r->set_name[KEELD_SOURCE_TEMPLATE])
+		mnl_attr_put_strz(nlh, KEELD_ALLOC_A_TEMPLATE,
+				  r->set_name[KEELD_SOURCE_TEMPLATE]);
+	if (r->set_name[KEELD_SOURCE_POLICY])
+		mnl_attr_put_strz(nlh, KEELD_ALLOC_A_TENANT,
+				  r->set_name[KEELD_SOURCE_POLICY]);
 	if (r->policy >= 0)
 		mnl_attr_put_u8(nlh, KEELD_ALLOC_A_POLICY, (uint8_t)r->policy);
 	if (r->max_cand >= 0)
@@ -394,6 +410,7 @@ static int run_alloc(struct keelctl *k, const struct keelctl_cmd *cmd,
 		{ "avoid", required_argument, NULL, O_AVOID },
 		{ "template", required_argument, NULL, O_TEMPLATE },
 		{ "tenant-policy", required_argument, NULL, O_TENANT },
+		{ "tenant", required_argument, NULL, O_TENANT_NAME },
 		{ "policy", required_argument, NULL, O_POLICY },
 		{ "max-candidates", required_argument, NULL, O_MAXCAND },
 		{ "explain", no_argument, NULL, O_EXPLAIN },
@@ -487,12 +504,18 @@ static int run_alloc(struct keelctl *k, const struct keelctl_cmd *cmd,
 				return rc;
 			break;
 		case O_TEMPLATE:
-		case O_TENANT: {
+		case O_TENANT:
+		case O_TENANT_NAME: {
 			int i = c == O_TEMPLATE ? KEELD_SOURCE_TEMPLATE : KEELD_SOURCE_POLICY;
 
-			if (r.has_src[i])
-				return keelctl_usage_error(cmd, "%s given twice",
-							   argv[optind - 2]);
+			if (r.has_src[i] || r.set_name[i])
+				return keelctl_usage_error(cmd, "the %s is given twice",
+							   i == KEELD_SOURCE_TEMPLATE ?
+							   "template" : "tenant policy");
+			if (c == O_TENANT_NAME || (c == O_TEMPLATE && !is_file(o))) {
+				r.set_name[i] = o;
+				break;
+			}
 			if (load_source(o, &r.src[i]))
 				return KEELCTL_EXIT_FAIL;
 			r.has_src[i] = true;
@@ -554,8 +577,11 @@ const struct keelctl_cmd keelctl_cmd_alloc = {
 		   "                        hard constraints on feature F (ns:name)\n"
 		   "  --prefer F[:W], --avoid F[:W]\n"
 		   "                        preferences with weight W (default 1)\n"
-		   "  --template FILE       the appliance template's preferences\n"
-		   "  --tenant-policy FILE  the tenant policy's preferences\n"
+		   "  --template NAME|FILE  a template stored in keeld (keelctl cloud\n"
+		   "                        template), or a file (\"-\", a path with a\n"
+		   "                        '/' or a name ending in .json)\n"
+		   "  --tenant NAME         a tenant policy stored in keeld\n"
+		   "  --tenant-policy FILE  the tenant policy's preferences from a file\n"
 		   "  --policy P            pack (default), spread or best-fit\n"
 		   "  --max-candidates N    stop pruning at N hosts (0: apply all)\n"
 		   "  --explain             show the unified list and every step\n",

@@ -2,7 +2,8 @@
 /*
  * keelctl cloud host list|show|add|remove: the hosts of keeld's resource
  * database (keelctl host is this machine's own inventory from keel.ko).
- * Hosts are added from a JSON description.
+ * Hosts are added from a JSON description. "cloud template" and "cloud
+ * policy" are cmd_prefset.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -341,9 +342,12 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 						   argv[optind]);
 		ops[n++] = argv[optind];
 	}
+	if (n && (!strcmp(ops[0], "template") || !strcmp(ops[0], "policy")))
+		return keelctl_prefset_run(k, cmd, ops, n);
 	if (!n || strcmp(ops[0], "host"))
-		return keelctl_usage_error(cmd, n ? "unknown object '%s' (host)" :
-					   "which object? (host)", n ? ops[0] : "");
+		return keelctl_usage_error(cmd, n ? "unknown object '%s' (host, template, policy)" :
+					   "which object? (host, template, policy)",
+					   n ? ops[0] : "");
 	if (n == 1 || !strcmp(ops[1], "list")) {
 		if (n > 2)
 			return keelctl_usage_error(cmd, "unexpected argument '%s'", ops[2]);
@@ -366,8 +370,12 @@ const struct keelctl_cmd keelctl_cmd_cloud = {
 	.synopsis = "cloud host [list]\n"
 		    "cloud host show ID\n"
 		    "cloud host add FILE|-\n"
-		    "cloud host remove ID",
-	.summary = "hosts of keeld's cloud resource database",
+		    "cloud host remove ID\n"
+		    "cloud template|policy [list]\n"
+		    "cloud template|policy show NAME\n"
+		    "cloud template|policy add FILE|-\n"
+		    "cloud template|policy remove NAME",
+	.summary = "hosts, appliance templates and tenant policies of keeld's database",
 	.help = "keeld's view of the cloud: every host's capacity, usage, generation\n"
 		"and features. (keelctl host shows this machine as keel.ko sees it.)\n"
 		"\n"
@@ -377,6 +385,13 @@ const struct keelctl_cmd keelctl_cmd_cloud = {
 		"                 \"hp:2097152\": 1024, \"acc:gpu\": 2},\n"
 		"   \"features\": [\"cpu:avx512f\", \"mem:mirror\", \"nic:sriov\"]}\n"
 		"Sizes take K, M, G, T (binary). Adding and removing need root or\n"
-		"keeld's admin group; a host with allocations cannot be removed.\n",
+		"keeld's admin group; a host with allocations cannot be removed.\n"
+		"\n"
+		"Templates and tenant policies are named preference sets that\n"
+		"\"keelctl alloc --template NAME --tenant NAME\" uses; add reads\n"
+		"  {\"name\": \"web\",\n"
+		"   \"prefs\": [{\"feature\": \"cpu:rtm\", \"kind\": \"avoided\", \"weight\": 5}]}\n"
+		"with kinds required, forbidden, preferred, avoided. Adding and\n"
+		"removing them need root or keeld's admin group too.\n",
 	.run = run,
 };

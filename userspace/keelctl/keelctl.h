@@ -61,6 +61,10 @@ extern const struct keelctl_cmd keelctl_cmd_cloud;
 extern const struct keelctl_cmd keelctl_cmd_alloc;
 extern const struct keelctl_cmd keelctl_cmd_free;
 
+/* cloud template|policy ...: @ops[0] is "template" or "policy" (cmd_prefset.c). */
+int keelctl_prefset_run(struct keelctl *k, const struct keelctl_cmd *cmd,
+			const char *const *ops, int n);
+
 /* ---- options and errors (common.c) ---- */
 
 /*
