@@ -13,8 +13,8 @@
 
 #include "alloc/alloc.h"
 
-/* One line: a feature name, a kind digit, a weight of up to 7 digits. */
-#define PREFSET_LINE_MAX	(KEELD_FEAT_NAME_MAX + 12)
+/* One line: a feature name, a kind digit, a weight (any u32 fits). */
+#define PREFSET_LINE_MAX	(KEELD_FEAT_NAME_MAX + 16)
 #define PREFSET_TEXT_MAX	(KEELD_MAX_SOURCE_PREFS * PREFSET_LINE_MAX + 1)
 
 /* A decoded set: its preferences point into @names. */
