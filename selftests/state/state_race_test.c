@@ -9,15 +9,18 @@
 #include "state_test.h"
 
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #ifndef KEELCTL_PATH
 #define KEELCTL_PATH	"/keel/bin/keelctl"
 #endif
 
-#define ROUNDS		200
-#define HAMMER		20000
-#define NL_COMMANDS	90	/* each one a keelctl process */
+#define ROUNDS		60
+#define HAMMER		6000
+#define NL_ROUNDS	20	/* three keelctl processes each */
 
 static inline uint8_t uart_in(uint8_t reg)
 {
@@ -59,6 +62,14 @@ static bool vmm_uart(struct keel_vcpu *vcpu, uint16_t port, bool write,
 	return true;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 struct runner {
 	struct keel_vcpu *vcpu;
 	struct ucall uc;
@@ -92,7 +103,7 @@ TEST_F_TIMEOUT(race, commands_while_vcpu_hammers, 300)
 	struct runner r = {};
 	struct keel_vm *vm;
 	pthread_t thread;
-	uint64_t vmm_in;
+	uint64_t vmm_in, t0 = now_ns();
 	int fd, i;
 
 	VDEV_OPEN_OR_SKIP(fd);
@@ -119,6 +130,9 @@ TEST_F_TIMEOUT(race, commands_while_vcpu_hammers, 300)
 		ASSERT_EQ(0, state_simple(fd, KEEL_STATE_IOC_RESUME));
 		/* Let the vCPU meet the running device too. */
 		usleep(500 + (i % 4) * 500);
+		if (i % 10 == 9)
+			TH_LOG("round %d at %llu ms", i + 1,
+			       (unsigned long long)((now_ns() - t0) / 1000000));
 	}
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	ASSERT_EQ(UCALL_SYNC, r.cmd) TH_LOG("%s", ucall_str(r.vcpu, &r.uc));
@@ -164,15 +178,19 @@ static int keelctl(const char *sub, unsigned int id, const char *file)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * Each round a device is created and its id handed to a child that runs
+ * "keelctl state stop|save|resume ID"; the device is closed at a point
+ * spread over the time those commands take, so the release lands before,
+ * during and after them.
+ */
 TEST_F_TIMEOUT(race, netlink_commands_race_release, 300)
 {
 	static const char *const subs[] = { "stop", "save", "resume" };
-	volatile unsigned int *newest;
-	int fds[4] = { -1, -1, -1, -1 };
-	struct keel_vdev_setup s;
+	int fd, i, status, to_child[2], from_child[2];
+	unsigned int found = 0, round_ok;
+	uint64_t t0, cmd_ns;
 	struct keel_vm *vm;
-	int fd, i, status, ok_pipe[2];
-	unsigned int ok = 0;
 	pid_t child;
 
 	VDEV_OPEN_OR_SKIP(fd);
@@ -180,58 +198,65 @@ TEST_F_TIMEOUT(race, netlink_commands_race_release, 300)
 	if (access(getenv("KEELCTL") ?: KEELCTL_PATH, X_OK))
 		SKIP(return, "no keelctl at %s", KEELCTL_PATH);
 	VM_CREATE_OR_SKIP(vm, 0, 0);
-	/* The id of the newest device, shared with the commanding child. */
-	newest = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, newest);
-	*newest = 0;
 
-	ASSERT_EQ(0, pipe(ok_pipe));
+	/* How long one keelctl command takes on this machine. */
+	t0 = now_ns();
+	ASSERT_EQ(1, keelctl("stop", 0x7fffffff, NULL));
+	cmd_ns = now_ns() - t0;
+
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(from_child));
 	child = fork();
 	ASSERT_LE(0, child);
 	if (!child) {
-		/* Command the newest devices; only 0 or 1 are acceptable. */
-		unsigned int id, n, good = 0;
-		int rc;
+		unsigned int id, good;
+		int n, rc;
 
-		close(ok_pipe[0]);
-		for (n = 0; n < NL_COMMANDS; n++) {
-			while (!(id = *newest))
-				usleep(1000);
-			id -= n % 4;
-			rc = keelctl(subs[n % 3], id, n % 3 == 1 ? "/dev/null" : NULL);
-			if (rc != 0 && rc != 1)
-				_exit(10 + (rc < 0 ? 0 : rc));
-			good += !rc;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(to_child[1]);
+		close(from_child[0]);
+		while (read(to_child[0], &id, sizeof(id)) == sizeof(id)) {
+			good = 0;
+			for (n = 0; n < 3; n++) {
+				rc = keelctl(subs[n], id,
+					     n == 1 ? "/dev/null" : NULL);
+				if (rc != 0 && rc != 1)
+					_exit(10 + (rc < 0 ? 0 : rc));
+				good += !rc;
+			}
+			if (write(from_child[1], &good, sizeof(good)) !=
+			    sizeof(good))
+				_exit(9);
 		}
-		if (write(ok_pipe[1], &good, sizeof(good)) != sizeof(good))
-			_exit(9);
 		_exit(0);
 	}
-	close(ok_pipe[1]);
+	close(to_child[0]);
+	close(from_child[1]);
 
-	/* Meanwhile devices come and go: four alive, the oldest released. */
-	for (i = 0; waitpid(child, &status, WNOHANG) == 0; i++) {
-		ASSERT_GT(10000, i) TH_LOG("the commanding child is stuck");
-		if (fds[i % 4] >= 0)
-			close(fds[i % 4]);
+	for (i = 0; i < NL_ROUNDS; i++) {
+		struct keel_vdev_setup s;
+
 		fd = open(KEEL_VDEV_DEVICE, O_RDWR | O_CLOEXEC);
 		ASSERT_LE(0, fd);
-		vdev_setup_init(&s, vm->fd, COM1 + 8 * (i % 4));
+		vdev_setup_init(&s, vm->fd, COM1);
 		ASSERT_EQ(0, vdev_ioctl(fd, KEEL_VDEV_IOC_SETUP, &s));
 		ASSERT_EQ(0, state_simple(fd, KEEL_STATE_IOC_RESUME));
-		fds[i % 4] = fd;
-		*newest = s.id;
-		usleep(20000 + (i % 7) * 5000);
+		ASSERT_EQ((ssize_t)sizeof(s.id),
+			  write(to_child[1], &s.id, sizeof(s.id)));
+		/* Release somewhere in the three commands' time. */
+		usleep((3 * cmd_ns / 1000) * (i % 10) / 10);
+		close(fd);
+		ASSERT_EQ((ssize_t)sizeof(round_ok),
+			  read(from_child[0], &round_ok, sizeof(round_ok)));
+		found += round_ok;
 	}
-	for (i = 0; i < 4; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+	close(to_child[1]);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ((ssize_t)sizeof(ok), read(ok_pipe[0], &ok, sizeof(ok)));
-	close(ok_pipe[0]);
-	TH_LOG("%u of %d commands found their device", ok, NL_COMMANDS);
+	close(from_child[0]);
+	TH_LOG("%u of %d commands found their device (one takes %llu ms)",
+	       found, 3 * NL_ROUNDS, (unsigned long long)(cmd_ns / 1000000));
 	vm_free(vm);
 }
 

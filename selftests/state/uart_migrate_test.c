@@ -156,6 +156,7 @@ TEST_F_TIMEOUT(migrate, uart_mid_transfer, 180)
 	ASSERT_EQ(RX_BYTES, write(fa, rx, RX_BYTES));
 	ASSERT_UCALL(va, uc, UCALL_SYNC);
 	EXPECT_NO_UART_EXITS(va, COM1);
+	TH_LOG("first guest stopped mid-transfer");
 
 	/* Running: no snapshot. */
 	EXPECT_EQ(-EBUSY, state_save(fa, &saved));
@@ -200,6 +201,7 @@ TEST_F_TIMEOUT(migrate, uart_mid_transfer, 180)
 	EXPECT_TRUE(blob_eq(&saved, &again));
 	blob_free(&again);
 	ASSERT_UCALL(vb, uc, UCALL_SYNC);
+	TH_LOG("second guest ready, resuming its UART");
 	ASSERT_EQ(0, state_simple(fb, KEEL_STATE_IOC_RESUME));
 	ASSERT_UCALL(vb, uc, UCALL_DONE);
 	EXPECT_NO_UART_EXITS(vb, COM1);
