@@ -150,39 +150,13 @@ int keel_state_save(struct keel_state *st, void **blob, size_t *len)
 }
 EXPORT_SYMBOL_GPL(keel_state_save);
 
-int keel_state_load(struct keel_state *st, const void *blob, size_t len,
-		    const char **why)
-{
-	const char *reason = NULL;
-	struct keel_state_blob *b;
-	int ret;
-
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return -ENOMEM;
-	mutex_lock(&st->lock);
-	if (st->state != KEEL_STATE_STOPPED) {
-		ret = -EBUSY;
-		reason = "the object is running: stop it first";
-		goto out;
-	}
-	ret = keel_state_do_check(st, blob, len, b, &reason);
-	if (ret)
-		goto out;
-	st->ops->load(st, b);
-	st->loads++;
-	keel_state_touch(st);
-out:
-	mutex_unlock(&st->lock);
-	kfree(b);
-	if (why)
-		*why = reason;
-	return ret;
-}
-EXPORT_SYMBOL_GPL(keel_state_load);
-
-int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
-		    void **out, size_t *out_len, const char **why)
+/*
+ * LOAD, and with @out SWAP: check the incoming blob, take the outgoing
+ * snapshot when asked, then apply. Nothing changes unless all succeed.
+ */
+static int keel_state_replace(struct keel_state *st, const void *in,
+			      size_t in_len, void **out, size_t *out_len,
+			      const char **why)
 {
 	const char *reason = NULL;
 	struct keel_state_blob *b;
@@ -201,11 +175,13 @@ int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
 	ret = keel_state_do_check(st, in, in_len, b, &reason);
 	if (ret)
 		goto out;
-	ret = keel_state_do_save(st, out, out_len);
-	if (ret)
-		goto out;
+	if (out) {
+		ret = keel_state_do_save(st, out, out_len);
+		if (ret)
+			goto out;
+		st->saves++;
+	}
 	st->ops->load(st, b);
-	st->saves++;
 	st->loads++;
 	keel_state_touch(st);
 out:
@@ -214,6 +190,19 @@ out:
 	if (why)
 		*why = reason;
 	return ret;
+}
+
+int keel_state_load(struct keel_state *st, const void *blob, size_t len,
+		    const char **why)
+{
+	return keel_state_replace(st, blob, len, NULL, NULL, why);
+}
+EXPORT_SYMBOL_GPL(keel_state_load);
+
+int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
+		    void **out, size_t *out_len, const char **why)
+{
+	return keel_state_replace(st, in, in_len, out, out_len, why);
 }
 EXPORT_SYMBOL_GPL(keel_state_swap);
 
