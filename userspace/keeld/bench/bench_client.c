@@ -23,33 +23,11 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/keeld.h>
+#include "bench_util.h"
 
 #define NNAMES	200
 
 static uint64_t rng = 0x636c69656e74ull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void put_res(struct nlmsghdr *nlh, const char *dim, uint64_t amount)
 {
@@ -85,23 +63,23 @@ static struct nlmsghdr *request(char *buf, uint32_t seq)
 	g->version = KEELD_PROTO_VERSION;
 	a = mnl_attr_nest_start(nlh, KEELD_A_ALLOC);
 	mnl_attr_put_strz(nlh, KEELD_ALLOC_A_SERVICE, "bench-client");
-	put_res(nlh, "vcpus", 1 + rnd(4));
-	put_res(nlh, "memory", (uint64_t)(1 + rnd(8)) << 30);
+	put_res(nlh, "vcpus", 1 + bench_rnd(&rng, 4));
+	put_res(nlh, "memory", (uint64_t)(1 + bench_rnd(&rng, 8)) << 30);
 	for (i = 0; i < 3; i++) {
 		s = mnl_attr_nest_start(nlh, KEELD_ALLOC_A_SOURCE);
 		mnl_attr_put_u8(nlh, KEELD_SOURCE_A_KIND, (uint8_t)i);
 		for (j = 0; j < 4; j++) {
-			n = rnd(NNAMES);
+			n = bench_rnd(&rng, NNAMES);
 			snprintf(name, sizeof(name), "%s:feature%u", ns[n % 5], n);
 			p = mnl_attr_nest_start(nlh, KEELD_SOURCE_A_PREF);
 			mnl_attr_put_strz(nlh, KEELD_PREF_A_FEATURE, name);
 			mnl_attr_put_u8(nlh, KEELD_PREF_A_KIND, kinds[i][j]);
-			mnl_attr_put_u32(nlh, KEELD_PREF_A_WEIGHT, rnd(100));
+			mnl_attr_put_u32(nlh, KEELD_PREF_A_WEIGHT, bench_rnd(&rng, 100));
 			mnl_attr_nest_end(nlh, p);
 		}
 		mnl_attr_nest_end(nlh, s);
 	}
-	mnl_attr_put_u8(nlh, KEELD_ALLOC_A_POLICY, (uint8_t)rnd(3));
+	mnl_attr_put_u8(nlh, KEELD_ALLOC_A_POLICY, (uint8_t)bench_rnd(&rng, 3));
 	mnl_attr_put_u32(nlh, KEELD_ALLOC_A_MAX_CANDIDATES, 16);
 	mnl_attr_nest_end(nlh, a);
 	return nlh;
@@ -136,7 +114,7 @@ static int client(const char *path, size_t from, size_t to, size_t depth,
 	while (done < to - from) {
 		while (next < to && next - from - done < depth) {
 			nlh = request(buf, (uint32_t)next + 1);
-			sent[next] = now_ns();
+			sent[next] = bench_now_ns();
 			if (send(fd, buf, nlh->nlmsg_len, 0) != (ssize_t)nlh->nlmsg_len)
 				goto broken;
 			next++;
@@ -149,7 +127,7 @@ static int client(const char *path, size_t from, size_t to, size_t depth,
 		i = (size_t)r->nlmsg_seq - 1;
 		if (i < from || i >= next)
 			goto broken;
-		lat[i] = now_ns() - sent[i];
+		lat[i] = bench_now_ns() - sent[i];
 		*placed += ((const struct nlmsgerr *)mnl_nlmsg_get_payload(r))->error == 0;
 		done++;
 	}
@@ -182,7 +160,7 @@ int main(int argc, char **argv)
 	if (lat == MAP_FAILED)
 		return 1;
 	done = (size_t *)(lat + nreq);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (i = 0; i < nclients; i++) {
 		pid = fork();
 		if (pid < 0)
@@ -194,12 +172,12 @@ int main(int argc, char **argv)
 	}
 	while (wait(&st) > 0)
 		bad |= !WIFEXITED(st) || WEXITSTATUS(st);
-	wall = now_ns() - t0;
+	wall = bench_now_ns() - t0;
 	if (bad)
 		return 1;
 	for (i = 0; i < nclients; i++)
 		placed += done[i];
-	qsort(lat, nreq, sizeof(*lat), cmp_u64);
+	qsort(lat, nreq, sizeof(*lat), bench_cmp_u64);
 	printf("  through keeld's socket     p50 %8.1f us   p99 %8.1f us   max %8.1f us"
 	       "   (%zu client%s, %zu in flight each)\n", lat[nreq / 2] / 1e3,
 	       lat[nreq * 99 / 100] / 1e3, lat[nreq - 1] / 1e3, nclients,

@@ -18,35 +18,13 @@
 
 #include "cloud.h"
 #include "store.h"
+#include "bench_util.h"
 
 #define NNAMES		200
 #define HOST_FEATS	40
 #define MAX_CAND	16
 
 static uint64_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static char names[NNAMES][24];
 
@@ -68,22 +46,22 @@ static void make_request(struct req *q)
 	for (s = 0; s < KEELD_MAX_SOURCES; s++) {
 		for (i = 0; i < 4; i++)
 			q->prefs[s][i] = (struct keeld_pref){
-				names[rnd(NNAMES)], kinds[s][i], rnd(100) };
+				names[bench_rnd(&rng, NNAMES)], kinds[s][i], bench_rnd(&rng, 100) };
 		q->src[s] = (struct keeld_pref_source){
 			(enum keeld_source)s, q->prefs[s], 4 };
 	}
 	memset(&q->r, 0, sizeof(q->r));
-	q->r.res.vcpus = 1 + rnd(4);
-	q->r.res.mem_bytes = (uint64_t)(1 + rnd(8)) << 30;
+	q->r.res.vcpus = 1 + bench_rnd(&rng, 4);
+	q->r.res.mem_bytes = (uint64_t)(1 + bench_rnd(&rng, 8)) << 30;
 	q->r.sources = q->src;
 	q->r.nsources = KEELD_MAX_SOURCES;
-	q->r.policy = (enum keeld_policy)rnd(KEELD_NPOLICIES);
+	q->r.policy = (enum keeld_policy)bench_rnd(&rng, KEELD_NPOLICIES);
 	q->r.max_candidates = MAX_CAND;
 }
 
 static void report(const char *what, uint64_t *lat, size_t n)
 {
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	qsort(lat, n, sizeof(*lat), bench_cmp_u64);
 	printf("  %-26s p50 %8.1f us   p99 %8.1f us   max %8.1f us\n", what,
 	       lat[n / 2] / 1e3, lat[n * 99 / 100] / 1e3, lat[n - 1] / 1e3);
 }
@@ -98,16 +76,16 @@ static int fill(struct store *s, size_t nhosts)
 		memset(&h, 0, sizeof(h));
 		h.id = (uint32_t)i + 1;
 		snprintf(h.res[0].dim, sizeof(h.res[0].dim), "vcpus");
-		h.res[0].amount = 64 + rnd(64);
+		h.res[0].amount = 64 + bench_rnd(&rng, 64);
 		snprintf(h.res[1].dim, sizeof(h.res[1].dim), "memory");
-		h.res[1].amount = (256ull + rnd(256)) << 30;
+		h.res[1].amount = (256ull + bench_rnd(&rng, 256)) << 30;
 		h.nres = 2;
 		/* 40 distinct names: a random start and stride through 200. */
-		k = rnd(NNAMES);
+		k = bench_rnd(&rng, NNAMES);
 		for (off = 0, j = 0; j < HOST_FEATS; j++)
 			off += (size_t)snprintf(feats + off, sizeof(feats) - off, "%s%s",
 						j ? " " : "",
-						names[(k + j * 5 + rnd(5)) % NNAMES]);
+						names[(k + j * 5 + bench_rnd(&rng, 5)) % NNAMES]);
 		h.features = feats;
 		if (store_host_add(s, &h)) {
 			fprintf(stderr, "bench-keeld: host %zu: %s\n", i + 1, store_error(s));
@@ -159,37 +137,37 @@ int main(int argc, char **argv)
 		return 1;
 
 	rng = 0x6b65656c64ull;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	if (fill(c.store, nhosts))
 		return 1;
 	printf("keeld on %s: %zu hosts x %d features (%d names), %zu requests, "
 	       "candidate set %d\n", store_backend(c.store), nhosts, HOST_FEATS,
 	       NNAMES, nreq, MAX_CAND);
-	printf("  storing the hosts          %.2f s\n", (now_ns() - t0) / 1e9);
-	t0 = now_ns();
+	printf("  storing the hosts          %.2f s\n", (bench_now_ns() - t0) / 1e9);
+	t0 = bench_now_ns();
 	if (cloud_load(&c, &err)) {
 		fprintf(stderr, "bench-keeld: load: %s\n", err.msg);
 		return 1;
 	}
-	printf("  loading them at start      %.2f s\n", (now_ns() - t0) / 1e9);
+	printf("  loading them at start      %.2f s\n", (bench_now_ns() - t0) / 1e9);
 
 	/* keeld: the decision alone, then decision plus transaction. */
 	t_store = 0;
 	for (i = 0; i < nreq; i++) {
 		make_request(q);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (!keeld_unify(c.pool, q->r.sources, q->r.nsources, u, NULL) &&
 		    !keeld_need(c.pool, &q->r.res, need, NULL) &&
 		    !keeld_prune(c.pool, need, u, MAX_CAND, cand, &ncand, NULL, NULL))
 			keeld_place(c.pool, need, cand, ncand, q->r.policy, &host, NULL);
-		dec[i] = now_ns() - t0;
+		dec[i] = bench_now_ns() - t0;
 		memset(&cr, 0, sizeof(cr));
 		cr.req = q->r;
 		cr.service = "bench";
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (!cloud_alloc(&c, &cr, &out, &gen, u, trace, &err))
 			placed++;
-		all[i] = now_ns() - t0;
+		all[i] = bench_now_ns() - t0;
 		t_store += all[i];
 	}
 
@@ -206,11 +184,11 @@ int main(int argc, char **argv)
 		for (i = 0; i < nhosts; i++) {
 			memset(&spec, 0, sizeof(spec));
 			spec.id = (uint32_t)i + 1;
-			spec.res.vcpus = 64 + rnd(64);
-			spec.res.mem_bytes = (256ull + rnd(256)) << 30;
-			k = rnd(NNAMES);
+			spec.res.vcpus = 64 + bench_rnd(&rng, 64);
+			spec.res.mem_bytes = (256ull + bench_rnd(&rng, 256)) << 30;
+			k = bench_rnd(&rng, NNAMES);
 			for (j = 0; j < HOST_FEATS; j++)
-				fl[j] = names[(k + j * 5 + rnd(5)) % NNAMES];
+				fl[j] = names[(k + j * 5 + bench_rnd(&rng, 5)) % NNAMES];
 			spec.features = fl;
 			spec.nfeatures = HOST_FEATS;
 			if (keeld_host_add(p, &spec, &err)) {
@@ -222,10 +200,10 @@ int main(int argc, char **argv)
 	t_mem = 0;
 	for (i = 0; i < nreq; i++) {
 		make_request(q);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		if (!keeld_alloc(p, &q->r, &res, NULL, NULL, &err))
 			mplaced++;
-		mem[i] = now_ns() - t0;
+		mem[i] = bench_now_ns() - t0;
 		t_mem += mem[i];
 	}
 	keeld_pool_free(p);
