@@ -22,16 +22,6 @@
 #define HAMMER		6000
 #define NL_ROUNDS	20	/* three keelctl processes each */
 
-static inline uint8_t uart_in(uint8_t reg)
-{
-	return inb(COM1 + reg);
-}
-
-static inline void uart_out(uint8_t reg, uint8_t val)
-{
-	outb(COM1 + reg, val);
-}
-
 /* Write and read back the scratch register; count what the VMM saw. */
 static void guest_hammer(uint64_t n)
 {

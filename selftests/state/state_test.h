@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the state framework tests: the state ioctls on a
- * device's file, with blobs passed through memfds, and the UART register
- * names the guests use.
+ * device's file, with blobs passed through memfds (the UART's registers
+ * come with vdev_test.h).
  */
 #ifndef STATE_TEST_H
 #define STATE_TEST_H
@@ -15,26 +15,6 @@
 #include <linux/keel_state.h>
 
 #include "vdev_test.h"
-
-#define UART_RBR	0
-#define UART_DLL	0
-#define UART_IER	1
-#define UART_DLM	1
-#define UART_IIR	2
-#define UART_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_MSR	6
-#define UART_SCR	7
-
-#define IER_ERBFI	0x01
-#define IIR_NO_INT	0x01
-#define IIR_RDI		0x04
-#define IIR_FIFO_ON	0xc0
-#define FCR_ENABLE	0x01
-#define LCR_DLAB	0x80
-#define MCR_OUT2	0x08
-#define LSR_DR		0x01
 
 struct blob {
 	uint8_t *buf;

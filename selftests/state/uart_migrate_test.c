@@ -14,17 +14,6 @@
 #define HOST_STREAM	4096	/* the device's host-side buffers */
 #define TX_EXTRA	8	/* left in the TX FIFO once the stream is full */
 #define RX_BYTES	20	/* 16 in the RX FIFO, 4 in the host stream */
-#define LCR_8N1		0x03
-
-static inline uint8_t uart_in(uint8_t reg)
-{
-	return inb(COM1 + reg);
-}
-
-static inline void uart_out(uint8_t reg, uint8_t val)
-{
-	outb(COM1 + reg, val);
-}
 
 /* The first VM: configure, receive, transmit until the stream is full. */
 static void guest_source(void)
