@@ -24,6 +24,7 @@
 #include <linux/genetlink.h>
 #include <linux/keeld.h>
 
+#include "keeld_wire.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/keeld-batch-XXXXXX";
@@ -57,32 +58,10 @@ static pid_t start(const char *name)
 
 static int connect_to(const char *name)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	char path[160];
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s.sock", dir, name);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static struct nlmsghdr *msg(void *buf, uint8_t cmd)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = KEELD_NLMSG_TYPE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = KEELD_PROTO_VERSION;
-	return nlh;
+	snprintf(path, sizeof(path), "%s/%s.sock", dir, name);
+	return keeld_connect(path);
 }
 
 static void put_res(struct nlmsghdr *nlh, uint16_t type, const char *dim,
@@ -99,7 +78,8 @@ static void put_res(struct nlmsghdr *nlh, uint16_t type, const char *dim,
 static struct nlmsghdr *host_add(void *buf, uint32_t id, uint64_t vcpus,
 				 bool avx)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_HOST_ADD);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_ADD,
+					  NLM_F_ACK);
 	struct nlattr *h = mnl_attr_nest_start(nlh, KEELD_A_HOST);
 
 	mnl_attr_put_u32(nlh, KEELD_HOST_A_ID, id);
@@ -118,7 +98,8 @@ static struct nlmsghdr *host_add(void *buf, uint32_t id, uint64_t vcpus,
 static struct nlmsghdr *alloc_req(void *buf, uint64_t vcpus, bool avx,
 				  const char *service)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_ALLOC);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_ALLOC,
+					  NLM_F_ACK);
 	struct nlattr *a, *s, *p;
 
 	a = mnl_attr_nest_start(nlh, KEELD_A_ALLOC);
@@ -140,7 +121,8 @@ static struct nlmsghdr *alloc_req(void *buf, uint64_t vcpus, bool avx,
 
 static struct nlmsghdr *free_req(void *buf, uint64_t id)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_FREE);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_FREE,
+					  NLM_F_ACK);
 
 	mnl_attr_put_u64(nlh, KEELD_A_ALLOC_ID, id);
 	return nlh;

@@ -23,6 +23,7 @@
 #include <linux/genetlink.h>
 #include <linux/keeld.h>
 
+#include "keeld_wire.h"
 #include "tap.h"
 
 #define ROUNDS	20000
@@ -48,36 +49,6 @@ static void start(void)
 	}
 	for (i = 0; i < 500 && access(sock_path, F_OK); i++)
 		usleep(10000);
-}
-
-static int connect_keeld(void)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 10 };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
-
-	strcpy(sun.sun_path, sock_path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
-
-static struct nlmsghdr *msg(void *buf, uint8_t cmd, uint16_t flags)
-{
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct genlmsghdr *g;
-
-	nlh->nlmsg_type = KEELD_NLMSG_TYPE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = ++seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
-	g->cmd = cmd;
-	g->version = KEELD_PROTO_VERSION;
-	return nlh;
 }
 
 struct result {
@@ -130,7 +101,7 @@ static int exchange(int fd, const void *buf, size_t len, struct result *r)
 
 static size_t host_add(void *buf, uint32_t id)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_HOST_ADD, NLM_F_ACK);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_ADD, NLM_F_ACK);
 	struct nlattr *h, *r;
 
 	h = mnl_attr_nest_start(nlh, KEELD_A_HOST);
@@ -150,7 +121,7 @@ static size_t host_add(void *buf, uint32_t id)
 
 static size_t alloc_req(void *buf)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_ALLOC, NLM_F_ACK);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_ALLOC, NLM_F_ACK);
 	struct nlattr *a, *r, *s, *p;
 
 	a = mnl_attr_nest_start(nlh, KEELD_A_ALLOC);
@@ -179,7 +150,7 @@ static size_t alloc_req(void *buf)
 
 static size_t free_req(void *buf, uint64_t id)
 {
-	struct nlmsghdr *nlh = msg(buf, KEELD_CMD_FREE, 0);
+	struct nlmsghdr *nlh = keeld_msg(buf, &seq, KEELD_CMD_FREE, 0);
 
 	mnl_attr_put_u64(nlh, KEELD_A_ALLOC_ID, id);
 	return nlh->nlmsg_len;
@@ -187,7 +158,7 @@ static size_t free_req(void *buf, uint64_t id)
 
 static size_t dump_req(void *buf, uint8_t cmd)
 {
-	return msg(buf, cmd, NLM_F_DUMP)->nlmsg_len;
+	return keeld_msg(buf, &seq, cmd, NLM_F_DUMP)->nlmsg_len;
 }
 
 /* One message to send: random bytes, or a valid one mutated. */
@@ -204,7 +175,7 @@ static size_t fuzz_message(char *buf, size_t max)
 			buf[i] = (char)rand();
 		return len;
 	case 1: {	/* a valid header, then a soup of attributes */
-		nlh = msg(buf, (uint8_t)(rand() % (KEELD_CMD_MAX + 2)),
+		nlh = keeld_msg(buf, &seq, (uint8_t)(rand() % (KEELD_CMD_MAX + 2)),
 			  (uint16_t)(rand() % 2 ? NLM_F_DUMP : 0));
 		n = (size_t)rand() % 8;
 		for (i = 0; i < n; i++) {
@@ -284,7 +255,7 @@ int main(void)
 	snprintf(db, sizeof(db), "sqlite:%s/keeld.db", dir);
 	srand((unsigned int)time(NULL));
 	start();
-	fd = connect_keeld();
+	fd = keeld_connect(sock_path);
 	ok(fd >= 0, "keeld is up");
 	if (fd < 0)
 		goto out;
@@ -292,41 +263,41 @@ int main(void)
 	expect(fd, buf, host_add(buf, 1), 0, "a valid host add");
 	expect(fd, buf, alloc_req(buf), 0, "a valid allocation");
 
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	nlh->nlmsg_len = 12;
 	expect(fd, buf, 12, -EBADMSG, "a message shorter than its header");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, NLM_F_DUMP);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, NLM_F_DUMP);
 	nlh->nlmsg_len += 4;
 	expect(fd, buf, nlh->nlmsg_len - 4, -EBADMSG, "a length beyond the packet");
-	nlh = msg(buf, 99, 0);
+	nlh = keeld_msg(buf, &seq, 99, 0);
 	expect(fd, buf, nlh->nlmsg_len, -EOPNOTSUPP, "an unknown command");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, NLM_F_DUMP | NLM_F_ECHO);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, NLM_F_DUMP | NLM_F_ECHO);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "an unknown flag");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	nlh->nlmsg_type = NLMSG_MIN_TYPE;
 	expect(fd, buf, nlh->nlmsg_len, -EOPNOTSUPP, "another message type");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	g = mnl_nlmsg_get_payload(nlh);
 	g->version = 7;
 	expect(fd, buf, nlh->nlmsg_len, -EPROTONOSUPPORT, "another protocol version");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	mnl_attr_put_u32(nlh, 77, 1);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "an unknown attribute");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	mnl_attr_put_u16(nlh, KEELD_A_HOST_ID, 1);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "an attribute of the wrong size");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, 0);
 	mnl_attr_put_u32(nlh, KEELD_A_HOST_ID, 1);
 	mnl_attr_put_u32(nlh, KEELD_A_HOST_ID, 1);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "an attribute given twice");
-	nlh = msg(buf, KEELD_CMD_FREE, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_FREE, 0);
 	mnl_attr_put_u32(nlh, KEELD_A_HOST_ID, 1);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "an attribute the command does not use");
-	nlh = msg(buf, KEELD_CMD_FREE, 0);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_FREE, 0);
 	expect(fd, buf, nlh->nlmsg_len, -EINVAL, "a missing attribute");
-	nlh = msg(buf, KEELD_CMD_FREE, NLM_F_DUMP);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_FREE, NLM_F_DUMP);
 	expect(fd, buf, nlh->nlmsg_len, -EOPNOTSUPP, "a dump of a command that has none");
-	nlh = msg(buf, KEELD_CMD_HOST_GET, NLM_F_DUMP);
+	nlh = keeld_msg(buf, &seq, KEELD_CMD_HOST_GET, NLM_F_DUMP);
 	memset(buf + nlh->nlmsg_len, 0, KEELD_MSG_MAX);
 	nlh->nlmsg_len += KEELD_MSG_MAX;
 	expect(fd, buf, nlh->nlmsg_len, -EMSGSIZE, "a packet beyond the maximum");
@@ -338,7 +309,7 @@ int main(void)
 			/* An empty packet reads as a hang-up: connect again. */
 			close(fd);
 			closed++;
-			fd = connect_keeld();
+			fd = keeld_connect(sock_path);
 			if (fd < 0) {
 				dead++;
 				break;
