@@ -92,7 +92,8 @@ install: modules userspace
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \
-		uapi/linux/keel.h uapi/linux/keel_vdev.h uapi/linux/keel_ring.h
+		uapi/linux/keel.h uapi/linux/keel_vdev.h uapi/linux/keel_state.h \
+		uapi/linux/keel_ring.h uapi/linux/keeld.h
 
 uninstall:
 	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel
@@ -101,7 +102,9 @@ uninstall:
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) uninstall
 	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h \
 		$(DESTDIR)$(PREFIX)/include/linux/keel_vdev.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keel_ring.h
+		$(DESTDIR)$(PREFIX)/include/linux/keel_state.h \
+		$(DESTDIR)$(PREFIX)/include/linux/keel_ring.h \
+		$(DESTDIR)$(PREFIX)/include/linux/keeld.h
 
 # Load the modules built for the running kernel, without installing them.
 load: modules

@@ -47,10 +47,13 @@ t $? "keel.ko installed under extra/keel"
 grep -q 'keel.ko' "$dest/lib/modules/$rel/modules.dep"
 t $? "depmod knows keel.ko"
 
-[ -x "$dest/usr/local/sbin/keelctl" ] && [ -f "$dest/usr/local/include/linux/keel.h" ] &&
+[ -x "$dest/usr/local/sbin/keelctl" ] && [ -x "$dest/usr/local/sbin/keeld" ] &&
+	[ -f "$dest/usr/local/include/linux/keel.h" ] &&
 	[ -f "$dest/usr/local/include/linux/keel_vdev.h" ] &&
-	[ -f "$dest/usr/local/include/linux/keel_ring.h" ]
-t $? "keelctl and the uapi header installed"
+	[ -f "$dest/usr/local/include/linux/keel_state.h" ] &&
+	[ -f "$dest/usr/local/include/linux/keel_ring.h" ] &&
+	[ -f "$dest/usr/local/include/linux/keeld.h" ]
+t $? "keelctl, keeld and the uapi headers installed"
 
 make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
 t $? "make uninstall"

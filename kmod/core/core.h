@@ -51,6 +51,37 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
 /* vm.c */
 int keel_parse_stats_pid(const char *stats_id, pid_t *pid);
 
+/* state_blob.c */
+struct keel_state_writer {
+	void *buf;		/* kvzalloc'ed, @cap bytes */
+	size_t cap;
+	size_t len;		/* header + sections so far */
+	u32 type;
+	unsigned int nr;	/* sections */
+	int err;		/* first error of keel_state_put() */
+};
+
+u32 keel_state_crc(const void *data, size_t len);
+u32 keel_state_sec_crc(const struct keel_state_section *sec, const void *data);
+int keel_state_writer_init(struct keel_state_writer *w, u32 type, size_t cap);
+void keel_state_writer_abort(struct keel_state_writer *w);
+int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
+			     size_t *len);
+int keel_state_parse(const void *buf, size_t len,
+		     const struct keel_state_ops *ops,
+		     struct keel_state_blob *b, const char **why);
+
+/* state.c */
+void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info);
+
+/* state_netlink.c */
+int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info);
+int keel_state_fill(struct sk_buff *skb, struct keel_state *st);
+
+/* registry.c, for commands on one object by id */
+int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
+		     void *arg);
+
 /* dev.c */
 int keel_dev_init(void);
 void keel_dev_exit(void);

@@ -15,6 +15,14 @@ static const struct nla_policy keel_obj_get_policy[KEEL_A_OBJ_TYPE + 1] = {
 	[KEEL_A_OBJ_TYPE] = { .type = NLA_NUL_STRING, .len = KEEL_NAME_MAX - 1 },
 };
 
+static const struct nla_policy keel_state_set_policy[KEEL_A_STATE_BLOB + 1] = {
+	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KEEL_A_STATE_CMD] = NLA_POLICY_RANGE(NLA_U32, KEEL_STATE_CMD_STOP,
+					      KEEL_STATE_CMD_MAX),
+	[KEEL_A_STATE_BLOB] = { .type = NLA_BINARY,
+				.len = KEEL_STATE_NL_BLOB_MAX },
+};
+
 static const struct genl_ops keel_genl_ops[] = {
 	{
 		.cmd = KEEL_CMD_VERSION_GET,
@@ -31,6 +39,13 @@ static const struct genl_ops keel_genl_ops[] = {
 		.dumpit = keel_obj_get_dumpit,
 		.policy = keel_obj_get_policy,
 		.maxattr = ARRAY_SIZE(keel_obj_get_policy) - 1,
+	},
+	{
+		.cmd = KEEL_CMD_STATE_SET,
+		.doit = keel_state_set_doit,
+		.policy = keel_state_set_policy,
+		.maxattr = ARRAY_SIZE(keel_state_set_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -134,6 +134,8 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj)
 			goto cancel;
 		nla_nest_end(skb, info);
 	}
+	if (obj->state && keel_state_fill(skb, obj->state))
+		goto cancel;
 
 	nla_nest_end(skb, nest);
 	return 0;
@@ -141,6 +143,24 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj)
 cancel:
 	nla_nest_cancel(skb, nest);
 	return -EMSGSIZE;
+}
+
+/*
+ * Run @fn on the object with @id under keel_registry_lock, so that its
+ * owner cannot tear it down meanwhile (keel_object_del() waits). -ENOENT
+ * when there is no such object.
+ */
+int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
+		     void *arg)
+{
+	struct keel_object *obj;
+	int ret;
+
+	mutex_lock(&keel_registry_lock);
+	obj = xa_load(&keel_objects, id);
+	ret = obj ? fn(obj, arg) : -ENOENT;
+	mutex_unlock(&keel_registry_lock);
+	return ret;
 }
 
 static int keel_obj_fill_msg(struct sk_buff *skb, struct keel_object *obj,

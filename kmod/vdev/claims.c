@@ -21,7 +21,12 @@ static struct hlist_head *keel_vdev_bucket(struct kvm *kvm)
 	return &keel_vdev_claims[hash_ptr(kvm, KEEL_VDEV_HASH_BITS)];
 }
 
-/* Add @inst's range, unless it overlaps another claim on the same bus. */
+/*
+ * Add @inst's range, unless it overlaps another claim on the same bus.
+ * Every claim holds the hook: stopping and starting a claimed device only
+ * flips its started flag, so the state framework's STOP/RESUME cycles do
+ * not re-patch kernel text.
+ */
 int keel_vdev_claim(struct keel_vdev_inst *inst)
 {
 	struct hlist_head *head = keel_vdev_bucket(inst->kvm);
@@ -37,6 +42,9 @@ int keel_vdev_claim(struct keel_vdev_inst *inst)
 			goto out;
 		}
 	}
+	ret = keel_vdev_hook_get();
+	if (ret)
+		goto out;
 	hlist_add_head_rcu(&inst->claim_node, head);
 	inst->claimed = true;
 out:
@@ -59,20 +67,17 @@ void keel_vdev_unclaim(struct keel_vdev_inst *inst)
 	inst->claimed = false;
 	mutex_unlock(&keel_vdev_claims_lock);
 	synchronize_rcu();
+	mutex_lock(&keel_vdev_claims_lock);
+	keel_vdev_hook_put();
+	mutex_unlock(&keel_vdev_claims_lock);
 }
 
 int keel_vdev_start(struct keel_vdev_inst *inst)
 {
-	int ret = 0;
-
 	mutex_lock(&keel_vdev_claims_lock);
-	if (!inst->started) {
-		ret = keel_vdev_hook_get();
-		if (!ret)
-			WRITE_ONCE(inst->started, true);
-	}
+	WRITE_ONCE(inst->started, true);
 	mutex_unlock(&keel_vdev_claims_lock);
-	return ret;
+	return 0;
 }
 
 /* When it returns, no vCPU is inside the device through the hook. */
@@ -84,13 +89,14 @@ void keel_vdev_stop(struct keel_vdev_inst *inst)
 	was = inst->started;
 	WRITE_ONCE(inst->started, false);
 	mutex_unlock(&keel_vdev_claims_lock);
-	if (!was)
-		return;
-	/* Wait for handlers that looked the device up before the flag. */
-	synchronize_rcu();
-	mutex_lock(&keel_vdev_claims_lock);
-	keel_vdev_hook_put();
-	mutex_unlock(&keel_vdev_claims_lock);
+	/*
+	 * Wait for handlers that looked the device up before the flag. A
+	 * state checkpoint stops the device and waits here while the VM is
+	 * paused: an expedited grace period (IPIs instead of waiting for
+	 * ticks) keeps that in microseconds instead of tens of milliseconds.
+	 */
+	if (was)
+		synchronize_rcu_expedited();
 }
 
 /*

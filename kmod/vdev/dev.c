@@ -66,10 +66,12 @@ static int keel_vdev_release(struct inode *inode, struct file *file)
 	struct keel_vdev_inst *inst = file->private_data;
 
 	if (inst->set_up) {
+		/* First out of the registry: no netlink state command after. */
+		keel_object_del(&inst->obj);
 		/* Stops the device and waits until no vCPU is inside it. */
 		keel_vdev_unclaim(inst);
 		keel_vdev_irq_unbind(inst);
-		keel_object_del(&inst->obj);
+		keel_state_destroy(&inst->state);
 		keel_vm_put(inst->kvm);
 		kfree(inst->vdev.model_state);
 	}
@@ -130,7 +132,7 @@ static long keel_vdev_setup(struct keel_vdev_inst *inst, unsigned int cmd,
 		resample_fd = arg.resample_fd;
 	}
 	model = keel_vdev_model_find(arg.model);
-	if (!model)
+	if (!model || !keel_vdev_state_ops(model))
 		return -EINVAL;
 	ret = keel_vdev_check_range(&arg, model);
 	if (ret)
@@ -157,6 +159,8 @@ static long keel_vdev_setup(struct keel_vdev_inst *inst, unsigned int cmd,
 	inst->len = arg.len;
 
 	keel_object_init(&inst->obj, &keel_vdev_obj_type, kvm);
+	keel_state_init(&inst->state, keel_vdev_state_ops(model));
+	inst->obj.state = &inst->state;
 	ret = keel_object_set_label(&inst->obj, arg.label, sizeof(arg.label));
 	if (ret)
 		goto put_vm;
@@ -221,10 +225,10 @@ static long keel_vdev_simple(struct keel_vdev_inst *inst, unsigned int nr)
 	}
 	switch (nr) {
 	case _IOC_NR(KEEL_VDEV_IOC_START):
-		ret = keel_vdev_start(inst);
+		ret = keel_state_set_running(&inst->state, true);
 		break;
 	case _IOC_NR(KEEL_VDEV_IOC_STOP):
-		keel_vdev_stop(inst);
+		ret = keel_state_set_running(&inst->state, false);
 		break;
 	case _IOC_NR(KEEL_VDEV_IOC_RESET):
 		spin_lock_irq(&dev->lock);
@@ -248,6 +252,11 @@ static long keel_vdev_ioctl(struct file *file, unsigned int cmd,
 	/* Match on number, not size: extensible structs may have grown. */
 	if (_IOC_TYPE(cmd) != KEEL_IOC_MAGIC)
 		return -ENOTTY;
+	if (keel_state_ioctl_nr(cmd)) {
+		if (!keel_vdev_ready(inst))
+			return -EBADFD;
+		return keel_state_ioctl(&inst->state, cmd, (void __user *)arg);
+	}
 
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(KEEL_VDEV_IOC_SETUP):
@@ -310,7 +319,7 @@ static ssize_t keel_vdev_read(struct file *file, char __user *ubuf,
 	for (;;) {
 		spin_lock_irq(&dev->lock);
 		n = kfifo_out(&dev->tx, buf, count);
-		if (n)
+		if (n && dev->running)
 			dev->model->host_tx_space(dev);
 		spin_unlock_irq(&dev->lock);
 		if (n)
@@ -352,7 +361,7 @@ static ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
 	for (;;) {
 		spin_lock_irq(&dev->lock);
 		n = kfifo_in(&dev->rx, buf, count);
-		if (n)
+		if (n && dev->running)
 			dev->model->host_rx_ready(dev);
 		spin_unlock_irq(&dev->lock);
 		if (n)

@@ -23,7 +23,7 @@
  * keel_vdev_unclaim(), which unpublish the device and then wait for a
  * grace period, return only once no vCPU is inside it. The device (the
  * open file) is freed after that. The ops are registered only while at
- * least one device is started; unregister_ftrace_function() waits for
+ * least one device is set up; unregister_ftrace_function() waits for
  * callbacks in flight.
  *
  * Module text: a vCPU may still be executing the handler's last
@@ -33,6 +33,10 @@
  * ops) ftrace_shutdown() waits with synchronize_rcu_tasks_rude() and, on
  * preemptible kernels, synchronize_rcu_tasks(), after which no task is
  * running or preempted in the handler any more.
+ *
+ * The ops are registered while at least one device is set up (claimed),
+ * started or not: stopping a device flips its flag and waits for a grace
+ * period, without re-patching kernel text.
  */
 #include <linux/ftrace.h>
 #include <linux/kvm_host.h>
@@ -146,7 +150,7 @@ static struct ftrace_ops keel_vdev_read_ops = {
 	.flags = KEEL_VDEV_OPS_FLAGS,
 };
 
-/* Install the hook for one more started device. Claims lock held. */
+/* Install the hook for one more claimed device. Claims lock held. */
 int keel_vdev_hook_get(void)
 {
 	int ret;
@@ -168,7 +172,7 @@ err:
 	return ret;
 }
 
-/* One started device fewer; the last removes the hook. Claims lock held. */
+/* One claimed device fewer; the last removes it. Claims lock held. */
 void keel_vdev_hook_put(void)
 {
 	if (WARN_ON(!keel_vdev_hook_users) || --keel_vdev_hook_users)

@@ -24,11 +24,16 @@
 
 #include "vdev.h"
 
-static void keel_vdev_signal(struct keel_vdev *dev)
+/*
+ * Signal the irqfd once, if the device is running. Callers hold dev->lock;
+ * state.c calls it on RESUME for a line that was already high.
+ */
+void keel_vdev_raise(struct keel_vdev *dev)
 {
 	struct keel_vdev_inst *inst = keel_vdev_inst(dev);
 
-	if (!inst->irq.trigger)
+	lockdep_assert_held(&dev->lock);
+	if (!inst->irq.trigger || !dev->running)
 		return;
 	keel_eventfd_signal(inst->irq.trigger);
 	dev->stats.irqs++;
@@ -39,7 +44,7 @@ void keel_vdev_set_irq(struct keel_vdev *dev, bool level)
 	lockdep_assert_held(&dev->lock);
 
 	if (level && !dev->irq_level)
-		keel_vdev_signal(dev);
+		keel_vdev_raise(dev);
 	dev->irq_level = level;
 }
 EXPORT_SYMBOL_GPL(keel_vdev_set_irq);
@@ -54,7 +59,7 @@ static void keel_vdev_resample_work(struct work_struct *work)
 
 	spin_lock_irqsave(&dev->lock, flags);
 	if (dev->irq_level)
-		keel_vdev_signal(dev);
+		keel_vdev_raise(dev);
 	spin_unlock_irqrestore(&dev->lock, flags);
 }
 

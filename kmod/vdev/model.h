@@ -64,13 +64,21 @@ struct keel_vdev_model {
 	void (*host_tx_space)(struct keel_vdev *dev);
 
 	/*
-	 * State for the state framework (stop/save/load/resume): serialise
-	 * the model state into @buf (at most @len bytes, returns the length
-	 * or -errno), and validate + load it (all or nothing, -EINVAL on any
-	 * inconsistency).
+	 * State for the state framework (state.c): the model's section of
+	 * a vdev blob. save() serialises the model state into @buf (at most
+	 * @len bytes) and returns the length or -errno. check() validates a
+	 * section of @version (1..state_version) without a device; load()
+	 * validates again and applies it, all or nothing, and sets the
+	 * interrupt line from it; it moves no bytes between the model and
+	 * the host streams (the framework settles those on RESUME).
 	 */
+	u32 state_type;		/* KEEL_STATE_TYPE_* of a device of it */
+	u16 state_version;	/* the section version save() writes */
+	u32 state_len;		/* the most bytes save() writes */
 	ssize_t (*save)(struct keel_vdev *dev, void *buf, size_t len);
-	int (*load)(struct keel_vdev *dev, const void *buf, size_t len);
+	int (*check)(const void *buf, size_t len, u16 version);
+	int (*load)(struct keel_vdev *dev, const void *buf, size_t len,
+		    u16 version);
 };
 
 #define KEEL_VDEV_STREAM_SIZE	4096	/* host-side buffers, bytes */
@@ -88,6 +96,12 @@ struct keel_vdev {
 
 	/* The interrupt line as the model drives it. */
 	bool irq_level;
+	/*
+	 * RUNNING in the state framework's sense. While false the framework
+	 * signals no interrupt (the line level is still recorded) and the
+	 * host streams do not call the model.
+	 */
+	bool running;
 
 	struct keel_vdev_stats stats;
 };
@@ -95,8 +109,9 @@ struct keel_vdev {
 /*
  * Drive the device's interrupt line. The framework turns it into irqfd
  * signals: on each rising edge (edge mode), or asserted until the guest's
- * EOI and re-asserted while still high (level mode, with a resample fd).
- * Callable with dev->lock held, from any context.
+ * EOI and re-asserted while still high (level mode, with a resample fd);
+ * none while the device is stopped. Callable with dev->lock held, from any
+ * context.
  */
 void keel_vdev_set_irq(struct keel_vdev *dev, bool level);
 

@@ -581,16 +581,25 @@ static bool uart_saved_valid(const struct keel_uart16550_saved *s)
 	       uart_tail_zero(s->tx_fifo, s->tx_count);
 }
 
-static int uart16550_load(struct keel_vdev *dev, const void *buf, size_t len)
+static int uart16550_check(const void *buf, size_t len, u16 version)
+{
+	struct keel_uart16550_saved s;
+
+	if (version != KEEL_UART_STATE_VERSION || len != sizeof(s))
+		return -EINVAL;
+	memcpy(&s, buf, sizeof(s));
+	return uart_saved_valid(&s) ? 0 : -EINVAL;
+}
+
+static int uart16550_load(struct keel_vdev *dev, const void *buf, size_t len,
+			  u16 version)
 {
 	struct uart16550 *u = uart_of(dev);
 	struct keel_uart16550_saved s;
 
-	if (len != sizeof(s))
+	if (uart16550_check(buf, len, version))
 		return -EINVAL;
 	memcpy(&s, buf, sizeof(s));
-	if (!uart_saved_valid(&s))
-		return -EINVAL;
 
 	memset(u, 0, sizeof(*u));
 	u->tx_dropped = le32_to_cpu(s.tx_dropped);
@@ -609,9 +618,11 @@ static int uart16550_load(struct keel_vdev *dev, const void *buf, size_t len)
 	memcpy(u->rx_fifo, s.rx_fifo, sizeof(u->rx_fifo));
 	memcpy(u->tx_fifo, s.tx_fifo, sizeof(u->tx_fifo));
 
-	/* Settle against the host streams as they are now. */
-	uart_drain_tx(dev, u);
-	uart_fill_rx(dev, u);
+	/*
+	 * Only the line follows the registers now. Moving bytes between the
+	 * FIFOs and the host streams waits for RESUME (host_rx_ready and
+	 * host_tx_space), so that save -> load -> save is the identity.
+	 */
 	uart_update_irq(dev, u);
 	return 0;
 }
@@ -626,6 +637,10 @@ const struct keel_vdev_model keel_vdev_uart16550 = {
 	.guest_write	= uart16550_guest_write,
 	.host_rx_ready	= uart16550_host_rx_ready,
 	.host_tx_space	= uart16550_host_tx_space,
+	.state_type	= KEEL_STATE_TYPE_VDEV_UART16550A,
+	.state_version	= KEEL_UART_STATE_VERSION,
+	.state_len	= sizeof(struct keel_uart16550_saved),
 	.save		= uart16550_save,
+	.check		= uart16550_check,
 	.load		= uart16550_load,
 };

@@ -158,7 +158,7 @@ static int ut_load(struct uart_test *t, const void *buf, size_t len)
 	int ret;
 
 	spin_lock_irqsave(&t->dev.lock, flags);
-	ret = model->load(&t->dev, buf, len);
+	ret = model->load(&t->dev, buf, len, KEEL_UART_STATE_VERSION);
 	spin_unlock_irqrestore(&t->dev.lock, flags);
 	return ret;
 }

@@ -56,6 +56,9 @@ struct keel_vdev_inst {
 
 	struct keel_vdev_irq irq;
 
+	/* RUNNING = started; set up with the device (state.c) */
+	struct keel_state state;
+
 	/* host readers (tx) and writers (rx) */
 	wait_queue_head_t wq;
 };
@@ -80,12 +83,17 @@ int keel_vdev_hook_init(void);
 void keel_vdev_hook_exit(void);
 
 /* irq.c */
+void keel_vdev_raise(struct keel_vdev *dev);
 int keel_vdev_irq_bind(struct keel_vdev_inst *inst, int fd, int resample_fd);
 void keel_vdev_irq_unbind(struct keel_vdev_inst *inst);
 
 /* dev.c */
 int keel_vdev_dev_init(void);
 void keel_vdev_dev_exit(void);
+
+/* state.c */
+const struct keel_state_ops *
+keel_vdev_state_ops(const struct keel_vdev_model *model);
 
 /* stats.c */
 extern const struct keel_object_type keel_vdev_obj_type;

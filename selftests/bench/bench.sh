@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Keel's benchmarks: "make bench SUITE=<suite>" runs this. Each suite's
-# benchmark program runs in the VM harness (selftests/vm/vmtest.sh
-# MODE=bench) on KERNEL (default 6.1). Under the nested TCG VM absolute
-# figures mean little: compare the ratios a benchmark prints.
+# Keel's benchmarks: "make bench SUITE=<suite>" runs this. A kernel
+# suite's benchmark program runs in the VM harness (selftests/vm/vmtest.sh
+# MODE=bench) on KERNEL (default 6.1); a userspace suite (alloc) runs its
+# script on this machine. Under the nested TCG VM absolute figures mean
+# little: compare the ratios a benchmark prints.
 #
 # Settings, as environment variables or VAR=value arguments:
 #   SUITE=<suite>   which benchmark (required; see the list below)
@@ -27,11 +28,21 @@ done
 declare -A benches=(
 	[vdev]=vdev/bench_vdev
 	[ring]=ring/bench_ring
+	[state]=state/bench_state
+)
+# suite -> script run on this machine (userspace, no kernel module)
+declare -A host_benches=(
+	[alloc]=selftests/bench/bench-alloc.sh
 )
 
-suites() { printf '%s\n' "${!benches[@]}" | sort | paste -sd ' ' -; }
+suites() {
+	printf '%s\n' "${!benches[@]}" "${!host_benches[@]}" | sort | paste -sd ' ' -
+}
 
 suite=${SUITE:-}
+if [[ -n $suite && -n ${host_benches[$suite]+x} ]]; then
+	exec "$repo/${host_benches[$suite]}"
+fi
 if [[ -z $suite || -z ${benches[$suite]+x} ]]; then
 	if [[ -z $suite ]]; then
 		echo "bench.sh: SUITE not set; available suites: $(suites)" >&2

@@ -13,12 +13,6 @@
 
 #define GSI		20	/* IOAPIC only: below 16 the PIC would see it too */
 #define VECTOR		0x44
-#define UART_RBR	0
-#define UART_IER	1
-#define UART_MCR	4
-#define IER_ERBFI	0x01
-#define MCR_OUT2	0x08
-#define LSR_DR		0x01
 
 static const char msg[] = "keel: bytes from the host";
 

@@ -13,68 +13,6 @@
 #define GSI		20	/* IOAPIC only: below 16 the PIC would see it too */
 #define VECTOR		0x45
 
-#define UART_RBR	0
-#define UART_DLL	0
-#define UART_IER	1
-#define UART_DLM	1
-#define UART_IIR	2
-#define UART_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_MSR	6
-#define UART_SCR	7
-
-#define IER_ERBFI	0x01
-#define IER_ETBEI	0x02
-#define IER_ELSI	0x04
-#define IER_EDSSI	0x08
-
-#define IIR_MSI		0x00
-#define IIR_NO_INT	0x01
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_RLSI	0x06
-#define IIR_CTI		0x0c
-#define IIR_ID		0x0f
-#define IIR_FIFO_ON	0xc0
-
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR	0x06	/* both FIFOs */
-#define FCR_TRIG_4	0x40
-
-#define LCR_8N1		0x03
-#define LCR_DLAB	0x80
-
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_TEMT	0x40
-#define LSR_IDLE	(LSR_THRE | LSR_TEMT)
-
-#define MSR_DCTS	0x01
-#define MSR_DDSR	0x02
-#define MSR_TERI	0x04
-#define MSR_DDCD	0x08
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
-
-static inline uint8_t uart_in(uint8_t reg)
-{
-	return inb(COM1 + reg);
-}
-
-static inline void uart_out(uint8_t reg, uint8_t val)
-{
-	outb(COM1 + reg, val);
-}
-
 static void guest_registers(void)
 {
 	int i;

@@ -38,8 +38,6 @@ FIXTURE_TEARDOWN(t)
 #define OTHER_OUTS	5
 #define STREAM_BYTES	(1024 * 1024)
 #define STREAM_SEED	0x4b45454cULL	/* "KEEL" */
-#define UART_FCR	2
-#define FCR_ENABLE	0x01
 #define FIFO_SIZE	16
 #define BURST		FIFO_SIZE	/* bytes written per THRE */
 #define KEEL_STREAM_SIZE 4096	/* KEEL_VDEV_STREAM_SIZE, the host buffer */

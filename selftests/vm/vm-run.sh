@@ -90,7 +90,7 @@ esac
 msg "booting $kernel ($KEEL_KREL)"
 start=$SECONDS
 boot_rc=0
-VM_TIMEOUT=${VM_TIMEOUT:-900} "$KEEL_VM_DIR/boot-vm.sh" "$KEEL_VMLINUZ" "$out/initramfs.cpio.gz" "$cmdline" \
+VM_TIMEOUT=${VM_TIMEOUT:-1800} "$KEEL_VM_DIR/boot-vm.sh" "$KEEL_VMLINUZ" "$out/initramfs.cpio.gz" "$cmdline" \
 	"$out/console.log" "$show" || boot_rc=$?
 secs=$((SECONDS - start))
 [[ $mode != shell ]] || exit 0
@@ -101,7 +101,7 @@ gawk -v tests="$tests" -v kunits="$kunits" -v kmemleak="$kmemleak" -v run="$run"
 	"$out/console.log" >"$out/report"
 read -r _ pass fail skip results < <(grep '^KEEL-RESULT ' "$out/report")
 if ((boot_rc == 124)); then
-	echo "NOTE the VM was killed at its time limit (VM_TIMEOUT=${VM_TIMEOUT:-900} s)" >>"$out/report"
+	echo "NOTE the VM was killed at its time limit (VM_TIMEOUT=${VM_TIMEOUT:-1800} s)" >>"$out/report"
 fi
 echo "$pass $fail $skip $results" >"$out/result"
 

@@ -15,7 +15,7 @@
 #                 shell: an interactive shell in the VM, Keel loaded
 #   SUITE=<suite> only that suite's programs and KUnit modules naming it
 #   TEST=<program> only that program (name or path under build/selftests)
-#   TEST_TIMEOUT (300 s per program), VM_TIMEOUT (900 s per VM),
+#   TEST_TIMEOUT (300 s per program), VM_TIMEOUT (1800 s per VM),
 #   RUN_TIMEOUT (600 s for a demo or benchmark), VERBOSE=1 (whole console,
 #   passed checks too), KEEL_NO_BUILD=1 (use build/ as it is),
 #   KEEL_BUILD_DIR (default <repo>/build), KEEL_CACHE (kernel cache),

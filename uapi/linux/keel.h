@@ -18,7 +18,7 @@
 #define KEEL_GENL_MCGRP_EVENTS	"events"
 
 /* Version of this uapi; bumped when commands or attributes are added. */
-#define KEEL_API_VERSION	1
+#define KEEL_API_VERSION	2
 
 #define KEEL_NAME_MAX		32	/* object types, part names, labels */
 
@@ -34,6 +34,10 @@
  *	message with one KEEL_A_OBJ per object.
  * KEEL_CMD_OBJ_NEW / KEEL_CMD_OBJ_DEL: notifications on the "events"
  *	multicast group when an object appears or disappears (KEEL_A_OBJ).
+ * KEEL_CMD_STATE_SET (API 2): doit, needs CAP_NET_ADMIN. KEEL_A_OBJ_ID and
+ *	KEEL_A_STATE_CMD (enum keel_state_cmd, linux/keel_state.h), with
+ *	KEEL_A_STATE_BLOB for LOAD and SWAP. Reply: KEEL_A_OBJ (the object
+ *	after the command), with KEEL_A_STATE_BLOB for SAVE and SWAP.
  */
 enum keel_cmd {
 	KEEL_CMD_UNSPEC,
@@ -42,6 +46,7 @@ enum keel_cmd {
 	KEEL_CMD_OBJ_GET,
 	KEEL_CMD_OBJ_NEW,
 	KEEL_CMD_OBJ_DEL,
+	KEEL_CMD_STATE_SET,
 
 	__KEEL_CMD_MAX,
 	KEEL_CMD_MAX = __KEEL_CMD_MAX - 1
@@ -68,6 +73,8 @@ enum keel_attr {
 	KEEL_A_OBJ,			/* nest: enum keel_obj_attr */
 	KEEL_A_OBJ_ID,			/* u32: request selector, >= 1 */
 	KEEL_A_OBJ_TYPE,		/* string: request (dump) filter */
+	KEEL_A_STATE_CMD,		/* u32: enum keel_state_cmd */
+	KEEL_A_STATE_BLOB,		/* binary: a state blob */
 
 	__KEEL_A_MAX,
 	KEEL_A_MAX = __KEEL_A_MAX - 1
@@ -143,6 +150,9 @@ enum keel_obj_attr {
 	KEEL_OBJ_A_LABEL,		/* string: operator label, may be empty */
 	KEEL_OBJ_A_CREATED_NS,		/* u64: CLOCK_BOOTTIME at creation */
 	KEEL_OBJ_A_INFO,		/* nest: per-type attributes */
+	KEEL_OBJ_A_STATE,		/* nest: enum keel_state_attr, when the
+					 * object has state (API 2)
+					 */
 
 	__KEEL_OBJ_A_MAX,
 	KEEL_OBJ_A_MAX = __KEEL_OBJ_A_MAX - 1

@@ -73,21 +73,6 @@ static void print_one(const struct keel_obj *o)
 	}
 }
 
-static int parse_id(const char *s, uint32_t *id)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 static int do_list(struct keelctl *k, const char *type)
 {
 	struct keel_objs list;
@@ -165,7 +150,7 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 			return keelctl_usage_error(cmd, "--type is for listing");
 		if (argc != 2)
 			return keelctl_usage_error(cmd, "show needs one object id");
-		if (parse_id(argv[1], &id))
+		if (keelctl_parse_id(argv[1], &id))
 			return keelctl_usage_error(cmd, "bad object id '%s'",
 						   argv[1]);
 		return do_show(k, id);

@@ -236,21 +236,6 @@ static void print_one(const struct vdev *d)
 		       d->regs[i].offset, d->regs[i].reads, d->regs[i].writes);
 }
 
-static int parse_id(const char *s, uint32_t *id)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 static int do_list(struct keelctl *k)
 {
 	struct keel_objs list;
@@ -336,7 +321,7 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	if (!strcmp(sub, "show")) {
 		if (argc != 2)
 			return keelctl_usage_error(cmd, "show needs one device id");
-		if (parse_id(argv[1], &id))
+		if (keelctl_parse_id(argv[1], &id))
 			return keelctl_usage_error(cmd, "bad device id '%s'",
 						   argv[1]);
 		return do_show(k, id);

@@ -4,7 +4,9 @@
  * connecting to Keel, turning failures into messages and exit codes, and
  * printing JSON.
  */
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -34,6 +36,8 @@ void keelctl_cmd_usage(const struct keelctl_cmd *cmd, FILE *f)
 	fprintf(f, "\nOptions:\n%s", cmd->options ? cmd->options : "");
 	fputs("  -j, --json        print JSON\n"
 	      "  -p, --pretty      print indented JSON (implies -j)\n"
+	      "  --keeld PATH      keeld's socket (default $KEELD_SOCKET or\n"
+	      "                    " KEELD_SOCKET_PATH ")\n"
 	      "  -h, --help        show this help\n", f);
 }
 
@@ -70,6 +74,9 @@ int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 			/* fall through */
 		case 'j':
 			k->json = true;
+			continue;
+		case 'K':
+			k->keeld_path = optarg;
 			continue;
 		case ':':
 			*rc = keelctl_usage_error(cmd, "option '%s' needs a value",
@@ -156,4 +163,19 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 		return rc;
 	rc = keelctl_connect(k);
 	return rc ? rc : -1;
+}
+
+int keelctl_parse_id(const char *s, uint32_t *id)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*id = v;
+	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "libkeel.h"
+#include <linux/keeld.h>
 
 #ifndef KEELCTL_VERSION
 #define KEELCTL_VERSION "unknown"
@@ -30,6 +31,9 @@ struct keelctl {
 	bool json;
 	bool pretty;
 	struct keel_sock *sock;		/* opened by keelctl_connect() */
+	const char *keeld_path;		/* --keeld PATH */
+	int keeld_fd;			/* keeld's socket, 0 when closed */
+	uint32_t keeld_seq;
 };
 
 /*
@@ -53,6 +57,14 @@ extern const struct keelctl_cmd keelctl_cmd_objects;
 extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
 extern const struct keelctl_cmd keelctl_cmd_ring;
+extern const struct keelctl_cmd keelctl_cmd_state;
+extern const struct keelctl_cmd keelctl_cmd_cloud;
+extern const struct keelctl_cmd keelctl_cmd_alloc;
+extern const struct keelctl_cmd keelctl_cmd_free;
+
+/* cloud template|policy ...: @ops[0] is "template" or "policy" (cmd_prefset.c). */
+int keelctl_prefset_run(struct keelctl *k, const struct keelctl_cmd *cmd,
+			const char *const *ops, int n);
 
 /* ---- options and errors (common.c) ---- */
 
@@ -64,7 +76,8 @@ extern const struct keelctl_cmd keelctl_cmd_ring;
 #define KEELCTL_LONGOPTS					\
 	{ "help", no_argument, NULL, 'h' },			\
 	{ "json", no_argument, NULL, 'j' },			\
-	{ "pretty", no_argument, NULL, 'p' }
+	{ "pretty", no_argument, NULL, 'p' },			\
+	{ "keeld", required_argument, NULL, 'K' }
 
 /* keelctl_getopt() returns this when the command must exit with *rc. */
 #define KEELCTL_OPT_EXIT	(-2)
@@ -100,8 +113,72 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 		  int argc, char **argv);
 /* Print "keelctl: <op>: <error>[: <extack>]"; the matching exit code. */
 int keelctl_fail(const char *op, const struct keel_error *err);
+/* An object id operand: decimal or 0x hex, 0..UINT32_MAX. 0 or -1. */
+int keelctl_parse_id(const char *s, uint32_t *id);
 /* Print a JSON document (and drop it) as -j/-p ask: exit code. */
 int keelctl_print_json(struct keelctl *k, struct json_object *o);
+
+/* ---- keeld (keeld_client.c) ---- */
+
+/*
+ * Connect to keeld's socket (--keeld, $KEELD_SOCKET, KEELD_SOCKET_PATH):
+ * 0, or the exit code after a message.
+ */
+int keelctl_keeld_connect(struct keelctl *k);
+/* Start a request in @buf (KEELD_MSG_MAX bytes); add attributes with libmnl. */
+struct nlmsghdr *keelctl_keeld_msg(struct keelctl *k, void *buf, uint8_t cmd,
+				   uint16_t flags);
+/*
+ * Send @nlh, run @cb on every reply message and return the final status
+ * (0 or a negative errno, details in @err).
+ */
+int keelctl_keeld_request(struct keelctl *k, const struct nlmsghdr *nlh,
+			  mnl_cb_t cb, void *data, struct keel_error *err);
+void keelctl_keeld_close(struct keelctl *k);
+
+/* ---- keeld's hosts and allocations (cloudfmt.c) ---- */
+
+#define KD_MAX_RES	16
+
+struct kd_res {
+	char dim[72];
+	uint64_t amount;		/* capacity, or what is held */
+	uint64_t used;			/* hosts */
+};
+
+struct kd_host {
+	uint32_t id;
+	uint64_t generation;
+	uint32_t nallocs;
+	struct kd_res res[KD_MAX_RES];
+	unsigned int nres;
+	char **features;
+	size_t nfeatures;
+};
+
+struct kd_alloc {
+	bool valid;			/* the allocation part is present */
+	uint64_t id;
+	uint32_t host_id;
+	uint64_t generation;
+	char service[64];
+	uint64_t created;
+	struct kd_res res[KD_MAX_RES];
+	unsigned int nres;
+	char *explain;			/* --explain text, or NULL */
+};
+
+/* "8G", "512M", "4096", "2MiB": binary units. */
+int kd_size_parse(const char *s, uint64_t *v);
+int kd_host_parse(const struct nlmsghdr *nlh, struct kd_host *h);
+void kd_host_free(struct kd_host *h);
+int kd_alloc_parse(const struct nlmsghdr *nlh, struct kd_alloc *al);
+void kd_alloc_free(struct kd_alloc *al);
+/* "vcpus=4 memory=8 GiB", or with @used "vcpus=2/64 ..." */
+void kd_res_text(const struct kd_res *r, unsigned int n, bool used, char *buf,
+		 size_t len);
+struct json_object *kd_host_json(const struct kd_host *h);
+struct json_object *kd_alloc_json(const struct kd_alloc *al);
 
 /* ---- human output (print.c) ---- */
 

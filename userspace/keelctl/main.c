@@ -16,6 +16,10 @@ static const struct keelctl_cmd *const cmds[] = {
 	&keelctl_cmd_monitor,
 	&keelctl_cmd_vdev,
 	&keelctl_cmd_ring,
+	&keelctl_cmd_state,
+	&keelctl_cmd_cloud,
+	&keelctl_cmd_alloc,
+	&keelctl_cmd_free,
 };
 
 #define NR_CMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -34,10 +38,12 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  -j, --json    print JSON (one document; one line per event for monitor)\n"
 	      "  -p, --pretty  print indented JSON (implies -j)\n"
+	      "  --keeld PATH  keeld's socket for cloud, alloc and free\n"
+	      "                (default $KEELD_SOCKET or " KEELD_SOCKET_PATH ")\n"
 	      "  -h, --help    show this help\n"
 	      "\n"
 	      "Exit status: 0 success, 1 operation failed, 2 usage error,\n"
-	      "3 Keel not loaded, 4 permission denied.\n", f);
+	      "3 Keel not loaded (or keeld not reachable), 4 permission denied.\n", f);
 }
 
 static const struct keelctl_cmd *find_cmd(const char *name)
@@ -93,6 +99,9 @@ int main(int argc, char **argv)
 		case 'j':
 			k.json = true;
 			break;
+		case 'K':
+			k.keeld_path = optarg;
+			break;
 		default:
 			if (optopt)
 				fprintf(stderr, "keelctl: unknown option '-%c'\n\n",
@@ -125,5 +134,6 @@ int main(int argc, char **argv)
 	optind = 0;	/* restart getopt for the command's own arguments */
 	ret = cmd->run(&k, cmd, argc, argv);
 	keel_close(k.sock);
+	keelctl_keeld_close(&k);
 	return ret;
 }

@@ -10,7 +10,7 @@
 
 #include "libkeel.h"
 
-#define KEEL_RECV_BUFSZ		32768	/* the kernel's largest dump skb */
+#define KEEL_RECV_BUFSZ		73728	/* a 60 KiB state reply, headers */
 #define KEEL_MAX_GROUPS		8
 
 struct keel_group {
@@ -47,6 +47,9 @@ struct nlmsghdr *keel_msg_start_family(struct keel_sock *s, uint16_t family,
  */
 int keel_doit(struct keel_sock *s, const struct nlmsghdr *nlh,
 	      int (*parse)(const struct nlmsghdr *nlh, void *out), void *out);
+
+/* state.c: decode a KEEL_OBJ_A_STATE nest. */
+int keel_obj_state_parse(const struct nlattr *nest, struct keel_obj_state *st);
 
 /* The highest index of an array indexed by attribute type (a policy). */
 #define KEEL_LAST_INDEX(arr)	((uint16_t)(sizeof(arr) / sizeof((arr)[0]) - 1))

@@ -145,6 +145,22 @@ static struct json_object *info_json(const struct keel_obj *o)
 	return info;
 }
 
+struct json_object *keel_obj_state_json(const struct keel_obj_state *st)
+{
+	struct json_object *o = json_object_new_object();
+
+	add(o, "state", json_object_new_string(keel_state_name(st->state)));
+	add(o, "type", json_object_new_string(keel_state_type_name(st->type)));
+	add(o, "type_id", json_object_new_uint64(st->type));
+	add(o, "format", json_object_new_uint64(st->format));
+	add(o, "max_len", json_object_new_uint64(st->max_len));
+	add(o, "saves", json_object_new_uint64(st->saves));
+	add(o, "loads", json_object_new_uint64(st->loads));
+	add(o, "rejects", json_object_new_uint64(st->rejects));
+	add(o, "changed_ns", json_object_new_uint64(st->changed_ns));
+	return o;
+}
+
 struct json_object *keel_obj_json(const struct keel_obj *o)
 {
 	struct json_object *obj = json_object_new_object();
@@ -157,6 +173,8 @@ struct json_object *keel_obj_json(const struct keel_obj *o)
 	add(obj, "label", jstr(o->label));
 	add(obj, "created_ns", json_object_new_uint64(o->created_ns));
 	add(obj, "info", info_json(o));
+	if (o->state.present)
+		add(obj, "state", keel_obj_state_json(&o->state));
 	return obj;
 }
 

@@ -22,6 +22,7 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/keel.h>
+#include <linux/keel_state.h>
 
 struct json_object;
 
@@ -96,7 +97,7 @@ int keel_set_timeout(struct keel_sock *s, unsigned int ms);
 /* ---- requests (request.c) ---- */
 
 /* Room for one request built by keel_msg_start(). */
-#define KEEL_MSG_BUFSZ		8192
+#define KEEL_MSG_BUFSZ		65536	/* a 60 KiB state blob and headers */
 
 /*
  * Start a request for @cmd in the socket's send buffer (KEEL_MSG_BUFSZ
@@ -211,6 +212,17 @@ struct keel_info_attr {
 	void *data;
 };
 
+/* KEEL_OBJ_A_STATE: the state framework's view of an object. */
+struct keel_obj_state {
+	bool present;		/* the object has state */
+	uint32_t state;		/* KEEL_STATE_RUNNING / KEEL_STATE_STOPPED */
+	uint32_t type;		/* KEEL_STATE_TYPE_* */
+	uint32_t format;
+	uint32_t max_len;
+	uint64_t saves, loads, rejects;
+	uint64_t changed_ns;	/* CLOCK_BOOTTIME */
+};
+
 struct keel_obj {
 	uint32_t id;
 	char *type;
@@ -222,6 +234,7 @@ struct keel_obj {
 	bool has_info;
 	struct keel_info_attr *info;
 	size_t ninfo;
+	struct keel_obj_state state;
 };
 
 struct keel_objs {
@@ -262,6 +275,20 @@ const struct keel_obj *keel_objs_find(const struct keel_objs *list,
 /* The INFO attribute @type of @o, or NULL. */
 const struct keel_info_attr *keel_obj_info(const struct keel_obj *o,
 					   uint16_t type);
+
+/*
+ * KEEL_CMD_STATE_SET on object @id: @cmd is a KEEL_STATE_CMD_*; @in is
+ * the blob for LOAD and SWAP. On success @o (if not NULL) is the object
+ * after the command and, for SAVE and SWAP, *out (malloc'ed) holds the
+ * saved blob of *out_len bytes.
+ */
+int keel_state_set(struct keel_sock *s, uint32_t id, uint32_t cmd,
+		   const void *in, size_t in_len, struct keel_obj *o,
+		   void **out, size_t *out_len);
+/* "running", "stopped" or "?" */
+const char *keel_state_name(uint32_t state);
+/* "uart16550a" for KEEL_STATE_TYPE_VDEV_UART16550A, or "?" */
+const char *keel_state_type_name(uint32_t type);
 
 /*
  * Decode an OBJ_NEW/OBJ_DEL notification. Returns -ENOMSG for a message
@@ -315,6 +342,7 @@ int keel_info_format(const struct keel_info_val *v, char *buf, size_t len);
 struct json_object *keel_version_json(const struct keel_version *v);
 struct json_object *keel_host_json(const struct keel_host *h);
 struct json_object *keel_obj_json(const struct keel_obj *o);
+struct json_object *keel_obj_state_json(const struct keel_obj_state *st);
 struct json_object *keel_objs_json(const struct keel_objs *list);
 struct json_object *keel_event_json(const struct keel_event *ev);
 /* Print @o followed by a newline; compact unless @pretty. */

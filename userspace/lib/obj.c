@@ -21,6 +21,7 @@ static const enum mnl_attr_data_type obj_policy[] = {
 	[KEEL_OBJ_A_LABEL] = MNL_TYPE_NUL_STRING,
 	[KEEL_OBJ_A_CREATED_NS] = MNL_TYPE_U64,
 	[KEEL_OBJ_A_INFO] = MNL_TYPE_NESTED,
+	[KEEL_OBJ_A_STATE] = MNL_TYPE_NESTED,
 };
 
 /* The reply and notification messages carry one KEEL_A_OBJ. */
@@ -81,6 +82,8 @@ int keel_obj_parse(const struct nlattr *nest, struct keel_obj *o)
 		o->created_ns = mnl_attr_get_u64(tb[KEEL_OBJ_A_CREATED_NS]);
 	if (!ret && tb[KEEL_OBJ_A_INFO])
 		ret = copy_info(tb[KEEL_OBJ_A_INFO], o);
+	if (!ret && tb[KEEL_OBJ_A_STATE])
+		ret = keel_obj_state_parse(tb[KEEL_OBJ_A_STATE], &o->state);
 
 	if (ret)
 		keel_obj_free(o);

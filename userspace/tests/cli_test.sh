@@ -60,12 +60,38 @@ expect 2 err "show needs one device id" vdev show
 expect 2 err "show needs one device id" vdev show 1 2
 expect 2 err "bad device id 'x1'" vdev show x1
 expect 2 err "unknown option '--type'" vdev --type vdev
+expect 0 out 'state swap ID IN-FILE OUT-FILE' state --help
+expect 0 out '^  state ' help
+expect 2 err "unknown subcommand 'frob'" state frob
+expect 2 err "load needs an object id and a file" state load 1
+expect 2 err "swap needs an object id and two files" state swap 1 a
+expect 2 err "stop needs an object id" state stop
+expect 2 err "stop needs an object id" state stop 1 2
+expect 2 err "bad object id 'x1'" state resume x1
+expect 2 err "unexpected argument '3'" state show 1 3
+expect 0 out 'cloud host add FILE' help cloud
+expect 0 out 'alloc show ID' alloc --help
+expect 2 err "which object" cloud
+expect 2 err "unknown object 'vm'" cloud vm
+expect 2 err "unknown subcommand 'frob'" cloud host frob
+expect 2 err "show needs one host id" cloud host show
+expect 2 err "bad host id 'x'" cloud host show x
+expect 2 err "service NAME is required" alloc --vcpus 1 --memory 1G
+expect 2 err "unknown policy 'x'" alloc --service a --policy x
+expect 2 err "bad size '1Q'" alloc --service a --memory 1Q
+expect 2 err "bad weight" alloc --service a --prefer cpu:rtm:x
+expect 2 err "vcpus given twice" alloc --service a --vcpus 1 --vcpus 2
+expect 2 err "free needs one allocation id" free
+expect 2 err "bad allocation id '0'" free 0
+expect 3 err "cannot reach keeld" --keeld /nonexistent/keeld.sock cloud host list
+expect 3 err "cannot reach keeld" alloc list --keeld /nonexistent/keeld.sock
 
 if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
 else
 	for cmd in version host objects monitor "objects show 1" vdev \
-	    "vdev list" "vdev show 1" "-j vdev"; do
+	    "vdev list" "vdev show 1" "-j vdev" state "state stop 1" \
+	    "state save 1 -"; do
 		# shellcheck disable=SC2086
 		expect 3 err 'keel modules are not loaded (keel.ko)' $cmd
 	done

@@ -3,7 +3,8 @@
 #
 # Run the host-side unit tests: run.sh KEELCTL TEST...
 # Each test prints TAP; this prints every line, then a total, and fails
-# if any check failed or any test exited non-zero.
+# if any check failed or any test exited non-zero. Every *_test.sh beside
+# this script runs too, with KEELCTL as its argument.
 keelctl=$1
 shift
 dir=$(dirname "$0")
@@ -20,7 +21,7 @@ count() {	# $1: a file of TAP output
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-for t in "$@" "$dir/cli_test.sh"; do
+for t in "$@" "$dir"/*_test.sh; do
 	echo "# $(basename "$t")"
 	case $t in
 	*.sh) sh "$t" "$keelctl" >"$out" 2>&1 ;;

@@ -60,6 +60,7 @@ int keeld_commit(struct keeld_pool *p, uint32_t host_id, uint64_t generation,
 	memcpy(a->need, need, sizeof(a->need));
 	for (d = 0; d < KEELD_NDIMS; d++)
 		h->used[d] += need[d];
+	keeld_room_update(p, idx);
 	h->generation++;
 	h->nallocs++;
 	*alloc_id = a->id;
@@ -81,6 +82,7 @@ int keeld_free(struct keeld_pool *p, uint64_t alloc_id, struct keeld_err *err)
 	h = &p->hosts[a->host];
 	for (d = 0; d < KEELD_NDIMS; d++)
 		h->used[d] -= a->need[d];
+	keeld_room_update(p, a->host);
 	h->generation++;
 	h->nallocs--;
 	idmap_del(&p->alloc_by_id, alloc_id);

@@ -279,6 +279,27 @@ int keeld_alloc(struct keeld_pool *p, const struct keeld_request *req,
 		struct keeld_result *res, struct keeld_unified *u,
 		struct keeld_trace *trace, struct keeld_err *err);
 
+/* ---- keeping a pool in step with a store (sync.c) ---- */
+
+#define KEELD_DIM_KEY_MAX	(4 + KEELD_FEAT_NAME_MAX + 1)
+
+/*
+ * The stable name of dimension @d: "vcpus", "memory", "mirror",
+ * "hp:<page bytes>" or "acc:<type>". -ENOENT for a huge page or
+ * accelerator slot the pool does not use, -E2BIG if @len is too small.
+ */
+int keeld_dim_key(const struct keeld_pool *p, unsigned int d, char *buf,
+		  size_t len);
+/* The dimension named @key, or -ENOENT. */
+int keeld_dim_find(const struct keeld_pool *p, const char *key);
+/*
+ * Overwrite host @id's usage, generation and allocation count with what
+ * the store holds (-EOVERFLOW if a usage exceeds the capacity).
+ */
+int keeld_host_sync(struct keeld_pool *p, uint32_t id,
+		    const uint64_t used[KEELD_NDIMS], uint64_t generation,
+		    uint32_t nallocs, struct keeld_err *err);
+
 /* ---- explanation (explain.c) ---- */
 
 /* The unified list, then the pool size after every step. */

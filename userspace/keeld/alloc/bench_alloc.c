@@ -16,35 +16,13 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "../bench/bench_util.h"
 
 #define NNAMES		200
 #define HOST_FEATS	40
 #define MAX_CAND	16
 
 static uint64_t rng = 0x6b65656c64ull;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static char names[NNAMES][24];
 static const char *(*host_feats)[HOST_FEATS];	/* the naive copy */
@@ -67,16 +45,16 @@ static void make_request(struct req *q)
 	for (s = 0; s < KEELD_MAX_SOURCES; s++) {
 		for (i = 0; i < 4; i++)
 			q->prefs[s][i] = (struct keeld_pref){
-				names[rnd(NNAMES)], kinds[s][i], rnd(100) };
+				names[bench_rnd(&rng, NNAMES)], kinds[s][i], bench_rnd(&rng, 100) };
 		q->src[s] = (struct keeld_pref_source){
 			(enum keeld_source)s, q->prefs[s], 4 };
 	}
 	memset(&q->r, 0, sizeof(q->r));
-	q->r.res.vcpus = 1 + rnd(4);
-	q->r.res.mem_bytes = (1 + rnd(8)) << 30;
+	q->r.res.vcpus = 1 + bench_rnd(&rng, 4);
+	q->r.res.mem_bytes = (1 + bench_rnd(&rng, 8)) << 30;
 	q->r.sources = q->src;
 	q->r.nsources = KEELD_MAX_SOURCES;
-	q->r.policy = (enum keeld_policy)rnd(KEELD_NPOLICIES);
+	q->r.policy = (enum keeld_policy)bench_rnd(&rng, KEELD_NPOLICIES);
 	q->r.max_candidates = MAX_CAND;
 }
 
@@ -122,7 +100,7 @@ static int naive_decide(struct keeld_pool *p, const struct keeld_request *r,
 
 static void report(const char *what, uint64_t *lat, size_t n)
 {
-	qsort(lat, n, sizeof(*lat), cmp_u64);
+	qsort(lat, n, sizeof(*lat), bench_cmp_u64);
 	printf("%-8s p50 %8.1f us   p99 %8.1f us   max %8.1f us\n", what,
 	       lat[n / 2] / 1e3, lat[n * 99 / 100] / 1e3, lat[n - 1] / 1e3);
 }
@@ -158,13 +136,13 @@ int main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < nhosts; i++) {
 		/* 40 distinct names: a random start and stride through 200. */
-		k = rnd(NNAMES);
+		k = bench_rnd(&rng, NNAMES);
 		for (j = 0; j < HOST_FEATS; j++)
-			host_feats[i][j] = names[(k + j * 5 + rnd(5)) % NNAMES];
+			host_feats[i][j] = names[(k + j * 5 + bench_rnd(&rng, 5)) % NNAMES];
 		memset(&spec, 0, sizeof(spec));
 		spec.id = (uint32_t)i + 1;
-		spec.res.vcpus = 64 + rnd(64);
-		spec.res.mem_bytes = (256ull + rnd(256)) << 30;
+		spec.res.vcpus = 64 + bench_rnd(&rng, 64);
+		spec.res.mem_bytes = (256ull + bench_rnd(&rng, 256)) << 30;
 		spec.features = host_feats[i];
 		spec.nfeatures = HOST_FEATS;
 		if (keeld_host_add(p, &spec, &err)) {
@@ -176,12 +154,12 @@ int main(int argc, char **argv)
 	       nhosts, HOST_FEATS, NNAMES, nreq, MAX_CAND);
 	for (i = 0; i < nreq; i++) {
 		make_request(q);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		ret2 = naive_decide(p, &q->r, cand, &host);
-		slow[i] = now_ns() - t0;
-		t0 = now_ns();
+		slow[i] = bench_now_ns() - t0;
+		t0 = bench_now_ns();
 		ret = keeld_alloc(p, &q->r, &res, NULL, NULL, &err);
-		fast[i] = now_ns() - t0;
+		fast[i] = bench_now_ns() - t0;
 		if (!ret) {
 			placed++;
 			same += !ret2 && host == res.host_id;

@@ -56,7 +56,24 @@ struct keeld_pool {
 	uint64_t maxcap[KEELD_NDIMS];
 	uint32_t weight[KEELD_NDIMS];
 	uint32_t *scratch;		/* nhosts ids for keeld_alloc() */
+	/*
+	 * room[d][i]: host i's free capacity in dimension d (cap - used),
+	 * one array per dimension so the capacity filter reads a few
+	 * contiguous words per host instead of two cache lines.
+	 */
+	uint64_t *room[KEELD_NDIMS];
+	/* featw[w][i]: word w of host i's feature bitset, likewise. */
+	uint64_t *featw[KEELD_FEAT_WORDS];
 };
+
+/* Keep room[][] in step after host @i's usage changed. */
+static inline void keeld_room_update(struct keeld_pool *p, size_t i)
+{
+	unsigned int d;
+
+	for (d = 0; d < KEELD_NDIMS; d++)
+		p->room[d][i] = p->hosts[i].cap[d] - p->hosts[i].used[d];
+}
 
 /* "vcpus", "memory", "accelerator gpu", ... */
 void keeld_dim_name(const struct keeld_pool *p, unsigned int d, char *buf,

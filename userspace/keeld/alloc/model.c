@@ -32,6 +32,8 @@ struct keeld_pool *keeld_pool_new(void)
 
 void keeld_pool_free(struct keeld_pool *p)
 {
+	unsigned int d;
+
 	if (!p)
 		return;
 	strtab_fini(&p->feats);
@@ -41,6 +43,10 @@ void keeld_pool_free(struct keeld_pool *p)
 	free(p->hosts);
 	free(p->allocs);
 	free(p->scratch);
+	for (d = 0; d < KEELD_NDIMS; d++)
+		free(p->room[d]);
+	for (d = 0; d < KEELD_FEAT_WORDS; d++)
+		free(p->featw[d]);
 	free(p);
 }
 
@@ -291,6 +297,20 @@ int keeld_host_add(struct keeld_pool *p, const struct keeld_host_spec *spec,
 			return keeld_fail(err, -ENOMEM, "out of memory");
 		free(p->scratch);
 		p->scratch = scratch;
+		for (d = 0; d < KEELD_NDIMS; d++) {
+			uint64_t *room = realloc(p->room[d], n * sizeof(*room));
+
+			if (!room)
+				return keeld_fail(err, -ENOMEM, "out of memory");
+			p->room[d] = room;
+		}
+		for (d = 0; d < KEELD_FEAT_WORDS; d++) {
+			uint64_t *w = realloc(p->featw[d], n * sizeof(*w));
+
+			if (!w)
+				return keeld_fail(err, -ENOMEM, "out of memory");
+			p->featw[d] = w;
+		}
 		p->hosts_cap = n;
 	}
 	ret = idmap_put(&p->host_by_id, (uint64_t)spec->id + 1,
@@ -304,6 +324,7 @@ int keeld_host_add(struct keeld_pool *p, const struct keeld_host_spec *spec,
 	h->id = spec->id;
 	h->generation = 1;
 	res_dims(p, &spec->res, h->cap);
+	keeld_room_update(p, p->nhosts - 1);
 	for (d = 0; d < KEELD_NDIMS; d++) {
 		p->total[d] += h->cap[d];
 		if (h->cap[d] > p->maxcap[d])
@@ -313,6 +334,8 @@ int keeld_host_add(struct keeld_pool *p, const struct keeld_host_spec *spec,
 		id = strtab_intern(&p->feats, spec->features[i]);
 		h->feat[id / 64] |= 1ull << (id % 64);
 	}
+	for (d = 0; d < KEELD_FEAT_WORDS; d++)
+		p->featw[d][p->nhosts - 1] = h->feat[d];
 	keeld_ok(err);
 	return 0;
 

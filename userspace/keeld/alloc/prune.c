@@ -57,8 +57,8 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 		uint32_t *cand, size_t *ncand, struct keeld_trace *trace,
 		struct keeld_err *err)
 {
-	const struct keeld_host *hosts = p->hosts;
 	const struct keeld_uentry *e;
+	unsigned int dims[KEELD_NDIMS], nd = 0, d, k;
 	size_t i, j, n = 0, m;
 	uint64_t word, bit;
 	bool want;
@@ -70,9 +70,24 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 		trace->hosts = p->nhosts;
 		trace->fit = trace->nsteps = trace->candidates = 0;
 	}
-	for (i = 0; i < p->nhosts; i++)
-		if (keeld_host_fits(&hosts[i], need))
+	/*
+	 * Test only the dimensions the request asks for (usually vCPUs and
+	 * memory), in the per-dimension room arrays: the hosts are scanned
+	 * once per request, and the memory this touches is most of the
+	 * decision's time.
+	 */
+	for (d = 0; d < KEELD_NDIMS; d++)
+		if (need[d])
+			dims[nd++] = d;
+	for (i = 0; i < p->nhosts; i++) {
+		for (k = 0; k < nd; k++) {
+			d = dims[k];
+			if (need[d] > p->room[d][i])
+				break;
+		}
+		if (k == nd)
 			cand[n++] = (uint32_t)i;
+	}
 	if (trace)
 		trace->fit = n;
 	if (!n)
@@ -94,7 +109,7 @@ int keeld_prune(const struct keeld_pool *p, const uint64_t need[KEELD_NDIMS],
 			bit = 1ull << (e->fid % 64);
 			/* Keeps nothing in place unless something matches. */
 			for (j = 0; j < n; j++)
-				if (!!(hosts[cand[j]].feat[word] & bit) == want)
+				if (!!(p->featw[word][cand[j]] & bit) == want)
 					cand[m++] = cand[j];
 		}
 		if (m) {

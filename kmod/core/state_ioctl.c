@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The state ioctls (0x90-0x9f) that feature modules route from their own
+ * files: KEEL_STATE_IOC_GET/STOP/RESUME/SAVE/LOAD/SWAP. Blobs come in
+ * through a file descriptor the VMM names and go out through a new
+ * read-only file holding the snapshot.
+ */
+#include <linux/module.h>
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+#define KEEL_STATE_INFO_SIZE_VER0	48
+#define KEEL_STATE_XFER_SIZE_VER0	32
+
+/* ---- the snapshot file ---- */
+
+struct keel_state_snap {
+	void *buf;
+	size_t len;
+};
+
+static ssize_t keel_state_snap_read(struct file *file, char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	struct keel_state_snap *snap = file->private_data;
+
+	return simple_read_from_buffer(ubuf, count, ppos, snap->buf,
+				       snap->len);
+}
+
+static int keel_state_snap_release(struct inode *inode, struct file *file)
+{
+	struct keel_state_snap *snap = file->private_data;
+
+	kvfree(snap->buf);
+	kfree(snap);
+	return 0;
+}
+
+static const struct file_operations keel_state_snap_fops = {
+	.owner = THIS_MODULE,
+	.read = keel_state_snap_read,
+	.release = keel_state_snap_release,
+};
+
+/* An fd reserved and a file made before the command changes anything. */
+struct keel_state_out {
+	int fd;
+	struct file *file;
+	struct keel_state_snap *snap;
+};
+
+static int keel_state_out_prepare(struct keel_state_out *out)
+{
+	int ret;
+
+	out->snap = kzalloc(sizeof(*out->snap), GFP_KERNEL_ACCOUNT);
+	if (!out->snap)
+		return -ENOMEM;
+	out->fd = get_unused_fd_flags(O_CLOEXEC);
+	if (out->fd < 0) {
+		ret = out->fd;
+		goto free;
+	}
+	out->file = anon_inode_getfile("[keel-state]", &keel_state_snap_fops,
+				       out->snap, O_RDONLY);
+	if (IS_ERR(out->file)) {
+		ret = PTR_ERR(out->file);
+		put_unused_fd(out->fd);
+		goto free;
+	}
+	return 0;
+free:
+	kfree(out->snap);
+	return ret;
+}
+
+/* Undo a prepared output; the file's release frees the snapshot. */
+static void keel_state_out_cancel(struct keel_state_out *out)
+{
+	fput(out->file);
+	put_unused_fd(out->fd);
+}
+
+/* ---- the blob source ---- */
+
+/*
+ * Read the whole blob from @fd: a regular file (or memfd) from offset 0
+ * to its end, a pipe or socket until end of file (the offset is ignored
+ * there). -EFBIG past @max bytes.
+ */
+static int keel_state_read_fd(int fd, size_t max, void **blob, size_t *len)
+{
+	size_t cap = max + 1, got = 0;
+	struct file *file;
+	loff_t pos = 0;
+	void *buf;
+	ssize_t n;
+	int ret;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	ret = -EBADF;
+	if (!(file->f_mode & FMODE_READ))
+		goto put;
+	ret = -ENOMEM;
+	buf = kvmalloc(cap, GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto put;
+
+	for (;;) {
+		n = kernel_read(file, buf + got, cap - got, &pos);
+		if (n < 0) {
+			ret = n;
+			goto free;
+		}
+		if (!n)
+			break;
+		got += n;
+		if (got == cap) {
+			ret = -EFBIG;
+			goto free;
+		}
+	}
+	*blob = buf;
+	*len = got;
+	fput(file);
+	return 0;
+free:
+	kvfree(buf);
+put:
+	fput(file);
+	return ret;
+}
+
+/* ---- the ioctls ---- */
+
+static long keel_state_ioc_get(struct keel_state *st, unsigned int cmd,
+			       void __user *uarg)
+{
+	struct keel_state_info info;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(info) != KEEL_STATE_INFO_SIZE_VER0);
+	ret = keel_copy_ioctl_arg(&info, sizeof(info),
+				  KEEL_STATE_INFO_SIZE_VER0, cmd, uarg);
+	if (ret)
+		return ret;
+	if (info.flags)
+		return -EINVAL;
+	keel_state_snapshot(st, &info);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
+				void __user *uarg)
+{
+	unsigned int nr = _IOC_NR(cmd);
+	bool loading = nr != _IOC_NR(KEEL_STATE_IOC_SAVE);
+	bool saving = nr != _IOC_NR(KEEL_STATE_IOC_LOAD);
+	struct keel_state_out out = { .fd = -1 };
+	struct keel_state_xfer x;
+	void *in = NULL;
+	size_t in_len = 0;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(x) != KEEL_STATE_XFER_SIZE_VER0);
+	ret = keel_copy_ioctl_arg(&x, sizeof(x), KEEL_STATE_XFER_SIZE_VER0,
+				  cmd, uarg);
+	if (ret)
+		return ret;
+	if (x.flags & ~KEEL_STATE_XFER_FLAGS_ALL)
+		return -EINVAL;
+
+	if (loading) {
+		ret = keel_state_read_fd(x.load_fd, st->ops->max_len, &in,
+					 &in_len);
+		if (ret)
+			return ret;
+	}
+	if (saving) {
+		ret = keel_state_out_prepare(&out);
+		if (ret)
+			goto free_in;
+	}
+
+	x.load_len = 0;
+	x.save_len = 0;
+	x.save_fd = -1;
+	if (!saving) {
+		ret = keel_state_load(st, in, in_len, NULL);
+	} else if (!loading) {
+		ret = keel_state_save(st, &out.snap->buf, &out.snap->len);
+	} else {
+		ret = keel_state_swap(st, in, in_len, &out.snap->buf,
+				      &out.snap->len, NULL);
+	}
+	if (ret)
+		goto cancel;
+	if (loading)
+		x.load_len = in_len;
+	if (saving) {
+		x.save_len = out.snap->len;
+		x.save_fd = out.fd;
+	}
+	if (copy_to_user(uarg, &x, sizeof(x))) {
+		ret = -EFAULT;
+		goto cancel;
+	}
+	if (saving)
+		fd_install(out.fd, out.file);
+	kvfree(in);
+	return 0;
+
+cancel:
+	if (saving)
+		keel_state_out_cancel(&out);
+free_in:
+	kvfree(in);
+	return ret;
+}
+
+long keel_state_ioctl(struct keel_state *st, unsigned int cmd,
+		      void __user *uarg)
+{
+	switch (cmd) {
+	case KEEL_STATE_IOC_STOP:
+		return keel_state_stop(st);
+	case KEEL_STATE_IOC_RESUME:
+		return keel_state_resume(st);
+	}
+
+	/* Extensible structs: match on number and direction, not size. */
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(KEEL_STATE_IOC_GET):
+		if (_IOC_DIR(cmd) != _IOC_DIR(KEEL_STATE_IOC_GET))
+			return -ENOTTY;
+		return keel_state_ioc_get(st, cmd, uarg);
+	case _IOC_NR(KEEL_STATE_IOC_SAVE):
+	case _IOC_NR(KEEL_STATE_IOC_LOAD):
+	case _IOC_NR(KEEL_STATE_IOC_SWAP):
+		if (_IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))
+			return -ENOTTY;
+		return keel_state_ioc_xfer(st, cmd, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+EXPORT_SYMBOL_GPL(keel_state_ioctl);

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The state framework on the "keel" netlink family: the KEEL_OBJ_A_STATE
+ * nest of every object with state, and KEEL_CMD_STATE_SET, by which an
+ * operator stops, resumes, saves, loads or swaps an object by id.
+ */
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <net/genetlink.h>
+
+#include "core.h"
+
+int keel_state_fill(struct sk_buff *skb, struct keel_state *st)
+{
+	struct keel_state_info info;
+	struct nlattr *nest;
+	u64 changed;
+
+	keel_state_snapshot(st, &info);
+	changed = READ_ONCE(st->changed_ns);
+
+	nest = nla_nest_start(skb, KEEL_OBJ_A_STATE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, KEEL_STATE_A_STATE, info.state) ||
+	    nla_put_u32(skb, KEEL_STATE_A_TYPE, info.type) ||
+	    nla_put_u32(skb, KEEL_STATE_A_FORMAT, info.format) ||
+	    nla_put_u32(skb, KEEL_STATE_A_MAX_LEN, info.max_len) ||
+	    nla_put_u64_64bit(skb, KEEL_STATE_A_SAVES, info.saves,
+			      KEEL_STATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, KEEL_STATE_A_LOADS, info.loads,
+			      KEEL_STATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, KEEL_STATE_A_REJECTS, info.rejects,
+			      KEEL_STATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, KEEL_STATE_A_CHANGED_NS, changed,
+			      KEEL_STATE_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+struct keel_state_set_req {
+	struct genl_info *info;
+	struct sk_buff *msg;
+	u32 cmd;
+	const void *in;
+	size_t in_len;
+};
+
+/* Runs under the registry lock: the object stays alive meanwhile. */
+static int keel_state_set_one(struct keel_object *obj, void *arg)
+{
+	struct keel_state_set_req *req = arg;
+	struct netlink_ext_ack *extack = req->info->extack;
+	struct keel_state *st = obj->state;
+	const char *why = NULL;
+	void *out = NULL;
+	size_t out_len = 0;
+	int ret;
+
+	if (!st) {
+		NL_SET_ERR_MSG(extack, "this object has no state");
+		return -EOPNOTSUPP;
+	}
+	switch (req->cmd) {
+	case KEEL_STATE_CMD_STOP:
+		ret = keel_state_stop(st);
+		if (ret == -EALREADY)
+			why = "the object is already stopped";
+		break;
+	case KEEL_STATE_CMD_RESUME:
+		ret = keel_state_resume(st);
+		if (ret == -EALREADY)
+			why = "the object is already running";
+		break;
+	case KEEL_STATE_CMD_SAVE:
+		ret = keel_state_save(st, &out, &out_len);
+		if (ret == -EBUSY)
+			why = "the object is running: stop it first";
+		break;
+	case KEEL_STATE_CMD_LOAD:
+		ret = keel_state_load(st, req->in, req->in_len, &why);
+		break;
+	default:
+		ret = keel_state_swap(st, req->in, req->in_len, &out,
+				      &out_len, &why);
+		break;
+	}
+	if (ret) {
+		/* @why points to a string literal of the state code. */
+		if (why && extack)
+			extack->_msg = why;
+		return ret;
+	}
+
+	ret = -EMSGSIZE;
+	if (out && out_len > KEEL_STATE_NL_BLOB_MAX) {
+		/* The command took effect; only the reply cannot carry it. */
+		NL_SET_ERR_MSG(extack, "state too large for netlink: use the ioctl");
+		goto free;
+	}
+	if (keel_obj_fill(req->msg, obj))
+		goto free;
+	if (out && nla_put(req->msg, KEEL_A_STATE_BLOB, out_len, out))
+		goto free;
+	ret = 0;
+free:
+	kvfree(out);
+	return ret;
+}
+
+int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct keel_state_set_req req = { .info = info };
+	struct nlattr *blob = info->attrs[KEEL_A_STATE_BLOB];
+	bool needs_blob;
+	void *hdr;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KEEL_A_OBJ_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, KEEL_A_STATE_CMD))
+		return -EINVAL;
+	req.cmd = nla_get_u32(info->attrs[KEEL_A_STATE_CMD]);
+	needs_blob = req.cmd == KEEL_STATE_CMD_LOAD ||
+		     req.cmd == KEEL_STATE_CMD_SWAP;
+	if (needs_blob && !blob) {
+		NL_SET_ERR_MSG(info->extack, "LOAD and SWAP need a state blob");
+		return -EINVAL;
+	}
+	if (!needs_blob && blob) {
+		NL_SET_ERR_MSG_ATTR(info->extack, blob,
+				    "only LOAD and SWAP take a state blob");
+		return -EINVAL;
+	}
+	if (blob) {
+		req.in = nla_data(blob);
+		req.in_len = nla_len(blob);
+	}
+
+	req.msg = genlmsg_new(NLMSG_GOODSIZE +
+			      nla_total_size(KEEL_STATE_NL_BLOB_MAX),
+			      GFP_KERNEL);
+	if (!req.msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(req.msg, info, &keel_genl_family, 0,
+				KEEL_CMD_STATE_SET);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto free;
+	}
+
+	ret = keel_object_call(nla_get_u32(info->attrs[KEEL_A_OBJ_ID]),
+			       keel_state_set_one, &req);
+	if (ret == -ENOENT && !info->extack->_msg)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KEEL_A_OBJ_ID],
+				    "no object with this id");
+	if (ret)
+		goto free;
+	genlmsg_end(req.msg, hdr);
+	return genlmsg_reply(req.msg, info);
+free:
+	nlmsg_free(req.msg);
+	return ret;
+}

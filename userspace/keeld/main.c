@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keeld: the cloud resource database and allocator. This file owns the
+ * command line, opening the database, loading the cache and the
+ * lifetime of the daemon; --check verifies the database and exits.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/keeld.h>
+
+#include "keeld.h"
+
+#define DEFAULT_DB	"sqlite:/var/lib/keeld/keeld.db"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: keeld [OPTIONS]\n"
+	      "\n"
+	      "The cloud resource database and allocator; keelctl is its client.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --db URL             sqlite:PATH[?synchronous=full] (default " DEFAULT_DB ")\n"
+	      "                       or postgresql://... (a libpq URI)\n"
+	      "  --socket PATH        listen here (default " KEELD_SOCKET_PATH ")\n"
+	      "  --admin-group NAME   members may change the database (root always may)\n"
+	      "  --max-candidates N   stop pruning at N hosts unless a request says (0: never)\n"
+	      "  --local-host ID      register this machine from keel.ko as host ID\n"
+	      "  --refresh SECONDS    catch up with other keelds' changes this often\n"
+	      "                       (default 5, 0: only when a request finds no room)\n"
+	      "  --batch N            allocations and frees per transaction, 1 to 64\n"
+	      "                       (default 64; 1: one transaction each)\n"
+	      "  --check              check the database's invariants and exit\n"
+	      "  -h, --help           show this help\n", f);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	return errno || *end || *v > max ? -EINVAL : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "admin-group", required_argument, NULL, 'g' },
+		{ "max-candidates", required_argument, NULL, 'm' },
+		{ "local-host", required_argument, NULL, 'l' },
+		{ "refresh", required_argument, NULL, 'r' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct keeld kd = {
+		.socket_path = KEELD_SOCKET_PATH,
+		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1, .local_fd = -1,
+		.refresh_fd = -1, .refresh_s = 5,
+		.batch.max = BATCH_MAX,
+	};
+	const char *db = DEFAULT_DB;
+	struct keeld_err err = { 0 };
+	char msg[512];
+	bool check = false;
+	unsigned long v;
+	struct group *gr;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 's':
+			kd.socket_path = optarg;
+			break;
+		case 'g':
+			gr = getgrnam(optarg);
+			if (!gr) {
+				fprintf(stderr, "keeld: no group '%s'\n", optarg);
+				return 2;
+			}
+			kd.admin_gid = gr->gr_gid;
+			kd.have_admin_gid = true;
+			break;
+		case 'm':
+			if (parse_uint(optarg, KEELD_MAX_HOSTS, &v)) {
+				fprintf(stderr, "keeld: bad --max-candidates '%s'\n", optarg);
+				return 2;
+			}
+			kd.cloud.max_candidates = v;
+			break;
+		case 'l':
+			if (parse_uint(optarg, UINT32_MAX, &v)) {
+				fprintf(stderr, "keeld: bad --local-host '%s'\n", optarg);
+				return 2;
+			}
+			kd.local = true;
+			kd.local_id = (uint32_t)v;
+			break;
+		case 'r':
+			if (parse_uint(optarg, 86400, &v)) {
+				fprintf(stderr, "keeld: bad --refresh '%s'\n", optarg);
+				return 2;
+			}
+			kd.refresh_s = (unsigned int)v;
+			break;
+		case 'b':
+			if (parse_uint(optarg, BATCH_MAX, &v) || !v) {
+				fprintf(stderr, "keeld: bad --batch '%s' (1 to %d)\n",
+					optarg, BATCH_MAX);
+				return 2;
+			}
+			kd.batch.max = (unsigned int)v;
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "keeld: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+
+	if (!strncmp(db, "sqlite:", 7)) {
+		char *path = strndup(db + 7, strcspn(db + 7, "?"));
+
+		if (path)
+			mkdir_parent(path, 0750);
+		free(path);
+	}
+	kd.cloud.store = store_open(db, msg, sizeof(msg));
+	if (!kd.cloud.store) {
+		fprintf(stderr, "keeld: %s\n", msg);
+		return 1;
+	}
+	if (check) {
+		ret = store_check(kd.cloud.store, stdout);
+		if (ret < 0)
+			fprintf(stderr, "keeld: check: %s\n", store_error(kd.cloud.store));
+		else
+			printf("%d problem%s\n", ret, ret == 1 ? "" : "s");
+		store_close(kd.cloud.store);
+		return ret ? 1 : 0;
+	}
+	if (cloud_load(&kd.cloud, &err)) {
+		fprintf(stderr, "keeld: loading the database: %s\n", err.msg);
+		store_close(kd.cloud.store);
+		return 1;
+	}
+	if (kd.local)
+		local_start(&kd);
+	ret = server_listen(&kd);
+	if (!ret) {
+		fprintf(stderr, "keeld: %zu hosts from %s, listening on %s\n",
+			keeld_pool_size(kd.cloud.pool), store_backend(kd.cloud.store),
+			kd.socket_path);
+		ret = server_run(&kd);
+	}
+	fprintf(stderr, "keeld: stopping: %llu allocations committed, %llu stale decisions retried\n",
+		(unsigned long long)kd.cloud.allocs,
+		(unsigned long long)kd.cloud.conflicts);
+	if (kd.batch.commits)
+		fprintf(stderr, "keeld: group commit: %llu requests in %llu transactions, at most %llu in one\n",
+			(unsigned long long)kd.batch.batched,
+			(unsigned long long)kd.batch.commits,
+			(unsigned long long)kd.batch.largest);
+	batch_release(&kd.batch);
+	server_close(&kd);
+	local_stop(&kd);
+	cloud_fini(&kd.cloud);
+	store_close(kd.cloud.store);
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keeld's socket and event loop: an AF_UNIX SOCK_SEQPACKET listener, one
+ * epoll loop that reads the waiting requests of every ready client in a
+ * round and serves them in order (allocations and frees grouped into one
+ * transaction by batch.c), the peer's credentials as the kernel saw them
+ * at connect time, a timer to catch up with other keelds, and a clean
+ * stop on SIGTERM or SIGINT.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <linux/keeld.h>
+
+#include "keeld.h"
+#include "proto.h"
+
+#define MAX_CLIENTS	1024
+#define MAX_GROUPS	1024
+#define SEND_TIMEOUT_S	2
+#define MAX_EVENTS	32
+
+/* The tag in epoll data: listener, signals, keel events, or a client. */
+enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL, EV_REFRESH };
+
+static unsigned int nclients;
+
+/* Create the directory @path is in (one level, as /run/keeld). */
+void mkdir_parent(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, mode) && errno != EEXIST)
+		fprintf(stderr, "keeld: creating %s: %s\n", dir, strerror(errno));
+}
+
+bool client_send(struct client *cl, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = send(cl->fd, buf, len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len;
+}
+
+int client_credentials(struct keeld *kd, struct client *cl)
+{
+	gid_t groups[MAX_GROUPS];
+	socklen_t len = sizeof(struct ucred);
+	struct ucred cred;
+	size_t i, n;
+
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -errno;
+	cl->pid = cred.pid;
+	cl->uid = cred.uid;
+	cl->gid = cred.gid;
+	cl->admin = cred.uid == 0;
+	if (cl->admin || !kd->have_admin_gid)
+		return 0;
+	if (cred.gid == kd->admin_gid) {
+		cl->admin = true;
+		return 0;
+	}
+	/* The supplementary groups the peer had when it connected. */
+	len = sizeof(groups);
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return 0;	/* unknown: not an admin */
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n; i++)
+		if (groups[i] == kd->admin_gid)
+			cl->admin = true;
+	return 0;
+}
+
+int server_listen(struct keeld *kd)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
+	int fd;
+
+	if (strlen(kd->socket_path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "keeld: socket path too long: %s\n", kd->socket_path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun.sun_path, kd->socket_path);
+	mkdir_parent(kd->socket_path, 0755);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* A stale socket of a dead keeld is replaced; a live one is not. */
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		fprintf(stderr, "keeld: another keeld serves %s\n", kd->socket_path);
+		close(fd);
+		return -EADDRINUSE;
+	}
+	unlink(kd->socket_path);
+	/* Access is decided per request from credentials: anyone may connect. */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(kd->socket_path, 0666) || listen(fd, 128)) {
+		fprintf(stderr, "keeld: %s: %s\n", kd->socket_path, strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	kd->listen_fd = fd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	kd->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	kd->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (kd->signal_fd < 0 || kd->epoll_fd < 0)
+		return -errno;
+	ev.data.u64 = EV_LISTEN;
+	epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+	ev.data.u64 = EV_SIGNAL;
+	epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, kd->signal_fd, &ev);
+	if (kd->local_fd >= 0) {
+		ev.data.u64 = EV_LOCAL;
+		epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, kd->local_fd, &ev);
+	}
+	if (kd->refresh_s) {
+		struct itimerspec its = {
+			.it_interval = { .tv_sec = kd->refresh_s },
+			.it_value = { .tv_sec = kd->refresh_s },
+		};
+
+		kd->refresh_fd = timerfd_create(CLOCK_MONOTONIC,
+						TFD_CLOEXEC | TFD_NONBLOCK);
+		if (kd->refresh_fd < 0 ||
+		    timerfd_settime(kd->refresh_fd, 0, &its, NULL))
+			return -errno;
+		ev.data.u64 = EV_REFRESH;
+		epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, kd->refresh_fd, &ev);
+	}
+	return 0;
+}
+
+static void client_drop(struct keeld *kd, struct client *cl)
+{
+	epoll_ctl(kd->epoll_fd, EPOLL_CTL_DEL, cl->fd, NULL);
+	close(cl->fd);
+	free(cl);
+	nclients--;
+}
+
+static void accept_one(struct keeld *kd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
+	struct client *cl;
+	int fd;
+
+	fd = accept4(kd->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (nclients >= MAX_CLIENTS) {
+		close(fd);
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl) {
+		close(fd);
+		return;
+	}
+	cl->fd = fd;
+	/* Replies are sent blocking, but a client that stops reading is dropped. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (client_credentials(kd, cl)) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	ev.data.ptr = cl;
+	if (epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
+		close(fd);
+		free(cl);
+		return;
+	}
+	nclients++;
+}
+
+/* A packet read in this round, waiting for its turn. */
+struct pending {
+	struct client *cl;
+	char *buf;
+	size_t len;
+	bool too_long;			/* buf: only the header was kept */
+};
+
+/* The packets of one round: at most the batch size, one per client more. */
+#define ROUND_MAX	(BATCH_MAX + MAX_EVENTS)
+
+/*
+ * Read @cl's waiting packets into @p: at least one, more while the round
+ * has room for the batch. A client that hung up is dropped after the
+ * round, once its earlier requests are answered.
+ */
+static void read_client(struct client *cl, char *buf,
+			struct pending *p, size_t *np, size_t limit)
+{
+	bool first = true;
+	ssize_t n;
+
+	while (*np < ROUND_MAX && (first || *np < limit)) {
+		first = false;
+		n = recv(cl->fd, buf, KEELD_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			cl->closing = true;
+			return;
+		}
+		p[*np].cl = cl;
+		p[*np].too_long = n > KEELD_MSG_MAX;
+		p[*np].len = p[*np].too_long ? NLMSG_HDRLEN : (size_t)n;
+		p[*np].buf = malloc(p[*np].len);
+		if (!p[*np].buf) {
+			cl->closing = true;
+			return;
+		}
+		memcpy(p[*np].buf, buf, p[*np].len);
+		(*np)++;
+	}
+}
+
+/* Answer one packet on its own, outside any batch. */
+static void serve_alone(struct keeld *kd, struct pending *p)
+{
+	char ack[512];
+	size_t len;
+
+	if (p->too_long) {
+		len = proto_ack(ack, (const void *)p->buf, -EMSGSIZE,
+				"message longer than the protocol's maximum", NULL);
+		client_send(p->cl, ack, len);
+		return;
+	}
+	keeld_handle(kd, p->cl, p->buf, p->len);
+}
+
+/*
+ * Serve a round's packets in order: runs of allocations and frees go
+ * into one batch (one transaction, replies after its commit); anything
+ * else first commits the batch before it, then runs alone.
+ */
+static void serve_round(struct keeld *kd, struct pending *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!p[i].too_long && batch_wants(kd, p[i].buf, p[i].len) &&
+		    batch_add(kd, p[i].cl, (const void *)p[i].buf)) {
+			keeld_handle(kd, p[i].cl, p[i].buf, p[i].len);
+			if (batch_full(kd))
+				batch_finish(kd);
+		} else {
+			batch_finish(kd);
+			serve_alone(kd, &p[i]);
+		}
+		free(p[i].buf);
+		p[i].buf = NULL;
+	}
+	batch_finish(kd);
+}
+
+int server_run(struct keeld *kd)
+{
+	struct epoll_event evs[MAX_EVENTS];
+	struct pending *p;
+	struct signalfd_siginfo si;
+	struct client *cl;
+	size_t np;
+	char *buf;
+	int i, n;
+
+	buf = malloc(KEELD_MSG_MAX + 1);
+	p = calloc(ROUND_MAX, sizeof(*p));
+	if (!buf || !p) {
+		free(buf);
+		free(p);
+		return -ENOMEM;
+	}
+	while (!kd->stop) {
+		n = epoll_wait(kd->epoll_fd, evs, MAX_EVENTS, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		np = 0;
+		for (i = 0; i < n && !kd->stop; i++) {
+			switch (evs[i].data.u64) {
+			case EV_LISTEN:
+				accept_one(kd);
+				break;
+			case EV_SIGNAL:
+				if (read(kd->signal_fd, &si, sizeof(si)) > 0)
+					kd->stop = true;
+				break;
+			case EV_LOCAL:
+				local_event(kd);
+				break;
+			case EV_REFRESH: {
+				struct keeld_err err = { 0 };
+				uint64_t ticks;
+
+				if (read(kd->refresh_fd, &ticks, sizeof(ticks)) > 0 &&
+				    cloud_refresh(&kd->cloud, &err))
+					fprintf(stderr, "keeld: catching up with the database: %s\n",
+						err.msg);
+				break;
+			}
+			default:
+				read_client(evs[i].data.ptr, buf, p, &np,
+					    kd->batch.max);
+				break;
+			}
+		}
+		/* Requests already read are answered, even when stopping. */
+		serve_round(kd, p, np);
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.u64 <= EV_REFRESH)
+				continue;
+			cl = evs[i].data.ptr;
+			if (cl->closing)
+				client_drop(kd, cl);
+		}
+	}
+	free(p);
+	free(buf);
+	return 0;
+}
+
+void server_close(struct keeld *kd)
+{
+	if (kd->listen_fd >= 0) {
+		close(kd->listen_fd);
+		unlink(kd->socket_path);
+	}
+	if (kd->epoll_fd >= 0)
+		close(kd->epoll_fd);
+	if (kd->signal_fd >= 0)
+		close(kd->signal_fd);
+	if (kd->refresh_fd >= 0)
+		close(kd->refresh_fd);
+}
