@@ -133,11 +133,20 @@ static int keel_ring_tx_entry(struct keel_ring *r, u64 i)
 	iov[0].iov_len = sizeof(w);
 	iov[1].iov_base = slot + 1;
 	iov[1].iov_len = len;
+	/*
+	 * Counted as sent before the send: the backup's ACK for it may
+	 * reach the receiver thread before the send returns here, and the
+	 * receiver accepts ACKs only up to @repl_next. A failed send ends
+	 * the connection, and the next one starts again at the outgoing
+	 * tail.
+	 */
+	spin_lock(&r->lock);
+	r->repl_next = (i + 1) & r->idx.mask;
+	spin_unlock(&r->lock);
 	ret = keel_ring_repl_send(r, iov, 2, sizeof(w) + len);
 	if (ret)
 		return ret;
 	spin_lock(&r->lock);
-	r->repl_next = (i + 1) & r->idx.mask;
 	r->repl_sent++;
 	spin_unlock(&r->lock);
 	return 0;
@@ -405,8 +414,11 @@ int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 	if (r->repl_rx)
 		goto unlock;
 	spin_lock(&r->lock);
-	if (arg.role == KEEL_RING_REPL_BACKUP &&
-	    (r->redundant || r->idx.head != r->idx.buf))
+	/* A STOP after this check detaches replication again. */
+	if (r->stopped)
+		ret = -EBUSY;
+	else if (arg.role == KEEL_RING_REPL_BACKUP &&
+		 (r->redundant || r->idx.head != r->idx.buf))
 		ret = r->redundant ? -EINVAL : -ENOTEMPTY;
 	else
 		ret = 0;
