@@ -42,29 +42,8 @@ static int repl_start(int fd, uint32_t role, int sock)
 static uint64_t obj_u(struct __test_metadata *_metadata, uint32_t id,
 		      uint16_t type)
 {
-	const struct keel_info_attr *a;
-	struct keel_error e;
-	struct keel_sock *k = keel_open(&e);
-	struct keel_obj o;
-	uint64_t v = 0;
-	uint32_t v32;
-
-	if (!k || keel_obj_get(k, id, &o)) {
-		if (k)
-			keel_close(k);
-		return ~0ull;
-	}
-	a = keel_obj_info(&o, type);
-	if (a && a->len == 8) {
-		memcpy(&v, a->data, 8);
-	} else if (a && a->len == 4) {
-		memcpy(&v32, a->data, 4);
-		v = v32;
-	}
-	keel_obj_free(&o);
-	keel_close(k);
 	(void)_metadata;
-	return v;
+	return ring_info_u(id, type);
 }
 
 /* Wait up to 10 s for the ring's replication state to be @state. */
@@ -619,7 +598,15 @@ static void produce(struct __test_metadata *_metadata, struct ring *p,
 			store_release(&sh->issued, *seq);
 			ASSERT_EQ(0, ring_commit(p, 0, KEEL_RING_COMMIT_ALL,
 						 NULL));
-			ring_wait(p->fd, POLLOUT, 1000);
+			/* Full for a second: the backup must still be there. */
+			if (!ring_wait(p->fd, POLLOUT, 1000))
+				ASSERT_NE(KEEL_RING_REPL_STATE_FAILED,
+					  obj_u(_metadata, p->s.id,
+						KEEL_RING_INFO_A_REPL_STATE))
+					TH_LOG("replication failed: errno %llu",
+					       (unsigned long long)
+					       obj_u(_metadata, p->s.id,
+						     KEEL_RING_INFO_A_REPL_ERR));
 			continue;
 		}
 		++*seq;
