@@ -59,6 +59,7 @@ struct keel_state_writer {
 	u32 type;
 	unsigned int nr;	/* sections */
 	int err;		/* first error of keel_state_put() */
+	bool open;		/* a section begun, not ended */
 };
 
 u32 keel_state_crc(const void *data, size_t len);
@@ -68,7 +69,7 @@ void keel_state_writer_abort(struct keel_state_writer *w);
 int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
 			     size_t *len);
 int keel_state_parse(const void *buf, size_t len,
-		     const struct keel_state_ops *ops,
+		     const struct keel_state_ops *ops, size_t max_len,
 		     struct keel_state_blob *b, const char **why);
 
 /* state.c */

@@ -17,9 +17,16 @@ void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops)
 	st->ops = ops;
 	mutex_init(&st->lock);
 	st->state = KEEL_STATE_STOPPED;
+	st->max_len = ops->max_len;
 	st->changed_ns = ktime_get_boottime_ns();
 }
 EXPORT_SYMBOL_GPL(keel_state_init);
+
+void keel_state_set_max_len(struct keel_state *st, u32 max_len)
+{
+	st->max_len = min_t(u32, max_len, KEEL_STATE_MAX_BLOB);
+}
+EXPORT_SYMBOL_GPL(keel_state_set_max_len);
 
 /* The owner calls it once the object can no longer be commanded. */
 void keel_state_destroy(struct keel_state *st)
@@ -76,7 +83,9 @@ static int keel_state_do_save(struct keel_state *st, void **blob, size_t *len)
 
 	if (st->state != KEEL_STATE_STOPPED)
 		return -EBUSY;
-	ret = keel_state_writer_init(&w, st->ops->type, st->ops->max_len);
+	ret = keel_state_writer_init(&w, st->ops->type,
+				     st->ops->save_len ? st->ops->save_len(st) :
+				     st->max_len);
 	if (ret)
 		return ret;
 	ret = st->ops->save(st, &w);
@@ -94,7 +103,7 @@ static int keel_state_do_check(struct keel_state *st, const void *in,
 {
 	int ret;
 
-	ret = keel_state_parse(in, len, st->ops, b, why);
+	ret = keel_state_parse(in, len, st->ops, st->max_len, b, why);
 	if (!ret)
 		ret = st->ops->check(st, b, why);
 	if (ret)
@@ -213,7 +222,7 @@ void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info)
 	info->state = st->state;
 	info->type = st->ops->type;
 	info->format = KEEL_STATE_FORMAT;
-	info->max_len = st->ops->max_len;
+	info->max_len = st->max_len;
 	info->saves = st->saves;
 	info->loads = st->loads;
 	info->rejects = st->rejects;

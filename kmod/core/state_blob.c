@@ -53,34 +53,59 @@ void keel_state_writer_abort(struct keel_state_writer *w)
 }
 EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_state_writer_abort);
 
-int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
-		   const void *data, u32 len)
+void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
+			   u32 len)
 {
 	struct keel_state_section *sec;
 	size_t need = sizeof(*sec) + ALIGN((size_t)len, 8);
 
 	if (w->err)
-		return w->err;
-	if (!id || !version)
+		return NULL;
+	if (!id || !version || w->open)
 		w->err = -EINVAL;
 	else if (w->nr == KEEL_STATE_MAX_SECTIONS)
 		w->err = -E2BIG;
 	else if (need > w->cap - w->len)
 		w->err = -ENOSPC;
 	if (w->err)
-		return w->err;
+		return NULL;
 
 	sec = w->buf + w->len;
 	sec->id = cpu_to_le32(id);
 	sec->version = cpu_to_le16(version);
 	sec->flags = 0;
 	sec->len = cpu_to_le32(len);
-	sec->crc = cpu_to_le32(keel_state_sec_crc(sec, data));
-	memcpy(sec + 1, data, len);
-	/* The pad stays zero: the buffer was zeroed. */
-	w->len += need;
+	w->open = true;
+	/* The buffer was zeroed: so are the payload and its pad. */
+	return sec + 1;
+}
+EXPORT_SYMBOL_GPL(keel_state_sec_begin);
+
+int keel_state_sec_end(struct keel_state_writer *w)
+{
+	struct keel_state_section *sec = w->buf + w->len;
+
+	if (w->err)
+		return w->err;
+	if (!w->open)
+		return w->err = -EINVAL;
+	sec->crc = cpu_to_le32(keel_state_sec_crc(sec, sec + 1));
+	w->len += sizeof(*sec) + ALIGN((size_t)le32_to_cpu(sec->len), 8);
 	w->nr++;
+	w->open = false;
 	return 0;
+}
+EXPORT_SYMBOL_GPL(keel_state_sec_end);
+
+int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
+		   const void *data, u32 len)
+{
+	void *p = keel_state_sec_begin(w, id, version, len);
+
+	if (!p)
+		return w->err;
+	memcpy(p, data, len);
+	return keel_state_sec_end(w);
 }
 EXPORT_SYMBOL_GPL(keel_state_put);
 
@@ -91,7 +116,7 @@ int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
 	struct keel_state_header *h = w->buf;
 	int ret = w->err;
 
-	if (!ret && !w->nr)
+	if (!ret && (!w->nr || w->open))
 		ret = -EINVAL;
 	if (ret) {
 		keel_state_writer_abort(w);
@@ -176,7 +201,7 @@ static int keel_state_parse_header(const void *buf, size_t len,
  * out); on failure *why says what is wrong.
  */
 int keel_state_parse(const void *buf, size_t len,
-		     const struct keel_state_ops *ops,
+		     const struct keel_state_ops *ops, size_t max_len,
 		     struct keel_state_blob *b, const char **why)
 {
 	const struct keel_state_sec_desc *desc;
@@ -185,7 +210,7 @@ int keel_state_parse(const void *buf, size_t len,
 	int ret;
 
 	memset(b, 0, sizeof(*b));
-	if (len > ops->max_len || len > KEEL_STATE_MAX_BLOB)
+	if (len > max_len || len > KEEL_STATE_MAX_BLOB)
 		return KEEL_BAD(-EFBIG, "larger than this object's state");
 	ret = keel_state_parse_header(buf, len, ops, why);
 	if (ret < 0)

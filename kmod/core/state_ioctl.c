@@ -180,7 +180,7 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 		return -EINVAL;
 
 	if (loading) {
-		ret = keel_state_read_fd(x.load_fd, st->ops->max_len, &in,
+		ret = keel_state_read_fd(x.load_fd, st->max_len, &in,
 					 &in_len);
 		if (ret)
 			return ret;

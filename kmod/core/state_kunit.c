@@ -159,7 +159,8 @@ static int parse(struct blob *b)
 {
 	struct keel_state_blob out;
 	const char *why = NULL;
-	int ret = keel_state_parse(b->buf, b->len, &fake_ops, &out, &why);
+	int ret = keel_state_parse(b->buf, b->len, &fake_ops, FAKE_MAX, &out,
+				   &why);
 
 	WARN_ON(ret && !why);
 	return ret;
@@ -186,8 +187,8 @@ static void state_test_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b.len, sizeof(*h) + 2 * (16 + 8));
 	KUNIT_EXPECT_EQ(test, le32_to_cpu(h->magic), KEEL_STATE_MAGIC);
 	KUNIT_EXPECT_EQ(test, memcmp(b.buf, "KEST", 4), 0);
-	KUNIT_ASSERT_EQ(test, keel_state_parse(b.buf, b.len, &fake_ops, &out,
-					       &why), 0);
+	KUNIT_ASSERT_EQ(test, keel_state_parse(b.buf, b.len, &fake_ops,
+					       FAKE_MAX, &out, &why), 0);
 	KUNIT_EXPECT_EQ(test, out.nr, 2U);
 	KUNIT_EXPECT_EQ(test, out.type, (u32)FAKE_TYPE);
 	KUNIT_ASSERT_NOT_NULL(test, keel_state_find(&out, 1));
@@ -330,6 +331,51 @@ static void state_test_writer_limits(struct kunit *test)
 			-EINVAL);
 }
 
+/* A section filled in place is the same bytes as one put whole. */
+static void state_test_sec_in_place(struct kunit *test)
+{
+	struct keel_state_writer a, b;
+	void *out_a, *out_b, *p;
+	size_t len_a, len_b;
+	u8 data[13];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = 0xa0 + i;
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&a, 1, 4096), 0);
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&b, 1, 4096), 0);
+	KUNIT_EXPECT_EQ(test, keel_state_put(&a, 3, 2, data, sizeof(data)), 0);
+	p = keel_state_sec_begin(&b, 3, 2, sizeof(data));
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memcpy(p, data, sizeof(data));
+	KUNIT_EXPECT_EQ(test, keel_state_sec_end(&b), 0);
+	KUNIT_ASSERT_EQ(test, keel_state_writer_finish(&a, &out_a, &len_a), 0);
+	KUNIT_ASSERT_EQ(test, keel_state_writer_finish(&b, &out_b, &len_b), 0);
+	KUNIT_EXPECT_EQ(test, len_a, len_b);
+	KUNIT_EXPECT_EQ(test, memcmp(out_a, out_b, len_a), 0);
+	kvfree(out_a);
+	kvfree(out_b);
+
+	/* End without begin, begin twice, finish with a section open. */
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&a, 1, 4096), 0);
+	KUNIT_EXPECT_EQ(test, keel_state_sec_end(&a), -EINVAL);
+	keel_state_writer_abort(&a);
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&a, 1, 4096), 0);
+	KUNIT_EXPECT_NOT_NULL(test, keel_state_sec_begin(&a, 1, 1, 8));
+	KUNIT_EXPECT_NULL(test, keel_state_sec_begin(&a, 2, 1, 8));
+	KUNIT_EXPECT_EQ(test, keel_state_sec_end(&a), -EINVAL);
+	keel_state_writer_abort(&a);
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&a, 1, 4096), 0);
+	KUNIT_EXPECT_NOT_NULL(test, keel_state_sec_begin(&a, 1, 1, 8));
+	KUNIT_EXPECT_EQ(test, keel_state_writer_finish(&a, &out_a, &len_a),
+			-EINVAL);
+	/* Too large: NULL, and end() reports why. */
+	KUNIT_ASSERT_EQ(test, keel_state_writer_init(&a, 1, 64), 0);
+	KUNIT_EXPECT_NULL(test, keel_state_sec_begin(&a, 1, 1, 64));
+	KUNIT_EXPECT_EQ(test, keel_state_sec_end(&a), -ENOSPC);
+	keel_state_writer_abort(&a);
+}
+
 /* Every command in every state: allowed ones work, others change nothing. */
 static void state_test_transitions(struct kunit *test)
 {
@@ -427,6 +473,7 @@ static struct kunit_case keel_state_cases[] = {
 	KUNIT_CASE(state_test_header_fields),
 	KUNIT_CASE(state_test_sections),
 	KUNIT_CASE(state_test_writer_limits),
+	KUNIT_CASE(state_test_sec_in_place),
 	KUNIT_CASE(state_test_transitions),
 	KUNIT_CASE(state_test_save_load_swap),
 	{}

@@ -38,6 +38,7 @@ static int keel_ring_open(struct inode *inode, struct file *file)
 	mutex_init(&r->write_lock);
 	mutex_init(&r->fetch_lock);
 	mutex_init(&r->repl_lock);
+	init_rwsem(&r->gate);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
 	file->private_data = r;
@@ -50,9 +51,11 @@ static int keel_ring_release(struct inode *inode, struct file *file)
 	struct keel_ring *r = file->private_data;
 
 	if (r->set_up) {
+		/* First out of the registry: no netlink state command after. */
+		keel_object_del(&r->obj);
 		keel_ring_repl_stop(r);
 		keel_ring_fetch_stop(r);
-		keel_object_del(&r->obj);
+		keel_state_destroy(&r->state);
 		if (r->event)
 			eventfd_ctx_put(r->event);
 		vfree(r->slots);
@@ -161,24 +164,31 @@ static long keel_ring_setup(struct keel_ring *r, unsigned int cmd,
 	keel_ring_init_ctrl(r, arg.start);
 
 	keel_object_init(&r->obj, &keel_ring_obj_type, NULL);
+	keel_state_init(&r->state, &keel_ring_state_ops);
+	keel_state_set_max_len(&r->state, keel_ring_state_max_len(r));
+	r->obj.state = &r->state;
 	ret = keel_object_set_label(&r->obj, arg.label, sizeof(arg.label));
+	if (!ret)
+		ret = keel_state_set_running(&r->state, true);
 	if (ret)
-		goto err;
+		goto err_state;
 	ret = keel_object_add(&r->obj);
 	if (ret)
-		goto err;
+		goto err_state;
 	if (put_user(r->obj.id, &uarg->id) ||
 	    put_user((u64)ctrl_size, &uarg->ctrl_size) ||
 	    put_user((u64)slots_size, &uarg->slots_size)) {
 		ret = -EFAULT;
 		keel_object_del(&r->obj);
-		goto err;
+		goto err_state;
 	}
 	/* Pairs with keel_ring_ready(): the file ops see a complete ring. */
 	smp_store_release(&r->set_up, true);
 	mutex_unlock(&r->setup_lock);
 	return 0;
 
+err_state:
+	keel_state_destroy(&r->state);
 err:
 	r->ctrl = NULL;
 	r->slots = NULL;
@@ -219,8 +229,8 @@ static long keel_ring_commit(struct keel_ring *r, unsigned int cmd,
 		return -EINVAL;
 
 	spin_lock(&r->lock);
-	if (r->repl_backup_on) {
-		/* The backup's entries are the primary's to release. */
+	if (r->repl_backup_on || r->stopped) {
+		/* A backup's entries are the primary's to release. */
 		ret = -EBUSY;
 	} else {
 		keel_ring_sync_buf(r);
@@ -262,6 +272,11 @@ static long keel_ring_ioctl(struct file *file, unsigned int cmd,
 	/* Match on number, not size: extensible structs may have grown. */
 	if (_IOC_TYPE(cmd) != KEEL_IOC_MAGIC)
 		return -ENOTTY;
+	if (keel_state_ioctl_nr(cmd)) {
+		if (!keel_ring_ready(r))
+			return -EBADFD;
+		return keel_state_ioctl(&r->state, cmd, uarg);
+	}
 
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(KEEL_RING_IOC_SETUP):
@@ -314,7 +329,7 @@ static bool keel_ring_fetchable_now(struct keel_ring *r, u64 *head)
 
 	spin_lock(&r->lock);
 	keel_ring_sync_head(r);
-	ok = keel_ring_fetchable(&r->idx) != 0;
+	ok = !r->stopped && keel_ring_fetchable(&r->idx) != 0;
 	*head = r->idx.head;
 	spin_unlock(&r->lock);
 	return ok;
@@ -326,7 +341,7 @@ static bool keel_ring_space_now(struct keel_ring *r, u64 *buf)
 
 	spin_lock(&r->lock);
 	keel_ring_sync_buf(r);
-	ok = keel_ring_space(&r->idx) != 0;
+	ok = !r->stopped && keel_ring_space(&r->idx) != 0;
 	*buf = r->idx.buf;
 	spin_unlock(&r->lock);
 	return ok;
@@ -351,7 +366,12 @@ static ssize_t keel_ring_read(struct file *file, char __user *ubuf,
 		ret = -EBUSY;
 		goto out;
 	}
-	while (!keel_ring_fetchable_now(r, &head)) {
+	/* Past the gate with an entry, or not at all (see STOP). */
+	for (;;) {
+		down_read(&r->gate);
+		if (keel_ring_fetchable_now(r, &head))
+			break;
+		up_read(&r->gate);
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out;
@@ -373,10 +393,10 @@ static ssize_t keel_ring_read(struct file *file, char __user *ubuf,
 		ret = -EBADMSG;
 	} else if (count < len) {
 		ret = -EMSGSIZE;
-		goto out;
+		goto out_gate;
 	} else if (copy_to_user(ubuf, slot + 1, len)) {
 		ret = -EFAULT;
-		goto out;
+		goto out_gate;
 	} else {
 		ret = len;
 	}
@@ -392,6 +412,8 @@ static ssize_t keel_ring_read(struct file *file, char __user *ubuf,
 	}
 	spin_unlock(&r->lock);
 	wake_up_interruptible_poll(&r->wq, EPOLLOUT | EPOLLWRNORM);
+out_gate:
+	up_read(&r->gate);
 out:
 	mutex_unlock(&r->read_lock);
 	return ret;
@@ -419,7 +441,12 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 		ret = -EBUSY;
 		goto out;
 	}
-	while (!keel_ring_space_now(r, &buf)) {
+	/* Past the gate with a free slot, or not at all (see STOP). */
+	for (;;) {
+		down_read(&r->gate);
+		if (keel_ring_space_now(r, &buf))
+			break;
+		up_read(&r->gate);
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out;
@@ -433,7 +460,7 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 	slot = keel_ring_slot_ptr(r, buf);
 	if (copy_from_user(slot + 1, ubuf, count)) {
 		ret = -EFAULT;
-		goto out;
+		goto out_gate;
 	}
 	WRITE_ONCE(slot->len, count);
 	WRITE_ONCE(slot->flags, 0);
@@ -458,6 +485,8 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 		keel_ring_notify_commit(r);
 	else if (kick)
 		wake_up_interruptible(&r->wq);	/* the replication sender */
+out_gate:
+	up_read(&r->gate);
 out:
 	mutex_unlock(&r->write_lock);
 	return ret;
@@ -473,9 +502,10 @@ static __poll_t keel_ring_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &r->wq, wait);
 	spin_lock(&r->lock);
 	keel_ring_sync_buf(r);
-	if (keel_ring_fetchable(&r->idx))
+	/* Stopped: neither, until RESUME wakes the pollers. */
+	if (!r->stopped && keel_ring_fetchable(&r->idx))
 		mask |= EPOLLIN | EPOLLRDNORM;
-	if (keel_ring_space(&r->idx))
+	if (!r->stopped && keel_ring_space(&r->idx))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	spin_unlock(&r->lock);
 	return mask;

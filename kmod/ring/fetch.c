@@ -164,7 +164,8 @@ int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
 
 	mutex_lock(&r->fetch_lock);
 	ret = -EBUSY;
-	if (r->fetch_task)
+	/* A STOP after this check detaches the engine again. */
+	if (r->fetch_task || keel_ring_is_stopped(r))
 		goto unlock;
 	task = kthread_create(keel_ring_fetch_thread, r, "keel-ring-%u",
 			      r->obj.id);

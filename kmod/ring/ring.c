@@ -11,7 +11,7 @@
 #include "ring.h"
 
 /* Close or open the "full" interval after any index change. */
-static void keel_ring_note_full(struct keel_ring *r)
+void keel_ring_note_full(struct keel_ring *r)
 {
 	bool full = keel_ring_full(&r->idx);
 	struct keel_ring_stats *st = &r->stats;
@@ -121,7 +121,7 @@ void keel_ring_sync_head(struct keel_ring *r)
 
 	lockdep_assert_held(&r->lock);
 	/* The fetch engine owns the head: the mapping's value is stale. */
-	if (r->fetch_on)
+	if (r->fetch_on || r->stopped)
 		return;
 	/* Pairs with the fetcher's release store of head. */
 	v = smp_load_acquire(&r->ctrl->head) & r->idx.mask;
@@ -147,7 +147,7 @@ void keel_ring_sync_buf(struct keel_ring *r)
 	lockdep_assert_held(&r->lock);
 	keel_ring_sync_head(r);
 	/* A backup's buffer tail is the kernel's: it writes the entries. */
-	if (r->repl_backup_on)
+	if (r->repl_backup_on || r->stopped)
 		return;
 	/*
 	 * Pairs with the producer's release store of buf_tail: the slots

@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <keel/core.h>
@@ -50,6 +51,16 @@ struct keel_ring {
 	size_t ctrl_size, slots_size;
 	struct eventfd_ctx *event;	/* or NULL */
 	struct keel_object obj;
+	/* state.c: STOP, SAVE, LOAD, RESUME; its own mutex. */
+	struct keel_state state;
+
+	/*
+	 * read() and write() hold @gate for reading from the moment they
+	 * found an entry or a slot (with @stopped clear) until the index
+	 * moved; STOP sets @stopped, then takes @gate for writing once to
+	 * wait them out.
+	 */
+	struct rw_semaphore gate;
 
 	/*
 	 * @lock protects @idx (the kernel's authoritative indices), the
@@ -58,6 +69,7 @@ struct keel_ring {
 	 */
 	spinlock_t lock;
 	struct keel_ring_idx idx;
+	bool stopped;		/* STOPPED: the mapping is not read */
 	u64 last_bad_head, last_bad_buf;	/* count each bad value once */
 	struct keel_ring_stats stats;
 
@@ -114,6 +126,16 @@ static inline bool keel_ring_ready(struct keel_ring *r)
 	return smp_load_acquire(&r->set_up);
 }
 
+static inline bool keel_ring_is_stopped(struct keel_ring *r)
+{
+	bool stopped;
+
+	spin_lock(&r->lock);
+	stopped = r->stopped;
+	spin_unlock(&r->lock);
+	return stopped;
+}
+
 static inline void *keel_ring_slot_ptr(struct keel_ring *r, u64 i)
 {
 	return r->slots + (size_t)keel_ring_slot(&r->idx, i) * r->slot_size;
@@ -126,6 +148,7 @@ void keel_ring_set_head(struct keel_ring *r, u64 head, bool publish);
 void keel_ring_set_buf(struct keel_ring *r, u64 buf, bool publish);
 void keel_ring_set_out(struct keel_ring *r, u64 out);
 u64 keel_ring_full_ns(struct keel_ring *r);
+void keel_ring_note_full(struct keel_ring *r);
 int keel_ring_commit_to(struct keel_ring *r, u64 v, bool *released);
 
 /* Wake fetchers and signal the eventfd after the outgoing tail moved. */
@@ -144,6 +167,10 @@ void keel_ring_repl_stop(struct keel_ring *r);
 /* dev.c */
 int keel_ring_dev_init(void);
 void keel_ring_dev_exit(void);
+
+/* state.c */
+extern const struct keel_state_ops keel_ring_state_ops;
+u32 keel_ring_state_max_len(struct keel_ring *r);
 
 /* stats.c */
 extern const struct keel_object_type keel_ring_obj_type;

@@ -12,52 +12,6 @@
 
 #define ITERATIONS	4000
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t c, n, k;
-
-	for (n = 0; n < 256; n++) {
-		for (c = n, k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[n] = c;
-	}
-}
-
-static uint32_t crc_update(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
-/* Recompute every checksum of @b, as far as its lengths make sense. */
-static void fix_crcs(struct blob *b)
-{
-	struct keel_state_header *h = (void *)b->buf;
-	size_t off = sizeof(*h);
-	uint32_t i, crc;
-
-	if (b->len < sizeof(*h))
-		return;
-	for (i = 0; i < h->nr_sections && off + 16 <= b->len; i++) {
-		struct keel_state_section *s = (void *)(b->buf + off);
-		size_t plen = s->len;
-
-		if (plen > b->len - off - sizeof(*s))
-			break;
-		s->crc = 0;
-		crc = crc_update(~0u, s, sizeof(*s));
-		s->crc = crc_update(crc, s + 1, plen) ^ ~0u;
-		off += sizeof(*s) + ((plen + 7) & ~(size_t)7);
-	}
-	h->hdr_crc = 0;
-	h->hdr_crc = crc_update(~0u, h, sizeof(*h)) ^ ~0u;
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 static uint64_t rnd(void)
@@ -109,7 +63,6 @@ FIXTURE_SETUP(fuzz)
 		rx[i] = i;
 	ASSERT_EQ((ssize_t)sizeof(rx), write(self->fd, rx, sizeof(rx)));
 	ASSERT_EQ(0, state_save(self->fd, &self->base));
-	crc_init();
 }
 
 FIXTURE_TEARDOWN(fuzz)

@@ -39,6 +39,7 @@
 
 /* Object state types: the "type" of a blob. */
 #define KEEL_STATE_TYPE_VDEV_UART16550A	1
+#define KEEL_STATE_TYPE_RING		2
 
 /*
  * The state blob. Little-endian, 8-byte aligned pieces:
@@ -60,7 +61,7 @@
 #define KEEL_STATE_FORMAT	1
 #define KEEL_STATE_MAX_SECTIONS	16
 /* Largest blob any object accepts, whatever its own limit. */
-#define KEEL_STATE_MAX_BLOB	0x1000000u	/* 16 MiB */
+#define KEEL_STATE_MAX_BLOB	0x8000000u	/* 128 MiB */
 
 struct keel_state_header {
 	__le32 magic;		/* KEEL_STATE_MAGIC */

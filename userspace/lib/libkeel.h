@@ -287,7 +287,7 @@ int keel_state_set(struct keel_sock *s, uint32_t id, uint32_t cmd,
 		   void **out, size_t *out_len);
 /* "running", "stopped" or "?" */
 const char *keel_state_name(uint32_t state);
-/* "uart16550a" for KEEL_STATE_TYPE_VDEV_UART16550A, or "?" */
+/* "uart16550a", "ring" (KEEL_STATE_TYPE_*), or "?" */
 const char *keel_state_type_name(uint32_t type);
 
 /*

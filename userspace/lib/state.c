@@ -60,7 +60,13 @@ const char *keel_state_name(uint32_t state)
 
 const char *keel_state_type_name(uint32_t type)
 {
-	return type == KEEL_STATE_TYPE_VDEV_UART16550A ? "uart16550a" : "?";
+	switch (type) {
+	case KEEL_STATE_TYPE_VDEV_UART16550A:
+		return "uart16550a";
+	case KEEL_STATE_TYPE_RING:
+		return "ring";
+	}
+	return "?";
 }
 
 static const enum mnl_attr_data_type reply_policy[] = {

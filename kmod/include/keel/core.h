@@ -115,7 +115,12 @@ struct keel_state_sec_desc {
 
 struct keel_state_ops {
 	u32 type;		/* KEEL_STATE_TYPE_* */
-	u32 max_len;		/* largest blob, framing included */
+	/*
+	 * Largest blob, framing included; the object's own limit starts as
+	 * this and a type whose objects differ in size sets it per object
+	 * with keel_state_set_max_len() before the object is added.
+	 */
+	u32 max_len;
 	const struct keel_state_sec_desc *secs;
 	unsigned int nr_secs;
 
@@ -126,6 +131,11 @@ struct keel_state_ops {
 	void (*stop)(struct keel_state *st);
 	/* STOPPED -> RUNNING; raise pending interrupts again. */
 	int (*resume)(struct keel_state *st);
+	/*
+	 * Optional: the most bytes save() writes now, framing included
+	 * (default: the object's max_len). STOPPED.
+	 */
+	size_t (*save_len)(struct keel_state *st);
 	/* Append every section with keel_state_put(). STOPPED. */
 	int (*save)(struct keel_state *st, struct keel_state_writer *w);
 	/*
@@ -147,6 +157,7 @@ struct keel_state {
 	const struct keel_state_ops *ops;
 	struct mutex lock;	/* commands; the fields below */
 	u32 state;		/* KEEL_STATE_RUNNING or KEEL_STATE_STOPPED */
+	u32 max_len;		/* largest blob; constant once added */
 	u64 saves;
 	u64 loads;
 	u64 rejects;
@@ -170,6 +181,8 @@ struct keel_state_blob {
 
 void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops);
 void keel_state_destroy(struct keel_state *st);
+/* This object's largest blob, at most KEEL_STATE_MAX_BLOB; before add. */
+void keel_state_set_max_len(struct keel_state *st, u32 max_len);
 
 /* Commands; errors as in linux/keel_state.h. @why may be NULL. */
 int keel_state_stop(struct keel_state *st);
@@ -195,6 +208,15 @@ static inline bool keel_state_ioctl_nr(unsigned int cmd)
 /* For save(): append one section. */
 int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
 		   const void *data, u32 len);
+/*
+ * For save(), a section filled in place: begin returns room for @len
+ * bytes (zeroed) or NULL on error, which end() then returns; end
+ * checksums the section and appends it. No other section may be put
+ * between the two.
+ */
+void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
+			   u32 len);
+int keel_state_sec_end(struct keel_state_writer *w);
 /* For check()/load(): the section with @id, or NULL. */
 const struct keel_state_sec *keel_state_find(const struct keel_state_blob *b,
 					     u32 id);
