@@ -359,27 +359,31 @@ static ssize_t keel_ring_read(struct file *file, char __user *ubuf,
 
 	if (!keel_ring_ready(r))
 		return -EBADFD;
-	if (mutex_lock_interruptible(&r->read_lock))
-		return -ERESTARTSYS;
-	/* The fetch engine owns the head (set under read_lock). */
-	if (READ_ONCE(r->fetch_on)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	/* Past the gate with an entry, or not at all (see STOP). */
+	/*
+	 * Past the gate with an entry, or not at all (see STOP). The wait
+	 * is outside @read_lock, which FETCH_START takes: a reader blocked
+	 * on an empty ring must not hold up the engine's start.
+	 */
 	for (;;) {
+		if (mutex_lock_interruptible(&r->read_lock))
+			return -ERESTARTSYS;
+		/* The fetch engine owns the head (set under read_lock). */
+		if (READ_ONCE(r->fetch_on)) {
+			ret = -EBUSY;
+			goto out;
+		}
 		down_read(&r->gate);
 		if (keel_ring_fetchable_now(r, &head))
 			break;
 		up_read(&r->gate);
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out;
-		}
+		mutex_unlock(&r->read_lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
 		ret = wait_event_interruptible(r->wq,
-					       keel_ring_fetchable_now(r, &head));
+					       keel_ring_fetchable_now(r, &head) ||
+					       READ_ONCE(r->fetch_on));
 		if (ret)
-			goto out;
+			return ret;
 	}
 
 	/*

@@ -187,6 +187,8 @@ int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
 	r->fetch_err = 0;
 	spin_unlock(&r->lock);
 	mutex_unlock(&r->read_lock);
+	/* A blocked read() wakes up to its EBUSY. */
+	wake_up_interruptible(&r->wq);
 	wake_up_process(task);
 	mutex_unlock(&r->fetch_lock);
 	return 0;

@@ -8,6 +8,7 @@
  * malformed starts are refused.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -325,6 +326,41 @@ TEST_F(fetch, sink_closed_under_it)
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(1, read(self->r.fd, buf, sizeof(buf)));
 	close(sv[1]);
+}
+
+/* A blocking read() on the empty ring; its result. */
+static void *blocking_read(void *arg)
+{
+	struct ring *r = arg;
+	char buf[64];
+	ssize_t n = read(r->fd, buf, sizeof(buf));
+
+	return (void *)(intptr_t)(n < 0 ? -errno : n);
+}
+
+/* A reader blocked on the empty ring does not hold up FETCH_START. */
+TEST_F(fetch, start_while_a_reader_waits)
+{
+	pthread_t t;
+	char buf[8];
+	void *res;
+	int p[2];
+
+	ASSERT_EQ(0, fcntl(self->r.fd, F_SETFL, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_read, &self->r));
+	usleep(200000);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	/* Before the fix this blocked until the reader got an entry. */
+	ASSERT_EQ(0, fetch_start(self->r.fd, p[1]));
+	ASSERT_EQ(0, pthread_join(t, &res));
+	EXPECT_EQ(-EBUSY, (intptr_t)res);
+	ASSERT_EQ(3, write(self->r.fd, "one", 3));
+	ASSERT_EQ(0, ring_commit(&self->r, 0, KEEL_RING_COMMIT_ALL, NULL));
+	ASSERT_EQ(POLLIN, ring_wait(p[0], POLLIN, 5000));
+	EXPECT_EQ(3, read(p[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, ring_ioctl(self->r.fd, KEEL_RING_IOC_FETCH_STOP, NULL));
+	close(p[0]);
+	close(p[1]);
 }
 
 /* A send blocked on a full pipe: stop and close return at once. */
