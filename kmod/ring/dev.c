@@ -341,7 +341,8 @@ static bool keel_ring_space_now(struct keel_ring *r, u64 *buf)
 
 	spin_lock(&r->lock);
 	keel_ring_sync_buf(r);
-	ok = !r->stopped && keel_ring_space(&r->idx) != 0;
+	ok = !r->stopped && !r->repl_backup_on &&
+	     keel_ring_space(&r->idx) != 0;
 	*buf = r->idx.buf;
 	spin_unlock(&r->lock);
 	return ok;
@@ -439,26 +440,32 @@ static ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 		return -EMSGSIZE;
 	if (!count)
 		return 0;
-	if (mutex_lock_interruptible(&r->write_lock))
-		return -ERESTARTSYS;
-	if (READ_ONCE(r->repl_backup_on)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	/* Past the gate with a free slot, or not at all (see STOP). */
+	/*
+	 * Past the gate with a free slot, or not at all (see STOP and a
+	 * backup's REPL_START). The wait is outside @write_lock: a writer
+	 * blocked on a full ring must not hold up the others, a
+	 * non-blocking one least of all.
+	 */
 	for (;;) {
+		if (mutex_lock_interruptible(&r->write_lock))
+			return -ERESTARTSYS;
+		/* A backup's entries come from its primary only. */
+		if (READ_ONCE(r->repl_backup_on)) {
+			ret = -EBUSY;
+			goto out;
+		}
 		down_read(&r->gate);
 		if (keel_ring_space_now(r, &buf))
 			break;
 		up_read(&r->gate);
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out;
-		}
+		mutex_unlock(&r->write_lock);
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
 		ret = wait_event_interruptible(r->wq,
-					       keel_ring_space_now(r, &buf));
+					       keel_ring_space_now(r, &buf) ||
+					       READ_ONCE(r->repl_backup_on));
 		if (ret)
-			goto out;
+			return ret;
 	}
 
 	slot = keel_ring_slot_ptr(r, buf);

@@ -414,17 +414,32 @@ int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 	if (r->repl_rx)
 		goto unlock;
 	spin_lock(&r->lock);
+	keel_ring_sync_buf(r);
 	/* A STOP after this check detaches replication again. */
-	if (r->stopped)
+	if (r->stopped) {
 		ret = -EBUSY;
-	else if (arg.role == KEEL_RING_REPL_BACKUP &&
-		 (r->redundant || r->idx.head != r->idx.buf))
+	} else if (arg.role == KEEL_RING_REPL_BACKUP &&
+		   (r->redundant || r->idx.head != r->idx.buf)) {
 		ret = r->redundant ? -EINVAL : -ENOTEMPTY;
-	else
+	} else {
 		ret = 0;
+		/* Empty, and from now on no producer but the primary. */
+		if (arg.role == KEEL_RING_REPL_BACKUP)
+			r->repl_backup_on = true;
+	}
 	spin_unlock(&r->lock);
 	if (ret)
 		goto unlock;
+	if (arg.role == KEEL_RING_REPL_BACKUP) {
+		/*
+		 * A write() that found its slot before is refused at its
+		 * end; wait it out before the thread writes slots, and wake
+		 * the blocked ones to their EBUSY.
+		 */
+		down_write(&r->gate);
+		up_write(&r->gate);
+		wake_up_interruptible(&r->wq);
+	}
 
 	if (arg.role == KEEL_RING_REPL_PRIMARY) {
 		tx = keel_ring_repl_thread(r, keel_ring_tx_thread, "tx");
@@ -439,6 +454,9 @@ int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 	if (IS_ERR(rx)) {
 		ret = PTR_ERR(rx);
 		keel_ring_repl_put_thread(tx);
+		spin_lock(&r->lock);
+		r->repl_backup_on = false;
+		spin_unlock(&r->lock);
 		goto unlock;
 	}
 	r->repl_tx = tx;

@@ -7,6 +7,7 @@
  * the mapping are ignored.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -367,6 +368,45 @@ TEST_F(ring, hostile_indices_ignored)
 		EXPECT_EQ(i, *(int *)buf);
 	}
 	ring_destroy(&r);
+}
+
+/* A write() blocked on a full ring; its result. */
+static void *blocking_write(void *arg)
+{
+	int fd = *(int *)arg;
+	ssize_t n = write(fd, "blocked", 7);
+
+	return (void *)(intptr_t)(n < 0 ? -errno : n);
+}
+
+/*
+ * A writer asleep on a full ring does not hold up a non-blocking one
+ * (EAGAIN at once), and gets its slot once a read makes room.
+ */
+TEST_F(ring, blocked_writer_holds_up_nobody)
+{
+	struct keel_ring_commit c = {
+		.size = sizeof(c), .flags = KEEL_RING_COMMIT_ALL,
+	};
+	char buf[64];
+	pthread_t t;
+	void *res;
+	int i;
+
+	ASSERT_EQ(0, ring_ioctl(self->fd, KEEL_RING_IOC_SETUP, &self->s));
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(1, write(self->fd, "x", 1));
+	ASSERT_EQ(0, pthread_create(&t, NULL, blocking_write, &self->fd));
+	usleep(200000);
+	/* Before the fix this waited on the sleeping writer's mutex. */
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, write(self->fd, "y", 1));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, 0));
+	ASSERT_EQ(0, ring_ioctl(self->fd, KEEL_RING_IOC_COMMIT, &c));
+	EXPECT_EQ(1, read(self->fd, buf, sizeof(buf)));
+	ASSERT_EQ(0, pthread_join(t, &res));
+	EXPECT_EQ(7, (intptr_t)res);
 }
 
 TEST_HARNESS_MAIN
