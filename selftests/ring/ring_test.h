@@ -139,27 +139,18 @@ static inline int ring_commit(struct ring *r, uint64_t index, uint32_t flags,
 /* One u32 or u64 field of object @id's INFO over netlink; ~0 if none. */
 static inline uint64_t ring_info_u(uint32_t id, uint16_t type)
 {
-	const struct keel_info_attr *a;
 	struct keel_error e;
 	struct keel_sock *k = keel_open(&e);
 	struct keel_obj o;
 	uint64_t v = ~0ull;
-	uint32_t v32;
 
 	if (!k)
 		return ~0ull;
-	if (keel_obj_get(k, id, &o)) {
-		keel_close(k);
-		return ~0ull;
+	if (!keel_obj_get(k, id, &o)) {
+		if (keel_obj_info(&o, type))
+			v = keel_obj_info_uint(&o, type);
+		keel_obj_free(&o);
 	}
-	a = keel_obj_info(&o, type);
-	if (a && a->len == 8) {
-		memcpy(&v, a->data, 8);
-	} else if (a && a->len == 4) {
-		memcpy(&v32, a->data, 4);
-		v = v32;
-	}
-	keel_obj_free(&o);
 	keel_close(k);
 	return v;
 }

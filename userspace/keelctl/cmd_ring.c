@@ -3,9 +3,7 @@
  * keelctl ring: the ring buffers of keel_ring.ko (objects of type
  * "ring"), listed or shown one by id with their indices and counters.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -24,51 +22,32 @@ struct ring {
 	uint64_t repl_sent, repl_acked;
 };
 
-static uint64_t info_uint(const struct keel_obj *o, uint16_t type)
-{
-	const struct keel_info_attr *a = keel_obj_info(o, type);
-	uint64_t u64;
-	uint32_t u32;
-
-	if (!a || a->nested)
-		return 0;
-	switch (a->len) {
-	case 4:
-		memcpy(&u32, a->data, 4);
-		return u32;
-	case 8:
-		memcpy(&u64, a->data, 8);
-		return u64;
-	}
-	return 0;
-}
-
 static void ring_decode(const struct keel_obj *o, struct ring *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->o = o;
-	r->slots = info_uint(o, KEEL_RING_INFO_A_SLOTS);
-	r->slot_size = info_uint(o, KEEL_RING_INFO_A_SLOT_SIZE);
-	r->flags = info_uint(o, KEEL_RING_INFO_A_FLAGS);
-	r->head = info_uint(o, KEEL_RING_INFO_A_HEAD);
-	r->out_tail = info_uint(o, KEEL_RING_INFO_A_OUT_TAIL);
-	r->buf_tail = info_uint(o, KEEL_RING_INFO_A_BUF_TAIL);
-	r->produced = info_uint(o, KEEL_RING_INFO_A_PRODUCED);
-	r->committed = info_uint(o, KEEL_RING_INFO_A_COMMITTED);
-	r->fetched = info_uint(o, KEEL_RING_INFO_A_FETCHED);
-	r->bytes_in = info_uint(o, KEEL_RING_INFO_A_BYTES_IN);
-	r->bytes_out = info_uint(o, KEEL_RING_INFO_A_BYTES_OUT);
-	r->full_ns = info_uint(o, KEEL_RING_INFO_A_FULL_NS);
-	r->bad_index = info_uint(o, KEEL_RING_INFO_A_BAD_INDEX);
-	r->bad_entry = info_uint(o, KEEL_RING_INFO_A_BAD_ENTRY);
-	r->repl_lag = info_uint(o, KEEL_RING_INFO_A_REPL_LAG);
-	r->fetch_state = info_uint(o, KEEL_RING_INFO_A_FETCH_STATE);
-	r->fetch_err = info_uint(o, KEEL_RING_INFO_A_FETCH_ERR);
-	r->repl_role = info_uint(o, KEEL_RING_INFO_A_REPL_ROLE);
-	r->repl_state = info_uint(o, KEEL_RING_INFO_A_REPL_STATE);
-	r->repl_err = info_uint(o, KEEL_RING_INFO_A_REPL_ERR);
-	r->repl_sent = info_uint(o, KEEL_RING_INFO_A_REPL_SENT);
-	r->repl_acked = info_uint(o, KEEL_RING_INFO_A_REPL_ACKED);
+	r->slots = keel_obj_info_uint(o, KEEL_RING_INFO_A_SLOTS);
+	r->slot_size = keel_obj_info_uint(o, KEEL_RING_INFO_A_SLOT_SIZE);
+	r->flags = keel_obj_info_uint(o, KEEL_RING_INFO_A_FLAGS);
+	r->head = keel_obj_info_uint(o, KEEL_RING_INFO_A_HEAD);
+	r->out_tail = keel_obj_info_uint(o, KEEL_RING_INFO_A_OUT_TAIL);
+	r->buf_tail = keel_obj_info_uint(o, KEEL_RING_INFO_A_BUF_TAIL);
+	r->produced = keel_obj_info_uint(o, KEEL_RING_INFO_A_PRODUCED);
+	r->committed = keel_obj_info_uint(o, KEEL_RING_INFO_A_COMMITTED);
+	r->fetched = keel_obj_info_uint(o, KEEL_RING_INFO_A_FETCHED);
+	r->bytes_in = keel_obj_info_uint(o, KEEL_RING_INFO_A_BYTES_IN);
+	r->bytes_out = keel_obj_info_uint(o, KEEL_RING_INFO_A_BYTES_OUT);
+	r->full_ns = keel_obj_info_uint(o, KEEL_RING_INFO_A_FULL_NS);
+	r->bad_index = keel_obj_info_uint(o, KEEL_RING_INFO_A_BAD_INDEX);
+	r->bad_entry = keel_obj_info_uint(o, KEEL_RING_INFO_A_BAD_ENTRY);
+	r->repl_lag = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_LAG);
+	r->fetch_state = keel_obj_info_uint(o, KEEL_RING_INFO_A_FETCH_STATE);
+	r->fetch_err = keel_obj_info_uint(o, KEEL_RING_INFO_A_FETCH_ERR);
+	r->repl_role = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_ROLE);
+	r->repl_state = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_STATE);
+	r->repl_err = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_ERR);
+	r->repl_sent = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_SENT);
+	r->repl_acked = keel_obj_info_uint(o, KEEL_RING_INFO_A_REPL_ACKED);
 }
 
 static const char *state_name(uint32_t state)
@@ -220,112 +199,34 @@ static void print_one(const struct ring *r)
 	print_kv(stdout, 0, "replication lag", "%" PRIu64, r->repl_lag);
 }
 
-static int parse_id(const char *s, uint32_t *id)
+static void ring_print_one(const struct keel_obj *o)
 {
-	unsigned long long v;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -1;
-	*id = v;
-	return 0;
-}
-
-static int do_list(struct keelctl *k)
-{
-	struct keel_objs list;
 	struct ring r;
-	size_t i;
-	int rc;
 
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_dump(k->sock, "ring", &list))
-		return keelctl_fail("ring", keel_last_error(k->sock));
-	if (k->json) {
-		struct json_object *arr = json_object_new_array();
-
-		for (i = 0; i < list.n; i++) {
-			ring_decode(&list.v[i], &r);
-			json_object_array_add(arr, ring_json(&r));
-		}
-		rc = keelctl_print_json(k, arr);
-	} else {
-		rc = print_table(&list);
-	}
-	keel_objs_free(&list);
-	return rc;
+	ring_decode(o, &r);
+	print_one(&r);
 }
 
-static int do_show(struct keelctl *k, uint32_t id)
+static struct json_object *ring_obj_json(const struct keel_obj *o)
 {
-	struct keel_obj o;
 	struct ring r;
-	int rc;
 
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail("ring show", keel_last_error(k->sock));
-	if (!o.type || strcmp(o.type, "ring")) {
-		fprintf(stderr, "keelctl: ring show: object %u is a %s, not a ring\n",
-			id, fmt_str(o.type));
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
-	ring_decode(&o, &r);
-	if (k->json) {
-		rc = keelctl_print_json(k, ring_json(&r));
-	} else {
-		print_one(&r);
-		rc = KEELCTL_EXIT_OK;
-	}
-	keel_obj_free(&o);
-	return rc;
+	ring_decode(o, &r);
+	return ring_json(&r);
 }
+
+static const struct keelctl_typed ring_typed = {
+	.type = "ring",
+	.noun = "ring",
+	.print_table = print_table,
+	.print_one = ring_print_one,
+	.json = ring_obj_json,
+};
 
 static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	       char **argv)
 {
-	static const struct option longopts[] = {
-		KEELCTL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *sub = "list";
-	uint32_t id;
-	int c, rc;
-
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 0)
-		sub = argv[0];
-
-	if (!strcmp(sub, "list")) {
-		if (argc > 1)
-			return keelctl_usage_error(cmd, "unexpected argument '%s'",
-						   argv[1]);
-		return do_list(k);
-	}
-	if (!strcmp(sub, "show")) {
-		if (argc != 2)
-			return keelctl_usage_error(cmd, "show needs one ring id");
-		if (parse_id(argv[1], &id))
-			return keelctl_usage_error(cmd, "bad ring id '%s'",
-						   argv[1]);
-		return do_show(k, id);
-	}
-	return keelctl_usage_error(cmd, "unknown subcommand '%s'", sub);
+	return keelctl_typed_run(k, cmd, argc, argv, &ring_typed);
 }
 
 const struct keelctl_cmd keelctl_cmd_ring = {

@@ -3,9 +3,7 @@
  * keelctl vdev: the in-kernel virtual devices of keel_vdev.ko (objects of
  * type "vdev"), listed or shown one by id with their access counters.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -30,27 +28,6 @@ struct vdev {
 	struct vdev_reg regs[VDEV_MAX_REGS];
 	size_t nregs;
 };
-
-static uint64_t info_uint(const struct keel_obj *o, uint16_t type)
-{
-	const struct keel_info_attr *a = keel_obj_info(o, type);
-	uint64_t u64;
-	uint32_t u32;
-
-	if (!a || a->nested)
-		return 0;
-	switch (a->len) {
-	case 1:
-		return *(const uint8_t *)a->data;
-	case 4:
-		memcpy(&u32, a->data, 4);
-		return u32;
-	case 8:
-		memcpy(&u64, a->data, 8);
-		return u64;
-	}
-	return 0;
-}
 
 static void parse_regs(struct vdev *d, const struct keel_info_attr *a)
 {
@@ -93,17 +70,17 @@ static void vdev_decode(const struct keel_obj *o, struct vdev *d)
 	a = keel_obj_info(o, KEEL_VDEV_INFO_A_MODEL);
 	if (a && !a->nested && a->len && !((char *)a->data)[a->len - 1])
 		d->model = a->data;
-	d->model_id = info_uint(o, KEEL_VDEV_INFO_A_MODEL_ID);
-	d->bus = info_uint(o, KEEL_VDEV_INFO_A_BUS);
-	d->base = info_uint(o, KEEL_VDEV_INFO_A_BASE);
-	d->len = info_uint(o, KEEL_VDEV_INFO_A_LEN);
-	d->started = info_uint(o, KEEL_VDEV_INFO_A_STARTED);
-	d->irq_mode = info_uint(o, KEEL_VDEV_INFO_A_IRQ_MODE);
-	d->line = info_uint(o, KEEL_VDEV_INFO_A_IRQ_LINE);
-	d->bytes_out = info_uint(o, KEEL_VDEV_INFO_A_BYTES_OUT);
-	d->bytes_in = info_uint(o, KEEL_VDEV_INFO_A_BYTES_IN);
-	d->irqs = info_uint(o, KEEL_VDEV_INFO_A_IRQS);
-	d->exits_kept = info_uint(o, KEEL_VDEV_INFO_A_EXITS_KEPT);
+	d->model_id = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_MODEL_ID);
+	d->bus = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_BUS);
+	d->base = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_BASE);
+	d->len = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_LEN);
+	d->started = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_STARTED);
+	d->irq_mode = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_IRQ_MODE);
+	d->line = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_IRQ_LINE);
+	d->bytes_out = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_BYTES_OUT);
+	d->bytes_in = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_BYTES_IN);
+	d->irqs = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_IRQS);
+	d->exits_kept = keel_obj_info_uint(o, KEEL_VDEV_INFO_A_EXITS_KEPT);
 	a = keel_obj_info(o, KEEL_VDEV_INFO_A_REGS);
 	if (a && a->nested)
 		parse_regs(d, a);
@@ -236,97 +213,34 @@ static void print_one(const struct vdev *d)
 		       d->regs[i].offset, d->regs[i].reads, d->regs[i].writes);
 }
 
-static int do_list(struct keelctl *k)
+static void vdev_print_one(const struct keel_obj *o)
 {
-	struct keel_objs list;
 	struct vdev d;
-	size_t i;
-	int rc;
 
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_dump(k->sock, "vdev", &list))
-		return keelctl_fail("vdev", keel_last_error(k->sock));
-	if (k->json) {
-		struct json_object *arr = json_object_new_array();
-
-		for (i = 0; i < list.n; i++) {
-			vdev_decode(&list.v[i], &d);
-			json_object_array_add(arr, vdev_json(&d));
-		}
-		rc = keelctl_print_json(k, arr);
-	} else {
-		rc = print_table(&list);
-	}
-	keel_objs_free(&list);
-	return rc;
+	vdev_decode(o, &d);
+	print_one(&d);
 }
 
-static int do_show(struct keelctl *k, uint32_t id)
+static struct json_object *vdev_obj_json(const struct keel_obj *o)
 {
-	struct keel_obj o;
 	struct vdev d;
-	int rc;
 
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail("vdev show", keel_last_error(k->sock));
-	if (!o.type || strcmp(o.type, "vdev")) {
-		fprintf(stderr, "keelctl: vdev show: object %u is a %s, not a vdev\n",
-			id, fmt_str(o.type));
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
-	vdev_decode(&o, &d);
-	if (k->json) {
-		rc = keelctl_print_json(k, vdev_json(&d));
-	} else {
-		print_one(&d);
-		rc = KEELCTL_EXIT_OK;
-	}
-	keel_obj_free(&o);
-	return rc;
+	vdev_decode(o, &d);
+	return vdev_json(&d);
 }
+
+static const struct keelctl_typed vdev_typed = {
+	.type = "vdev",
+	.noun = "device",
+	.print_table = print_table,
+	.print_one = vdev_print_one,
+	.json = vdev_obj_json,
+};
 
 static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	       char **argv)
 {
-	static const struct option longopts[] = {
-		KEELCTL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *sub = "list";
-	uint32_t id;
-	int c, rc;
-
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc > 0)
-		sub = argv[0];
-
-	if (!strcmp(sub, "list")) {
-		if (argc > 1)
-			return keelctl_usage_error(cmd, "unexpected argument '%s'",
-						   argv[1]);
-		return do_list(k);
-	}
-	if (!strcmp(sub, "show")) {
-		if (argc != 2)
-			return keelctl_usage_error(cmd, "show needs one device id");
-		if (keelctl_parse_id(argv[1], &id))
-			return keelctl_usage_error(cmd, "bad device id '%s'",
-						   argv[1]);
-		return do_show(k, id);
-	}
-	return keelctl_usage_error(cmd, "unknown subcommand '%s'", sub);
+	return keelctl_typed_run(k, cmd, argc, argv, &vdev_typed);
 }
 
 const struct keelctl_cmd keelctl_cmd_vdev = {

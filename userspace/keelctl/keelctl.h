@@ -51,6 +51,22 @@ struct keelctl_cmd {
 		   int argc, char **argv);
 };
 
+/*
+ * list and show for one object type (cmd_typed.c): "CMD [list]" prints
+ * every object of @type as a table or a JSON array, "CMD show ID" one
+ * object, refusing an id of another type.
+ */
+struct keelctl_typed {
+	const char *type;	/* the object type, e.g. "ring" */
+	const char *noun;	/* in messages: "show needs one <noun> id" */
+	int (*print_table)(const struct keel_objs *list);
+	void (*print_one)(const struct keel_obj *o);
+	struct json_object *(*json)(const struct keel_obj *o);
+};
+
+int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
+		      int argc, char **argv, const struct keelctl_typed *t);
+
 extern const struct keelctl_cmd keelctl_cmd_version;
 extern const struct keelctl_cmd keelctl_cmd_host;
 extern const struct keelctl_cmd keelctl_cmd_objects;
