@@ -275,7 +275,7 @@ const struct keel_obj *keel_objs_find(const struct keel_objs *list,
 /* The INFO attribute @type of @o, or NULL. */
 const struct keel_info_attr *keel_obj_info(const struct keel_obj *o,
 					   uint16_t type);
-/* A u32 or u64 INFO attribute of @o as a number; 0 if absent or not one. */
+/* An unsigned INFO attribute of @o as a number; 0 if absent or not one. */
 uint64_t keel_obj_info_uint(const struct keel_obj *o, uint16_t type);
 
 /*

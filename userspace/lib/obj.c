@@ -137,25 +137,6 @@ const struct keel_info_attr *keel_obj_info(const struct keel_obj *o,
 	return NULL;
 }
 
-uint64_t keel_obj_info_uint(const struct keel_obj *o, uint16_t type)
-{
-	const struct keel_info_attr *a = keel_obj_info(o, type);
-	uint64_t u64;
-	uint32_t u32;
-
-	if (!a || a->nested)
-		return 0;
-	switch (a->len) {
-	case 4:
-		memcpy(&u32, a->data, 4);
-		return u32;
-	case 8:
-		memcpy(&u64, a->data, 8);
-		return u64;
-	}
-	return 0;
-}
-
 /* The KEEL_A_OBJ of a reply or notification message. */
 static int parse_obj_msg(const struct nlmsghdr *nlh, struct keel_obj *o)
 {

@@ -195,6 +195,14 @@ static bool decode_uint(const struct keel_info_attr *a, uint64_t *u)
 	}
 }
 
+uint64_t keel_obj_info_uint(const struct keel_obj *o, uint16_t type)
+{
+	const struct keel_info_attr *a = keel_obj_info(o, type);
+	uint64_t u;
+
+	return a && !a->nested && decode_uint(a, &u) ? u : 0;
+}
+
 static bool is_cstring(const struct keel_info_attr *a, bool printable)
 {
 	const char *s = a->data;
