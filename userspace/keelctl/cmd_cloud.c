@@ -324,23 +324,17 @@ static int do_remove(struct keelctl *k, const char *id_arg)
 static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	       char **argv)
 {
-	static const struct option longopts[] = {
-		KEELCTL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *ops[4] = { 0 };
-	int c, rc, n = 0;
+	int i, rc, n = 0;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING, longopts,
-				   &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-	}
-	for (; optind < argc; optind++) {
+	rc = keelctl_operands(k, cmd, &argc, &argv);
+	if (rc >= 0)
+		return rc;
+	for (i = 0; i < argc; i++) {
 		if (n == 4)
 			return keelctl_usage_error(cmd, "unexpected argument '%s'",
-						   argv[optind]);
-		ops[n++] = argv[optind];
+						   argv[i]);
+		ops[n++] = argv[i];
 	}
 	if (n && (!strcmp(ops[0], "template") || !strcmp(ops[0], "policy")))
 		return keelctl_prefset_run(k, cmd, ops, n);

@@ -210,10 +210,6 @@ static int do_cmd(struct keelctl *k, uint32_t scmd, uint32_t id,
 static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	       char **argv)
 {
-	static const struct option longopts[] = {
-		KEELCTL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	static const int nfiles[] = {
 		[KEEL_STATE_CMD_STOP] = 0, [KEEL_STATE_CMD_RESUME] = 0,
 		[KEEL_STATE_CMD_SAVE] = 1, [KEEL_STATE_CMD_LOAD] = 1,
@@ -221,15 +217,11 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	};
 	const char *sub = "show";
 	uint32_t id, scmd;
-	int c, rc;
+	int rc;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-	}
-	argc -= optind;
-	argv += optind;
+	rc = keelctl_operands(k, cmd, &argc, &argv);
+	if (rc >= 0)
+		return rc;
 	if (argc > 0)
 		sub = argv[0];
 

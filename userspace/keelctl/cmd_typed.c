@@ -70,21 +70,13 @@ static int typed_show(struct keelctl *k, const struct keelctl_typed *t,
 int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		      int argc, char **argv, const struct keelctl_typed *t)
 {
-	static const struct option longopts[] = {
-		KEELCTL_LONGOPTS,
-		{ NULL, 0, NULL, 0 }
-	};
 	const char *sub = "list";
 	uint32_t id;
-	int c, rc;
+	int rc;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-	}
-	argc -= optind;
-	argv += optind;
+	rc = keelctl_operands(k, cmd, &argc, &argv);
+	if (rc >= 0)
+		return rc;
 	if (argc > 0)
 		sub = argv[0];
 

@@ -96,8 +96,8 @@ int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 	}
 }
 
-int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
-		    int argc, char **argv)
+int keelctl_operands(struct keelctl *k, const struct keelctl_cmd *cmd,
+		     int *argc, char ***argv)
 {
 	static const struct option longopts[] = {
 		KEELCTL_LONGOPTS,
@@ -105,14 +105,26 @@ int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	};
 	int c, rc;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
+	while ((c = keelctl_getopt(k, cmd, *argc, *argv, KEELCTL_OPTSTRING,
 				   longopts, &rc)) != -1) {
 		if (c == KEELCTL_OPT_EXIT)
 			return rc;
 	}
-	if (optind < argc)
+	*argc -= optind;
+	*argv += optind;
+	return -1;
+}
+
+int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
+		    int argc, char **argv)
+{
+	int rc = keelctl_operands(k, cmd, &argc, &argv);
+
+	if (rc >= 0)
+		return rc;
+	if (argc > 0)
 		return keelctl_usage_error(cmd, "unexpected argument '%s'",
-					   argv[optind]);
+					   argv[0]);
 	return -1;
 }
 

@@ -108,6 +108,13 @@ int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 		   int argc, char **argv, const char *optstring,
 		   const struct option *longopts, int *rc);
 /*
+ * For commands without options of their own: parse the common options
+ * and leave @argc and @argv at the operands. -1 to go on, else the exit
+ * code.
+ */
+int keelctl_operands(struct keelctl *k, const struct keelctl_cmd *cmd,
+		     int *argc, char ***argv);
+/*
  * For commands without options or operands of their own: parse the
  * common options. Returns -1 to go on, else the exit code.
  */
