@@ -3,7 +3,8 @@
 #
 # The demo, inside the test VM (Keel's modules are loaded by /init): start
 # a small KVM guest that binds its VM to Keel, and show what Keel reports
-# about the host and its objects, as an operator would see it. Then keeld,
+# about the host and its objects, as an operator would see it; a ring that
+# replicates to a backup and releases only what the backup holds. Then keeld,
 # the cloud resource database, with this machine registered from keel.ko
 # and three more hosts, and an allocation with --explain.
 # Usage: demo-vm.sh [KEELD]   (keeld's binary; its part is left out without)
@@ -11,6 +12,7 @@ keeld=${1:-}
 
 guest=/keel/selftests/demo/keel_demo_guest
 uart=/keel/selftests/demo/keel_demo_uart
+ring=/keel/selftests/demo/keel_demo_ring
 step() { printf '\n==== %s\n' "$*"; }
 
 step "keelctl version"
@@ -52,6 +54,9 @@ kill -TERM $gpid
 wait $gpid
 tail -n 1 /tmp/guest.log
 keelctl objects || exit 1
+
+step "redundant rings (keel_ring): output commit, a lost backup, a checkpoint"
+"$ring" || exit 1
 
 if [ -n "$keeld" ] && [ -x "$keeld" ]; then
 	step "keeld: the cloud resource database (SQLite), this machine registered from keel.ko as host 0"
