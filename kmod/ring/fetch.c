@@ -6,9 +6,9 @@
  *
  * Stopping: a send may block for ever (a full pipe nobody reads), and
  * kthread_stop() alone does not interrupt it. The thread allows SIGKILL;
- * stop sets @fetch_stopping, sends SIGKILL (the blocked send returns
- * -ERESTARTSYS or -EINTR) and then waits in kthread_stop(). An entry
- * whose send was interrupted stays at the head.
+ * stop sets @fetch_stopping, then keel_ring_thread_stop() (thread.c)
+ * breaks the blocked send and waits for the thread. An entry whose send
+ * was interrupted stays at the head.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -16,7 +16,6 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 
@@ -167,13 +166,11 @@ int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
 	/* A STOP after this check detaches the engine again. */
 	if (r->fetch_task || keel_ring_is_stopped(r))
 		goto unlock;
-	task = kthread_create(keel_ring_fetch_thread, r, "keel-ring-%u",
-			      r->obj.id);
+	task = keel_ring_thread_create(r, keel_ring_fetch_thread, NULL);
 	if (IS_ERR(task)) {
 		ret = PTR_ERR(task);
 		goto unlock;
 	}
-	get_task_struct(task);
 	r->fetch_task = task;
 	r->fetch_sink = sink;
 	r->fetch_sock = sock;
@@ -206,9 +203,7 @@ void keel_ring_fetch_stop(struct keel_ring *r)
 	mutex_lock(&r->fetch_lock);
 	if (r->fetch_task) {
 		WRITE_ONCE(r->fetch_stopping, true);
-		send_sig(SIGKILL, r->fetch_task, 1);
-		kthread_stop(r->fetch_task);
-		put_task_struct(r->fetch_task);
+		keel_ring_thread_stop(r->fetch_task);
 		fput(r->fetch_sink);
 		r->fetch_task = NULL;
 		r->fetch_sink = NULL;

@@ -10,14 +10,13 @@
  * into its slot straight from the socket, publishes the buffer tail and
  * acknowledges; RELEASED drops the entries the primary released.
  *
- * Stopping works as for the fetch engine: a stop flag, SIGKILL to break
- * a blocked send or receive, kthread_stop().
+ * Stopping works as for the fetch engine: a stop flag, then
+ * keel_ring_thread_stop() (thread.c) breaks a blocked send or receive.
  */
 #include <linux/file.h>
 #include <linux/kthread.h>
 #include <linux/net.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -359,27 +358,6 @@ static int keel_ring_backup_thread(void *data)
 
 /* ---- start and stop ---- */
 
-static struct task_struct *keel_ring_repl_thread(struct keel_ring *r,
-						 int (*fn)(void *),
-						 const char *what)
-{
-	struct task_struct *t;
-
-	t = kthread_create(fn, r, "keel-ring-%u-%s", r->obj.id, what);
-	if (!IS_ERR(t))
-		get_task_struct(t);
-	return t;
-}
-
-static void keel_ring_repl_put_thread(struct task_struct *t)
-{
-	if (!t)
-		return;
-	send_sig(SIGKILL, t, 1);
-	kthread_stop(t);
-	put_task_struct(t);
-}
-
 int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 			 struct keel_ring_repl __user *uarg)
 {
@@ -442,18 +420,18 @@ int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 	}
 
 	if (arg.role == KEEL_RING_REPL_PRIMARY) {
-		tx = keel_ring_repl_thread(r, keel_ring_tx_thread, "tx");
+		tx = keel_ring_thread_create(r, keel_ring_tx_thread, "tx");
 		if (IS_ERR(tx)) {
 			ret = PTR_ERR(tx);
 			goto unlock;
 		}
-		rx = keel_ring_repl_thread(r, keel_ring_rx_thread, "rx");
+		rx = keel_ring_thread_create(r, keel_ring_rx_thread, "rx");
 	} else {
-		rx = keel_ring_repl_thread(r, keel_ring_backup_thread, "bk");
+		rx = keel_ring_thread_create(r, keel_ring_backup_thread, "bk");
 	}
 	if (IS_ERR(rx)) {
 		ret = PTR_ERR(rx);
-		keel_ring_repl_put_thread(tx);
+		keel_ring_thread_stop(tx);
 		spin_lock(&r->lock);
 		r->repl_backup_on = false;
 		spin_unlock(&r->lock);
@@ -493,8 +471,8 @@ void keel_ring_repl_stop(struct keel_ring *r)
 	mutex_lock(&r->repl_lock);
 	if (r->repl_rx) {
 		WRITE_ONCE(r->repl_stopping, true);
-		keel_ring_repl_put_thread(r->repl_tx);
-		keel_ring_repl_put_thread(r->repl_rx);
+		keel_ring_thread_stop(r->repl_tx);
+		keel_ring_thread_stop(r->repl_rx);
 		fput(r->repl_file);
 		r->repl_tx = NULL;
 		r->repl_rx = NULL;

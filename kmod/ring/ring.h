@@ -154,6 +154,12 @@ int keel_ring_commit_to(struct keel_ring *r, u64 v, bool *released);
 /* Wake fetchers and signal the eventfd after the outgoing tail moved. */
 void keel_ring_notify_commit(struct keel_ring *r);
 
+/* thread.c */
+struct task_struct *keel_ring_thread_create(struct keel_ring *r,
+					    int (*fn)(void *),
+					    const char *what);
+void keel_ring_thread_stop(struct task_struct *t);
+
 /* fetch.c */
 int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
 			  struct keel_ring_fetch __user *uarg);
