@@ -115,6 +115,17 @@ static void keel_test_registry(struct kunit *test)
 
 	for (i = 0; i < KEEL_TEST_NOBJ; i++) {
 		keel_object_init(&objs[i], &keel_test_type, NULL);
+		/* A label is set before the object is visible. */
+		if (!i) {
+			KUNIT_EXPECT_EQ(test,
+					keel_object_set_label(&objs[0], "db", 3),
+					0);
+			KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
+			KUNIT_EXPECT_EQ(test,
+					keel_object_set_label(&objs[0], "a\nb", 4),
+					-EINVAL);
+			KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
+		}
 		KUNIT_ASSERT_EQ(test, keel_object_add(&objs[i]), 0);
 		KUNIT_EXPECT_NE(test, objs[i].id, 0U);
 		KUNIT_EXPECT_NOT_NULL(test, objs[i].owner);
@@ -125,12 +136,6 @@ static void keel_test_registry(struct kunit *test)
 	for (i = 0; i < KEEL_TEST_NOBJ; i++)
 		for (j = i + 1; j < KEEL_TEST_NOBJ; j++)
 			KUNIT_EXPECT_NE(test, objs[i].id, objs[j].id);
-
-	KUNIT_EXPECT_EQ(test, keel_object_set_label(&objs[0], "db", 3), 0);
-	KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
-	KUNIT_EXPECT_EQ(test, keel_object_set_label(&objs[0], "a\nb", 4),
-			-EINVAL);
-	KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
 
 	for (i = 0; i < KEEL_TEST_NOBJ; i++) {
 		keel_object_del(&objs[i]);

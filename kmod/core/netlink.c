@@ -2,7 +2,8 @@
 /*
  * The generic netlink family "keel": its commands, their strict attribute
  * policies and the "events" multicast group. The handlers live with the
- * data they describe (version.c, host.c, registry.c).
+ * data they describe (version.c, host.c, registry.c, parts.c,
+ * state_netlink.c).
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
@@ -23,29 +24,39 @@ static const struct nla_policy keel_state_set_policy[KEEL_A_STATE_BLOB + 1] = {
 				.len = KEEL_STATE_NL_BLOB_MAX },
 };
 
+static const struct nla_policy keel_type_get_policy[KEEL_A_OBJ_TYPE + 1] = {
+	[KEEL_A_OBJ_TYPE] = { .type = NLA_NUL_STRING, .len = KEEL_NAME_MAX - 1 },
+};
+
 static const struct genl_ops keel_genl_ops[] = {
 	{
 		.cmd = KEEL_CMD_VERSION_GET,
-		.doit = keel_version_get_doit,
+		.doit = keel_nl_version_get_doit,
 	},
 	{
 		.cmd = KEEL_CMD_HOST_GET,
-		.doit = keel_host_get_doit,
+		.doit = keel_nl_host_get_doit,
 	},
 	{
 		.cmd = KEEL_CMD_OBJ_GET,
-		.doit = keel_obj_get_doit,
-		.start = keel_obj_dump_start,
-		.dumpit = keel_obj_get_dumpit,
+		.doit = keel_nl_obj_get_doit,
+		.dumpit = keel_nl_obj_get_dumpit,
 		.policy = keel_obj_get_policy,
 		.maxattr = ARRAY_SIZE(keel_obj_get_policy) - 1,
 	},
 	{
 		.cmd = KEEL_CMD_STATE_SET,
-		.doit = keel_state_set_doit,
+		.doit = keel_nl_state_set_doit,
 		.policy = keel_state_set_policy,
 		.maxattr = ARRAY_SIZE(keel_state_set_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KEEL_CMD_TYPE_GET,
+		.doit = keel_nl_type_get_doit,
+		.dumpit = keel_nl_type_get_dumpit,
+		.policy = keel_type_get_policy,
+		.maxattr = ARRAY_SIZE(keel_type_get_policy) - 1,
 	},
 };
 

@@ -49,7 +49,7 @@ struct keel_state_set_req {
 	size_t in_len;
 };
 
-/* Runs under the registry lock: the object stays alive meanwhile. */
+/* Runs with a reference on the object: it stays alive meanwhile. */
 static int keel_state_set_one(struct keel_object *obj, void *arg)
 {
 	struct keel_state_set_req *req = arg;
@@ -111,7 +111,7 @@ free:
 	return ret;
 }
 
-int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info)
+int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct keel_state_set_req req = { .info = info };
 	struct nlattr *blob = info->attrs[KEEL_A_STATE_BLOB];

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Object info tables: one line per attribute an object type reports in
+ * KEEL_OBJ_A_INFO. From the same table the core fills the attributes
+ * from a snapshot of the object and describes them to tools
+ * (KEEL_CMD_TYPE_GET: name, encoding, unit, format), as KVM's binary
+ * statistics descriptors do. A new counter is one line here plus its
+ * uapi attribute number; no tool needs to learn it.
+ *
+ *	struct keel_ring_info {
+ *		u64 produced;
+ *		...
+ *	};
+ *	static const struct keel_info_field keel_ring_fields[] = {
+ *		KEEL_INFO_U64(struct keel_ring_info, produced,
+ *			      KEEL_RING_INFO_A_PRODUCED, KEEL_INFO_COUNTER),
+ *		...
+ *	};
+ *
+ * The snapshot struct is the type's own; the type's snapshot() fills it
+ * (object_type.h), consistently, under whatever lock the values need.
+ */
+#ifndef _KEEL_INFO_H
+#define _KEEL_INFO_H
+
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
+#include <linux/types.h>
+#include <linux/keel.h>
+
+struct sk_buff;
+
+/* Rows of a TABLE field, as a snapshot holds them. */
+struct keel_info_rows {
+	u32 nr;
+	const void *rows;	/* @nr entries of the table's entry_size */
+};
+
+struct keel_info_field;
+
+/* The entries of a TABLE field: their attribute and fields. */
+struct keel_info_table {
+	u16 entry_attr;		/* attribute type of one entry nest */
+	u16 pad_attr;		/* for the 64-bit values inside an entry */
+	size_t entry_size;
+	const struct keel_info_field *fields;
+	unsigned int nr_fields;
+};
+
+struct keel_info_field {
+	const char *name;	/* JSON member name: [a-z0-9_]+ */
+	u16 attr;		/* attribute type */
+	u8 type;		/* KEEL_FIELD_TYPE_* */
+	u8 unit;		/* KEEL_FIELD_UNIT_* */
+	u8 format;		/* KEEL_FIELD_FORMAT_* */
+	u8 flags;		/* KEEL_FIELD_F_* */
+	u16 offset;		/* of the value in the snapshot */
+	/* ENUM and FLAGS: NULL-terminated names of values or bits. */
+	const char *const *words;
+	const struct keel_info_table *table;	/* TABLE only */
+};
+
+/* Options for the field macros, combined with commas. */
+#define KEEL_INFO_COUNTER	.flags = KEEL_FIELD_F_COUNTER
+#define KEEL_INFO_BRIEF		.flags = KEEL_FIELD_F_BRIEF
+#define KEEL_INFO_BRIEF_COUNTER	.flags = KEEL_FIELD_F_BRIEF | KEEL_FIELD_F_COUNTER
+#define KEEL_INFO_BYTES		.unit = KEEL_FIELD_UNIT_BYTES
+#define KEEL_INFO_NS		.unit = KEEL_FIELD_UNIT_NS
+#define KEEL_INFO_HEX		.format = KEEL_FIELD_FORMAT_HEX
+#define KEEL_INFO_ERRNO		.format = KEEL_FIELD_FORMAT_ERRNO
+#define KEEL_INFO_ENUM(...)	.format = KEEL_FIELD_FORMAT_ENUM,	\
+				.words = (const char *const[]){ __VA_ARGS__, NULL }
+#define KEEL_INFO_FLAGS(...)	.format = KEEL_FIELD_FORMAT_FLAGS,	\
+				.words = (const char *const[]){ __VA_ARGS__, NULL }
+
+/* Offset of @member in @snap, checked to be @size bytes. */
+#define __KEEL_INFO_OFF(snap, member, size)				\
+	(offsetof(snap, member) +					\
+	 BUILD_BUG_ON_ZERO(sizeof_field(snap, member) != (size)))
+
+#define __KEEL_INFO(snap, member, _attr, _type, size, ...)		\
+	{								\
+		.name = #member,					\
+		.attr = (_attr),					\
+		.type = (_type),					\
+		.offset = __KEEL_INFO_OFF(snap, member, size),		\
+		__VA_ARGS__						\
+	}
+
+/* A u8 (shown as true/false), u32, u64, "const char *" member. */
+#define KEEL_INFO_BOOL(snap, member, attr, ...)				\
+	__KEEL_INFO(snap, member, attr, KEEL_FIELD_TYPE_U8, 1,		\
+		    .format = KEEL_FIELD_FORMAT_BOOL, ##__VA_ARGS__)
+#define KEEL_INFO_U32(snap, member, attr, ...)				\
+	__KEEL_INFO(snap, member, attr, KEEL_FIELD_TYPE_U32, 4, ##__VA_ARGS__)
+#define KEEL_INFO_U64(snap, member, attr, ...)				\
+	__KEEL_INFO(snap, member, attr, KEEL_FIELD_TYPE_U64, 8, ##__VA_ARGS__)
+#define KEEL_INFO_STR(snap, member, attr, ...)				\
+	__KEEL_INFO(snap, member, attr, KEEL_FIELD_TYPE_STRING,		\
+		    sizeof(const char *), ##__VA_ARGS__)
+/* A struct keel_info_rows member whose entries @tbl describes. */
+#define KEEL_INFO_TABLE(snap, member, attr, tbl, ...)			\
+	__KEEL_INFO(snap, member, attr, KEEL_FIELD_TYPE_TABLE,		\
+		    sizeof(struct keel_info_rows), .table = (tbl),	\
+		    ##__VA_ARGS__)
+
+/*
+ * Put the attributes @fields describe, from @snap, into @skb (inside the
+ * nest the caller opened). -EMSGSIZE when they do not fit.
+ */
+int keel_info_put(struct sk_buff *skb, const struct keel_info_field *fields,
+		  unsigned int nr, u16 pad_attr, const void *snap);
+
+#endif /* _KEEL_INFO_H */
