@@ -19,7 +19,7 @@ export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
 	check vmtest kunit bench demo deps install uninstall load unload \
-	checkpatch sparse clean help
+	checkpatch sparse ynl-tools ynl-regen ynl-check clean help
 
 all: modules userspace selftests
 
@@ -32,6 +32,7 @@ help:
 	@echo "make bench          a suite's benchmark in a VM (SUITE=name, KERNEL=6.1|6.12|debug)"
 	@echo "make install | uninstall | load | unload   on a real host"
 	@echo "make checkpatch | sparse                    style and static checks"
+	@echo "make ynl-regen | ynl-check                  keel.ko's netlink code from the YNL spec"
 
 deps:
 	@selftests/vm/deps.sh
@@ -50,7 +51,24 @@ kselftest-headers:
 	@test -f $(BUILD)/kselftest/kselftest_harness.h || \
 		selftests/vm/kselftest-headers.sh $(BUILD)/kselftest
 
-selftests: kselftest-headers userspace
+# The kernel's YNL tools (tools/net/ynl of linux-source-6.12), extracted
+# again when the package changes.
+YNL_DIR		:= $(BUILD)/ynl
+YNL_SOURCE	 = $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
+
+ynl-tools:
+	@grep -qxF "linux-source-6.12 $(YNL_SOURCE)" $(YNL_DIR)/.source 2>/dev/null || \
+		selftests/vm/ynl-tools.sh $(YNL_DIR)
+
+# Documentation/netlink/specs/keel.yaml -> kmod/core/netlink_gen.[ch]
+ynl-regen: ynl-tools
+	@kmod/ynl-gen.sh $(YNL_DIR)
+
+# The committed generated files and the uapi headers against the spec.
+ynl-check: ynl-tools
+	@kmod/ynl-gen.sh --check $(YNL_DIR)
+
+selftests: kselftest-headers ynl-tools userspace
 	$(MAKE) -C selftests O=$(BUILD)/selftests KSFT_DIR=$(BUILD)/kselftest
 
 check:

@@ -11,19 +11,14 @@
 
 #define KEEL_RELEASE	"0.1.0"
 
-extern struct genl_family keel_genl_family;
-
 /*
- * The handlers of the "keel" family, named as the netlink spec's op
- * table calls them (netlink.c).
+ * The "keel" family's handlers (keel_nl_*_doit/dumpit), request policies,
+ * op table and multicast group ids (KEEL_NLGRP_*), as generated from
+ * Documentation/netlink/specs/keel.yaml.
  */
-int keel_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_nl_obj_get_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_nl_obj_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_nl_type_get_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_nl_type_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+#include "netlink_gen.h"
+
+extern struct genl_family keel_genl_family;
 
 /* parts.c */
 int keel_parts_fill(struct sk_buff *skb);

@@ -261,7 +261,8 @@ void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd)
 {
 	struct sk_buff *skb;
 
-	if (!genl_has_listeners(&keel_genl_family, &init_net, 0))
+	if (!genl_has_listeners(&keel_genl_family, &init_net,
+				KEEL_NLGRP_EVENTS))
 		return;
 
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
@@ -271,7 +272,8 @@ void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd)
 		nlmsg_free(skb);
 		return;
 	}
-	genlmsg_multicast(&keel_genl_family, skb, 0, 0, GFP_KERNEL);
+	genlmsg_multicast(&keel_genl_family, skb, 0, KEEL_NLGRP_EVENTS,
+			  GFP_KERNEL);
 }
 
 int keel_nl_obj_get_doit(struct sk_buff *skb, struct genl_info *info)
