@@ -3,7 +3,9 @@
 #
 # "make check": everything Keel tests, counted into one line.
 #   1. build checks: modules for each stock kernel with W=1 and sparse
-#      (no warnings allowed), checkpatch --strict, userspace with -Werror;
+#      (no warnings allowed), checkpatch --strict, the generated netlink
+#      code and the uapi headers against the YNL spec, userspace with
+#      -Werror;
 #   2. host-side unit tests (TAP);
 #   3. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm).
 # The last line printed is "N passed, N failed".
@@ -70,6 +72,7 @@ for k in 6.1 6.12 debug; do
 		make -s modules KDIR="$kdir" W=1 C=2
 done
 build_check checkpatch make -s checkpatch
+build_check ynl-spec make -s ynl-check
 build_check userspace make -s userspace
 build_check selftests make -s selftests
 
