@@ -89,7 +89,7 @@ static void keel_inst_teardown(struct keel_inst *inst)
 
 	if (ops->teardown)
 		ops->teardown(inst);
-	if (ops->state)
+	if (inst->obj.state)
 		keel_state_destroy(&inst->state);
 	if (inst->kvm) {
 		keel_vm_put(inst->kvm);
@@ -131,13 +131,22 @@ int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 	keel_object_init(&inst->obj, f->type, NULL);
 	strscpy(inst->obj.label, label,
 		min_t(size_t, label_len, sizeof(inst->obj.label)));
-	if (f->ops->state) {
-		keel_state_init(&inst->state, f->ops->state);
-		inst->obj.state = &inst->state;
-	}
+	if (f->ops->state)
+		keel_inst_set_state(inst, f->ops->state);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(keel_inst_setup_begin);
+
+void keel_inst_set_state(struct keel_inst *inst,
+			 const struct keel_state_ops *ops)
+{
+	lockdep_assert_held(&inst->setup_lock);
+	if (WARN_ON(inst->obj.state))
+		return;
+	keel_state_init(&inst->state, ops);
+	inst->obj.state = &inst->state;
+}
+EXPORT_SYMBOL_GPL(keel_inst_set_state);
 
 int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd)
 {
@@ -197,7 +206,7 @@ static long keel_inst_core_ioctl(struct keel_inst *inst, unsigned int cmd,
 		return -ENOIOCTLCMD;
 	if (!keel_inst_ready(inst))
 		return -EBADFD;
-	if (!inst->feature->ops->state)
+	if (!inst->obj.state)
 		return -ENOTTY;
 	return keel_state_ioctl(&inst->state, cmd, uarg);
 }

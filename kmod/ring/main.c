@@ -8,28 +8,14 @@
 
 #include "ring.h"
 
-struct keel_part keel_ring_part = {
-	.name = "ring",
-	.owner = THIS_MODULE,
-};
-
 static int __init keel_ring_init(void)
 {
-	int ret;
-
-	ret = keel_part_register(&keel_ring_part);
-	if (ret)
-		return ret;
-	ret = keel_ring_dev_init();
-	if (ret)
-		keel_part_unregister(&keel_ring_part);
-	return ret;
+	return keel_feature_register(&keel_ring_feature);
 }
 
 static void __exit keel_ring_exit(void)
 {
-	keel_ring_dev_exit();
-	keel_part_unregister(&keel_ring_part);
+	keel_feature_unregister(&keel_ring_feature);
 }
 
 module_init(keel_ring_init);

@@ -24,8 +24,8 @@
  * module built so far, so it must cope with a partial build).
  *
  * ioctls: keel_inst_ioctl() is the file's ioctl entry. It handles the
- * core's numbers (the state framework's 0x90-0x9f) and falls through to
- * the module's table, where each entry is matched on type, number and
+ * core's numbers (the state framework's 0x90-0x9f); any other number goes
+ * on to the module's table, where each entry is matched on type, number and
  * direction: an extensible struct may grow, so its size is not compared
  * (the handler copies it with keel_copy_ioctl_arg()); an ioctl without an
  * argument must match exactly. An unknown number gets -ENOTTY, a known
@@ -62,7 +62,10 @@ struct keel_feature_ops {
 	/* Size of the module's instance struct, where its keel_inst is. */
 	size_t size;
 	size_t inst_offset;
-	/* Optional: instances have state (state.h), set up STOPPED. */
+	/*
+	 * Optional: instances have state (state.h), set up STOPPED. A
+	 * feature whose instances differ calls keel_inst_set_state().
+	 */
 	const struct keel_state_ops *state;
 	const struct keel_ioctl *ioctls;
 	unsigned int nr_ioctls;
@@ -114,7 +117,7 @@ void keel_feature_unregister(struct keel_feature *f);
 struct keel_inst {
 	const struct keel_feature *feature;
 	struct keel_object obj;
-	struct keel_state state;	/* when ops->state */
+	struct keel_state state;	/* when obj.state points here */
 	struct kvm *kvm;		/* keel_inst_bind_vm(): counted */
 	/*
 	 * Serialises setup; @set_up is written once, under it, with release
@@ -144,6 +147,9 @@ static inline struct keel_inst *keel_inst_of(struct file *file)
  */
 int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 			  size_t label_len);
+/* During setup: give the instance state with @ops (if ops->state is NULL). */
+void keel_inst_set_state(struct keel_inst *inst,
+			 const struct keel_state_ops *ops);
 /*
  * During setup: take a counted reference to the VM of @vm_fd (errors as
  * keel_vm_get()) for the instance and its object; dropped on teardown.

@@ -73,7 +73,12 @@ struct keel_info_field {
 #define KEEL_INFO_FLAGS(...)	.format = KEEL_FIELD_FORMAT_FLAGS,	\
 				.words = (const char *const[]){ __VA_ARGS__, NULL }
 
-/* Offset of @member in @snap, checked to be @size bytes. */
+/*
+ * Offset of @member in @snap, checked to be @size bytes: a table line
+ * cannot read a u32 member as a u64. (checkpatch sees @member used twice;
+ * it is a name, with no side effects: the Makefile's checkpatch run
+ * exempts this header from that one check.)
+ */
 #define __KEEL_INFO_OFF(snap, member, size)				\
 	(offsetof(snap, member) +					\
 	 BUILD_BUG_ON_ZERO(sizeof_field(snap, member) != (size)))
