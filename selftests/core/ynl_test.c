@@ -183,6 +183,40 @@ static void ynl_argv(const char **argv, const char *mode, const char *op,
 	argv[n] = NULL;
 }
 
+/*
+ * Several do requests of @op in one run of cli.py (--multi), which costs as
+ * much as one: the list of their replies.
+ */
+static struct json_object *ynl_multi(struct __test_metadata *_metadata,
+				     const char *op, char *const *jsons,
+				     size_t n)
+{
+	const char **argv = calloc(8 + 3 * n, sizeof(*argv));
+	struct json_object *j;
+	struct out o;
+	size_t i, a;
+
+	ASSERT_NE(NULL, argv);
+	ynl_argv(argv, NULL, NULL, NULL);
+	for (a = 0; argv[a]; a++)
+		;
+	for (i = 0; i < n; i++) {
+		argv[a++] = "--multi";
+		argv[a++] = op;
+		argv[a++] = jsons[i];
+	}
+	argv[a] = NULL;
+	run(_metadata, argv, &o);
+	free(argv);
+	EXPECT_EQ(0, o.status) TH_LOG("cli.py --multi %s: %s%s", op, o.out,
+				      o.err);
+	j = json_tokener_parse(o.out);
+	EXPECT_TRUE(j && json_object_array_length(j) == n)
+		TH_LOG("cli.py --multi %s: %s", op, o.out);
+	out_free(&o);
+	return j;
+}
+
 /* Run cli.py; a reply must parse as JSON when it succeeded. */
 static void ynl_run(struct __test_metadata *_metadata, struct out *o,
 		    const char *mode, const char *op, const char *json)
@@ -905,10 +939,20 @@ FIXTURE(ynl) {
 	bool keelctl_types;		/* keelctl has "types" */
 };
 
+/* The type descriptors, for the tests that decode INFO. */
+static struct json_object *load_types(struct __test_metadata *_metadata)
+{
+	struct json_object *dump, *types;
+
+	dump = ynl_req(_metadata, "dump", "type-get", NULL);
+	ASSERT_NE(NULL, dump);
+	types = types_conv(dump);
+	json_object_put(dump);
+	return types;
+}
+
 FIXTURE_SETUP(ynl)
 {
-	struct json_object *dump;
-
 	/* The client is packed by the VM harness: missing it is a failure. */
 	ASSERT_EQ(0, access(env_or("KEEL_YNL_PYTHON", YNL_PYTHON), X_OK))
 		TH_LOG("no python3: is core/ynl_test.needs packed?");
@@ -918,16 +962,14 @@ FIXTURE_SETUP(ynl)
 	ASSERT_EQ(0, access(keelctl_path(), X_OK))
 		TH_LOG("no keelctl at %s", keelctl_path());
 
-	dump = ynl_req(_metadata, "dump", "type-get", NULL);
-	ASSERT_NE(NULL, dump);
-	self->types = types_conv(dump);
-	json_object_put(dump);
+	self->types = NULL;
 	self->keelctl_types = keelctl_has_types(_metadata);
 }
 
 FIXTURE_TEARDOWN(ynl)
 {
-	json_object_put(self->types);
+	if (self->types)
+		json_object_put(self->types);
 }
 
 TEST_F(ynl, version_get)
@@ -984,13 +1026,13 @@ TEST_F(ynl, host_get)
 /* obj-get: dumps (all, by type) and a do for every object, both clients. */
 TEST_F(ynl, obj_get)
 {
-	static const char *const filters[] = { "vm", "ring", "vdev",
-						"no-such-type" };
-	struct json_object *y, *k, *c, *one;
+	static const char *const filters[] = { "vm", "ring", "no-such-type" };
+	struct json_object *y, *k, *c, *dos, *one;
+	char json[64], *reqs[64];
 	struct objs x;
-	char json[64];
-	size_t i;
+	size_t i, n;
 
+	self->types = load_types(_metadata);
 	objs_create(_metadata, &x);
 
 	y = ynl_req(_metadata, "dump", "obj-get", NULL);
@@ -1004,23 +1046,30 @@ TEST_F(ynl, obj_get)
 	drop_info(k, false);
 	EXPECT_JSON_EQ(c, k, "objects");
 
-	/* Each object alone, by id. */
-	for (i = 0; i < json_object_array_length(y); i++) {
+	/* Each object alone, by id: the do and the dump agree. */
+	n = json_object_array_length(y);
+	ASSERT_GE((size_t)64, n);
+	for (i = 0; i < n; i++)
+		ASSERT_LE(0, asprintf(&reqs[i], "{\"obj-id\": %d}",
+				      json_object_get_int(jget(jget(
+					json_object_array_get_idx(y, i), "obj"),
+					"id"))));
+	dos = ynl_multi(_metadata, "obj-get", reqs, n);
+	for (i = 0; i < n; i++) {
 		struct json_object *yo = jget(json_object_array_get_idx(y, i), "obj");
 		char id[16];
 
+		free(reqs[i]);
+		EXPECT_JSON_EQ(yo, jget(json_object_array_get_idx(dos, i), "obj"),
+			       "obj-get do and dump");
 		snprintf(id, sizeof(id), "%d", json_object_get_int(jget(yo, "id")));
-		snprintf(json, sizeof(json), "{\"obj-id\": %s}", id);
-		one = ynl_req(_metadata, "do", "obj-get", json);
-		/* The do and the dump agree (nothing changed in between). */
-		EXPECT_JSON_EQ(yo, jget(one, "obj"), "obj-get do and dump");
-		json_object_put(one);
 		one = keelctl(_metadata, (const char *[]){ "objects", "show",
 							   id, NULL });
 		drop_info(one, false);
 		EXPECT_JSON_EQ(json_object_array_get_idx(c, i), one, id);
 		json_object_put(one);
 	}
+	json_object_put(dos);
 	json_object_put(c);
 	json_object_put(k);
 	json_object_put(y);
@@ -1051,6 +1100,7 @@ TEST_F(ynl, obj_info)
 
 	if (!self->keelctl_types)
 		SKIP(return, "needs keelctl with 'types' (INFO by descriptors)");
+	self->types = load_types(_metadata);
 	objs_create(_metadata, &x);
 	y = ynl_req(_metadata, "dump", "obj-get", NULL);
 	k = keelctl(_metadata, (const char *[]){ "objects", NULL });
@@ -1071,21 +1121,28 @@ TEST_F(ynl, type_get)
 		{ KEEL_VM_INFO_A_DEAD, "dead", "u8" },
 	};
 	struct json_object *y, *t, *fields, *f;
-	size_t i, n = json_object_array_length(self->types);
+	char *reqs[64];
+	size_t i, n;
 
+	self->types = load_types(_metadata);
+	n = json_object_array_length(self->types);
 	ASSERT_LE((size_t)1, n);
+	ASSERT_GE((size_t)64, n);
+	for (i = 0; i < n; i++)
+		ASSERT_LE(0, asprintf(&reqs[i], "{\"obj-type\": \"%s\"}",
+				      json_object_get_string(jget(
+					json_object_array_get_idx(self->types, i),
+					"name"))));
+	y = ynl_multi(_metadata, "type-get", reqs, n);
 	for (i = 0; i < n; i++) {
 		struct json_object *want = json_object_array_get_idx(self->types, i);
-		const char *name = json_object_get_string(jget(want, "name"));
-		char json[64];
 
-		snprintf(json, sizeof(json), "{\"obj-type\": \"%s\"}", name);
-		y = ynl_req(_metadata, "do", "type-get", json);
-		t = type_norm(jget(y, "type"), true);
-		EXPECT_JSON_EQ(want, t, name);
+		free(reqs[i]);
+		t = type_norm(jget(json_object_array_get_idx(y, i), "type"), true);
+		EXPECT_JSON_EQ(want, t, json_object_get_string(jget(want, "name")));
 		json_object_put(t);
-		json_object_put(y);
 	}
+	json_object_put(y);
 
 	t = type_find(self->types, "vm");
 	ASSERT_NE(NULL, t);
@@ -1113,6 +1170,7 @@ TEST_F(ynl, type_get_keelctl)
 
 	if (!self->keelctl_types)
 		SKIP(return, "needs keelctl with 'types'");
+	self->types = load_types(_metadata);
 	k = keelctl(_metadata, (const char *[]){ "types", NULL });
 	ASSERT_NE(NULL, k);
 	kn = json_object_new_array();
@@ -1231,6 +1289,7 @@ TEST_F(ynl, state_set)
 		objs_destroy(&x);
 		SKIP(return, "keel_ring.ko is not loaded: no object with state");
 	}
+	self->types = load_types(_metadata);
 	snprintf(ids, sizeof(ids), "%u", x.ring_id);
 
 	json_object_put(ynl_state(_metadata, self->types, x.ring_id, "stop",
@@ -1391,6 +1450,7 @@ TEST_F(ynl, notifications)
 	struct objs x;
 	size_t i, nids;
 
+	self->types = load_types(_metadata);
 	s = keel_open(&e);
 	ASSERT_NE(NULL, s);
 	ASSERT_EQ(0, keel_group_id(s, KEEL_GENL_MCGRP_EVENTS, &grp));
