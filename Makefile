@@ -39,7 +39,7 @@ deps:
 modules:
 	@test -n "$(KREL)" || { echo "Makefile: no kernel build tree at '$(KDIR)' (KDIR=...)" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@cp -R -u -p Kbuild kmod uapi $(MODDIR)/
+	@cp -R -u -p Kbuild kmod uapi samples $(MODDIR)/
 	@kmod/compat/probe.sh $(KDIR) $(MODDIR)/kmod/compat/keel_compat_gen.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) KEEL_BUILD_COMMIT=$(KEEL_BUILD_COMMIT) modules
 
@@ -82,7 +82,7 @@ CHECKPATCH_REUSE_OK = kmod/include/keel/info.h
 
 checkpatch: checkpatch-script
 	@$(BUILD)/checkpatch/checkpatch.pl $(CHECKPATCH_ARGS) \
-		-f $$(find kmod uapi -name '*.[ch]' | grep -vxF $(CHECKPATCH_REUSE_OK) | sort) && \
+		-f $$(find kmod uapi samples -name '*.[ch]' | grep -vxF $(CHECKPATCH_REUSE_OK) | sort) && \
 	$(BUILD)/checkpatch/checkpatch.pl $(CHECKPATCH_ARGS) \
 		--ignore MACRO_ARG_REUSE -f $(CHECKPATCH_REUSE_OK) && \
 	echo "checkpatch: clean"
@@ -97,6 +97,7 @@ install: modules userspace
 	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra/keel CONFIG_MODULE_SIG_ALL= DEPMOD=true \
 		modules_install
+	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel/samples
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \

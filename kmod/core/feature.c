@@ -9,63 +9,33 @@
 #include <linux/fs.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/poll.h>
+#include <linux/mm.h>
 
 #include "core.h"
 
-int keel_feature_register(struct keel_feature *f)
-{
-	int ret;
-
-	if (WARN_ON(!f->ops || !f->type || !f->fops ||
-		    f->type->part != &f->part))
-		return -EINVAL;
-
-	f->types[0] = f->type;
-	f->types[1] = NULL;
-	f->part.name = f->name;
-	f->part.owner = f->fops->owner;
-	f->part.types = f->types;
-	ret = keel_part_register(&f->part);
-	if (ret)
-		return ret;
-
-	f->misc.minor = MISC_DYNAMIC_MINOR;
-	f->misc.name = f->devname;
-	f->misc.fops = f->fops;
-	f->misc.mode = f->mode ?: 0600;
-	ret = misc_register(&f->misc);
-	if (ret)
-		keel_part_unregister(&f->part);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(keel_feature_register);
-
-void keel_feature_unregister(struct keel_feature *f)
-{
-	misc_deregister(&f->misc);
-	keel_part_unregister(&f->part);
-}
-EXPORT_SYMBOL_GPL(keel_feature_unregister);
-
 static void *keel_inst_base(struct keel_inst *inst)
 {
-	return (void *)inst - inst->feature->ops->inst_offset;
+	return (void *)inst - inst->feature->ops.inst_offset;
 }
 
-int keel_inst_open(struct inode *inode, struct file *file)
+static int keel_inst_open(struct inode *inode, struct file *file)
 {
 	/* misc_open() left our struct miscdevice here. */
 	struct miscdevice *misc = file->private_data;
-	const struct keel_feature *f =
-		container_of(misc, struct keel_feature, misc);
-	const struct keel_feature_ops *ops = f->ops;
+	struct keel_feature *f = container_of(misc, struct keel_feature, misc);
+	const struct keel_feature_ops *ops = &f->ops;
 	struct keel_inst *inst;
 	void *p;
 	int ret;
 
+	/* Held by the open file: the module outlives its instances. */
+	if (!try_module_get(f->owner))
+		return -ENODEV;
+	ret = -ENOMEM;
 	p = kzalloc(ops->size, GFP_KERNEL_ACCOUNT);
 	if (!p)
-		return -ENOMEM;
+		goto put;
 	inst = p + ops->inst_offset;
 	inst->feature = f;
 	mutex_init(&inst->setup_lock);
@@ -74,18 +44,20 @@ int keel_inst_open(struct inode *inode, struct file *file)
 		if (ret) {
 			mutex_destroy(&inst->setup_lock);
 			kfree(p);
-			return ret;
+			goto put;
 		}
 	}
 	file->private_data = inst;
 	return nonseekable_open(inode, file);
+put:
+	module_put(f->owner);
+	return ret;
 }
-EXPORT_SYMBOL_GPL(keel_inst_open);
 
 /* Undo a setup: the module's build, the state and the VM reference. */
 static void keel_inst_teardown(struct keel_inst *inst)
 {
-	const struct keel_feature_ops *ops = inst->feature->ops;
+	const struct keel_feature_ops *ops = &inst->feature->ops;
 
 	if (ops->teardown)
 		ops->teardown(inst);
@@ -98,10 +70,11 @@ static void keel_inst_teardown(struct keel_inst *inst)
 }
 
 /* Runs when the last reference to the file is gone. */
-int keel_inst_release(struct inode *inode, struct file *file)
+static int keel_inst_release(struct inode *inode, struct file *file)
 {
 	struct keel_inst *inst = keel_inst_of(file);
-	const struct keel_feature_ops *ops = inst->feature->ops;
+	const struct keel_feature_ops *ops = &inst->feature->ops;
+	struct module *owner = inst->feature->owner;
 
 	if (inst->set_up) {
 		/* First out of the registry; waits for netlink readers. */
@@ -112,14 +85,54 @@ int keel_inst_release(struct inode *inode, struct file *file)
 		ops->release(inst);
 	mutex_destroy(&inst->setup_lock);
 	kfree(keel_inst_base(inst));
+	/* Nothing of the module is used after this. */
+	module_put(owner);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(keel_inst_release);
+
+/* The module's data path, if it has one, as the VFS would without it. */
+static ssize_t keel_inst_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	const struct file_operations *fops = keel_inst_of(file)->feature->fops;
+
+	if (!fops || !fops->read)
+		return -EINVAL;
+	return fops->read(file, buf, count, ppos);
+}
+
+static ssize_t keel_inst_write(struct file *file, const char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	const struct file_operations *fops = keel_inst_of(file)->feature->fops;
+
+	if (!fops || !fops->write)
+		return -EINVAL;
+	return fops->write(file, buf, count, ppos);
+}
+
+static __poll_t keel_inst_poll(struct file *file, poll_table *wait)
+{
+	const struct file_operations *fops = keel_inst_of(file)->feature->fops;
+
+	if (!fops || !fops->poll)
+		return DEFAULT_POLLMASK;
+	return fops->poll(file, wait);
+}
+
+static int keel_inst_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	const struct file_operations *fops = keel_inst_of(file)->feature->fops;
+
+	if (!fops || !fops->mmap)
+		return -ENODEV;
+	return fops->mmap(file, vma);
+}
 
 int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 			  size_t label_len)
 {
-	const struct keel_feature *f = inst->feature;
+	struct keel_feature *f = inst->feature;
 
 	if (!keel_label_valid(label, label_len))
 		return -EINVAL;
@@ -128,11 +141,11 @@ int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 		mutex_unlock(&inst->setup_lock);
 		return -EBUSY;
 	}
-	keel_object_init(&inst->obj, f->type, NULL);
+	keel_object_init(&inst->obj, &f->part, f->type, NULL);
 	strscpy(inst->obj.label, label,
 		min_t(size_t, label_len, sizeof(inst->obj.label)));
-	if (f->ops->state)
-		keel_inst_set_state(inst, f->ops->state);
+	if (f->ops.state)
+		keel_inst_set_state(inst, f->ops.state);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(keel_inst_setup_begin);
@@ -211,10 +224,11 @@ static long keel_inst_core_ioctl(struct keel_inst *inst, unsigned int cmd,
 	return keel_state_ioctl(&inst->state, cmd, uarg);
 }
 
-long keel_inst_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static long keel_inst_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
 {
 	struct keel_inst *inst = keel_inst_of(file);
-	const struct keel_feature_ops *ops = inst->feature->ops;
+	const struct keel_feature_ops *ops = &inst->feature->ops;
 	void __user *uarg = (void __user *)arg;
 	const struct keel_ioctl *ioc;
 	long ret;
@@ -234,4 +248,50 @@ long keel_inst_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	return -ENOTTY;
 }
-EXPORT_SYMBOL_GPL(keel_inst_ioctl);
+
+/* Every feature device's file operations; instances hold the module. */
+static const struct file_operations keel_feature_fops = {
+	.owner = THIS_MODULE,
+	.open = keel_inst_open,
+	.release = keel_inst_release,
+	.unlocked_ioctl = keel_inst_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.read = keel_inst_read,
+	.write = keel_inst_write,
+	.poll = keel_inst_poll,
+	.mmap = keel_inst_mmap,
+};
+
+int keel_feature_register(struct keel_feature *f)
+{
+	int ret;
+
+	if (WARN_ON(!f->ops.size || !f->type || !f->owner))
+		return -EINVAL;
+
+	f->types[0] = f->type;
+	f->types[1] = NULL;
+	f->part.name = f->name;
+	f->part.owner = f->owner;
+	f->part.types = f->types;
+	ret = keel_part_register(&f->part);
+	if (ret)
+		return ret;
+
+	f->misc.minor = MISC_DYNAMIC_MINOR;
+	f->misc.name = f->devname;
+	f->misc.fops = &keel_feature_fops;
+	f->misc.mode = f->mode ?: 0600;
+	ret = misc_register(&f->misc);
+	if (ret)
+		keel_part_unregister(&f->part);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(keel_feature_register);
+
+void keel_feature_unregister(struct keel_feature *f)
+{
+	misc_deregister(&f->misc);
+	keel_part_unregister(&f->part);
+}
+EXPORT_SYMBOL_GPL(keel_feature_unregister);

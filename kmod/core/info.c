@@ -108,8 +108,9 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* One KEEL_A_TYPE nest describing @type. */
-int keel_type_fill(struct sk_buff *skb, const struct keel_object_type *type)
+/* One KEEL_A_TYPE nest describing @type of @part. */
+int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
+		   const struct keel_object_type *type)
 {
 	struct nlattr *nest;
 	unsigned int i;
@@ -118,7 +119,7 @@ int keel_type_fill(struct sk_buff *skb, const struct keel_object_type *type)
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, KEEL_TYPE_A_NAME, type->name) ||
-	    nla_put_string(skb, KEEL_TYPE_A_PART, type->part->name))
+	    nla_put_string(skb, KEEL_TYPE_A_PART, part->name))
 		goto cancel;
 	for (i = 0; i < type->nr_info; i++)
 		if (keel_field_describe(skb, KEEL_TYPE_A_FIELD,

@@ -24,6 +24,7 @@ void keel_irq_line_init(struct keel_irq_line *l)
 	memset(l, 0, sizeof(*l));
 	spin_lock_init(&l->lock);
 	l->mode = KEEL_IRQ_NONE;
+	l->enabled = true;
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_init);
 

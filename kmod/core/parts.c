@@ -119,7 +119,7 @@ static int keel_types_fill(struct sk_buff *skb, struct netlink_callback *cb,
 				if (!hdr)
 					goto full;
 			}
-			if (keel_type_fill(skb, *t)) {
+			if (keel_type_fill(skb, p, *t)) {
 				if (hdr)
 					genlmsg_cancel(skb, hdr);
 				goto full;

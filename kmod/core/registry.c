@@ -30,10 +30,11 @@ static DEFINE_MUTEX(keel_registry_lock);
 static DEFINE_XARRAY_ALLOC1(keel_objects);
 static u32 keel_next_id;
 
-void keel_object_init(struct keel_object *obj,
+void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm)
 {
 	memset(obj, 0, sizeof(*obj));
+	obj->part = part;
 	obj->type = type;
 	obj->kvm = kvm;
 }
@@ -77,7 +78,7 @@ int keel_object_add(struct keel_object *obj)
 {
 	int ret;
 
-	if (WARN_ON(!obj->type || !obj->type->part))
+	if (WARN_ON(!obj->type || !obj->part))
 		return -EINVAL;
 
 	obj->owner = get_task_pid(current, PIDTYPE_TGID);
@@ -88,7 +89,7 @@ int keel_object_add(struct keel_object *obj)
 	ret = xa_alloc_cyclic(&keel_objects, &obj->id, obj,
 			      XA_LIMIT(1, INT_MAX), &keel_next_id, GFP_KERNEL);
 	if (ret >= 0) {
-		atomic_inc(&obj->type->part->nr_objects);
+		atomic_inc(&obj->part->nr_objects);
 		ret = 0;
 	}
 	mutex_unlock(&keel_registry_lock);
@@ -111,7 +112,7 @@ void keel_object_del(struct keel_object *obj)
 
 	mutex_lock(&keel_registry_lock);
 	if (!WARN_ON(xa_erase(&keel_objects, obj->id) != obj))
-		atomic_dec(&obj->type->part->nr_objects);
+		atomic_dec(&obj->part->nr_objects);
 	mutex_unlock(&keel_registry_lock);
 
 	/* No reader can find it now; wait for those that did. */
@@ -166,6 +167,7 @@ int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
 	keel_object_put(obj);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_object_call);
 
 /* The type's INFO attributes from a snapshot of @obj. */
 static int keel_obj_fill_info(struct sk_buff *skb, struct keel_object *obj)
@@ -216,7 +218,7 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj)
 
 	if (nla_put_u32(skb, KEEL_OBJ_A_ID, obj->id) ||
 	    nla_put_string(skb, KEEL_OBJ_A_TYPE, obj->type->name) ||
-	    nla_put_string(skb, KEEL_OBJ_A_PART, obj->type->part->name) ||
+	    nla_put_string(skb, KEEL_OBJ_A_PART, obj->part->name) ||
 	    nla_put_u32(skb, KEEL_OBJ_A_OWNER_PID, pid_nr(obj->owner)) ||
 	    nla_put_u32(skb, KEEL_OBJ_A_VM_PID, vm_pid) ||
 	    nla_put_string(skb, KEEL_OBJ_A_LABEL, obj->label) ||

@@ -17,7 +17,7 @@ void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops)
 	st->ops = ops;
 	mutex_init(&st->lock);
 	st->state = KEEL_STATE_STOPPED;
-	st->max_len = ops->max_len;
+	st->max_len = ops->max_len ?: keel_state_fixed_len(ops);
 	st->changed_ns = ktime_get_boottime_ns();
 }
 EXPORT_SYMBOL_GPL(keel_state_init);
@@ -105,7 +105,7 @@ static int keel_state_do_check(struct keel_state *st, const void *in,
 
 	ret = keel_state_parse(in, len, st->ops, st->max_len, b, why);
 	if (!ret)
-		ret = st->ops->check(st, b, why);
+		ret = st->ops->check ? st->ops->check(st, b, why) : 0;
 	if (ret)
 		st->rejects++;
 	return ret;

@@ -194,6 +194,20 @@ static int keel_state_parse_header(const void *buf, size_t len,
 	return le32_to_cpu(h.nr_sections);
 }
 
+/* The size of a blob of only fixed-length sections (max_len 0). */
+u32 keel_state_fixed_len(const struct keel_state_ops *ops)
+{
+	size_t len = sizeof(struct keel_state_header);
+	unsigned int i;
+
+	for (i = 0; i < ops->nr_secs; i++) {
+		WARN_ON(!ops->secs[i].len);
+		len += sizeof(struct keel_state_section) +
+		       ALIGN(ops->secs[i].len, 8);
+	}
+	return len;
+}
+
 /*
  * Check @buf as a blob for objects of @ops: framing, checksums, type,
  * known sections and versions, required sections. On success @b lists
@@ -254,6 +268,8 @@ int keel_state_parse(const void *buf, size_t len,
 		}
 		if (le16_to_cpu(s.version) > desc->version)
 			return KEEL_BAD(-EPROTONOSUPPORT, "section version newer than this module");
+		if (desc->len && slen != desc->len)
+			return KEEL_BAD(-EINVAL, "section of the wrong size");
 
 		out = &b->sec[b->nr++];
 		out->id = le32_to_cpu(s.id);

@@ -150,11 +150,9 @@ static long keel_state_ioc_get(struct keel_state *st, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(info) != KEEL_STATE_INFO_SIZE_VER0);
 	ret = keel_copy_ioctl_arg(&info, sizeof(info),
-				  KEEL_STATE_INFO_SIZE_VER0, cmd, uarg);
+				  KEEL_STATE_INFO_SIZE_VER0, 0, cmd, uarg);
 	if (ret)
 		return ret;
-	if (info.flags)
-		return -EINVAL;
 	keel_state_snapshot(st, &info);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -173,11 +171,9 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(x) != KEEL_STATE_XFER_SIZE_VER0);
 	ret = keel_copy_ioctl_arg(&x, sizeof(x), KEEL_STATE_XFER_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_STATE_XFER_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (x.flags & ~KEEL_STATE_XFER_FLAGS_ALL)
-		return -EINVAL;
 
 	if (loading) {
 		ret = keel_state_read_fd(x.load_fd, st->max_len, &in,

@@ -23,11 +23,24 @@ static int keel_thread_main(void *data)
 	return ret;
 }
 
+void keel_thread_init(struct keel_thread *t)
+{
+	memset(t, 0, sizeof(*t));
+	init_waitqueue_head(&t->wq);
+}
+EXPORT_SYMBOL_GPL(keel_thread_init);
+
+void keel_thread_wake(struct keel_thread *t)
+{
+	wake_up_interruptible(&t->wq);
+}
+EXPORT_SYMBOL_GPL(keel_thread_wake);
+
 int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 		      const char *what, int (*fn)(struct keel_thread *t),
 		      void *data)
 {
-	const char *part = obj->type->part->name;
+	const char *part = obj->part->name;
 	struct task_struct *task;
 
 	if (WARN_ON(t->task))

@@ -57,7 +57,6 @@ struct keel_object;
  */
 struct keel_object_type {
 	const char *name;		/* "vm", "vdev", ... */
-	struct keel_part *part;
 	const struct keel_info_field *info;
 	unsigned int nr_info;
 	u16 info_pad;			/* pad attribute of the INFO nest */
@@ -77,6 +76,7 @@ struct keel_object_type {
  */
 struct keel_object {
 	u32 id;					/* set by keel_object_add() */
+	struct keel_part *part;			/* that owns it */
 	const struct keel_object_type *type;
 	struct pid *owner;			/* tgid that created it */
 	struct kvm *kvm;			/* optional, not a reference */
@@ -86,7 +86,7 @@ struct keel_object {
 	refcount_t refs;			/* the owner's, and readers' */
 };
 
-void keel_object_init(struct keel_object *obj,
+void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm);
 int keel_object_add(struct keel_object *obj);
 void keel_object_del(struct keel_object *obj);
@@ -107,14 +107,22 @@ struct kvm *keel_vm_get(int fd);
 void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 
-/*
- * Copy an extensible ioctl argument whose first member is "__u32 size".
- * @ksize is the kernel's struct size, @min_size the size of the first
- * version. Returns 0, -EFAULT, -EINVAL (size below @min_size or above the
- * ioctl's encoded size) or -E2BIG (unknown trailing bytes not zero).
+/**
+ * keel_copy_ioctl_arg() - copy an extensible ioctl argument
+ * @kdst: the kernel's copy, @ksize bytes
+ * @ksize: the kernel's struct size
+ * @min_size: the size of the struct's first version
+ * @flags_all: the flag bits this kernel knows
+ * @cmd: the ioctl number (its size is the most the struct may claim)
+ * @uarg: the user's struct, which starts "__u32 size; __u32 flags;"
+ *
+ * Return: 0, -EFAULT, -EINVAL (size below @min_size or above the ioctl's
+ * encoded size, or a flag outside @flags_all) or -E2BIG (unknown trailing
+ * bytes not zero).
  */
 int keel_copy_ioctl_arg(void *kdst, size_t ksize, size_t min_size,
-			unsigned int cmd, const void __user *uarg);
+			u32 flags_all, unsigned int cmd,
+			const void __user *uarg);
 
 #include <keel/feature.h>
 #include <keel/eventfd.h>

@@ -78,7 +78,7 @@ struct keel_irq_line {
 	struct keel_evwait resample;
 };
 
-/* Before anything else: mode NONE, disabled, low. */
+/* Before anything else: mode NONE, enabled, low. */
 void keel_irq_line_init(struct keel_irq_line *l);
 /*
  * Take the irqfd @fd and, unless it is negative, the resample eventfd

@@ -23,7 +23,7 @@
  * setup that failed after keel_inst_setup_begin() (with whatever the
  * module built so far, so it must cope with a partial build).
  *
- * ioctls: keel_inst_ioctl() is the file's ioctl entry. It handles the
+ * ioctls: the core's ioctl entry of the file handles the
  * core's numbers (the state framework's 0x90-0x9f); any other number goes
  * on to the module's table, where each entry is matched on type, number and
  * direction: an extensible struct may grow, so its size is not compared
@@ -31,8 +31,8 @@
  * argument must match exactly. An unknown number gets -ENOTTY, a known
  * one on an instance that is not set up -EBADFD (unless it is the setup).
  *
- * The open file holds the module (fops->owner), so a feature module is
- * never unloaded while an instance exists.
+ * Every open file holds a reference on the feature's module (@owner), so
+ * a feature module is never unloaded while an instance exists.
  */
 #ifndef _KEEL_FEATURE_H
 #define _KEEL_FEATURE_H
@@ -42,6 +42,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/stddef.h>
+#include <linux/device/driver.h>
 
 #include <keel/core.h>
 
@@ -84,11 +85,15 @@ struct keel_feature_ops {
 struct keel_feature {
 	const char *name;		/* part name: "ring" */
 	const char *devname;		/* misc device: "keel-ring" */
+	struct module *owner;		/* THIS_MODULE */
 	umode_t mode;			/* of the device node; 0: 0600 */
-	/* The module's file operations, with KEEL_FEATURE_FOPS in them. */
+	/*
+	 * Optional: the module's data path, of which read, write, poll and
+	 * mmap are called; the core owns open, release and the ioctls.
+	 */
 	const struct file_operations *fops;
 	const struct keel_object_type *type;	/* of its instances */
-	const struct keel_feature_ops *ops;
+	struct keel_feature_ops ops;
 
 	/* private to the core */
 	struct keel_part part;
@@ -96,17 +101,7 @@ struct keel_feature {
 	struct miscdevice misc;
 };
 
-/* The core's entries of a feature module's file_operations. */
-#define KEEL_FEATURE_FOPS					\
-	.open = keel_inst_open,					\
-	.release = keel_inst_release,				\
-	.unlocked_ioctl = keel_inst_ioctl,			\
-	.compat_ioctl = compat_ptr_ioctl
-
-/*
- * Register the part, then the device; unregister in the reverse order.
- * A feature's object type names &feature->part as its part.
- */
+/* Register the part, then the device; unregister in the reverse order. */
 int keel_feature_register(struct keel_feature *f);
 void keel_feature_unregister(struct keel_feature *f);
 
@@ -115,7 +110,7 @@ void keel_feature_unregister(struct keel_feature *f);
  * instance's registry object and state once set up.
  */
 struct keel_inst {
-	const struct keel_feature *feature;
+	struct keel_feature *feature;
 	struct keel_object obj;
 	struct keel_state state;	/* when obj.state points here */
 	struct kvm *kvm;		/* keel_inst_bind_vm(): counted */
@@ -137,6 +132,17 @@ static inline bool keel_inst_ready(struct keel_inst *inst)
 static inline struct keel_inst *keel_inst_of(struct file *file)
 {
 	return file->private_data;
+}
+
+/* The instance whose object or state this is. */
+static inline struct keel_inst *keel_inst_of_obj(struct keel_object *obj)
+{
+	return container_of(obj, struct keel_inst, obj);
+}
+
+static inline struct keel_inst *keel_inst_of_state(struct keel_state *st)
+{
+	return container_of(st, struct keel_inst, state);
 }
 
 /*
@@ -163,8 +169,12 @@ int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd);
  */
 int keel_inst_setup_end(struct keel_inst *inst, int err, u32 __user *uid);
 
-int keel_inst_open(struct inode *inode, struct file *file);
-int keel_inst_release(struct inode *inode, struct file *file);
-long keel_inst_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+/*
+ * A module that is only its feature: register it in module init and
+ * unregister it in module exit, as module_misc_device() does.
+ */
+#define module_keel_feature(__feature)					\
+	module_driver(__feature, keel_feature_register,			\
+		      keel_feature_unregister)
 
 #endif /* _KEEL_FEATURE_H */

@@ -29,6 +29,7 @@ struct keel_state_sec_desc {
 	u32 id;			/* >= 1 */
 	u16 version;		/* written by save(); 1..version are read */
 	bool required;		/* a blob without it is refused */
+	u32 len;		/* payload bytes of every version; 0: varies */
 };
 
 struct keel_state_ops {
@@ -36,7 +37,8 @@ struct keel_state_ops {
 	/*
 	 * Largest blob, framing included; the object's own limit starts as
 	 * this and a type whose objects differ in size sets it per object
-	 * with keel_state_set_max_len() before the object is added.
+	 * with keel_state_set_max_len() before the object is added. 0: the
+	 * size of a blob of @secs, which then all have a fixed @len.
 	 */
 	u32 max_len;
 	const struct keel_state_sec_desc *secs;
@@ -57,8 +59,9 @@ struct keel_state_ops {
 	/* Append every section with keel_state_put(). STOPPED. */
 	int (*save)(struct keel_state *st, struct keel_state_writer *w);
 	/*
-	 * Check every section of a well-formed blob of this type against
-	 * the object; change nothing. -EINVAL with *why set on a problem.
+	 * Optional: check every section of a well-formed blob of this type
+	 * (framing, versions and fixed lengths already checked) against the
+	 * object; change nothing. -EINVAL with *why set on a problem.
 	 */
 	int (*check)(struct keel_state *st, const struct keel_state_blob *b,
 		     const char **why);

@@ -22,6 +22,7 @@
 
 #include <linux/types.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
 
 struct task_struct;
 struct keel_object;
@@ -33,7 +34,11 @@ struct keel_thread {
 	int (*fn)(struct keel_thread *t);
 	void *data;
 	bool stopping;			/* READ_ONCE in the thread */
+	wait_queue_head_t wq;		/* keel_thread_wait() */
 };
+
+/* Before anything else (the thread may be woken before it starts). */
+void keel_thread_init(struct keel_thread *t);
 
 /*
  * Start @fn(@t) in a new thread for @obj (which must have its id),
@@ -46,6 +51,18 @@ int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 void keel_thread_stop(struct keel_thread *t);
 /* In the thread: time to return. */
 bool keel_thread_should_stop(struct keel_thread *t);
+/*
+ * In the thread: sleep until @cond or a stop. Others wake it with
+ * keel_thread_wake() after making @cond true; a stop wakes it anyway.
+ */
+#define keel_thread_wait(t, cond)					\
+({									\
+	struct keel_thread *__t = (t);					\
+									\
+	wait_event_interruptible(__t->wq,				\
+				 (cond) || keel_thread_should_stop(__t)); \
+})
+void keel_thread_wake(struct keel_thread *t);
 
 /*
  * Where a thread sends: a socket (kernel_sendmsg(), one message per
