@@ -14,6 +14,17 @@
 
 #include "core.h"
 
+static bool keel_feature_get(struct keel_feature *f)
+{
+	return f->owner == THIS_MODULE || try_module_get(f->owner);
+}
+
+static void keel_feature_put(struct module *owner)
+{
+	if (owner != THIS_MODULE)
+		module_put(owner);
+}
+
 static void *keel_inst_base(struct keel_inst *inst)
 {
 	return (void *)inst - inst->feature->ops.inst_offset;
@@ -29,8 +40,11 @@ static int keel_inst_open(struct inode *inode, struct file *file)
 	void *p;
 	int ret;
 
-	/* Held by the open file: the module outlives its instances. */
-	if (!try_module_get(f->owner))
+	/*
+	 * Held by the open file: the module outlives its instances. (The
+	 * file already holds keel.ko, the owner of its file operations.)
+	 */
+	if (!keel_feature_get(f))
 		return -ENODEV;
 	ret = -ENOMEM;
 	p = kzalloc(ops->size, GFP_KERNEL_ACCOUNT);
@@ -50,7 +64,7 @@ static int keel_inst_open(struct inode *inode, struct file *file)
 	file->private_data = inst;
 	return nonseekable_open(inode, file);
 put:
-	module_put(f->owner);
+	keel_feature_put(f->owner);
 	return ret;
 }
 
@@ -86,7 +100,7 @@ static int keel_inst_release(struct inode *inode, struct file *file)
 	mutex_destroy(&inst->setup_lock);
 	kfree(keel_inst_base(inst));
 	/* Nothing of the module is used after this. */
-	module_put(owner);
+	keel_feature_put(owner);
 	return 0;
 }
 
