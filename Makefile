@@ -19,7 +19,7 @@ export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
 	check vmtest kunit bench demo deps install uninstall load unload \
-	checkpatch sparse clean help
+	checkpatch kerneldoc sparse clean help
 
 all: modules userspace selftests
 
@@ -31,7 +31,7 @@ help:
 	@echo "make kunit          KUnit suites on the debug kernel"
 	@echo "make bench          a suite's benchmark in a VM (SUITE=name, KERNEL=6.1|6.12|debug)"
 	@echo "make install | uninstall | load | unload   on a real host"
-	@echo "make checkpatch | sparse                    style and static checks"
+	@echo "make checkpatch | kerneldoc | sparse        style, kernel-doc and static checks"
 
 deps:
 	@selftests/vm/deps.sh
@@ -86,6 +86,17 @@ checkpatch: checkpatch-script
 	$(BUILD)/checkpatch/checkpatch.pl $(CHECKPATCH_ARGS) \
 		--ignore MACRO_ARG_REUSE -f $(CHECKPATCH_REUSE_OK) && \
 	echo "checkpatch: clean"
+
+# The kernel-doc comments of the kernel code, checked by the kernel's own
+# scripts/kernel-doc: that of the build tree, else of the newest installed
+# Debian headers (KERNELDOC=... for another). Fails on any warning, and on
+# an exported symbol without a kernel-doc comment at its definition.
+KERNELDOC	?= $(firstword $(wildcard $(KDIR)/scripts/kernel-doc) \
+		   $(lastword $(sort $(wildcard \
+			/usr/src/linux-headers-*-common/scripts/kernel-doc))))
+
+kerneldoc:
+	@kmod/kerneldoc.sh "$(KERNELDOC)" kmod samples
 
 sparse:
 	$(MAKE) modules C=2 W=1

@@ -143,6 +143,24 @@ static int keel_inst_mmap(struct file *file, struct vm_area_struct *vma)
 	return fops->mmap(file, vma);
 }
 
+/**
+ * keel_inst_setup_begin() - setup, step 1: take the setup lock
+ * @inst: the instance, from the module's setup ioctl
+ * @label: the object's label from the ioctl's argument
+ * @label_len: bytes of @label
+ *
+ * Called once the module checked the rest of the ioctl's argument. On
+ * success the setup lock is held, the object is initialised with @label
+ * (cut to fit &keel_object.label; no VM yet), and the state too when
+ * &keel_feature_ops.state is set; the module then builds its instance and
+ * must call keel_inst_setup_end(), whatever happens. On failure nothing
+ * changed and the lock is not held.
+ *
+ * Context: process context; sleeps (the setup lock, a mutex).
+ *
+ * Return: 0; -EINVAL when @label is not printable ASCII NUL-terminated
+ * within @label_len bytes; -EBUSY when the instance is already set up.
+ */
 int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 			  size_t label_len)
 {
@@ -164,6 +182,19 @@ int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 }
 EXPORT_SYMBOL_GPL(keel_inst_setup_begin);
 
+/**
+ * keel_inst_set_state() - give an instance state during setup
+ * @inst: the instance, in setup
+ * @ops: its state ops
+ *
+ * For a feature whose instances differ in their state ops (and whose
+ * &keel_feature_ops.state is NULL). The state starts STOPPED and is
+ * destroyed on teardown. Warns and does nothing if the instance already
+ * has state.
+ *
+ * Context: process context, between keel_inst_setup_begin() and
+ * keel_inst_setup_end() (the setup lock held).
+ */
 void keel_inst_set_state(struct keel_inst *inst,
 			 const struct keel_state_ops *ops)
 {
@@ -175,6 +206,21 @@ void keel_inst_set_state(struct keel_inst *inst,
 }
 EXPORT_SYMBOL_GPL(keel_inst_set_state);
 
+/**
+ * keel_inst_bind_vm() - bind an instance to a VM during setup
+ * @inst: the instance, in setup
+ * @vm_fd: a KVM VM fd of the calling process
+ *
+ * Takes a counted reference to the VM (keel_vm_get()) for the instance
+ * and its object (&keel_inst.kvm, &keel_object.kvm); teardown drops it,
+ * after &keel_feature_ops.teardown.
+ *
+ * Context: process context, between keel_inst_setup_begin() and
+ * keel_inst_setup_end() (the setup lock held).
+ *
+ * Return: 0; -EBADF when @vm_fd is not open, -EINVAL when it is not a KVM
+ * VM fd; -EBUSY (with a warning) when the instance already has a VM.
+ */
 int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd)
 {
 	struct kvm *kvm;
@@ -191,6 +237,27 @@ int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd)
 }
 EXPORT_SYMBOL_GPL(keel_inst_bind_vm);
 
+/**
+ * keel_inst_setup_end() - setup, step 2: publish the instance or undo it
+ * @inst: the instance, in setup
+ * @err: 0 when the module's build succeeded, else its negative errno
+ * @uid: where the ioctl returns the object's id to the user, or NULL
+ *
+ * With @err 0 adds the object to the registry, writes its id to @uid and
+ * marks the instance set up (keel_inst_ready()). On @err, or on a failure
+ * here, &keel_feature_ops.teardown undoes the build (also a partial one),
+ * the state is destroyed and the VM reference dropped, and nothing stays
+ * registered: the instance may be set up again. Drops the setup lock in
+ * every case.
+ *
+ * Context: process context, after a successful keel_inst_setup_begin()
+ * (the setup lock held); sleeps.
+ *
+ * Return: the outcome: 0, @err, the error of keel_object_add() (-ENOMEM,
+ * -EBUSY when no id is free), or -EFAULT when @uid cannot be written (the
+ * object was added and removed again, with its OBJ_NEW and OBJ_DEL
+ * notifications).
+ */
 int keel_inst_setup_end(struct keel_inst *inst, int err, u32 __user *uid)
 {
 	lockdep_assert_held(&inst->setup_lock);
@@ -276,6 +343,24 @@ static const struct file_operations keel_feature_fops = {
 	.mmap = keel_inst_mmap,
 };
 
+/**
+ * keel_feature_register() - register a feature module's part and device
+ * @f: the feature, filled in by the module; it stays in use until
+ *	keel_feature_unregister()
+ *
+ * Registers the part (keel_part_register()), then the misc device
+ * /dev/<devname> whose open files are the feature's instances, run by the
+ * core's file operations. Every open file holds a reference on
+ * &keel_feature.owner, so the module cannot be unloaded while an instance
+ * exists.
+ *
+ * Context: process context, normally module init; sleeps.
+ *
+ * Return: 0; -EINVAL when &keel_feature_ops.size, &keel_feature.type or
+ * &keel_feature.owner is missing (with a warning) or the name is not a
+ * valid part name; -EEXIST when a part of that name is loaded; or the
+ * error of misc_register() (-EBUSY when the device name is taken, ...).
+ */
 int keel_feature_register(struct keel_feature *f)
 {
 	int ret;
@@ -303,6 +388,15 @@ int keel_feature_register(struct keel_feature *f)
 }
 EXPORT_SYMBOL_GPL(keel_feature_register);
 
+/**
+ * keel_feature_unregister() - undo keel_feature_register()
+ * @f: the feature
+ *
+ * Removes the device, then the part. No instance can exist: each pins the
+ * module.
+ *
+ * Context: process context, normally module exit; sleeps.
+ */
 void keel_feature_unregister(struct keel_feature *f)
 {
 	misc_deregister(&f->misc);

@@ -32,6 +32,22 @@ static int keel_info_put_rows(struct sk_buff *skb,
 	return 0;
 }
 
+/**
+ * keel_info_put() - put a snapshot's attributes into a message
+ * @skb: the message, with the nest the attributes go in opened
+ * @fields: the fields to put
+ * @nr: entries of @fields
+ * @pad_attr: the pad attribute for the 64-bit values
+ * @snap: the snapshot the fields' offsets point into
+ *
+ * One attribute per field, TABLE fields as a nest of entry nests. On
+ * failure the attributes already put stay: the caller cancels its nest.
+ *
+ * Context: any; does not sleep.
+ *
+ * Return: 0, -EMSGSIZE when they do not fit, -EINVAL (with a warning) on
+ * a field of an unknown type.
+ */
 int keel_info_put(struct sk_buff *skb, const struct keel_info_field *fields,
 		  unsigned int nr, u16 pad_attr, const void *snap)
 {

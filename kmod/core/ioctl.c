@@ -10,6 +10,25 @@
 
 #include "core.h"
 
+/**
+ * keel_copy_ioctl_arg() - copy an extensible ioctl argument
+ * @kdst: the kernel's copy, @ksize bytes
+ * @ksize: the kernel's struct size
+ * @min_size: the size of the struct's first version
+ * @flags_all: the flag bits this kernel knows
+ * @cmd: the ioctl number (its size is the most the struct may claim)
+ * @uarg: the user's struct, which starts "__u32 size; __u32 flags;"
+ *
+ * Copies the struct as copy_struct_from_user() does: an older, smaller
+ * one is zero-extended, a newer, larger one is accepted only if the bytes
+ * this kernel does not know are zero.
+ *
+ * Context: process context; may sleep (faults on user memory).
+ *
+ * Return: 0, -EFAULT, -EINVAL (size below @min_size or above the ioctl's
+ * encoded size, or a flag outside @flags_all) or -E2BIG (unknown trailing
+ * bytes not zero).
+ */
 int keel_copy_ioctl_arg(void *kdst, size_t ksize, size_t min_size,
 			u32 flags_all, unsigned int cmd,
 			const void __user *uarg)

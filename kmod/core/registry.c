@@ -30,6 +30,19 @@ static DEFINE_MUTEX(keel_registry_lock);
 static DEFINE_XARRAY_ALLOC1(keel_objects);
 static u32 keel_next_id;
 
+/**
+ * keel_object_init() - initialise an object before it is added
+ * @obj: the object
+ * @part: the part that owns it
+ * @type: its type
+ * @kvm: the VM it belongs to, or NULL; the caller keeps it alive for the
+ *	object's life (the object takes no reference)
+ *
+ * Zeroes everything else: the label and &keel_object.state are set after
+ * this, before keel_object_add().
+ *
+ * Context: any; @obj must not be in the registry.
+ */
 void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm)
 {
@@ -40,6 +53,18 @@ void keel_object_init(struct keel_object *obj, struct keel_part *part,
 }
 EXPORT_SYMBOL_GPL(keel_object_init);
 
+/**
+ * keel_label_valid() - is this a valid object label?
+ * @label: the label
+ * @len: the bytes of @label that may be read
+ *
+ * A label is printable ASCII (0x20 to 0x7e), NUL-terminated within @len
+ * bytes; the empty label is valid.
+ *
+ * Context: any.
+ *
+ * Return: true when @label is valid.
+ */
 bool keel_label_valid(const char *label, size_t len)
 {
 	size_t i;
@@ -54,6 +79,18 @@ bool keel_label_valid(const char *label, size_t len)
 }
 EXPORT_SYMBOL_GPL(keel_label_valid);
 
+/**
+ * keel_object_set_label() - set an object's label before it is added
+ * @obj: the object, initialised and not yet added (warns otherwise)
+ * @label: the label
+ * @len: the bytes of @label that may be read; only the first
+ *	%KEEL_NAME_MAX are looked at
+ *
+ * Context: any; before keel_object_add(), when nobody else sees @obj.
+ *
+ * Return: 0, or -EINVAL unless @label is printable ASCII NUL-terminated
+ * within @len and %KEEL_NAME_MAX bytes (keel_label_valid()).
+ */
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len)
 {
@@ -74,6 +111,21 @@ static void keel_object_put(struct keel_object *obj)
 		wake_up_var(&obj->refs);
 }
 
+/**
+ * keel_object_add() - add a fully set-up object to the registry
+ * @obj: the object, initialised with keel_object_init()
+ *
+ * Gives the object its id (from 1 up, cyclic), records the calling thread
+ * group as its owner and the time, takes the owner's reference and sends
+ * the OBJ_NEW notification, which describes the object: its type's
+ * snapshot() runs from here. From now on readers may find the object.
+ *
+ * Context: process context; sleeps. The registry's lock is held only to
+ * insert the object, not around the notification.
+ *
+ * Return: 0; -ENOMEM; -EBUSY when no id is free; -EINVAL (with a warning)
+ * when the object has no type or part.
+ */
 int keel_object_add(struct keel_object *obj)
 {
 	int ret;
@@ -105,6 +157,21 @@ int keel_object_add(struct keel_object *obj)
 }
 EXPORT_SYMBOL_GPL(keel_object_add);
 
+/**
+ * keel_object_del() - take an object out of the registry
+ * @obj: an object keel_object_add() added
+ *
+ * Sends the OBJ_DEL notification while the object is still whole, takes
+ * the object out of the registry, so that no reader can find it any more,
+ * drops the owner's reference and waits until every reader has dropped
+ * its own. Afterwards no registry reader uses the object: the owner may
+ * tear it down and free it.
+ *
+ * Context: process context; sleeps, for as long as the slowest reader
+ * (a snapshot, a state command) takes. Not holding a lock that a reader
+ * may need: the object's state mutex, or a lock its type's snapshot()
+ * or state ops take.
+ */
 void keel_object_del(struct keel_object *obj)
 {
 	/* Described while it is still whole. */
