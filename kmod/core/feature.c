@@ -166,6 +166,7 @@ int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 {
 	struct keel_feature *f = inst->feature;
 
+	label_len = min_t(size_t, label_len, sizeof(inst->obj.label));
 	if (!keel_label_valid(label, label_len))
 		return -EINVAL;
 	mutex_lock(&inst->setup_lock);
@@ -174,8 +175,7 @@ int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 		return -EBUSY;
 	}
 	keel_object_init(&inst->obj, &f->part, f->type, NULL);
-	strscpy(inst->obj.label, label,
-		min_t(size_t, label_len, sizeof(inst->obj.label)));
+	strscpy(inst->obj.label, label, label_len);
 	if (f->ops.state)
 		keel_inst_set_state(inst, f->ops.state);
 	return 0;

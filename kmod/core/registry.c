@@ -97,8 +97,9 @@ int keel_object_set_label(struct keel_object *obj, const char *label,
 	len = min_t(size_t, len, KEEL_NAME_MAX);
 	if (!keel_label_valid(label, len))
 		return -EINVAL;
-	/* Before add: nobody else sees the object yet. */
-	WARN_ON(obj->id);
+	/* Before add only: readers see the label without a lock. */
+	if (WARN_ON(obj->id))
+		return -EBUSY;
 	strscpy(obj->label, label, sizeof(obj->label));
 	return 0;
 }

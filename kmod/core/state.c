@@ -265,6 +265,8 @@ static int keel_state_replace(struct keel_state *st, const void *in,
 	struct keel_state_blob *b;
 	int ret;
 
+	if (why)
+		*why = NULL;
 	b = kmalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;

@@ -17,6 +17,13 @@ static int keel_thread_main(void *data)
 	int ret;
 
 	allow_signal(SIGKILL);
+	/*
+	 * A stop before allow_signal() lost its SIGKILL, but set the flag
+	 * first: both sides take the signal lock in between, so the flag is
+	 * seen here. A stop after it finds the signal allowed.
+	 */
+	if (keel_thread_should_stop(t))
+		return 0;
 	ret = t->fn(t);
 	flush_signals(current);
 	/* The task reference lets keel_thread_stop() reap us even now. */
