@@ -32,6 +32,9 @@ static int keel_ring_open(struct keel_inst *inst)
 	init_rwsem(&r->gate);
 	spin_lock_init(&r->lock);
 	init_waitqueue_head(&r->wq);
+	keel_thread_init(&r->fetch_thread);
+	keel_thread_init(&r->repl_tx);
+	keel_thread_init(&r->repl_rx);
 	return 0;
 }
 
@@ -66,8 +69,6 @@ static void keel_ring_teardown(struct keel_inst *inst)
 
 static int keel_ring_check_setup(const struct keel_ring_setup *arg)
 {
-	if (arg->flags & ~KEEL_RING_SETUP_FLAGS_ALL)
-		return -EINVAL;
 	if (!arg->slots || !is_power_of_2(arg->slots) ||
 	    arg->slots > KEEL_RING_SLOTS_MAX)
 		return -EINVAL;
@@ -143,7 +144,7 @@ static long keel_ring_setup(struct keel_inst *inst, unsigned int cmd,
 	BUILD_BUG_ON(sizeof(struct keel_ring_ctrl) != 4 * KEEL_RING_CACHELINE);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_RING_SETUP_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_RING_SETUP_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
 	ret = keel_ring_check_setup(&arg);
@@ -188,11 +189,10 @@ static long keel_ring_commit(struct keel_inst *inst, unsigned int cmd,
 	BUILD_BUG_ON(sizeof(arg) != KEEL_RING_COMMIT_SIZE_VER0);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg),
-				  KEEL_RING_COMMIT_SIZE_VER0, cmd, uarg);
+				  KEEL_RING_COMMIT_SIZE_VER0,
+				  KEEL_RING_COMMIT_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_RING_COMMIT_FLAGS_ALL)
-		return -EINVAL;
 
 	spin_lock(&r->lock);
 	if (r->repl_backup_on || r->stopped) {
@@ -254,19 +254,7 @@ static const struct keel_ioctl keel_ring_ioctls[] = {
 	{ KEEL_RING_IOC_REPL_STOP, keel_ring_repl_stop_ioctl },
 };
 
-static const struct keel_feature_ops keel_ring_ops = {
-	KEEL_FEATURE_INST(struct keel_ring, inst),
-	.state = &keel_ring_state_ops,
-	.ioctls = keel_ring_ioctls,
-	.nr_ioctls = ARRAY_SIZE(keel_ring_ioctls),
-	.open = keel_ring_open,
-	.teardown = keel_ring_teardown,
-	.release = keel_ring_release,
-};
-
 static const struct file_operations keel_ring_fops = {
-	.owner = THIS_MODULE,
-	KEEL_FEATURE_FOPS,
 	.read = keel_ring_read,
 	.write = keel_ring_write,
 	.poll = keel_ring_poll,
@@ -276,7 +264,16 @@ static const struct file_operations keel_ring_fops = {
 struct keel_feature keel_ring_feature = {
 	.name = "ring",
 	.devname = "keel-ring",
+	.owner = THIS_MODULE,
 	.fops = &keel_ring_fops,
 	.type = &keel_ring_obj_type,
-	.ops = &keel_ring_ops,
+	.ops = {
+		KEEL_FEATURE_INST(struct keel_ring, inst),
+		.state = &keel_ring_state_ops,
+		.ioctls = keel_ring_ioctls,
+		.nr_ioctls = ARRAY_SIZE(keel_ring_ioctls),
+		.open = keel_ring_open,
+		.teardown = keel_ring_teardown,
+		.release = keel_ring_release,
+	},
 };

@@ -130,10 +130,10 @@ long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(arg) != KEEL_RING_FETCH_SIZE_VER0);
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_RING_FETCH_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_RING_FETCH_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_RING_FETCH_FLAGS_ALL || arg.pad)
+	if (arg.pad)
 		return -EINVAL;
 	if (arg.sink_fd < 0)
 		return -EBADF;

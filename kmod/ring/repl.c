@@ -375,12 +375,11 @@ long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,
 	BUILD_BUG_ON(sizeof(arg) != KEEL_RING_REPL_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct keel_ring_wire) != 32);
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_RING_REPL_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_RING_REPL_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_RING_REPL_FLAGS_ALL ||
-	    (arg.role != KEEL_RING_REPL_PRIMARY &&
-	     arg.role != KEEL_RING_REPL_BACKUP))
+	if (arg.role != KEEL_RING_REPL_PRIMARY &&
+	    arg.role != KEEL_RING_REPL_BACKUP)
 		return -EINVAL;
 	if (arg.sock_fd < 0)
 		return -EBADF;

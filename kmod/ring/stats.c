@@ -107,7 +107,6 @@ static int keel_ring_snapshot(struct keel_object *obj, void *snap)
 
 const struct keel_object_type keel_ring_obj_type = {
 	.name = "ring",
-	.part = &keel_ring_feature.part,
 	.info = keel_ring_fields,
 	.nr_info = ARRAY_SIZE(keel_ring_fields),
 	.info_pad = KEEL_RING_INFO_A_PAD,

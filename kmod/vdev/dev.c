@@ -32,6 +32,8 @@ static int keel_vdev_open(struct keel_inst *inst)
 
 	spin_lock_init(&vi->vdev.lock);
 	keel_irq_line_init(&vi->irq);
+	/* A device starts stopped: no signal until RESUME. */
+	keel_irq_line_enable(&vi->irq, false);
 	init_waitqueue_head(&vi->wq);
 	INIT_HLIST_NODE(&vi->claim_node);
 	return 0;
@@ -111,10 +113,10 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 	BUILD_BUG_ON(sizeof(arg) != KEEL_VDEV_SETUP_SIZE_VER0);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_VDEV_SETUP_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_VDEV_SETUP_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_VDEV_SETUP_FLAGS_ALL || arg.pad)
+	if (arg.pad)
 		return -EINVAL;
 	if ((arg.flags & KEEL_VDEV_SETUP_RESAMPLE) &&
 	    !(arg.flags & KEEL_VDEV_SETUP_IRQFD))
@@ -190,17 +192,7 @@ static const struct keel_ioctl keel_vdev_ioctls[] = {
 	{ KEEL_VDEV_IOC_RESET, keel_vdev_reset },
 };
 
-static const struct keel_feature_ops keel_vdev_ops = {
-	KEEL_FEATURE_INST(struct keel_vdev_inst, inst),
-	.ioctls = keel_vdev_ioctls,
-	.nr_ioctls = ARRAY_SIZE(keel_vdev_ioctls),
-	.open = keel_vdev_open,
-	.teardown = keel_vdev_teardown,
-};
-
 static const struct file_operations keel_vdev_fops = {
-	.owner = THIS_MODULE,
-	KEEL_FEATURE_FOPS,
 	.read = keel_vdev_read,
 	.write = keel_vdev_write,
 	.poll = keel_vdev_poll,
@@ -209,7 +201,14 @@ static const struct file_operations keel_vdev_fops = {
 struct keel_feature keel_vdev_feature = {
 	.name = "vdev",
 	.devname = "keel-vdev",
+	.owner = THIS_MODULE,
 	.fops = &keel_vdev_fops,
 	.type = &keel_vdev_obj_type,
-	.ops = &keel_vdev_ops,
+	.ops = {
+		KEEL_FEATURE_INST(struct keel_vdev_inst, inst),
+		.ioctls = keel_vdev_ioctls,
+		.nr_ioctls = ARRAY_SIZE(keel_vdev_ioctls),
+		.open = keel_vdev_open,
+		.teardown = keel_vdev_teardown,
+	},
 };

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keel_vdev.ko: in-kernel virtual devices on KVM exits. Module init and
- * exit. An open /dev/keel-vdev file pins the module (fops owner), so the
- * module is never unloaded with a device alive.
+ * exit. An open /dev/keel-vdev file pins the module (the feature base),
+ * so the module is never unloaded with a device alive.
  */
 #include <linux/module.h>
 

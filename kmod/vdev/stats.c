@@ -126,7 +126,6 @@ static int keel_vdev_snapshot(struct keel_object *obj, void *snap)
 
 const struct keel_object_type keel_vdev_obj_type = {
 	.name = "vdev",
-	.part = &keel_vdev_feature.part,
 	.info = keel_vdev_fields,
 	.nr_info = ARRAY_SIZE(keel_vdev_fields),
 	.info_pad = KEEL_VDEV_INFO_A_PAD,
