@@ -571,6 +571,7 @@ static struct json_object *generic_value(const uint8_t *p, size_t len)
 static struct json_object *decode_attrs(const uint8_t *p, size_t len,
 					struct json_object *fields);
 
+/* The value of @f in @p, or NULL when it does not fit the description. */
 static struct json_object *field_value(struct json_object *f,
 				       const uint8_t *p, size_t len)
 {
@@ -585,8 +586,8 @@ static struct json_object *field_value(struct json_object *f,
 	char name[32];
 
 	if (!strcmp(type, "string"))
-		return json_object_new_string_len((const char *)p,
-						  len && !p[len - 1] ? len - 1 : len);
+		return len && !p[len - 1] ?
+		       json_object_new_string((const char *)p) : NULL;
 	if (!strcmp(type, "table")) {
 		uint16_t entry = json_object_get_int(jget(f, "entry"));
 		const struct nlattr *a;
@@ -606,7 +607,7 @@ static struct json_object *field_value(struct json_object *f,
 		return arr;
 	}
 	if (!want || want != len)
-		return generic_value(p, len);
+		return NULL;
 	memcpy(&v, p, len);
 	if (!strcmp(format, "bool"))
 		return json_object_new_boolean(v != 0);
@@ -643,7 +644,7 @@ static struct json_object *decode_attrs(const uint8_t *p, size_t len,
 	char name[32];
 
 	for (off = 0; off + NLA_HDRLEN <= len; off += NLA_ALIGN(a->nla_len)) {
-		struct json_object *f = NULL;
+		struct json_object *f = NULL, *v;
 		uint16_t type;
 
 		a = (const void *)(p + off);
@@ -656,11 +657,13 @@ static struct json_object *decode_attrs(const uint8_t *p, size_t len,
 			if (json_object_get_int(jget(c, "attr")) == type)
 				f = c;
 		}
-		if (f) {
-			json_object_object_add(o, json_object_get_string(jget(f, "name")),
-					       field_value(f, p + off + NLA_HDRLEN,
-							   a->nla_len - NLA_HDRLEN));
+		v = f ? field_value(f, p + off + NLA_HDRLEN,
+				    a->nla_len - NLA_HDRLEN) : NULL;
+		if (v) {
+			json_object_object_add(o, json_object_get_string(
+						jget(f, "name")), v);
 		} else {
+			/* Undescribed, or not as described. */
 			snprintf(name, sizeof(name), "attr%u", type);
 			json_object_object_add(o, name, generic_value(
 				p + off + NLA_HDRLEN, a->nla_len - NLA_HDRLEN));
