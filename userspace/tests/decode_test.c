@@ -306,6 +306,32 @@ static void test_obj_malformed(void)
 	mnl_attr_nest_end(nlh, nest);
 	ok(keel_obj_parse(nest, &o) == -EPROTO,
 	   "obj: unterminated string is EPROTO");
+
+	/* An INFO nest whose last attribute runs past its end. */
+	{
+		struct nlattr *info, *last;
+
+		nlh = msg_start(KEEL_CMD_OBJ_GET);
+		nest = mnl_attr_nest_start(nlh, KEEL_A_OBJ);
+		mnl_attr_put_u32(nlh, KEEL_OBJ_A_ID, 1);
+		info = mnl_attr_nest_start(nlh, KEEL_OBJ_A_INFO);
+		mnl_attr_put_u32(nlh, KEEL_VM_INFO_A_VCPUS, 1);
+		last = mnl_nlmsg_get_payload_tail(nlh);
+		mnl_attr_put_u32(nlh, KEEL_VM_INFO_A_VCPUS, 2);
+		mnl_attr_nest_end(nlh, info);
+		mnl_attr_nest_end(nlh, nest);
+		last->nla_len = 16;
+		ok(keel_obj_parse(nest, &o) == -EPROTO,
+		   "obj: a truncated INFO nest is EPROTO");
+		last->nla_len = 8;
+		ok(keel_obj_parse(nest, &o) == 0 && o.ninfo == 2,
+		   "obj: the same nest whole parses");
+		keel_obj_free(&o);
+		/* The object nest itself cut short. */
+		info->nla_len += 8;
+		ok(keel_obj_parse(nest, &o) == -EPROTO,
+		   "obj: an attribute longer than the object nest is EPROTO");
+	}
 }
 
 static void test_event(void)
