@@ -280,9 +280,10 @@ static uint64_t info_uint(const struct keel_obj *o, uint16_t attr,
 	*found = false;
 	if (!a)
 		return 0;
-	keel_info_decode(o->type, a, &v);
-	*found = v.known;
-	return v.kind == KEEL_INFO_BOOL ? v.b : v.u;
+	keel_info_decode(o->desc, a, &v);
+	*found = v.field != NULL;
+	keel_info_val_free(&v);
+	return v.u;
 }
 
 /* ---- version ---- */
@@ -988,6 +989,7 @@ TEST(vm_binding_object_and_events)
 
 	ASSERT_TRUE(wait_event(evs, KEEL_CMD_OBJ_NEW, id, &w))
 		TH_LOG("no OBJ_NEW for object %u", id);
+	ASSERT_EQ(0, keel_obj_describe(s, &w.ev.obj));
 	check_vm_obj(_metadata, &w.ev.obj, id, label, NR_VCPUS, false);
 	keel_event_free(&w.ev);
 

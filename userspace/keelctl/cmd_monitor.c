@@ -10,7 +10,7 @@
 
 #include "keelctl.h"
 
-#define INFO_TEXT_MAX	512
+#define INFO_TEXT_MAX	2048
 
 struct monitor {
 	struct keelctl *k;
@@ -47,9 +47,12 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	ret = keel_event_parse(keel_family_id(m->k->sock), nlh, &ev);
 	if (ret == -ENOMSG)
 		return MNL_CB_OK;	/* not ours, or a newer kind of event */
+	if (!ret)
+		ret = keel_obj_describe(m->k->sock, &ev.obj);
 	if (ret) {
 		fprintf(stderr, "keelctl: monitor: bad notification: %s\n",
 			strerror(-ret));
+		keel_event_free(&ev);
 		return MNL_CB_OK;
 	}
 	if (m->k->json) {
@@ -96,7 +99,13 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	rc = keelctl_begin(k, cmd, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
+	/*
+	 * The type descriptors before joining: a request on the socket
+	 * later would drop the events that arrive meanwhile. Types of parts
+	 * loaded after this are shown generically.
+	 */
+	if (!keel_types_cached(k->sock) ||
+	    keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
 		return keelctl_fail("monitor", keel_last_error(k->sock));
 	if (setup_signals(&waitmask)) {
 		perror("keelctl: monitor: signals");

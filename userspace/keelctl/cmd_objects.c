@@ -9,7 +9,7 @@
 
 #include "keelctl.h"
 
-#define INFO_TEXT_MAX	512
+#define INFO_TEXT_MAX	2048
 
 static int print_table(const struct keel_objs *list)
 {
@@ -67,9 +67,10 @@ static void print_one(const struct keel_obj *o)
 	for (i = 0; i < o->ninfo; i++) {
 		struct keel_info_val v;
 
-		keel_info_decode(o->type, &o->info[i], &v);
+		keel_info_decode(o->desc, &o->info[i], &v);
 		keel_info_format(&v, val, sizeof(val));
 		print_kv(stdout, 0, v.name, "%s", val);
+		keel_info_val_free(&v);
 	}
 }
 

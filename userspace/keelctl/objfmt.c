@@ -28,10 +28,11 @@ void obj_info_text(const struct keel_obj *o, char *buf, size_t len)
 		struct keel_info_val v;
 		char val[KEEL_INFO_TEXT_MAX];
 
-		keel_info_decode(o->type, &o->info[i], &v);
+		keel_info_decode(o->desc, &o->info[i], &v);
 		keel_info_format(&v, val, sizeof(val));
 		off += snprintf(buf + off, len - off, "%s%s=%s",
 				off ? " " : "", v.name, val);
+		keel_info_val_free(&v);
 	}
 	if (!buf[0])
 		snprintf(buf, len, "-");

@@ -391,42 +391,62 @@ const struct keel_types *keel_types_cached(struct keel_sock *s);
 int keel_obj_describe(struct keel_sock *s, struct keel_obj *o);
 int keel_objs_describe(struct keel_sock *s, struct keel_objs *list);
 
-/* ---- per-type INFO attributes (objinfo.c) ---- */
+/* ---- INFO values (objinfo.c) ---- */
 
 enum keel_info_kind {
-	KEEL_INFO_BOOL,		/* u8, 0 or not */
-	KEEL_INFO_UINT,		/* u8/u16/u32/u64 */
-	KEEL_INFO_STRING,	/* NUL-terminated */
+	KEEL_INFO_UINT,		/* u8/u16/u32/u64 in u; field->format says more */
+	KEEL_INFO_STRING,	/* NUL-terminated, in s */
+	KEEL_INFO_TABLE,	/* rows, nrows */
 	KEEL_INFO_RAW,		/* bytes shown in hex */
 };
 
-/* An INFO attribute made printable, named when its object type is known. */
+struct keel_info_row;
+
+/*
+ * An INFO attribute (or one of a table entry) decoded and named. Do not
+ * copy one: name may point into namebuf.
+ */
 struct keel_info_val {
-	const char *name;	/* "vcpus", or "attr<N>" for unknown ones */
+	const char *name;	/* the field's name, or "attr<N>" */
 	char namebuf[16];
-	bool known;
+	const struct keel_field *field;	/* NULL: decoded generically */
 	enum keel_info_kind kind;
-	bool b;
 	uint64_t u;
-	const char *s;
+	const char *s;		/* points into the attribute */
 	const uint8_t *raw;
 	size_t rawlen;
+	struct keel_info_row *rows;
+	size_t nrows;
+};
+
+/* One entry of a TABLE: a value per attribute of the entry nest. */
+struct keel_info_row {
+	struct keel_info_val *v;
+	size_t n;
 };
 
 /*
- * Interpret @a as an INFO attribute of an object of @obj_type. Unknown
- * types or attributes are decoded generically: 1/2/4/8-byte values as
- * numbers, printable NUL-terminated ones as strings, the rest as raw.
+ * Decode @a, an INFO attribute of an object of type @t (NULL: no
+ * descriptor), as its field says. An attribute without a field, or
+ * whose length, nesting or entries do not fit its field, is decoded
+ * generically: 1/2/4/8-byte values as numbers, printable NUL-terminated
+ * ones as strings, the rest as raw bytes, named "attr<N>". Returns 0, or
+ * -ENOMEM with @v decoded generically. Free with keel_info_val_free().
  */
-void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
-		      struct keel_info_val *v);
+int keel_info_decode(const struct keel_type *t, const struct keel_info_attr *a,
+		     struct keel_info_val *v);
+void keel_info_val_free(struct keel_info_val *v);
 
 /* Room for a formatted value; longer raw values end in "...". */
 #define KEEL_INFO_TEXT_MAX	136
 
 /*
- * @v as text: "yes"/"no", a decimal number, the string, or "0x" and hex
- * bytes. Returns what snprintf() returns.
+ * @v as plain text, by its field's format: a decimal number, 0x and hex
+ * digits (HEX), "yes"/"no" (BOOL), the word or the number (ENUM), the
+ * words of the set bits joined by ',' with "bit<N>" for unnamed ones and
+ * "-" for none (FLAGS), strerror() or "-" for 0 (ERRNO); the string;
+ * "[N]" for a table of N entries; "0x" and hex bytes for raw values.
+ * Returns what snprintf() returns.
  */
 int keel_info_format(const struct keel_info_val *v, char *buf, size_t len);
 
@@ -438,6 +458,12 @@ struct json_object *keel_obj_json(const struct keel_obj *o);
 struct json_object *keel_obj_state_json(const struct keel_obj_state *st);
 struct json_object *keel_objs_json(const struct keel_objs *list);
 struct json_object *keel_event_json(const struct keel_event *ev);
+/* INFO of @o by its descriptor: {name: value, ...} (infojson.c). */
+struct json_object *keel_info_json(const struct keel_obj *o);
+struct json_object *keel_info_val_json(const struct keel_info_val *v);
+/* {"name", "part", "fields": [...]} and an array of them (infojson.c). */
+struct json_object *keel_type_json(const struct keel_type *t);
+struct json_object *keel_types_json(const struct keel_types *types);
 /* Print @o followed by a newline; compact unless @pretty. */
 int keel_json_print(FILE *f, struct json_object *o, bool pretty);
 

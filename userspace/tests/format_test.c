@@ -8,6 +8,7 @@
 
 #include "../keelctl/keelctl.h"
 #include "tap.h"
+#include "type_desc.h"
 
 static void test_bytes(void)
 {
@@ -85,13 +86,21 @@ static void test_info_text(void)
 		{ .type = 40, .len = 2, .data = &odd },
 	};
 	struct keel_obj o = { .type = "vm", .info = info, .ninfo = 3 };
+	struct keel_types types;
 	char buf[128];
 
+	kernel_types(&types);
+	o.desc = keel_types_find(&types, "vm");
 	obj_info_text(&o, buf, sizeof(buf));
 	ok(!strcmp(buf, "vcpus=2 dead=no attr40=9"), "info text '%s'", buf);
+	o.desc = NULL;
+	obj_info_text(&o, buf, sizeof(buf));
+	ok(!strcmp(buf, "attr1=2 attr2=0 attr40=9"),
+	   "info text without a descriptor '%s'", buf);
 	o.ninfo = 0;
 	obj_info_text(&o, buf, sizeof(buf));
 	ok(!strcmp(buf, "-"), "no info is '-'");
+	keel_types_free(&types);
 
 	o.created_ns = 1000000000ull;
 	obj_age_text(&o, 76000000000ull, buf, sizeof(buf));

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Object type descriptors (KEEL_CMD_TYPE_GET replies) as libkeel parses
- * them: the kernel's three types, and hostile descriptors: cut nests,
- * wrong lengths, unknown encodings, formats and units, repeated fields,
- * bad names and words, tables without entries or inside tables.
+ * them: the kernel's three types, their JSON, a ring's INFO by them
+ * (flags, errno, enum), and hostile descriptors: cut
+ * nests, wrong lengths, unknown encodings, formats and units, repeated
+ * fields, bad names and words, tables without entries or inside tables.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "libkeel.h"
+#include <json-c/json.h>
+
+#include "../keelctl/keelctl.h"
 #include "tap.h"
 #include "type_desc.h"
 
@@ -19,6 +23,7 @@ static void test_kernel_types(void)
 	struct keel_types types;
 	const struct keel_type *t;
 	const struct keel_field *f;
+	struct json_object *j, *v;
 
 	ok(kernel_types(&types) == 0 && types.n == 3, "three types");
 	t = keel_types_find(&types, "vdev");
@@ -37,6 +42,91 @@ static void test_kernel_types(void)
 	ok(!keel_types_find(&types, "uart") && !keel_types_find(&types, NULL),
 	   "no such type");
 
+	j = keel_types_json(&types);
+	v = json_object_array_get_idx(j, 1);
+	v = json_object_array_get_idx(json_object_object_get(v, "fields"), 8);
+	ok(!strcmp(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		   "{\"attr\":10,\"name\":\"regs\",\"type\":\"table\","
+		   "\"unit\":\"none\",\"format\":\"dec\",\"flags\":[],"
+		   "\"words\":[],\"entry\":11,\"fields\":["
+		   "{\"attr\":2,\"name\":\"offset\",\"type\":\"u32\","
+		   "\"unit\":\"none\",\"format\":\"dec\",\"flags\":[],\"words\":[]},"
+		   "{\"attr\":3,\"name\":\"reads\",\"type\":\"u64\","
+		   "\"unit\":\"none\",\"format\":\"dec\",\"flags\":[\"counter\"],"
+		   "\"words\":[]},"
+		   "{\"attr\":4,\"name\":\"writes\",\"type\":\"u64\","
+		   "\"unit\":\"none\",\"format\":\"dec\",\"flags\":[\"counter\"],"
+		   "\"words\":[]}]}"),
+	   "types JSON: regs %s",
+	   json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+	v = json_object_array_get_idx(j, 2);
+	v = json_object_array_get_idx(json_object_object_get(v, "fields"), 14);
+	ok(!strcmp(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+		   "{\"attr\":13,\"name\":\"full_ns\",\"type\":\"u64\","
+		   "\"unit\":\"ns\",\"format\":\"dec\","
+		   "\"flags\":[\"counter\",\"brief\"],\"words\":[]}"),
+	   "types JSON: full_ns");
+	json_object_put(j);
+	keel_types_free(&types);
+}
+
+static struct nlattr *ring_obj(struct nlmsghdr *nlh)
+{
+	struct nlattr *obj = mnl_attr_nest_start(nlh, KEEL_A_OBJ), *info;
+
+	mnl_attr_put_u32(nlh, KEEL_OBJ_A_ID, 9);
+	mnl_attr_put_strz(nlh, KEEL_OBJ_A_TYPE, "ring");
+	mnl_attr_put_strz(nlh, KEEL_OBJ_A_PART, "ring");
+	mnl_attr_put_u32(nlh, KEEL_OBJ_A_OWNER_PID, 77);
+	info = mnl_attr_nest_start(nlh, KEEL_OBJ_A_INFO);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_SLOTS, 4);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_SLOT_SIZE, 2048);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_FLAGS, KEEL_RING_SETUP_IDX64 |
+			 KEEL_RING_SETUP_EVENTFD | 0x20);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_INDEX_BITS, 64);
+	mnl_attr_put_u64(nlh, KEEL_RING_INFO_A_UNCOMMITTED, 1);
+	mnl_attr_put_u64(nlh, KEEL_RING_INFO_A_BYTES_IN, 1536);
+	mnl_attr_put_u64(nlh, KEEL_RING_INFO_A_FULL_NS, 1500000);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_FETCH_STATE, 2);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_FETCH_ERR, EPIPE);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_REPL_ROLE, 1);
+	mnl_attr_put_u32(nlh, KEEL_RING_INFO_A_REPL_ERR, 0);
+	mnl_attr_nest_end(nlh, info);
+	mnl_attr_nest_end(nlh, obj);
+	return obj;
+}
+
+static void test_ring(void)
+{
+	struct nlmsghdr *nlh = type_msg_start(buf, sizeof(buf));
+	struct keel_types types;
+	struct keel_obj o;
+	struct json_object *j;
+	char text[2048];
+	const char *s;
+
+	kernel_types(&types);
+	ok(keel_obj_parse(ring_obj(nlh), &o) == 0, "ring: parses");
+	o.desc = keel_types_find(&types, "ring");
+	j = keel_obj_json(&o);
+	s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
+	ok(!strcmp(s, "{\"id\":9,\"type\":\"ring\",\"part\":\"ring\","
+		      "\"owner_pid\":77,\"vm_pid\":0,\"label\":null,"
+		      "\"created_ns\":0,\"info\":{\"slots\":4,\"slot_size\":2048,"
+		      "\"flags\":[\"idx64\",\"eventfd\",\"bit5\"],"
+		      "\"index_bits\":64,\"uncommitted\":1,\"bytes_in\":1536,"
+		      "\"full_ns\":1500000,\"fetch_state\":\"failed\","
+		      "\"fetch_err\":32,\"repl_role\":\"primary\","
+		      "\"repl_err\":0}}"), "ring: JSON %s", s);
+	json_object_put(j);
+
+	obj_info_text(&o, text, sizeof(text));
+	ok(!strcmp(text, "slots=4 slot_size=2048 flags=idx64,eventfd,bit5 "
+			 "index_bits=64 uncommitted=1 bytes_in=1536 "
+			 "full_ns=1500000 fetch_state=failed fetch_err=Broken pipe "
+			 "repl_role=primary repl_err=-"), "ring: text %s", text);
+
+	keel_obj_free(&o);
 	keel_types_free(&types);
 }
 
@@ -181,6 +271,7 @@ static void test_bad_types(void)
 int main(void)
 {
 	test_kernel_types();
+	test_ring();
 	test_hostile();
 	test_bad_types();
 	return tap_done();
