@@ -10,8 +10,6 @@
 
 #include "keelctl.h"
 
-#define INFO_TEXT_MAX	2048
-
 struct monitor {
 	struct keelctl *k;
 	int rc;
@@ -28,7 +26,7 @@ static void on_signal(int sig)
 static void print_event(const struct keel_event *ev)
 {
 	const struct keel_obj *o = &ev->obj;
-	char info[INFO_TEXT_MAX];
+	char info[OBJ_INFO_TEXT_MAX];
 
 	obj_info_text(o, info, sizeof(info));
 	printf("%s id=%u type=%s part=%s owner=%u vm_pid=%u label=\"%s\"%s%s\n",

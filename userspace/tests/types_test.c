@@ -2,7 +2,7 @@
 /*
  * Object type descriptors (KEEL_CMD_TYPE_GET replies) as libkeel parses
  * them: the kernel's three types, their JSON, a ring's INFO by them
- * (flags, errno, enum), and hostile descriptors: cut
+ * (flags, errno, enum, ns and bytes), and hostile descriptors: cut
  * nests, wrong lengths, unknown encodings, formats and units, repeated
  * fields, bad names and words, tables without entries or inside tables.
  */
@@ -102,8 +102,10 @@ static void test_ring(void)
 	struct keel_types types;
 	struct keel_obj o;
 	struct json_object *j;
-	char text[2048];
+	char text[OBJ_INFO_TEXT_MAX], *out;
 	const char *s;
+	size_t len;
+	FILE *f;
 
 	kernel_types(&types);
 	ok(keel_obj_parse(ring_obj(nlh), &o) == 0, "ring: parses");
@@ -126,6 +128,19 @@ static void test_ring(void)
 			 "full_ns=1500000 fetch_state=failed fetch_err=Broken pipe "
 			 "repl_role=primary repl_err=-"), "ring: text %s", text);
 
+	f = open_memstream(&out, &len);
+	obj_print(&o, f);
+	fclose(f);
+	ok(strstr(out, "\nslot_size       2048 (2 KiB)\n") &&
+	   strstr(out, "\nuncommitted     1\n") &&
+	   strstr(out, "\nbytes_in        1536 (1.5 KiB)\n") &&
+	   strstr(out, "\nfull_ns         1.5 ms\n") &&
+	   strstr(out, "\nfetch_err       Broken pipe\n") &&
+	   strstr(out, "\nrepl_err        -\n") &&
+	   strstr(out, "\nlabel           -\n"), "ring: show");
+	if (tap_failed)
+		printf("# got:\n%s", out);
+	free(out);
 	keel_obj_free(&o);
 	keel_types_free(&types);
 }

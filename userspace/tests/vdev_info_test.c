@@ -2,8 +2,9 @@
 /*
  * The INFO attributes of a "vdev" object decoded by the type's
  * descriptor as keel_vdev.ko gives it: names, words, hex, the register
- * table as rows, as keelctl prints them (name=value) and as JSON; values
- * the words do not cover; attributes that do not fit their descriptor.
+ * table as rows, as keelctl prints them (name=value, the list's columns,
+ * show with the registers as a small table) and as JSON; values the
+ * words do not cover; attributes that do not fit their descriptor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,7 @@ static void test_named(void)
 		{ "exits_kept", "243" }, { "attr40", "9" },
 	};
 	const size_t nwant = sizeof(want) / sizeof(want[0]);
-	char val[KEEL_INFO_TEXT_MAX], text[512];
+	char val[KEEL_INFO_TEXT_MAX], text[OBJ_INFO_TEXT_MAX];
 	struct keel_obj o;
 	uint64_t sum = 0;
 	size_t i;
@@ -133,6 +134,77 @@ static void test_named(void)
 			 "regs=[3] bytes_out=120 bytes_in=3 irqs=4 "
 			 "exits_kept=243 attr40=9"),
 	   "vdev: info text '%s'", text);
+	keel_obj_free(&o);
+}
+
+static char *print_to_string(void (*print)(const struct keel_obj *, FILE *),
+			     const struct keel_obj *o)
+{
+	char *out = NULL;
+	size_t len;
+	FILE *f = open_memstream(&out, &len);
+
+	print(o, f);
+	fclose(f);
+	return out;
+}
+
+/* "vdev show" and "vdev list" of the same device. */
+static void test_text(void)
+{
+	struct keel_objs list = { 0 };
+	struct keel_obj o;
+	struct table *t;
+	char *out;
+	size_t len;
+	FILE *f;
+
+	ok(parse(put_vdev(KEEL_VDEV_BUS_PIO, 0), &o) == 0, "vdev text: parses");
+	out = print_to_string(obj_print, &o);
+	if (!ok(!strcmp(out,
+			"id              5\n"
+			"type            vdev\n"
+			"part            vdev\n"
+			"owner pid       0\n"
+			"vm pid          -\n"
+			"label           ttyS0\n"
+			"age             -\n"
+			"model           uart16550a\n"
+			"model_id        1\n"
+			"bus             pio\n"
+			"base            0x3f8\n"
+			"len             8\n"
+			"started         yes\n"
+			"irq_mode        none\n"
+			"irq_line        no\n"
+			"regs\n"
+			"  OFFSET  READS  WRITES\n"
+			"  0       0      120\n"
+			"  5       121    0\n"
+			"  3       0      2\n"
+			"bytes_out       120\n"
+			"bytes_in        3\n"
+			"irqs            4\n"
+			"exits_kept      243\n"
+			"attr40          9\n"), "vdev show: every field"))
+		printf("# got:\n%s", out);
+	free(out);
+
+	list.v = &o;
+	list.n = 1;
+	t = obj_brief_table(&list, o.desc);
+	f = open_memstream(&out, &len);
+	table_print(t, f, 0);
+	fclose(f);
+	table_free(t);
+	if (!ok(!strcmp(out,
+			"ID  LABEL  MODEL       BUS  BASE   LEN  STARTED  "
+			"IRQ-MODE  BYTES-OUT  BYTES-IN  IRQS  EXITS-KEPT\n"
+			"5   ttyS0  uart16550a  pio  0x3f8  8    yes      "
+			"none      120 B      3 B       4     243\n"),
+		"vdev list: the brief fields"))
+		printf("# got:\n%s", out);
+	free(out);
 	keel_obj_free(&o);
 }
 
@@ -315,6 +387,7 @@ int main(void)
 	ok(kernel_types(&types) == 0 && types.n == 3,
 	   "the kernel's vm, vdev and ring descriptors parse");
 	test_named();
+	test_text();
 	test_json();
 	test_unknown_values();
 	test_malformed();
