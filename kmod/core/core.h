@@ -33,7 +33,8 @@ int keel_registry_init(void);
 void keel_registry_exit(void);
 
 /* info.c */
-int keel_type_fill(struct sk_buff *skb, const struct keel_object_type *type);
+int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
+		   const struct keel_object_type *type);
 
 /* host_cpu.c */
 int keel_host_fill_cpu(struct sk_buff *skb);
@@ -73,6 +74,7 @@ int keel_state_writer_init(struct keel_state_writer *w, u32 type, size_t cap);
 void keel_state_writer_abort(struct keel_state_writer *w);
 int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
 			     size_t *len);
+u32 keel_state_fixed_len(const struct keel_state_ops *ops);
 int keel_state_parse(const void *buf, size_t len,
 		     const struct keel_state_ops *ops, size_t max_len,
 		     struct keel_state_blob *b, const char **why);

@@ -39,11 +39,8 @@ static int keel_vm_snapshot(struct keel_object *obj, void *snap)
 	return 0;
 }
 
-static struct keel_feature keel_vm_feature;
-
 static const struct keel_object_type keel_vm_type = {
 	.name = "vm",
-	.part = &keel_vm_feature.part,
 	.info = keel_vm_fields,
 	.nr_info = ARRAY_SIZE(keel_vm_fields),
 	.info_size = sizeof(struct keel_vm_info),
@@ -60,11 +57,9 @@ static long keel_vm_bind(struct keel_inst *inst, unsigned int cmd,
 	BUILD_BUG_ON(sizeof(arg) != KEEL_VM_BIND_SIZE_VER0);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_VM_BIND_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_VM_BIND_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_VM_BIND_FLAGS_ALL)
-		return -EINVAL;
 
 	ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
 	if (ret)
@@ -77,24 +72,17 @@ static const struct keel_ioctl keel_vm_ioctls[] = {
 	{ KEEL_IOC_VM_BIND, keel_vm_bind, KEEL_IOCTL_SETUP },
 };
 
-static const struct keel_feature_ops keel_vm_ops = {
-	/* A binding is only the VM reference, which the base holds. */
-	.size = sizeof(struct keel_inst),
-	.ioctls = keel_vm_ioctls,
-	.nr_ioctls = ARRAY_SIZE(keel_vm_ioctls),
-};
-
-static const struct file_operations keel_vm_fops = {
-	.owner = THIS_MODULE,
-	KEEL_FEATURE_FOPS,
-};
-
 static struct keel_feature keel_vm_feature = {
 	.name = "core",
 	.devname = "keel",
-	.fops = &keel_vm_fops,
+	.owner = THIS_MODULE,
 	.type = &keel_vm_type,
-	.ops = &keel_vm_ops,
+	.ops = {
+		/* A binding is only the VM reference, which the base holds. */
+		.size = sizeof(struct keel_inst),
+		.ioctls = keel_vm_ioctls,
+		.nr_ioctls = ARRAY_SIZE(keel_vm_ioctls),
+	},
 };
 
 int keel_dev_init(void)

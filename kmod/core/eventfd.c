@@ -51,6 +51,25 @@ static void keel_evwait_queue(struct file *file, wait_queue_head_t *wqh,
 	add_wait_queue(wqh, &w->wait);
 }
 
+/**
+ * keel_evwait_start() - wait on an eventfd
+ * @w: the wait: zeroed or stopped, not running
+ * @fd: an eventfd of the calling process
+ * @fn: called with the counts taken since its last call (at least 1),
+ *	from a work item on the system workqueue, in process context: it may
+ *	sleep and signal eventfds
+ *
+ * Hooks an entry on the eventfd's wait queue whose wakeup takes the
+ * eventfd's count and queues the work item; counts already in the
+ * eventfd are taken at once. Holds a reference to the eventfd's file
+ * until keel_evwait_stop().
+ *
+ * Context: process context (@fd is looked up in current's file table),
+ * interrupts enabled.
+ *
+ * Return: 0, -EBADF when @fd is not open, -EINVAL when it is not an
+ * eventfd.
+ */
 int keel_evwait_start(struct keel_evwait *w, int fd,
 		      void (*fn)(struct keel_evwait *w, u64 count))
 {
@@ -95,6 +114,18 @@ int keel_evwait_start(struct keel_evwait *w, int fd,
 }
 EXPORT_SYMBOL_GPL(keel_evwait_start);
 
+/**
+ * keel_evwait_stop() - stop waiting on the eventfd
+ * @w: the wait; a zeroed or already stopped one is fine
+ *
+ * Unhooks the entry, after which no wakeup runs, then cancels the work
+ * item: when it returns, @w->fn is not running and will not run again,
+ * and the eventfd is put. Counts taken but not yet passed to @w->fn are
+ * dropped.
+ *
+ * Context: process context; sleeps (cancel_work_sync()). Not from @w->fn
+ * and not holding a lock that @w->fn takes.
+ */
 void keel_evwait_stop(struct keel_evwait *w)
 {
 	if (w->wqh) {

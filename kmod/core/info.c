@@ -32,6 +32,22 @@ static int keel_info_put_rows(struct sk_buff *skb,
 	return 0;
 }
 
+/**
+ * keel_info_put() - put a snapshot's attributes into a message
+ * @skb: the message, with the nest the attributes go in opened
+ * @fields: the fields to put
+ * @nr: entries of @fields
+ * @pad_attr: the pad attribute for the 64-bit values
+ * @snap: the snapshot the fields' offsets point into
+ *
+ * One attribute per field, TABLE fields as a nest of entry nests. On
+ * failure the attributes already put stay: the caller cancels its nest.
+ *
+ * Context: any; does not sleep.
+ *
+ * Return: 0, -EMSGSIZE when they do not fit, -EINVAL (with a warning) on
+ * a field of an unknown type.
+ */
 int keel_info_put(struct sk_buff *skb, const struct keel_info_field *fields,
 		  unsigned int nr, u16 pad_attr, const void *snap)
 {
@@ -108,8 +124,9 @@ cancel:
 	return -EMSGSIZE;
 }
 
-/* One KEEL_A_TYPE nest describing @type. */
-int keel_type_fill(struct sk_buff *skb, const struct keel_object_type *type)
+/* One KEEL_A_TYPE nest describing @type of @part. */
+int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
+		   const struct keel_object_type *type)
 {
 	struct nlattr *nest;
 	unsigned int i;
@@ -118,7 +135,7 @@ int keel_type_fill(struct sk_buff *skb, const struct keel_object_type *type)
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, KEEL_TYPE_A_NAME, type->name) ||
-	    nla_put_string(skb, KEEL_TYPE_A_PART, type->part->name))
+	    nla_put_string(skb, KEEL_TYPE_A_PART, part->name))
 		goto cancel;
 	for (i = 0; i < type->nr_info; i++)
 		if (keel_field_describe(skb, KEEL_TYPE_A_FIELD,

@@ -19,11 +19,21 @@
 #include <keel/eventfd.h>
 #include "../compat/keel_compat.h"
 
+/**
+ * keel_irq_line_init() - initialise an interrupt line
+ * @l: the line
+ *
+ * Before anything else: the line is in mode %KEEL_IRQ_NONE, enabled and
+ * low.
+ *
+ * Context: any; @l must not be in use.
+ */
 void keel_irq_line_init(struct keel_irq_line *l)
 {
 	memset(l, 0, sizeof(*l));
 	spin_lock_init(&l->lock);
 	l->mode = KEEL_IRQ_NONE;
+	l->enabled = true;
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_init);
 
@@ -50,6 +60,27 @@ static void keel_irq_line_resample(struct keel_evwait *w, u64 count)
 	spin_unlock_irqrestore(&l->lock, flags);
 }
 
+/**
+ * keel_irq_line_bind() - connect a line to an irqfd
+ * @l: the line, initialised and not bound
+ * @fd: the irqfd (an eventfd of the calling process that the VMM bound to
+ *	a GSI with KVM_IRQFD), or negative for none
+ * @resample_fd: the resample eventfd of the same KVM_IRQFD
+ *	(KVM_IRQFD_FLAG_RESAMPLE) for level mode, or negative for edge mode
+ *
+ * Takes a reference to the irqfd and, in level mode, waits on the resample
+ * eventfd (a &struct keel_evwait) to signal the irqfd again after each
+ * EOI while the level is high. Both negative leave the line in mode
+ * %KEEL_IRQ_NONE. Binding signals nothing, even with the level high; a
+ * line kept disabled until its object resumes signals when
+ * keel_irq_line_enable() enables it.
+ *
+ * Context: process context (the fds are the caller's), interrupts enabled.
+ *
+ * Return: 0; -EBADF when an fd is not open, or for @resample_fd without
+ * @fd; -EINVAL when one is not an eventfd; -EBUSY (with a warning) when
+ * @l is already bound to an irqfd.
+ */
 int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 {
 	struct eventfd_ctx *ctx;
@@ -79,6 +110,16 @@ int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_bind);
 
+/**
+ * keel_irq_line_unbind() - disconnect a line from its irqfd
+ * @l: the line; bound, unbound or never bound
+ *
+ * Stops the resample wait, then puts the irqfd: no signal is sent once it
+ * returns. The level and the counter stay; the mode is %KEEL_IRQ_NONE.
+ *
+ * Context: process context; sleeps (keel_evwait_stop()). Not holding
+ * @l->lock, which the resample work takes.
+ */
 void keel_irq_line_unbind(struct keel_irq_line *l)
 {
 	struct eventfd_ctx *ctx;
@@ -95,6 +136,21 @@ void keel_irq_line_unbind(struct keel_irq_line *l)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_unbind);
 
+/**
+ * keel_irq_line_set() - drive a line's level
+ * @l: the line
+ * @level: the new level
+ *
+ * A rising edge signals the irqfd once, if the line is bound and enabled;
+ * in level mode the resample wait signals again after the guest's EOI
+ * while the level stays high. A falling edge only records the level. A
+ * disabled line records the level and signals nothing.
+ *
+ * Context: any context, holding any lock: @l->lock nests inside the
+ * caller's locks (a device's spinlock on the vCPU path), and signalling
+ * an irqfd only takes the eventfd's lock and injects or queues KVM's own
+ * work.
+ */
 void keel_irq_line_set(struct keel_irq_line *l, bool level)
 {
 	unsigned long flags;
@@ -107,6 +163,17 @@ void keel_irq_line_set(struct keel_irq_line *l, bool level)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_set);
 
+/**
+ * keel_irq_line_enable() - allow a line's signals or not
+ * @l: the line
+ * @enabled: allow them
+ *
+ * A disabled line (a stopped object) records its level but signals
+ * nothing. Enabling it with the level high signals once: the line rose
+ * while it could not say so.
+ *
+ * Context: any, as keel_irq_line_set().
+ */
 void keel_irq_line_enable(struct keel_irq_line *l, bool enabled)
 {
 	unsigned long flags;
@@ -120,6 +187,13 @@ void keel_irq_line_enable(struct keel_irq_line *l, bool enabled)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_enable);
 
+/**
+ * keel_irq_line_info() - a consistent view of a line, for statistics
+ * @l: the line
+ * @info: filled with its mode, level and signal count
+ *
+ * Context: any.
+ */
 void keel_irq_line_info(struct keel_irq_line *l,
 			struct keel_irq_line_info *info)
 {

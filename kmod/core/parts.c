@@ -18,6 +18,19 @@
 static DEFINE_MUTEX(keel_parts_lock);
 static LIST_HEAD(keel_parts);
 
+/**
+ * keel_part_register() - add a part to the list of loaded parts
+ * @part: the part, with &keel_part.name, &keel_part.owner and
+ *	&keel_part.types set; it stays in use until keel_part_unregister()
+ *
+ * The version and host commands report it, KEEL_CMD_TYPE_GET its types.
+ * Feature modules register theirs through keel_feature_register().
+ *
+ * Context: process context; sleeps (keel_parts_lock, a mutex).
+ *
+ * Return: 0; -EINVAL when the name is empty or not shorter than
+ * %KEEL_NAME_MAX; -EEXIST when a part of that name is registered.
+ */
 int keel_part_register(struct keel_part *part)
 {
 	struct keel_part *p;
@@ -42,6 +55,16 @@ out:
 }
 EXPORT_SYMBOL_GPL(keel_part_register);
 
+/**
+ * keel_part_unregister() - remove a part from the list
+ * @part: a registered part
+ *
+ * Every object of the part must be gone (objects pin their module through
+ * their open file); it warns about one that is not, and removes the part
+ * anyway.
+ *
+ * Context: process context; sleeps (keel_parts_lock, a mutex).
+ */
 void keel_part_unregister(struct keel_part *part)
 {
 	/*
@@ -119,7 +142,7 @@ static int keel_types_fill(struct sk_buff *skb, struct netlink_callback *cb,
 				if (!hdr)
 					goto full;
 			}
-			if (keel_type_fill(skb, *t)) {
+			if (keel_type_fill(skb, p, *t)) {
 				if (hdr)
 					genlmsg_cancel(skb, hdr);
 				goto full;

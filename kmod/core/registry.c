@@ -30,15 +30,41 @@ static DEFINE_MUTEX(keel_registry_lock);
 static DEFINE_XARRAY_ALLOC1(keel_objects);
 static u32 keel_next_id;
 
-void keel_object_init(struct keel_object *obj,
+/**
+ * keel_object_init() - initialise an object before it is added
+ * @obj: the object
+ * @part: the part that owns it
+ * @type: its type
+ * @kvm: the VM it belongs to, or NULL; the caller keeps it alive for the
+ *	object's life (the object takes no reference)
+ *
+ * Zeroes everything else: the label and &keel_object.state are set after
+ * this, before keel_object_add().
+ *
+ * Context: any; @obj must not be in the registry.
+ */
+void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm)
 {
 	memset(obj, 0, sizeof(*obj));
+	obj->part = part;
 	obj->type = type;
 	obj->kvm = kvm;
 }
 EXPORT_SYMBOL_GPL(keel_object_init);
 
+/**
+ * keel_label_valid() - is this a valid object label?
+ * @label: the label
+ * @len: the bytes of @label that may be read
+ *
+ * A label is printable ASCII (0x20 to 0x7e), NUL-terminated within @len
+ * bytes; the empty label is valid.
+ *
+ * Context: any.
+ *
+ * Return: true when @label is valid.
+ */
 bool keel_label_valid(const char *label, size_t len)
 {
 	size_t i;
@@ -53,14 +79,27 @@ bool keel_label_valid(const char *label, size_t len)
 }
 EXPORT_SYMBOL_GPL(keel_label_valid);
 
+/**
+ * keel_object_set_label() - set an object's label before it is added
+ * @obj: the object, initialised and not yet added (warns otherwise)
+ * @label: the label
+ * @len: the bytes of @label that may be read; only the first
+ *	%KEEL_NAME_MAX are looked at
+ *
+ * Context: any; before keel_object_add(), when nobody else sees @obj.
+ *
+ * Return: 0, or -EINVAL unless @label is printable ASCII NUL-terminated
+ * within @len and %KEEL_NAME_MAX bytes (keel_label_valid()).
+ */
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len)
 {
 	len = min_t(size_t, len, KEEL_NAME_MAX);
 	if (!keel_label_valid(label, len))
 		return -EINVAL;
-	/* Before add: nobody else sees the object yet. */
-	WARN_ON(obj->id);
+	/* Before add only: readers see the label without a lock. */
+	if (WARN_ON(obj->id))
+		return -EBUSY;
 	strscpy(obj->label, label, sizeof(obj->label));
 	return 0;
 }
@@ -73,11 +112,26 @@ static void keel_object_put(struct keel_object *obj)
 		wake_up_var(&obj->refs);
 }
 
+/**
+ * keel_object_add() - add a fully set-up object to the registry
+ * @obj: the object, initialised with keel_object_init()
+ *
+ * Gives the object its id (from 1 up, cyclic), records the calling thread
+ * group as its owner and the time, takes the owner's reference and sends
+ * the OBJ_NEW notification, which describes the object: its type's
+ * snapshot() runs from here. From now on readers may find the object.
+ *
+ * Context: process context; sleeps. The registry's lock is held only to
+ * insert the object, not around the notification.
+ *
+ * Return: 0; -ENOMEM; -EBUSY when no id is free; -EINVAL (with a warning)
+ * when the object has no type or part.
+ */
 int keel_object_add(struct keel_object *obj)
 {
 	int ret;
 
-	if (WARN_ON(!obj->type || !obj->type->part))
+	if (WARN_ON(!obj->type || !obj->part))
 		return -EINVAL;
 
 	obj->owner = get_task_pid(current, PIDTYPE_TGID);
@@ -88,7 +142,7 @@ int keel_object_add(struct keel_object *obj)
 	ret = xa_alloc_cyclic(&keel_objects, &obj->id, obj,
 			      XA_LIMIT(1, INT_MAX), &keel_next_id, GFP_KERNEL);
 	if (ret >= 0) {
-		atomic_inc(&obj->type->part->nr_objects);
+		atomic_inc(&obj->part->nr_objects);
 		ret = 0;
 	}
 	mutex_unlock(&keel_registry_lock);
@@ -104,6 +158,21 @@ int keel_object_add(struct keel_object *obj)
 }
 EXPORT_SYMBOL_GPL(keel_object_add);
 
+/**
+ * keel_object_del() - take an object out of the registry
+ * @obj: an object keel_object_add() added
+ *
+ * Sends the OBJ_DEL notification while the object is still whole, takes
+ * the object out of the registry, so that no reader can find it any more,
+ * drops the owner's reference and waits until every reader has dropped
+ * its own. Afterwards no registry reader uses the object: the owner may
+ * tear it down and free it.
+ *
+ * Context: process context; sleeps, for as long as the slowest reader
+ * (a snapshot, a state command) takes. Not holding a lock that a reader
+ * may need: the object's state mutex, or a lock its type's snapshot()
+ * or state ops take.
+ */
 void keel_object_del(struct keel_object *obj)
 {
 	/* Described while it is still whole. */
@@ -111,7 +180,7 @@ void keel_object_del(struct keel_object *obj)
 
 	mutex_lock(&keel_registry_lock);
 	if (!WARN_ON(xa_erase(&keel_objects, obj->id) != obj))
-		atomic_dec(&obj->type->part->nr_objects);
+		atomic_dec(&obj->part->nr_objects);
 	mutex_unlock(&keel_registry_lock);
 
 	/* No reader can find it now; wait for those that did. */
@@ -166,6 +235,7 @@ int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
 	keel_object_put(obj);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_object_call);
 
 /* The type's INFO attributes from a snapshot of @obj. */
 static int keel_obj_fill_info(struct sk_buff *skb, struct keel_object *obj)
@@ -216,7 +286,7 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj)
 
 	if (nla_put_u32(skb, KEEL_OBJ_A_ID, obj->id) ||
 	    nla_put_string(skb, KEEL_OBJ_A_TYPE, obj->type->name) ||
-	    nla_put_string(skb, KEEL_OBJ_A_PART, obj->type->part->name) ||
+	    nla_put_string(skb, KEEL_OBJ_A_PART, obj->part->name) ||
 	    nla_put_u32(skb, KEEL_OBJ_A_OWNER_PID, pid_nr(obj->owner)) ||
 	    nla_put_u32(skb, KEEL_OBJ_A_VM_PID, vm_pid) ||
 	    nla_put_string(skb, KEEL_OBJ_A_LABEL, obj->label) ||

@@ -12,6 +12,21 @@
 
 #include <keel/core.h>
 
+/**
+ * keel_sink_get() - take a socket or a writable file as a sink
+ * @s: the sink, filled on success
+ * @fd: a file descriptor of the calling process
+ *
+ * Takes a reference to the file of @fd, which must be a socket, or a FIFO
+ * or character device (a tap) whose writes take kernel memory: one with
+ * ->write_iter and no ->write (which would want a user buffer). A regular
+ * file is refused: there is no position to write at.
+ *
+ * Context: process context (@fd is looked up in current's file table).
+ *
+ * Return: 0, -EBADF when @fd is not open or not open for writing, -EINVAL
+ * when its file is none of the above.
+ */
 int keel_sink_get(struct keel_sink *s, int fd)
 {
 	struct file *file;
@@ -44,6 +59,17 @@ int keel_sink_get(struct keel_sink *s, int fd)
 }
 EXPORT_SYMBOL_GPL(keel_sink_get);
 
+/**
+ * keel_sink_get_socket() - take a socket as a sink
+ * @s: the sink, filled on success
+ * @fd: a file descriptor of the calling process
+ * @type: the socket type it must have (SOCK_STREAM, ...), or 0 for any
+ *
+ * Context: process context (@fd is looked up in current's file table).
+ *
+ * Return: 0, -EBADF when @fd is not open, -EINVAL when it is not a socket
+ * of @type.
+ */
 int keel_sink_get_socket(struct keel_sink *s, int fd, int type)
 {
 	struct file *file;
@@ -63,6 +89,12 @@ int keel_sink_get_socket(struct keel_sink *s, int fd, int type)
 }
 EXPORT_SYMBOL_GPL(keel_sink_get_socket);
 
+/**
+ * keel_sink_put() - drop a sink's file
+ * @s: the sink; one that holds nothing (zeroed or put) is fine
+ *
+ * Context: any (fput() defers the file's release where it must).
+ */
 void keel_sink_put(struct keel_sink *s)
 {
 	if (s->file)
@@ -72,6 +104,27 @@ void keel_sink_put(struct keel_sink *s)
 }
 EXPORT_SYMBOL_GPL(keel_sink_put);
 
+/**
+ * keel_sink_send() - send a buffer whole
+ * @s: the sink
+ * @iov: the buffer, in kernel memory
+ * @nr: entries of @iov
+ * @len: bytes in @iov
+ *
+ * Sends @len bytes as one message (a socket) or one write (a file),
+ * continued on a file that took only part of it, so that a sink that
+ * keeps boundaries sees one record. Blocks until done or interrupted by
+ * keel_thread_stop(). No signal is raised for a closed socket peer
+ * (MSG_NOSIGNAL); a pipe without readers raises SIGPIPE, which a kernel
+ * thread ignores.
+ *
+ * Context: process context, normally a &struct keel_thread; sleeps.
+ *
+ * Return: 0, or a negative errno: -EIO when a socket took only part of
+ * the buffer (also when interrupted midway) or a file took nothing; -EINTR
+ * or -ERESTARTSYS when interrupted; the socket's or file's own error
+ * otherwise (-EPIPE, -ECONNRESET, -EAGAIN for a non-blocking file, ...).
+ */
 int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 		   size_t len)
 {
@@ -100,6 +153,22 @@ int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 }
 EXPORT_SYMBOL_GPL(keel_sink_send);
 
+/**
+ * keel_sink_recv() - receive an exact number of bytes from a socket sink
+ * @s: the sink, a socket
+ * @buf: where to put them, in kernel memory
+ * @len: how many; 0 returns at once
+ *
+ * Blocks until @len bytes arrived (MSG_WAITALL), the peer closed, or
+ * keel_thread_stop() interrupted it.
+ *
+ * Context: process context, normally a &struct keel_thread; sleeps.
+ *
+ * Return: 0; -ECONNRESET at end of file or when fewer than @len bytes
+ * came (which includes an interruption after part of them); -ENOTSOCK
+ * (with a warning) when @s is not a socket; the socket's own error
+ * otherwise (-EINTR or -ERESTARTSYS when interrupted first).
+ */
 int keel_sink_recv(struct keel_sink *s, void *buf, size_t len)
 {
 	struct kvec iov = { .iov_base = buf, .iov_len = len };

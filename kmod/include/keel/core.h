@@ -25,96 +25,124 @@ struct module;
 
 struct keel_object_type;
 
-/*
- * A part is one loaded Keel module. Feature modules register theirs
- * (through keel_feature_register(), feature.h) in module init and
- * unregister it in module exit, after every object they own is gone (the
- * registry refuses to unregister a part with objects).
+/**
+ * struct keel_part - one loaded Keel module
+ * @name: the part's name ("vdev", "ring", ...): not empty, shorter than
+ *	%KEEL_NAME_MAX and unique among the loaded parts
+ * @owner: the module (THIS_MODULE)
+ * @types: the types of its objects, NULL-terminated (KEEL_CMD_TYPE_GET)
+ *
+ * Feature modules register theirs (through keel_feature_register(),
+ * feature.h) in module init and unregister it in module exit, after every
+ * object they own is gone (keel_part_unregister() warns about a part that
+ * still has objects).
  */
 struct keel_part {
-	const char *name;		/* "vdev", "ring", ... */
+	const char *name;
 	struct module *owner;
-	/* The types of its objects, NULL-terminated (KEEL_CMD_TYPE_GET). */
 	const struct keel_object_type *const *types;
 
-	/* private to the core, protected by keel_parts_lock */
-	struct list_head node;
-	atomic_t nr_objects;
+	/* private: to the core */
+	struct list_head node;		/* protected by keel_parts_lock */
+	atomic_t nr_objects;		/* changed under the registry's lock */
 };
 
+/* Parts (parts.c). */
 int keel_part_register(struct keel_part *part);
 void keel_part_unregister(struct keel_part *part);
 
 struct keel_object;
 
-/*
- * One kind of object, and what it reports in KEEL_OBJ_A_INFO: @info
- * describes the attributes (info.h), snapshot() copies the object's
- * current values into a zeroed buffer of info_size bytes (or of what
- * info_len() says, for a type with tables). snapshot() runs in process
- * context with a reference on the object and no Keel lock held; it may
- * sleep. The core fills the attributes from the buffer.
+/**
+ * struct keel_object_type - one kind of object, and what it reports
+ * @name: the type's name ("vm", "vdev", ...)
+ * @info: the attributes it reports in KEEL_OBJ_A_INFO (info.h)
+ * @nr_info: entries of @info; 0: no INFO attributes (and no snapshot)
+ * @info_pad: the pad attribute of the INFO nest, for its 64-bit values
+ * @info_size: bytes of the snapshot
+ * @info_len: optional, for a type with tables: the bytes of the snapshot
+ *	now, used instead of @info_size
+ * @snapshot: copy the object's current values into @snap, a zeroed buffer
+ *	of @info_size bytes (or of what @info_len returned just before: it
+ *	must not write more), consistently, under whatever lock the values
+ *	need; 0, or a negative errno that fails the request (a notification
+ *	is not sent)
+ *
+ * The core fills the attributes from the snapshot and describes @info to
+ * tools (KEEL_CMD_TYPE_GET).
+ *
+ * Context: @info_len and @snapshot run in process context with a
+ * reference on the object and no registry lock held; they may sleep. They
+ * run for netlink readers and for the OBJ_NEW and OBJ_DEL notifications
+ * that keel_object_add() and keel_object_del() send from the owner's own
+ * path (for a feature instance, OBJ_NEW with its setup lock held).
  */
 struct keel_object_type {
-	const char *name;		/* "vm", "vdev", ... */
-	struct keel_part *part;
+	const char *name;
 	const struct keel_info_field *info;
 	unsigned int nr_info;
-	u16 info_pad;			/* pad attribute of the INFO nest */
+	u16 info_pad;
 	size_t info_size;
-	size_t (*info_len)(struct keel_object *obj);	/* optional */
+	size_t (*info_len)(struct keel_object *obj);
 	int (*snapshot)(struct keel_object *obj, void *snap);
 };
 
-/*
- * The registry's view of an object. The object is owned by whoever embeds
- * this (a feature instance: feature.h); the registry holds no reference
- * of its own. The owner calls keel_object_add() once it is fully set up
- * and keel_object_del() before tearing it down. Readers (netlink listings,
- * state commands by id) take a reference while they look at the object;
- * keel_object_del() takes the object out of the registry and then waits
- * until every reader has let go, so the owner may free it afterwards.
+/**
+ * struct keel_object - the registry's view of an object
+ * @id: its id, set by keel_object_add(): from 1 up, not reused before the
+ *	ids wrap around
+ * @part: the part that owns it
+ * @type: its type
+ * @owner: the thread group that added it (a counted pid, dropped by
+ *	keel_object_del())
+ * @kvm: the VM it belongs to, optional; not a reference of its own
+ * @created_ns: when it was added (CLOCK_BOOTTIME)
+ * @label: set before add, constant afterwards
+ * @state: its state (state.h), optional; set before add
+ * @refs: the owner's reference and the readers' (the registry's own)
+ *
+ * The object is owned by whoever embeds this (a feature instance:
+ * feature.h); the registry holds no reference of its own. The owner calls
+ * keel_object_add() once it is fully set up and keel_object_del() before
+ * tearing it down. Readers (netlink listings, state commands by id) take a
+ * reference while they look at the object; keel_object_del() takes the
+ * object out of the registry and then waits until every reader has let
+ * go, so the owner may free it afterwards. No object code runs under the
+ * registry's lock.
  */
 struct keel_object {
-	u32 id;					/* set by keel_object_add() */
+	u32 id;
+	struct keel_part *part;
 	const struct keel_object_type *type;
-	struct pid *owner;			/* tgid that created it */
-	struct kvm *kvm;			/* optional, not a reference */
-	u64 created_ns;				/* CLOCK_BOOTTIME */
-	char label[KEEL_NAME_MAX];		/* set before add, constant */
-	struct keel_state *state;		/* optional, set before add */
-	refcount_t refs;			/* the owner's, and readers' */
+	struct pid *owner;
+	struct kvm *kvm;
+	u64 created_ns;
+	char label[KEEL_NAME_MAX];
+	struct keel_state *state;
+	refcount_t refs;
 };
 
-void keel_object_init(struct keel_object *obj,
+/* Objects in the registry (registry.c); the label is set before add. */
+void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm);
 int keel_object_add(struct keel_object *obj);
 void keel_object_del(struct keel_object *obj);
-/* Before add only: -EINVAL unless printable and NUL-terminated. */
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len);
-/* A label is printable ASCII, NUL-terminated within @len bytes. */
 bool keel_label_valid(const char *label, size_t len);
 
 /*
- * VM references. keel_vm_get() takes a file descriptor of the calling
- * process and, if it is a KVM VM fd, returns the VM with a reference held.
- * Errors: -EBADF when @fd is not open, -EINVAL when it is open but not a
- * KVM VM fd (a vCPU fd, an eventfd, a regular file, ...).
- * keel_vm_put() drops the reference; the VM is destroyed by the last one.
+ * Counted references to KVM VMs, taken from a VM fd of the calling process
+ * (vm.c); the VM is destroyed by the last one.
  */
 struct kvm *keel_vm_get(int fd);
 void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 
-/*
- * Copy an extensible ioctl argument whose first member is "__u32 size".
- * @ksize is the kernel's struct size, @min_size the size of the first
- * version. Returns 0, -EFAULT, -EINVAL (size below @min_size or above the
- * ioctl's encoded size) or -E2BIG (unknown trailing bytes not zero).
- */
+/* Extensible ioctl arguments (ioctl.c). */
 int keel_copy_ioctl_arg(void *kdst, size_t ksize, size_t min_size,
-			unsigned int cmd, const void __user *uarg);
+			u32 flags_all, unsigned int cmd,
+			const void __user *uarg);
 
 #include <keel/feature.h>
 #include <keel/eventfd.h>

@@ -34,69 +34,89 @@
 struct eventfd_ctx;
 struct file;
 
+/**
+ * struct keel_evwait - a wait on an eventfd with a deferred callback
+ * @fn: the callback, passed the counts taken since its last call (at
+ *	least 1). It runs from @work, in process context, and may sleep and
+ *	signal eventfds.
+ * @ctx: the eventfd
+ * @file: the eventfd's file (counted)
+ * @wqh: the eventfd's wait-queue head, while the entry is hooked on it
+ * @wait: the entry on @wqh, whose wakeup takes the count
+ * @pt: to hook @wait with vfs_poll()
+ * @work: calls @fn (on the system workqueue)
+ * @count: counts taken by the wakeup, not yet passed to @fn
+ *
+ * Started with keel_evwait_start(), stopped with keel_evwait_stop(); the
+ * fields other than @fn are eventfd.c's.
+ */
 struct keel_evwait {
-	/* @fn gets the counts taken since its last call (at least 1). */
 	void (*fn)(struct keel_evwait *w, u64 count);
 	struct eventfd_ctx *ctx;
-	struct file *file;		/* counted */
-	wait_queue_head_t *wqh;		/* the eventfd's, while hooked */
+	struct file *file;
+	wait_queue_head_t *wqh;
 	wait_queue_entry_t wait;
 	poll_table pt;
 	struct work_struct work;
-	atomic64_t count;		/* taken by the wakeup, not yet passed */
+	atomic64_t count;
 };
 
-/*
- * Wait on the eventfd @fd of the calling process: -EBADF when it is not
- * open, -EINVAL when it is not an eventfd. Counts already in the eventfd
- * are taken at once. Process context.
- */
+/* eventfd.c */
 int keel_evwait_start(struct keel_evwait *w, int fd,
 		      void (*fn)(struct keel_evwait *w, u64 count));
-/*
- * Stop waiting: when it returns, @fn is not running and will not run
- * again, and the eventfd is put. Idempotent (a zeroed or stopped @w).
- * Process context; may sleep.
- */
 void keel_evwait_stop(struct keel_evwait *w);
 
+/**
+ * enum keel_irq_mode - how a &struct keel_irq_line signals
+ * @KEEL_IRQ_NONE: no irqfd: levels are only recorded
+ * @KEEL_IRQ_EDGE: one irqfd signal per rising edge
+ * @KEEL_IRQ_LEVEL: with a resample eventfd: as edge, and again after each
+ *	resample (the guest's EOI) while the level is still high
+ */
 enum keel_irq_mode {
-	KEEL_IRQ_NONE,			/* no irqfd: levels are only recorded */
+	KEEL_IRQ_NONE,
 	KEEL_IRQ_EDGE,
-	KEEL_IRQ_LEVEL,			/* with a resample eventfd */
+	KEEL_IRQ_LEVEL,
 };
 
+/**
+ * struct keel_irq_line - an interrupt line on a KVM irqfd
+ * @lock: protects @level, @enabled and @signals, and is held while the
+ *	irqfd is signalled; taken with interrupts off, nests inside any lock
+ *	of the caller
+ * @level: the level as the object drives it
+ * @enabled: signals allowed
+ * @signals: irqfd signals sent
+ * @mode: the mode; set by keel_irq_line_bind() and constant until
+ *	keel_irq_line_unbind(), as are @trigger and @resample
+ * @trigger: the irqfd, or NULL
+ * @resample: the wait on the resample eventfd (level mode only)
+ */
 struct keel_irq_line {
 	/* @lock protects the fields below; taken with interrupts off. */
 	spinlock_t lock;
-	bool level;			/* as the object drives it */
-	bool enabled;			/* signals allowed */
-	u64 signals;			/* irqfd signals sent */
+	bool level;
+	bool enabled;
+	u64 signals;
 	/* Set by bind, constant until unbind. */
 	enum keel_irq_mode mode;
 	struct eventfd_ctx *trigger;
 	struct keel_evwait resample;
 };
 
-/* Before anything else: mode NONE, disabled, low. */
+/* irq.c */
 void keel_irq_line_init(struct keel_irq_line *l);
-/*
- * Take the irqfd @fd and, unless it is negative, the resample eventfd
- * @resample_fd (level mode); @fd < 0 with @resample_fd < 0 is mode NONE.
- * Errors: -EBADF (not open), -EINVAL (not an eventfd). Process context.
- */
 int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd);
-/* Put the eventfds; no signal is sent afterwards. May sleep. */
 void keel_irq_line_unbind(struct keel_irq_line *l);
-/*
- * Drive the line. Any context, any lock (the line's lock nests inside
- * them): signalling an irqfd only injects or queues KVM's own work.
- */
 void keel_irq_line_set(struct keel_irq_line *l, bool level);
-/* Allow signals or not; enabling with the level high signals once. */
 void keel_irq_line_enable(struct keel_irq_line *l, bool enabled);
 
-/* A consistent view for statistics. */
+/**
+ * struct keel_irq_line_info - a consistent view of a line, for statistics
+ * @mode: &keel_irq_line.mode
+ * @level: &keel_irq_line.level
+ * @signals: &keel_irq_line.signals
+ */
 struct keel_irq_line_info {
 	enum keel_irq_mode mode;
 	bool level;

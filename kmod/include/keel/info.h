@@ -18,7 +18,8 @@
  *	};
  *
  * The snapshot struct is the type's own; the type's snapshot() fills it
- * (object_type.h), consistently, under whatever lock the values need.
+ * (struct keel_object_type, core.h), consistently, under whatever lock
+ * the values need.
  */
 #ifndef _KEEL_INFO_H
 #define _KEEL_INFO_H
@@ -30,34 +31,60 @@
 
 struct sk_buff;
 
-/* Rows of a TABLE field, as a snapshot holds them. */
+/**
+ * struct keel_info_rows - the rows of a TABLE field, as a snapshot holds them
+ * @nr: number of rows
+ * @rows: @nr entries of the table's &keel_info_table.entry_size bytes
+ */
 struct keel_info_rows {
 	u32 nr;
-	const void *rows;	/* @nr entries of the table's entry_size */
+	const void *rows;
 };
 
 struct keel_info_field;
 
-/* The entries of a TABLE field: their attribute and fields. */
+/**
+ * struct keel_info_table - the entries of a TABLE field
+ * @entry_attr: attribute type of one entry's nest
+ * @pad_attr: pad attribute for the 64-bit values inside an entry
+ * @entry_size: bytes of one entry in &keel_info_rows.rows
+ * @fields: the fields of one entry
+ * @nr_fields: entries of @fields
+ */
 struct keel_info_table {
-	u16 entry_attr;		/* attribute type of one entry nest */
-	u16 pad_attr;		/* for the 64-bit values inside an entry */
+	u16 entry_attr;
+	u16 pad_attr;
 	size_t entry_size;
 	const struct keel_info_field *fields;
 	unsigned int nr_fields;
 };
 
+/**
+ * struct keel_info_field - one attribute an object type reports
+ * @name: JSON member name for tools: [a-z0-9_]+
+ * @attr: attribute type
+ * @type: encoding, KEEL_FIELD_TYPE_*
+ * @unit: the value's unit, KEEL_FIELD_UNIT_*
+ * @format: how tools show it, KEEL_FIELD_FORMAT_*
+ * @flags: KEEL_FIELD_F_* (a counter, in the brief view, ...)
+ * @offset: of the value in the snapshot
+ * @words: ENUM and FLAGS formats: the NULL-terminated names of the values
+ *	or bits
+ * @table: TABLE type only: what its entries hold
+ *
+ * Written with the KEEL_INFO_*() macros below, which check the member's
+ * size against the encoding at build time.
+ */
 struct keel_info_field {
-	const char *name;	/* JSON member name: [a-z0-9_]+ */
-	u16 attr;		/* attribute type */
-	u8 type;		/* KEEL_FIELD_TYPE_* */
-	u8 unit;		/* KEEL_FIELD_UNIT_* */
-	u8 format;		/* KEEL_FIELD_FORMAT_* */
-	u8 flags;		/* KEEL_FIELD_F_* */
-	u16 offset;		/* of the value in the snapshot */
-	/* ENUM and FLAGS: NULL-terminated names of values or bits. */
+	const char *name;
+	u16 attr;
+	u8 type;
+	u8 unit;
+	u8 format;
+	u8 flags;
+	u16 offset;
 	const char *const *words;
-	const struct keel_info_table *table;	/* TABLE only */
+	const struct keel_info_table *table;
 };
 
 /* Options for the field macros, combined with commas. */
@@ -73,7 +100,12 @@ struct keel_info_field {
 #define KEEL_INFO_FLAGS(...)	.format = KEEL_FIELD_FORMAT_FLAGS,	\
 				.words = (const char *const[]){ __VA_ARGS__, NULL }
 
-/* Offset of @member in @snap, checked to be @size bytes. */
+/*
+ * Offset of @member in @snap, checked to be @size bytes: a table line
+ * cannot read a u32 member as a u64. (checkpatch sees @member used twice;
+ * it is a name, with no side effects: the Makefile's checkpatch run
+ * exempts this header from that one check.)
+ */
 #define __KEEL_INFO_OFF(snap, member, size)				\
 	(offsetof(snap, member) +					\
 	 BUILD_BUG_ON_ZERO(sizeof_field(snap, member) != (size)))
@@ -104,10 +136,7 @@ struct keel_info_field {
 		    sizeof(struct keel_info_rows), .table = (tbl),	\
 		    ##__VA_ARGS__)
 
-/*
- * Put the attributes @fields describe, from @snap, into @skb (inside the
- * nest the caller opened). -EMSGSIZE when they do not fit.
- */
+/* Fill the attributes of a snapshot (info.c). */
 int keel_info_put(struct sk_buff *skb, const struct keel_info_field *fields,
 		  unsigned int nr, u16 pad_attr, const void *snap);
 

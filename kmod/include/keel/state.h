@@ -24,66 +24,101 @@ struct keel_state;
 struct keel_state_writer;
 struct keel_state_blob;
 
-/* One section a type writes, and the versions of it the type reads. */
+/**
+ * struct keel_state_sec_desc - a section a type writes, and those it reads
+ * @id: the section id, >= 1
+ * @version: the version save() writes; versions 1 to @version are read
+ * @required: a blob without this section is refused
+ * @len: payload bytes of every version, checked by the framework; 0: the
+ *	length varies (the type checks it)
+ */
 struct keel_state_sec_desc {
-	u32 id;			/* >= 1 */
-	u16 version;		/* written by save(); 1..version are read */
-	bool required;		/* a blob without it is refused */
+	u32 id;
+	u16 version;
+	bool required;
+	u32 len;
 };
 
+/**
+ * struct keel_state_ops - an object type's side of the state framework
+ * @type: the blob type, KEEL_STATE_TYPE_*
+ * @max_len: the largest blob, framing included; the object's own limit
+ *	starts as this and a type whose objects differ in size sets it per
+ *	object with keel_state_set_max_len() before the object is added. 0:
+ *	the size of a blob of @secs, which then all have a fixed @len.
+ * @secs: the sections the type writes and reads
+ * @nr_secs: entries of @secs
+ * @stop: RUNNING -> STOPPED. When it returns, the object initiates no
+ *	change and no guest access reaches it. Cannot fail.
+ * @resume: STOPPED -> RUNNING; raise pending interrupts again. 0, or a
+ *	negative errno and the object stays STOPPED.
+ * @save_len: optional: the most bytes @save writes now, framing included
+ *	(default: the object's max_len). STOPPED.
+ * @save: append every section with keel_state_put() (or
+ *	keel_state_sec_begin() and keel_state_sec_end()). STOPPED. 0 or a
+ *	negative errno, which fails the command.
+ * @check: optional: check every section of a well-formed blob of this type
+ *	(framing, checksums, versions and fixed lengths already checked)
+ *	against the object, and change nothing. STOPPED. 0, or -EINVAL with
+ *	*@why set to a reason (a string literal) on a problem.
+ * @load: apply a blob @check accepted. STOPPED. Cannot fail.
+ *
+ * Context: every op runs in process context with the object's state
+ * mutex (&keel_state.lock) held, and may sleep; an op must not call the
+ * state commands of its own object.
+ */
 struct keel_state_ops {
-	u32 type;		/* KEEL_STATE_TYPE_* */
-	/*
-	 * Largest blob, framing included; the object's own limit starts as
-	 * this and a type whose objects differ in size sets it per object
-	 * with keel_state_set_max_len() before the object is added.
-	 */
+	u32 type;
 	u32 max_len;
 	const struct keel_state_sec_desc *secs;
 	unsigned int nr_secs;
 
-	/*
-	 * RUNNING -> STOPPED. When it returns, the object initiates no
-	 * change and no guest access reaches it. May sleep; cannot fail.
-	 */
 	void (*stop)(struct keel_state *st);
-	/* STOPPED -> RUNNING; raise pending interrupts again. */
 	int (*resume)(struct keel_state *st);
-	/*
-	 * Optional: the most bytes save() writes now, framing included
-	 * (default: the object's max_len). STOPPED.
-	 */
 	size_t (*save_len)(struct keel_state *st);
-	/* Append every section with keel_state_put(). STOPPED. */
 	int (*save)(struct keel_state *st, struct keel_state_writer *w);
-	/*
-	 * Check every section of a well-formed blob of this type against
-	 * the object; change nothing. -EINVAL with *why set on a problem.
-	 */
 	int (*check)(struct keel_state *st, const struct keel_state_blob *b,
 		     const char **why);
-	/* Apply a blob check() accepted. Cannot fail. */
 	void (*load)(struct keel_state *st, const struct keel_state_blob *b);
 };
 
-/*
- * Embedded in the object. @lock serialises commands and protects the
- * fields below it; the ops run with it held. Lock order: @lock, then
- * whatever the ops take. No registry lock is held around it: netlink
- * commands hold a reference on the object instead.
+/**
+ * struct keel_state - the framework's state of one object
+ * @ops: the type's ops
+ * @lock: serialises the commands and protects the fields after it; the
+ *	ops run with it held. Lock order: @lock, then whatever the ops take. No
+ *	registry lock is held around it: netlink commands hold a reference
+ *	on the object instead.
+ * @state: KEEL_STATE_RUNNING or KEEL_STATE_STOPPED
+ * @max_len: the largest blob; constant once the object is added
+ * @saves: successful SAVE and SWAP commands
+ * @loads: successful LOAD and SWAP commands
+ * @rejects: LOAD and SWAP blobs that failed the checks
+ * @changed_ns: CLOCK_BOOTTIME of the last successful command (or of
+ *	keel_state_init())
+ *
+ * Embedded in the object (a feature instance: &keel_inst.state), set up
+ * with keel_state_init().
  */
 struct keel_state {
 	const struct keel_state_ops *ops;
 	struct mutex lock;	/* commands; the fields below */
-	u32 state;		/* KEEL_STATE_RUNNING or KEEL_STATE_STOPPED */
-	u32 max_len;		/* largest blob; constant once added */
+	u32 state;
+	u32 max_len;
 	u64 saves;
 	u64 loads;
 	u64 rejects;
-	u64 changed_ns;		/* CLOCK_BOOTTIME of the last command */
+	u64 changed_ns;
 };
 
-/* A parsed blob: framing and checksums verified, sections by id. */
+/**
+ * struct keel_state_sec - one section of a parsed blob
+ * @id: the section id
+ * @version: its version, 1 to &keel_state_sec_desc.version
+ * @flags: KEEL_STATE_SEC_*
+ * @len: payload bytes
+ * @data: the payload, inside the blob
+ */
 struct keel_state_sec {
 	u32 id;
 	u16 version;
@@ -92,18 +127,25 @@ struct keel_state_sec {
 	const void *data;
 };
 
+/**
+ * struct keel_state_blob - a parsed blob: framing and checksums verified
+ * @type: the blob type, the object type's
+ * @nr: entries of @sec
+ * @sec: the sections the type knows, in blob order (optional unknown ones
+ *	are left out); look one up with keel_state_find()
+ */
 struct keel_state_blob {
 	u32 type;
 	unsigned int nr;
 	struct keel_state_sec sec[KEEL_STATE_MAX_SECTIONS];
 };
 
+/* Set up and tear down (state.c); before add, the object's limit. */
 void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops);
 void keel_state_destroy(struct keel_state *st);
-/* This object's largest blob, at most KEEL_STATE_MAX_BLOB; before add. */
 void keel_state_set_max_len(struct keel_state *st, u32 max_len);
 
-/* Commands; errors as in linux/keel_state.h. @why may be NULL. */
+/* Commands (state.c); errors as in linux/keel_state.h. */
 int keel_state_stop(struct keel_state *st);
 int keel_state_resume(struct keel_state *st);
 int keel_state_save(struct keel_state *st, void **blob, size_t *len);
@@ -111,7 +153,6 @@ int keel_state_load(struct keel_state *st, const void *blob, size_t len,
 		    const char **why);
 int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
 		    void **out, size_t *out_len, const char **why);
-/* RUNNING or STOPPED whatever the state was (idempotent START/STOP). */
 int keel_state_set_running(struct keel_state *st, bool running);
 u32 keel_state_get(struct keel_state *st);
 
@@ -124,19 +165,13 @@ static inline bool keel_state_ioctl_nr(unsigned int cmd)
 	       _IOC_NR(cmd) >= 0x90 && _IOC_NR(cmd) <= 0x9f;
 }
 
-/* For save(): append one section. */
+/* For save(): write sections (state_blob.c). */
 int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
 		   const void *data, u32 len);
-/*
- * For save(), a section filled in place: begin returns room for @len
- * bytes (zeroed) or NULL on error, which end() then returns; end
- * checksums the section and appends it. No other section may be put
- * between the two.
- */
 void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
 			   u32 len);
 int keel_state_sec_end(struct keel_state_writer *w);
-/* For check()/load(): the section with @id, or NULL. */
+/* For check() and load(): find a section. */
 const struct keel_state_sec *keel_state_find(const struct keel_state_blob *b,
 					     u32 id);
 

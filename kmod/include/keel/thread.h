@@ -22,57 +22,81 @@
 
 #include <linux/types.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
 
 struct task_struct;
 struct keel_object;
 struct socket;
 struct file;
 
+/**
+ * struct keel_thread - a kernel thread owned by a Keel object
+ * @task: the thread (a counted reference); NULL when not started
+ * @fn: the thread's function, from keel_thread_start()
+ * @data: for @fn, from keel_thread_start()
+ * @stopping: set by keel_thread_stop() before it signals the thread; read
+ *	with READ_ONCE() in the thread (keel_thread_should_stop())
+ * @wq: where the thread sleeps in keel_thread_wait()
+ */
 struct keel_thread {
-	struct task_struct *task;	/* counted; NULL when not started */
+	struct task_struct *task;
 	int (*fn)(struct keel_thread *t);
 	void *data;
-	bool stopping;			/* READ_ONCE in the thread */
+	bool stopping;
+	wait_queue_head_t wq;
 };
 
-/*
- * Start @fn(@t) in a new thread for @obj (which must have its id),
- * named after the object and @what (may be NULL). -EBUSY when @t runs.
- */
+/* thread.c */
+void keel_thread_init(struct keel_thread *t);
 int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 		      const char *what, int (*fn)(struct keel_thread *t),
 		      void *data);
-/* Stop and reap @t; nothing when it was not started. May sleep. */
 void keel_thread_stop(struct keel_thread *t);
-/* In the thread: time to return. */
 bool keel_thread_should_stop(struct keel_thread *t);
 
-/*
- * Where a thread sends: a socket (kernel_sendmsg(), one message per
- * send) or a file that takes writes (a pipe or a character device such
- * as a tap, one write per send). keel_sink_get() takes the file of
- * @fd: -EBADF when it is not open or not open for writing, -EINVAL when
- * it is neither a socket nor a FIFO or character device with
- * ->write_iter (and no ->write, which would need a user buffer).
+/**
+ * keel_thread_wait() - sleep until a condition or a stop
+ * @t: the thread, which calls this
+ * @cond: the condition, a C expression evaluated on each wakeup
+ *
+ * Others wake the thread with keel_thread_wake() after making @cond true;
+ * keel_thread_stop() wakes it anyway (its SIGKILL ends the sleep).
+ *
+ * Context: in the thread @t only; sleeps (interruptibly).
+ *
+ * Return: 0 when @cond or keel_thread_should_stop() became true, or
+ * -ERESTARTSYS when a signal (the stop's SIGKILL) ended the sleep.
+ */
+#define keel_thread_wait(t, cond)					\
+({									\
+	struct keel_thread *__t = (t);					\
+									\
+	wait_event_interruptible(__t->wq,				\
+				 (cond) || keel_thread_should_stop(__t)); \
+})
+void keel_thread_wake(struct keel_thread *t);
+
+/**
+ * struct keel_sink - where a thread sends
+ * @file: the file (counted), from keel_sink_get() or
+ *	keel_sink_get_socket(); NULL after keel_sink_put()
+ * @sock: the socket of @file, or NULL when @file is not a socket
+ *
+ * A socket (kernel_sendmsg(), one message per send) or a file that takes
+ * writes (a pipe or a character device such as a tap, one write per
+ * send).
  */
 struct keel_sink {
-	struct file *file;		/* counted */
-	struct socket *sock;		/* of @file, or NULL */
+	struct file *file;
+	struct socket *sock;
 };
 
+/* sink.c */
 int keel_sink_get(struct keel_sink *s, int fd);
-/* Only a socket of @type (SOCK_STREAM, ...; 0: any): -EINVAL otherwise. */
 int keel_sink_get_socket(struct keel_sink *s, int fd, int type);
 void keel_sink_put(struct keel_sink *s);
-/*
- * Send @len bytes in @nr kvecs, whole, as one message or write where the
- * sink keeps boundaries: 0 or -errno (-EIO on a short send). Blocks
- * until done or interrupted (keel_thread_stop()). No signal is raised
- * for a closed peer (MSG_NOSIGNAL).
- */
 int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 		   size_t len);
-/* Receive exactly @len bytes from a socket sink: 0, -ECONNRESET at EOF. */
 int keel_sink_recv(struct keel_sink *s, void *buf, size_t len);
 
 #endif /* _KEEL_THREAD_H */
