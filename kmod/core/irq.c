@@ -164,6 +164,28 @@ void keel_irq_line_set(struct keel_irq_line *l, bool level)
 EXPORT_SYMBOL_GPL(keel_irq_line_set);
 
 /**
+ * keel_irq_line_pulse() - one interrupt on a line driven by events
+ * @l: the line
+ *
+ * For an object whose interrupts are events (a doorbell, a completion)
+ * rather than a level: a rising edge, then the line low again. On an
+ * edge irqfd that is one interrupt; it is counted in the line's signals.
+ *
+ * Context: as keel_irq_line_set().
+ */
+void keel_irq_line_pulse(struct keel_irq_line *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	if (!l->level)
+		keel_irq_line_signal(l);
+	l->level = false;
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_pulse);
+
+/**
  * keel_irq_line_enable() - allow a line's signals or not
  * @l: the line
  * @enabled: allow them

@@ -51,9 +51,8 @@ static int keel_sample_thread(struct keel_thread *t)
 		s->c.pending = 0;
 		s->c.irqs += batch != 0;
 		spin_unlock_irq(&s->lock);
-		/* A rising edge, one interrupt, for a batch. */
-		keel_irq_line_set(&s->irq, batch != 0);
-		keel_irq_line_set(&s->irq, false);
+		if (batch)	/* one interrupt for a batch */
+			keel_irq_line_pulse(&s->irq);
 	}
 	return 0;
 }

@@ -109,6 +109,7 @@ void keel_irq_line_init(struct keel_irq_line *l);
 int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd);
 void keel_irq_line_unbind(struct keel_irq_line *l);
 void keel_irq_line_set(struct keel_irq_line *l, bool level);
+void keel_irq_line_pulse(struct keel_irq_line *l);
 void keel_irq_line_enable(struct keel_irq_line *l, bool enabled);
 
 /**
