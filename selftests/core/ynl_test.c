@@ -1346,9 +1346,9 @@ TEST_F_TIMEOUT(ynl, state_set, YNL_TEST_TIMEOUT)
 
 	/* keelctl saves the same bytes. */
 	keelctl_state(_metadata, x.ring_id,
-		      (const char *[]){ "state", "save", ids, "/tmp/ynl-k.blob",
+		      (const char *[]){ "state", "save", ids, "ynl-k.blob",
 					NULL }, "stopped", len, 0, true);
-	klen = read_file("/tmp/ynl-k.blob", kblob, sizeof(kblob));
+	klen = read_file("ynl-k.blob", kblob, sizeof(kblob));
 	EXPECT_EQ(len, klen);
 	EXPECT_EQ(0, memcmp(blob, kblob, len));
 
@@ -1384,25 +1384,25 @@ TEST_F_TIMEOUT(ynl, state_set, YNL_TEST_TIMEOUT)
 	json_object_put(k);
 
 	/* The other way round (stop and load seen through the swap). */
-	write_file("/tmp/ynl-y.blob", blob, len);
+	write_file("ynl-y.blob", blob, len);
 	keelctl_state(_metadata, x.ring_id,
 		      (const char *[]){ "state", "stop", ids, NULL }, "stopped",
 		      0, 0, false);
 	keelctl_state(_metadata, x.ring_id,
-		      (const char *[]){ "state", "load", ids, "/tmp/ynl-y.blob",
+		      (const char *[]){ "state", "load", ids, "ynl-y.blob",
 					NULL }, "stopped", 0, len, false);
 	keelctl_state(_metadata, x.ring_id,
-		      (const char *[]){ "state", "swap", ids, "/tmp/ynl-y.blob",
-					"/tmp/ynl-k.blob", NULL }, "stopped",
+		      (const char *[]){ "state", "swap", ids, "ynl-y.blob",
+					"ynl-k.blob", NULL }, "stopped",
 		      len, len, true);
-	klen = read_file("/tmp/ynl-k.blob", kblob, sizeof(kblob));
+	klen = read_file("ynl-k.blob", kblob, sizeof(kblob));
 	EXPECT_EQ(len, klen);
 	EXPECT_EQ(0, memcmp(blob, kblob, len));
 	keelctl_state(_metadata, x.ring_id,
 		      (const char *[]){ "state", "resume", ids, NULL },
 		      "running", 0, 0, true);
-	unlink("/tmp/ynl-k.blob");
-	unlink("/tmp/ynl-y.blob");
+	unlink("ynl-k.blob");
+	unlink("ynl-y.blob");
 	objs_destroy(&x);
 }
 
@@ -1654,11 +1654,11 @@ TEST_F_TIMEOUT(ynl, errors_state, YNL_TEST_TIMEOUT)
 	json_object_put(keelctl(_metadata, (const char *[]){ "state", "stop",
 							     ids, NULL }));
 	json_object_put(keelctl(_metadata, (const char *[]){
-		"state", "save", ids, "/tmp/ynl-bad.blob", NULL }));
-	len = read_file("/tmp/ynl-bad.blob", blob, sizeof(blob));
+		"state", "save", ids, "ynl-bad.blob", NULL }));
+	len = read_file("ynl-bad.blob", blob, sizeof(blob));
 	ASSERT_LT(sizeof(struct keel_state_header) + 8, len);
 	blob[len - 3] ^= 0x5a;
-	write_file("/tmp/ynl-bad.blob", blob, len);
+	write_file("ynl-bad.blob", blob, len);
 	n = snprintf(hex, sizeof(hex),
 		     "{\"obj-id\": %u, \"state-cmd\": \"load\", \"state-blob\": \"",
 		     x.ring_id);
@@ -1668,14 +1668,14 @@ TEST_F_TIMEOUT(ynl, errors_state, YNL_TEST_TIMEOUT)
 	EXPECT_NE(0, e.errnum);
 	EXPECT_NE('\0', e.msg[0]);
 	keelctl_err(_metadata, (const char *[]){ "state", "load", ids,
-						 "/tmp/ynl-bad.blob", NULL },
+						 "ynl-bad.blob", NULL },
 		    "state load", &e);
 	k = keelctl(_metadata, (const char *[]){ "objects", "show", ids, NULL });
 	st = jget(k, "state");
 	EXPECT_EQ(0, json_object_get_int(jget(st, "loads")));
 	EXPECT_EQ(2, json_object_get_int(jget(st, "rejects")));
 	json_object_put(k);
-	unlink("/tmp/ynl-bad.blob");
+	unlink("ynl-bad.blob");
 	objs_destroy(&x);
 }
 
