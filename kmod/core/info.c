@@ -86,6 +86,10 @@ int keel_info_put(struct sk_buff *skb, const struct keel_info_field *fields,
 }
 EXPORT_SYMBOL_GPL(keel_info_put);
 
+static int keel_fields_describe(struct sk_buff *skb, int nest_attr,
+				const struct keel_info_field *fields,
+				unsigned int nr);
+
 /* One field as a nest of type @nest_attr (enum keel_field_attr inside). */
 static int keel_field_describe(struct sk_buff *skb, int nest_attr,
 			       const struct keel_info_field *f)
@@ -93,7 +97,6 @@ static int keel_field_describe(struct sk_buff *skb, int nest_attr,
 	const struct keel_info_table *t = f->table;
 	const char *const *word;
 	struct nlattr *nest;
-	unsigned int i;
 
 	nest = nla_nest_start(skb, nest_attr);
 	if (!nest)
@@ -112,10 +115,9 @@ static int keel_field_describe(struct sk_buff *skb, int nest_attr,
 		if (nla_put_u32(skb, KEEL_FIELD_A_ENTRY, t->entry_attr))
 			goto cancel;
 		/* An entry's fields, described the same way. */
-		for (i = 0; i < t->nr_fields; i++)
-			if (keel_field_describe(skb, KEEL_FIELD_A_FIELD,
-						&t->fields[i]))
-				goto cancel;
+		if (keel_fields_describe(skb, KEEL_FIELD_A_FIELD, t->fields,
+					 t->nr_fields))
+			goto cancel;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
@@ -124,12 +126,24 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* Each of @nr fields as a nest of type @nest_attr. */
+static int keel_fields_describe(struct sk_buff *skb, int nest_attr,
+				const struct keel_info_field *fields,
+				unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (keel_field_describe(skb, nest_attr, &fields[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
 /* One KEEL_A_TYPE nest describing @type of @part. */
 int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
 		   const struct keel_object_type *type)
 {
 	struct nlattr *nest;
-	unsigned int i;
 
 	nest = nla_nest_start(skb, KEEL_A_TYPE);
 	if (!nest)
@@ -137,10 +151,9 @@ int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
 	if (nla_put_string(skb, KEEL_TYPE_A_NAME, type->name) ||
 	    nla_put_string(skb, KEEL_TYPE_A_PART, part->name))
 		goto cancel;
-	for (i = 0; i < type->nr_info; i++)
-		if (keel_field_describe(skb, KEEL_TYPE_A_FIELD,
-					&type->info[i]))
-			goto cancel;
+	if (keel_fields_describe(skb, KEEL_TYPE_A_FIELD, type->info,
+				 type->nr_info))
+		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
 cancel:
