@@ -19,7 +19,7 @@ export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
 	check vmtest kunit bench demo deps install uninstall load unload \
-	checkpatch sparse clean help
+	checkpatch kerneldoc sparse ynl-tools ynl-regen ynl-check clean help
 
 all: modules userspace selftests
 
@@ -31,7 +31,8 @@ help:
 	@echo "make kunit          KUnit suites on the debug kernel"
 	@echo "make bench          a suite's benchmark in a VM (SUITE=name, KERNEL=6.1|6.12|debug)"
 	@echo "make install | uninstall | load | unload   on a real host"
-	@echo "make checkpatch | sparse                    style and static checks"
+	@echo "make checkpatch | kerneldoc | sparse        style, kernel-doc and static checks"
+	@echo "make ynl-regen | ynl-check                  keel.ko's netlink code from the YNL spec"
 
 deps:
 	@selftests/vm/deps.sh
@@ -39,7 +40,7 @@ deps:
 modules:
 	@test -n "$(KREL)" || { echo "Makefile: no kernel build tree at '$(KDIR)' (KDIR=...)" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@cp -R -u -p Kbuild kmod uapi $(MODDIR)/
+	@cp -R -u -p Kbuild kmod uapi samples $(MODDIR)/
 	@kmod/compat/probe.sh $(KDIR) $(MODDIR)/kmod/compat/keel_compat_gen.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) KEEL_BUILD_COMMIT=$(KEEL_BUILD_COMMIT) modules
 
@@ -50,7 +51,24 @@ kselftest-headers:
 	@test -f $(BUILD)/kselftest/kselftest_harness.h || \
 		selftests/vm/kselftest-headers.sh $(BUILD)/kselftest
 
-selftests: kselftest-headers userspace
+# The kernel's YNL tools (tools/net/ynl of linux-source-6.12), extracted
+# again when the package changes.
+YNL_DIR		:= $(BUILD)/ynl
+YNL_SOURCE	 = $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/null)
+
+ynl-tools:
+	@grep -qxF "linux-source-6.12 $(YNL_SOURCE)" $(YNL_DIR)/.source 2>/dev/null || \
+		selftests/vm/ynl-tools.sh $(YNL_DIR)
+
+# Documentation/netlink/specs/keel.yaml -> kmod/core/netlink_gen.[ch]
+ynl-regen: ynl-tools
+	@kmod/ynl-gen.sh $(YNL_DIR)
+
+# The committed generated files and the uapi headers against the spec.
+ynl-check: ynl-tools
+	@kmod/ynl-gen.sh --check $(YNL_DIR)
+
+selftests: kselftest-headers ynl-tools userspace
 	$(MAKE) -C selftests O=$(BUILD)/selftests KSFT_DIR=$(BUILD)/kselftest
 
 check:
@@ -74,10 +92,29 @@ checkpatch-script:
 	@test -f $(BUILD)/checkpatch/checkpatch.pl || \
 		selftests/vm/checkpatch-files.sh $(BUILD)/checkpatch
 
+# The info-table macros name a struct member twice (offsetof and its size
+# check): that header alone is exempt from MACRO_ARG_REUSE.
+CHECKPATCH_ARGS = --strict --no-tree --quiet --terse \
+		  --ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES
+CHECKPATCH_REUSE_OK = kmod/include/keel/info.h
+
 checkpatch: checkpatch-script
-	@$(BUILD)/checkpatch/checkpatch.pl --strict --no-tree --quiet --terse \
-		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
-		-f $$(find kmod uapi -name '*.[ch]' | sort) && echo "checkpatch: clean"
+	@$(BUILD)/checkpatch/checkpatch.pl $(CHECKPATCH_ARGS) \
+		-f $$(find kmod uapi samples -name '*.[ch]' | grep -vxF $(CHECKPATCH_REUSE_OK) | sort) && \
+	$(BUILD)/checkpatch/checkpatch.pl $(CHECKPATCH_ARGS) \
+		--ignore MACRO_ARG_REUSE -f $(CHECKPATCH_REUSE_OK) && \
+	echo "checkpatch: clean"
+
+# The kernel-doc comments of the kernel code, checked by the kernel's own
+# scripts/kernel-doc: that of the build tree, else of the newest installed
+# Debian headers (KERNELDOC=... for another). Fails on any warning, and on
+# an exported symbol without a kernel-doc comment at its definition.
+KERNELDOC	?= $(firstword $(wildcard $(KDIR)/scripts/kernel-doc) \
+		   $(lastword $(sort $(wildcard \
+			/usr/src/linux-headers-*-common/scripts/kernel-doc))))
+
+kerneldoc:
+	@kmod/kerneldoc.sh "$(KERNELDOC)" kmod samples
 
 sparse:
 	$(MAKE) modules C=2 W=1
@@ -89,6 +126,7 @@ install: modules userspace
 	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra/keel CONFIG_MODULE_SIG_ALL= DEPMOD=true \
 		modules_install
+	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel/samples
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \

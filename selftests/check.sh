@@ -3,7 +3,9 @@
 #
 # "make check": everything Keel tests, counted into one line.
 #   1. build checks: modules for each stock kernel with W=1 and sparse
-#      (no warnings allowed), checkpatch --strict, userspace with -Werror;
+#      (no warnings allowed), kernel-doc with each kernel's scripts/kernel-doc,
+#      checkpatch --strict, the generated netlink code and the uapi headers
+#      against the YNL spec, userspace with -Werror;
 #   2. host-side unit tests (TAP);
 #   3. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm).
 # The last line printed is "N passed, N failed".
@@ -68,8 +70,11 @@ for k in 6.1 6.12 debug; do
 	# C=2 runs sparse on every file, W=1 adds the extra warnings.
 	build_check "modules-$k-W1-sparse" \
 		make -s modules KDIR="$kdir" W=1 C=2
+	# Its kernel-doc: the stricter checks differ between releases.
+	build_check "kerneldoc-$k" make -s kerneldoc KDIR="$kdir"
 done
 build_check checkpatch make -s checkpatch
+build_check ynl-spec make -s ynl-check
 build_check userspace make -s userspace
 build_check selftests make -s selftests
 

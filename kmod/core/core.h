@@ -11,23 +11,25 @@
 
 #define KEEL_RELEASE	"0.1.0"
 
+/*
+ * The "keel" family's handlers (keel_nl_*_doit/dumpit), request policies,
+ * op table and multicast group ids (KEEL_NLGRP_*), as generated from
+ * Documentation/netlink/specs/keel.yaml.
+ */
+#include "netlink_gen.h"
+
 extern struct genl_family keel_genl_family;
-extern struct keel_part keel_core_part;
 
 /* parts.c */
 int keel_parts_fill(struct sk_buff *skb);
-int keel_parts_init(void);
-void keel_parts_exit(void);
 
 /* registry.c */
 int keel_registry_init(void);
 void keel_registry_exit(void);
-int keel_obj_get_doit(struct sk_buff *skb, struct genl_info *info);
-int keel_obj_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
-int keel_obj_dump_start(struct netlink_callback *cb);
 
-/* host.c */
-int keel_host_get_doit(struct sk_buff *skb, struct genl_info *info);
+/* info.c */
+int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
+		   const struct keel_object_type *type);
 
 /* host_cpu.c */
 int keel_host_fill_cpu(struct sk_buff *skb);
@@ -37,14 +39,13 @@ int keel_read_small_file(const char *path, char *buf, size_t len);
 int keel_parse_bool_param(const char *s, bool *val);
 int keel_parse_u64_line(const char *s, u64 *val);
 
-/* version.c */
-int keel_version_get_doit(struct sk_buff *skb, struct genl_info *info);
-
 /* netlink.c */
 int keel_genl_reply(struct genl_info *info, u8 cmd,
 		    int (*fill)(struct sk_buff *msg));
 int keel_netlink_init(void);
 void keel_netlink_exit(void);
+
+/* registry.c, for netlink */
 void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd);
 int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
 
@@ -68,6 +69,7 @@ int keel_state_writer_init(struct keel_state_writer *w, u32 type, size_t cap);
 void keel_state_writer_abort(struct keel_state_writer *w);
 int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
 			     size_t *len);
+u32 keel_state_fixed_len(const struct keel_state_ops *ops);
 int keel_state_parse(const void *buf, size_t len,
 		     const struct keel_state_ops *ops, size_t max_len,
 		     struct keel_state_blob *b, const char **why);
@@ -76,14 +78,13 @@ int keel_state_parse(const void *buf, size_t len,
 void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info);
 
 /* state_netlink.c */
-int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info);
 int keel_state_fill(struct sk_buff *skb, struct keel_state *st);
 
 /* registry.c, for commands on one object by id */
 int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
 		     void *arg);
 
-/* dev.c */
+/* dev.c: /dev/keel */
 int keel_dev_init(void);
 void keel_dev_exit(void);
 

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for keel.ko: parsers, label rules, parts and the object
- * registry. Built as keel_core_kunit.ko when the target has KUnit.
+ * KUnit suite for keel.ko: parsers, label rules, parts, the object
+ * registry and its references. Built as keel_core_kunit.ko when the
+ * target has KUnit.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 
 #include "core.h"
@@ -79,8 +82,7 @@ static struct keel_part keel_test_part = {
 
 static const struct keel_object_type keel_test_type = {
 	.name = "kunit-obj",
-	.part = &keel_test_part,
-};
+	};
 
 static void keel_test_parts(struct kunit *test)
 {
@@ -114,7 +116,18 @@ static void keel_test_registry(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, keel_part_register(&keel_test_part), 0);
 
 	for (i = 0; i < KEEL_TEST_NOBJ; i++) {
-		keel_object_init(&objs[i], &keel_test_type, NULL);
+		keel_object_init(&objs[i], &keel_test_part, &keel_test_type, NULL);
+		/* A label is set before the object is visible. */
+		if (!i) {
+			KUNIT_EXPECT_EQ(test,
+					keel_object_set_label(&objs[0], "db", 3),
+					0);
+			KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
+			KUNIT_EXPECT_EQ(test,
+					keel_object_set_label(&objs[0], "a\nb", 4),
+					-EINVAL);
+			KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
+		}
 		KUNIT_ASSERT_EQ(test, keel_object_add(&objs[i]), 0);
 		KUNIT_EXPECT_NE(test, objs[i].id, 0U);
 		KUNIT_EXPECT_NOT_NULL(test, objs[i].owner);
@@ -126,12 +139,6 @@ static void keel_test_registry(struct kunit *test)
 		for (j = i + 1; j < KEEL_TEST_NOBJ; j++)
 			KUNIT_EXPECT_NE(test, objs[i].id, objs[j].id);
 
-	KUNIT_EXPECT_EQ(test, keel_object_set_label(&objs[0], "db", 3), 0);
-	KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
-	KUNIT_EXPECT_EQ(test, keel_object_set_label(&objs[0], "a\nb", 4),
-			-EINVAL);
-	KUNIT_EXPECT_STREQ(test, objs[0].label, "db");
-
 	for (i = 0; i < KEEL_TEST_NOBJ; i++) {
 		keel_object_del(&objs[i]);
 		KUNIT_EXPECT_NULL(test, objs[i].owner);
@@ -139,11 +146,123 @@ static void keel_test_registry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&keel_test_part.nr_objects), 0);
 
 	/* Ids are allocated cyclically: a new object never reuses at once. */
-	keel_object_init(&objs[0], &keel_test_type, NULL);
+	keel_object_init(&objs[0], &keel_test_part, &keel_test_type, NULL);
 	KUNIT_ASSERT_EQ(test, keel_object_add(&objs[0]), 0);
 	KUNIT_EXPECT_GT(test, objs[0].id, objs[KEEL_TEST_NOBJ - 1].id);
 	keel_object_del(&objs[0]);
 
+	keel_part_unregister(&keel_test_part);
+}
+
+/* A reader that stays inside an object until told to leave. */
+struct keel_test_reader {
+	struct keel_object *obj;
+	struct completion entered, release, done;
+	int ret;
+};
+
+static int keel_test_reader_fn(struct keel_object *obj, void *arg)
+{
+	struct keel_test_reader *r = arg;
+
+	complete(&r->entered);
+	wait_for_completion(&r->release);
+	return obj == r->obj ? 0 : -EINVAL;
+}
+
+static int keel_test_reader_thread(void *arg)
+{
+	struct keel_test_reader *r = arg;
+
+	r->ret = keel_object_call(r->obj->id, keel_test_reader_fn, r);
+	complete(&r->done);
+	return 0;
+}
+
+/* Another object's whole life, or its owner's del, on a thread. */
+struct keel_test_owner {
+	struct keel_object *obj;
+	bool add;
+	struct completion done;
+	int ret;
+};
+
+static int keel_test_owner_thread(void *arg)
+{
+	struct keel_test_owner *o = arg;
+
+	if (o->add) {
+		keel_object_init(o->obj, &keel_test_part, &keel_test_type,
+				 NULL);
+		o->ret = keel_object_add(o->obj);
+		if (!o->ret)
+			keel_object_del(o->obj);
+	} else {
+		keel_object_del(o->obj);
+	}
+	complete(&o->done);
+	return 0;
+}
+
+static void keel_test_start(struct kunit *test, int (*fn)(void *), void *arg)
+{
+	struct task_struct *t = kthread_run(fn, arg, "keel-kunit");
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+}
+
+/*
+ * A reader inside one object holds up nobody else's add or delete, and
+ * that object's owner waits in keel_object_del() until the reader left.
+ */
+static void keel_test_registry_refs(struct kunit *test)
+{
+	struct keel_test_owner other = { .add = true }, del = {};
+	unsigned long other_done, del_done;
+	struct keel_test_reader r = {};
+	struct keel_object *objs;
+
+	objs = kunit_kcalloc(test, 2, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, keel_part_register(&keel_test_part), 0);
+	keel_object_init(&objs[0], &keel_test_part, &keel_test_type, NULL);
+	KUNIT_ASSERT_EQ(test, keel_object_add(&objs[0]), 0);
+
+	r.obj = &objs[0];
+	init_completion(&r.entered);
+	init_completion(&r.release);
+	init_completion(&r.done);
+	keel_test_start(test, keel_test_reader_thread, &r);
+	wait_for_completion(&r.entered);
+
+	/* The reader is inside objs[0]: another object comes and goes. */
+	other.obj = &objs[1];
+	init_completion(&other.done);
+	keel_test_start(test, keel_test_owner_thread, &other);
+	other_done = wait_for_completion_timeout(&other.done, 30 * HZ);
+	KUNIT_EXPECT_NE(test, other_done, 0UL);
+
+	/* Its owner's delete waits for the reader... */
+	del.obj = &objs[0];
+	init_completion(&del.done);
+	keel_test_start(test, keel_test_owner_thread, &del);
+	del_done = wait_for_completion_timeout(&del.done, HZ / 5);
+	KUNIT_EXPECT_EQ(test, del_done, 0UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&keel_test_part.nr_objects), 0);
+	/* ... and returns once it left. */
+	complete(&r.release);
+	wait_for_completion(&r.done);
+	/* (A completion counts: wait again only for what did not come.) */
+	if (!del_done)
+		wait_for_completion(&del.done);
+	if (!other_done)
+		wait_for_completion(&other.done);
+	KUNIT_EXPECT_EQ(test, other.ret, 0);
+	KUNIT_EXPECT_EQ(test, r.ret, 0);
+
+	/* Gone for new readers. */
+	KUNIT_EXPECT_EQ(test, keel_object_call(objs[0].id, keel_test_reader_fn,
+					       &r), -ENOENT);
 	keel_part_unregister(&keel_test_part);
 }
 
@@ -154,6 +273,7 @@ static struct kunit_case keel_core_cases[] = {
 	KUNIT_CASE(keel_test_u64_line),
 	KUNIT_CASE(keel_test_parts),
 	KUNIT_CASE(keel_test_registry),
+	KUNIT_CASE(keel_test_registry_refs),
 	{}
 };
 

@@ -164,7 +164,7 @@ static int keel_host_fill(struct sk_buff *msg)
 	       keel_parts_fill(msg);
 }
 
-int keel_host_get_doit(struct sk_buff *skb, struct genl_info *info)
+int keel_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return keel_genl_reply(info, KEEL_CMD_HOST_GET, keel_host_fill);
 }

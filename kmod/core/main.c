@@ -11,12 +11,9 @@ static int __init keel_init(void)
 {
 	int ret;
 
-	ret = keel_parts_init();
-	if (ret)
-		return ret;
 	ret = keel_registry_init();
 	if (ret)
-		goto err_parts;
+		return ret;
 	ret = keel_netlink_init();
 	if (ret)
 		goto err_registry;
@@ -31,8 +28,6 @@ err_netlink:
 	keel_netlink_exit();
 err_registry:
 	keel_registry_exit();
-err_parts:
-	keel_parts_exit();
 	return ret;
 }
 
@@ -41,7 +36,6 @@ static void __exit keel_exit(void)
 	keel_dev_exit();
 	keel_netlink_exit();
 	keel_registry_exit();
-	keel_parts_exit();
 }
 
 module_init(keel_init);

@@ -1,72 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generic netlink family "keel": its commands, their strict attribute
- * policies and the "events" multicast group. The handlers live with the
- * data they describe (version.c, host.c, registry.c).
+ * The generic netlink family "keel". Its request policies, op table and
+ * multicast groups are generated from its YNL spec,
+ * Documentation/netlink/specs/keel.yaml, into netlink_gen.c ("make
+ * ynl-regen"; see Documentation/core.rst); the family itself, which the
+ * generator leaves to genetlink-legacy families, is here. The handlers live
+ * with the data they describe (version.c, host.c, registry.c, parts.c,
+ * state_netlink.c).
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
 
 #include "core.h"
 
-/* VERSION_GET and HOST_GET take no attributes: no policy rejects all. */
-static const struct nla_policy keel_obj_get_policy[KEEL_A_OBJ_TYPE + 1] = {
-	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KEEL_A_OBJ_TYPE] = { .type = NLA_NUL_STRING, .len = KEEL_NAME_MAX - 1 },
-};
-
-static const struct nla_policy keel_state_set_policy[KEEL_A_STATE_BLOB + 1] = {
-	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[KEEL_A_STATE_CMD] = NLA_POLICY_RANGE(NLA_U32, KEEL_STATE_CMD_STOP,
-					      KEEL_STATE_CMD_MAX),
-	[KEEL_A_STATE_BLOB] = { .type = NLA_BINARY,
-				.len = KEEL_STATE_NL_BLOB_MAX },
-};
-
-static const struct genl_ops keel_genl_ops[] = {
-	{
-		.cmd = KEEL_CMD_VERSION_GET,
-		.doit = keel_version_get_doit,
-	},
-	{
-		.cmd = KEEL_CMD_HOST_GET,
-		.doit = keel_host_get_doit,
-	},
-	{
-		.cmd = KEEL_CMD_OBJ_GET,
-		.doit = keel_obj_get_doit,
-		.start = keel_obj_dump_start,
-		.dumpit = keel_obj_get_dumpit,
-		.policy = keel_obj_get_policy,
-		.maxattr = ARRAY_SIZE(keel_obj_get_policy) - 1,
-	},
-	{
-		.cmd = KEEL_CMD_STATE_SET,
-		.doit = keel_state_set_doit,
-		.policy = keel_state_set_policy,
-		.maxattr = ARRAY_SIZE(keel_state_set_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
-	},
-};
-
-enum keel_mcgrp {
-	KEEL_MCGRP_EVENTS,
-};
-
-static const struct genl_multicast_group keel_mcgrps[] = {
-	[KEEL_MCGRP_EVENTS] = { .name = KEEL_GENL_MCGRP_EVENTS },
-};
+/* Included, not linked: its multicast group table is static. */
+#include "netlink_gen.c"
 
 struct genl_family keel_genl_family __ro_after_init = {
 	.name = KEEL_GENL_NAME,
 	.version = KEEL_GENL_VERSION,
 	.module = THIS_MODULE,
-	.ops = keel_genl_ops,
-	.n_ops = ARRAY_SIZE(keel_genl_ops),
+	.ops = keel_nl_ops,
+	.n_ops = ARRAY_SIZE(keel_nl_ops),
 	/* Every command validates strictly, reserved header bytes included. */
 	.resv_start_op = KEEL_CMD_VERSION_GET,
-	.mcgrps = keel_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(keel_mcgrps),
+	.mcgrps = keel_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(keel_nl_mcgrps),
 	.parallel_ops = true,
 };
 

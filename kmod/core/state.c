@@ -11,23 +11,55 @@
 
 #include "core.h"
 
+/**
+ * keel_state_init() - initialise an object's state
+ * @st: the state, embedded in the object
+ * @ops: the type's ops
+ *
+ * The object starts STOPPED; its blob limit is &keel_state_ops.max_len,
+ * or with 0 there the size of a blob of all of &keel_state_ops.secs (which
+ * then must have fixed lengths: it warns about one that has not).
+ *
+ * Context: any; before the object is added or commanded.
+ */
 void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops)
 {
 	memset(st, 0, sizeof(*st));
 	st->ops = ops;
 	mutex_init(&st->lock);
 	st->state = KEEL_STATE_STOPPED;
-	st->max_len = ops->max_len;
+	st->max_len = ops->max_len ?: keel_state_fixed_len(ops);
 	st->changed_ns = ktime_get_boottime_ns();
 }
 EXPORT_SYMBOL_GPL(keel_state_init);
 
+/**
+ * keel_state_set_max_len() - set this object's largest blob
+ * @st: the state
+ * @max_len: the largest blob this object saves or loads, framing included;
+ *	at most %KEEL_STATE_MAX_BLOB (a larger value is cut to it)
+ *
+ * For a type whose objects differ in size.
+ *
+ * Context: any; after keel_state_init(), before the object is added: the
+ * limit is constant afterwards.
+ */
 void keel_state_set_max_len(struct keel_state *st, u32 max_len)
 {
 	st->max_len = min_t(u32, max_len, KEEL_STATE_MAX_BLOB);
 }
 EXPORT_SYMBOL_GPL(keel_state_set_max_len);
 
+/**
+ * keel_state_destroy() - the end of an object's state
+ * @st: the state
+ *
+ * The owner calls it once the object can no longer be commanded: out of
+ * the registry (keel_object_del()) and with no file left to issue the
+ * state ioctls.
+ *
+ * Context: any.
+ */
 /* The owner calls it once the object can no longer be commanded. */
 void keel_state_destroy(struct keel_state *st)
 {
@@ -35,6 +67,15 @@ void keel_state_destroy(struct keel_state *st)
 }
 EXPORT_SYMBOL_GPL(keel_state_destroy);
 
+/**
+ * keel_state_get() - where an object is
+ * @st: the state
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: %KEEL_STATE_RUNNING or %KEEL_STATE_STOPPED.
+ */
 u32 keel_state_get(struct keel_state *st)
 {
 	u32 state;
@@ -105,12 +146,23 @@ static int keel_state_do_check(struct keel_state *st, const void *in,
 
 	ret = keel_state_parse(in, len, st->ops, st->max_len, b, why);
 	if (!ret)
-		ret = st->ops->check(st, b, why);
+		ret = st->ops->check ? st->ops->check(st, b, why) : 0;
 	if (ret)
 		st->rejects++;
 	return ret;
 }
 
+/**
+ * keel_state_stop() - the STOP command: RUNNING -> STOPPED
+ * @st: the state
+ *
+ * Calls &keel_state_ops.stop, which cannot fail.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0, or -EALREADY when the object is STOPPED.
+ */
 int keel_state_stop(struct keel_state *st)
 {
 	int ret;
@@ -122,6 +174,18 @@ int keel_state_stop(struct keel_state *st)
 }
 EXPORT_SYMBOL_GPL(keel_state_stop);
 
+/**
+ * keel_state_resume() - the RESUME command: STOPPED -> RUNNING
+ * @st: the state
+ *
+ * Calls &keel_state_ops.resume; on its failure the object stays STOPPED.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0, -EALREADY when the object is RUNNING, or the error of
+ * &keel_state_ops.resume.
+ */
 int keel_state_resume(struct keel_state *st)
 {
 	int ret;
@@ -133,6 +197,18 @@ int keel_state_resume(struct keel_state *st)
 }
 EXPORT_SYMBOL_GPL(keel_state_resume);
 
+/**
+ * keel_state_set_running() - RUNNING or STOPPED, whatever the state was
+ * @st: the state
+ * @running: RUNNING (resume) or STOPPED (stop)
+ *
+ * The idempotent START and STOP: the object already there is a success.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0, or the error of &keel_state_ops.resume.
+ */
 int keel_state_set_running(struct keel_state *st, bool running)
 {
 	int ret;
@@ -144,6 +220,24 @@ int keel_state_set_running(struct keel_state *st, bool running)
 }
 EXPORT_SYMBOL_GPL(keel_state_set_running);
 
+/**
+ * keel_state_save() - the SAVE command: a snapshot of a STOPPED object
+ * @st: the state
+ * @blob: on success, the blob (kvmalloc()ed: the caller kvfree()s it)
+ * @len: on success, its length
+ *
+ * Calls &keel_state_ops.save into a buffer of &keel_state_ops.save_len
+ * bytes, or of the object's limit, and frames the sections it wrote. The
+ * object stays STOPPED.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0; -EBUSY when the object is RUNNING; -ENOMEM; -EINVAL when the
+ * buffer size is out of range, when save() wrote no section or left one
+ * open; the first error of keel_state_put() (-EINVAL, -E2BIG, -ENOSPC);
+ * or the error of &keel_state_ops.save.
+ */
 int keel_state_save(struct keel_state *st, void **blob, size_t *len)
 {
 	int ret;
@@ -171,6 +265,8 @@ static int keel_state_replace(struct keel_state *st, const void *in,
 	struct keel_state_blob *b;
 	int ret;
 
+	if (why)
+		*why = NULL;
 	b = kmalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
@@ -201,6 +297,28 @@ out:
 	return ret;
 }
 
+/**
+ * keel_state_load() - the LOAD command: give a STOPPED object a blob's state
+ * @st: the state
+ * @blob: the blob
+ * @len: its length
+ * @why: if not NULL, set to why the blob was refused (a string literal),
+ *	or to NULL; left alone on -ENOMEM
+ *
+ * Checks the whole blob (framing, checksums, type, sections and versions,
+ * then &keel_state_ops.check) before &keel_state_ops.load applies it: on
+ * any error the object is unchanged. It stays STOPPED.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0; -ENOMEM; -EBUSY when the object is RUNNING; -EFBIG when the
+ * blob is larger than the object's limit; -EBADMSG (bad framing or
+ * checksum), -EPROTONOSUPPORT (unknown format, section or section
+ * version), -EMEDIUMTYPE (another type's blob) or -EINVAL (a section of
+ * the wrong size, a required one missing); or the error of
+ * &keel_state_ops.check.
+ */
 int keel_state_load(struct keel_state *st, const void *blob, size_t len,
 		    const char **why)
 {
@@ -208,6 +326,23 @@ int keel_state_load(struct keel_state *st, const void *blob, size_t len,
 }
 EXPORT_SYMBOL_GPL(keel_state_load);
 
+/**
+ * keel_state_swap() - the SWAP command: SAVE then LOAD, all or nothing
+ * @st: the state
+ * @in: the blob to load
+ * @in_len: its length
+ * @out: on success, the saved blob (kvmalloc()ed: the caller kvfree()s it)
+ * @out_len: on success, its length
+ * @why: as for keel_state_load()
+ *
+ * Checks the incoming blob, then saves the object's state, then loads the
+ * blob; on any error the object is unchanged. It stays STOPPED.
+ *
+ * Context: process context; sleeps (the state mutex). Not from the state
+ * ops (the mutex is held there), and not holding a lock the ops take.
+ *
+ * Return: 0, or an error of keel_state_load() or keel_state_save().
+ */
 int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
 		    void **out, size_t *out_len, const char **why)
 {

@@ -53,6 +53,25 @@ void keel_state_writer_abort(struct keel_state_writer *w)
 }
 EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_state_writer_abort);
 
+/**
+ * keel_state_sec_begin() - begin a section filled in place
+ * @w: the writer save() was given
+ * @id: the section id, >= 1
+ * @version: the version written, >= 1
+ * @len: payload bytes
+ *
+ * Returns room for @len bytes, zeroed, that save() fills before it calls
+ * keel_state_sec_end(); no other section may be begun or put meanwhile.
+ * On an error, recorded in @w (the first one stays), it returns NULL and
+ * keel_state_sec_end() returns the error.
+ *
+ * Context: in &keel_state_ops.save (the state mutex held); does not
+ * sleep.
+ *
+ * Return: the payload, or NULL on an error: @id or @version 0 or a section
+ * already begun (-EINVAL), %KEEL_STATE_MAX_SECTIONS written (-E2BIG), no
+ * room left in the blob (-ENOSPC), or an earlier error.
+ */
 void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
 			   u32 len)
 {
@@ -81,6 +100,18 @@ void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
 }
 EXPORT_SYMBOL_GPL(keel_state_sec_begin);
 
+/**
+ * keel_state_sec_end() - end the section keel_state_sec_begin() began
+ * @w: the writer
+ *
+ * Checksums the section and appends it to the blob.
+ *
+ * Context: in &keel_state_ops.save (the state mutex held); does not
+ * sleep.
+ *
+ * Return: 0; the writer's first error; or -EINVAL when no section was
+ * begun.
+ */
 int keel_state_sec_end(struct keel_state_writer *w)
 {
 	struct keel_state_section *sec = w->buf + w->len;
@@ -97,6 +128,25 @@ int keel_state_sec_end(struct keel_state_writer *w)
 }
 EXPORT_SYMBOL_GPL(keel_state_sec_end);
 
+/**
+ * keel_state_put() - append one section
+ * @w: the writer save() was given
+ * @id: the section id, >= 1
+ * @version: the version written, >= 1
+ * @data: the payload
+ * @len: payload bytes
+ *
+ * keel_state_sec_begin(), a copy of @data and keel_state_sec_end(). The
+ * first error is kept in @w: save() may return it, or go on and let the
+ * framework fail the command.
+ *
+ * Context: in &keel_state_ops.save (the state mutex held); does not
+ * sleep.
+ *
+ * Return: 0, or the writer's first error: -EINVAL (@id or @version 0, a
+ * section begun and not ended), -E2BIG (too many sections), -ENOSPC (no
+ * room left in the blob).
+ */
 int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
 		   const void *data, u32 len)
 {
@@ -138,6 +188,18 @@ int keel_state_writer_finish(struct keel_state_writer *w, void **blob,
 }
 EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_state_writer_finish);
 
+/**
+ * keel_state_find() - a section of a parsed blob
+ * @b: the blob check() or load() was given
+ * @id: the section id
+ *
+ * A section the type marks &keel_state_sec_desc.required is always there
+ * when check() and load() run.
+ *
+ * Context: any.
+ *
+ * Return: the section, or NULL when the blob has none with @id.
+ */
 const struct keel_state_sec *keel_state_find(const struct keel_state_blob *b,
 					     u32 id)
 {
@@ -192,6 +254,20 @@ static int keel_state_parse_header(const void *buf, size_t len,
 	    le32_to_cpu(h.nr_sections) > KEEL_STATE_MAX_SECTIONS)
 		return KEEL_BAD(-EBADMSG, "bad section count");
 	return le32_to_cpu(h.nr_sections);
+}
+
+/* The size of a blob of only fixed-length sections (max_len 0). */
+u32 keel_state_fixed_len(const struct keel_state_ops *ops)
+{
+	size_t len = sizeof(struct keel_state_header);
+	unsigned int i;
+
+	for (i = 0; i < ops->nr_secs; i++) {
+		WARN_ON(!ops->secs[i].len);
+		len += sizeof(struct keel_state_section) +
+		       ALIGN(ops->secs[i].len, 8);
+	}
+	return len;
 }
 
 /*
@@ -254,6 +330,8 @@ int keel_state_parse(const void *buf, size_t len,
 		}
 		if (le16_to_cpu(s.version) > desc->version)
 			return KEEL_BAD(-EPROTONOSUPPORT, "section version newer than this module");
+		if (desc->len && slen != desc->len)
+			return KEEL_BAD(-EINVAL, "section of the wrong size");
 
 		out = &b->sec[b->nr++];
 		out->id = le32_to_cpu(s.id);

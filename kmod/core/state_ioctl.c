@@ -150,11 +150,9 @@ static long keel_state_ioc_get(struct keel_state *st, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(info) != KEEL_STATE_INFO_SIZE_VER0);
 	ret = keel_copy_ioctl_arg(&info, sizeof(info),
-				  KEEL_STATE_INFO_SIZE_VER0, cmd, uarg);
+				  KEEL_STATE_INFO_SIZE_VER0, 0, cmd, uarg);
 	if (ret)
 		return ret;
-	if (info.flags)
-		return -EINVAL;
 	keel_state_snapshot(st, &info);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
@@ -173,11 +171,9 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(x) != KEEL_STATE_XFER_SIZE_VER0);
 	ret = keel_copy_ioctl_arg(&x, sizeof(x), KEEL_STATE_XFER_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_STATE_XFER_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (x.flags & ~KEEL_STATE_XFER_FLAGS_ALL)
-		return -EINVAL;
 
 	if (loading) {
 		ret = keel_state_read_fd(x.load_fd, st->max_len, &in,
@@ -227,6 +223,31 @@ free_in:
 	return ret;
 }
 
+/**
+ * keel_state_ioctl() - run a state ioctl (0x90-0x9f) on an object
+ * @st: the object's state
+ * @cmd: the ioctl number (keel_state_ioctl_nr() is true for it)
+ * @uarg: the ioctl's argument
+ *
+ * KEEL_STATE_IOC_GET, STOP, RESUME, SAVE, LOAD and SWAP (see
+ * linux/keel_state.h). LOAD and SWAP read the whole blob from the
+ * argument's load_fd before the object changes; SAVE and SWAP return the
+ * blob in a new read-only file, whose fd is installed only once the
+ * command succeeded. The feature base routes these ioctls of its
+ * instances here itself; an object outside the base calls this from its
+ * file's ioctl handler.
+ *
+ * Context: process context, from an ioctl; sleeps (the state mutex, user
+ * memory, file I/O). Not holding a lock the state ops take.
+ *
+ * Return: 0; -ENOTTY for a number or direction that is not a state ioctl;
+ * the errors of keel_copy_ioctl_arg(); -EBADF when load_fd is not open or
+ * not open for reading, a read error of it, or -EFBIG when its blob is
+ * larger than the object's limit; -ENOMEM or -EMFILE for the output file;
+ * -EFAULT; or the errors of the command (keel_state_stop(),
+ * keel_state_resume(), keel_state_save(), keel_state_load(),
+ * keel_state_swap()).
+ */
 long keel_state_ioctl(struct keel_state *st, unsigned int cmd,
 		      void __user *uarg)
 {

@@ -41,6 +41,17 @@ int keel_state_fill(struct sk_buff *skb, struct keel_state *st)
 	return 0;
 }
 
+/*
+ * The blob's length limit, which the generated request policy cannot
+ * carry (ynl-gen-c renders no maximum for a binary attribute): checked
+ * with the policy's own code, so a longer blob is refused exactly as
+ * the policy would refuse it.
+ */
+static const struct nla_policy keel_state_blob_policy[KEEL_A_STATE_BLOB + 1] = {
+	[KEEL_A_STATE_BLOB] = { .type = NLA_BINARY,
+				.len = KEEL_STATE_NL_BLOB_MAX },
+};
+
 struct keel_state_set_req {
 	struct genl_info *info;
 	struct sk_buff *msg;
@@ -49,7 +60,7 @@ struct keel_state_set_req {
 	size_t in_len;
 };
 
-/* Runs under the registry lock: the object stays alive meanwhile. */
+/* Runs with a reference on the object: it stays alive meanwhile. */
 static int keel_state_set_one(struct keel_object *obj, void *arg)
 {
 	struct keel_state_set_req *req = arg;
@@ -111,7 +122,7 @@ free:
 	return ret;
 }
 
-int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info)
+int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct keel_state_set_req req = { .info = info };
 	struct nlattr *blob = info->attrs[KEEL_A_STATE_BLOB];
@@ -119,6 +130,12 @@ int keel_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
+	if (blob) {
+		ret = nla_validate(blob, blob->nla_len, KEEL_A_STATE_BLOB,
+				   keel_state_blob_policy, info->extack);
+		if (ret)
+			return ret;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, KEEL_A_OBJ_ID) ||
 	    GENL_REQ_ATTR_CHECK(info, KEEL_A_STATE_CMD))
 		return -EINVAL;

@@ -27,7 +27,7 @@ static int keel_version_fill(struct sk_buff *msg)
 	return keel_parts_fill(msg);
 }
 
-int keel_version_get_doit(struct sk_buff *skb, struct genl_info *info)
+int keel_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return keel_genl_reply(info, KEEL_CMD_VERSION_GET, keel_version_fill);
 }

@@ -11,6 +11,19 @@
 #include "core.h"
 #include "../compat/keel_compat.h"
 
+/**
+ * keel_vm_get() - take a counted reference to the VM of a VM fd
+ * @fd: a file descriptor of the calling process
+ *
+ * The reference keeps struct kvm (and the vendor module) alive after the
+ * VMM closed its fds; drop it with keel_vm_put().
+ *
+ * Context: process context (@fd is looked up in current's file table).
+ *
+ * Return: the VM, or ERR_PTR(-EBADF) when @fd is not open, ERR_PTR(-EINVAL)
+ * when it is open but not a KVM VM fd (a vCPU fd, an eventfd, a regular
+ * file, ...).
+ */
 struct kvm *keel_vm_get(int fd)
 {
 	struct file *file;
@@ -37,6 +50,12 @@ struct kvm *keel_vm_get(int fd)
 }
 EXPORT_SYMBOL_GPL(keel_vm_get);
 
+/**
+ * keel_vm_put() - drop a reference keel_vm_get() took
+ * @kvm: the VM
+ *
+ * Context: process context; may sleep: the last reference destroys the VM.
+ */
 void keel_vm_put(struct kvm *kvm)
 {
 	keel_kvm_put(kvm);
@@ -59,6 +78,18 @@ int keel_parse_stats_pid(const char *stats_id, pid_t *pid)
 }
 EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_parse_stats_pid);
 
+/**
+ * keel_vm_creator_pid() - the pid of the process that created a VM
+ * @kvm: the VM, referenced by the caller
+ *
+ * Read from the name KVM gave the VM for its statistics, "kvm-<pid>",
+ * which outlives the VMM: the process may be gone and its pid reused.
+ *
+ * Context: any.
+ *
+ * Return: the creator's pid, as KVM recorded it, or 0 when the name does
+ * not have that form.
+ */
 pid_t keel_vm_creator_pid(struct kvm *kvm)
 {
 	pid_t pid;

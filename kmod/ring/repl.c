@@ -10,8 +10,9 @@
  * into its slot straight from the socket, publishes the buffer tail and
  * acknowledges; RELEASED drops the entries the primary released.
  *
- * Stopping works as for the fetch engine: a stop flag, then
- * keel_ring_thread_stop() (thread.c) breaks a blocked send or receive.
+ * The threads and the socket are the core's (keel_thread, keel_sink).
+ * Stopping sets @repl_stopping for both threads, then keel_thread_stop()
+ * breaks a blocked send or receive and waits for each.
  */
 #include <linux/file.h>
 #include <linux/kthread.h>
@@ -49,28 +50,13 @@ static void keel_ring_repl_fail(struct keel_ring *r, int err)
 static int keel_ring_repl_send(struct keel_ring *r, struct kvec *iov,
 			       size_t nr, size_t len)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	int ret;
-
-	ret = kernel_sendmsg(r->repl_sock, &msg, iov, nr, len);
-	if (ret >= 0 && ret != len)
-		ret = -EIO;
-	return ret < 0 ? ret : 0;
+	return keel_sink_send(&r->repl_sock, iov, nr, len);
 }
 
 /* Receive exactly @len bytes; the peer closing is -ECONNRESET. */
 static int keel_ring_repl_recv(struct keel_ring *r, void *buf, size_t len)
 {
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	struct msghdr msg = {};
-	int ret;
-
-	if (!len)
-		return 0;
-	ret = kernel_recvmsg(r->repl_sock, &msg, &iov, 1, len, MSG_WAITALL);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -ECONNRESET;
+	return keel_sink_recv(&r->repl_sock, buf, len);
 }
 
 static void keel_ring_wire_init(struct keel_ring_wire *w, u8 type, u64 index)
@@ -151,14 +137,13 @@ static int keel_ring_tx_entry(struct keel_ring *r, u64 i)
 	return 0;
 }
 
-static int keel_ring_tx_thread(void *data)
+static int keel_ring_tx_thread(struct keel_thread *t)
 {
-	struct keel_ring *r = data;
+	struct keel_ring *r = t->data;
 	struct keel_ring_wire w;
 	u64 out, cmt, i;
 	int ret;
 
-	allow_signal(SIGKILL);
 	/* The backup starts at the outgoing tail: all not yet released. */
 	spin_lock(&r->lock);
 	out = r->idx.out;
@@ -197,15 +182,14 @@ static int keel_ring_tx_thread(void *data)
 	return 0;
 }
 
-static int keel_ring_rx_thread(void *data)
+static int keel_ring_rx_thread(struct keel_thread *t)
 {
-	struct keel_ring *r = data;
+	struct keel_ring *r = t->data;
 	struct keel_ring_wire w;
 	bool moved;
 	u64 idx;
 	int ret;
 
-	allow_signal(SIGKILL);
 	while (!keel_ring_repl_should_stop(r)) {
 		ret = keel_ring_repl_recv(r, &w, sizeof(w));
 		if (ret)
@@ -329,13 +313,12 @@ static int keel_ring_backup_released(struct keel_ring *r, u64 idx)
 	return ret;
 }
 
-static int keel_ring_backup_thread(void *data)
+static int keel_ring_backup_thread(struct keel_thread *t)
 {
-	struct keel_ring *r = data;
+	struct keel_ring *r = t->data;
 	struct keel_ring_wire w;
 	int ret;
 
-	allow_signal(SIGKILL);
 	ret = keel_ring_backup_hello(r);
 	while (!ret && !keel_ring_repl_should_stop(r)) {
 		ret = keel_ring_repl_recv(r, &w, sizeof(w));
@@ -358,38 +341,55 @@ static int keel_ring_backup_thread(void *data)
 
 /* ---- start and stop ---- */
 
-int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
-			 struct keel_ring_repl __user *uarg)
+/* The replication threads for @role; on failure none runs. */
+static int keel_ring_repl_threads(struct keel_ring *r, u32 role)
 {
-	struct task_struct *tx = NULL, *rx;
+	struct keel_object *obj = &r->inst.obj;
+	int ret;
+
+	if (role == KEEL_RING_REPL_BACKUP)
+		return keel_thread_start(&r->repl_rx, obj, "bk",
+					 keel_ring_backup_thread, r);
+	ret = keel_thread_start(&r->repl_tx, obj, "tx", keel_ring_tx_thread,
+				r);
+	if (ret)
+		return ret;
+	ret = keel_thread_start(&r->repl_rx, obj, "rx", keel_ring_rx_thread,
+				r);
+	if (ret) {
+		WRITE_ONCE(r->repl_stopping, true);
+		keel_thread_stop(&r->repl_tx);
+	}
+	return ret;
+}
+
+long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,
+			  void __user *uarg)
+{
+	struct keel_ring *r = keel_ring_of_inst(inst);
 	struct keel_ring_repl arg;
-	struct socket *sock;
-	struct file *file;
+	struct keel_sink sock;
+	bool was_redundant;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(arg) != KEEL_RING_REPL_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct keel_ring_wire) != 32);
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_RING_REPL_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_RING_REPL_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_RING_REPL_FLAGS_ALL ||
-	    (arg.role != KEEL_RING_REPL_PRIMARY &&
-	     arg.role != KEEL_RING_REPL_BACKUP))
+	if (arg.role != KEEL_RING_REPL_PRIMARY &&
+	    arg.role != KEEL_RING_REPL_BACKUP)
 		return -EINVAL;
 	if (arg.sock_fd < 0)
 		return -EBADF;
-	file = fget(arg.sock_fd);
-	if (!file)
-		return -EBADF;
-	sock = sock_from_file(file);
-	ret = -EINVAL;
-	if (!sock || sock->type != SOCK_STREAM)
-		goto put_file;
+	ret = keel_sink_get_socket(&sock, arg.sock_fd, SOCK_STREAM);
+	if (ret)
+		return ret;
 
 	mutex_lock(&r->repl_lock);
 	ret = -EBUSY;
-	if (r->repl_rx)
+	if (r->repl_rx.task)
 		goto unlock;
 	spin_lock(&r->lock);
 	keel_ring_sync_buf(r);
@@ -419,49 +419,33 @@ int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
 		wake_up_interruptible(&r->wq);
 	}
 
-	if (arg.role == KEEL_RING_REPL_PRIMARY) {
-		tx = keel_ring_thread_create(r, keel_ring_tx_thread, "tx");
-		if (IS_ERR(tx)) {
-			ret = PTR_ERR(tx);
-			goto unlock;
-		}
-		rx = keel_ring_thread_create(r, keel_ring_rx_thread, "rx");
-	} else {
-		rx = keel_ring_thread_create(r, keel_ring_backup_thread, "bk");
-	}
-	if (IS_ERR(rx)) {
-		ret = PTR_ERR(rx);
-		keel_ring_thread_stop(tx);
-		spin_lock(&r->lock);
-		r->repl_backup_on = false;
-		spin_unlock(&r->lock);
-		goto unlock;
-	}
-	r->repl_tx = tx;
-	r->repl_rx = rx;
-	r->repl_file = file;
 	r->repl_sock = sock;
 	r->repl_stopping = false;
-
 	spin_lock(&r->lock);
+	was_redundant = r->redundant;
 	r->repl_role = arg.role;
 	r->repl_state = KEEL_RING_REPL_STATE_RUNNING;
 	r->repl_err = 0;
 	if (arg.role == KEEL_RING_REPL_PRIMARY)
 		r->redundant = true;
-	else
-		r->repl_backup_on = true;
 	spin_unlock(&r->lock);
-	if (tx)
-		wake_up_process(tx);
-	wake_up_process(rx);
+
+	ret = keel_ring_repl_threads(r, arg.role);
+	if (ret) {
+		spin_lock(&r->lock);
+		r->repl_state = KEEL_RING_REPL_STATE_NONE;
+		r->repl_backup_on = false;
+		r->redundant = was_redundant;
+		spin_unlock(&r->lock);
+		memset(&r->repl_sock, 0, sizeof(r->repl_sock));
+		goto unlock;
+	}
 	mutex_unlock(&r->repl_lock);
 	return 0;
 
 unlock:
 	mutex_unlock(&r->repl_lock);
-put_file:
-	fput(file);
+	keel_sink_put(&sock);
 	return ret;
 }
 
@@ -469,15 +453,11 @@ put_file:
 void keel_ring_repl_stop(struct keel_ring *r)
 {
 	mutex_lock(&r->repl_lock);
-	if (r->repl_rx) {
+	if (r->repl_rx.task) {
 		WRITE_ONCE(r->repl_stopping, true);
-		keel_ring_thread_stop(r->repl_tx);
-		keel_ring_thread_stop(r->repl_rx);
-		fput(r->repl_file);
-		r->repl_tx = NULL;
-		r->repl_rx = NULL;
-		r->repl_file = NULL;
-		r->repl_sock = NULL;
+		keel_thread_stop(&r->repl_tx);
+		keel_thread_stop(&r->repl_rx);
+		keel_sink_put(&r->repl_sock);
 		spin_lock(&r->lock);
 		r->repl_state = KEEL_RING_REPL_STATE_NONE;
 		r->repl_backup_on = false;

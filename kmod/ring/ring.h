@@ -11,12 +11,14 @@
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
+#include <linux/poll.h>
 #include <keel/core.h>
 #include <linux/keel_ring.h>
 
 #include "idx.h"
 
-extern struct keel_part keel_ring_part;
+extern struct keel_feature keel_ring_feature;
+extern const struct keel_object_type keel_ring_obj_type;
 
 /* Counters reported over netlink; under keel_ring.lock. */
 struct keel_ring_stats {
@@ -32,27 +34,23 @@ struct keel_ring_stats {
 };
 
 /*
- * One open /dev/keel-ring file.
+ * One open /dev/keel-ring file, on the core's feature base (@inst: its
+ * object, state, setup lock and ready flag).
  *
  * Lifetime: allocated in open, freed in release. The file's release only
  * runs when no mapping is left (every VMA holds the file), so the areas
  * are never freed under a mapping. The open file pins the module.
  */
 struct keel_ring {
-	/* Serialises setup; @set_up is set once under it (release). */
-	struct mutex setup_lock;
-	bool set_up;
+	struct keel_inst inst;
 
-	/* Written by setup before @set_up, constant afterwards. */
+	/* Written by setup before the instance is ready, constant after. */
 	u32 slot_size;
 	u32 flags;			/* KEEL_RING_SETUP_* */
 	struct keel_ring_ctrl *ctrl;	/* vmalloc_user, mapped */
 	void *slots;			/* vmalloc_user, mapped */
 	size_t ctrl_size, slots_size;
 	struct eventfd_ctx *event;	/* or NULL */
-	struct keel_object obj;
-	/* state.c: STOP, SAVE, LOAD, RESUME; its own mutex. */
-	struct keel_state state;
 
 	/*
 	 * read() and write() hold @gate for reading from the moment they
@@ -83,16 +81,14 @@ struct keel_ring {
 
 	/*
 	 * fetch.c: the in-kernel fetcher. @fetch_lock serialises start and
-	 * stop and protects @fetch_task, @fetch_sink and @fetch_sock (the
-	 * thread uses them until it is stopped). @fetch_on, @fetch_state
-	 * and @fetch_err are under @lock; while @fetch_on the head is the
+	 * stop and protects @fetch_thread and @fetch_sink (the thread uses
+	 * the sink until it is stopped). @fetch_on, @fetch_state and
+	 * @fetch_err are under @lock; while @fetch_on the head is the
 	 * kernel's (read() and the mapping's head are refused).
 	 */
 	struct mutex fetch_lock;
-	struct task_struct *fetch_task;		/* counted reference */
-	struct file *fetch_sink;		/* counted reference */
-	struct socket *fetch_sock;		/* of @fetch_sink, or NULL */
-	bool fetch_stopping;			/* READ_ONCE in the thread */
+	struct keel_thread fetch_thread;
+	struct keel_sink fetch_sink;
 	bool fetch_on;
 	u32 fetch_state;			/* KEEL_RING_FETCH_STATE_* */
 	u32 fetch_err;				/* positive errno */
@@ -106,10 +102,9 @@ struct keel_ring {
 	 * redundant ring only as far as the backup acknowledged.
 	 */
 	struct mutex repl_lock;
-	struct task_struct *repl_tx;		/* counted references */
-	struct task_struct *repl_rx;
-	struct file *repl_file;			/* counted reference */
-	struct socket *repl_sock;		/* of @repl_file */
+	struct keel_thread repl_tx;		/* primary only */
+	struct keel_thread repl_rx;		/* receiver, or the backup's */
+	struct keel_sink repl_sock;		/* a stream socket */
 	bool repl_stopping;			/* READ_ONCE in the threads */
 	bool redundant;
 	bool repl_backup_on;
@@ -120,10 +115,14 @@ struct keel_ring {
 	u64 repl_sent, repl_acked;		/* counters */
 };
 
+static inline struct keel_ring *keel_ring_of_inst(struct keel_inst *inst)
+{
+	return container_of(inst, struct keel_ring, inst);
+}
+
 static inline bool keel_ring_ready(struct keel_ring *r)
 {
-	/* Pairs with the release in keel_ring_setup(). */
-	return smp_load_acquire(&r->set_up);
+	return keel_inst_ready(&r->inst);
 }
 
 static inline bool keel_ring_is_stopped(struct keel_ring *r)
@@ -154,31 +153,26 @@ int keel_ring_commit_to(struct keel_ring *r, u64 v, bool *released);
 /* Wake fetchers and signal the eventfd after the outgoing tail moved. */
 void keel_ring_notify_commit(struct keel_ring *r);
 
-/* thread.c */
-struct task_struct *keel_ring_thread_create(struct keel_ring *r,
-					    int (*fn)(void *),
-					    const char *what);
-void keel_ring_thread_stop(struct task_struct *t);
-
 /* fetch.c */
-int keel_ring_fetch_start(struct keel_ring *r, unsigned int cmd,
-			  struct keel_ring_fetch __user *uarg);
+long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
+			   void __user *uarg);
 void keel_ring_fetch_stop(struct keel_ring *r);
 
 /* repl.c */
-int keel_ring_repl_start(struct keel_ring *r, unsigned int cmd,
-			 struct keel_ring_repl __user *uarg);
+long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,
+			  void __user *uarg);
 void keel_ring_repl_stop(struct keel_ring *r);
 
-/* dev.c */
-int keel_ring_dev_init(void);
-void keel_ring_dev_exit(void);
+/* io.c: the file's read(), write(), poll() and mmap() */
+ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,
+		       loff_t *ppos);
+ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
+			size_t count, loff_t *ppos);
+__poll_t keel_ring_poll(struct file *file, poll_table *wait);
+int keel_ring_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* state.c */
 extern const struct keel_state_ops keel_ring_state_ops;
 u32 keel_ring_state_max_len(struct keel_ring *r);
-
-/* stats.c */
-extern const struct keel_object_type keel_ring_obj_type;
 
 #endif /* _KEEL_RING_INTERNAL_H */

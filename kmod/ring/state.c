@@ -61,7 +61,7 @@ struct keel_ring_saved_stats {
 
 static struct keel_ring *keel_ring_of(struct keel_state *st)
 {
-	return container_of(st, struct keel_ring, state);
+	return keel_ring_of_inst(container_of(st, struct keel_inst, state));
 }
 
 /*

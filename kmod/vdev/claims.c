@@ -22,22 +22,23 @@ static struct hlist_head *keel_vdev_bucket(struct kvm *kvm)
 }
 
 /*
- * Add @inst's range, unless it overlaps another claim on the same bus.
+ * Add @vi's range, unless it overlaps another claim on the same bus.
  * Every claim holds the hook: stopping and starting a claimed device only
  * flips its started flag, so the state framework's STOP/RESUME cycles do
  * not re-patch kernel text.
  */
-int keel_vdev_claim(struct keel_vdev_inst *inst)
+int keel_vdev_claim(struct keel_vdev_inst *vi)
 {
-	struct hlist_head *head = keel_vdev_bucket(inst->kvm);
+	struct hlist_head *head = keel_vdev_bucket(vi->inst.kvm);
 	struct keel_vdev_inst *other;
 	int ret = 0;
 
 	mutex_lock(&keel_vdev_claims_lock);
 	hlist_for_each_entry(other, head, claim_node) {
-		if (other->kvm == inst->kvm && other->kvm_bus == inst->kvm_bus &&
-		    inst->base < other->base + other->len &&
-		    other->base < inst->base + inst->len) {
+		if (other->inst.kvm == vi->inst.kvm &&
+		    other->kvm_bus == vi->kvm_bus &&
+		    vi->base < other->base + other->len &&
+		    other->base < vi->base + vi->len) {
 			ret = -EADDRINUSE;
 			goto out;
 		}
@@ -45,26 +46,26 @@ int keel_vdev_claim(struct keel_vdev_inst *inst)
 	ret = keel_vdev_hook_get();
 	if (ret)
 		goto out;
-	hlist_add_head_rcu(&inst->claim_node, head);
-	inst->claimed = true;
+	hlist_add_head_rcu(&vi->claim_node, head);
+	vi->claimed = true;
 out:
 	mutex_unlock(&keel_vdev_claims_lock);
 	return ret;
 }
 
 /*
- * Remove @inst's claim. When it returns, no vCPU is in or can enter the
+ * Remove @vi's claim. When it returns, no vCPU is in or can enter the
  * device through the hook (the grace period covers the redirected handler:
  * see hook.c).
  */
-void keel_vdev_unclaim(struct keel_vdev_inst *inst)
+void keel_vdev_unclaim(struct keel_vdev_inst *vi)
 {
-	if (!inst->claimed)
+	if (!vi->claimed)
 		return;
-	keel_vdev_stop(inst);
+	keel_vdev_stop(vi);
 	mutex_lock(&keel_vdev_claims_lock);
-	hlist_del_rcu(&inst->claim_node);
-	inst->claimed = false;
+	hlist_del_rcu(&vi->claim_node);
+	vi->claimed = false;
 	mutex_unlock(&keel_vdev_claims_lock);
 	synchronize_rcu();
 	mutex_lock(&keel_vdev_claims_lock);
@@ -72,22 +73,22 @@ void keel_vdev_unclaim(struct keel_vdev_inst *inst)
 	mutex_unlock(&keel_vdev_claims_lock);
 }
 
-int keel_vdev_start(struct keel_vdev_inst *inst)
+int keel_vdev_start(struct keel_vdev_inst *vi)
 {
 	mutex_lock(&keel_vdev_claims_lock);
-	WRITE_ONCE(inst->started, true);
+	WRITE_ONCE(vi->started, true);
 	mutex_unlock(&keel_vdev_claims_lock);
 	return 0;
 }
 
 /* When it returns, no vCPU is inside the device through the hook. */
-void keel_vdev_stop(struct keel_vdev_inst *inst)
+void keel_vdev_stop(struct keel_vdev_inst *vi)
 {
 	bool was;
 
 	mutex_lock(&keel_vdev_claims_lock);
-	was = inst->started;
-	WRITE_ONCE(inst->started, false);
+	was = vi->started;
+	WRITE_ONCE(vi->started, false);
 	mutex_unlock(&keel_vdev_claims_lock);
 	/*
 	 * Wait for handlers that looked the device up before the flag. A
@@ -107,16 +108,16 @@ void keel_vdev_stop(struct keel_vdev_inst *inst)
 struct keel_vdev_inst *keel_vdev_lookup(struct kvm *kvm, enum kvm_bus bus,
 					gpa_t addr, int len)
 {
-	struct keel_vdev_inst *inst;
+	struct keel_vdev_inst *vi;
 
 	if (len <= 0)
 		return NULL;
-	hlist_for_each_entry_rcu(inst, keel_vdev_bucket(kvm), claim_node) {
-		if (inst->kvm != kvm || inst->kvm_bus != bus)
+	hlist_for_each_entry_rcu(vi, keel_vdev_bucket(kvm), claim_node) {
+		if (vi->inst.kvm != kvm || vi->kvm_bus != bus)
 			continue;
-		if (addr >= inst->base && addr - inst->base < inst->len &&
-		    len <= inst->len - (addr - inst->base))
-			return READ_ONCE(inst->started) ? inst : NULL;
+		if (addr >= vi->base && addr - vi->base < vi->len &&
+		    len <= vi->len - (addr - vi->base))
+			return READ_ONCE(vi->started) ? vi : NULL;
 	}
 	return NULL;
 }

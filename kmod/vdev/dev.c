@@ -1,34 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/keel-vdev: each open file is one device. ioctls set it up, start,
- * stop and reset it; read()/write()/poll() are its host-side byte streams.
+ * /dev/keel-vdev on the core's feature base: each open file is one
+ * device. Its ioctls set it up, start, stop and reset it; read(), write()
+ * and poll() (streams.c) are its host-side byte streams.
  */
 #include <linux/module.h>
-#include <linux/miscdevice.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
-#include <linux/sched/signal.h>
 
 #include "vdev.h"
-#include "uart16550.h"
 
 /* The first (and so far only) layout of struct keel_vdev_setup. */
 #define KEEL_VDEV_SETUP_SIZE_VER0	80
-
-static const struct keel_vdev_model *const keel_vdev_models[] = {
-	&keel_vdev_uart16550,
-};
-
-static const struct keel_vdev_model *keel_vdev_model_find(u32 id)
-{
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(keel_vdev_models); i++)
-		if (keel_vdev_models[i]->id == id)
-			return keel_vdev_models[i];
-	return NULL;
-}
 
 void keel_vdev_host_notify(struct keel_vdev *dev)
 {
@@ -36,48 +19,41 @@ void keel_vdev_host_notify(struct keel_vdev *dev)
 				   EPOLLIN | EPOLLRDNORM | EPOLLOUT |
 				   EPOLLWRNORM);
 }
-EXPORT_SYMBOL_GPL(keel_vdev_host_notify);
 
-static bool keel_vdev_ready(struct keel_vdev_inst *inst)
+void keel_vdev_set_irq(struct keel_vdev *dev, bool level)
 {
-	/* Pairs with the release in keel_vdev_setup(). */
-	return smp_load_acquire(&inst->set_up);
+	lockdep_assert_held(&dev->lock);
+	keel_irq_line_set(&keel_vdev_inst(dev)->irq, level);
 }
 
-static int keel_vdev_open(struct inode *inode, struct file *file)
+static int keel_vdev_open(struct keel_inst *inst)
 {
-	struct keel_vdev_inst *inst;
+	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
-	if (!inst)
-		return -ENOMEM;
-	spin_lock_init(&inst->vdev.lock);
-	INIT_KFIFO(inst->vdev.tx);
-	INIT_KFIFO(inst->vdev.rx);
-	mutex_init(&inst->mutex);
-	init_waitqueue_head(&inst->wq);
-	INIT_HLIST_NODE(&inst->claim_node);
-	file->private_data = inst;
-	return nonseekable_open(inode, file);
-}
-
-static int keel_vdev_release(struct inode *inode, struct file *file)
-{
-	struct keel_vdev_inst *inst = file->private_data;
-
-	if (inst->set_up) {
-		/* First out of the registry: no netlink state command after. */
-		keel_object_del(&inst->obj);
-		/* Stops the device and waits until no vCPU is inside it. */
-		keel_vdev_unclaim(inst);
-		keel_vdev_irq_unbind(inst);
-		keel_state_destroy(&inst->state);
-		keel_vm_put(inst->kvm);
-		kfree(inst->vdev.model_state);
-	}
-	mutex_destroy(&inst->mutex);
-	kfree(inst);
+	spin_lock_init(&vi->vdev.lock);
+	keel_irq_line_init(&vi->irq);
+	/* A device starts stopped: no signal until RESUME. */
+	keel_irq_line_enable(&vi->irq, false);
+	init_waitqueue_head(&vi->wq);
+	INIT_HLIST_NODE(&vi->claim_node);
 	return 0;
+}
+
+/* Undoes setup, complete or partial; no vCPU is in the device after. */
+static void keel_vdev_teardown(struct keel_inst *inst)
+{
+	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
+	struct keel_vdev *dev = &vi->vdev;
+
+	keel_vdev_unclaim(vi);
+	keel_irq_line_unbind(&vi->irq);
+	kfree(dev->regs);
+	kfree(dev->io);
+	kfree(dev->model_state);
+	dev->regs = NULL;
+	dev->io = NULL;
+	dev->model_state = NULL;
+	dev->model = NULL;
 }
 
 static int keel_vdev_check_range(const struct keel_vdev_setup *arg,
@@ -100,23 +76,47 @@ static int keel_vdev_check_range(const struct keel_vdev_setup *arg,
 	return 0;
 }
 
-static long keel_vdev_setup(struct keel_vdev_inst *inst, unsigned int cmd,
-			    struct keel_vdev_setup __user *uarg)
+/* The device's model, registers, streams and counters, reset. */
+static int keel_vdev_build(struct keel_vdev_inst *vi,
+			   const struct keel_vdev_model *model)
 {
+	struct keel_vdev *dev = &vi->vdev;
+
+	dev->model_state = kzalloc(model->state_size ?: 1, GFP_KERNEL_ACCOUNT);
+	dev->regs = kcalloc(model->nr_regs, sizeof(*dev->regs),
+			    GFP_KERNEL_ACCOUNT);
+	if (model->streams)
+		dev->io = kzalloc(sizeof(*dev->io), GFP_KERNEL_ACCOUNT);
+	if (!dev->model_state || !dev->regs || (model->streams && !dev->io))
+		return -ENOMEM;
+	if (dev->io) {
+		INIT_KFIFO(dev->io->tx);
+		INIT_KFIFO(dev->io->rx);
+	}
+	dev->model = model;
+	spin_lock_irq(&dev->lock);
+	model->reset(dev);
+	spin_unlock_irq(&dev->lock);
+	return 0;
+}
+
+static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
+			    void __user *uarg)
+{
+	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
+	struct keel_vdev_setup __user *usetup = uarg;
 	const struct keel_vdev_model *model;
-	struct keel_vdev *dev = &inst->vdev;
 	struct keel_vdev_setup arg;
 	int irq_fd = -1, resample_fd = -1;
-	struct kvm *kvm;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(arg) != KEEL_VDEV_SETUP_SIZE_VER0);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_VDEV_SETUP_SIZE_VER0,
-				  cmd, uarg);
+				  KEEL_VDEV_SETUP_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.flags & ~KEEL_VDEV_SETUP_FLAGS_ALL || arg.pad)
+	if (arg.pad)
 		return -EINVAL;
 	if ((arg.flags & KEEL_VDEV_SETUP_RESAMPLE) &&
 	    !(arg.flags & KEEL_VDEV_SETUP_IRQFD))
@@ -132,295 +132,83 @@ static long keel_vdev_setup(struct keel_vdev_inst *inst, unsigned int cmd,
 		resample_fd = arg.resample_fd;
 	}
 	model = keel_vdev_model_find(arg.model);
-	if (!model || !keel_vdev_state_ops(model))
+	if (!model)
 		return -EINVAL;
 	ret = keel_vdev_check_range(&arg, model);
 	if (ret)
 		return ret;
-	if (!keel_label_valid(arg.label, sizeof(arg.label)))
-		return -EINVAL;
 
-	mutex_lock(&inst->mutex);
-	if (inst->set_up) {
-		ret = -EBUSY;
-		goto out;
-	}
-
-	kvm = keel_vm_get(arg.vm_fd);
-	if (IS_ERR(kvm)) {
-		ret = PTR_ERR(kvm);
-		goto out;
-	}
-	inst->kvm = kvm;
-	inst->bus = arg.bus;
-	inst->kvm_bus = arg.bus == KEEL_VDEV_BUS_PIO ? KVM_PIO_BUS :
-						       KVM_MMIO_BUS;
-	inst->base = arg.base;
-	inst->len = arg.len;
-
-	keel_object_init(&inst->obj, &keel_vdev_obj_type, kvm);
-	keel_state_init(&inst->state, keel_vdev_state_ops(model));
-	inst->obj.state = &inst->state;
-	ret = keel_object_set_label(&inst->obj, arg.label, sizeof(arg.label));
+	ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
 	if (ret)
-		goto put_vm;
+		return ret;
+	/* A device's state ops are its model's. */
+	keel_inst_set_state(inst, model->state_ops);
+	ret = keel_inst_bind_vm(inst, arg.vm_fd);
+	if (ret)
+		goto out;
+	vi->bus = arg.bus;
+	vi->kvm_bus = arg.bus == KEEL_VDEV_BUS_PIO ? KVM_PIO_BUS :
+						     KVM_MMIO_BUS;
+	vi->base = arg.base;
+	vi->len = arg.len;
+	ret = keel_vdev_build(vi, model);
+	if (!ret)
+		ret = keel_irq_line_bind(&vi->irq, irq_fd, resample_fd);
+	if (!ret)
+		ret = keel_vdev_claim(vi);
+out:
+	return keel_inst_setup_end(inst, ret, &usetup->id);
+}
 
-	ret = -ENOMEM;
-	dev->model_state = kzalloc(model->state_size ?: 1, GFP_KERNEL_ACCOUNT);
-	if (!dev->model_state)
-		goto put_vm;
-	dev->model = model;
+/* START and STOP: the idempotent forms of RESUME and STOP. */
+static long keel_vdev_run(struct keel_inst *inst, unsigned int cmd,
+			  void __user *uarg)
+{
+	return keel_state_set_running(&inst->state,
+				      cmd == KEEL_VDEV_IOC_START);
+}
+
+static long keel_vdev_reset(struct keel_inst *inst, unsigned int cmd,
+			    void __user *uarg)
+{
+	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
+	struct keel_vdev *dev = &vi->vdev;
+
 	spin_lock_irq(&dev->lock);
-	model->reset(dev);
+	if (dev->io) {
+		kfifo_reset(&dev->io->tx);
+		kfifo_reset(&dev->io->rx);
+	}
+	dev->model->reset(dev);
 	spin_unlock_irq(&dev->lock);
-
-	ret = keel_vdev_irq_bind(inst, irq_fd, resample_fd);
-	if (ret)
-		goto free_state;
-
-	ret = keel_vdev_claim(inst);
-	if (ret)
-		goto unbind;
-
-	ret = keel_object_add(&inst->obj);
-	if (ret)
-		goto unclaim;
-
-	if (put_user(inst->obj.id, &uarg->id)) {
-		ret = -EFAULT;
-		goto del;
-	}
-	/* Pairs with keel_vdev_ready(): the file ops see a complete device. */
-	smp_store_release(&inst->set_up, true);
-	mutex_unlock(&inst->mutex);
+	wake_up_interruptible_poll(&vi->wq, EPOLLOUT | EPOLLWRNORM);
 	return 0;
-
-del:
-	keel_object_del(&inst->obj);
-unclaim:
-	keel_vdev_unclaim(inst);
-unbind:
-	keel_vdev_irq_unbind(inst);
-free_state:
-	kfree(dev->model_state);
-	dev->model_state = NULL;
-	dev->model = NULL;
-put_vm:
-	keel_vm_put(kvm);
-	inst->kvm = NULL;
-out:
-	mutex_unlock(&inst->mutex);
-	return ret;
 }
 
-static long keel_vdev_simple(struct keel_vdev_inst *inst, unsigned int nr)
-{
-	struct keel_vdev *dev = &inst->vdev;
-	int ret = 0;
-
-	mutex_lock(&inst->mutex);
-	if (!inst->set_up) {
-		ret = -EBADFD;
-		goto out;
-	}
-	switch (nr) {
-	case _IOC_NR(KEEL_VDEV_IOC_START):
-		ret = keel_state_set_running(&inst->state, true);
-		break;
-	case _IOC_NR(KEEL_VDEV_IOC_STOP):
-		ret = keel_state_set_running(&inst->state, false);
-		break;
-	case _IOC_NR(KEEL_VDEV_IOC_RESET):
-		spin_lock_irq(&dev->lock);
-		kfifo_reset(&dev->tx);
-		kfifo_reset(&dev->rx);
-		dev->model->reset(dev);
-		spin_unlock_irq(&dev->lock);
-		wake_up_interruptible_poll(&inst->wq, EPOLLOUT | EPOLLWRNORM);
-		break;
-	}
-out:
-	mutex_unlock(&inst->mutex);
-	return ret;
-}
-
-static long keel_vdev_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
-{
-	struct keel_vdev_inst *inst = file->private_data;
-
-	/* Match on number, not size: extensible structs may have grown. */
-	if (_IOC_TYPE(cmd) != KEEL_IOC_MAGIC)
-		return -ENOTTY;
-	if (keel_state_ioctl_nr(cmd)) {
-		if (!keel_vdev_ready(inst))
-			return -EBADFD;
-		return keel_state_ioctl(&inst->state, cmd, (void __user *)arg);
-	}
-
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(KEEL_VDEV_IOC_SETUP):
-		if (_IOC_DIR(cmd) != _IOC_DIR(KEEL_VDEV_IOC_SETUP))
-			return -ENOTTY;
-		return keel_vdev_setup(inst, cmd, (void __user *)arg);
-	case _IOC_NR(KEEL_VDEV_IOC_START):
-	case _IOC_NR(KEEL_VDEV_IOC_STOP):
-	case _IOC_NR(KEEL_VDEV_IOC_RESET):
-		if (cmd != KEEL_VDEV_IOC_START && cmd != KEEL_VDEV_IOC_STOP &&
-		    cmd != KEEL_VDEV_IOC_RESET)
-			return -ENOTTY;
-		return keel_vdev_simple(inst, _IOC_NR(cmd));
-	default:
-		return -ENOTTY;
-	}
-}
-
-static bool keel_vdev_tx_ready(struct keel_vdev *dev)
-{
-	unsigned long flags;
-	bool ready;
-
-	spin_lock_irqsave(&dev->lock, flags);
-	ready = !kfifo_is_empty(&dev->tx);
-	spin_unlock_irqrestore(&dev->lock, flags);
-	return ready;
-}
-
-static bool keel_vdev_rx_room(struct keel_vdev *dev)
-{
-	unsigned long flags;
-	bool room;
-
-	spin_lock_irqsave(&dev->lock, flags);
-	room = !kfifo_is_full(&dev->rx);
-	spin_unlock_irqrestore(&dev->lock, flags);
-	return room;
-}
-
-/* Guest output: what the guest wrote to the device. */
-static ssize_t keel_vdev_read(struct file *file, char __user *ubuf,
-			      size_t count, loff_t *ppos)
-{
-	struct keel_vdev_inst *inst = file->private_data;
-	struct keel_vdev *dev = &inst->vdev;
-	unsigned int n;
-	u8 *buf;
-	int ret;
-
-	if (!keel_vdev_ready(inst))
-		return -EBADFD;
-	if (!count)
-		return 0;
-	count = min_t(size_t, count, KEEL_VDEV_STREAM_SIZE);
-	buf = kmalloc(count, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-
-	for (;;) {
-		spin_lock_irq(&dev->lock);
-		n = kfifo_out(&dev->tx, buf, count);
-		if (n && dev->running)
-			dev->model->host_tx_space(dev);
-		spin_unlock_irq(&dev->lock);
-		if (n)
-			break;
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		ret = wait_event_interruptible(inst->wq,
-					       keel_vdev_tx_ready(dev));
-		if (ret)
-			goto out;
-	}
-	ret = copy_to_user(ubuf, buf, n) ? -EFAULT : n;
-out:
-	kfree(buf);
-	return ret;
-}
-
-/* Guest input: bytes the guest will read from the device. */
-static ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
-			       size_t count, loff_t *ppos)
-{
-	struct keel_vdev_inst *inst = file->private_data;
-	struct keel_vdev *dev = &inst->vdev;
-	unsigned int n;
-	u8 *buf;
-	int ret;
-
-	if (!keel_vdev_ready(inst))
-		return -EBADFD;
-	if (!count)
-		return 0;
-	count = min_t(size_t, count, KEEL_VDEV_STREAM_SIZE);
-	buf = memdup_user(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	for (;;) {
-		spin_lock_irq(&dev->lock);
-		n = kfifo_in(&dev->rx, buf, count);
-		if (n && dev->running)
-			dev->model->host_rx_ready(dev);
-		spin_unlock_irq(&dev->lock);
-		if (n)
-			break;
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		ret = wait_event_interruptible(inst->wq,
-					       keel_vdev_rx_room(dev));
-		if (ret)
-			goto out;
-	}
-	ret = n;
-out:
-	kfree(buf);
-	return ret;
-}
-
-static __poll_t keel_vdev_poll(struct file *file, poll_table *wait)
-{
-	struct keel_vdev_inst *inst = file->private_data;
-	struct keel_vdev *dev = &inst->vdev;
-	__poll_t mask = 0;
-
-	if (!keel_vdev_ready(inst))
-		return EPOLLERR;
-	poll_wait(file, &inst->wq, wait);
-	if (keel_vdev_tx_ready(dev))
-		mask |= EPOLLIN | EPOLLRDNORM;
-	if (keel_vdev_rx_room(dev))
-		mask |= EPOLLOUT | EPOLLWRNORM;
-	return mask;
-}
+static const struct keel_ioctl keel_vdev_ioctls[] = {
+	{ KEEL_VDEV_IOC_SETUP, keel_vdev_setup, KEEL_IOCTL_SETUP },
+	{ KEEL_VDEV_IOC_START, keel_vdev_run },
+	{ KEEL_VDEV_IOC_STOP, keel_vdev_run },
+	{ KEEL_VDEV_IOC_RESET, keel_vdev_reset },
+};
 
 static const struct file_operations keel_vdev_fops = {
-	.owner = THIS_MODULE,
-	.open = keel_vdev_open,
-	.release = keel_vdev_release,
 	.read = keel_vdev_read,
 	.write = keel_vdev_write,
 	.poll = keel_vdev_poll,
-	.unlocked_ioctl = keel_vdev_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
 };
 
-static struct miscdevice keel_vdev_miscdev = {
-	.minor = MISC_DYNAMIC_MINOR,
-	.name = "keel-vdev",
+struct keel_feature keel_vdev_feature = {
+	.name = "vdev",
+	.devname = "keel-vdev",
+	.owner = THIS_MODULE,
 	.fops = &keel_vdev_fops,
-	.mode = 0600,
+	.type = &keel_vdev_obj_type,
+	.ops = {
+		KEEL_FEATURE_INST(struct keel_vdev_inst, inst),
+		.ioctls = keel_vdev_ioctls,
+		.nr_ioctls = ARRAY_SIZE(keel_vdev_ioctls),
+		.open = keel_vdev_open,
+		.teardown = keel_vdev_teardown,
+	},
 };
-
-int keel_vdev_dev_init(void)
-{
-	return misc_register(&keel_vdev_miscdev);
-}
-
-void keel_vdev_dev_exit(void)
-{
-	misc_deregister(&keel_vdev_miscdev);
-}

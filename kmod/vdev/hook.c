@@ -46,11 +46,11 @@
 /* Protected by the claims lock (claims.c), which calls get/put. */
 static unsigned int keel_vdev_hook_users;
 
-static int keel_vdev_access(struct keel_vdev_inst *inst, gpa_t addr, int len,
+static int keel_vdev_access(struct keel_vdev_inst *vi, gpa_t addr, int len,
 			    void *val, bool write)
 {
-	struct keel_vdev *dev = &inst->vdev;
-	u32 off = addr - inst->base;
+	struct keel_vdev *dev = &vi->vdev;
+	u32 off = addr - vi->base;
 	unsigned long flags;
 	int ret;
 
@@ -61,7 +61,7 @@ static int keel_vdev_access(struct keel_vdev_inst *inst, gpa_t addr, int len,
 	else
 		ret = dev->model->guest_read(dev, off, val, len);
 	if (!ret)
-		dev->stats.exits_kept++;
+		dev->exits_kept++;
 	spin_unlock_irqrestore(&dev->lock, flags);
 
 	/* A model that refuses the access sends it to the VMM. */
@@ -74,24 +74,24 @@ static int keel_vdev_access(struct keel_vdev_inst *inst, gpa_t addr, int len,
  */
 static int keel_vdev_bus_write(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			       gpa_t addr, int len, const void *val,
-			       struct keel_vdev_inst *inst)
+			       struct keel_vdev_inst *vi)
 	__releases(RCU)
 {
 	int ret;
 
-	ret = keel_vdev_access(inst, addr, len, (void *)val, true);
+	ret = keel_vdev_access(vi, addr, len, (void *)val, true);
 	rcu_read_unlock();
 	return ret;
 }
 
 static int keel_vdev_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 			      gpa_t addr, int len, void *val,
-			      struct keel_vdev_inst *inst)
+			      struct keel_vdev_inst *vi)
 	__releases(RCU)
 {
 	int ret;
 
-	ret = keel_vdev_access(inst, addr, len, val, false);
+	ret = keel_vdev_access(vi, addr, len, val, false);
 	rcu_read_unlock();
 	return ret;
 }
@@ -99,18 +99,18 @@ static int keel_vdev_bus_read(struct kvm_vcpu *vcpu, enum kvm_bus bus_idx,
 static void keel_vdev_redirect(struct pt_regs *regs, unsigned long handler)
 {
 	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->di;
-	struct keel_vdev_inst *inst;
+	struct keel_vdev_inst *vi;
 
 	rcu_read_lock();
-	inst = keel_vdev_lookup(vcpu->kvm, (enum kvm_bus)regs->si,
-				(gpa_t)regs->dx, (int)regs->cx);
-	if (!inst) {
+	vi = keel_vdev_lookup(vcpu->kvm, (enum kvm_bus)regs->si,
+			      (gpa_t)regs->dx, (int)regs->cx);
+	if (!vi) {
 		rcu_read_unlock();
 		return;
 	}
 	/* The handler releases the RCU read lock. */
 	__release(RCU);
-	regs->r9 = (unsigned long)inst;
+	regs->r9 = (unsigned long)vi;
 	regs->ip = handler;
 }
 

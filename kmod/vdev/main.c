@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keel_vdev.ko: in-kernel virtual devices on KVM exits. Module init and
- * exit. An open /dev/keel-vdev file pins the module (fops owner), so the
- * module is never unloaded with a device alive.
+ * exit. An open /dev/keel-vdev file pins the module (the feature base),
+ * so the module is never unloaded with a device alive.
  */
 #include <linux/module.h>
 
 #include "vdev.h"
-
-struct keel_part keel_vdev_part = {
-	.name = "vdev",
-	.owner = THIS_MODULE,
-};
 
 static int __init keel_vdev_init(void)
 {
@@ -20,25 +15,15 @@ static int __init keel_vdev_init(void)
 	ret = keel_vdev_hook_init();
 	if (ret)
 		return ret;
-	ret = keel_part_register(&keel_vdev_part);
+	ret = keel_feature_register(&keel_vdev_feature);
 	if (ret)
-		goto err_hook;
-	ret = keel_vdev_dev_init();
-	if (ret)
-		goto err_part;
-	return 0;
-
-err_part:
-	keel_part_unregister(&keel_vdev_part);
-err_hook:
-	keel_vdev_hook_exit();
+		keel_vdev_hook_exit();
 	return ret;
 }
 
 static void __exit keel_vdev_exit(void)
 {
-	keel_vdev_dev_exit();
-	keel_part_unregister(&keel_vdev_part);
+	keel_feature_unregister(&keel_vdev_feature);
 	keel_vdev_hook_exit();
 }
 

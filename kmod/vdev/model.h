@@ -2,15 +2,17 @@
 /*
  * The device-model interface of keel_vdev.ko: what one in-kernel virtual
  * device model (a 16550A UART, ...) implements, and the services the vdev
- * framework gives it. A new device model is one file with one
- * struct keel_vdev_model.
+ * framework gives it. A new model is one file defining one struct
+ * keel_vdev_model, its state ops (KEEL_VDEV_STATE_OPS) included, plus one
+ * line in the model table (models.c) and its uapi model number.
  *
  * Context rules. guest_read()/guest_write() run on the vCPU thread inside
  * KVM's exit handling (kvm->srcu held, preemption enabled, but KVM's
  * locks may be held): they must not sleep. The framework calls every
  * model callback with the device's spinlock held (dev->lock, taken with
  * spin_lock_irqsave), so a model needs no locking of its own for its
- * state; the host-side byte streams below are also only touched under it.
+ * state; the host-side byte streams and the counters below are also only
+ * touched under it.
  */
 #ifndef _KEEL_VDEV_MODEL_H
 #define _KEEL_VDEV_MODEL_H
@@ -18,22 +20,31 @@
 #include <linux/types.h>
 #include <linux/spinlock.h>
 #include <linux/kfifo.h>
+#include <keel/state.h>
 
 struct keel_vdev;
 
+#define KEEL_VDEV_STREAM_SIZE	4096	/* host-side buffers, bytes */
+
 /*
- * Per-device counters, read over netlink. Updated under dev->lock. The
- * core counts exits_kept (hook.c) and irqs (irq.c); the model counts the
- * rest: reads/writes per register in its guest_read/guest_write, bytes_out
- * and bytes_in as it moves bytes to and from the host streams.
+ * The host-side byte streams of a model that has them (a UART: what the
+ * guest transmits and what it receives), which the VMM reads from and
+ * writes to the device file. The model moves bytes between them and its
+ * registers and counts them.
  */
-struct keel_vdev_stats {
-	u64 reads[16];		/* guest reads per register offset */
-	u64 writes[16];		/* guest writes per register offset */
-	u64 bytes_out;		/* guest -> host stream */
-	u64 bytes_in;		/* host stream -> guest */
-	u64 irqs;		/* interrupts raised (irqfd signals) */
-	u64 exits_kept;		/* accesses handled without a VMM exit */
+struct keel_vdev_streams {
+	/* Guest -> host bytes (UART THR): the VMM reads them from its fd. */
+	DECLARE_KFIFO(tx, u8, KEEL_VDEV_STREAM_SIZE);
+	/* Host -> guest bytes (UART RBR): the VMM writes them to its fd. */
+	DECLARE_KFIFO(rx, u8, KEEL_VDEV_STREAM_SIZE);
+	u64 bytes_out;		/* moved into tx */
+	u64 bytes_in;		/* moved out of rx */
+};
+
+/* Guest accesses to one register (one offset of the claimed range). */
+struct keel_vdev_reg_stats {
+	u64 reads;
+	u64 writes;
 };
 
 struct keel_vdev_model {
@@ -41,6 +52,7 @@ struct keel_vdev_model {
 	u32 id;			/* KEEL_VDEV_MODEL_* (uapi) */
 	u32 nr_regs;		/* size of the claimed range, in bytes */
 	size_t state_size;	/* bytes of model state in dev->model_state */
+	bool streams;		/* has host streams (dev->io) */
 
 	/* Power-on state. Also called by the VMM's reset ioctl. */
 	void (*reset)(struct keel_vdev *dev);
@@ -48,7 +60,8 @@ struct keel_vdev_model {
 	/*
 	 * One guest access at @offset (< nr_regs) of @len bytes (1, 2, 4).
 	 * Return 0 when handled; a negative errno makes the access leave to
-	 * the VMM as an ordinary exit.
+	 * the VMM as an ordinary exit. The model counts the registers it
+	 * accessed with keel_vdev_count_read()/_write().
 	 */
 	int (*guest_read)(struct keel_vdev *dev, u32 offset, void *val,
 			  int len);
@@ -56,23 +69,23 @@ struct keel_vdev_model {
 			   int len);
 
 	/*
-	 * The host side (the VMM's device fd) wrote bytes into dev->rx or
-	 * read bytes from dev->tx: the model updates its status and
-	 * interrupt line (for a UART: RX data ready, TX space freed).
+	 * With streams: the VMM wrote bytes into dev->io->rx or read bytes
+	 * from dev->io->tx; the model updates its status and interrupt line
+	 * (for a UART: RX data ready, TX space freed).
 	 */
 	void (*host_rx_ready)(struct keel_vdev *dev);
 	void (*host_tx_space)(struct keel_vdev *dev);
 
 	/*
-	 * State for the state framework (state.c): the model's section of
-	 * a vdev blob. save() serialises the model state into @buf (at most
-	 * @len bytes) and returns the length or -errno. check() validates a
-	 * section of @version (1..state_version) without a device; load()
-	 * validates again and applies it, all or nothing, and sets the
-	 * interrupt line from it; it moves no bytes between the model and
-	 * the host streams (the framework settles those on RESUME).
+	 * State: the model's section of a vdev blob (state.c adds the
+	 * streams). save() serialises the model state into @buf (at most
+	 * state_len bytes) and returns the length or -errno. check()
+	 * validates a section of @version (1..state_version) without a
+	 * device; load() validates again and applies it, all or nothing,
+	 * and sets the interrupt line from it; it moves no bytes between
+	 * the model and the host streams (RESUME settles those).
 	 */
-	u32 state_type;		/* KEEL_STATE_TYPE_* of a device of it */
+	const struct keel_state_ops *state_ops;	/* KEEL_VDEV_STATE_OPS */
 	u16 state_version;	/* the section version save() writes */
 	u32 state_len;		/* the most bytes save() writes */
 	ssize_t (*save)(struct keel_vdev *dev, void *buf, size_t len);
@@ -81,41 +94,93 @@ struct keel_vdev_model {
 		    u16 version);
 };
 
-#define KEEL_VDEV_STREAM_SIZE	4096	/* host-side buffers, bytes */
-
 struct keel_vdev {
-	/* Protects everything below and the model state. */
+	/* Protects everything below, the streams and the model state. */
 	spinlock_t lock;
 	const struct keel_vdev_model *model;
 	void *model_state;
-
-	/* Guest -> host bytes (UART THR): the VMM reads them from its fd. */
-	DECLARE_KFIFO(tx, u8, KEEL_VDEV_STREAM_SIZE);
-	/* Host -> guest bytes (UART RBR): the VMM writes them to its fd. */
-	DECLARE_KFIFO(rx, u8, KEEL_VDEV_STREAM_SIZE);
-
-	/* The interrupt line as the model drives it. */
-	bool irq_level;
+	struct keel_vdev_streams *io;		/* NULL without streams */
+	struct keel_vdev_reg_stats *regs;	/* model->nr_regs of them */
+	u64 exits_kept;		/* accesses handled without a VMM exit */
 	/*
-	 * RUNNING in the state framework's sense. While false the framework
-	 * signals no interrupt (the line level is still recorded) and the
-	 * host streams do not call the model.
+	 * RUNNING in the state framework's sense. While false no interrupt
+	 * is signalled (the line level is still recorded) and the host
+	 * streams do not call the model.
 	 */
 	bool running;
-
-	struct keel_vdev_stats stats;
 };
 
 /*
- * Drive the device's interrupt line. The framework turns it into irqfd
- * signals: on each rising edge (edge mode), or asserted until the guest's
- * EOI and re-asserted while still high (level mode, with a resample fd);
- * none while the device is stopped. Callable with dev->lock held, from any
- * context.
+ * Drive the device's interrupt line (an irqfd line of the core: edge, or
+ * level with resample; nothing while the device is stopped). Callable
+ * with dev->lock held, from any context.
  */
 void keel_vdev_set_irq(struct keel_vdev *dev, bool level);
 
 /* Wake the VMM's readers/writers after tx gained bytes or rx gained room. */
 void keel_vdev_host_notify(struct keel_vdev *dev);
+
+static inline void keel_vdev_count_read(struct keel_vdev *dev, u32 reg)
+{
+	if (reg < dev->model->nr_regs)
+		dev->regs[reg].reads++;
+}
+
+static inline void keel_vdev_count_write(struct keel_vdev *dev, u32 reg)
+{
+	if (reg < dev->model->nr_regs)
+		dev->regs[reg].writes++;
+}
+
+/* The state framework's side of a vdev device (state.c). */
+void keel_vdev_state_stop(struct keel_state *st);
+int keel_vdev_state_resume(struct keel_state *st);
+int keel_vdev_state_save(struct keel_state *st, struct keel_state_writer *w);
+int keel_vdev_state_check(struct keel_state *st,
+			  const struct keel_state_blob *b, const char **why);
+void keel_vdev_state_load(struct keel_state *st,
+			  const struct keel_state_blob *b);
+
+/* Section ids of a vdev blob. */
+#define KEEL_VDEV_SEC_MODEL		1	/* the model's own layout */
+#define KEEL_VDEV_SEC_STREAMS		2	/* with streams */
+#define KEEL_VDEV_STREAMS_VERSION	1
+
+/* Version 1: then tx_len bytes guest -> host, rx_len bytes host -> guest. */
+struct keel_vdev_saved_streams {
+	__le32 tx_len;		/* <= KEEL_VDEV_STREAM_SIZE */
+	__le32 rx_len;		/* <= KEEL_VDEV_STREAM_SIZE */
+};
+
+#define KEEL_VDEV_STREAMS_MAX	(sizeof(struct keel_vdev_saved_streams) + \
+				 2 * KEEL_VDEV_STREAM_SIZE)
+
+/* The most bytes of a blob with a model section of @len, and streams. */
+#define KEEL_VDEV_BLOB_MAX(len)						\
+	(sizeof(struct keel_state_header) +				\
+	 2 * sizeof(struct keel_state_section) + ALIGN((len), 8) +	\
+	 ALIGN(KEEL_VDEV_STREAMS_MAX, 8))
+
+/*
+ * The state ops of a model whose blob type is @type_, whose model section
+ * has version @version and at most @len bytes, and the number of its
+ * sections @nr_secs: 2 with host streams, 1 without.
+ */
+#define KEEL_VDEV_STATE_OPS(type_, version, len, nr_secs_)		\
+	{								\
+		.type = (type_),					\
+		.max_len = KEEL_VDEV_BLOB_MAX(len),			\
+		.secs = (const struct keel_state_sec_desc[]){		\
+			{ KEEL_VDEV_SEC_MODEL, (version), true },	\
+			{ KEEL_VDEV_SEC_STREAMS,			\
+			  KEEL_VDEV_STREAMS_VERSION, true },		\
+		},							\
+		.nr_secs = (nr_secs_),					\
+		.stop = keel_vdev_state_stop,				\
+		.resume = keel_vdev_state_resume,			\
+		.save = keel_vdev_state_save,				\
+		.check = keel_vdev_state_check,				\
+		.load = keel_vdev_state_load,				\
+	}
 
 #endif /* _KEEL_VDEV_MODEL_H */

@@ -3,7 +3,7 @@
  * The 16550A UART device model: registers, 16-byte RX/TX FIFOs, the
  * interrupt identification logic, loopback, and the saved-state format.
  * It owns dev->model_state (struct uart16550) and moves bytes between its
- * FIFOs and the framework's host streams dev->tx / dev->rx. It is pure
+ * FIFOs and the host streams dev->io->tx / dev->io->rx. It is pure
  * logic: the framework owns the claimed I/O range, the streams, the irqfd
  * and the VMM's fd.
  *
@@ -11,11 +11,11 @@
  * (asserted below); nothing here sleeps or allocates.
  *
  * Modelling choices:
- * - The transmitter is instant: a byte leaves the TX FIFO for dev->tx as
- *   soon as dev->tx has room. With dev->tx full it waits in the TX FIFO
+ * - The transmitter is instant: a byte leaves the TX FIFO for dev->io->tx as
+ *   soon as dev->io->tx has room. With dev->io->tx full it waits in the TX FIFO
  *   and LSR.THRE/TEMT stay clear. A THR write into a full TX FIFO is lost
  *   (the queued bytes are kept in order) and counted in tx_dropped.
- * - Bytes in dev->rx are never lost: they wait until the RX FIFO has room.
+ * - Bytes in dev->io->rx are never lost: they wait until the RX FIFO has room.
  *   OE is only set in loopback, where a byte looped into a full RX FIFO is
  *   lost as on the real chip.
  * - There is no time: with FIFOs on, data below the trigger level raises
@@ -31,71 +31,31 @@
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/string.h>
+#include <linux/serial_reg.h>
 
 #include "uart16550.h"
 
 /* Register offsets. */
-#define UART_RBR	0	/* read, DLAB=0 (also THR on write) */
-#define UART_IER	1	/* DLAB=0 */
-#define UART_IIR	2	/* read (FCR on write) */
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define UART_MSR	6
-#define UART_SCR	7
-#define UART_NR_REGS	8
-
-#define IER_ERBFI	0x01	/* RX data available / timeout */
-#define IER_ETBEI	0x02	/* THR empty */
-#define IER_ELSI	0x04	/* line status */
-#define IER_EDSSI	0x08	/* modem status */
-#define IER_MASK	0x0f
-
-#define IIR_NO_INT	0x01
-#define IIR_MSI		0x00
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_RLSI	0x06
-#define IIR_CTI		0x0c
-#define IIR_FIFO_ON	0xc0
-
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR_RX	0x02
-#define FCR_CLEAR_TX	0x04
-#define FCR_DMA		0x08
-#define FCR_TRIGGER	0xc0
-#define FCR_KEPT	(FCR_ENABLE | FCR_DMA | FCR_TRIGGER)
-
-#define LCR_DLAB	0x80
-
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-#define MCR_MASK	0x1f
-
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_THRE	0x20
-#define LSR_TEMT	0x40
-#define LSR_ERR_MASK	LSR_OE
-
-#define MSR_DCTS	0x01
-#define MSR_DDSR	0x02
-#define MSR_TERI	0x04
-#define MSR_DDCD	0x08
-#define MSR_DELTA	0x0f
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
-
-/* Outside loopback the line is a connected peer: CTS, DSR, DCD. */
-#define MSR_LINE_IDLE	(MSR_CTS | MSR_DSR | MSR_DCD)
+/*
+ * Register offsets and bits are <linux/serial_reg.h>'s; these few are
+ * the model's own masks.
+ */
+#define KEEL_UART_NR_REGS	8
+#define KEEL_UART_IER_MASK	(UART_IER_RDI | UART_IER_THRI | \
+				 UART_IER_RLSI | UART_IER_MSI)
+/* IIR bits 7:6 with FIFOs on (UART_IIR_FIFO_ENABLED in newer headers) */
+#define KEEL_UART_IIR_FIFOS	0xc0
+/* The FCR bits a 16550A keeps: enable, DMA mode, trigger level */
+#define KEEL_UART_FCR_KEPT	(UART_FCR_ENABLE_FIFO | UART_FCR_DMA_SELECT | \
+				 UART_FCR_TRIGGER_MASK)
+#define KEEL_UART_MCR_MASK	(UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT1 | \
+				 UART_MCR_OUT2 | UART_MCR_LOOP)
+#define KEEL_UART_LSR_ERR_MASK	UART_LSR_OE
+/* MSR bits 7:4 of an idle, connected line: CTS, DSR and DCD asserted */
+#define KEEL_UART_MSR_LINE_IDLE	(UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD)
 
 /* Divisor latch after reset: 12 = 9600 baud at 1.8432 MHz, as firmware. */
-#define UART_RESET_DIVISOR	12
+#define KEEL_UART_RESET_DIVISOR	12
 
 /* Model state, in dev->model_state. Only touched under dev->lock. */
 struct uart16550 {
@@ -104,7 +64,7 @@ struct uart16550 {
 	u8 rx_head;		/* index of the oldest RX byte */
 	u8 rx_count;		/* RX bytes queued (<= capacity) */
 	u8 tx_head;		/* index of the oldest TX byte */
-	u8 tx_count;		/* TX bytes waiting for room in dev->tx */
+	u8 tx_count;		/* TX bytes waiting for room in dev->io->tx */
 	u8 ier;			/* interrupt enable, bits 3:0 */
 	u8 lcr;			/* line control; bit 7 is DLAB */
 	u8 mcr;			/* modem control, bits 4:0 */
@@ -113,7 +73,7 @@ struct uart16550 {
 	u8 scr;			/* scratch */
 	u8 dll;			/* divisor latch, low byte */
 	u8 dlm;			/* divisor latch, high byte */
-	u8 fcr;			/* FCR_KEPT bits as written; 0 = FIFOs off */
+	u8 fcr;			/* KEEL_UART_FCR_KEPT bits as written; 0 = FIFOs off */
 	bool thr_ipending;	/* THRE interrupt latch */
 	u32 tx_dropped;		/* THR writes lost to a full TX FIFO */
 };
@@ -128,7 +88,7 @@ static struct uart16550 *uart_of(struct keel_vdev *dev)
 
 static bool uart_fifo_on(const struct uart16550 *u)
 {
-	return u->fcr & FCR_ENABLE;
+	return u->fcr & UART_FCR_ENABLE_FIFO;
 }
 
 /* With FIFOs off, RBR and THR are 1-byte holding registers. */
@@ -139,7 +99,7 @@ static unsigned int uart_capacity(const struct uart16550 *u)
 
 static bool uart_loopback(const struct uart16550 *u)
 {
-	return u->mcr & MCR_LOOP;
+	return u->mcr & UART_MCR_LOOP;
 }
 
 /* MSR bits 7:4 as the line (or, in loopback, MCR) drives them. */
@@ -147,16 +107,16 @@ static u8 uart_msr_status(u8 mcr)
 {
 	u8 msr = 0;
 
-	if (!(mcr & MCR_LOOP))
-		return MSR_LINE_IDLE;
-	if (mcr & MCR_RTS)
-		msr |= MSR_CTS;
-	if (mcr & MCR_DTR)
-		msr |= MSR_DSR;
-	if (mcr & MCR_OUT1)
-		msr |= MSR_RI;
-	if (mcr & MCR_OUT2)
-		msr |= MSR_DCD;
+	if (!(mcr & UART_MCR_LOOP))
+		return KEEL_UART_MSR_LINE_IDLE;
+	if (mcr & UART_MCR_RTS)
+		msr |= UART_MSR_CTS;
+	if (mcr & UART_MCR_DTR)
+		msr |= UART_MSR_DSR;
+	if (mcr & UART_MCR_OUT1)
+		msr |= UART_MSR_RI;
+	if (mcr & UART_MCR_OUT2)
+		msr |= UART_MSR_DCD;
 	return msr;
 }
 
@@ -166,14 +126,14 @@ static u8 uart_msr_deltas(u8 old, u8 new)
 	u8 changed = old ^ new;
 	u8 delta = 0;
 
-	if (changed & MSR_CTS)
-		delta |= MSR_DCTS;
-	if (changed & MSR_DSR)
-		delta |= MSR_DDSR;
-	if ((old & MSR_RI) && !(new & MSR_RI))
-		delta |= MSR_TERI;
-	if (changed & MSR_DCD)
-		delta |= MSR_DDCD;
+	if (changed & UART_MSR_CTS)
+		delta |= UART_MSR_DCTS;
+	if (changed & UART_MSR_DSR)
+		delta |= UART_MSR_DDSR;
+	if ((old & UART_MSR_RI) && !(new & UART_MSR_RI))
+		delta |= UART_MSR_TERI;
+	if (changed & UART_MSR_DCD)
+		delta |= UART_MSR_DDCD;
 	return delta;
 }
 
@@ -230,12 +190,12 @@ static void uart_fill_rx(struct keel_vdev *dev, struct uart16550 *u)
 
 	if (uart_loopback(u))
 		return;		/* the receiver hears the transmitter only */
-	while (u->rx_count < uart_capacity(u) && kfifo_get(&dev->rx, &c)) {
+	while (u->rx_count < uart_capacity(u) && kfifo_get(&dev->io->rx, &c)) {
 		uart_rx_push(u, c);
 		moved++;
 	}
 	if (moved) {
-		dev->stats.bytes_in += moved;
+		dev->io->bytes_in += moved;
 		keel_vdev_host_notify(dev);
 	}
 }
@@ -246,11 +206,11 @@ static void uart_loop_byte(struct uart16550 *u, u8 c)
 	if (u->rx_count < uart_capacity(u))
 		uart_rx_push(u, c);
 	else
-		u->lsr_err |= LSR_OE;
+		u->lsr_err |= UART_LSR_OE;
 }
 
 /*
- * The transmitter: move TX FIFO bytes out, in order, to dev->tx (or the
+ * The transmitter: move TX FIFO bytes out, in order, to dev->io->tx (or the
  * receiver in loopback) while there is room. The THRE latch is raised
  * when the FIFO becomes empty.
  */
@@ -265,7 +225,7 @@ static void uart_drain_tx(struct keel_vdev *dev, struct uart16550 *u)
 			uart_loop_byte(u, uart_tx_pop(u));
 			continue;
 		}
-		if (!kfifo_put(&dev->tx, u->tx_fifo[u->tx_head]))
+		if (!kfifo_put(&dev->io->tx, u->tx_fifo[u->tx_head]))
 			break;
 		uart_tx_pop(u);
 		sent++;
@@ -273,7 +233,7 @@ static void uart_drain_tx(struct keel_vdev *dev, struct uart16550 *u)
 	if (!u->tx_count)
 		u->thr_ipending = true;
 	if (sent) {
-		dev->stats.bytes_out += sent;
+		dev->io->bytes_out += sent;
 		keel_vdev_host_notify(dev);
 	}
 }
@@ -281,25 +241,25 @@ static void uart_drain_tx(struct keel_vdev *dev, struct uart16550 *u)
 /* The highest-priority pending enabled interrupt, as IIR bits 3:0. */
 static u8 uart_pending(const struct uart16550 *u)
 {
-	if ((u->ier & IER_ELSI) && u->lsr_err)
-		return IIR_RLSI;
-	if ((u->ier & IER_ERBFI) && u->rx_count) {
+	if ((u->ier & UART_IER_RLSI) && u->lsr_err)
+		return UART_IIR_RLSI;
+	if ((u->ier & UART_IER_RDI) && u->rx_count) {
 		if (uart_fifo_on(u) &&
 		    u->rx_count < uart_trigger_levels[u->fcr >> 6])
-			return IIR_CTI;
-		return IIR_RDI;
+			return UART_IIR_RX_TIMEOUT;
+		return UART_IIR_RDI;
 	}
-	if ((u->ier & IER_ETBEI) && u->thr_ipending)
-		return IIR_THRI;
-	if ((u->ier & IER_EDSSI) && u->msr_delta)
-		return IIR_MSI;
-	return IIR_NO_INT;
+	if ((u->ier & UART_IER_THRI) && u->thr_ipending)
+		return UART_IIR_THRI;
+	if ((u->ier & UART_IER_MSI) && u->msr_delta)
+		return UART_IIR_MSI;
+	return UART_IIR_NO_INT;
 }
 
 /* Report the interrupt line: an enabled source pending, gated by OUT2. */
 static void uart_update_irq(struct keel_vdev *dev, struct uart16550 *u)
 {
-	bool level = uart_pending(u) != IIR_NO_INT && (u->mcr & MCR_OUT2);
+	bool level = uart_pending(u) != UART_IIR_NO_INT && (u->mcr & UART_MCR_OUT2);
 
 	keel_vdev_set_irq(dev, level);
 }
@@ -309,10 +269,10 @@ static u8 uart_read_iir(struct uart16550 *u)
 	u8 iir = uart_pending(u);
 
 	/* Reading IIR acknowledges a THRE interrupt it reports. */
-	if (iir == IIR_THRI)
+	if (iir == UART_IIR_THRI)
 		u->thr_ipending = false;
 	if (uart_fifo_on(u))
-		iir |= IIR_FIFO_ON;
+		iir |= KEEL_UART_IIR_FIFOS;
 	return iir;
 }
 
@@ -321,9 +281,9 @@ static u8 uart_read_lsr(struct uart16550 *u)
 	u8 lsr = u->lsr_err;
 
 	if (u->rx_count)
-		lsr |= LSR_DR;
+		lsr |= UART_LSR_DR;
 	if (!u->tx_count)
-		lsr |= LSR_THRE | LSR_TEMT;
+		lsr |= UART_LSR_THRE | UART_LSR_TEMT;
 	u->lsr_err = 0;		/* reading LSR clears the error bits */
 	return lsr;
 }
@@ -350,10 +310,10 @@ static u8 uart_read_rbr(struct keel_vdev *dev, struct uart16550 *u)
 static u8 uart_read_reg(struct keel_vdev *dev, struct uart16550 *u,
 			u32 offset)
 {
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (offset) {
-	case UART_RBR:
+	case UART_RX:
 		return dlab ? u->dll : uart_read_rbr(dev, u);
 	case UART_IER:
 		return dlab ? u->dlm : u->ier;
@@ -385,10 +345,10 @@ static void uart_write_thr(struct keel_vdev *dev, struct uart16550 *u, u8 c)
 
 static void uart_write_ier(struct uart16550 *u, u8 val)
 {
-	u8 ier = val & IER_MASK;
+	u8 ier = val & KEEL_UART_IER_MASK;
 
 	/* Enabling ETBEI with THR empty raises the THRE interrupt. */
-	if ((ier & ~u->ier & IER_ETBEI) && !u->tx_count)
+	if ((ier & ~u->ier & UART_IER_THRI) && !u->tx_count)
 		u->thr_ipending = true;
 	u->ier = ier;
 }
@@ -397,18 +357,18 @@ static void uart_write_fcr(struct keel_vdev *dev, struct uart16550 *u,
 			   u8 val)
 {
 	/* Changing the enable bit clears both FIFOs. */
-	if ((val ^ u->fcr) & FCR_ENABLE) {
+	if ((val ^ u->fcr) & UART_FCR_ENABLE_FIFO) {
 		uart_rx_clear(u);
 		uart_tx_clear(u);
 	}
-	/* The other bits are only programmed together with FCR_ENABLE. */
-	if (!(val & FCR_ENABLE)) {
+	/* The other bits are only programmed together with UART_FCR_ENABLE_FIFO. */
+	if (!(val & UART_FCR_ENABLE_FIFO)) {
 		u->fcr = 0;
 	} else {
-		u->fcr = val & FCR_KEPT;
-		if (val & FCR_CLEAR_RX)
+		u->fcr = val & KEEL_UART_FCR_KEPT;
+		if (val & UART_FCR_CLEAR_RCVR)
 			uart_rx_clear(u);
-		if (val & FCR_CLEAR_TX)
+		if (val & UART_FCR_CLEAR_XMIT)
 			uart_tx_clear(u);
 	}
 	uart_fill_rx(dev, u);
@@ -419,7 +379,7 @@ static void uart_write_mcr(struct keel_vdev *dev, struct uart16550 *u,
 {
 	u8 old = uart_msr_status(u->mcr);
 
-	u->mcr = val & MCR_MASK;
+	u->mcr = val & KEEL_UART_MCR_MASK;
 	u->msr_delta |= uart_msr_deltas(old, uart_msr_status(u->mcr));
 	/* Leaving loopback reconnects the line; entering it the receiver. */
 	uart_drain_tx(dev, u);
@@ -429,10 +389,10 @@ static void uart_write_mcr(struct keel_vdev *dev, struct uart16550 *u,
 static void uart_write_reg(struct keel_vdev *dev, struct uart16550 *u,
 			   u32 offset, u8 val)
 {
-	bool dlab = u->lcr & LCR_DLAB;
+	bool dlab = u->lcr & UART_LCR_DLAB;
 
 	switch (offset) {
-	case UART_RBR:
+	case UART_TX:
 		if (dlab)
 			u->dll = val;
 		else
@@ -444,7 +404,7 @@ static void uart_write_reg(struct keel_vdev *dev, struct uart16550 *u,
 		else
 			uart_write_ier(u, val);
 		break;
-	case UART_IIR:
+	case UART_FCR:
 		uart_write_fcr(dev, u, val);
 		break;
 	case UART_LCR:
@@ -466,7 +426,7 @@ static void uart16550_reset(struct keel_vdev *dev)
 	struct uart16550 *u = uart_of(dev);
 
 	memset(u, 0, sizeof(*u));
-	u->dll = UART_RESET_DIVISOR;
+	u->dll = KEEL_UART_RESET_DIVISOR;
 	uart_fill_rx(dev, u);
 	uart_update_irq(dev, u);
 }
@@ -481,8 +441,7 @@ static int uart16550_guest_read(struct keel_vdev *dev, u32 offset, void *val,
 	if (len != 1 && len != 2 && len != 4)
 		return -EINVAL;
 	for (i = 0; i < len; i++) {
-		if (offset + i < UART_NR_REGS)
-			dev->stats.reads[offset + i]++;
+		keel_vdev_count_read(dev, offset + i);
 		out[i] = uart_read_reg(dev, u, offset + i);
 	}
 	uart_update_irq(dev, u);
@@ -499,8 +458,7 @@ static int uart16550_guest_write(struct keel_vdev *dev, u32 offset,
 	if (len != 1 && len != 2 && len != 4)
 		return -EINVAL;
 	for (i = 0; i < len; i++) {
-		if (offset + i < UART_NR_REGS)
-			dev->stats.writes[offset + i]++;
+		keel_vdev_count_write(dev, offset + i);
 		uart_write_reg(dev, u, offset + i, in[i]);
 	}
 	uart_update_irq(dev, u);
@@ -562,14 +520,14 @@ static bool uart_tail_zero(const u8 *fifo, unsigned int count)
 /* Every field of a saved state in range and consistent with the others. */
 static bool uart_saved_valid(const struct keel_uart16550_saved *s)
 {
-	unsigned int cap = (s->fcr & FCR_ENABLE) ? KEEL_UART_FIFO_SIZE : 1;
+	unsigned int cap = (s->fcr & UART_FCR_ENABLE_FIFO) ? KEEL_UART_FIFO_SIZE : 1;
 
 	if (le32_to_cpu(s->version) != KEEL_UART_STATE_VERSION)
 		return false;
-	if ((s->ier & ~IER_MASK) || (s->mcr & ~MCR_MASK) ||
-	    (s->lsr_err & ~LSR_ERR_MASK) || (s->msr_delta & ~MSR_DELTA))
+	if ((s->ier & ~KEEL_UART_IER_MASK) || (s->mcr & ~KEEL_UART_MCR_MASK) ||
+	    (s->lsr_err & ~KEEL_UART_LSR_ERR_MASK) || (s->msr_delta & ~UART_MSR_ANY_DELTA))
 		return false;
-	if ((s->fcr & ~FCR_KEPT) || (s->fcr && !(s->fcr & FCR_ENABLE)))
+	if ((s->fcr & ~KEEL_UART_FCR_KEPT) || (s->fcr && !(s->fcr & UART_FCR_ENABLE_FIFO)))
 		return false;
 	if (s->thr_ipending > 1 || (s->thr_ipending && s->tx_count))
 		return false;
@@ -627,17 +585,23 @@ static int uart16550_load(struct keel_vdev *dev, const void *buf, size_t len,
 	return 0;
 }
 
+static const struct keel_state_ops uart16550_state_ops =
+	KEEL_VDEV_STATE_OPS(KEEL_STATE_TYPE_VDEV_UART16550A,
+			    KEEL_UART_STATE_VERSION,
+			    sizeof(struct keel_uart16550_saved), 2);
+
 const struct keel_vdev_model keel_vdev_uart16550 = {
 	.name		= "uart16550a",
 	.id		= KEEL_VDEV_MODEL_UART16550A,
-	.nr_regs	= UART_NR_REGS,
+	.nr_regs	= KEEL_UART_NR_REGS,
 	.state_size	= sizeof(struct uart16550),
+	.streams	= true,
 	.reset		= uart16550_reset,
 	.guest_read	= uart16550_guest_read,
 	.guest_write	= uart16550_guest_write,
 	.host_rx_ready	= uart16550_host_rx_ready,
 	.host_tx_space	= uart16550_host_tx_space,
-	.state_type	= KEEL_STATE_TYPE_VDEV_UART16550A,
+	.state_ops	= &uart16550_state_ops,
 	.state_version	= KEEL_UART_STATE_VERSION,
 	.state_len	= sizeof(struct keel_uart16550_saved),
 	.save		= uart16550_save,

@@ -13,12 +13,48 @@
 #define keel_vdev_set_irq	uart16550_test_set_irq
 #define keel_vdev_host_notify	uart16550_test_host_notify
 #define keel_vdev_uart16550	uart16550_test_model
+/* The framework's state callbacks: the suite drives save/load directly. */
+#define keel_vdev_state_stop	uart16550_test_state_stop
+#define keel_vdev_state_resume	uart16550_test_state_resume
+#define keel_vdev_state_save	uart16550_test_state_save
+#define keel_vdev_state_check	uart16550_test_state_check
+#define keel_vdev_state_load	uart16550_test_state_load
 #include "uart16550.c"
+
+void uart16550_test_state_stop(struct keel_state *st)
+{
+}
+
+int uart16550_test_state_resume(struct keel_state *st)
+{
+	return -EOPNOTSUPP;
+}
+
+int uart16550_test_state_save(struct keel_state *st,
+			      struct keel_state_writer *w)
+{
+	return -EOPNOTSUPP;
+}
+
+int uart16550_test_state_check(struct keel_state *st,
+			       const struct keel_state_blob *b,
+			       const char **why)
+{
+	return -EOPNOTSUPP;
+}
+
+void uart16550_test_state_load(struct keel_state *st,
+			       const struct keel_state_blob *b)
+{
+}
 
 /* One device under test with what the framework would see of it. */
 struct uart_test {
 	struct keel_vdev dev;
 	struct uart16550 state;
+	struct keel_vdev_streams io;
+	struct keel_vdev_reg_stats regs[KEEL_UART_NR_REGS];
+	bool irq_level;			/* the line as the model drives it */
 	unsigned int irq_rises;		/* low -> high transitions */
 	unsigned int notifies;		/* keel_vdev_host_notify() calls */
 };
@@ -27,9 +63,9 @@ void uart16550_test_set_irq(struct keel_vdev *dev, bool level)
 {
 	struct uart_test *t = container_of(dev, struct uart_test, dev);
 
-	if (level && !dev->irq_level)
+	if (level && !t->irq_level)
 		t->irq_rises++;
-	dev->irq_level = level;
+	t->irq_level = level;
 }
 
 void uart16550_test_host_notify(struct keel_vdev *dev)
@@ -49,7 +85,7 @@ static unsigned int ut_host_send(struct uart_test *t, const u8 *buf,
 	unsigned int done;
 
 	spin_lock_irqsave(&t->dev.lock, flags);
-	done = kfifo_in(&t->dev.rx, buf, n);
+	done = kfifo_in(&t->dev.io->rx, buf, n);
 	model->host_rx_ready(&t->dev);
 	spin_unlock_irqrestore(&t->dev.lock, flags);
 	return done;
@@ -63,7 +99,7 @@ static unsigned int ut_host_recv(struct uart_test *t, u8 *buf,
 	unsigned int done;
 
 	spin_lock_irqsave(&t->dev.lock, flags);
-	done = kfifo_out(&t->dev.tx, buf, n);
+	done = kfifo_out(&t->dev.io->tx, buf, n);
 	model->host_tx_space(&t->dev);
 	spin_unlock_irqrestore(&t->dev.lock, flags);
 	return done;
@@ -76,7 +112,7 @@ static void ut_fill_host_tx(struct uart_test *t)
 	u8 c = 0xee;
 
 	spin_lock_irqsave(&t->dev.lock, flags);
-	while (kfifo_put(&t->dev.tx, c))
+	while (kfifo_put(&t->dev.io->tx, c))
 		;
 	spin_unlock_irqrestore(&t->dev.lock, flags);
 }
@@ -133,8 +169,10 @@ static struct uart_test *ut_new(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	spin_lock_init(&t->dev.lock);
-	INIT_KFIFO(t->dev.tx);
-	INIT_KFIFO(t->dev.rx);
+	INIT_KFIFO(t->io.tx);
+	INIT_KFIFO(t->io.rx);
+	t->dev.io = &t->io;
+	t->dev.regs = t->regs;
 	t->dev.model = model;
 	t->dev.model_state = &t->state;
 	ut_reset(t);
@@ -177,16 +215,16 @@ static void uart_test_reset_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), 0x60);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), 0xb0);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_SCR), 0x00);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 0x00);
-	ut_wr(t, UART_LCR, LCR_DLAB);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), UART_RESET_DIVISOR);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 0x00);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), KEEL_UART_RESET_DIVISOR);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER), 0x00);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 
 	/* A second reset returns everything to the same values. */
 	ut_wr(t, UART_SCR, 0x77);
 	ut_wr(t, UART_MCR, 0x1f);
-	ut_wr(t, UART_IIR, 0xc1);
+	ut_wr(t, UART_FCR, 0xc1);
 	ut_reset(t);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LCR), 0x00);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_SCR), 0x00);
@@ -218,28 +256,28 @@ static void uart_test_dlab(struct kunit *test)
 	struct uart_test *t = ut_new(test);
 
 	ut_wr(t, UART_IER, 0x05);
-	ut_wr(t, UART_LCR, LCR_DLAB | 0x03);
-	ut_wr(t, UART_RBR, 0x34);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB | 0x03);
+	ut_wr(t, UART_TX, 0x34);
 	ut_wr(t, UART_IER, 0x12);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 0x34);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 0x34);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER), 0x12);
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.tx), 0U);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 0ULL);
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->tx), 0U);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 0ULL);
 
 	ut_wr(t, UART_LCR, 0x03);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER), 0x05);
-	ut_wr(t, UART_RBR, 'x');
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.tx), 1U);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 1ULL);
+	ut_wr(t, UART_TX, 'x');
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->tx), 1U);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 1ULL);
 
 	/* IIR/FCR and the registers above are not banked by DLAB. */
-	ut_wr(t, UART_LCR, LCR_DLAB);
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
 	ut_wr(t, UART_LCR, 0);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER), 0x05);
-	ut_wr(t, UART_LCR, LCR_DLAB);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 0x34);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 0x34);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER), 0x12);
 }
 
@@ -255,35 +293,35 @@ static void uart_test_8250_probe(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IER) & 0x0f, 0x0f);
 	ut_wr(t, UART_IER, 0);
 
-	ut_wr(t, UART_MCR, MCR_LOOP | 0x0a);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | 0x0a);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR) & 0xf0, 0x90);
 	ut_wr(t, UART_MCR, 0);
 
 	ut_wr(t, UART_LCR, 0xbf);
-	ut_wr(t, UART_IIR, 0);
+	ut_wr(t, UART_FCR, 0);
 	ut_wr(t, UART_LCR, 0);
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR) >> 6, 3);
 
 	/* autoconfig_16550a(): no EFR, no 64-byte FIFO, no NatSemi bank. */
 	ut_wr(t, UART_LCR, 0xbf);
 	KUNIT_EXPECT_NE(test, ut_rd(t, UART_IIR), 0);
 	ut_wr(t, UART_LCR, 0);
-	ut_wr(t, UART_IIR, FCR_ENABLE | 0x20);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | 0x20);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR) >> 5, 6);
 	ut_wr(t, UART_LCR, 0xe0);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR) & MCR_LOOP, 0);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR) & UART_MCR_LOOP, 0);
 	ut_wr(t, UART_LCR, 0);
 
 	/* serial8250_do_startup(): THRE re-asserted when ETBEI is set. */
-	ut_wr(t, UART_IER, IER_ETBEI);
+	ut_wr(t, UART_IER, UART_IER_THRI);
 	iir1 = ut_rd(t, UART_IIR);
 	ut_wr(t, UART_IER, 0);
-	ut_wr(t, UART_IER, IER_ETBEI);
+	ut_wr(t, UART_IER, UART_IER_THRI);
 	iir2 = ut_rd(t, UART_IIR);
 	ut_wr(t, UART_IER, 0);
-	KUNIT_EXPECT_EQ(test, iir1 & 0x0f, IIR_THRI);
-	KUNIT_EXPECT_EQ(test, iir2 & 0x0f, IIR_THRI);
+	KUNIT_EXPECT_EQ(test, iir1 & 0x0f, UART_IIR_THRI);
+	KUNIT_EXPECT_EQ(test, iir2 & 0x0f, UART_IIR_THRI);
 	KUNIT_EXPECT_NE(test, ut_rd(t, UART_LSR), 0xff);
 }
 
@@ -294,11 +332,11 @@ static void uart_test_tx_order(struct kunit *test)
 	u8 out[32];
 	unsigned int i, n = strlen(msg);
 
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	for (i = 0; i < n; i++)
-		ut_wr(t, UART_RBR, msg[i]);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_THRE | LSR_TEMT);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, (u64)n);
+		ut_wr(t, UART_TX, msg[i]);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, (u64)n);
 	KUNIT_EXPECT_EQ(test, t->notifies, n);
 	KUNIT_ASSERT_EQ(test, ut_host_recv(t, out, sizeof(out)), n);
 	KUNIT_EXPECT_EQ(test, memcmp(out, msg, n), 0);
@@ -311,22 +349,22 @@ static void uart_test_tx_backpressure(struct kunit *test)
 	u8 *out = ut_buf(test, KEEL_VDEV_STREAM_SIZE);
 	unsigned int i, n;
 
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	ut_fill_host_tx(t);
 	for (i = 0; i < KEEL_UART_FIFO_SIZE; i++) {
-		ut_wr(t, UART_RBR, i);
+		ut_wr(t, UART_TX, i);
 		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & 0x60, 0);
 	}
-	ut_wr(t, UART_RBR, 0xaa);	/* TX FIFO full: lost */
+	ut_wr(t, UART_TX, 0xaa);	/* TX FIFO full: lost */
 	KUNIT_EXPECT_EQ(test, t->state.tx_dropped, 1U);
 	KUNIT_EXPECT_EQ(test, t->state.tx_count, KEEL_UART_FIFO_SIZE);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 0ULL);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 0ULL);
 
 	/* The VMM reads 10 bytes: 10 queued bytes follow, THRE stays clear. */
 	KUNIT_EXPECT_EQ(test, ut_host_recv(t, out, 10), 10U);
 	KUNIT_EXPECT_EQ(test, t->state.tx_count, 6);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & 0x60, 0);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 10ULL);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 10ULL);
 
 	/* Read everything: the model's bytes come last, in order. */
 	n = ut_host_recv(t, out, KEEL_VDEV_STREAM_SIZE);
@@ -336,14 +374,14 @@ static void uart_test_tx_backpressure(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ut_host_recv(t, out, KEEL_VDEV_STREAM_SIZE), 6U);
 	for (i = 0; i < 6; i++)
 		KUNIT_EXPECT_EQ(test, out[i], 10 + i);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_THRE | LSR_TEMT);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 16ULL);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 16ULL);
 
 	/* FIFOs off: a 1-byte holding register. */
-	ut_wr(t, UART_IIR, 0);
+	ut_wr(t, UART_FCR, 0);
 	ut_fill_host_tx(t);
-	ut_wr(t, UART_RBR, 'a');
-	ut_wr(t, UART_RBR, 'b');	/* lost: THR still full */
+	ut_wr(t, UART_TX, 'a');
+	ut_wr(t, UART_TX, 'b');	/* lost: THR still full */
 	KUNIT_EXPECT_EQ(test, t->state.tx_dropped, 2U);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & 0x60, 0);
 	n = ut_host_recv(t, out, KEEL_VDEV_STREAM_SIZE);
@@ -360,32 +398,32 @@ static void uart_test_rx_fifo(struct kunit *test)
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = 0x40 + i;
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	KUNIT_EXPECT_EQ(test, ut_host_send(t, in, sizeof(in)), 20U);
 	KUNIT_EXPECT_EQ(test, t->state.rx_count, KEEL_UART_FIFO_SIZE);
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.rx), 4U);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_in, 16ULL);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_DR | LSR_THRE | LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->rx), 4U);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_in, 16ULL);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
 
 	notifies = t->notifies;
 	for (i = 0; i < sizeof(in); i++)
-		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), in[i]);
+		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), in[i]);
 	KUNIT_EXPECT_EQ(test, t->notifies, notifies + 4);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_THRE | LSR_TEMT);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_in, 20ULL);
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.rx), 0U);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_in, 20ULL);
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->rx), 0U);
 
 	/* FIFOs off: one byte at a time, the rest waits in dev->rx. */
-	ut_wr(t, UART_IIR, 0);
+	ut_wr(t, UART_FCR, 0);
 	ut_host_send(t, in, 3);
 	KUNIT_EXPECT_EQ(test, t->state.rx_count, 1);
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.rx), 2U);
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->rx), 2U);
 	for (i = 0; i < 3; i++) {
-		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & LSR_DR, LSR_DR);
-		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), in[i]);
+		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), in[i]);
 	}
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & LSR_DR, 0);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & LSR_OE, 0);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & UART_LSR_DR, 0);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & UART_LSR_OE, 0);
 }
 
 /* dev->rx full: the VMM can write no more, no byte is ever dropped. */
@@ -398,20 +436,20 @@ static void uart_test_rx_backpressure(struct kunit *test)
 
 	for (i = 0; i < len; i++)
 		in[i] = i * 7;
-	ut_wr(t, UART_IIR, FCR_ENABLE);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
 	n = ut_host_send(t, in, len);
 	/* 16 went into the FIFO, which made room for 16 more. */
 	KUNIT_EXPECT_EQ(test, n, (unsigned int)KEEL_VDEV_STREAM_SIZE);
 	n += ut_host_send(t, in + n, len - n);
 	KUNIT_EXPECT_EQ(test, n, KEEL_VDEV_STREAM_SIZE + 16U);
 	for (i = 0; i < n; i++) {
-		if (ut_rd(t, UART_RBR) != in[i]) {
+		if (ut_rd(t, UART_RX) != in[i]) {
 			KUNIT_FAIL(test, "byte %u out of order", i);
 			break;
 		}
 	}
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & (LSR_DR | LSR_OE), 0);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_in, (u64)n);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & (UART_LSR_DR | UART_LSR_OE), 0);
+	KUNIT_EXPECT_EQ(test, t->io.bytes_in, (u64)n);
 }
 
 static void uart_test_trigger_levels(struct kunit *test)
@@ -421,30 +459,30 @@ static void uart_test_trigger_levels(struct kunit *test)
 	u8 in[16] = { 0 };
 	unsigned int i;
 
-	ut_wr(t, UART_MCR, MCR_OUT2);
-	ut_wr(t, UART_IER, IER_ERBFI);
+	ut_wr(t, UART_MCR, UART_MCR_OUT2);
+	ut_wr(t, UART_IER, UART_IER_RDI);
 	for (i = 0; i < 4; i++) {
-		ut_wr(t, UART_IIR, FCR_ENABLE | FCR_CLEAR_RX | (i << 6));
+		ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | (i << 6));
 		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
 		if (levels[i] > 1) {
 			ut_host_send(t, in, levels[i] - 1);
 			KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xcc);
-			KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+			KUNIT_EXPECT_TRUE(test, t->irq_level);
 		}
 		ut_host_send(t, in, 1);
 		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc4);
-		KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+		KUNIT_EXPECT_TRUE(test, t->irq_level);
 		/* Below the trigger again: the timeout interrupt. */
-		ut_rd(t, UART_RBR);
+		ut_rd(t, UART_RX);
 		if (levels[i] > 1)
 			KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xcc);
 	}
-	ut_wr(t, UART_IIR, FCR_ENABLE | FCR_CLEAR_RX);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 
 	/* FIFOs off: plain RX data available, bits 7:6 clear. */
-	ut_wr(t, UART_IIR, 0);
+	ut_wr(t, UART_FCR, 0);
 	ut_host_send(t, in, 1);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x04);
 }
@@ -454,33 +492,33 @@ static void uart_test_fcr_clear(struct kunit *test)
 	struct uart_test *t = ut_new(test);
 	u8 in[] = "abcdefgh";
 
-	ut_wr(t, UART_IIR, FCR_ENABLE);
-	ut_wr(t, UART_IER, IER_ETBEI);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
+	ut_wr(t, UART_IER, UART_IER_THRI);
 	ut_rd(t, UART_IIR);		/* acknowledge THRE */
 	ut_host_send(t, in, 5);
 	KUNIT_EXPECT_EQ(test, t->state.rx_count, 5);
-	ut_wr(t, UART_IIR, FCR_ENABLE | FCR_CLEAR_RX);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR);
 	KUNIT_EXPECT_EQ(test, t->state.rx_count, 0);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & LSR_DR, 0);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & UART_LSR_DR, 0);
 
 	ut_fill_host_tx(t);
-	ut_wr(t, UART_RBR, '1');
-	ut_wr(t, UART_RBR, '2');
+	ut_wr(t, UART_TX, '1');
+	ut_wr(t, UART_TX, '2');
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
-	ut_wr(t, UART_IIR, FCR_ENABLE | FCR_CLEAR_TX);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_XMIT);
 	KUNIT_EXPECT_EQ(test, t->state.tx_count, 0);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_THRE | LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_THRE | UART_LSR_TEMT);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc2);
 
 	/* Toggling the enable bit clears both FIFOs. */
 	ut_host_send(t, in, 3);
-	ut_wr(t, UART_RBR, '3');
-	ut_wr(t, UART_IIR, 0);
+	ut_wr(t, UART_TX, '3');
+	ut_wr(t, UART_FCR, 0);
 	KUNIT_EXPECT_EQ(test, t->state.tx_count, 0);
 	KUNIT_EXPECT_EQ(test, t->state.rx_count, 0);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR) & 0xc0, 0);
 	/* Trigger bits are only programmed with the enable bit. */
-	ut_wr(t, UART_IIR, 0xc0);
+	ut_wr(t, UART_FCR, 0xc0);
 	KUNIT_EXPECT_EQ(test, t->state.fcr, 0);
 }
 
@@ -490,29 +528,29 @@ static void uart_test_iir_priority(struct kunit *test)
 	struct uart_test *t = ut_new(test);
 	unsigned int i;
 
-	ut_wr(t, UART_IIR, FCR_ENABLE | 0xc0);	/* trigger 14 */
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_OUT2 | MCR_RTS);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | 0xc0);	/* trigger 14 */
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
 	for (i = 0; i < KEEL_UART_FIFO_SIZE + 1; i++)
-		ut_wr(t, UART_RBR, i);		/* the 17th overruns */
+		ut_wr(t, UART_TX, i);		/* the 17th overruns */
 	ut_wr(t, UART_IER, 0x0f);
 
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc6);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR),
-			LSR_DR | LSR_OE | LSR_THRE | LSR_TEMT);
+			UART_LSR_DR | UART_LSR_OE | UART_LSR_THRE | UART_LSR_TEMT);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc4);
 	for (i = 0; i < 3; i++)
-		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), i);
+		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), i);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xcc);
 	for (; i < KEEL_UART_FIFO_SIZE; i++)
-		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), i);
+		KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), i);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc2);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc0);
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	/* Entering loopback with RTS and OUT2 dropped DSR only. */
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR) & MSR_DELTA, MSR_DDSR);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR) & UART_MSR_ANY_DELTA, UART_MSR_DDSR);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 }
 
 static void uart_test_thre_rules(struct kunit *test)
@@ -520,44 +558,44 @@ static void uart_test_thre_rules(struct kunit *test)
 	struct uart_test *t = ut_new(test);
 	u8 *out = ut_buf(test, KEEL_VDEV_STREAM_SIZE);
 
-	ut_wr(t, UART_MCR, MCR_OUT2);
+	ut_wr(t, UART_MCR, UART_MCR_OUT2);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x01);
-	ut_wr(t, UART_IER, IER_ETBEI);		/* enabling raises */
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	ut_wr(t, UART_IER, UART_IER_THRI);		/* enabling raises */
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x02);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x01);	/* IIR read cleared */
 
-	ut_wr(t, UART_IER, IER_ETBEI);		/* no 0 -> 1 change */
+	ut_wr(t, UART_IER, UART_IER_THRI);		/* no 0 -> 1 change */
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x01);
 	ut_wr(t, UART_IER, 0);
-	ut_wr(t, UART_IER, IER_ETBEI);
+	ut_wr(t, UART_IER, UART_IER_THRI);
 	KUNIT_EXPECT_EQ(test, t->irq_rises, 2U);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x02);
 
 	/* A transmitted byte empties THR again: raised anew. */
-	ut_wr(t, UART_RBR, 'x');
+	ut_wr(t, UART_TX, 'x');
 	KUNIT_EXPECT_EQ(test, t->irq_rises, 3U);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x02);
 
 	/* Writing THR clears it; it stays clear while the byte waits. */
 	ut_wr(t, UART_IER, 0);
-	ut_wr(t, UART_IER, IER_ETBEI);
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	ut_wr(t, UART_IER, UART_IER_THRI);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	ut_fill_host_tx(t);
-	ut_wr(t, UART_RBR, 'y');
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	ut_wr(t, UART_TX, 'y');
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x01);
 	ut_host_recv(t, out, KEEL_VDEV_STREAM_SIZE);	/* 'y' leaves */
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0x02);
 	KUNIT_EXPECT_EQ(test, ut_host_recv(t, out, KEEL_VDEV_STREAM_SIZE), 1U);
 	KUNIT_EXPECT_EQ(test, out[0], 'y');
 
 	/* Masked while ETBEI is off, the latch still follows THR. */
 	ut_wr(t, UART_IER, 0);
-	ut_wr(t, UART_RBR, 'z');
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	ut_wr(t, UART_TX, 'z');
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 	KUNIT_EXPECT_TRUE(test, t->state.thr_ipending);
 }
 
@@ -565,18 +603,18 @@ static void uart_test_out2_gate(struct kunit *test)
 {
 	struct uart_test *t = ut_new(test);
 
-	ut_wr(t, UART_IER, IER_ETBEI);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	ut_wr(t, UART_IER, UART_IER_THRI);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, t->irq_rises, 0U);
-	ut_wr(t, UART_MCR, MCR_OUT2 | MCR_DTR | MCR_RTS);
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	ut_wr(t, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR | UART_MCR_RTS);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, t->irq_rises, 1U);
-	ut_wr(t, UART_MCR, MCR_DTR | MCR_RTS);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
-	ut_wr(t, UART_MCR, MCR_OUT2);
+	ut_wr(t, UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
+	ut_wr(t, UART_MCR, UART_MCR_OUT2);
 	KUNIT_EXPECT_EQ(test, t->irq_rises, 2U);
 	ut_rd(t, UART_IIR);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 }
 
 static void uart_test_loopback(struct kunit *test)
@@ -585,48 +623,48 @@ static void uart_test_loopback(struct kunit *test)
 	u8 in[2] = { 'h', 'i' };
 
 	ut_rd(t, UART_MSR);
-	ut_wr(t, UART_IIR, FCR_ENABLE);
-	ut_wr(t, UART_MCR, MCR_LOOP);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP);
 	/* Leaving the idle line: CTS, DSR, DCD all fell. */
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR),
-			MSR_DCTS | MSR_DDSR | MSR_DDCD);
+			UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_DDCD);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), 0);
 
-	ut_wr(t, UART_RBR, 'A');
-	ut_wr(t, UART_RBR, 'B');
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.tx), 0U);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), LSR_DR | LSR_THRE | LSR_TEMT);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 'A');
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 'B');
-	KUNIT_EXPECT_EQ(test, t->dev.stats.bytes_out, 0ULL);
+	ut_wr(t, UART_TX, 'A');
+	ut_wr(t, UART_TX, 'B');
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->tx), 0U);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR), UART_LSR_DR | UART_LSR_THRE | UART_LSR_TEMT);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 'A');
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 'B');
+	KUNIT_EXPECT_EQ(test, t->io.bytes_out, 0ULL);
 
 	/* The line's bytes wait in dev->rx while the receiver loops. */
 	ut_host_send(t, in, 2);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & LSR_DR, 0);
-	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.rx), 2U);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_LSR) & UART_LSR_DR, 0);
+	KUNIT_EXPECT_EQ(test, kfifo_len(&t->dev.io->rx), 2U);
 
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_RTS);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), MSR_CTS | MSR_DCTS);
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_RTS | MCR_DTR);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), MSR_CTS | MSR_DSR | MSR_DDSR);
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_OUT1);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), MSR_RI | MSR_DCTS | MSR_DDSR);
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_OUT2);	/* RI trailing edge */
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), MSR_DCD | MSR_TERI | MSR_DDCD);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_RTS);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), UART_MSR_CTS | UART_MSR_DCTS);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_DTR);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DDSR);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT1);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), UART_MSR_RI | UART_MSR_DCTS | UART_MSR_DDSR);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2);	/* RI trailing edge */
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR), UART_MSR_DCD | UART_MSR_TERI | UART_MSR_DDCD);
 
 	/* Deltas raise the modem status interrupt; MSR read clears it. */
-	ut_wr(t, UART_IER, IER_EDSSI);
-	ut_wr(t, UART_MCR, MCR_LOOP | MCR_OUT2 | MCR_RTS);
-	KUNIT_EXPECT_TRUE(test, t->dev.irq_level);
+	ut_wr(t, UART_IER, UART_IER_MSI);
+	ut_wr(t, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
+	KUNIT_EXPECT_TRUE(test, t->irq_level);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc0);
 	ut_rd(t, UART_MSR);
 	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_IIR), 0xc1);
-	KUNIT_EXPECT_FALSE(test, t->dev.irq_level);
+	KUNIT_EXPECT_FALSE(test, t->irq_level);
 
 	ut_wr(t, UART_MCR, 0);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR) & 0xf0, MSR_LINE_IDLE);
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 'h');
-	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RBR), 'i');
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_MSR) & 0xf0, KEEL_UART_MSR_LINE_IDLE);
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 'h');
+	KUNIT_EXPECT_EQ(test, ut_rd(t, UART_RX), 'i');
 }
 
 static void uart_test_multibyte(struct kunit *test)
@@ -635,16 +673,16 @@ static void uart_test_multibyte(struct kunit *test)
 	u8 buf[4] = { 0x11, 0x22, 0x33, 0x44 };
 	u8 out[4];
 
-	ut_wr(t, UART_LCR, LCR_DLAB);
-	KUNIT_EXPECT_EQ(test, ut_access(t, true, UART_RBR, buf, 2), 0);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB);
+	KUNIT_EXPECT_EQ(test, ut_access(t, true, UART_RX, buf, 2), 0);
 	KUNIT_EXPECT_EQ(test, t->state.dll, 0x11);
 	KUNIT_EXPECT_EQ(test, t->state.dlm, 0x22);
 
-	KUNIT_EXPECT_EQ(test, ut_access(t, false, UART_RBR, out, 4), 0);
+	KUNIT_EXPECT_EQ(test, ut_access(t, false, UART_RX, out, 4), 0);
 	KUNIT_EXPECT_EQ(test, out[0], 0x11);
 	KUNIT_EXPECT_EQ(test, out[1], 0x22);
 	KUNIT_EXPECT_EQ(test, out[2], 0x01);
-	KUNIT_EXPECT_EQ(test, out[3], LCR_DLAB);
+	KUNIT_EXPECT_EQ(test, out[3], UART_LCR_DLAB);
 
 	/* Past the last register: writes ignored, reads float high. */
 	KUNIT_EXPECT_EQ(test, ut_access(t, true, UART_SCR, buf, 4), 0);
@@ -655,12 +693,12 @@ static void uart_test_multibyte(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, out[2], 0xff);
 	KUNIT_EXPECT_EQ(test, out[3], 0xff);
 
-	KUNIT_EXPECT_EQ(test, ut_access(t, false, UART_RBR, out, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, ut_access(t, true, UART_RBR, out, 0), -EINVAL);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.writes[UART_RBR], 1ULL);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.writes[UART_SCR], 1ULL);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.reads[UART_LCR], 1ULL);
-	KUNIT_EXPECT_EQ(test, t->dev.stats.reads[UART_SCR], 2ULL);
+	KUNIT_EXPECT_EQ(test, ut_access(t, false, UART_RX, out, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, ut_access(t, true, UART_RX, out, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->regs[UART_RX].writes, 1ULL);
+	KUNIT_EXPECT_EQ(test, t->regs[UART_SCR].writes, 1ULL);
+	KUNIT_EXPECT_EQ(test, t->regs[UART_LCR].reads, 1ULL);
+	KUNIT_EXPECT_EQ(test, t->regs[UART_SCR].reads, 2ULL);
 }
 
 /* A device in a busy state: FIFOs wrapped, bytes waiting, latches set. */
@@ -672,21 +710,21 @@ static struct uart_test *ut_busy(struct kunit *test)
 
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = 0x80 + i;
-	ut_wr(t, UART_IIR, FCR_ENABLE | 0x80 | FCR_DMA);
-	ut_wr(t, UART_LCR, LCR_DLAB);
-	ut_wr(t, UART_RBR, 0x01);
+	ut_wr(t, UART_FCR, UART_FCR_ENABLE_FIFO | 0x80 | UART_FCR_DMA_SELECT);
+	ut_wr(t, UART_LCR, UART_LCR_DLAB);
+	ut_wr(t, UART_TX, 0x01);
 	ut_wr(t, UART_IER, 0x02);
 	ut_wr(t, UART_LCR, 0x1b);
 	ut_wr(t, UART_SCR, 0x5a);
 	ut_wr(t, UART_IER, 0x0d);
 	ut_host_send(t, in, 10);
 	for (i = 0; i < 7; i++)
-		ut_rd(t, UART_RBR);
+		ut_rd(t, UART_RX);
 	ut_host_send(t, in + 10, 14);	/* rx ring wraps */
 	ut_fill_host_tx(t);
 	for (i = 0; i < 18; i++)
-		ut_wr(t, UART_RBR, 'a' + i);	/* 2 dropped */
-	ut_wr(t, UART_MCR, MCR_OUT2 | MCR_DTR);
+		ut_wr(t, UART_TX, 'a' + i);	/* 2 dropped */
+	ut_wr(t, UART_MCR, UART_MCR_OUT2 | UART_MCR_DTR);
 	return t;
 }
 
@@ -717,9 +755,9 @@ static void uart_test_save_load(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ut_rd(t2, UART_SCR), 0x5a);
 	KUNIT_EXPECT_EQ(test, ut_rd(t2, UART_LCR), 0x1b);
 	KUNIT_EXPECT_EQ(test, ut_rd(t2, UART_IIR), 0xc4);
-	KUNIT_EXPECT_TRUE(test, t2->dev.irq_level);
+	KUNIT_EXPECT_TRUE(test, t2->irq_level);
 	for (i = 0; i < KEEL_UART_FIFO_SIZE; i++)
-		KUNIT_EXPECT_EQ(test, ut_rd(t2, UART_RBR), 0x87 + i);
+		KUNIT_EXPECT_EQ(test, ut_rd(t2, UART_RX), 0x87 + i);
 	ut_host_recv(t2, out, KEEL_VDEV_STREAM_SIZE);
 	KUNIT_EXPECT_EQ(test, ut_host_recv(t2, out, KEEL_VDEV_STREAM_SIZE),
 			(unsigned int)KEEL_UART_FIFO_SIZE);
@@ -740,11 +778,11 @@ static const struct {
 	{ offsetof(struct keel_uart16550_saved, version) + 3, 1 },
 	UT_POKE(ier, 0x10),
 	UT_POKE(mcr, 0x20),
-	UT_POKE(lsr_err, LSR_DR),
+	UT_POKE(lsr_err, UART_LSR_DR),
 	UT_POKE(msr_delta, 0x10),
-	UT_POKE(fcr, FCR_ENABLE | FCR_CLEAR_RX),
-	UT_POKE(fcr, FCR_ENABLE | 0x10),
-	UT_POKE(fcr, FCR_DMA),
+	UT_POKE(fcr, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR),
+	UT_POKE(fcr, UART_FCR_ENABLE_FIFO | 0x10),
+	UT_POKE(fcr, UART_FCR_DMA_SELECT),
 	UT_POKE(thr_ipending, 1),
 	UT_POKE(thr_ipending, 2),
 	UT_POKE(rx_count, 17),
@@ -783,7 +821,7 @@ static void uart_test_load_rejects(struct kunit *test)
 	bad.tx_fifo[1] = 'b';
 	KUNIT_EXPECT_EQ(test, ut_load(t, &bad, sizeof(bad)), -EINVAL);
 	/* The same with FIFOs on is valid (checked on another device). */
-	bad.fcr = FCR_ENABLE;
+	bad.fcr = UART_FCR_ENABLE_FIFO;
 	KUNIT_EXPECT_EQ(test, ut_load(ut_new(test), &bad, sizeof(bad)), 0);
 	memset(&bad, 0xff, sizeof(bad));
 	KUNIT_EXPECT_EQ(test, ut_load(t, &bad, sizeof(bad)), -EINVAL);

@@ -8,42 +8,25 @@
 
 #include <linux/types.h>
 #include <linux/list.h>
-#include <linux/mutex.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
-#include <linux/poll.h>
 #include <linux/kvm_host.h>
 #include <keel/core.h>
 #include <linux/keel_vdev.h>
 
 #include "model.h"
 
-extern struct keel_part keel_vdev_part;
-
-/* The irqfd side of one device (irq.c). */
-struct keel_vdev_irq {
-	struct eventfd_ctx *trigger;		/* NULL: no interrupt */
-	struct eventfd_ctx *resample;		/* NULL: edge mode */
-	struct file *resample_file;
-	wait_queue_head_t *resample_wqh;
-	wait_queue_entry_t resample_wait;
-	poll_table resample_pt;
-	struct work_struct resample_work;
-};
+extern struct keel_feature keel_vdev_feature;
+extern const struct keel_object_type keel_vdev_obj_type;
 
 /*
- * One open /dev/keel-vdev file. @vdev is what the model sees; the rest is
- * the framework's.
+ * One open /dev/keel-vdev file, on the core's feature base (@inst). @vdev
+ * is what the model sees; the rest is the framework's, written by setup
+ * and constant afterwards unless noted.
  */
 struct keel_vdev_inst {
+	struct keel_inst inst;
 	struct keel_vdev vdev;
 
-	/* Serialises setup/start/stop/reset; @set_up is set once under it. */
-	struct mutex mutex;
-	bool set_up;
-
-	struct keel_object obj;
-	struct kvm *kvm;		/* counted reference */
 	u32 bus;			/* KEEL_VDEV_BUS_* */
 	enum kvm_bus kvm_bus;
 	u64 base;
@@ -54,10 +37,8 @@ struct keel_vdev_inst {
 	bool claimed;
 	bool started;			/* READ_ONCE on the vCPU path */
 
-	struct keel_vdev_irq irq;
-
-	/* RUNNING = started; set up with the device (state.c) */
-	struct keel_state state;
+	/* The interrupt line on the VMM's irqfd; its own lock. */
+	struct keel_irq_line irq;
 
 	/* host readers (tx) and writers (rx) */
 	wait_queue_head_t wq;
@@ -68,11 +49,16 @@ static inline struct keel_vdev_inst *keel_vdev_inst(struct keel_vdev *dev)
 	return container_of(dev, struct keel_vdev_inst, vdev);
 }
 
+static inline struct keel_vdev_inst *keel_vdev_of_inst(struct keel_inst *inst)
+{
+	return container_of(inst, struct keel_vdev_inst, inst);
+}
+
 /* claims.c */
-int keel_vdev_claim(struct keel_vdev_inst *inst);
-void keel_vdev_unclaim(struct keel_vdev_inst *inst);
-int keel_vdev_start(struct keel_vdev_inst *inst);
-void keel_vdev_stop(struct keel_vdev_inst *inst);
+int keel_vdev_claim(struct keel_vdev_inst *vi);
+void keel_vdev_unclaim(struct keel_vdev_inst *vi);
+int keel_vdev_start(struct keel_vdev_inst *vi);
+void keel_vdev_stop(struct keel_vdev_inst *vi);
 struct keel_vdev_inst *keel_vdev_lookup(struct kvm *kvm, enum kvm_bus bus,
 					gpa_t addr, int len);
 
@@ -82,20 +68,14 @@ void keel_vdev_hook_put(void);
 int keel_vdev_hook_init(void);
 void keel_vdev_hook_exit(void);
 
-/* irq.c */
-void keel_vdev_raise(struct keel_vdev *dev);
-int keel_vdev_irq_bind(struct keel_vdev_inst *inst, int fd, int resample_fd);
-void keel_vdev_irq_unbind(struct keel_vdev_inst *inst);
+/* models.c */
+const struct keel_vdev_model *keel_vdev_model_find(u32 id);
 
-/* dev.c */
-int keel_vdev_dev_init(void);
-void keel_vdev_dev_exit(void);
-
-/* state.c */
-const struct keel_state_ops *
-keel_vdev_state_ops(const struct keel_vdev_model *model);
-
-/* stats.c */
-extern const struct keel_object_type keel_vdev_obj_type;
+/* streams.c: the device file's read/write/poll */
+ssize_t keel_vdev_read(struct file *file, char __user *ubuf, size_t count,
+		       loff_t *ppos);
+ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
+			size_t count, loff_t *ppos);
+__poll_t keel_vdev_poll(struct file *file, poll_table *wait);
 
 #endif /* _KEEL_VDEV_INTERNAL_H */

@@ -280,9 +280,10 @@ static uint64_t info_uint(const struct keel_obj *o, uint16_t attr,
 	*found = false;
 	if (!a)
 		return 0;
-	keel_info_decode(o->type, a, &v);
-	*found = v.known;
-	return v.kind == KEEL_INFO_BOOL ? v.b : v.u;
+	keel_info_decode(o->desc, a, &v);
+	*found = v.field != NULL;
+	keel_info_val_free(&v);
+	return v.u;
 }
 
 /* ---- version ---- */
@@ -988,6 +989,7 @@ TEST(vm_binding_object_and_events)
 
 	ASSERT_TRUE(wait_event(evs, KEEL_CMD_OBJ_NEW, id, &w))
 		TH_LOG("no OBJ_NEW for object %u", id);
+	ASSERT_EQ(0, keel_obj_describe(s, &w.ev.obj));
 	check_vm_obj(_metadata, &w.ev.obj, id, label, NR_VCPUS, false);
 	keel_event_free(&w.ev);
 
@@ -1028,6 +1030,46 @@ TEST(vm_binding_object_and_events)
 	EXPECT_EQ(before, part_objects(_metadata, s, "core"));
 
 	keel_close(evs);
+	keel_close(s);
+}
+
+/* ---- object types ---- */
+
+/* keel.ko describes its "vm" objects; libkeel decodes their INFO by it. */
+TEST(type_get_vm)
+{
+	struct keel_sock *s = open_keel(_metadata);
+	const struct keel_types *types;
+	const struct keel_type *vm;
+	struct keel_type t;
+	int ret;
+
+	ret = keel_type_get(s, "vm", &t);
+	ASSERT_EQ(0, ret) TH_LOG("TYPE_GET vm: %s", strerror(-ret));
+	EXPECT_STREQ("vm", t.name);
+	EXPECT_STREQ("core", S(t.part));
+	ASSERT_EQ(2, t.nfields);
+	EXPECT_EQ(KEEL_VM_INFO_A_VCPUS, t.fields[0].attr);
+	EXPECT_STREQ("vcpus", t.fields[0].name);
+	EXPECT_EQ(KEEL_FIELD_TYPE_U32, t.fields[0].type);
+	EXPECT_EQ(KEEL_FIELD_F_BRIEF, t.fields[0].flags);
+	EXPECT_EQ(KEEL_VM_INFO_A_DEAD, t.fields[1].attr);
+	EXPECT_STREQ("dead", t.fields[1].name);
+	EXPECT_EQ(KEEL_FIELD_TYPE_U8, t.fields[1].type);
+	EXPECT_EQ(KEEL_FIELD_FORMAT_BOOL, t.fields[1].format);
+	keel_type_free(&t);
+
+	EXPECT_EQ(-ENOENT, keel_type_get(s, "no-such-type", &t));
+	EXPECT_NE('\0', keel_last_error(s)->msg[0]);
+
+	/* The dump behind every socket's cache has it too. */
+	types = keel_types_cached(s);
+	ASSERT_NE(NULL, types) TH_LOG("TYPE_GET dump: %s",
+				      strerror(keel_last_error(s)->errnum));
+	vm = keel_types_find(types, "vm");
+	ASSERT_NE(NULL, vm);
+	EXPECT_EQ(2, vm->nfields);
+	EXPECT_EQ(types, keel_types_cached(s));
 	keel_close(s);
 }
 
@@ -1171,6 +1213,34 @@ TEST(keelctl_usage_and_errors)
 	ASSERT_NE(NULL, j) TH_LOG("not JSON: %s", run.out);
 	EXPECT_TRUE(json_object_is_type(j, json_type_array));
 	json_object_put(j);
+}
+
+TEST(keelctl_types)
+{
+	struct json_object *j, *f, *v;
+
+	NEED_KEELCTL();
+	run_keelctl(_metadata, &run,
+		    (const char *[]){ "-j", "types", "show", "vm", NULL });
+	ASSERT_EQ(0, run.status) TH_LOG("stderr: %s", run.err);
+	j = json_tokener_parse(run.out);
+	ASSERT_NE(NULL, j) TH_LOG("not JSON: %s", run.out);
+	ASSERT_TRUE(json_object_object_get_ex(j, "fields", &f));
+	ASSERT_EQ(2, json_object_array_length(f));
+	f = json_object_array_get_idx(f, 1);
+	ASSERT_TRUE(json_object_object_get_ex(f, "name", &v));
+	EXPECT_STREQ("dead", json_object_get_string(v));
+	ASSERT_TRUE(json_object_object_get_ex(f, "format", &v));
+	EXPECT_STREQ("bool", json_object_get_string(v));
+	json_object_put(j);
+
+	run_keelctl(_metadata, &run, (const char *[]){ "types", NULL });
+	EXPECT_EQ(0, run.status);
+	EXPECT_NE(NULL, strstr(run.out, "vm ")) TH_LOG("%s", run.out);
+	run_keelctl(_metadata, &run,
+		    (const char *[]){ "types", "show", "nosuch", NULL });
+	EXPECT_EQ(1, run.status);
+	EXPECT_NE(NULL, strstr(run.err, "keelctl: types show: "));
 }
 
 TEST(keelctl_monitor)

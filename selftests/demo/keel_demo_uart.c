@@ -17,24 +17,12 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/keel_vdev.h>
+#include <linux/serial_reg.h>
 
 #include "keel_guest.h"
 
 #define COM1		0x3f8
 #define UART_LEN	8
-#define UART_THR	0	/* DLAB=0 */
-#define UART_DLL	0	/* DLAB=1 */
-#define UART_DLM	1	/* DLAB=1 */
-#define UART_IER	1
-#define UART_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_LSR	5
-#define LCR_DLAB	0x80
-#define LCR_8N1		0x03
-#define FCR_FIFO	0x07	/* enable, clear receive and transmit FIFOs */
-#define MCR_DTR_RTS	0x03
-#define LSR_THRE	0x20
 
 static const char *const guest_lines[] = {
 	"hello from a long-mode KVM guest, through a 16550A UART",
@@ -45,9 +33,9 @@ static const char *const guest_lines[] = {
 
 static void uart_putc(char c)
 {
-	while (!(inb(COM1 + UART_LSR) & LSR_THRE))
+	while (!(inb(COM1 + UART_LSR) & UART_LSR_THRE))
 		;
-	outb(COM1 + UART_THR, c);
+	outb(COM1 + UART_TX, c);
 }
 
 /* Guest: set the UART up like a driver (115200 8N1, FIFOs), print. */
@@ -58,12 +46,13 @@ static void guest_main(void)
 	const char *s;
 
 	outb(COM1 + UART_IER, 0);
-	outb(COM1 + UART_LCR, LCR_DLAB);
+	outb(COM1 + UART_LCR, UART_LCR_DLAB);
 	outb(COM1 + UART_DLL, 1);
 	outb(COM1 + UART_DLM, 0);
-	outb(COM1 + UART_LCR, LCR_8N1);
-	outb(COM1 + UART_FCR, FCR_FIFO);
-	outb(COM1 + UART_MCR, MCR_DTR_RTS);
+	outb(COM1 + UART_LCR, UART_LCR_WLEN8);
+	outb(COM1 + UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR |
+			      UART_FCR_CLEAR_XMIT);
+	outb(COM1 + UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
 	for (i = 0; i < sizeof(guest_lines) / sizeof(guest_lines[0]); i++) {
 		for (s = guest_lines[i]; *s; s++, sent++)
 			uart_putc(*s);

@@ -20,21 +20,22 @@ static void guest_source(void)
 {
 	int i;
 
-	uart_out(UART_FCR, FCR_ENABLE);
-	uart_out(UART_LCR, LCR_DLAB);
+	uart_out(UART_FCR, UART_FCR_ENABLE_FIFO);
+	uart_out(UART_LCR, UART_LCR_DLAB);
 	uart_out(UART_DLL, 0x34);
 	uart_out(UART_DLM, 0x12);
-	uart_out(UART_LCR, LCR_8N1);
+	uart_out(UART_LCR, UART_LCR_WLEN8);
 	uart_out(UART_SCR, 0x5a);
-	uart_out(UART_MCR, MCR_OUT2);
-	uart_out(UART_IER, IER_ERBFI);
+	uart_out(UART_MCR, UART_MCR_OUT2);
+	uart_out(UART_IER, UART_IER_RDI);
 	GUEST_SYNC(1);		/* the host sends RX_BYTES */
 
 	for (i = 0; i < HOST_STREAM + TX_EXTRA; i++)
-		outb(COM1 + UART_THR, pattern_byte(1, i));
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_RDI);
-	GUEST_ASSERT_EQ(uart_in(UART_LSR) & (LSR_DR | LSR_THRE), LSR_DR);
-	uart_out(UART_LCR, LCR_DLAB | LCR_8N1);
+		outb(COM1 + UART_TX, pattern_byte(1, i));
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_RDI);
+	GUEST_ASSERT_EQ(uart_in(UART_LSR) & (UART_LSR_DR | UART_LSR_THRE),
+			UART_LSR_DR);
+	uart_out(UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8);
 	GUEST_SYNC(2);		/* the host stops and saves the device */
 
 	/* Stopped: this read leaves to the VMM, which answers 0xee. */
@@ -77,21 +78,21 @@ static void guest_dest(void)
 	while (!nirq)
 		cpu_relax();
 	GUEST_ASSERT_EQ(nirq, 1);
-	GUEST_ASSERT_EQ(irq_iir, IIR_FIFO_ON | IIR_RDI);
+	GUEST_ASSERT_EQ(irq_iir, IIR_FIFOS_ON | UART_IIR_RDI);
 
-	GUEST_ASSERT_EQ(uart_in(UART_LCR), LCR_DLAB | LCR_8N1);
+	GUEST_ASSERT_EQ(uart_in(UART_LCR), UART_LCR_DLAB | UART_LCR_WLEN8);
 	GUEST_ASSERT_EQ(uart_in(UART_DLL), 0x34);
 	GUEST_ASSERT_EQ(uart_in(UART_DLM), 0x12);
-	uart_out(UART_LCR, LCR_8N1);
-	GUEST_ASSERT_EQ(uart_in(UART_IER), IER_ERBFI);
-	GUEST_ASSERT_EQ(uart_in(UART_MCR), MCR_OUT2);
+	uart_out(UART_LCR, UART_LCR_WLEN8);
+	GUEST_ASSERT_EQ(uart_in(UART_IER), UART_IER_RDI);
+	GUEST_ASSERT_EQ(uart_in(UART_MCR), UART_MCR_OUT2);
 	GUEST_ASSERT_EQ(uart_in(UART_SCR), 0x5a);
 	for (i = 0; i < RX_BYTES; i++) {
-		GUEST_ASSERT_EQ(uart_in(UART_LSR) & LSR_DR, LSR_DR);
-		GUEST_ASSERT_EQ(uart_in(UART_RBR), pattern_byte(2, i));
+		GUEST_ASSERT_EQ(uart_in(UART_LSR) & UART_LSR_DR, UART_LSR_DR);
+		GUEST_ASSERT_EQ(uart_in(UART_RX), pattern_byte(2, i));
 	}
-	GUEST_ASSERT_EQ(uart_in(UART_LSR) & LSR_DR, 0);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_NO_INT);
+	GUEST_ASSERT_EQ(uart_in(UART_LSR) & UART_LSR_DR, 0);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_NO_INT);
 	GUEST_DONE();
 }
 

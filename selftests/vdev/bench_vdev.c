@@ -21,12 +21,12 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/keel_vdev.h>
+#include <linux/serial_reg.h>
 
 #include "keel_guest.h"
 
 #define COM1		0x3f8
 #define UART_LEN	8
-#define UART_SCR	7
 #define USER_PORT	0x500
 #define MAX_REPS	15
 

@@ -24,9 +24,9 @@ static void uart_irq(struct guest_irq_frame *frame)
 	(void)frame;
 	nirq++;
 	do {
-		if (!(inb(COM1 + UART_LSR) & LSR_DR))
+		if (!(inb(COM1 + UART_LSR) & UART_LSR_DR))
 			break;
-		rxbuf[nrx++ & 63] = inb(COM1 + UART_RBR);
+		rxbuf[nrx++ & 63] = inb(COM1 + UART_RX);
 	} while (drain_all);
 }
 
@@ -36,8 +36,8 @@ static void guest_rx(uint64_t level, uint64_t n, uint64_t drain)
 	guest_irq_handler_set(VECTOR, uart_irq);
 	lapic_enable();
 	ioapic_route(GSI, VECTOR, level, 0);
-	outb(COM1 + UART_IER, IER_ERBFI);
-	outb(COM1 + UART_MCR, MCR_OUT2);
+	outb(COM1 + UART_IER, UART_IER_RDI);
+	outb(COM1 + UART_MCR, UART_MCR_OUT2);
 	sti();
 	GUEST_SYNC(nirq);
 	cli();

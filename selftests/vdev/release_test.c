@@ -42,7 +42,7 @@ static void guest_hammer(uint64_t port)
 	uint64_t n = 0;
 
 	while (!stop_flag) {
-		outb(port + UART_THR, (uint8_t)n);
+		outb(port + UART_TX, (uint8_t)n);
 		(void)inb(port + UART_LSR);
 		loops = ++n;
 	}

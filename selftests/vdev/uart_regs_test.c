@@ -19,99 +19,110 @@ static void guest_registers(void)
 
 	/* After reset: nothing enabled, transmitter idle, line connected. */
 	GUEST_ASSERT_EQ(uart_in(UART_IER), 0);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_NO_INT);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), UART_IIR_NO_INT);
 	GUEST_ASSERT_EQ(uart_in(UART_LCR), 0);
 	GUEST_ASSERT_EQ(uart_in(UART_MCR), 0);
 	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE);
-	GUEST_ASSERT_EQ(uart_in(UART_MSR), MSR_CTS | MSR_DSR | MSR_DCD);
+	GUEST_ASSERT_EQ(uart_in(UART_MSR),
+			UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD);
 	GUEST_ASSERT_EQ(uart_in(UART_SCR), 0);
 
 	/* Divisor latch: behind DLAB, reset to 12 (9600 baud). */
-	uart_out(UART_LCR, LCR_DLAB);
+	uart_out(UART_LCR, UART_LCR_DLAB);
 	GUEST_ASSERT_EQ(uart_in(UART_DLL), 12);
 	GUEST_ASSERT_EQ(uart_in(UART_DLM), 0);
 	uart_out(UART_DLL, 0x01);
 	uart_out(UART_DLM, 0x02);
 	GUEST_ASSERT_EQ(uart_in(UART_DLL), 0x01);
 	GUEST_ASSERT_EQ(uart_in(UART_DLM), 0x02);
-	uart_out(UART_LCR, LCR_8N1);
-	GUEST_ASSERT_EQ(uart_in(UART_LCR), LCR_8N1);
+	uart_out(UART_LCR, UART_LCR_WLEN8);
+	GUEST_ASSERT_EQ(uart_in(UART_LCR), UART_LCR_WLEN8);
 	GUEST_ASSERT_EQ(uart_in(UART_IER), 0);	/* IER again, not DLM */
 	uart_out(UART_IER, 0xff);
 	GUEST_ASSERT_EQ(uart_in(UART_IER), 0x0f);	/* bits 7:4 read 0 */
 	uart_out(UART_IER, 0);
-	uart_out(UART_LCR, LCR_DLAB);
+	uart_out(UART_LCR, UART_LCR_DLAB);
 	GUEST_ASSERT_EQ(uart_in(UART_DLM), 0x02);	/* kept */
-	uart_out(UART_LCR, LCR_8N1);
+	uart_out(UART_LCR, UART_LCR_WLEN8);
 
 	uart_out(UART_SCR, 0x5a);
 	GUEST_ASSERT_EQ(uart_in(UART_SCR), 0x5a);
 
 	/* FCR: the FIFO bits show in IIR. */
-	uart_out(UART_FCR, FCR_ENABLE | FCR_CLEAR);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_NO_INT);
+	uart_out(UART_FCR, FCR_FIFOS_CLEAR);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_NO_INT);
 
 	/* Loopback: MSR follows MCR; entering it drops CTS, DSR, DCD. */
-	uart_out(UART_MCR, MCR_LOOP);
-	GUEST_ASSERT_EQ(uart_in(UART_MSR), MSR_DCTS | MSR_DDSR | MSR_DDCD);
+	uart_out(UART_MCR, UART_MCR_LOOP);
+	GUEST_ASSERT_EQ(uart_in(UART_MSR),
+			UART_MSR_DCTS | UART_MSR_DDSR | UART_MSR_DDCD);
 	GUEST_ASSERT_EQ(uart_in(UART_MSR), 0);	/* deltas clear on read */
-	uart_out(UART_MCR, MCR_LOOP | MCR_DTR | MCR_RTS | MCR_OUT1 | MCR_OUT2);
-	GUEST_ASSERT_EQ(uart_in(UART_MSR), MSR_CTS | MSR_DSR | MSR_RI |
-			MSR_DCD | MSR_DCTS | MSR_DDSR | MSR_DDCD);
+	uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_DTR | UART_MCR_RTS |
+		 UART_MCR_OUT1 | UART_MCR_OUT2);
+	GUEST_ASSERT_EQ(uart_in(UART_MSR),
+			UART_MSR_CTS | UART_MSR_DSR | UART_MSR_RI |
+			UART_MSR_DCD | UART_MSR_DCTS | UART_MSR_DDSR |
+			UART_MSR_DDCD);
 	/* RI's trailing edge sets TERI. */
-	uart_out(UART_MCR, MCR_LOOP | MCR_DTR | MCR_RTS | MCR_OUT2);
-	GUEST_ASSERT_EQ(uart_in(UART_MSR), MSR_CTS | MSR_DSR | MSR_DCD |
-			MSR_TERI);
+	uart_out(UART_MCR,
+		 UART_MCR_LOOP | UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2);
+	GUEST_ASSERT_EQ(uart_in(UART_MSR),
+			UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD |
+			UART_MSR_TERI);
 
 	/* Loopback data: THR to the RX FIFO, in order. */
 	for (i = 0; i < 3; i++)
-		uart_out(UART_THR, 'a' + i);
-	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | LSR_DR);
+		uart_out(UART_TX, 'a' + i);
+	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | UART_LSR_DR);
 	for (i = 0; i < 3; i++)
-		GUEST_ASSERT_EQ(uart_in(UART_RBR), 'a' + i);
+		GUEST_ASSERT_EQ(uart_in(UART_RX), 'a' + i);
 	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE);
 
 	/* 17 bytes into a 16-byte FIFO: overrun, the first 16 kept. */
 	for (i = 0; i < 17; i++)
-		uart_out(UART_THR, i);
-	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | LSR_DR | LSR_OE);
-	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | LSR_DR);	/* OE read */
+		uart_out(UART_TX, i);
+	GUEST_ASSERT_EQ(uart_in(UART_LSR),
+			LSR_IDLE | UART_LSR_DR | UART_LSR_OE);
+	/* OE read */
+	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | UART_LSR_DR);
 	for (i = 0; i < 16; i++)
-		GUEST_ASSERT_EQ(uart_in(UART_RBR), i);
+		GUEST_ASSERT_EQ(uart_in(UART_RX), i);
 
 	/* FIFOs off: one holding byte, the second overruns. */
 	uart_out(UART_FCR, 0);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_NO_INT);
-	uart_out(UART_THR, 'x');
-	uart_out(UART_THR, 'y');
-	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE | LSR_DR | LSR_OE);
-	GUEST_ASSERT_EQ(uart_in(UART_RBR), 'x');
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), UART_IIR_NO_INT);
+	uart_out(UART_TX, 'x');
+	uart_out(UART_TX, 'y');
+	GUEST_ASSERT_EQ(uart_in(UART_LSR),
+			LSR_IDLE | UART_LSR_DR | UART_LSR_OE);
+	GUEST_ASSERT_EQ(uart_in(UART_RX), 'x');
 	GUEST_ASSERT_EQ(uart_in(UART_LSR), LSR_IDLE);
 
 	/* IIR priority: line status > RX data > THRE > modem status. */
-	uart_out(UART_FCR, FCR_ENABLE | FCR_CLEAR);
-	uart_out(UART_MCR, MCR_LOOP);			/* a modem delta */
-	uart_out(UART_IER, IER_ERBFI | IER_ETBEI | IER_ELSI | IER_EDSSI);
+	uart_out(UART_FCR, FCR_FIFOS_CLEAR);
+	uart_out(UART_MCR, UART_MCR_LOOP);		/* a modem delta */
+	uart_out(UART_IER,
+		 UART_IER_RDI | UART_IER_THRI | UART_IER_RLSI | UART_IER_MSI);
 	for (i = 0; i < 17; i++)
-		uart_out(UART_THR, i);			/* data + overrun */
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_RLSI);
+		uart_out(UART_TX, i);		/* data + overrun */
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_RLSI);
 	uart_in(UART_LSR);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_RDI);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_RDI);
 	for (i = 0; i < 16; i++)
-		uart_in(UART_RBR);
+		uart_in(UART_RX);
 	/* THRE: reading IIR that reports it acknowledges it. */
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_THRI);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_MSI);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_THRI);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_MSI);
 	uart_in(UART_MSR);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_NO_INT);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_NO_INT);
 
 	/* Below the RX trigger level (4) data reports a character timeout. */
-	uart_out(UART_FCR, FCR_ENABLE | FCR_CLEAR | FCR_TRIG_4);
-	uart_out(UART_THR, 'z');
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_CTI);
+	uart_out(UART_FCR, FCR_FIFOS_CLEAR | UART_FCR_TRIGGER_4);
+	uart_out(UART_TX, 'z');
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_RX_TIMEOUT);
 	uart_out(UART_IER, 0);
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFO_ON | IIR_NO_INT);
-	GUEST_ASSERT_EQ(uart_in(UART_RBR), 'z');
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_FIFOS_ON | UART_IIR_NO_INT);
+	GUEST_ASSERT_EQ(uart_in(UART_RX), 'z');
 	GUEST_DONE();
 }
 
@@ -156,23 +167,23 @@ static volatile uint8_t last_iir, last_lsr, last_msr, last_rx;
 /* What the 8250 driver does: read IIR, clear the source it names. */
 static void uart_irq(struct guest_irq_frame *frame)
 {
-	uint8_t iir = uart_in(UART_IIR) & IIR_ID;
+	uint8_t iir = uart_in(UART_IIR) & (UART_IIR_ID | UART_IIR_NO_INT);
 
 	(void)frame;
 	nirq++;
 	last_iir = iir;
 	switch (iir) {
-	case IIR_RLSI:
+	case UART_IIR_RLSI:
 		last_lsr = uart_in(UART_LSR);
 		break;
-	case IIR_RDI:
-	case IIR_CTI:
-		while (uart_in(UART_LSR) & LSR_DR)
-			last_rx = uart_in(UART_RBR);
+	case UART_IIR_RDI:
+	case UART_IIR_RX_TIMEOUT:
+		while (uart_in(UART_LSR) & UART_LSR_DR)
+			last_rx = uart_in(UART_RX);
 		break;
-	case IIR_THRI:
+	case UART_IIR_THRI:
 		break;		/* the IIR read acknowledged it */
-	case IIR_MSI:
+	case UART_IIR_MSI:
 		last_msr = uart_in(UART_MSR);
 		break;
 	}
@@ -201,47 +212,49 @@ static void guest_interrupts(void)
 	guest_irq_handler_set(VECTOR, uart_irq);
 	lapic_enable();
 	ioapic_route(GSI, VECTOR, false, 0);
-	uart_out(UART_FCR, FCR_ENABLE | FCR_CLEAR);
-	uart_out(UART_MCR, MCR_LOOP | MCR_OUT2);
-	uart_in(UART_MSR);			/* the deltas of entering loop */
+	uart_out(UART_FCR, FCR_FIFOS_CLEAR);
+	uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2);
+	uart_in(UART_MSR);		/* the deltas of entering loop */
 	sti();
 
 	/* THR empty, as soon as it is enabled. */
-	uart_out(UART_IER, IER_ETBEI);
-	EXPECT_IRQ(1, IIR_THRI);
+	uart_out(UART_IER, UART_IER_THRI);
+	EXPECT_IRQ(1, UART_IIR_THRI);
 
 	/* RX data: a looped-back byte; the handler drains it. */
-	uart_out(UART_IER, IER_ERBFI);
-	uart_out(UART_THR, 'k');
-	EXPECT_IRQ(2, IIR_RDI);
+	uart_out(UART_IER, UART_IER_RDI);
+	uart_out(UART_TX, 'k');
+	EXPECT_IRQ(2, UART_IIR_RDI);
 	GUEST_ASSERT_EQ(last_rx, 'k');
 
 	/* Line status: an overrun with FIFOs off. */
 	uart_out(UART_FCR, 0);
-	uart_out(UART_IER, IER_ELSI);
-	uart_out(UART_THR, 1);
-	uart_out(UART_THR, 2);
-	EXPECT_IRQ(3, IIR_RLSI);
-	GUEST_ASSERT_EQ(last_lsr & LSR_OE, LSR_OE);
-	GUEST_ASSERT_EQ(uart_in(UART_RBR), 1);
+	uart_out(UART_IER, UART_IER_RLSI);
+	uart_out(UART_TX, 1);
+	uart_out(UART_TX, 2);
+	EXPECT_IRQ(3, UART_IIR_RLSI);
+	GUEST_ASSERT_EQ(last_lsr & UART_LSR_OE, UART_LSR_OE);
+	GUEST_ASSERT_EQ(uart_in(UART_RX), 1);
 
 	/* Modem status: RTS loops to CTS. */
-	uart_out(UART_IER, IER_EDSSI);
-	uart_out(UART_MCR, MCR_LOOP | MCR_OUT2 | MCR_RTS);
-	EXPECT_IRQ(4, IIR_MSI);
-	GUEST_ASSERT_EQ(last_msr & (MSR_CTS | MSR_DCTS), MSR_CTS | MSR_DCTS);
+	uart_out(UART_IER, UART_IER_MSI);
+	uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
+	EXPECT_IRQ(4, UART_IIR_MSI);
+	GUEST_ASSERT_EQ(last_msr & (UART_MSR_CTS | UART_MSR_DCTS),
+			UART_MSR_CTS | UART_MSR_DCTS);
 
 	/* OUT2 gates the line: a pending source without it raises nothing. */
-	uart_out(UART_MCR, MCR_LOOP | MCR_RTS);	/* DCD falls: a delta */
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_MSI);
+	/* DCD falls: a delta */
+	uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_RTS);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), UART_IIR_MSI);
 	GUEST_SYNC(nirq);
 	GUEST_SYNC(nirq);
 	GUEST_ASSERT_EQ(nirq, 4);
-	uart_out(UART_MCR, MCR_LOOP | MCR_RTS | MCR_OUT2);
-	EXPECT_IRQ(5, IIR_MSI);
+	uart_out(UART_MCR, UART_MCR_LOOP | UART_MCR_RTS | UART_MCR_OUT2);
+	EXPECT_IRQ(5, UART_IIR_MSI);
 
 	/* Nothing left pending, nothing else arrives. */
-	GUEST_ASSERT_EQ(uart_in(UART_IIR), IIR_NO_INT);
+	GUEST_ASSERT_EQ(uart_in(UART_IIR), UART_IIR_NO_INT);
 	GUEST_SYNC(nirq);
 	GUEST_ASSERT_EQ(nirq, 5);
 	GUEST_DONE();

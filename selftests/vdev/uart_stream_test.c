@@ -61,7 +61,7 @@ static bool user_io(struct keel_vcpu *vcpu, uint16_t port, bool write,
 	if (!write) {
 		memset(data, 0, size);
 		if (port == COM1 + UART_LSR)
-			*(uint8_t *)data = LSR_THRE | 0x40;
+			*(uint8_t *)data = UART_LSR_THRE | 0x40;
 	}
 	return true;
 }
@@ -80,9 +80,9 @@ static void guest_stream(uint64_t port, uint64_t seed, uint64_t n,
 	uint64_t x = seed, i = 0, busy = 0, j, chunk;
 	uint8_t buf[FIFO_SIZE];
 
-	outb(port + UART_FCR, FCR_ENABLE);
+	outb(port + UART_FCR, UART_FCR_ENABLE_FIFO);
 	while (i < n) {
-		while (!(inb(port + UART_LSR) & LSR_THRE)) {
+		while (!(inb(port + UART_LSR) & UART_LSR_THRE)) {
 			if (!busy)
 				GUEST_SYNC(0, i);
 			busy++;
@@ -93,11 +93,11 @@ static void guest_stream(uint64_t port, uint64_t seed, uint64_t n,
 			buf[j] = (uint8_t)x;
 		}
 		/* One exit; KVM repeats the string instruction in the kernel. */
-		outsb(port + UART_THR, buf, chunk);
+		outsb(port + UART_TX, buf, chunk);
 		i += chunk;
 	}
 	/* The last bytes have left the TX FIFO for the host stream. */
-	while (!(inb(port + UART_LSR) & LSR_THRE))
+	while (!(inb(port + UART_LSR) & UART_LSR_THRE))
 		busy++;
 	for (j = 0; j < OTHER_OUTS; j++)
 		outb(OTHER_PORT, j);

@@ -32,7 +32,7 @@ static bool user_io(struct keel_vcpu *vcpu, uint16_t port, bool write,
 	if (!write) {
 		memset(data, 0, size);
 		if (port == COM1 + UART_LSR)
-			*(uint8_t *)data = LSR_THRE | 0x40;
+			*(uint8_t *)data = UART_LSR_THRE | 0x40;
 	}
 	return true;
 }
@@ -134,7 +134,7 @@ TEST_F_TIMEOUT(t, stop_lets_accesses_exit, 240)
 	ASSERT_EQ(0, vdev_ioctl(fd, KEEL_VDEV_IOC_STOP, NULL));
 	ASSERT_EQ(0, vdev_ioctl(fd, KEEL_VDEV_IOC_STOP, NULL));
 	ASSERT_UCALL(vcpu, uc, UCALL_DONE);
-	EXPECT_EQ(20, vcpu_exit_count(vcpu, KEEL_EXIT_IO_OUT, COM1 + UART_THR));
+	EXPECT_EQ(20, vcpu_exit_count(vcpu, KEEL_EXIT_IO_OUT, COM1 + UART_TX));
 	EXPECT_EQ(20, vcpu_exit_count(vcpu, KEEL_EXIT_IO_IN, COM1 + UART_LSR));
 	ASSERT_EQ(0, fcntl(fd, F_SETFL, O_NONBLOCK));
 	EXPECT_EQ(-1, read(fd, &b, 1));
@@ -195,9 +195,9 @@ static void guest_send_mmio(uint64_t seed, uint64_t n)
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
-		while (!(mmio_read8(MMIO_UART + UART_LSR) & LSR_THRE))
+		while (!(mmio_read8(MMIO_UART + UART_LSR) & UART_LSR_THRE))
 			;
-		mmio_write8(MMIO_UART + UART_THR, pattern_byte(seed, i));
+		mmio_write8(MMIO_UART + UART_TX, pattern_byte(seed, i));
 	}
 	mmio_write8(MMIO_OTHER, 1);
 	GUEST_DONE();

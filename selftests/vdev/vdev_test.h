@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <linux/keel_vdev.h>
+#include <linux/serial_reg.h>
 
 #include "kselftest_harness.h"
 #include "keel_guest.h"
@@ -20,61 +21,16 @@
 #define COM1		0x3f8
 #define UART_LEN	8
 
-/* 16550A registers (offsets in the range) and their bits. */
-#define UART_THR	0
-#define UART_LSR	5
-#define LSR_THRE	0x20
-#define UART_RBR	0
-#define UART_DLL	0
-#define UART_IER	1
-#define UART_DLM	1
-#define UART_IIR	2
-#define UART_FCR	2
-#define UART_LCR	3
-#define UART_MCR	4
-#define UART_MSR	6
-#define UART_SCR	7
-
-#define IER_ERBFI	0x01
-#define IER_ETBEI	0x02
-#define IER_ELSI	0x04
-#define IER_EDSSI	0x08
-
-#define IIR_MSI		0x00
-#define IIR_NO_INT	0x01
-#define IIR_THRI	0x02
-#define IIR_RDI		0x04
-#define IIR_RLSI	0x06
-#define IIR_CTI		0x0c
-#define IIR_ID		0x0f
-#define IIR_FIFO_ON	0xc0
-
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR	0x06	/* both FIFOs */
-#define FCR_TRIG_4	0x40
-
-#define LCR_8N1		0x03
-#define LCR_DLAB	0x80
-
-#define MCR_DTR		0x01
-#define MCR_RTS		0x02
-#define MCR_OUT1	0x04
-#define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
-
-#define LSR_DR		0x01
-#define LSR_OE		0x02
-#define LSR_TEMT	0x40
-#define LSR_IDLE	(LSR_THRE | LSR_TEMT)
-
-#define MSR_DCTS	0x01
-#define MSR_DDSR	0x02
-#define MSR_TERI	0x04
-#define MSR_DDCD	0x08
-#define MSR_CTS		0x10
-#define MSR_DSR		0x20
-#define MSR_RI		0x40
-#define MSR_DCD		0x80
+/*
+ * The 16550A's registers and bits are <linux/serial_reg.h>'s; these are
+ * the tests' own combinations, and the IIR's FIFO bits, which the header
+ * of an older kernel does not name (UART_IIR_FIFO_ENABLED in newer ones).
+ */
+#define IIR_FIFOS_ON	0xc0
+#define LSR_IDLE	(UART_LSR_THRE | UART_LSR_TEMT)
+/* FCR: FIFOs on, both emptied. */
+#define FCR_FIFOS_CLEAR	(UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | \
+			 UART_FCR_CLEAR_XMIT)
 
 /* Guest: a register of the UART at COM1. */
 static inline uint8_t uart_in(uint8_t reg)
@@ -180,9 +136,9 @@ static inline ssize_t vdev_read_all(int fd, void *buf, size_t len)
 /* Guest: send one byte through the UART at @port as a polling driver. */
 static inline void guest_uart_putc(uint16_t port, uint8_t c)
 {
-	while (!(inb(port + UART_LSR) & LSR_THRE))
+	while (!(inb(port + UART_LSR) & UART_LSR_THRE))
 		;
-	outb(port + UART_THR, c);
+	outb(port + UART_TX, c);
 }
 
 /* The byte a guest sends at position @i of a test pattern. */

@@ -51,3 +51,18 @@ extract_members() {
 	done
 	rm -rf "$tmp"
 }
+
+# extract_tree OUTDIR PATTERN...: extract the files matching PATTERNs (paths
+# inside the kernel tree, shell wildcards allowed) keeping their place in the
+# tree, e.g. tools/net/ynl/lib/*.py as OUTDIR/tools/net/ynl/lib/*.py.
+extract_tree() {
+	local out=$1 tarball p
+	shift
+	tarball=$(source_tarball)
+	local pats=()
+	for p in "$@"; do pats+=("*/$p"); done
+	mkdir -p "$out"
+	tar -xf "$tarball" -C "$out" --strip-components=1 --wildcards \
+		--no-wildcards-match-slash "${pats[@]}" ||
+		die "cannot extract $* from $tarball"
+}

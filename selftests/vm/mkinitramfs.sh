@@ -12,6 +12,8 @@
 #                                are added; built-in or absent ones skipped)
 #        KEEL_VM_EXTRA           host files or directories copied at the same
 #                                path into the VM (with their libraries)
+#        KEEL_VM_NEEDS           more needs (see below) than the selected
+#                                test programs declare, e.g. "ynl" for a shell
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -85,6 +87,34 @@ for f in ${KEEL_VM_EXTRA:-}; do
 	mkdir -p "$stage/$(dirname "$f")"
 	cp -a "$f" "$stage/$f"
 	extra+=("$stage/$f")
+done
+
+# What the selected test programs need besides busybox: <program>.needs
+# beside a program lists it, one word a line. Packed only when needed, so
+# other runs boot as small an initramfs as before.
+#   ynl  python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
+declare -A needs=()
+for n in ${KEEL_VM_NEEDS:-}; do needs[$n]=1; done
+if [[ -f $payload/keel/tests.sel ]]; then
+	while read -r _ prog; do
+		f=$build/selftests/$prog.needs
+		[[ -f $f ]] || continue
+		while read -r n; do
+			[[ -z $n ]] || needs[$n]=1
+		done <"$f"
+	done <"$payload/keel/tests.sel"
+fi
+for n in "${!needs[@]}"; do
+	case $n in
+	ynl)
+		elf=$("$KEEL_VM_DIR/pack-ynl.sh" "$stage" "$build/ynl") ||
+			die "packing the YNL client failed"
+		while read -r f; do
+			extra+=("$f")
+		done <<<"$elf"
+		;;
+	*) die "unknown need '$n' (a test's .needs file or KEEL_VM_NEEDS)" ;;
+	esac
 done
 cp -a "$payload/." "$stage/"
 

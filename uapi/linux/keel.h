@@ -18,7 +18,7 @@
 #define KEEL_GENL_MCGRP_EVENTS	"events"
 
 /* Version of this uapi; bumped when commands or attributes are added. */
-#define KEEL_API_VERSION	2
+#define KEEL_API_VERSION	3
 
 #define KEEL_NAME_MAX		32	/* object types, part names, labels */
 
@@ -38,6 +38,10 @@
  *	KEEL_A_STATE_CMD (enum keel_state_cmd, linux/keel_state.h), with
  *	KEEL_A_STATE_BLOB for LOAD and SWAP. Reply: KEEL_A_OBJ (the object
  *	after the command), with KEEL_A_STATE_BLOB for SAVE and SWAP.
+ * KEEL_CMD_TYPE_GET (API 3): doit with KEEL_A_OBJ_TYPE: one KEEL_A_TYPE;
+ *	dump: one message with one KEEL_A_TYPE per object type of the
+ *	loaded parts. A type's fields describe every attribute its objects
+ *	carry in KEEL_OBJ_A_INFO: how to decode, name and show it.
  */
 enum keel_cmd {
 	KEEL_CMD_UNSPEC,
@@ -47,6 +51,7 @@ enum keel_cmd {
 	KEEL_CMD_OBJ_NEW,
 	KEEL_CMD_OBJ_DEL,
 	KEEL_CMD_STATE_SET,
+	KEEL_CMD_TYPE_GET,
 
 	__KEEL_CMD_MAX,
 	KEEL_CMD_MAX = __KEEL_CMD_MAX - 1
@@ -75,6 +80,7 @@ enum keel_attr {
 	KEEL_A_OBJ_TYPE,		/* string: request (dump) filter */
 	KEEL_A_STATE_CMD,		/* u32: enum keel_state_cmd */
 	KEEL_A_STATE_BLOB,		/* binary: a state blob */
+	KEEL_A_TYPE,			/* nest: enum keel_type_attr (API 3) */
 
 	__KEEL_A_MAX,
 	KEEL_A_MAX = __KEEL_A_MAX - 1
@@ -158,6 +164,76 @@ enum keel_obj_attr {
 	KEEL_OBJ_A_MAX = __KEEL_OBJ_A_MAX - 1
 };
 
+/*
+ * An object type (KEEL_CMD_TYPE_GET): its name, its part and one
+ * KEEL_TYPE_A_FIELD per attribute of its KEEL_OBJ_A_INFO, in attribute
+ * order. Tools decode INFO with these instead of knowing every type.
+ */
+enum keel_type_attr {
+	KEEL_TYPE_A_UNSPEC,
+	KEEL_TYPE_A_NAME,		/* string: "vm", "vdev", "ring", ... */
+	KEEL_TYPE_A_PART,		/* string: owning part */
+	KEEL_TYPE_A_FIELD,		/* nest, multi: enum keel_field_attr */
+
+	__KEEL_TYPE_A_MAX,
+	KEEL_TYPE_A_MAX = __KEEL_TYPE_A_MAX - 1
+};
+
+/*
+ * One INFO attribute. A field of KEEL_FIELD_TYPE_TABLE is a nest of
+ * entries, each a nest of attribute type KEEL_FIELD_A_ENTRY whose own
+ * attributes its KEEL_FIELD_A_FIELD nests describe (one level only).
+ */
+enum keel_field_attr {
+	KEEL_FIELD_A_UNSPEC,
+	KEEL_FIELD_A_ATTR,		/* u32: attribute type in its nest */
+	KEEL_FIELD_A_NAME,		/* string: [a-z0-9_]+, unique in the type */
+	KEEL_FIELD_A_TYPE,		/* u32: enum keel_field_type */
+	KEEL_FIELD_A_UNIT,		/* u32: enum keel_field_unit */
+	KEEL_FIELD_A_FORMAT,		/* u32: enum keel_field_format */
+	KEEL_FIELD_A_FLAGS,		/* u32: KEEL_FIELD_F_* */
+	KEEL_FIELD_A_WORD,		/* string, multi: ENUM: the name of
+					 * value 0, 1, ...; FLAGS: of bit 0,
+					 * 1, ...; "" where there is none
+					 */
+	KEEL_FIELD_A_ENTRY,		/* u32: TABLE: attribute type of an entry */
+	KEEL_FIELD_A_FIELD,		/* nest, multi: TABLE: an entry's fields */
+
+	__KEEL_FIELD_A_MAX,
+	KEEL_FIELD_A_MAX = __KEEL_FIELD_A_MAX - 1
+};
+
+/* How a field's value is encoded. */
+enum keel_field_type {
+	KEEL_FIELD_TYPE_UNSPEC,
+	KEEL_FIELD_TYPE_U8,
+	KEEL_FIELD_TYPE_U32,
+	KEEL_FIELD_TYPE_U64,		/* 8 bytes, 64-bit aligned (pad attr) */
+	KEEL_FIELD_TYPE_STRING,		/* NUL-terminated */
+	KEEL_FIELD_TYPE_TABLE,		/* nest of entries, see above */
+};
+
+/* What a number counts. */
+enum keel_field_unit {
+	KEEL_FIELD_UNIT_NONE,		/* a count, an id, a size in slots... */
+	KEEL_FIELD_UNIT_BYTES,
+	KEEL_FIELD_UNIT_NS,		/* nanoseconds */
+};
+
+/* How a number reads best. */
+enum keel_field_format {
+	KEEL_FIELD_FORMAT_DEC,
+	KEEL_FIELD_FORMAT_HEX,		/* an address, a port */
+	KEEL_FIELD_FORMAT_BOOL,		/* 0 false, anything else true */
+	KEEL_FIELD_FORMAT_ENUM,		/* one of the words */
+	KEEL_FIELD_FORMAT_FLAGS,	/* bits named by the words */
+	KEEL_FIELD_FORMAT_ERRNO,	/* a positive errno, 0 none */
+};
+
+/* Field flags. */
+#define KEEL_FIELD_F_COUNTER	0x1u	/* only grows while the object lives */
+#define KEEL_FIELD_F_BRIEF	0x2u	/* a column of the type's list view */
+
 /* KEEL_OBJ_A_INFO of a "vm" object (a /dev/keel binding). */
 enum keel_vm_info_attr {
 	KEEL_VM_INFO_A_UNSPEC,
@@ -176,7 +252,8 @@ enum keel_vm_info_attr {
 /*
  * ioctl magic shared by every Keel device; number ranges: core 0x00-0x0f,
  * vdev 0x10-0x2f, ring 0x30-0x4f, coalesce 0x50-0x5f, mirror 0x60-0x7f,
- * remote 0x80-0x8f, state 0x90-0x9f.
+ * remote 0x80-0x8f, state 0x90-0x9f; samples (built and tested, never
+ * installed) 0xf0-0xff.
  */
 #define KEEL_IOC_MAGIC		0xE7
 

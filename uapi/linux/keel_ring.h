@@ -276,6 +276,9 @@ enum keel_ring_info_attr {
 	KEEL_RING_INFO_A_REPL_ERR,	/* u32: errno that ended replication */
 	KEEL_RING_INFO_A_REPL_SENT,	/* u64: entries sent / received */
 	KEEL_RING_INFO_A_REPL_ACKED,	/* u64: entries acknowledged */
+	KEEL_RING_INFO_A_INDEX_BITS,	/* u32: 32 or 64 (API 3) */
+	KEEL_RING_INFO_A_FETCHABLE,	/* u64: committed, not yet fetched */
+	KEEL_RING_INFO_A_UNCOMMITTED,	/* u64: produced, not yet committed */
 
 	__KEEL_RING_INFO_A_MAX,
 	KEEL_RING_INFO_A_MAX = __KEEL_RING_INFO_A_MAX - 1

@@ -40,6 +40,7 @@
 /* Object state types: the "type" of a blob. */
 #define KEEL_STATE_TYPE_VDEV_UART16550A	1
 #define KEEL_STATE_TYPE_RING		2
+/* 0xff00-0xffff: samples (built and tested, never installed) */
 
 /*
  * The state blob. Little-endian, 8-byte aligned pieces:

@@ -10,8 +10,6 @@
 
 #include "keelctl.h"
 
-#define INFO_TEXT_MAX	512
-
 struct monitor {
 	struct keelctl *k;
 	int rc;
@@ -28,7 +26,7 @@ static void on_signal(int sig)
 static void print_event(const struct keel_event *ev)
 {
 	const struct keel_obj *o = &ev->obj;
-	char info[INFO_TEXT_MAX];
+	char info[OBJ_INFO_TEXT_MAX];
 
 	obj_info_text(o, info, sizeof(info));
 	printf("%s id=%u type=%s part=%s owner=%u vm_pid=%u label=\"%s\"%s%s\n",
@@ -47,9 +45,12 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	ret = keel_event_parse(keel_family_id(m->k->sock), nlh, &ev);
 	if (ret == -ENOMSG)
 		return MNL_CB_OK;	/* not ours, or a newer kind of event */
+	if (!ret)
+		ret = keel_obj_describe(m->k->sock, &ev.obj);
 	if (ret) {
 		fprintf(stderr, "keelctl: monitor: bad notification: %s\n",
 			strerror(-ret));
+		keel_event_free(&ev);
 		return MNL_CB_OK;
 	}
 	if (m->k->json) {
@@ -96,7 +97,13 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	rc = keelctl_begin(k, cmd, argc, argv);
 	if (rc >= 0)
 		return rc;
-	if (keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
+	/*
+	 * The type descriptors before joining: a request on the socket
+	 * later would drop the events that arrive meanwhile. Types of parts
+	 * loaded after this are shown generically.
+	 */
+	if (!keel_types_cached(k->sock) ||
+	    keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
 		return keelctl_fail("monitor", keel_last_error(k->sock));
 	if (setup_signals(&waitmask)) {
 		perror("keelctl: monitor: signals");

@@ -1,99 +1,65 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The list and show subcommands shared by the commands for one object
- * type (keelctl vdev, keelctl ring): argument parsing, the netlink dump
- * or get, the type check, and table or JSON output through the type's
- * callbacks.
+ * The commands for one object type (keelctl vdev, keelctl ring): "list"
+ * with a column for each field the type's descriptor marks brief, and
+ * "show" of one object of that type. A new one is an entry at the end
+ * of this file and a line in main.c; what it shows comes from the kernel.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "keelctl.h"
 
-static int typed_list(struct keelctl *k, const struct keelctl_typed *t)
+static int print_brief(const struct keel_objs *list, const struct keel_type *t)
 {
-	struct keel_objs list;
-	size_t i;
-	int rc;
-
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_dump(k->sock, t->type, &list))
-		return keelctl_fail(t->type, keel_last_error(k->sock));
-	if (k->json) {
-		struct json_object *arr = json_object_new_array();
-
-		for (i = 0; i < list.n; i++)
-			json_object_array_add(arr, t->json(&list.v[i]));
-		rc = keelctl_print_json(k, arr);
-	} else {
-		rc = t->print_table(&list);
-	}
-	keel_objs_free(&list);
-	return rc;
-}
-
-static int typed_show(struct keelctl *k, const struct keelctl_typed *t,
-		      uint32_t id)
-{
-	struct keel_obj o;
-	int rc;
-
-	rc = keelctl_connect(k);
-	if (rc)
-		return rc;
-	if (keel_obj_get(k->sock, id, &o)) {
-		char op[64];
-
-		snprintf(op, sizeof(op), "%s show", t->type);
-		return keelctl_fail(op, keel_last_error(k->sock));
-	}
-	if (!o.type || strcmp(o.type, t->type)) {
-		fprintf(stderr, "keelctl: %s show: object %u is a %s, not a %s\n",
-			t->type, id, fmt_str(o.type), t->type);
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
-	if (k->json) {
-		rc = keelctl_print_json(k, t->json(&o));
-	} else {
-		t->print_one(&o);
-		rc = KEELCTL_EXIT_OK;
-	}
-	keel_obj_free(&o);
-	return rc;
+	return keelctl_print_table(obj_brief_table(list, t), "list");
 }
 
 int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
-		      int argc, char **argv, const struct keelctl_typed *t)
+		      int argc, char **argv)
 {
-	const char *sub = "list";
+	const char *arg;
+	char what[32], op[64];
 	uint32_t id;
 	int rc;
 
 	rc = keelctl_operands(k, cmd, &argc, &argv);
 	if (rc >= 0)
 		return rc;
-	if (argc > 0)
-		sub = argv[0];
-
-	if (!strcmp(sub, "list")) {
-		if (argc > 1)
-			return keelctl_usage_error(cmd, "unexpected argument '%s'",
-						   argv[1]);
-		return typed_list(k, t);
-	}
-	if (!strcmp(sub, "show")) {
-		if (argc != 2)
-			return keelctl_usage_error(cmd, "show needs one %s id",
-						   t->noun);
-		if (keelctl_parse_id(argv[1], &id))
-			return keelctl_usage_error(cmd, "bad %s id '%s'",
-						   t->noun, argv[1]);
-		return typed_show(k, t, id);
-	}
-	return keelctl_usage_error(cmd, "unknown subcommand '%s'", sub);
+	snprintf(what, sizeof(what), "%s id", cmd->noun);
+	rc = keelctl_list_or_show(cmd, argc, argv, what, &arg);
+	if (rc >= 0)
+		return rc;
+	if (!arg)
+		return keelctl_obj_list(k, cmd->name, cmd->name, print_brief);
+	if (keelctl_parse_id(arg, &id))
+		return keelctl_usage_error(cmd, "bad %s '%s'", what, arg);
+	snprintf(op, sizeof(op), "%s show", cmd->name);
+	return keelctl_obj_show(k, id, cmd->name, op);
 }
+
+#define TYPED_CMD(type, noun_, summary_, help_) {			\
+	.name = type,							\
+	.noun = noun_,							\
+	.synopsis = type " [list]\n" type " show ID",			\
+	.summary = summary_,						\
+	.help = help_,							\
+	.run = keelctl_typed_run,					\
+}
+
+const struct keelctl_cmd keelctl_cmd_vdev = TYPED_CMD("vdev", "device",
+	"List the in-kernel virtual devices, or show one.",
+	"  list      one line per device (the default): id, label and the\n"
+	"            fields keel_vdev.ko marks for its list (keelctl types\n"
+	"            show vdev): model, bus, base, length, irq mode, bytes\n"
+	"            the guest sent and received, irqfd signals, exits kept\n"
+	"  show ID   every field of one device, with the reads and writes\n"
+	"            of each register the guest accessed\n");
+
+const struct keelctl_cmd keelctl_cmd_ring = TYPED_CMD("ring", "ring",
+	"List the ring buffers, or show one.",
+	"  list      one line per ring (the default): id, label and the\n"
+	"            fields keel_ring.ko marks for its list (keelctl types\n"
+	"            show ring): geometry, entries fetchable, uncommitted,\n"
+	"            produced, committed and fetched, time full, lag\n"
+	"  show ID   every index, counter and state of one ring\n");

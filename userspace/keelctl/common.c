@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What every command does alike: the common options, usage errors,
- * connecting to Keel, turning failures into messages and exit codes, and
- * printing JSON.
+ * What every command does alike: the common options, the list and show
+ * subcommands, usage errors, connecting to Keel, turning failures into
+ * messages and exit codes, and printing JSON and tables.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -164,6 +164,38 @@ int keelctl_print_json(struct keelctl *k, struct json_object *o)
 		return KEELCTL_EXIT_FAIL;
 	}
 	return KEELCTL_EXIT_OK;
+}
+
+int keelctl_print_table(struct table *t, const char *op)
+{
+	if (!t) {
+		fprintf(stderr, "keelctl: %s: out of memory\n", op);
+		return KEELCTL_EXIT_FAIL;
+	}
+	table_print(t, stdout, 0);
+	table_free(t);
+	return KEELCTL_EXIT_OK;
+}
+
+int keelctl_list_or_show(const struct keelctl_cmd *cmd, int argc, char **argv,
+			 const char *what, const char **arg)
+{
+	const char *sub = argc > 0 ? argv[0] : "list";
+
+	*arg = NULL;
+	if (!strcmp(sub, "list")) {
+		if (argc > 1)
+			return keelctl_usage_error(cmd, "unexpected argument '%s'",
+						   argv[1]);
+		return -1;
+	}
+	if (!strcmp(sub, "show")) {
+		if (argc != 2)
+			return keelctl_usage_error(cmd, "show needs one %s", what);
+		*arg = argv[1];
+		return -1;
+	}
+	return keelctl_usage_error(cmd, "unknown subcommand '%s'", sub);
 }
 
 int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,

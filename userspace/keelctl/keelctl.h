@@ -27,6 +27,8 @@ enum keelctl_exit {
 	KEELCTL_EXIT_PERM = 4,		/* permission denied */
 };
 
+struct table;
+
 struct keelctl {
 	bool json;
 	bool pretty;
@@ -46,26 +48,20 @@ struct keelctl_cmd {
 	const char *summary;	/* one line for "keelctl help" */
 	const char *help;	/* details for "keelctl CMD --help", or NULL */
 	const char *options;	/* its own options' help lines, or NULL */
+	/* Commands for one object type (cmd_typed.c): one object, in messages. */
+	const char *noun;
 	/* argv[0] is the command name; returns an exit code. */
 	int (*run)(struct keelctl *k, const struct keelctl_cmd *cmd,
 		   int argc, char **argv);
 };
 
 /*
- * list and show for one object type (cmd_typed.c): "CMD [list]" prints
- * every object of @type as a table or a JSON array, "CMD show ID" one
- * object, refusing an id of another type.
+ * The run() of the commands for one object type (cmd_typed.c): "CMD
+ * [list]" lists the objects of type cmd->name, "CMD show ID" shows one,
+ * refusing an id of another type.
  */
-struct keelctl_typed {
-	const char *type;	/* the object type, e.g. "ring" */
-	const char *noun;	/* in messages: "show needs one <noun> id" */
-	int (*print_table)(const struct keel_objs *list);
-	void (*print_one)(const struct keel_obj *o);
-	struct json_object *(*json)(const struct keel_obj *o);
-};
-
 int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
-		      int argc, char **argv, const struct keelctl_typed *t);
+		      int argc, char **argv);
 
 extern const struct keelctl_cmd keelctl_cmd_version;
 extern const struct keelctl_cmd keelctl_cmd_host;
@@ -74,6 +70,7 @@ extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
 extern const struct keelctl_cmd keelctl_cmd_ring;
 extern const struct keelctl_cmd keelctl_cmd_state;
+extern const struct keelctl_cmd keelctl_cmd_types;
 extern const struct keelctl_cmd keelctl_cmd_cloud;
 extern const struct keelctl_cmd keelctl_cmd_alloc;
 extern const struct keelctl_cmd keelctl_cmd_free;
@@ -140,6 +137,18 @@ int keelctl_fail(const char *op, const struct keel_error *err);
 int keelctl_parse_id(const char *s, uint32_t *id);
 /* Print a JSON document (and drop it) as -j/-p ask: exit code. */
 int keelctl_print_json(struct keelctl *k, struct json_object *o);
+/*
+ * Print table @t on stdout and free it: exit code; NULL (out of memory
+ * while filling it) is "keelctl: <op>: out of memory".
+ */
+int keelctl_print_table(struct table *t, const char *op);
+/*
+ * The subcommands "[list]" and "show ARG" of @cmd (@argc operands
+ * after the options): -1 to go on with *arg NULL for list or ARG for
+ * show; else the exit code of a usage error ("show needs one <what>").
+ */
+int keelctl_list_or_show(const struct keelctl_cmd *cmd, int argc, char **argv,
+			 const char *what, const char **arg);
 
 /* ---- keeld (keeld_client.c) ---- */
 
@@ -207,6 +216,8 @@ struct json_object *kd_alloc_json(const struct kd_alloc *al);
 
 /* 1536 -> "1.5 KiB", 2097152 -> "2 MiB": binary units. */
 void fmt_bytes(uint64_t bytes, char *buf, size_t len);
+/* 1500000 ns -> "1.5 ms", 75 s -> "75 s": ms below a second, else s. */
+void fmt_ns(uint64_t ns, char *buf, size_t len);
 /* 75 s -> "1m15s", 90000 s -> "1d01h". */
 void fmt_age(uint64_t ns, char *buf, size_t len);
 /* "yes" / "no" */
@@ -232,11 +243,52 @@ void table_free(struct table *t);
 
 /* ---- objects in human form (objfmt.c) ---- */
 
+/* Room for an object's INFO as name=value text. */
+#define OBJ_INFO_TEXT_MAX	2048
+
+/* How a value reads: in name=value text, in a list's cell, in show. */
+enum val_style {
+	VAL_PLAIN,	/* keel_info_format(): numbers as they are */
+	VAL_CELL,	/* bytes in binary units, nanoseconds as ms or s */
+	VAL_DETAIL,	/* bytes with binary units beside, ns as ms or s */
+};
+
 /* Now on CLOCK_BOOTTIME, the clock of keel_obj.created_ns. */
 uint64_t boottime_ns(void);
-/* "vcpus=2 dead=no" */
+/* @v as text in @style; "-" for an empty string. */
+void obj_val_text(const struct keel_info_val *v, enum val_style style,
+		  char *buf, size_t len);
+/* A field's name as a column heading: "exits_kept" -> "EXITS-KEPT". */
+void obj_heading(const char *name, char *buf, size_t len);
+/* "vcpus=2 dead=no": every INFO value, plain, tables as "regs=[6]". */
 void obj_info_text(const struct keel_obj *o, char *buf, size_t len);
 void obj_age_text(const struct keel_obj *o, uint64_t now, char *buf,
 		  size_t len);
+/*
+ * The list of objects of type @t: ID, LABEL and a column for each field
+ * @t marks brief (ID, LABEL, INFO without a descriptor). NULL when out
+ * of memory.
+ */
+struct table *obj_brief_table(const struct keel_objs *list,
+			      const struct keel_type *t);
+/*
+ * Every field of @o, one "name  value" line each: the common ones, then
+ * its INFO by its descriptor, a table as a small table of its entries.
+ */
+void obj_print(const struct keel_obj *o, FILE *f);
+
+/* ---- list and show of objects (objcmd.c) ---- */
+
+/*
+ * Print the objects of @type (every object when NULL) as a JSON array,
+ * or through @print_table, which gets @type's descriptor (NULL if the
+ * kernel has none). @op names the operation in error messages.
+ */
+int keelctl_obj_list(struct keelctl *k, const char *type, const char *op,
+		     int (*print_table)(const struct keel_objs *list,
+					const struct keel_type *t));
+/* Print object @id as JSON or with obj_print(); of @type if not NULL. */
+int keelctl_obj_show(struct keelctl *k, uint32_t id, const char *type,
+		     const char *op);
 
 #endif /* KEELCTL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Human output: sizes in binary units, ages, key/value lines, wrapped
- * word lists and aligned tables.
+ * Human output: sizes in binary units, durations, ages, key/value lines,
+ * wrapped word lists and aligned tables.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -36,6 +36,34 @@ void fmt_bytes(uint64_t bytes, char *buf, size_t len)
 			 units[i]);
 }
 
+/* @v / @unit with one decimal, without a trailing ".0". */
+static void fmt_tenths(uint64_t v, uint64_t unit, const char *name,
+		       char *buf, size_t len)
+{
+	uint64_t tenths = (v * 10 + unit / 2) / unit;
+
+	if (tenths % 10)
+		snprintf(buf, len, "%llu.%llu %s",
+			 (unsigned long long)(tenths / 10),
+			 (unsigned long long)(tenths % 10), name);
+	else
+		snprintf(buf, len, "%llu %s", (unsigned long long)(tenths / 10),
+			 name);
+}
+
+void fmt_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns && ns < 50000)
+		snprintf(buf, len, "<0.1 ms");
+	else if (ns < 999950000ull)
+		fmt_tenths(ns, 1000000, "ms", buf, len);
+	else if (ns < 100000000000ull)
+		fmt_tenths(ns, 1000000000, "s", buf, len);
+	else
+		snprintf(buf, len, "%llu s",
+			 (unsigned long long)((ns + 500000000) / 1000000000));
+}
+
 void fmt_age(uint64_t ns, char *buf, size_t len)
 {
 	unsigned long long s = ns / 1000000000ull;
@@ -64,7 +92,11 @@ void print_kv(FILE *f, int indent, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(f, "%*s%-*s", indent, "", KEY_WIDTH, key);
+	/* A long key still gets two spaces before its value. */
+	if (strlen(key) + 2 > KEY_WIDTH)
+		fprintf(f, "%*s%s  ", indent, "", key);
+	else
+		fprintf(f, "%*s%-*s", indent, "", KEY_WIDTH, key);
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Attribute helpers: indexing a message's or a nest's attributes by type
- * with a validation policy, counting repeated attributes, copying strings.
+ * with a validation policy, checking that attributes fill their nest,
+ * counting repeated attributes, copying strings.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +44,20 @@ int keel_attr_parse_msg(const struct nlmsghdr *nlh,
 	return 0;
 }
 
+bool keel_attrs_ok(const void *data, size_t len)
+{
+	const struct nlattr *a = data;
+	long rem = (long)len;
+
+	while (rem >= (long)sizeof(*a)) {
+		if (!mnl_attr_ok(a, (int)rem))
+			return false;	/* cut short, or longer than its nest */
+		rem -= MNL_ALIGN(a->nla_len);
+		a = (const void *)((const char *)a + MNL_ALIGN(a->nla_len));
+	}
+	return true;
+}
+
 int keel_attr_parse_nested(const struct nlattr *nest,
 			   const enum mnl_attr_data_type *policy, uint16_t max,
 			   const struct nlattr **tb)
@@ -50,6 +65,9 @@ int keel_attr_parse_nested(const struct nlattr *nest,
 	const struct nlattr *a;
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (!keel_attrs_ok(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest)))
+		return -EPROTO;
 	mnl_attr_for_each_nested(a, nest) {
 		if (index_attr(a, policy, max, tb))
 			return -EPROTO;

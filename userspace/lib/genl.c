@@ -140,6 +140,7 @@ void keel_close(struct keel_sock *s)
 		return;
 	if (s->nl)
 		mnl_socket_close(s->nl);
+	keel_types_free(&s->types);
 	free(s);
 }
 

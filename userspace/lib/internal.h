@@ -26,6 +26,8 @@ struct keel_sock {
 	struct keel_group groups[KEEL_MAX_GROUPS];
 	size_t ngroups;
 	struct keel_error err;
+	bool types_loaded;		/* types holds the kernel's descriptors */
+	struct keel_types types;	/* keel_types_cached() */
 	char sbuf[KEEL_MSG_BUFSZ];
 	char rbuf[KEEL_RECV_BUFSZ];
 };
@@ -47,6 +49,18 @@ struct nlmsghdr *keel_msg_start_family(struct keel_sock *s, uint16_t family,
  */
 int keel_doit(struct keel_sock *s, const struct nlmsghdr *nlh,
 	      int (*parse)(const struct nlmsghdr *nlh, void *out), void *out);
+
+/*
+ * attr.c: true if the @len bytes at @data are whole attributes, each
+ * within them (at most 3 bytes of padding may follow).
+ */
+bool keel_attrs_ok(const void *data, size_t len);
+/* Every attribute @a in the @len bytes at @data (libmnl's way). */
+#define keel_attr_for_each(a, data, len)				\
+	for ((a) = (const void *)(data);				\
+	     mnl_attr_ok((a), (int)((const char *)(data) + (len) -	\
+				    (const char *)(a)));		\
+	     (a) = mnl_attr_next(a))
 
 /* state.c: decode a KEEL_OBJ_A_STATE nest. */
 int keel_obj_state_parse(const struct nlattr *nest, struct keel_obj_state *st);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * JSON renderings of decoded replies (json-c): the one definition of the
- * schema that keelctl -j prints and scripts read.
+ * schema that keelctl -j prints and scripts read; an object's "info"
+ * comes from infojson.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -114,37 +115,6 @@ struct json_object *keel_host_json(const struct keel_host *h)
 	return o;
 }
 
-static struct json_object *info_json(const struct keel_obj *o)
-{
-	struct json_object *info = json_object_new_object();
-	size_t i;
-
-	for (i = 0; i < o->ninfo; i++) {
-		struct keel_info_val v;
-		struct json_object *jv = NULL;
-		char buf[KEEL_INFO_TEXT_MAX];
-
-		keel_info_decode(o->type, &o->info[i], &v);
-		switch (v.kind) {
-		case KEEL_INFO_BOOL:
-			jv = json_object_new_boolean(v.b);
-			break;
-		case KEEL_INFO_UINT:
-			jv = json_object_new_uint64(v.u);
-			break;
-		case KEEL_INFO_STRING:
-			jv = json_object_new_string(v.s);
-			break;
-		case KEEL_INFO_RAW:
-			keel_info_format(&v, buf, sizeof(buf));
-			jv = json_object_new_string(buf);
-			break;
-		}
-		add(info, v.name, jv);
-	}
-	return info;
-}
-
 struct json_object *keel_obj_state_json(const struct keel_obj_state *st)
 {
 	struct json_object *o = json_object_new_object();
@@ -172,7 +142,7 @@ struct json_object *keel_obj_json(const struct keel_obj *o)
 	add(obj, "vm_pid", json_object_new_uint64(o->vm_pid));
 	add(obj, "label", jstr(o->label));
 	add(obj, "created_ns", json_object_new_uint64(o->created_ns));
-	add(obj, "info", info_json(o));
+	add(obj, "info", keel_info_json(o));
 	if (o->state.present)
 		add(obj, "state", keel_obj_state_json(&o->state));
 	return obj;

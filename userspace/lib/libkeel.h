@@ -3,8 +3,8 @@
  * libkeel: the userspace side of the "keel" generic netlink family, shared
  * by keelctl, keeld and the selftests. This header is the whole public
  * API: a socket bound to the family, requests with extended-ack errors,
- * decoders from netlink messages to plain structs, and JSON renderings of
- * those structs.
+ * decoders from netlink messages to plain structs (objects' INFO by the
+ * type descriptors the kernel gives), and JSON renderings of them.
  *
  * Conventions: functions returning int give 0 on success and a negative
  * errno on failure; for functions taking a struct keel_sock, the details
@@ -25,6 +25,7 @@
 #include <linux/keel_state.h>
 
 struct json_object;
+struct keel_type;
 
 /* ---- errors (error.c, extack.c) ---- */
 
@@ -235,6 +236,12 @@ struct keel_obj {
 	struct keel_info_attr *info;
 	size_t ninfo;
 	struct keel_obj_state state;
+	/*
+	 * Its type's descriptor, NULL when there is none: it points into
+	 * the cache of the socket the object came from (keel_obj_describe())
+	 * and lives until that socket is closed.
+	 */
+	const struct keel_type *desc;
 };
 
 struct keel_objs {
@@ -261,12 +268,16 @@ void keel_parts_free(struct keel_parts *p);
 const struct keel_part *keel_parts_find(const struct keel_parts *p,
 					const char *name);
 
-/* OBJ_GET doit: -ENOENT (kind KEEL_ERR_KERNEL) if there is no such id. */
+/*
+ * OBJ_GET doit: -ENOENT (kind KEEL_ERR_KERNEL) if there is no such id.
+ * keel_obj_get() and keel_obj_dump() also describe the objects
+ * (keel_obj_describe()).
+ */
 int keel_obj_get(struct keel_sock *s, uint32_t id, struct keel_obj *o);
 /* OBJ_GET dump, only objects of @type when it is not NULL. */
 int keel_obj_dump(struct keel_sock *s, const char *type,
 		  struct keel_objs *list);
-/* Decode one KEEL_A_OBJ nest. */
+/* Decode one KEEL_A_OBJ nest (o->desc stays NULL). */
 int keel_obj_parse(const struct nlattr *nest, struct keel_obj *o);
 void keel_obj_free(struct keel_obj *o);
 void keel_objs_free(struct keel_objs *list);
@@ -300,42 +311,142 @@ int keel_event_parse(uint16_t family, const struct nlmsghdr *nlh,
 		     struct keel_event *ev);
 void keel_event_free(struct keel_event *ev);
 
-/* ---- per-type INFO attributes (objinfo.c) ---- */
+/* ---- object types (types.c): KEEL_CMD_TYPE_GET ---- */
+
+/*
+ * One INFO attribute of an object type as the kernel describes it, or
+ * one attribute of a TABLE field's entries. Descriptors that break the
+ * uapi (a missing attribute number or name, a bad name, an unknown
+ * encoding, a repeated attribute or name, a table inside a table) are
+ * left out when parsing: what they would describe is decoded
+ * generically. An unknown unit reads as NONE, an unknown format, or one
+ * that does not fit the encoding, as DEC.
+ */
+struct keel_field {
+	uint16_t attr;			/* attribute type in its nest */
+	char *name;			/* [a-z0-9_]+ */
+	uint32_t type;			/* KEEL_FIELD_TYPE_U8 .. _TABLE */
+	uint32_t unit;			/* KEEL_FIELD_UNIT_* */
+	uint32_t format;		/* KEEL_FIELD_FORMAT_* */
+	uint32_t flags;			/* KEEL_FIELD_F_* (known bits only) */
+	char **words;			/* ENUM, FLAGS: names; "" for none */
+	size_t nwords;
+	uint16_t entry;			/* TABLE: attribute type of an entry */
+	struct keel_field *fields;	/* TABLE: the fields of an entry */
+	size_t nfields;
+};
+
+struct keel_type {
+	char *name;			/* "vm", "vdev", "ring", ... */
+	char *part;
+	struct keel_field *fields;	/* in the order the kernel sent them */
+	size_t nfields;
+};
+
+struct keel_types {
+	struct keel_type *v;
+	size_t n;
+};
+
+/* TYPE_GET dump: every object type of the loaded parts. */
+int keel_types_dump(struct keel_sock *s, struct keel_types *types);
+/* TYPE_GET doit: -ENOENT (kind KEEL_ERR_KERNEL) if no type has @name. */
+int keel_type_get(struct keel_sock *s, const char *name, struct keel_type *t);
+/*
+ * Add the types of one TYPE_GET reply to @types, leaving out those
+ * without a usable name and a second one of a name: 0, -EPROTO for a
+ * message too short for a genl header, -ENOMEM.
+ */
+int keel_types_parse(const struct nlmsghdr *nlh, struct keel_types *types);
+/* Decode one KEEL_A_TYPE nest; -EPROTO without a usable name. */
+int keel_type_parse(const struct nlattr *nest, struct keel_type *t);
+void keel_type_free(struct keel_type *t);
+void keel_types_free(struct keel_types *types);
+const struct keel_type *keel_types_find(const struct keel_types *types,
+					const char *name);
+/* The field of @fields (@n of them) for attribute @attr, or NULL. */
+const struct keel_field *keel_field_find(const struct keel_field *fields,
+					 size_t n, uint16_t attr);
+/* The word for @value of an ENUM field (bit @value of FLAGS), or NULL. */
+const char *keel_field_word(const struct keel_field *f, uint64_t value);
+/* "u8", "u32", "u64", "string", "table"; "none", "bytes", "ns"; "dec", ... */
+const char *keel_field_type_name(uint32_t type);
+const char *keel_field_unit_name(uint32_t unit);
+const char *keel_field_format_name(uint32_t format);
+/* "counter", "brief" for KEEL_FIELD_F_* bit @bit, or NULL. */
+const char *keel_field_flag_name(unsigned int bit);
+
+/*
+ * The object types of @s's kernel, fetched with one TYPE_GET dump when
+ * first asked for and kept until keel_close(). A kernel without
+ * TYPE_GET (EOPNOTSUPP or EINVAL) gives an empty set: INFO is then
+ * decoded generically. NULL on failure, details in keel_last_error().
+ */
+const struct keel_types *keel_types_cached(struct keel_sock *s);
+/*
+ * Set o->desc to the descriptor of @o's type in @s's cache (NULL if the
+ * kernel describes no such type). keel_obj_get() and keel_obj_dump() do
+ * this themselves; notifications and keel_state_set() objects need it.
+ */
+int keel_obj_describe(struct keel_sock *s, struct keel_obj *o);
+int keel_objs_describe(struct keel_sock *s, struct keel_objs *list);
+
+/* ---- INFO values (objinfo.c) ---- */
 
 enum keel_info_kind {
-	KEEL_INFO_BOOL,		/* u8, 0 or not */
-	KEEL_INFO_UINT,		/* u8/u16/u32/u64 */
-	KEEL_INFO_STRING,	/* NUL-terminated */
+	KEEL_INFO_UINT,		/* u8/u16/u32/u64 in u; field->format says more */
+	KEEL_INFO_STRING,	/* NUL-terminated, in s */
+	KEEL_INFO_TABLE,	/* rows, nrows */
 	KEEL_INFO_RAW,		/* bytes shown in hex */
 };
 
-/* An INFO attribute made printable, named when its object type is known. */
+struct keel_info_row;
+
+/*
+ * An INFO attribute (or one of a table entry) decoded and named. Do not
+ * copy one: name may point into namebuf.
+ */
 struct keel_info_val {
-	const char *name;	/* "vcpus", or "attr<N>" for unknown ones */
+	const char *name;	/* the field's name, or "attr<N>" */
 	char namebuf[16];
-	bool known;
+	const struct keel_field *field;	/* NULL: decoded generically */
 	enum keel_info_kind kind;
-	bool b;
 	uint64_t u;
-	const char *s;
+	const char *s;		/* points into the attribute */
 	const uint8_t *raw;
 	size_t rawlen;
+	struct keel_info_row *rows;
+	size_t nrows;
+};
+
+/* One entry of a TABLE: a value per attribute of the entry nest. */
+struct keel_info_row {
+	struct keel_info_val *v;
+	size_t n;
 };
 
 /*
- * Interpret @a as an INFO attribute of an object of @obj_type. Unknown
- * types or attributes are decoded generically: 1/2/4/8-byte values as
- * numbers, printable NUL-terminated ones as strings, the rest as raw.
+ * Decode @a, an INFO attribute of an object of type @t (NULL: no
+ * descriptor), as its field says. An attribute without a field, or
+ * whose length, nesting or entries do not fit its field, is decoded
+ * generically: 1/2/4/8-byte values as numbers, printable NUL-terminated
+ * ones as strings, the rest as raw bytes, named "attr<N>". Returns 0, or
+ * -ENOMEM with @v decoded generically. Free with keel_info_val_free().
  */
-void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
-		      struct keel_info_val *v);
+int keel_info_decode(const struct keel_type *t, const struct keel_info_attr *a,
+		     struct keel_info_val *v);
+void keel_info_val_free(struct keel_info_val *v);
 
 /* Room for a formatted value; longer raw values end in "...". */
 #define KEEL_INFO_TEXT_MAX	136
 
 /*
- * @v as text: "yes"/"no", a decimal number, the string, or "0x" and hex
- * bytes. Returns what snprintf() returns.
+ * @v as plain text, by its field's format: a decimal number, 0x and hex
+ * digits (HEX), "yes"/"no" (BOOL), the word or the number (ENUM), the
+ * words of the set bits joined by ',' with "bit<N>" for unnamed ones and
+ * "-" for none (FLAGS), strerror() or "-" for 0 (ERRNO); the string;
+ * "[N]" for a table of N entries; "0x" and hex bytes for raw values.
+ * Returns what snprintf() returns.
  */
 int keel_info_format(const struct keel_info_val *v, char *buf, size_t len);
 
@@ -347,6 +458,12 @@ struct json_object *keel_obj_json(const struct keel_obj *o);
 struct json_object *keel_obj_state_json(const struct keel_obj_state *st);
 struct json_object *keel_objs_json(const struct keel_objs *list);
 struct json_object *keel_event_json(const struct keel_event *ev);
+/* INFO of @o by its descriptor: {name: value, ...} (infojson.c). */
+struct json_object *keel_info_json(const struct keel_obj *o);
+struct json_object *keel_info_val_json(const struct keel_info_val *v);
+/* {"name", "part", "fields": [...]} and an array of them (infojson.c). */
+struct json_object *keel_type_json(const struct keel_type *t);
+struct json_object *keel_types_json(const struct keel_types *types);
 /* Print @o followed by a newline; compact unless @pretty. */
 int keel_json_print(FILE *f, struct json_object *o, bool pretty);
 

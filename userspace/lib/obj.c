@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Keel objects: decoding a KEEL_A_OBJ nest, KEEL_CMD_OBJ_GET as doit
- * (one object by id) and as dump (all, or all of one type), and the
- * OBJ_NEW / OBJ_DEL notifications of the "events" group.
+ * (one object by id) and as dump (all, or all of one type), each object
+ * then described by its type (types.c), and the OBJ_NEW / OBJ_DEL
+ * notifications of the "events" group.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,12 +30,18 @@ static const enum mnl_attr_data_type msg_policy[] = {
 	[KEEL_A_OBJ] = MNL_TYPE_NESTED,
 };
 
-/* Copy every attribute of KEEL_OBJ_A_INFO: their meaning is per type. */
+/*
+ * Copy every attribute of KEEL_OBJ_A_INFO: their meaning is per type.
+ * The nest must hold whole attributes and nothing else.
+ */
 static int copy_info(const struct nlattr *nest, struct keel_obj *o)
 {
 	const struct nlattr *a;
 	size_t n = 0;
 
+	if (!keel_attrs_ok(mnl_attr_get_payload(nest),
+			   mnl_attr_get_payload_len(nest)))
+		return -EPROTO;
 	mnl_attr_for_each_nested(a, nest)
 		n++;
 	o->has_info = true;
@@ -163,6 +170,8 @@ int keel_obj_get(struct keel_sock *s, uint32_t id, struct keel_obj *o)
 	nlh = keel_msg_start(s, KEEL_CMD_OBJ_GET, NLM_F_ACK);
 	mnl_attr_put_u32(nlh, KEEL_A_OBJ_ID, id);
 	ret = keel_doit(s, nlh, parse_reply, o);
+	if (!ret)
+		ret = keel_obj_describe(s, o);
 	if (ret)
 		keel_obj_free(o);
 	return ret;
@@ -201,6 +210,8 @@ int keel_obj_dump(struct keel_sock *s, const char *type,
 					     KEEL_A_OBJ_TYPE, type))
 		return keel_error_set(&s->err, KEEL_ERR_SYSTEM, EMSGSIZE);
 	ret = keel_request(s, nlh, dump_cb, list);
+	if (!ret)
+		ret = keel_objs_describe(s, list);
 	if (ret)
 		keel_objs_free(list);
 	return ret;

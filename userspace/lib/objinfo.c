@@ -1,174 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KEEL_OBJ_A_INFO by object type: the name and kind of each per-type
- * attribute, so that tools print them without knowing every type. A new
- * object type adds one table here; attributes no table names (a newer
- * module, an older tool) are still shown, generically.
+ * KEEL_OBJ_A_INFO values: each attribute decoded as its type's field
+ * descriptor says (types.c), tables into rows of their entries' values,
+ * or generically when there is no descriptor or the attribute does not
+ * fit it; and the plain text of a value.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <linux/keel_ring.h>
-#include <linux/keel_vdev.h>
 
 #include "internal.h"
 
-struct info_field {
-	const char *name;
-	enum keel_info_kind kind;
-	/* Instead of @kind (and for nests): true if @a was decoded. */
-	bool (*decode)(const struct keel_info_attr *a,
-		       struct keel_info_val *v);
+/* One attribute: the parts of a struct keel_info_attr or a struct nlattr. */
+struct raw_attr {
+	uint16_t type;
+	bool nested;
+	const void *data;
+	size_t len;
 };
 
-struct info_type {
-	const char *type;
-	const struct info_field *fields;
-	uint16_t max;
-};
-
-static const struct info_field vm_fields[] = {
-	[KEEL_VM_INFO_A_VCPUS] = { "vcpus", KEEL_INFO_UINT },
-	[KEEL_VM_INFO_A_DEAD] = { "dead", KEEL_INFO_BOOL },
-};
-
-static bool decode_uint(const struct keel_info_attr *a, uint64_t *u);
-
-/* A number that names one of @n words; other numbers stay numbers. */
-static bool decode_word(const struct keel_info_attr *a,
-			struct keel_info_val *v, const char *const *words,
-			size_t n)
+static struct raw_attr from_nlattr(const struct nlattr *a)
 {
-	uint64_t u;
-
-	if (a->nested || a->len != 4 || !decode_uint(a, &u))
-		return false;
-	if (u < n && words[u]) {
-		v->kind = KEEL_INFO_STRING;
-		v->s = words[u];
-	} else {
-		v->kind = KEEL_INFO_UINT;
-		v->u = u;
-	}
-	return true;
-}
-
-static bool vdev_bus(const struct keel_info_attr *a, struct keel_info_val *v)
-{
-	static const char *const buses[] = {
-		[KEEL_VDEV_BUS_PIO] = "pio",
-		[KEEL_VDEV_BUS_MMIO] = "mmio",
+	return (struct raw_attr) {
+		.type = mnl_attr_get_type(a),
+		.nested = a->nla_type & NLA_F_NESTED,
+		.data = mnl_attr_get_payload(a),
+		.len = mnl_attr_get_payload_len(a),
 	};
-
-	return decode_word(a, v, buses, sizeof(buses) / sizeof(buses[0]));
 }
 
-static bool vdev_irq_mode(const struct keel_info_attr *a,
-			  struct keel_info_val *v)
-{
-	static const char *const modes[] = { "none", "edge", "level" };
-
-	return decode_word(a, v, modes, sizeof(modes) / sizeof(modes[0]));
-}
-
-/*
- * KEEL_VDEV_INFO_A_REGS in one number: the guest's register accesses,
- * reads and writes of every register added up.
- */
-static bool vdev_regs(const struct keel_info_attr *a, struct keel_info_val *v)
-{
-	const char *end = (const char *)a->data + a->len;
-	const struct nlattr *reg, *r;
-	uint64_t sum = 0;
-
-	if (!a->nested)
-		return false;
-	for (reg = a->data; mnl_attr_ok(reg, end - (const char *)reg);
-	     reg = mnl_attr_next(reg)) {
-		if (mnl_attr_get_type(reg) != KEEL_VDEV_INFO_A_REG)
-			continue;
-		mnl_attr_for_each_nested(r, reg) {
-			uint16_t t = mnl_attr_get_type(r);
-
-			if (t != KEEL_VDEV_REG_A_READS &&
-			    t != KEEL_VDEV_REG_A_WRITES)
-				continue;
-			if (mnl_attr_validate(r, MNL_TYPE_U64) < 0)
-				return false;
-			sum += mnl_attr_get_u64(r);
-		}
-	}
-	v->kind = KEEL_INFO_UINT;
-	v->u = sum;
-	return true;
-}
-
-static const struct info_field vdev_fields[] = {
-	[KEEL_VDEV_INFO_A_MODEL] = { "model", KEEL_INFO_STRING, NULL },
-	[KEEL_VDEV_INFO_A_MODEL_ID] = { "model_id", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_BUS] = { "bus", KEEL_INFO_UINT, vdev_bus },
-	[KEEL_VDEV_INFO_A_BASE] = { "base", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_LEN] = { "len", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_STARTED] = { "started", KEEL_INFO_BOOL, NULL },
-	[KEEL_VDEV_INFO_A_IRQ_MODE] = { "irq", KEEL_INFO_UINT, vdev_irq_mode },
-	[KEEL_VDEV_INFO_A_IRQ_LINE] = { "line", KEEL_INFO_BOOL, NULL },
-	[KEEL_VDEV_INFO_A_REGS] = { "reg_accesses", KEEL_INFO_UINT, vdev_regs },
-	[KEEL_VDEV_INFO_A_BYTES_OUT] = { "bytes_out", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_BYTES_IN] = { "bytes_in", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_IRQS] = { "irqs", KEEL_INFO_UINT, NULL },
-	[KEEL_VDEV_INFO_A_EXITS_KEPT] = { "exits_kept", KEEL_INFO_UINT, NULL },
-};
-
-static const struct info_field ring_fields[] = {
-	[KEEL_RING_INFO_A_SLOTS] = { "slots", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_SLOT_SIZE] = { "slot_size", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_FLAGS] = { "flags", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_HEAD] = { "head", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_OUT_TAIL] = { "out_tail", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_BUF_TAIL] = { "buf_tail", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_PRODUCED] = { "produced", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_COMMITTED] = { "committed", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_FETCHED] = { "fetched", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_BYTES_IN] = { "bytes_in", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_BYTES_OUT] = { "bytes_out", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_FULL_NS] = { "full_ns", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_BAD_INDEX] = { "bad_index", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_BAD_ENTRY] = { "bad_entry", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_LAG] = { "repl_lag", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_FETCH_STATE] = { "fetch_state", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_FETCH_ERR] = { "fetch_err", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_ROLE] = { "repl_role", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_STATE] = { "repl_state", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_ERR] = { "repl_err", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_SENT] = { "repl_sent", KEEL_INFO_UINT, NULL },
-	[KEEL_RING_INFO_A_REPL_ACKED] = { "repl_acked", KEEL_INFO_UINT, NULL },
-};
-
-static const struct info_type info_types[] = {
-	{ "vm", vm_fields, KEEL_LAST_INDEX(vm_fields) },
-	{ "vdev", vdev_fields, KEEL_LAST_INDEX(vdev_fields) },
-	{ "ring", ring_fields, KEEL_LAST_INDEX(ring_fields) },
-};
-
-static const struct info_field *find_field(const char *type, uint16_t attr)
-{
-	size_t i;
-
-	if (!type)
-		return NULL;
-	for (i = 0; i < sizeof(info_types) / sizeof(info_types[0]); i++) {
-		const struct info_type *t = &info_types[i];
-
-		if (strcmp(t->type, type))
-			continue;
-		if (attr > t->max || !t->fields[attr].name)
-			return NULL;
-		return &t->fields[attr];
-	}
-	return NULL;
-}
-
-static bool decode_uint(const struct keel_info_attr *a, uint64_t *u)
+static bool get_uint(const struct raw_attr *a, uint64_t *u)
 {
 	uint8_t u8;
 	uint16_t u16;
@@ -198,15 +60,19 @@ static bool decode_uint(const struct keel_info_attr *a, uint64_t *u)
 uint64_t keel_obj_info_uint(const struct keel_obj *o, uint16_t type)
 {
 	const struct keel_info_attr *a = keel_obj_info(o, type);
+	struct raw_attr r;
 	uint64_t u;
 
-	return a && !a->nested && decode_uint(a, &u) ? u : 0;
+	if (!a || a->nested)
+		return 0;
+	r = (struct raw_attr) { .data = a->data, .len = a->len };
+	return get_uint(&r, &u) ? u : 0;
 }
 
-static bool is_cstring(const struct keel_info_attr *a, bool printable)
+static bool is_cstring(const struct raw_attr *a, bool printable)
 {
 	const char *s = a->data;
-	uint16_t i;
+	size_t i;
 
 	if (!a->len || s[a->len - 1])
 		return false;
@@ -217,56 +83,220 @@ static bool is_cstring(const struct keel_info_attr *a, bool printable)
 	return true;
 }
 
-/* Decode @a as @kind; false if its length does not fit that kind. */
-static bool decode_as(enum keel_info_kind kind,
-		      const struct keel_info_attr *a, struct keel_info_val *v)
+static void decode_generic(const struct raw_attr *a, struct keel_info_val *v)
 {
-	switch (kind) {
-	case KEEL_INFO_BOOL:
-		if (a->len != 1)
-			return false;
-		v->b = *(const uint8_t *)a->data != 0;
-		break;
-	case KEEL_INFO_UINT:
-		if (!decode_uint(a, &v->u))
-			return false;
-		break;
-	case KEEL_INFO_STRING:
-		if (!is_cstring(a, false))
-			return false;
-		v->s = a->data;
-		break;
-	case KEEL_INFO_RAW:
-		v->raw = a->data;
-		v->rawlen = a->len;
-		break;
-	}
-	v->kind = kind;
-	return true;
-}
-
-void keel_info_decode(const char *obj_type, const struct keel_info_attr *a,
-		      struct keel_info_val *v)
-{
-	const struct info_field *f = find_field(obj_type, a->type);
-
 	memset(v, 0, sizeof(*v));
-	if (f && (f->decode ? f->decode(a, v) :
-		  !a->nested && decode_as(f->kind, a, v))) {
-		v->name = f->name;
-		v->known = true;
-		return;
-	}
-
 	snprintf(v->namebuf, sizeof(v->namebuf), "attr%u", a->type);
 	v->name = v->namebuf;
-	if (!a->nested && decode_as(KEEL_INFO_UINT, a, v))
-		return;
-	if (!a->nested && is_cstring(a, true)) {
-		decode_as(KEEL_INFO_STRING, a, v);
-		return;
+	if (!a->nested && get_uint(a, &v->u)) {
+		v->kind = KEEL_INFO_UINT;
+	} else if (!a->nested && is_cstring(a, true)) {
+		v->kind = KEEL_INFO_STRING;
+		v->s = a->data;
+	} else {
+		v->kind = KEEL_INFO_RAW;
+		v->raw = a->data;
+		v->rawlen = a->len;
 	}
-	decode_as(KEEL_INFO_RAW, a, v);
+}
+
+static int decode_attr(const struct keel_field *fields, size_t nfields,
+		       const struct raw_attr *a, struct keel_info_val *v);
+
+static void free_rows(struct keel_info_row *rows, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < rows[i].n; j++)
+			keel_info_val_free(&rows[i].v[j]);
+		free(rows[i].v);
+	}
+	free(rows);
+}
+
+/*
+ * One entry of table @f: every attribute of the nest, by @f's entry
+ * fields. 1 when it fits them, 0 when not, -ENOMEM.
+ */
+static int decode_entry(const struct keel_field *f, const struct raw_attr *e,
+			struct keel_info_row *row)
+{
+	const struct nlattr *a;
+	size_t n = 0;
+	int ret;
+
+	if (!e->nested || !keel_attrs_ok(e->data, e->len))
+		return 0;
+	keel_attr_for_each(a, e->data, e->len)
+		n++;
+	row->v = calloc(n ? n : 1, sizeof(*row->v));
+	if (!row->v)
+		return -ENOMEM;
+	keel_attr_for_each(a, e->data, e->len) {
+		struct raw_attr sub = from_nlattr(a);
+		struct keel_info_val *v = &row->v[row->n++];
+
+		ret = decode_attr(f->fields, f->nfields, &sub, v);
+		if (ret)
+			return ret;
+		if (!v->field && keel_field_find(f->fields, f->nfields,
+						 sub.type))
+			return 0;	/* described, but does not fit */
+	}
+	return 1;
+}
+
+/* Table @f: 1 with v->rows filled, 0 when @a does not fit, -ENOMEM. */
+static int decode_table(const struct keel_field *f, const struct raw_attr *a,
+			struct keel_info_val *v)
+{
+	const struct nlattr *e;
+	size_t n = 0;
+	int ret = 1;
+
+	if (!a->nested || !keel_attrs_ok(a->data, a->len))
+		return 0;
+	keel_attr_for_each(e, a->data, a->len) {
+		if (mnl_attr_get_type(e) == f->entry)
+			n++;
+	}
+	v->rows = calloc(n ? n : 1, sizeof(*v->rows));
+	if (!v->rows)
+		return -ENOMEM;
+	keel_attr_for_each(e, a->data, a->len) {
+		struct raw_attr entry = from_nlattr(e);
+
+		if (entry.type != f->entry)
+			continue;	/* not an entry: a newer kernel's */
+		ret = decode_entry(f, &entry, &v->rows[v->nrows++]);
+		if (ret <= 0)
+			break;
+	}
+	if (ret <= 0) {
+		free_rows(v->rows, v->nrows);
+		v->rows = NULL;
+		v->nrows = 0;
+	}
+	return ret;
+}
+
+/* @a as field @f says: 1 when it fits, 0 when not, -ENOMEM. */
+static int decode_field(const struct keel_field *f, const struct raw_attr *a,
+			struct keel_info_val *v)
+{
+	static const size_t sizes[] = {
+		[KEEL_FIELD_TYPE_U8] = 1,
+		[KEEL_FIELD_TYPE_U32] = 4,
+		[KEEL_FIELD_TYPE_U64] = 8,
+	};
+
+	switch (f->type) {
+	case KEEL_FIELD_TYPE_U8:
+	case KEEL_FIELD_TYPE_U32:
+	case KEEL_FIELD_TYPE_U64:
+		if (a->nested || a->len != sizes[f->type])
+			return 0;
+		v->kind = KEEL_INFO_UINT;
+		return get_uint(a, &v->u);
+	case KEEL_FIELD_TYPE_STRING:
+		if (a->nested || !is_cstring(a, false))
+			return 0;
+		v->kind = KEEL_INFO_STRING;
+		v->s = a->data;
+		return 1;
+	case KEEL_FIELD_TYPE_TABLE:
+		v->kind = KEEL_INFO_TABLE;
+		return decode_table(f, a, v);
+	}
+	return 0;
+}
+
+static int decode_attr(const struct keel_field *fields, size_t nfields,
+		       const struct raw_attr *a, struct keel_info_val *v)
+{
+	const struct keel_field *f = keel_field_find(fields, nfields, a->type);
+	int ret = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (f) {
+		ret = decode_field(f, a, v);
+		if (ret > 0) {
+			v->field = f;
+			v->name = f->name;
+			return 0;
+		}
+	}
+	decode_generic(a, v);
+	return ret;
+}
+
+int keel_info_decode(const struct keel_type *t, const struct keel_info_attr *a,
+		     struct keel_info_val *v)
+{
+	struct raw_attr r = {
+		.type = a->type, .nested = a->nested,
+		.data = a->data, .len = a->len,
+	};
+
+	return decode_attr(t ? t->fields : NULL, t ? t->nfields : 0, &r, v);
+}
+
+void keel_info_val_free(struct keel_info_val *v)
+{
+	free_rows(v->rows, v->nrows);
+	v->rows = NULL;
+	v->nrows = 0;
+}
+
+/* FLAGS: the words of the set bits, "bit<N>" for unnamed ones. */
+static int format_flags(const struct keel_field *f, uint64_t u, char *buf,
+			size_t len)
+{
+	unsigned int bit;
+	size_t off = 0;
+
+	if (!u)
+		return snprintf(buf, len, "-");
+	if (len)
+		buf[0] = '\0';
+	for (bit = 0; bit < 64; bit++) {
+		const char *w = keel_field_word(f, bit);
+		int n;
+
+		if (!(u & (1ull << bit)))
+			continue;
+		n = w ? snprintf(buf + off, len - off, "%s%s", off ? "," : "", w) :
+			snprintf(buf + off, len - off, "%sbit%u", off ? "," : "",
+				 bit);
+		off += n;
+		if (off >= len)
+			off = len ? len - 1 : 0;
+	}
+	return (int)off;
+}
+
+static int format_uint(const struct keel_info_val *v, char *buf, size_t len)
+{
+	const struct keel_field *f = v->field;
+	const char *w;
+
+	switch (f ? f->format : KEEL_FIELD_FORMAT_DEC) {
+	case KEEL_FIELD_FORMAT_HEX:
+		return snprintf(buf, len, "0x%llx", (unsigned long long)v->u);
+	case KEEL_FIELD_FORMAT_BOOL:
+		return snprintf(buf, len, "%s", v->u ? "yes" : "no");
+	case KEEL_FIELD_FORMAT_ENUM:
+		w = keel_field_word(f, v->u);
+		if (w)
+			return snprintf(buf, len, "%s", w);
+		break;
+	case KEEL_FIELD_FORMAT_FLAGS:
+		return format_flags(f, v->u, buf, len);
+	case KEEL_FIELD_FORMAT_ERRNO:
+		return snprintf(buf, len, "%s", v->u ? strerror((int)v->u) : "-");
+	}
+	return snprintf(buf, len, "%llu", (unsigned long long)v->u);
 }
 
 int keel_info_format(const struct keel_info_val *v, char *buf, size_t len)
@@ -275,12 +305,12 @@ int keel_info_format(const struct keel_info_val *v, char *buf, size_t len)
 	int off;
 
 	switch (v->kind) {
-	case KEEL_INFO_BOOL:
-		return snprintf(buf, len, "%s", v->b ? "yes" : "no");
 	case KEEL_INFO_UINT:
-		return snprintf(buf, len, "%llu", (unsigned long long)v->u);
+		return format_uint(v, buf, len);
 	case KEEL_INFO_STRING:
 		return snprintf(buf, len, "%s", v->s);
+	case KEEL_INFO_TABLE:
+		return snprintf(buf, len, "[%zu]", v->nrows);
 	case KEEL_INFO_RAW:
 		break;
 	}

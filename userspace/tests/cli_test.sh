@@ -60,6 +60,18 @@ expect 2 err "show needs one device id" vdev show
 expect 2 err "show needs one device id" vdev show 1 2
 expect 2 err "bad device id 'x1'" vdev show x1
 expect 2 err "unknown option '--type'" vdev --type vdev
+expect 0 out 'ring show ID' ring --help
+expect 2 err "show needs one ring id" ring show
+expect 2 err "bad ring id 'x'" ring show x
+expect 2 err "unknown subcommand 'frob'" ring frob
+expect 0 out 'types show NAME' types --help
+expect 0 out '^  types ' help
+expect 2 err "unknown subcommand 'frob'" types frob
+expect 2 err "unexpected argument 'extra'" types list extra
+expect 2 err "show needs one type name" types show
+expect 2 err "show needs one type name" types show vm vdev
+expect 2 err "bad type name ''" types show ''
+expect 2 err "bad type name" types show 0123456789012345678901234567890123
 expect 0 out 'state swap ID IN-FILE OUT-FILE' state --help
 expect 0 out '^  state ' help
 expect 2 err "unknown subcommand 'frob'" state frob
@@ -90,7 +102,8 @@ if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
 else
 	for cmd in version host objects monitor "objects show 1" vdev \
-	    "vdev list" "vdev show 1" "-j vdev" state "state stop 1" \
+	    "vdev list" "vdev show 1" "-j vdev" ring "ring show 1" types \
+	    "-j types" "types show vm" state "state stop 1" \
 	    "state save 1 -"; do
 		# shellcheck disable=SC2086
 		expect 3 err 'keel modules are not loaded (keel.ko)' $cmd

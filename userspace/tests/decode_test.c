@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The decoders and JSON renderings of libkeel on handcrafted replies:
- * version, host, objects (with per-type and unknown INFO attributes),
+ * version, host, objects (INFO by the type's descriptor and generically),
  * notifications, and replies that break the uapi.
  */
 #include <errno.h>
@@ -13,10 +13,12 @@
 
 #include "libkeel.h"
 #include "tap.h"
+#include "type_desc.h"
 
 #define FAMILY	0x2a
 
 static char buf[8192];
+static struct keel_types types;
 
 static struct nlmsghdr *msg_start(uint8_t cmd)
 {
@@ -239,7 +241,8 @@ static void test_obj(void)
 	int ret;
 
 	ret = keel_obj_parse(nest, &o);
-	ok(ret == 0, "obj: parses (%d)", ret);
+	ok(ret == 0 && !o.desc, "obj: parses (%d), undescribed", ret);
+	o.desc = keel_types_find(&types, o.type);
 	ok(o.id == 7 && !strcmp(o.type, "vm") && !strcmp(o.part, "core") &&
 	   o.owner_pid == 1234 && o.vm_pid == 1235 &&
 	   o.created_ns == 5000000000ull && !strcmp(o.label, label),
@@ -248,10 +251,10 @@ static void test_obj(void)
 	for (i = 0; i < o.ninfo && i < 6; i++) {
 		struct keel_info_val v;
 
-		keel_info_decode(o.type, &o.info[i], &v);
+		keel_info_decode(o.desc, &o.info[i], &v);
 		keel_info_format(&v, val, sizeof(val));
 		ok(!strcmp(v.name, want[i][0]) && !strcmp(val, want[i][1]) &&
-		   v.known == (i < 2), "obj: info %s=%s", v.name, val);
+		   !!v.field == (i < 2), "obj: info %s=%s", v.name, val);
 	}
 
 	j = roundtrip(keel_obj_json(&o), &text);
@@ -268,17 +271,30 @@ static void test_obj(void)
 	json_object_put(j);
 	free(text);
 
-	/* The same attributes on an unknown type are all generic. */
-	free(o.type);
-	o.type = strdup("ring");
+	/* The same attributes on another type are decoded by its fields. */
 	{
 		struct keel_info_val v;
 
-		keel_info_decode(o.type, &o.info[0], &v);
-		ok(!v.known && !strcmp(v.name, "attr1") &&
+		keel_info_decode(keel_types_find(&types, "ring"), &o.info[0],
+				 &v);
+		ok(!v.field && !strcmp(v.name, "attr1") &&
 		   v.kind == KEEL_INFO_UINT && v.u == 3,
-		   "obj: unknown type decodes generically");
+		   "obj: attribute 1 is not a ring's: generic");
+		keel_info_decode(NULL, &o.info[1], &v);
+		ok(!v.field && !strcmp(v.name, "attr2") &&
+		   v.kind == KEEL_INFO_UINT && v.u == 1,
+		   "obj: no descriptor: generic");
 	}
+	/* Without a descriptor (a kernel without TYPE_GET): all generic. */
+	o.desc = NULL;
+	j = roundtrip(keel_obj_json(&o), &text);
+	ok(json_object_object_get_ex(j, "info", &info) &&
+	   json_object_get_int(json_object_object_get(info, "attr1")) == 3 &&
+	   json_object_get_int(json_object_object_get(info, "attr2")) == 1 &&
+	   !json_object_object_get_ex(info, "vcpus", NULL),
+	   "obj: JSON without a descriptor %s", text);
+	json_object_put(j);
+	free(text);
 	keel_obj_free(&o);
 }
 
@@ -306,6 +322,32 @@ static void test_obj_malformed(void)
 	mnl_attr_nest_end(nlh, nest);
 	ok(keel_obj_parse(nest, &o) == -EPROTO,
 	   "obj: unterminated string is EPROTO");
+
+	/* An INFO nest whose last attribute runs past its end. */
+	{
+		struct nlattr *info, *last;
+
+		nlh = msg_start(KEEL_CMD_OBJ_GET);
+		nest = mnl_attr_nest_start(nlh, KEEL_A_OBJ);
+		mnl_attr_put_u32(nlh, KEEL_OBJ_A_ID, 1);
+		info = mnl_attr_nest_start(nlh, KEEL_OBJ_A_INFO);
+		mnl_attr_put_u32(nlh, KEEL_VM_INFO_A_VCPUS, 1);
+		last = mnl_nlmsg_get_payload_tail(nlh);
+		mnl_attr_put_u32(nlh, KEEL_VM_INFO_A_VCPUS, 2);
+		mnl_attr_nest_end(nlh, info);
+		mnl_attr_nest_end(nlh, nest);
+		last->nla_len = 16;
+		ok(keel_obj_parse(nest, &o) == -EPROTO,
+		   "obj: a truncated INFO nest is EPROTO");
+		last->nla_len = 8;
+		ok(keel_obj_parse(nest, &o) == 0 && o.ninfo == 2,
+		   "obj: the same nest whole parses");
+		keel_obj_free(&o);
+		/* The object nest itself cut short. */
+		info->nla_len += 8;
+		ok(keel_obj_parse(nest, &o) == -EPROTO,
+		   "obj: an attribute longer than the object nest is EPROTO");
+	}
 }
 
 static void test_event(void)
@@ -335,10 +377,12 @@ static void test_event(void)
 
 int main(void)
 {
+	ok(kernel_types(&types) == 0 && types.n == 3, "descriptors parse");
 	test_version();
 	test_host();
 	test_obj();
 	test_obj_malformed();
 	test_event();
+	keel_types_free(&types);
 	return tap_done();
 }

@@ -4,7 +4,8 @@
  * generic netlink controller ("nlctrl"), which every Linux host has: family
  * and group resolution, a missing family, extack messages and offsets from
  * strict policy checks, multi-part dumps, malformed requests, a failing
- * reply callback, and receive timeouts. No Keel module is needed.
+ * reply callback, receive timeouts, and a family without TYPE_GET as a
+ * kernel without it. No Keel module is needed.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,6 +45,9 @@ static int family_request(struct keel_sock *s, const char *name)
 
 int main(void)
 {
+	const struct keel_types *cached;
+	struct keel_obj obj = { 0 };
+	struct keel_types types;
 	const struct keel_error *err;
 	struct keel_error oerr;
 	struct keel_sock *s;
@@ -123,6 +127,19 @@ int main(void)
 	ok(family_request(s, "nlctrl") == 1, "socket still in step");
 	ok(family_request(s, "keel-nofamily") == -1 &&
 	   err->errnum == ENOENT, "doit error after a dump");
+
+	/* nlctrl has no command KEEL_CMD_TYPE_GET: a kernel without it. */
+	ret = keel_types_dump(s, &types);
+	ok(ret == -EOPNOTSUPP && err->kind == KEEL_ERR_KERNEL,
+	   "TYPE_GET where there is none: %d", ret);
+	cached = keel_types_cached(s);
+	ok(cached && cached->n == 0 && err->kind == KEEL_ERR_NONE,
+	   "no TYPE_GET: no descriptors, no error");
+	obj.type = "vm";
+	obj.desc = (const struct keel_type *)&obj;
+	ok(keel_obj_describe(s, &obj) == 0 && !obj.desc,
+	   "objects are then undescribed");
+	ok(family_request(s, "nlctrl") == 1, "requests still work");
 
 	ok(keel_set_timeout(s, 100) == 0, "set a 100 ms timeout");
 	clock_gettime(CLOCK_MONOTONIC, &t0);

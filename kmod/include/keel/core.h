@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The API keel.ko offers to Keel's feature modules: parts, objects in the
- * registry, counted VM references and the ioctl copy-in helper.
+ * The API keel.ko offers to Keel's feature modules: parts, object types
+ * and objects in the registry, counted VM references and the ioctl
+ * copy-in helper. The feature-instance base (feature.h), eventfd waits
+ * and irqfd lines (eventfd.h), object threads and sinks (thread.h), info
+ * tables (info.h) and the state framework (state.h) have headers of
+ * their own, all included from here.
  */
 #ifndef _KEEL_CORE_H
 #define _KEEL_CORE_H
@@ -10,215 +14,138 @@
 #include <linux/list.h>
 #include <linux/pid.h>
 #include <linux/atomic.h>
-#include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/keel.h>
-#include <linux/keel_state.h>
+
+#include <keel/info.h>
+#include <keel/state.h>
 
 struct kvm;
 struct module;
-struct sk_buff;
-struct netlink_ext_ack;
 
-/*
- * A part is one loaded Keel module. Feature modules register theirs in
- * module init and unregister it in module exit, after every object they
- * own is gone (the registry refuses to unregister a part with objects).
+struct keel_object_type;
+
+/**
+ * struct keel_part - one loaded Keel module
+ * @name: the part's name ("vdev", "ring", ...): not empty, shorter than
+ *	%KEEL_NAME_MAX and unique among the loaded parts
+ * @owner: the module (THIS_MODULE)
+ * @types: the types of its objects, NULL-terminated (KEEL_CMD_TYPE_GET)
+ *
+ * Feature modules register theirs (through keel_feature_register(),
+ * feature.h) in module init and unregister it in module exit, after every
+ * object they own is gone (keel_part_unregister() warns about a part that
+ * still has objects).
  */
 struct keel_part {
-	const char *name;		/* "vdev", "ring", ... */
+	const char *name;
 	struct module *owner;
+	const struct keel_object_type *const *types;
 
-	/* private to the core, protected by keel_parts_lock */
-	struct list_head node;
-	atomic_t nr_objects;
+	/* private: to the core */
+	struct list_head node;		/* protected by keel_parts_lock */
+	atomic_t nr_objects;		/* changed under the registry's lock */
 };
 
+/* Parts (parts.c). */
 int keel_part_register(struct keel_part *part);
 void keel_part_unregister(struct keel_part *part);
 
 struct keel_object;
-struct keel_state;
 
-/*
- * One kind of object. fill_info() adds the type's attributes inside
- * KEEL_OBJ_A_INFO; it runs in process context with the registry lock
- * held, so the object cannot be removed while it runs, and may sleep.
+/**
+ * struct keel_object_type - one kind of object, and what it reports
+ * @name: the type's name ("vm", "vdev", ...)
+ * @info: the attributes it reports in KEEL_OBJ_A_INFO (info.h)
+ * @nr_info: entries of @info; 0: no INFO attributes (and no snapshot)
+ * @info_pad: the pad attribute of the INFO nest, for its 64-bit values
+ * @info_size: bytes of the snapshot
+ * @info_len: optional, for a type with tables: the bytes of the snapshot
+ *	now, used instead of @info_size
+ * @snapshot: copy the object's current values into @snap, a zeroed buffer
+ *	of @info_size bytes (or of what @info_len returned just before: it
+ *	must not write more), consistently, under whatever lock the values
+ *	need; 0, or a negative errno that fails the request (a notification
+ *	is not sent)
+ *
+ * The core fills the attributes from the snapshot and describes @info to
+ * tools (KEEL_CMD_TYPE_GET).
+ *
+ * Context: @info_len and @snapshot run in process context with a
+ * reference on the object and no registry lock held; they may sleep. They
+ * run for netlink readers and for the OBJ_NEW and OBJ_DEL notifications
+ * that keel_object_add() and keel_object_del() send from the owner's own
+ * path (for a feature instance, OBJ_NEW with its setup lock held).
  */
 struct keel_object_type {
-	const char *name;		/* "vm", "uart", ... */
-	struct keel_part *part;
-	int (*fill_info)(struct sk_buff *skb, struct keel_object *obj);
+	const char *name;
+	const struct keel_info_field *info;
+	unsigned int nr_info;
+	u16 info_pad;
+	size_t info_size;
+	size_t (*info_len)(struct keel_object *obj);
+	int (*snapshot)(struct keel_object *obj, void *snap);
 };
 
-/*
- * The registry's view of an object. The object is owned by whoever embeds
- * this (usually an open file); the registry holds no reference. The owner
- * calls keel_object_add() once it is fully set up and keel_object_del()
- * before tearing it down; after keel_object_del() returns no netlink
- * reader is looking at it any more.
+/**
+ * struct keel_object - the registry's view of an object
+ * @id: its id, set by keel_object_add(): from 1 up, not reused before the
+ *	ids wrap around
+ * @part: the part that owns it
+ * @type: its type
+ * @owner: the thread group that added it (a counted pid, dropped by
+ *	keel_object_del())
+ * @kvm: the VM it belongs to, optional; not a reference of its own
+ * @created_ns: when it was added (CLOCK_BOOTTIME)
+ * @label: set before add, constant afterwards
+ * @state: its state (state.h), optional; set before add
+ * @refs: the owner's reference and the readers' (the registry's own)
+ *
+ * The object is owned by whoever embeds this (a feature instance:
+ * feature.h); the registry holds no reference of its own. The owner calls
+ * keel_object_add() once it is fully set up and keel_object_del() before
+ * tearing it down. Readers (netlink listings, state commands by id) take a
+ * reference while they look at the object; keel_object_del() takes the
+ * object out of the registry and then waits until every reader has let
+ * go, so the owner may free it afterwards. No object code runs under the
+ * registry's lock.
  */
 struct keel_object {
-	u32 id;					/* set by keel_object_add() */
+	u32 id;
+	struct keel_part *part;
 	const struct keel_object_type *type;
-	struct pid *owner;			/* tgid that created it */
-	struct kvm *kvm;			/* optional, not a reference */
-	u64 created_ns;				/* CLOCK_BOOTTIME */
+	struct pid *owner;
+	struct kvm *kvm;
+	u64 created_ns;
 	char label[KEEL_NAME_MAX];
-	struct keel_state *state;		/* optional, set before add */
+	struct keel_state *state;
+	refcount_t refs;
 };
 
-void keel_object_init(struct keel_object *obj,
+/* Objects in the registry (registry.c); the label is set before add. */
+void keel_object_init(struct keel_object *obj, struct keel_part *part,
 		      const struct keel_object_type *type, struct kvm *kvm);
 int keel_object_add(struct keel_object *obj);
 void keel_object_del(struct keel_object *obj);
 int keel_object_set_label(struct keel_object *obj, const char *label,
 			  size_t len);
-/* A label is printable ASCII, NUL-terminated within @len bytes. */
 bool keel_label_valid(const char *label, size_t len);
 
 /*
- * VM references. keel_vm_get() takes a file descriptor of the calling
- * process and, if it is a KVM VM fd, returns the VM with a reference held.
- * Errors: -EBADF when @fd is not open, -EINVAL when it is open but not a
- * KVM VM fd (a vCPU fd, an eventfd, a regular file, ...).
- * keel_vm_put() drops the reference; the VM is destroyed by the last one.
+ * Counted references to KVM VMs, taken from a VM fd of the calling process
+ * (vm.c); the VM is destroyed by the last one.
  */
 struct kvm *keel_vm_get(int fd);
 void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 
-/*
- * Copy an extensible ioctl argument whose first member is "__u32 size".
- * @ksize is the kernel's struct size, @min_size the size of the first
- * version. Returns 0, -EFAULT, -EINVAL (size below @min_size or above the
- * ioctl's encoded size) or -E2BIG (unknown trailing bytes not zero).
- */
+/* Extensible ioctl arguments (ioctl.c). */
 int keel_copy_ioctl_arg(void *kdst, size_t ksize, size_t min_size,
-			unsigned int cmd, const void __user *uarg);
+			u32 flags_all, unsigned int cmd,
+			const void __user *uarg);
 
-/*
- * The state framework (state.c, state_blob.c). An object type with state
- * fills one struct keel_state_ops and embeds one struct keel_state; the
- * framework owns the state machine (RUNNING/STOPPED), the blob format, the
- * ioctls 0x90-0x9f and the netlink commands. The type only moves its own
- * bytes in and out.
- */
-struct keel_state_writer;
-struct keel_state_blob;
-
-/* One section a type writes, and the versions of it the type reads. */
-struct keel_state_sec_desc {
-	u32 id;			/* >= 1 */
-	u16 version;		/* written by save(); 1..version are read */
-	bool required;		/* a blob without it is refused */
-};
-
-struct keel_state_ops {
-	u32 type;		/* KEEL_STATE_TYPE_* */
-	/*
-	 * Largest blob, framing included; the object's own limit starts as
-	 * this and a type whose objects differ in size sets it per object
-	 * with keel_state_set_max_len() before the object is added.
-	 */
-	u32 max_len;
-	const struct keel_state_sec_desc *secs;
-	unsigned int nr_secs;
-
-	/*
-	 * RUNNING -> STOPPED. When it returns, the object initiates no
-	 * change and no guest access reaches it. May sleep; cannot fail.
-	 */
-	void (*stop)(struct keel_state *st);
-	/* STOPPED -> RUNNING; raise pending interrupts again. */
-	int (*resume)(struct keel_state *st);
-	/*
-	 * Optional: the most bytes save() writes now, framing included
-	 * (default: the object's max_len). STOPPED.
-	 */
-	size_t (*save_len)(struct keel_state *st);
-	/* Append every section with keel_state_put(). STOPPED. */
-	int (*save)(struct keel_state *st, struct keel_state_writer *w);
-	/*
-	 * Check every section of a well-formed blob of this type against
-	 * the object; change nothing. -EINVAL with *why set on a problem.
-	 */
-	int (*check)(struct keel_state *st, const struct keel_state_blob *b,
-		     const char **why);
-	/* Apply a blob check() accepted. Cannot fail. */
-	void (*load)(struct keel_state *st, const struct keel_state_blob *b);
-};
-
-/*
- * Embedded in the object. @lock serialises commands and protects the
- * fields below it; the ops run with it held. Lock order: the registry
- * lock, then @lock, then whatever the ops take.
- */
-struct keel_state {
-	const struct keel_state_ops *ops;
-	struct mutex lock;	/* commands; the fields below */
-	u32 state;		/* KEEL_STATE_RUNNING or KEEL_STATE_STOPPED */
-	u32 max_len;		/* largest blob; constant once added */
-	u64 saves;
-	u64 loads;
-	u64 rejects;
-	u64 changed_ns;		/* CLOCK_BOOTTIME of the last command */
-};
-
-/* A parsed blob: framing and checksums verified, sections by id. */
-struct keel_state_sec {
-	u32 id;
-	u16 version;
-	u16 flags;
-	u32 len;
-	const void *data;
-};
-
-struct keel_state_blob {
-	u32 type;
-	unsigned int nr;
-	struct keel_state_sec sec[KEEL_STATE_MAX_SECTIONS];
-};
-
-void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops);
-void keel_state_destroy(struct keel_state *st);
-/* This object's largest blob, at most KEEL_STATE_MAX_BLOB; before add. */
-void keel_state_set_max_len(struct keel_state *st, u32 max_len);
-
-/* Commands; errors as in linux/keel_state.h. @why may be NULL. */
-int keel_state_stop(struct keel_state *st);
-int keel_state_resume(struct keel_state *st);
-int keel_state_save(struct keel_state *st, void **blob, size_t *len);
-int keel_state_load(struct keel_state *st, const void *blob, size_t len,
-		    const char **why);
-int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
-		    void **out, size_t *out_len, const char **why);
-/* RUNNING or STOPPED whatever the state was (idempotent START/STOP). */
-int keel_state_set_running(struct keel_state *st, bool running);
-u32 keel_state_get(struct keel_state *st);
-
-/* The 0x90-0x9f ioctls, for the object's file ioctl handler. */
-long keel_state_ioctl(struct keel_state *st, unsigned int cmd,
-		      void __user *uarg);
-static inline bool keel_state_ioctl_nr(unsigned int cmd)
-{
-	return _IOC_TYPE(cmd) == KEEL_IOC_MAGIC &&
-	       _IOC_NR(cmd) >= 0x90 && _IOC_NR(cmd) <= 0x9f;
-}
-
-/* For save(): append one section. */
-int keel_state_put(struct keel_state_writer *w, u32 id, u16 version,
-		   const void *data, u32 len);
-/*
- * For save(), a section filled in place: begin returns room for @len
- * bytes (zeroed) or NULL on error, which end() then returns; end
- * checksums the section and appends it. No other section may be put
- * between the two.
- */
-void *keel_state_sec_begin(struct keel_state_writer *w, u32 id, u16 version,
-			   u32 len);
-int keel_state_sec_end(struct keel_state_writer *w);
-/* For check()/load(): the section with @id, or NULL. */
-const struct keel_state_sec *keel_state_find(const struct keel_state_blob *b,
-					     u32 id);
+#include <keel/feature.h>
+#include <keel/eventfd.h>
+#include <keel/thread.h>
 
 #endif /* _KEEL_CORE_H */

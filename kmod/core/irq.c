@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupt lines on KVM irqfds (include/keel/eventfd.h): an object
+ * drives a level, the line turns it into irqfd signals, edge or level
+ * with resample.
+ *
+ * Locking: @lock protects the level, the enable flag and the counter,
+ * and is held while the irqfd is signalled so that signals follow level
+ * changes in order. It nests inside any lock of the caller (a device's
+ * spinlock on the vCPU path); eventfd_signal() under it takes only the
+ * eventfd's lock and runs KVM's irqfd wakeup, which injects in atomic
+ * context or defers to KVM's own work. The resample wait re-signals from
+ * its work item, never from inside the resample eventfd's wakeup.
+ */
+#include <linux/module.h>
+#include <linux/eventfd.h>
+#include <linux/file.h>
+
+#include <keel/eventfd.h>
+#include "../compat/keel_compat.h"
+
+/**
+ * keel_irq_line_init() - initialise an interrupt line
+ * @l: the line
+ *
+ * Before anything else: the line is in mode %KEEL_IRQ_NONE, enabled and
+ * low.
+ *
+ * Context: any; @l must not be in use.
+ */
+void keel_irq_line_init(struct keel_irq_line *l)
+{
+	memset(l, 0, sizeof(*l));
+	spin_lock_init(&l->lock);
+	l->mode = KEEL_IRQ_NONE;
+	l->enabled = true;
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_init);
+
+/* Signal once if allowed. Called with l->lock held. */
+static void keel_irq_line_signal(struct keel_irq_line *l)
+{
+	lockdep_assert_held(&l->lock);
+	if (!l->trigger || !l->enabled)
+		return;
+	keel_eventfd_signal(l->trigger);
+	l->signals++;
+}
+
+/* The guest EOIed the level-triggered GSI: re-assert if still high. */
+static void keel_irq_line_resample(struct keel_evwait *w, u64 count)
+{
+	struct keel_irq_line *l =
+		container_of(w, struct keel_irq_line, resample);
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	if (l->level)
+		keel_irq_line_signal(l);
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+
+/**
+ * keel_irq_line_bind() - connect a line to an irqfd
+ * @l: the line, initialised and not bound
+ * @fd: the irqfd (an eventfd of the calling process that the VMM bound to
+ *	a GSI with KVM_IRQFD), or negative for none
+ * @resample_fd: the resample eventfd of the same KVM_IRQFD
+ *	(KVM_IRQFD_FLAG_RESAMPLE) for level mode, or negative for edge mode
+ *
+ * Takes a reference to the irqfd and, in level mode, waits on the resample
+ * eventfd (a &struct keel_evwait) to signal the irqfd again after each
+ * EOI while the level is high. Both negative leave the line in mode
+ * %KEEL_IRQ_NONE. Binding signals nothing, even with the level high; a
+ * line kept disabled until its object resumes signals when
+ * keel_irq_line_enable() enables it.
+ *
+ * Context: process context (the fds are the caller's), interrupts enabled.
+ *
+ * Return: 0; -EBADF when an fd is not open, or for @resample_fd without
+ * @fd; -EINVAL when one is not an eventfd; -EBUSY (with a warning) when
+ * @l is already bound to an irqfd.
+ */
+int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
+{
+	struct eventfd_ctx *ctx;
+	int ret;
+
+	if (WARN_ON(l->trigger))
+		return -EBUSY;
+	if (fd < 0)
+		return resample_fd < 0 ? 0 : -EBADF;
+
+	ctx = eventfd_ctx_fdget(fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	if (resample_fd >= 0) {
+		ret = keel_evwait_start(&l->resample, resample_fd,
+					keel_irq_line_resample);
+		if (ret) {
+			eventfd_ctx_put(ctx);
+			return ret;
+		}
+	}
+	spin_lock_irq(&l->lock);
+	l->trigger = ctx;
+	l->mode = resample_fd >= 0 ? KEEL_IRQ_LEVEL : KEEL_IRQ_EDGE;
+	spin_unlock_irq(&l->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_bind);
+
+/**
+ * keel_irq_line_unbind() - disconnect a line from its irqfd
+ * @l: the line; bound, unbound or never bound
+ *
+ * Stops the resample wait, then puts the irqfd: no signal is sent once it
+ * returns. The level and the counter stay; the mode is %KEEL_IRQ_NONE.
+ *
+ * Context: process context; sleeps (keel_evwait_stop()). Not holding
+ * @l->lock, which the resample work takes.
+ */
+void keel_irq_line_unbind(struct keel_irq_line *l)
+{
+	struct eventfd_ctx *ctx;
+
+	/* No re-assertion after this; then no signal at all. */
+	keel_evwait_stop(&l->resample);
+	spin_lock_irq(&l->lock);
+	ctx = l->trigger;
+	l->trigger = NULL;
+	l->mode = KEEL_IRQ_NONE;
+	spin_unlock_irq(&l->lock);
+	if (ctx)
+		eventfd_ctx_put(ctx);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_unbind);
+
+/**
+ * keel_irq_line_set() - drive a line's level
+ * @l: the line
+ * @level: the new level
+ *
+ * A rising edge signals the irqfd once, if the line is bound and enabled;
+ * in level mode the resample wait signals again after the guest's EOI
+ * while the level stays high. A falling edge only records the level. A
+ * disabled line records the level and signals nothing.
+ *
+ * Context: any context, holding any lock: @l->lock nests inside the
+ * caller's locks (a device's spinlock on the vCPU path), and signalling
+ * an irqfd only takes the eventfd's lock and injects or queues KVM's own
+ * work.
+ */
+void keel_irq_line_set(struct keel_irq_line *l, bool level)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	if (level && !l->level)
+		keel_irq_line_signal(l);
+	l->level = level;
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_set);
+
+/**
+ * keel_irq_line_pulse() - one interrupt on a line driven by events
+ * @l: the line
+ *
+ * For an object whose interrupts are events (a doorbell, a completion)
+ * rather than a level: a rising edge, then the line low again. On an
+ * edge irqfd that is one interrupt; it is counted in the line's signals.
+ *
+ * Context: as keel_irq_line_set().
+ */
+void keel_irq_line_pulse(struct keel_irq_line *l)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	if (!l->level)
+		keel_irq_line_signal(l);
+	l->level = false;
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_pulse);
+
+/**
+ * keel_irq_line_enable() - allow a line's signals or not
+ * @l: the line
+ * @enabled: allow them
+ *
+ * A disabled line (a stopped object) records its level but signals
+ * nothing. Enabling it with the level high signals once: the line rose
+ * while it could not say so.
+ *
+ * Context: any, as keel_irq_line_set().
+ */
+void keel_irq_line_enable(struct keel_irq_line *l, bool enabled)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	l->enabled = enabled;
+	/* A line that was already high rose before: raise it again. */
+	if (enabled && l->level)
+		keel_irq_line_signal(l);
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_enable);
+
+/**
+ * keel_irq_line_info() - a consistent view of a line, for statistics
+ * @l: the line
+ * @info: filled with its mode, level and signal count
+ *
+ * Context: any.
+ */
+void keel_irq_line_info(struct keel_irq_line *l,
+			struct keel_irq_line_info *info)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&l->lock, flags);
+	info->mode = l->mode;
+	info->level = l->level;
+	info->signals = l->signals;
+	spin_unlock_irqrestore(&l->lock, flags);
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_info);

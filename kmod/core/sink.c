@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sinks of Keel object threads (include/keel/thread.h): a socket or a
+ * file that takes writes, sent to whole from kernel memory.
+ */
+#include <linux/module.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+
+#include <keel/core.h>
+
+/**
+ * keel_sink_get() - take a socket or a writable file as a sink
+ * @s: the sink, filled on success
+ * @fd: a file descriptor of the calling process
+ *
+ * Takes a reference to the file of @fd, which must be a socket, or a FIFO
+ * or character device (a tap) whose writes take kernel memory: one with
+ * ->write_iter and no ->write (which would want a user buffer). A regular
+ * file is refused: there is no position to write at.
+ *
+ * Context: process context (@fd is looked up in current's file table).
+ *
+ * Return: 0, -EBADF when @fd is not open or not open for writing, -EINVAL
+ * when its file is none of the above.
+ */
+int keel_sink_get(struct keel_sink *s, int fd)
+{
+	struct file *file;
+	struct socket *sock;
+	umode_t mode;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	if (!(file->f_mode & FMODE_WRITE)) {
+		fput(file);
+		return -EBADF;
+	}
+	sock = sock_from_file(file);
+	mode = file_inode(file)->i_mode;
+	/*
+	 * Otherwise a pipe or a character device (a tap) that takes kernel
+	 * writes: ->write_iter and no ->write (which would want a user
+	 * buffer, and is what a Keel ring has). Not a regular file: there
+	 * is no position to write at.
+	 */
+	if (!sock && (!(S_ISFIFO(mode) || S_ISCHR(mode)) ||
+		      !file->f_op->write_iter || file->f_op->write)) {
+		fput(file);
+		return -EINVAL;
+	}
+	s->file = file;
+	s->sock = sock;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(keel_sink_get);
+
+/**
+ * keel_sink_get_socket() - take a socket as a sink
+ * @s: the sink, filled on success
+ * @fd: a file descriptor of the calling process
+ * @type: the socket type it must have (SOCK_STREAM, ...), or 0 for any
+ *
+ * Context: process context (@fd is looked up in current's file table).
+ *
+ * Return: 0, -EBADF when @fd is not open, -EINVAL when it is not a socket
+ * of @type.
+ */
+int keel_sink_get_socket(struct keel_sink *s, int fd, int type)
+{
+	struct file *file;
+	struct socket *sock;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	sock = sock_from_file(file);
+	if (!sock || (type && sock->type != type)) {
+		fput(file);
+		return -EINVAL;
+	}
+	s->file = file;
+	s->sock = sock;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(keel_sink_get_socket);
+
+/**
+ * keel_sink_put() - drop a sink's file
+ * @s: the sink; one that holds nothing (zeroed or put) is fine
+ *
+ * Context: any (fput() defers the file's release where it must).
+ */
+void keel_sink_put(struct keel_sink *s)
+{
+	if (s->file)
+		fput(s->file);
+	s->file = NULL;
+	s->sock = NULL;
+}
+EXPORT_SYMBOL_GPL(keel_sink_put);
+
+/**
+ * keel_sink_send() - send a buffer whole
+ * @s: the sink
+ * @iov: the buffer, in kernel memory
+ * @nr: entries of @iov
+ * @len: bytes in @iov
+ *
+ * Sends @len bytes as one message (a socket) or one write (a file),
+ * continued on a file that took only part of it, so that a sink that
+ * keeps boundaries sees one record. Blocks until done or interrupted by
+ * keel_thread_stop(). No signal is raised for a closed socket peer
+ * (MSG_NOSIGNAL); a pipe without readers raises SIGPIPE, which a kernel
+ * thread ignores.
+ *
+ * Context: process context, normally a &struct keel_thread; sleeps.
+ *
+ * Return: 0, or a negative errno: -EIO when a socket took only part of
+ * the buffer (also when interrupted midway) or a file took nothing; -EINTR
+ * or -ERESTARTSYS when interrupted; the socket's or file's own error
+ * otherwise (-EPIPE, -ECONNRESET, -EAGAIN for a non-blocking file, ...).
+ */
+int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
+		   size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct iov_iter iter;
+	loff_t pos = 0;
+	ssize_t ret;
+
+	if (s->sock) {
+		/* One message; a stream socket sends it all or fails. */
+		ret = kernel_sendmsg(s->sock, &msg, iov, nr, len);
+		if (ret >= 0 && ret != len)
+			ret = -EIO;
+		return ret < 0 ? ret : 0;
+	}
+	/* One write, continued only if the file took part of it. */
+	iov_iter_kvec(&iter, ITER_SOURCE, iov, nr, len);
+	while (iov_iter_count(&iter)) {
+		ret = vfs_iter_write(s->file, &iter, &pos, 0);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			return -EIO;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(keel_sink_send);
+
+/**
+ * keel_sink_recv() - receive an exact number of bytes from a socket sink
+ * @s: the sink, a socket
+ * @buf: where to put them, in kernel memory
+ * @len: how many; 0 returns at once
+ *
+ * Blocks until @len bytes arrived (MSG_WAITALL), the peer closed, or
+ * keel_thread_stop() interrupted it.
+ *
+ * Context: process context, normally a &struct keel_thread; sleeps.
+ *
+ * Return: 0; -ECONNRESET at end of file or when fewer than @len bytes
+ * came (which includes an interruption after part of them); -ENOTSOCK
+ * (with a warning) when @s is not a socket; the socket's own error
+ * otherwise (-EINTR or -ERESTARTSYS when interrupted first).
+ */
+int keel_sink_recv(struct keel_sink *s, void *buf, size_t len)
+{
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {};
+	int ret;
+
+	if (WARN_ON(!s->sock))
+		return -ENOTSOCK;
+	if (!len)
+		return 0;
+	ret = kernel_recvmsg(s->sock, &msg, &iov, 1, len, MSG_WAITALL);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -ECONNRESET;
+}
+EXPORT_SYMBOL_GPL(keel_sink_recv);
