@@ -22,6 +22,21 @@ mount -t tmpfs tmpfs /run
 hostname keel-vm
 ip link set lo up
 
+# The users of the tests: root, and "keeltest", an unprivileged user in
+# group "kvm" as an operator runs an unprivileged VMM
+# (selftests/include/keel_test_user.h).
+cat >/etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+keeltest:x:1000:1000:Keel tests:/tmp:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+cat >/etc/group <<'EOF'
+root:x:0:
+kvm:x:36:keeltest
+keeltest:x:1000:
+nogroup:x:65534:
+EOF
+
 KEEL_MODE='test'
 KEEL_TEST_TIMEOUT=300
 KEEL_RUN_TIMEOUT=600
