@@ -34,6 +34,20 @@ int keel_type_fill(struct sk_buff *skb, const struct keel_part *part,
 /* host_cpu.c */
 int keel_host_fill_cpu(struct sk_buff *skb);
 
+/* host_facts.c: what only sysfs tells, read by a worker */
+#define KEEL_HPAGE_SIZES	2
+struct keel_host_facts {
+	struct {
+		u64 size;		/* bytes; 0: no such pool */
+		u64 total, free;	/* pages */
+	} hpage[KEEL_HPAGE_SIZES];
+	const char *kvm_vendor;		/* NULL: no vendor module loaded */
+	bool kvm_nested;
+};
+
+int keel_host_facts_get(struct keel_host_facts *f);
+void keel_host_facts_exit(void);
+
 /* sysfs_read.c */
 int keel_read_small_file(const char *path, char *buf, size_t len);
 int keel_parse_bool_param(const char *s, bool *val);
@@ -41,7 +55,8 @@ int keel_parse_u64_line(const char *s, u64 *val);
 
 /* netlink.c */
 int keel_genl_reply(struct genl_info *info, u8 cmd,
-		    int (*fill)(struct sk_buff *msg));
+		    int (*fill)(struct sk_buff *msg, const void *arg),
+		    const void *arg);
 int keel_netlink_init(void);
 void keel_netlink_exit(void);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The host inventory command: CPU (host_cpu.c), NUMA nodes and their
- * memory, huge page pools, the state of KVM and the loaded Keel parts.
+ * memory, huge page pools and the state of KVM (host_facts.c), and the
+ * loaded Keel parts.
  */
 #include <linux/module.h>
 #include <linux/mmzone.h>
@@ -63,48 +64,26 @@ static int keel_host_fill_numa(struct sk_buff *skb)
 	return 0;
 }
 
-/* The huge page sizes x86-64 can have: 2 MiB and 1 GiB. */
-static const unsigned long keel_hpage_kb[] = { 2048, 1048576 };
-
-static int keel_read_hpage_count(unsigned long kb, const char *what, u64 *val)
-{
-	char path[80], buf[32];
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/%s",
-		 kb, what);
-	ret = keel_read_small_file(path, buf, sizeof(buf));
-	if (ret < 0)
-		return ret;
-	return keel_parse_u64_line(buf, val);
-}
-
-static int keel_host_fill_hugepages(struct sk_buff *skb)
+static int keel_host_fill_hugepages(struct sk_buff *skb,
+				    const struct keel_host_facts *f)
 {
 	struct nlattr *nest, *one;
-	u64 total, free;
 	size_t i;
 
 	nest = nla_nest_start(skb, KEEL_A_HUGEPAGES);
 	if (!nest)
 		return -EMSGSIZE;
 
-	for (i = 0; i < ARRAY_SIZE(keel_hpage_kb); i++) {
-		/* A size without a pool directory is not supported here. */
-		if (keel_read_hpage_count(keel_hpage_kb[i], "nr_hugepages",
-					  &total) ||
-		    keel_read_hpage_count(keel_hpage_kb[i], "free_hugepages",
-					  &free))
+	for (i = 0; i < KEEL_HPAGE_SIZES; i++) {
+		if (!f->hpage[i].size)
 			continue;
-
 		one = nla_nest_start(skb, KEEL_A_HPAGE);
 		if (!one ||
-		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_SIZE,
-				      (u64)keel_hpage_kb[i] * 1024,
+		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_SIZE, f->hpage[i].size,
 				      KEEL_HPAGE_A_PAD) ||
-		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_TOTAL, total,
-				      KEEL_HPAGE_A_PAD) ||
-		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_FREE, free,
+		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_TOTAL,
+				      f->hpage[i].total, KEEL_HPAGE_A_PAD) ||
+		    nla_put_u64_64bit(skb, KEEL_HPAGE_A_FREE, f->hpage[i].free,
 				      KEEL_HPAGE_A_PAD))
 			goto cancel;
 		nla_nest_end(skb, one);
@@ -117,39 +96,20 @@ cancel:
 	return -EMSGSIZE;
 }
 
-static const char * const keel_kvm_vendors[] = { "kvm_amd", "kvm_intel" };
-
-static int keel_host_fill_kvm(struct sk_buff *skb)
+static int keel_host_fill_kvm(struct sk_buff *skb,
+			      const struct keel_host_facts *f)
 {
-	const char *vendor = NULL;
-	bool nested = false;
 	struct nlattr *nest;
-	char path[64], buf[16];
-	size_t i;
-
-	/*
-	 * A vendor module publishes its "nested" parameter while loaded
-	 * (built in or as a module); that is also what makes KVM usable.
-	 */
-	for (i = 0; i < ARRAY_SIZE(keel_kvm_vendors); i++) {
-		snprintf(path, sizeof(path), "/sys/module/%s/parameters/nested",
-			 keel_kvm_vendors[i]);
-		if (keel_read_small_file(path, buf, sizeof(buf)) < 0)
-			continue;
-		vendor = keel_kvm_vendors[i];
-		if (keel_parse_bool_param(buf, &nested))
-			nested = false;
-		break;
-	}
 
 	nest = nla_nest_start(skb, KEEL_A_KVM);
 	if (!nest)
 		return -EMSGSIZE;
 	/* keel.ko links against kvm.ko, so kvm.ko is loaded whenever we are. */
 	if (nla_put_u8(skb, KEEL_KVM_A_LOADED, 1) ||
-	    nla_put_u8(skb, KEEL_KVM_A_USABLE, !!vendor) ||
-	    nla_put_u8(skb, KEEL_KVM_A_NESTED, nested) ||
-	    (vendor && nla_put_string(skb, KEEL_KVM_A_VENDOR, vendor))) {
+	    nla_put_u8(skb, KEEL_KVM_A_USABLE, !!f->kvm_vendor) ||
+	    nla_put_u8(skb, KEEL_KVM_A_NESTED, f->kvm_nested) ||
+	    (f->kvm_vendor &&
+	     nla_put_string(skb, KEEL_KVM_A_VENDOR, f->kvm_vendor))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -157,14 +117,24 @@ static int keel_host_fill_kvm(struct sk_buff *skb)
 	return 0;
 }
 
-static int keel_host_fill(struct sk_buff *msg)
+static int keel_host_fill(struct sk_buff *msg, const void *arg)
 {
+	const struct keel_host_facts *f = arg;
+
 	return keel_host_fill_cpu(msg) ?: keel_host_fill_numa(msg) ?:
-	       keel_host_fill_hugepages(msg) ?: keel_host_fill_kvm(msg) ?:
+	       keel_host_fill_hugepages(msg, f) ?: keel_host_fill_kvm(msg, f) ?:
 	       keel_parts_fill(msg);
 }
 
 int keel_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return keel_genl_reply(info, KEEL_CMD_HOST_GET, keel_host_fill);
+	struct keel_host_facts f;
+	int ret;
+
+	ret = keel_host_facts_get(&f);
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack, "host facts not read in time");
+		return ret;
+	}
+	return keel_genl_reply(info, KEEL_CMD_HOST_GET, keel_host_fill, &f);
 }

@@ -26,6 +26,7 @@ static int __init keel_init(void)
 
 err_netlink:
 	keel_netlink_exit();
+	keel_host_facts_exit();
 err_registry:
 	keel_registry_exit();
 	return ret;
@@ -35,6 +36,7 @@ static void __exit keel_exit(void)
 {
 	keel_dev_exit();
 	keel_netlink_exit();
+	keel_host_facts_exit();
 	keel_registry_exit();
 }
 

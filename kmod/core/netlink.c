@@ -34,7 +34,8 @@ struct genl_family keel_genl_family __ro_after_init = {
  * -EMSGSIZE, with a message, if it does not fit.
  */
 int keel_genl_reply(struct genl_info *info, u8 cmd,
-		    int (*fill)(struct sk_buff *msg))
+		    int (*fill)(struct sk_buff *msg, const void *arg),
+		    const void *arg)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -44,7 +45,7 @@ int keel_genl_reply(struct genl_info *info, u8 cmd,
 		return -ENOMEM;
 
 	hdr = genlmsg_put_reply(msg, info, &keel_genl_family, 0, cmd);
-	if (!hdr || fill(msg)) {
+	if (!hdr || fill(msg, arg)) {
 		nlmsg_free(msg);
 		NL_SET_ERR_MSG(info->extack, "reply does not fit a message");
 		return -EMSGSIZE;

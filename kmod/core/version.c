@@ -14,7 +14,7 @@
 #define KEEL_BUILD_COMMIT "unknown"
 #endif
 
-static int keel_version_fill(struct sk_buff *msg)
+static int keel_version_fill(struct sk_buff *msg, const void *arg)
 {
 	if (nla_put_string(msg, KEEL_A_VERSION, KEEL_RELEASE) ||
 	    nla_put_u32(msg, KEEL_A_API_VERSION, KEEL_API_VERSION) ||
@@ -29,5 +29,6 @@ static int keel_version_fill(struct sk_buff *msg)
 
 int keel_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return keel_genl_reply(info, KEEL_CMD_VERSION_GET, keel_version_fill);
+	return keel_genl_reply(info, KEEL_CMD_VERSION_GET, keel_version_fill,
+			       NULL);
 }
