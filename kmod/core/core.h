@@ -90,7 +90,8 @@ int keel_state_parse(const void *buf, size_t len,
 		     struct keel_state_blob *b, const char **why);
 
 /* state.c */
-void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info);
+void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info,
+			 u64 *changed_ns);
 
 /* state_netlink.c */
 int keel_state_fill(struct sk_buff *skb, struct keel_state *st);

@@ -27,6 +27,7 @@ void keel_state_init(struct keel_state *st, const struct keel_state_ops *ops)
 	memset(st, 0, sizeof(*st));
 	st->ops = ops;
 	mutex_init(&st->lock);
+	spin_lock_init(&st->info_lock);
 	st->state = KEEL_STATE_STOPPED;
 	st->max_len = ops->max_len ?: keel_state_fixed_len(ops);
 	st->changed_ns = ktime_get_boottime_ns();
@@ -71,8 +72,8 @@ EXPORT_SYMBOL_GPL(keel_state_destroy);
  * keel_state_get() - where an object is
  * @st: the state
  *
- * Context: process context; sleeps (the state mutex). Not from the state
- * ops (the mutex is held there), and not holding a lock the ops take.
+ * Context: any but hard interrupt; does not wait for a command in
+ * progress (it reports the state before it).
  *
  * Return: %KEEL_STATE_RUNNING or %KEEL_STATE_STOPPED.
  */
@@ -80,16 +81,27 @@ u32 keel_state_get(struct keel_state *st)
 {
 	u32 state;
 
-	mutex_lock(&st->lock);
+	spin_lock(&st->info_lock);
 	state = st->state;
-	mutex_unlock(&st->lock);
+	spin_unlock(&st->info_lock);
 	return state;
 }
 EXPORT_SYMBOL_GPL(keel_state_get);
 
-static void keel_state_touch(struct keel_state *st)
+/*
+ * Publish a command's outcome to readers: the new state, one more of
+ * @counter (a field of @st, or NULL), and the time. Callers hold st->lock.
+ */
+static void keel_state_publish(struct keel_state *st, u32 state, u64 *counter,
+			       bool touch)
 {
-	st->changed_ns = ktime_get_boottime_ns();
+	spin_lock(&st->info_lock);
+	st->state = state;
+	if (counter)
+		(*counter)++;
+	if (touch)
+		st->changed_ns = ktime_get_boottime_ns();
+	spin_unlock(&st->info_lock);
 }
 
 /* Callers hold st->lock. */
@@ -98,8 +110,7 @@ static int keel_state_do_stop(struct keel_state *st)
 	if (st->state != KEEL_STATE_RUNNING)
 		return -EALREADY;
 	st->ops->stop(st);
-	st->state = KEEL_STATE_STOPPED;
-	keel_state_touch(st);
+	keel_state_publish(st, KEEL_STATE_STOPPED, NULL, true);
 	return 0;
 }
 
@@ -112,8 +123,7 @@ static int keel_state_do_resume(struct keel_state *st)
 	ret = st->ops->resume(st);
 	if (ret)
 		return ret;
-	st->state = KEEL_STATE_RUNNING;
-	keel_state_touch(st);
+	keel_state_publish(st, KEEL_STATE_RUNNING, NULL, true);
 	return 0;
 }
 
@@ -148,7 +158,7 @@ static int keel_state_do_check(struct keel_state *st, const void *in,
 	if (!ret)
 		ret = st->ops->check ? st->ops->check(st, b, why) : 0;
 	if (ret)
-		st->rejects++;
+		keel_state_publish(st, st->state, &st->rejects, false);
 	return ret;
 }
 
@@ -244,10 +254,8 @@ int keel_state_save(struct keel_state *st, void **blob, size_t *len)
 
 	mutex_lock(&st->lock);
 	ret = keel_state_do_save(st, blob, len);
-	if (!ret) {
-		st->saves++;
-		keel_state_touch(st);
-	}
+	if (!ret)
+		keel_state_publish(st, st->state, &st->saves, true);
 	mutex_unlock(&st->lock);
 	return ret;
 }
@@ -284,11 +292,10 @@ static int keel_state_replace(struct keel_state *st, const void *in,
 		ret = keel_state_do_save(st, out, out_len);
 		if (ret)
 			goto out;
-		st->saves++;
+		keel_state_publish(st, st->state, &st->saves, false);
 	}
 	st->ops->load(st, b);
-	st->loads++;
-	keel_state_touch(st);
+	keel_state_publish(st, st->state, &st->loads, true);
 out:
 	mutex_unlock(&st->lock);
 	kfree(b);
@@ -350,10 +357,14 @@ int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
 }
 EXPORT_SYMBOL_GPL(keel_state_swap);
 
-/* Counters and state for netlink, consistent with each other. */
-void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info)
+/*
+ * Counters and state for netlink, consistent with each other, without
+ * waiting for a command in progress.
+ */
+void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info,
+			 u64 *changed_ns)
 {
-	mutex_lock(&st->lock);
+	spin_lock(&st->info_lock);
 	info->state = st->state;
 	info->type = st->ops->type;
 	info->format = KEEL_STATE_FORMAT;
@@ -361,5 +372,7 @@ void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info)
 	info->saves = st->saves;
 	info->loads = st->loads;
 	info->rejects = st->rejects;
-	mutex_unlock(&st->lock);
+	if (changed_ns)
+		*changed_ns = st->changed_ns;
+	spin_unlock(&st->info_lock);
 }

@@ -153,7 +153,7 @@ static long keel_state_ioc_get(struct keel_state *st, unsigned int cmd,
 				  KEEL_STATE_INFO_SIZE_VER0, 0, cmd, uarg);
 	if (ret)
 		return ret;
-	keel_state_snapshot(st, &info);
+	keel_state_snapshot(st, &info, NULL);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 

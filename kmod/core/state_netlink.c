@@ -16,8 +16,7 @@ int keel_state_fill(struct sk_buff *skb, struct keel_state *st)
 	struct nlattr *nest;
 	u64 changed;
 
-	keel_state_snapshot(st, &info);
-	changed = READ_ONCE(st->changed_ns);
+	keel_state_snapshot(st, &info, &changed);
 
 	nest = nla_nest_start(skb, KEEL_OBJ_A_STATE);
 	if (!nest)

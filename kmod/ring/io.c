@@ -5,6 +5,7 @@
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
@@ -41,6 +42,36 @@ static bool keel_ring_space_now(struct keel_ring *r, u64 *buf)
 	return ok;
 }
 
+/*
+ * read() and write() copy between the user's buffer and a slot past the
+ * gate, which STOP and a backup's start wait for. A buffer that does not
+ * fault in at once (a userfaultfd or FUSE page nobody serves) must not
+ * make them wait: the copies run with page faults disabled, and on a
+ * fault the caller leaves the gate and its lock, faults the buffer in,
+ * and starts over. Only the caller waits for its own memory.
+ */
+static unsigned long keel_ring_copy_to_user(void __user *to, const void *from,
+					    unsigned long n)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = copy_to_user(to, from, n);
+	pagefault_enable();
+	return left;
+}
+
+static unsigned long keel_ring_copy_from_user(void *to, const void __user *from,
+					      unsigned long n)
+{
+	unsigned long left;
+
+	pagefault_disable();
+	left = copy_from_user(to, from, n);
+	pagefault_enable();
+	return left;
+}
+
 /* One committed entry per call: its payload. */
 ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,
 		       loff_t *ppos)
@@ -58,6 +89,7 @@ ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,
 	 * is outside @read_lock, which FETCH_START takes: a reader blocked
 	 * on an empty ring must not hold up the engine's start.
 	 */
+retry:
 	for (;;) {
 		if (mutex_lock_interruptible(&r->read_lock))
 			return -ERESTARTSYS;
@@ -92,9 +124,13 @@ ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,
 	} else if (count < len) {
 		ret = -EMSGSIZE;
 		goto out_gate;
-	} else if (copy_to_user(ubuf, slot + 1, len)) {
-		ret = -EFAULT;
-		goto out_gate;
+	} else if (keel_ring_copy_to_user(ubuf, slot + 1, len)) {
+		/* Fault the buffer in with no lock held, then start again. */
+		up_read(&r->gate);
+		mutex_unlock(&r->read_lock);
+		if (fault_in_writeable(ubuf, len))
+			return -EFAULT;
+		goto retry;
 	} else {
 		ret = len;
 	}
@@ -139,6 +175,7 @@ ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 	 * blocked on a full ring must not hold up the others, a
 	 * non-blocking one least of all.
 	 */
+retry:
 	for (;;) {
 		if (mutex_lock_interruptible(&r->write_lock))
 			return -ERESTARTSYS;
@@ -162,9 +199,13 @@ ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 	}
 
 	slot = keel_ring_slot_ptr(r, buf);
-	if (copy_from_user(slot + 1, ubuf, count)) {
-		ret = -EFAULT;
-		goto out_gate;
+	if (keel_ring_copy_from_user(slot + 1, ubuf, count)) {
+		/* Fault the buffer in with no lock held, then start again. */
+		up_read(&r->gate);
+		mutex_unlock(&r->write_lock);
+		if (fault_in_readable(ubuf, count))
+			return -EFAULT;
+		goto retry;
 	}
 	WRITE_ONCE(slot->len, count);
 	WRITE_ONCE(slot->flags, 0);
@@ -189,7 +230,6 @@ ssize_t keel_ring_write(struct file *file, const char __user *ubuf,
 		keel_ring_notify_commit(r);
 	else if (kick)
 		wake_up_interruptible(&r->wq);	/* the replication sender */
-out_gate:
 	up_read(&r->gate);
 out:
 	mutex_unlock(&r->write_lock);

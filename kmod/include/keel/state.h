@@ -85,10 +85,13 @@ struct keel_state_ops {
 /**
  * struct keel_state - the framework's state of one object
  * @ops: the type's ops
- * @lock: serialises the commands and protects the fields after it; the
- *	ops run with it held. Lock order: @lock, then whatever the ops take. No
- *	registry lock is held around it: netlink commands hold a reference
- *	on the object instead.
+ * @lock: serialises the commands; the ops run with it held. Lock order:
+ *	@lock, then whatever the ops take, then @info_lock. No registry lock
+ *	is held around it: netlink commands hold a reference on the object
+ *	instead.
+ * @info_lock: protects the fields after it. Commands change them holding
+ *	both locks; readers (listings, keel_state_get()) take only this one,
+ *	so a listing never waits for a command in progress.
  * @state: KEEL_STATE_RUNNING or KEEL_STATE_STOPPED
  * @max_len: the largest blob; constant once the object is added
  * @saves: successful SAVE and SWAP commands
@@ -102,7 +105,8 @@ struct keel_state_ops {
  */
 struct keel_state {
 	const struct keel_state_ops *ops;
-	struct mutex lock;	/* commands; the fields below */
+	struct mutex lock;	/* commands */
+	spinlock_t info_lock;	/* the fields below */
 	u32 state;
 	u32 max_len;
 	u64 saves;
