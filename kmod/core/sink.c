@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Sinks of Keel object threads (include/keel/thread.h): a socket or a
- * file that takes writes, sent to whole from kernel memory.
+ * file that takes writes, sent to whole from kernel memory with the
+ * credentials of the process that handed it in.
  */
 #include <linux/module.h>
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/net.h>
@@ -17,7 +19,8 @@
  * @s: the sink, filled on success
  * @fd: a file descriptor of the calling process
  *
- * Takes a reference to the file of @fd, which must be a socket, or a FIFO
+ * Takes a reference to the file of @fd and to the caller's credentials,
+ * which every send uses. The file must be a socket, or a FIFO
  * or character device (a tap) whose writes take kernel memory: one with
  * ->write_iter and no ->write (which would want a user buffer). A regular
  * file is refused: there is no position to write at.
@@ -55,6 +58,7 @@ int keel_sink_get(struct keel_sink *s, int fd)
 	}
 	s->file = file;
 	s->sock = sock;
+	s->cred = get_current_cred();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(keel_sink_get);
@@ -64,6 +68,9 @@ EXPORT_SYMBOL_GPL(keel_sink_get);
  * @s: the sink, filled on success
  * @fd: a file descriptor of the calling process
  * @type: the socket type it must have (SOCK_STREAM, ...), or 0 for any
+ *
+ * Takes references to the file and to the caller's credentials, as
+ * keel_sink_get().
  *
  * Context: process context (@fd is looked up in current's file table).
  *
@@ -85,12 +92,13 @@ int keel_sink_get_socket(struct keel_sink *s, int fd, int type)
 	}
 	s->file = file;
 	s->sock = sock;
+	s->cred = get_current_cred();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(keel_sink_get_socket);
 
 /**
- * keel_sink_put() - drop a sink's file
+ * keel_sink_put() - drop a sink's file and credentials
  * @s: the sink; one that holds nothing (zeroed or put) is fine
  *
  * Context: any (fput() defers the file's release where it must).
@@ -99,8 +107,11 @@ void keel_sink_put(struct keel_sink *s)
 {
 	if (s->file)
 		fput(s->file);
+	if (s->cred)
+		put_cred(s->cred);
 	s->file = NULL;
 	s->sock = NULL;
+	s->cred = NULL;
 }
 EXPORT_SYMBOL_GPL(keel_sink_put);
 
@@ -129,27 +140,33 @@ int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 		   size_t len)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	const struct cred *old;
 	struct iov_iter iter;
 	loff_t pos = 0;
-	ssize_t ret;
+	ssize_t ret = 0;
 
+	old = override_creds(s->cred);
 	if (s->sock) {
 		/* One message; a stream socket sends it all or fails. */
 		ret = kernel_sendmsg(s->sock, &msg, iov, nr, len);
 		if (ret >= 0 && ret != len)
 			ret = -EIO;
-		return ret < 0 ? ret : 0;
+		goto out;
 	}
 	/* One write, continued only if the file took part of it. */
 	iov_iter_kvec(&iter, ITER_SOURCE, iov, nr, len);
 	while (iov_iter_count(&iter)) {
 		ret = vfs_iter_write(s->file, &iter, &pos, 0);
 		if (ret < 0)
-			return ret;
-		if (!ret)
-			return -EIO;
+			break;
+		if (!ret) {
+			ret = -EIO;
+			break;
+		}
 	}
-	return 0;
+out:
+	revert_creds(old);
+	return ret < 0 ? ret : 0;
 }
 EXPORT_SYMBOL_GPL(keel_sink_send);
 
@@ -173,13 +190,16 @@ int keel_sink_recv(struct keel_sink *s, void *buf, size_t len)
 {
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {};
+	const struct cred *old;
 	int ret;
 
 	if (WARN_ON(!s->sock))
 		return -ENOTSOCK;
 	if (!len)
 		return 0;
+	old = override_creds(s->cred);
 	ret = kernel_recvmsg(s->sock, &msg, &iov, 1, len, MSG_WAITALL);
+	revert_creds(old);
 	if (ret < 0)
 		return ret;
 	return ret == len ? 0 : -ECONNRESET;

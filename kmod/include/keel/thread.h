@@ -81,14 +81,21 @@ void keel_thread_wake(struct keel_thread *t);
  * @file: the file (counted), from keel_sink_get() or
  *	keel_sink_get_socket(); NULL after keel_sink_put()
  * @sock: the socket of @file, or NULL when @file is not a socket
+ * @cred: the credentials of the process that handed the sink in
+ *	(counted); sends and receives run with them
  *
  * A socket (kernel_sendmsg(), one message per send) or a file that takes
  * writes (a pipe or a character device such as a tap, one write per
- * send).
+ * send). A thread that sends acts for the process that gave it the sink:
+ * a receiver that asks (SO_PASSCRED) and the LSMs see that process's
+ * uid, gid and security context, never the kernel's. Not the opener's
+ * of the Keel object: a process that got the object's file from a more
+ * privileged one gains nothing by it.
  */
 struct keel_sink {
 	struct file *file;
 	struct socket *sock;
+	const struct cred *cred;
 };
 
 /* sink.c */
