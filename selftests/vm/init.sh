@@ -122,6 +122,16 @@ if [ -s /keel/kmod/modules.order ]; then
 	fi
 fi
 
+# What udev does on a host with Keel's rule installed (the VM has no
+# udev): the kvm group's nodes, mode as the rule says. /dev/kvm as
+# Debian's own rule has it.
+rule_group=$(sed -n 's/.*GROUP="\([^"]*\)".*/\1/p' /keel/60-keel.rules)
+rule_mode=$(sed -n 's/.*MODE="\([0-7]*\)".*/\1/p' /keel/60-keel.rules)
+for node in /dev/kvm /dev/keel /dev/keel-*; do
+	[ -c "$node" ] || continue
+	chgrp "$rule_group" "$node" && chmod "$rule_mode" "$node"
+done
+
 if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
 	while read -r suite prog; do
 		echo "KEEL-TEST-BEGIN $prog suite=$suite"

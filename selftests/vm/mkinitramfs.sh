@@ -37,6 +37,8 @@ while read -r applet; do
 	ln -s /bin/busybox "$stage/$applet"
 done < <("$bb" --list-full)
 install -m 755 "$KEEL_VM_DIR/init.sh" "$stage/init"
+# Keel's udev rule: /init applies it (the VM has no udev)
+install -m 644 "$KEEL_VM_DIR/../../kmod/udev/60-keel.rules" "$stage/keel/60-keel.rules"
 
 # kernel modules, dependencies first (order of modules.dep, as modprobe)
 : >"$stage/keel/kmods.list"
