@@ -62,6 +62,7 @@ void keel_netlink_exit(void);
 
 /* registry.c, for netlink */
 void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd);
+bool keel_obj_visible(struct sk_buff *skb, const struct keel_object *obj);
 int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
 
 /* vm.c */

@@ -16,6 +16,20 @@
 /* Included, not linked: its multicast group table is static. */
 #include "netlink_gen.c"
 
+/*
+ * The events group describes every object (labels, VMs, pids, counters):
+ * only CAP_SYS_ADMIN may join it. The generator does not carry group
+ * flags, so the family's groups are the generated ones with the flag
+ * added at load. A kernel that defines the flag (Debian's 6.1 and 6.12
+ * do) checks it when a socket joins; one that does not cannot restrict
+ * the group, and Keel does not build for it.
+ */
+#ifndef GENL_MCAST_CAP_SYS_ADMIN
+#error "this kernel cannot restrict who joins a generic netlink group"
+#endif
+static struct genl_multicast_group keel_mcgrps[ARRAY_SIZE(keel_nl_mcgrps)]
+	__ro_after_init;
+
 struct genl_family keel_genl_family __ro_after_init = {
 	.name = KEEL_GENL_NAME,
 	.version = KEEL_GENL_VERSION,
@@ -24,8 +38,8 @@ struct genl_family keel_genl_family __ro_after_init = {
 	.n_ops = ARRAY_SIZE(keel_nl_ops),
 	/* Every command validates strictly, reserved header bytes included. */
 	.resv_start_op = KEEL_CMD_VERSION_GET,
-	.mcgrps = keel_nl_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(keel_nl_mcgrps),
+	.mcgrps = keel_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(keel_mcgrps),
 	.parallel_ops = true,
 };
 
@@ -56,6 +70,12 @@ int keel_genl_reply(struct genl_info *info, u8 cmd,
 
 int keel_netlink_init(void)
 {
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keel_mcgrps); i++) {
+		keel_mcgrps[i] = keel_nl_mcgrps[i];
+		keel_mcgrps[i].flags |= GENL_MCAST_CAP_SYS_ADMIN;
+	}
 	return genl_register_family(&keel_genl_family);
 }
 

@@ -66,7 +66,6 @@ const struct genl_ops keel_nl_ops[5] = {
 		.doit		= keel_nl_state_set_doit,
 		.policy		= keel_state_set_nl_policy,
 		.maxattr	= KEEL_A_STATE_BLOB,
-		.flags		= GENL_ADMIN_PERM,
 	},
 	{
 		.cmd		= KEEL_CMD_TYPE_GET,

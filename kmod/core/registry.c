@@ -135,6 +135,7 @@ int keel_object_add(struct keel_object *obj)
 		return -EINVAL;
 
 	obj->owner = get_task_pid(current, PIDTYPE_TGID);
+	obj->owner_uid = current_euid();
 	obj->created_ns = ktime_get_boottime_ns();
 	refcount_set(&obj->refs, 1);	/* the owner's */
 
@@ -236,6 +237,25 @@ int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
 	return ret;
 }
 EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_object_call);
+
+/**
+ * keel_obj_visible() - may the sender of @skb see and command @obj?
+ * @skb: a request of the "keel" family
+ * @obj: the object
+ *
+ * Its owner may (the effective uid that created it), and CAP_SYS_ADMIN
+ * may: an object's label, VM, pid, counters (a UART's per-register
+ * counts time a serial console's keystrokes) and state (a ring's payload)
+ * are its tenant's. To anyone else it does not exist. Handlers run in
+ * the context of the process that sends or receives on the socket.
+ *
+ * Return: true if the object may be shown and commanded.
+ */
+bool keel_obj_visible(struct sk_buff *skb, const struct keel_object *obj)
+{
+	return uid_eq(obj->owner_uid, current_euid()) ||
+	       netlink_capable(skb, CAP_SYS_ADMIN);
+}
 
 /* The type's INFO attributes from a snapshot of @obj. */
 static int keel_obj_fill_info(struct sk_buff *skb, struct keel_object *obj)
@@ -362,7 +382,8 @@ int keel_nl_obj_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return -ENOMEM;
 
 	obj = keel_object_next(&id, NULL);
-	if (obj && id != nla_get_u32(info->attrs[KEEL_A_OBJ_ID])) {
+	if (obj && (id != nla_get_u32(info->attrs[KEEL_A_OBJ_ID]) ||
+		    !keel_obj_visible(skb, obj))) {
 		keel_object_put(obj);
 		obj = NULL;
 	}
@@ -406,9 +427,12 @@ int keel_nl_obj_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	}
 
 	for (id = cb->args[0]; (obj = keel_object_next(&id, type)); id++) {
-		ret = keel_obj_fill_msg(skb, obj, NETLINK_CB(cb->skb).portid,
-					cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					KEEL_CMD_OBJ_GET);
+		ret = 0;
+		if (keel_obj_visible(cb->skb, obj))
+			ret = keel_obj_fill_msg(skb, obj,
+						NETLINK_CB(cb->skb).portid,
+						cb->nlh->nlmsg_seq, NLM_F_MULTI,
+						KEEL_CMD_OBJ_GET);
 		keel_object_put(obj);
 		if (ret)
 			break;

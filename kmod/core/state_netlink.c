@@ -52,6 +52,7 @@ static const struct nla_policy keel_state_blob_policy[KEEL_A_STATE_BLOB + 1] = {
 };
 
 struct keel_state_set_req {
+	struct sk_buff *skb;		/* the request */
 	struct genl_info *info;
 	struct sk_buff *msg;
 	u32 cmd;
@@ -70,6 +71,9 @@ static int keel_state_set_one(struct keel_object *obj, void *arg)
 	size_t out_len = 0;
 	int ret;
 
+	/* Someone else's object does not exist for the caller. */
+	if (!keel_obj_visible(req->skb, obj))
+		return -ENOENT;
 	if (!st) {
 		NL_SET_ERR_MSG(extack, "this object has no state");
 		return -EOPNOTSUPP;
@@ -123,7 +127,7 @@ free:
 
 int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct keel_state_set_req req = { .info = info };
+	struct keel_state_set_req req = { .skb = skb, .info = info };
 	struct nlattr *blob = info->attrs[KEEL_A_STATE_BLOB];
 	bool needs_blob;
 	void *hdr;

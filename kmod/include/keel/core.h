@@ -115,6 +115,7 @@ struct keel_object {
 	struct keel_part *part;
 	const struct keel_object_type *type;
 	struct pid *owner;
+	kuid_t owner_uid;
 	struct kvm *kvm;
 	u64 created_ns;
 	char label[KEEL_NAME_MAX];
