@@ -11,6 +11,7 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/uio.h>
+#include <net/sock.h>
 
 #include <keel/core.h>
 
@@ -114,6 +115,70 @@ void keel_sink_put(struct keel_sink *s)
 	s->cred = NULL;
 }
 EXPORT_SYMBOL_GPL(keel_sink_put);
+
+/*
+ * A Keel object holds its sink's file. An AF_UNIX socket also holds the
+ * files passed into its receive queue (SCM_RIGHTS) until they are read:
+ * if one of them is the object's own file, or leads to it, the two hold
+ * each other for ever once every descriptor is closed, and the unix
+ * garbage collector, which follows only unix sockets, cannot see the
+ * cycle through Keel. Other sockets, pipes and character devices carry
+ * no files.
+ */
+static bool keel_sink_carries_files(const struct keel_sink *s)
+{
+	return s->sock && s->sock->sk && s->sock->sk->sk_family == AF_UNIX;
+}
+
+/**
+ * keel_sink_has_input() - is anything queued for reading on the sink?
+ * @s: the sink
+ *
+ * Context: any.
+ *
+ * Return: true if an AF_UNIX socket sink has messages (and perhaps files)
+ * waiting to be read; false otherwise, and always for other sinks.
+ */
+bool keel_sink_has_input(const struct keel_sink *s)
+{
+	return keel_sink_carries_files(s) &&
+	       !skb_queue_empty_lockless(&s->sock->sk->sk_receive_queue);
+}
+EXPORT_SYMBOL_GPL(keel_sink_has_input);
+
+/**
+ * keel_sink_seal() - let nothing more arrive on a sink, and drop what came
+ * @s: the sink
+ *
+ * For a sink the object only sends on, or one it no longer reads. An
+ * AF_UNIX socket is shut down for receiving (its senders get EPIPE; a
+ * connected stream or seqpacket peer can no longer send), then what is
+ * queued is read and discarded, which releases every file in flight in
+ * it. Afterwards no file can reach the sink's queue, so no cycle can form
+ * through it. Other sinks carry no files: nothing is done.
+ *
+ * Context: process context; does not block.
+ */
+void keel_sink_seal(struct keel_sink *s)
+{
+	struct msghdr msg;
+	struct kvec iov;
+	char buf[256];
+	int n;
+
+	if (!keel_sink_carries_files(s))
+		return;
+	kernel_sock_shutdown(s->sock, SHUT_RD);
+	/* Ends at the empty queue: nothing is added after the shutdown. */
+	do {
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		n = kernel_recvmsg(s->sock, &msg, &iov, 1, sizeof(buf),
+				   MSG_DONTWAIT);
+	} while (n > 0);
+}
+EXPORT_SYMBOL_GPL(keel_sink_seal);
 
 /**
  * keel_sink_send() - send a buffer whole

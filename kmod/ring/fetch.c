@@ -140,6 +140,16 @@ long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
 	ret = keel_sink_get(&sink, arg.sink_fd);
 	if (ret)
 		return ret;
+	/*
+	 * The engine only sends: a sink that can carry files (AF_UNIX) is
+	 * sealed, so that the ring's own file can never be passed into it
+	 * and keep both alive. One with input queued is refused, so that
+	 * nothing of the caller's is thrown away.
+	 */
+	if (keel_sink_has_input(&sink)) {
+		keel_sink_put(&sink);
+		return -EBUSY;
+	}
 
 	mutex_lock(&r->fetch_lock);
 	ret = -EBUSY;
@@ -155,6 +165,7 @@ long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
 		memset(&r->fetch_sink, 0, sizeof(r->fetch_sink));
 		goto unlock;
 	}
+	keel_sink_seal(&r->fetch_sink);
 	/* A blocked read() wakes up to its EBUSY. */
 	wake_up_interruptible(&r->wq);
 	mutex_unlock(&r->fetch_lock);

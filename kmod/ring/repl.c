@@ -31,9 +31,16 @@ static bool keel_ring_repl_should_stop(struct keel_ring *r)
 	return kthread_should_stop() || READ_ONCE(r->repl_stopping);
 }
 
-/* The connection is over: record why (first error wins). */
+/*
+ * The connection is over: record why (first error wins). The socket is
+ * kept until REPL_STOP, but nobody reads it any more: it is sealed, so
+ * that no file passed into it (the ring's own) can keep it and the ring
+ * alive for ever.
+ */
 static void keel_ring_repl_fail(struct keel_ring *r, int err)
 {
+	bool first = false;
+
 	if (keel_ring_repl_should_stop(r))
 		return;
 	spin_lock(&r->lock);
@@ -42,8 +49,11 @@ static void keel_ring_repl_fail(struct keel_ring *r, int err)
 		r->repl_err = -err;
 		/* A backup left alone is an ordinary ring: failover. */
 		r->repl_backup_on = false;
+		first = true;
 	}
 	spin_unlock(&r->lock);
+	if (first)
+		keel_sink_seal(&r->repl_sock);
 	wake_up_interruptible(&r->wq);
 }
 

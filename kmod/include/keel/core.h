@@ -95,6 +95,8 @@ struct keel_object_type {
  * @type: its type
  * @owner: the thread group that added it (a counted pid, dropped by
  *	keel_object_del())
+ * @owner_uid: the effective uid that added it: who may see and command it
+ *	through netlink besides CAP_SYS_ADMIN (Documentation/security.rst)
  * @kvm: the VM it belongs to, optional; not a reference of its own
  * @created_ns: when it was added (CLOCK_BOOTTIME)
  * @label: set before add, constant afterwards
