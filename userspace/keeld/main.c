@@ -19,7 +19,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: keeld [OPTIONS]\n"
+	fprintf(f, "Usage: keeld [OPTIONS]\n"
 	      "\n"
 	      "The cloud resource database and allocator; keelctl is its client.\n"
 	      "\n"
@@ -34,8 +34,13 @@ static void usage(FILE *f)
 	      "                       (default 5, 0: only when a request finds no room)\n"
 	      "  --batch N            allocations and frees per transaction, 1 to 64\n"
 	      "                       (default 64; 1: one transaction each)\n"
+	      "  --max-per-user N     connections one uid other than root may hold\n"
+	      "                       (default %u, 0: no limit)\n"
+	      "  --idle-timeout SECONDS  close a client that made no progress this long\n"
+	      "                       (default %u, 0: never)\n"
 	      "  --check              check the database's invariants and exit\n"
-	      "  -h, --help           show this help\n", f);
+	      "  -h, --help           show this help\n",
+	      KEELD_MAX_PER_USER, KEELD_IDLE_TIMEOUT);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -59,6 +64,8 @@ int main(int argc, char **argv)
 		{ "local-host", required_argument, NULL, 'l' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "max-per-user", required_argument, NULL, 'u' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -68,6 +75,8 @@ int main(int argc, char **argv)
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1, .local_fd = -1,
 		.refresh_fd = -1, .refresh_s = 5,
 		.batch.max = BATCH_MAX,
+		.clients.max_per_uid = KEELD_MAX_PER_USER,
+		.clients.idle_s = KEELD_IDLE_TIMEOUT,
 	};
 	const char *db = DEFAULT_DB;
 	struct keeld_err err = { 0 };
@@ -124,6 +133,21 @@ int main(int argc, char **argv)
 			}
 			kd.batch.max = (unsigned int)v;
 			break;
+		case 'u':
+			if (parse_uint(optarg, KEELD_MAX_CLIENTS, &v)) {
+				fprintf(stderr, "keeld: bad --max-per-user '%s' (0 to %d)\n",
+					optarg, KEELD_MAX_CLIENTS);
+				return 2;
+			}
+			kd.clients.max_per_uid = (unsigned int)v;
+			break;
+		case 'i':
+			if (parse_uint(optarg, 7 * 86400, &v)) {
+				fprintf(stderr, "keeld: bad --idle-timeout '%s'\n", optarg);
+				return 2;
+			}
+			kd.clients.idle_s = (unsigned int)v;
+			break;
 		case 'c':
 			check = true;
 			break;
@@ -168,6 +192,7 @@ int main(int argc, char **argv)
 	}
 	if (kd.local)
 		local_start(&kd);
+	clients_init(&kd);
 	ret = server_listen(&kd);
 	if (!ret) {
 		fprintf(stderr, "keeld: %zu hosts from %s, listening on %s\n",
