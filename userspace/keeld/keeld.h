@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "cloud.h"
 #include "outq.h"
+#include "sockfile.h"
 
 /* Connections at most: root may use them all, other uids all but 16. */
 #define KEELD_MAX_CLIENTS	1024
@@ -42,6 +43,7 @@ struct clients {
 struct keeld {
 	struct cloud cloud;
 	const char *socket_path;
+	struct sockfile sockfile;	/* the socket keeld made there */
 	bool have_admin_gid;
 	gid_t admin_gid;
 	int listen_fd;

@@ -3,6 +3,7 @@
  * keeld: the cloud resource database and allocator. This file owns the
  * command line, opening the database, loading the cache and the
  * lifetime of the daemon; --check verifies the database and exits.
+ * Where the database URL comes from is dburl.c's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 
 #include <linux/keeld.h>
 
+#include "dburl.h"
 #include "keeld.h"
 
 #define DEFAULT_DB	"sqlite:/var/lib/keeld/keeld.db"
@@ -24,8 +26,11 @@ static void usage(FILE *f)
 	      "The cloud resource database and allocator; keelctl is its client.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --db URL             sqlite:PATH[?synchronous=full] (default " DEFAULT_DB ")\n"
-	      "                       or postgresql://... (a libpq URI)\n"
+	      "  --db URL             sqlite:PATH[?synchronous=full] (default $" KEELD_DB_ENV ",\n"
+	      "                       else " DEFAULT_DB ")\n"
+	      "                       or postgresql://... (a libpq URI, no password:\n"
+	      "                       use --db-file, $" KEELD_DB_ENV " or ~/.pgpass)\n"
+	      "  --db-file FILE       the URL from FILE's first line (mode 0600 or 0640)\n"
 	      "  --socket PATH        listen here (default " KEELD_SOCKET_PATH ")\n"
 	      "  --admin-group NAME   members may change the database (root always may)\n"
 	      "  --max-candidates N   stop pruning at N hosts unless a request says (0: never)\n"
@@ -58,6 +63,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "db-file", required_argument, NULL, 'D' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "admin-group", required_argument, NULL, 'g' },
 		{ "max-candidates", required_argument, NULL, 'm' },
@@ -78,7 +84,8 @@ int main(int argc, char **argv)
 		.clients.max_per_uid = KEELD_MAX_PER_USER,
 		.clients.idle_s = KEELD_IDLE_TIMEOUT,
 	};
-	const char *db = DEFAULT_DB;
+	const char *db = NULL, *db_file = NULL;
+	char *db_buf = NULL;
 	struct keeld_err err = { 0 };
 	char msg[512];
 	bool check = false;
@@ -90,6 +97,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			db = optarg;
+			break;
+		case 'D':
+			db_file = optarg;
 			break;
 		case 's':
 			kd.socket_path = optarg;
@@ -164,6 +174,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (db && db_file) {
+		fputs("keeld: --db and --db-file: give one\n", stderr);
+		return 2;
+	}
+	if (db && dburl_has_password(db)) {
+		fputs("keeld: --db holds a password, which every local user can read on keeld's command line;\n"
+		      "keeld: give the URL with --db-file FILE or $" KEELD_DB_ENV ", or the password in ~/.pgpass (PGPASSFILE)\n",
+		      stderr);
+		return 2;
+	}
+	if (db_file) {
+		db = db_buf = dburl_read_file(db_file, msg, sizeof(msg));
+		if (!db) {
+			fprintf(stderr, "keeld: --db-file %s\n", msg);
+			return 2;
+		}
+	}
+	if (!db)
+		db = getenv(KEELD_DB_ENV);
+	if (!db || !*db)
+		db = DEFAULT_DB;
 	if (!strncmp(db, "sqlite:", 7)) {
 		char *path = strndup(db + 7, strcspn(db + 7, "?"));
 
@@ -172,6 +203,7 @@ int main(int argc, char **argv)
 		free(path);
 	}
 	kd.cloud.store = store_open(db, msg, sizeof(msg));
+	free(db_buf);
 	if (!kd.cloud.store) {
 		fprintf(stderr, "keeld: %s\n", msg);
 		return 1;

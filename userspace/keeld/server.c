@@ -50,33 +50,18 @@ void mkdir_parent(const char *path, mode_t mode)
 
 int server_listen(struct keeld *kd)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
-	int fd;
+	int fd, ret;
 
-	if (strlen(kd->socket_path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "keeld: socket path too long: %s\n", kd->socket_path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sun.sun_path, kd->socket_path);
 	mkdir_parent(kd->socket_path, 0755);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* A stale socket of a dead keeld is replaced; a live one is not. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		fprintf(stderr, "keeld: another keeld serves %s\n", kd->socket_path);
+	ret = sockfile_bind(fd, kd->socket_path, &kd->sockfile);
+	if (ret) {
 		close(fd);
-		return -EADDRINUSE;
-	}
-	unlink(kd->socket_path);
-	/* Access is decided per request from credentials: anyone may connect. */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(kd->socket_path, 0666) || listen(fd, 128)) {
-		fprintf(stderr, "keeld: %s: %s\n", kd->socket_path, strerror(errno));
-		close(fd);
-		return -errno;
+		return ret;
 	}
 	kd->listen_fd = fd;
 
@@ -287,7 +272,7 @@ void server_close(struct keeld *kd)
 	clients_close_all(kd);
 	if (kd->listen_fd >= 0) {
 		close(kd->listen_fd);
-		unlink(kd->socket_path);
+		sockfile_remove(kd->socket_path, &kd->sockfile);
 	}
 	if (kd->epoll_fd >= 0)
 		close(kd->epoll_fd);
