@@ -3,7 +3,9 @@
  * keelctl state: the state framework for operators. Shows which objects
  * have state and where they are (running/stopped, saves, loads, refused
  * blobs), and stops, resumes, saves, loads or swaps one by id through
- * KEEL_CMD_STATE_SET. Blobs go to and come from files ("-": stdio).
+ * KEEL_CMD_STATE_SET. Blobs go to and come from files ("-": stdio);
+ * a blob is written to a new 0600 file (outfile.c), replacing an
+ * existing one only with --force.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "keelctl.h"
+#include "outfile.h"
 
 static int read_blob(const char *path, void **buf, size_t *len)
 {
@@ -46,19 +49,31 @@ static int read_blob(const char *path, void **buf, size_t *len)
 	return KEELCTL_EXIT_OK;
 }
 
-static int write_blob(const char *path, const void *buf, size_t len)
+/* Create the file a blob goes to, before anything is asked of Keel. */
+static int open_blob(struct outfile *of, const char *path, bool force)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
-	int ok;
+	int ret = outfile_open(of, path, force);
 
-	if (!f) {
-		fprintf(stderr, "keelctl: state: %s: %s\n", path, strerror(errno));
-		return KEELCTL_EXIT_FAIL;
+	if (ret == -EEXIST)
+		fprintf(stderr, "keelctl: state: %s exists; not replacing it (-f replaces it)\n",
+			path);
+	else if (ret)
+		fprintf(stderr, "keelctl: state: %s: %s\n", path, strerror(-ret));
+	return ret ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
+}
+
+static int write_blob(struct outfile *of, const void *buf, size_t len)
+{
+	int ret = outfile_write(of, buf, len);
+
+	if (ret) {
+		outfile_abort(of);
+	} else {
+		ret = outfile_commit(of);
 	}
-	ok = fwrite(buf, 1, len, f) == len;
-	ok = (f == stdout ? fflush(f) : fclose(f)) == 0 && ok;
-	if (!ok) {
-		fprintf(stderr, "keelctl: state: %s: write failed\n", path);
+	if (ret) {
+		fprintf(stderr, "keelctl: state: %s: %s\n", of->path,
+			strerror(-ret));
 		return KEELCTL_EXIT_FAIL;
 	}
 	return KEELCTL_EXIT_OK;
@@ -154,7 +169,7 @@ static const char *const cmd_names[] = {
 
 /* argv: the operands after the id (file names). */
 static int do_cmd(struct keelctl *k, uint32_t scmd, uint32_t id,
-		  char **files)
+		  char **files, bool force)
 {
 	bool takes = scmd == KEEL_STATE_CMD_LOAD || scmd == KEEL_STATE_CMD_SWAP;
 	bool gives = scmd == KEEL_STATE_CMD_SAVE || scmd == KEEL_STATE_CMD_SWAP;
@@ -162,6 +177,7 @@ static int do_cmd(struct keelctl *k, uint32_t scmd, uint32_t id,
 	char op[32];
 	void *in = NULL, *out = NULL;
 	size_t in_len = 0, out_len = 0;
+	struct outfile of;
 	struct keel_obj o;
 	int rc;
 
@@ -174,15 +190,24 @@ static int do_cmd(struct keelctl *k, uint32_t scmd, uint32_t id,
 		if (rc)
 			return rc;
 	}
+	if (gives) {
+		rc = open_blob(&of, out_path, force);
+		if (rc) {
+			free(in);
+			return rc;
+		}
+	}
 	if (keel_state_set(k->sock, id, scmd, in, in_len, &o,
 			   gives ? &out : NULL, gives ? &out_len : NULL)) {
 		free(in);
+		if (gives)
+			outfile_abort(&of);
 		return keelctl_fail(op, keel_last_error(k->sock));
 	}
 	free(in);
 	rc = KEELCTL_EXIT_OK;
 	if (gives)
-		rc = write_blob(out_path, out, out_len);
+		rc = write_blob(&of, out, out_len);
 	free(out);
 	if (!rc && k->json) {
 		struct json_object *j = keel_obj_state_json(&o.state);
@@ -215,17 +240,31 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 		[KEEL_STATE_CMD_SAVE] = 1, [KEEL_STATE_CMD_LOAD] = 1,
 		[KEEL_STATE_CMD_SWAP] = 2,
 	};
+	static const struct option longopts[] = {
+		KEELCTL_LONGOPTS,
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *sub = "show";
+	bool force = false;
 	uint32_t id, scmd;
-	int rc;
+	int c, rc;
 
-	rc = keelctl_operands(k, cmd, &argc, &argv);
-	if (rc >= 0)
-		return rc;
+	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING "f",
+				   longopts, &rc)) != -1) {
+		if (c == KEELCTL_OPT_EXIT)
+			return rc;
+		if (c == 'f')
+			force = true;
+	}
+	argc -= optind;
+	argv += optind;
 	if (argc > 0)
 		sub = argv[0];
 
 	if (!strcmp(sub, "show")) {
+		if (force)
+			return keelctl_usage_error(cmd, "-f is for save and swap");
 		if (argc > 2)
 			return keelctl_usage_error(cmd, "unexpected argument '%s'",
 						   argv[2]);
@@ -245,28 +284,33 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 					   nfiles[scmd] ? " and a file" : "");
 	if (keelctl_parse_id(argv[1], &id))
 		return keelctl_usage_error(cmd, "bad object id '%s'", argv[1]);
-	return do_cmd(k, scmd, id, argv + 2);
+	if (force && scmd != KEEL_STATE_CMD_SAVE && scmd != KEEL_STATE_CMD_SWAP)
+		return keelctl_usage_error(cmd, "-f is for save and swap");
+	return do_cmd(k, scmd, id, argv + 2, force);
 }
 
 const struct keelctl_cmd keelctl_cmd_state = {
 	.name = "state",
 	.synopsis = "state [show [ID]]\n"
 		    "state stop|resume ID\n"
-		    "state save ID FILE\n"
+		    "state save [-f] ID FILE\n"
 		    "state load ID FILE\n"
-		    "state swap ID IN-FILE OUT-FILE",
+		    "state swap [-f] ID IN-FILE OUT-FILE",
 	.summary = "Show, stop, resume, save, load or swap the state of objects.",
 	.help = "  show [ID]  objects that have state: running or stopped, saves,\n"
 		"             loads and refused blobs (REJECTS)\n"
 		"  stop ID    stop the object: guest accesses go to the VMM\n"
 		"  resume ID  run it again; a pending interrupt is raised again\n"
-		"  save ID F  write the stopped object's state blob to F\n"
+		"  save ID F  write the stopped object's state blob to F, a new\n"
+		"             file of mode 0600 (an existing F or symlink: refused)\n"
 		"  load ID F  load the blob in F into the stopped object; a bad\n"
 		"             blob is refused and the object left as it was\n"
 		"  swap ID IN OUT  save to OUT and load IN, as one command\n"
 		"FILE may be - for standard input or output. Blobs travel in one\n"
 		"netlink message (up to 60 KiB); stop, resume, save, load and\n"
 		"swap need CAP_NET_ADMIN.\n",
-	.options = NULL,
+	.options = "  -f, --force       save, swap: replace an existing output file\n"
+		    "                    (by a new 0600 file; a symlink is replaced,\n"
+		    "                    not followed)\n",
 	.run = run,
 };

@@ -3,6 +3,7 @@
  * keeld: the cloud resource database and allocator. This file owns the
  * command line, opening the database, loading the cache and the
  * lifetime of the daemon; --check verifies the database and exits.
+ * Where the database URL comes from is dburl.c's.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,19 +14,23 @@
 
 #include <linux/keeld.h>
 
+#include "dburl.h"
 #include "keeld.h"
 
 #define DEFAULT_DB	"sqlite:/var/lib/keeld/keeld.db"
 
 static void usage(FILE *f)
 {
-	fputs("Usage: keeld [OPTIONS]\n"
+	fprintf(f, "Usage: keeld [OPTIONS]\n"
 	      "\n"
 	      "The cloud resource database and allocator; keelctl is its client.\n"
 	      "\n"
 	      "Options:\n"
-	      "  --db URL             sqlite:PATH[?synchronous=full] (default " DEFAULT_DB ")\n"
-	      "                       or postgresql://... (a libpq URI)\n"
+	      "  --db URL             sqlite:PATH[?synchronous=full] (default $" KEELD_DB_ENV ",\n"
+	      "                       else " DEFAULT_DB ")\n"
+	      "                       or postgresql://... (a libpq URI, no password:\n"
+	      "                       use --db-file, $" KEELD_DB_ENV " or ~/.pgpass)\n"
+	      "  --db-file FILE       the URL from FILE's first line (mode 0600 or 0640)\n"
 	      "  --socket PATH        listen here (default " KEELD_SOCKET_PATH ")\n"
 	      "  --admin-group NAME   members may change the database (root always may)\n"
 	      "  --max-candidates N   stop pruning at N hosts unless a request says (0: never)\n"
@@ -34,8 +39,13 @@ static void usage(FILE *f)
 	      "                       (default 5, 0: only when a request finds no room)\n"
 	      "  --batch N            allocations and frees per transaction, 1 to 64\n"
 	      "                       (default 64; 1: one transaction each)\n"
+	      "  --max-per-user N     connections one uid other than root may hold\n"
+	      "                       (default %u, 0: no limit)\n"
+	      "  --idle-timeout SECONDS  close a client that made no progress this long\n"
+	      "                       (default %u, 0: never)\n"
 	      "  --check              check the database's invariants and exit\n"
-	      "  -h, --help           show this help\n", f);
+	      "  -h, --help           show this help\n",
+	      KEELD_MAX_PER_USER, KEELD_IDLE_TIMEOUT);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -53,12 +63,15 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "db-file", required_argument, NULL, 'D' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "admin-group", required_argument, NULL, 'g' },
 		{ "max-candidates", required_argument, NULL, 'm' },
 		{ "local-host", required_argument, NULL, 'l' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "max-per-user", required_argument, NULL, 'u' },
+		{ "idle-timeout", required_argument, NULL, 'i' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -68,8 +81,11 @@ int main(int argc, char **argv)
 		.listen_fd = -1, .epoll_fd = -1, .signal_fd = -1, .local_fd = -1,
 		.refresh_fd = -1, .refresh_s = 5,
 		.batch.max = BATCH_MAX,
+		.clients.max_per_uid = KEELD_MAX_PER_USER,
+		.clients.idle_s = KEELD_IDLE_TIMEOUT,
 	};
-	const char *db = DEFAULT_DB;
+	const char *db = NULL, *db_file = NULL;
+	char *db_buf = NULL;
 	struct keeld_err err = { 0 };
 	char msg[512];
 	bool check = false;
@@ -81,6 +97,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			db = optarg;
+			break;
+		case 'D':
+			db_file = optarg;
 			break;
 		case 's':
 			kd.socket_path = optarg;
@@ -124,6 +143,21 @@ int main(int argc, char **argv)
 			}
 			kd.batch.max = (unsigned int)v;
 			break;
+		case 'u':
+			if (parse_uint(optarg, KEELD_MAX_CLIENTS, &v)) {
+				fprintf(stderr, "keeld: bad --max-per-user '%s' (0 to %d)\n",
+					optarg, KEELD_MAX_CLIENTS);
+				return 2;
+			}
+			kd.clients.max_per_uid = (unsigned int)v;
+			break;
+		case 'i':
+			if (parse_uint(optarg, 7 * 86400, &v)) {
+				fprintf(stderr, "keeld: bad --idle-timeout '%s'\n", optarg);
+				return 2;
+			}
+			kd.clients.idle_s = (unsigned int)v;
+			break;
 		case 'c':
 			check = true;
 			break;
@@ -140,6 +174,27 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (db && db_file) {
+		fputs("keeld: --db and --db-file: give one\n", stderr);
+		return 2;
+	}
+	if (db && dburl_has_password(db)) {
+		fputs("keeld: --db holds a password, which every local user can read on keeld's command line;\n"
+		      "keeld: give the URL with --db-file FILE or $" KEELD_DB_ENV ", or the password in ~/.pgpass (PGPASSFILE)\n",
+		      stderr);
+		return 2;
+	}
+	if (db_file) {
+		db = db_buf = dburl_read_file(db_file, msg, sizeof(msg));
+		if (!db) {
+			fprintf(stderr, "keeld: --db-file %s\n", msg);
+			return 2;
+		}
+	}
+	if (!db)
+		db = getenv(KEELD_DB_ENV);
+	if (!db || !*db)
+		db = DEFAULT_DB;
 	if (!strncmp(db, "sqlite:", 7)) {
 		char *path = strndup(db + 7, strcspn(db + 7, "?"));
 
@@ -148,6 +203,7 @@ int main(int argc, char **argv)
 		free(path);
 	}
 	kd.cloud.store = store_open(db, msg, sizeof(msg));
+	free(db_buf);
 	if (!kd.cloud.store) {
 		fprintf(stderr, "keeld: %s\n", msg);
 		return 1;
@@ -168,6 +224,7 @@ int main(int argc, char **argv)
 	}
 	if (kd.local)
 		local_start(&kd);
+	clients_init(&kd);
 	ret = server_listen(&kd);
 	if (!ret) {
 		fprintf(stderr, "keeld: %zu hosts from %s, listening on %s\n",

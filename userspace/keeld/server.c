@@ -3,9 +3,9 @@
  * keeld's socket and event loop: an AF_UNIX SOCK_SEQPACKET listener, one
  * epoll loop that reads the waiting requests of every ready client in a
  * round and serves them in order (allocations and frees grouped into one
- * transaction by batch.c), the peer's credentials as the kernel saw them
- * at connect time, a timer to catch up with other keelds, and a clean
- * stop on SIGTERM or SIGINT.
+ * transaction by batch.c), a timer to catch up with other keelds, and a
+ * clean stop on SIGTERM or SIGINT. The clients themselves (limits,
+ * credentials, replies, idle timeouts) are clients.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,15 +28,10 @@
 #include "keeld.h"
 #include "proto.h"
 
-#define MAX_CLIENTS	1024
-#define MAX_GROUPS	1024
-#define SEND_TIMEOUT_S	2
 #define MAX_EVENTS	32
 
 /* The tag in epoll data: listener, signals, keel events, or a client. */
 enum { EV_LISTEN = 1, EV_SIGNAL, EV_LOCAL, EV_REFRESH };
-
-static unsigned int nclients;
 
 /* Create the directory @path is in (one level, as /run/keeld). */
 void mkdir_parent(const char *path, mode_t mode)
@@ -53,75 +48,20 @@ void mkdir_parent(const char *path, mode_t mode)
 		fprintf(stderr, "keeld: creating %s: %s\n", dir, strerror(errno));
 }
 
-bool client_send(struct client *cl, const void *buf, size_t len)
-{
-	ssize_t n;
-
-	do {
-		n = send(cl->fd, buf, len, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	return n == (ssize_t)len;
-}
-
-int client_credentials(struct keeld *kd, struct client *cl)
-{
-	gid_t groups[MAX_GROUPS];
-	socklen_t len = sizeof(struct ucred);
-	struct ucred cred;
-	size_t i, n;
-
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
-		return -errno;
-	cl->pid = cred.pid;
-	cl->uid = cred.uid;
-	cl->gid = cred.gid;
-	cl->admin = cred.uid == 0;
-	if (cl->admin || !kd->have_admin_gid)
-		return 0;
-	if (cred.gid == kd->admin_gid) {
-		cl->admin = true;
-		return 0;
-	}
-	/* The supplementary groups the peer had when it connected. */
-	len = sizeof(groups);
-	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
-		return 0;	/* unknown: not an admin */
-	n = len / sizeof(gid_t);
-	for (i = 0; i < n; i++)
-		if (groups[i] == kd->admin_gid)
-			cl->admin = true;
-	return 0;
-}
-
 int server_listen(struct keeld *kd)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN };
 	sigset_t mask;
-	int fd;
+	int fd, ret;
 
-	if (strlen(kd->socket_path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "keeld: socket path too long: %s\n", kd->socket_path);
-		return -ENAMETOOLONG;
-	}
-	strcpy(sun.sun_path, kd->socket_path);
 	mkdir_parent(kd->socket_path, 0755);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	/* A stale socket of a dead keeld is replaced; a live one is not. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		fprintf(stderr, "keeld: another keeld serves %s\n", kd->socket_path);
+	ret = sockfile_bind(fd, kd->socket_path, &kd->sockfile);
+	if (ret) {
 		close(fd);
-		return -EADDRINUSE;
-	}
-	unlink(kd->socket_path);
-	/* Access is decided per request from credentials: anyone may connect. */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
-	    chmod(kd->socket_path, 0666) || listen(fd, 128)) {
-		fprintf(stderr, "keeld: %s: %s\n", kd->socket_path, strerror(errno));
-		close(fd);
-		return -errno;
+		return ret;
 	}
 	kd->listen_fd = fd;
 
@@ -159,50 +99,6 @@ int server_listen(struct keeld *kd)
 	return 0;
 }
 
-static void client_drop(struct keeld *kd, struct client *cl)
-{
-	epoll_ctl(kd->epoll_fd, EPOLL_CTL_DEL, cl->fd, NULL);
-	close(cl->fd);
-	free(cl);
-	nclients--;
-}
-
-static void accept_one(struct keeld *kd)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
-	struct client *cl;
-	int fd;
-
-	fd = accept4(kd->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (nclients >= MAX_CLIENTS) {
-		close(fd);
-		return;
-	}
-	cl = calloc(1, sizeof(*cl));
-	if (!cl) {
-		close(fd);
-		return;
-	}
-	cl->fd = fd;
-	/* Replies are sent blocking, but a client that stops reading is dropped. */
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (client_credentials(kd, cl)) {
-		close(fd);
-		free(cl);
-		return;
-	}
-	ev.data.ptr = cl;
-	if (epoll_ctl(kd->epoll_fd, EPOLL_CTL_ADD, fd, &ev)) {
-		close(fd);
-		free(cl);
-		return;
-	}
-	nclients++;
-}
-
 /* A packet read in this round, waiting for its turn. */
 struct pending {
 	struct client *cl;
@@ -232,10 +128,15 @@ static void read_client(struct client *cl, char *buf,
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (n <= 0) {
+		if (n == 0) {
+			client_hangup(cl);
+			return;
+		}
+		if (n < 0) {
 			cl->closing = true;
 			return;
 		}
+		client_touch(cl);
 		p[*np].cl = cl;
 		p[*np].too_long = n > KEELD_MSG_MAX;
 		p[*np].len = p[*np].too_long ? NLMSG_HDRLEN : (size_t)n;
@@ -274,6 +175,12 @@ static void serve_round(struct keeld *kd, struct pending *p, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
+		/* A client that leaves too many replies unread is dropped. */
+		if (!client_ready(p[i].cl)) {
+			free(p[i].buf);
+			p[i].buf = NULL;
+			continue;
+		}
 		if (!p[i].too_long && batch_wants(kd, p[i].buf, p[i].len) &&
 		    batch_add(kd, p[i].cl, (const void *)p[i].buf)) {
 			keeld_handle(kd, p[i].cl, p[i].buf, p[i].len);
@@ -307,7 +214,8 @@ int server_run(struct keeld *kd)
 		return -ENOMEM;
 	}
 	while (!kd->stop) {
-		n = epoll_wait(kd->epoll_fd, evs, MAX_EVENTS, -1);
+		n = epoll_wait(kd->epoll_fd, evs, MAX_EVENTS,
+			       clients_expire(kd));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -316,7 +224,7 @@ int server_run(struct keeld *kd)
 		for (i = 0; i < n && !kd->stop; i++) {
 			switch (evs[i].data.u64) {
 			case EV_LISTEN:
-				accept_one(kd);
+				client_accept(kd);
 				break;
 			case EV_SIGNAL:
 				if (read(kd->signal_fd, &si, sizeof(si)) > 0)
@@ -336,8 +244,13 @@ int server_run(struct keeld *kd)
 				break;
 			}
 			default:
-				read_client(evs[i].data.ptr, buf, p, &np,
-					    kd->batch.max);
+				cl = evs[i].data.ptr;
+				if (!outq_empty(&cl->out) && evs[i].events &
+				    (EPOLLOUT | EPOLLHUP | EPOLLERR))
+					client_writable(cl);
+				if (!cl->eof && !cl->closing &&
+				    evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+					read_client(cl, buf, p, &np, kd->batch.max);
 				break;
 			}
 		}
@@ -346,9 +259,7 @@ int server_run(struct keeld *kd)
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 <= EV_REFRESH)
 				continue;
-			cl = evs[i].data.ptr;
-			if (cl->closing)
-				client_drop(kd, cl);
+			client_settle(evs[i].data.ptr);
 		}
 	}
 	free(p);
@@ -358,9 +269,10 @@ int server_run(struct keeld *kd)
 
 void server_close(struct keeld *kd)
 {
+	clients_close_all(kd);
 	if (kd->listen_fd >= 0) {
 		close(kd->listen_fd);
-		unlink(kd->socket_path);
+		sockfile_remove(kd->socket_path, &kd->sockfile);
 	}
 	if (kd->epoll_fd >= 0)
 		close(kd->epoll_fd);

@@ -72,7 +72,10 @@ expect 2 err "show needs one type name" types show
 expect 2 err "show needs one type name" types show vm vdev
 expect 2 err "bad type name ''" types show ''
 expect 2 err "bad type name" types show 0123456789012345678901234567890123
-expect 0 out 'state swap ID IN-FILE OUT-FILE' state --help
+expect 0 out 'state swap \[-f\] ID IN-FILE OUT-FILE' state --help
+expect 0 out '-f, --force' state --help
+expect 2 err '-f is for save and swap' state load -f 1 x
+expect 2 err '-f is for save and swap' state show -f
 expect 0 out '^  state ' help
 expect 2 err "unknown subcommand 'frob'" state frob
 expect 2 err "load needs an object id and a file" state load 1
