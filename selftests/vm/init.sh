@@ -135,8 +135,14 @@ done
 if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
 	while read -r suite prog; do
 		echo "KEEL-TEST-BEGIN $prog suite=$suite"
-		cd "/keel/selftests/${prog%/*}" || cd /
-		run_timed "$KEEL_TEST_TIMEOUT" "./${prog##*/}"
+		bin=${prog%@user}
+		cd "/keel/selftests/${bin%/*}" || cd /
+		if [ "$bin" != "$prog" ]; then
+			# As the unprivileged test user: no capability, group kvm.
+			run_timed "$KEEL_TEST_TIMEOUT" su -s /bin/sh -c "exec ./${bin##*/}" keeltest
+		else
+			run_timed "$KEEL_TEST_TIMEOUT" "./${bin##*/}"
+		fi
 		cd /
 		if [ "$timed_out" = y ]; then
 			echo "KEEL-TEST-END $prog rc=$rc timeout=$KEEL_TEST_TIMEOUT"
