@@ -119,7 +119,9 @@ kerneldoc:
 sparse:
 	$(MAKE) modules C=2 W=1
 
-# Modules go to /lib/modules/<release>/extra/keel (under DESTDIR if set).
+# Modules go to /lib/modules/<release>/extra/keel (under DESTDIR if set);
+# the udev rule that gives the device nodes to group kvm to UDEVRULESDIR.
+UDEVRULESDIR ?= /etc/udev/rules.d
 # Debian's build trees would sign them with a key only Debian has: we
 # install them unsigned, as any out-of-tree module.
 install: modules userspace
@@ -132,6 +134,8 @@ install: modules userspace
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \
 		uapi/linux/keel.h uapi/linux/keel_vdev.h uapi/linux/keel_state.h \
 		uapi/linux/keel_ring.h uapi/linux/keeld.h
+	install -D -m 0644 kmod/udev/60-keel.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
 
 uninstall:
 	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel
@@ -142,7 +146,8 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/include/linux/keel_vdev.h \
 		$(DESTDIR)$(PREFIX)/include/linux/keel_state.h \
 		$(DESTDIR)$(PREFIX)/include/linux/keel_ring.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keeld.h
+		$(DESTDIR)$(PREFIX)/include/linux/keeld.h \
+		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
 
 # Load the modules built for the running kernel, without installing them.
 load: modules

@@ -32,7 +32,7 @@ snapshot() {
 		xargs -0 -r sha256sum)
 }
 
-echo "1..6"
+echo "1..7"
 mkdir -p "$dest/lib/modules/$rel"
 depmod -a -b "$dest" "$rel" 2>/dev/null
 before=$(snapshot)
@@ -54,6 +54,10 @@ t $? "depmod knows keel.ko"
 	[ -f "$dest/usr/local/include/linux/keel_ring.h" ] &&
 	[ -f "$dest/usr/local/include/linux/keeld.h" ]
 t $? "keelctl, keeld and the uapi headers installed"
+
+grep -q 'KERNEL=="keel|keel-\*", GROUP="kvm", MODE="0660"' \
+	"$dest/etc/udev/rules.d/60-keel.rules"
+t $? "the udev rule gives the device nodes to group kvm"
 
 make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
 t $? "make uninstall"
