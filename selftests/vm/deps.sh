@@ -5,7 +5,8 @@
 set -euo pipefail
 
 packages=(
-	build-essential pkg-config patch bc bison flex libelf-dev libssl-dev
+	build-essential gcc-multilib pkg-config patch bc bison flex libelf-dev
+	libssl-dev
 	kmod sparse libmnl-dev libjson-c-dev python3 jq iproute2
 	libsqlite3-dev libpq-dev postgresql
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1
