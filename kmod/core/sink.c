@@ -181,28 +181,42 @@ void keel_sink_seal(struct keel_sink *s)
 EXPORT_SYMBOL_GPL(keel_sink_seal);
 
 /**
- * keel_sink_send() - send a buffer whole
+ * keel_sink_is_stream() - does the sink lose message boundaries?
+ * @s: the sink
+ *
+ * Context: any.
+ *
+ * Return: true for a byte stream (a SOCK_STREAM socket, a pipe), where a
+ * send cut short leaves part of a record on the stream; false for sinks
+ * that take each send whole or not at all (datagram and seqpacket
+ * sockets, character devices such as a tap).
+ */
+bool keel_sink_is_stream(const struct keel_sink *s)
+{
+	if (s->sock)
+		return s->sock->type == SOCK_STREAM;
+	return S_ISFIFO(file_inode(s->file)->i_mode);
+}
+EXPORT_SYMBOL_GPL(keel_sink_is_stream);
+
+/**
+ * keel_sink_send_part() - send a buffer whole, and say how much went out
  * @s: the sink
  * @iov: the buffer, in kernel memory
  * @nr: entries of @iov
  * @len: bytes in @iov
+ * @sent: set to the bytes the sink took, also on error: on a byte stream
+ *	(keel_sink_is_stream()) an interrupted send may have put part of
+ *	the buffer on the stream
  *
- * Sends @len bytes as one message (a socket) or one write (a file),
- * continued on a file that took only part of it, so that a sink that
- * keeps boundaries sees one record. Blocks until done or interrupted by
- * keel_thread_stop(). No signal is raised for a closed socket peer
- * (MSG_NOSIGNAL); a pipe without readers raises SIGPIPE, which a kernel
- * thread ignores.
+ * As keel_sink_send().
  *
  * Context: process context, normally a &struct keel_thread; sleeps.
  *
- * Return: 0, or a negative errno: -EIO when a socket took only part of
- * the buffer (also when interrupted midway) or a file took nothing; -EINTR
- * or -ERESTARTSYS when interrupted; the socket's or file's own error
- * otherwise (-EPIPE, -ECONNRESET, -EAGAIN for a non-blocking file, ...).
+ * Return: as keel_sink_send().
  */
-int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
-		   size_t len)
+int keel_sink_send_part(struct keel_sink *s, struct kvec *iov, size_t nr,
+			size_t len, size_t *sent)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	const struct cred *old;
@@ -210,10 +224,13 @@ int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 	loff_t pos = 0;
 	ssize_t ret = 0;
 
+	*sent = 0;
 	old = override_creds(s->cred);
 	if (s->sock) {
 		/* One message; a stream socket sends it all or fails. */
 		ret = kernel_sendmsg(s->sock, &msg, iov, nr, len);
+		if (ret > 0)
+			*sent = ret;
 		if (ret >= 0 && ret != len)
 			ret = -EIO;
 		goto out;
@@ -228,10 +245,41 @@ int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 			ret = -EIO;
 			break;
 		}
+		*sent += ret;
 	}
 out:
 	revert_creds(old);
 	return ret < 0 ? ret : 0;
+}
+EXPORT_SYMBOL_GPL(keel_sink_send_part);
+
+/**
+ * keel_sink_send() - send a buffer whole
+ * @s: the sink
+ * @iov: the buffer, in kernel memory
+ * @nr: entries of @iov
+ * @len: bytes in @iov
+ *
+ * Sends @len bytes as one message (a socket) or one write (a file),
+ * continued on a file that took only part of it, so that a sink that
+ * keeps boundaries sees one record, with the sink's credentials. Blocks
+ * until done or interrupted by keel_thread_stop(). No signal is raised
+ * for a closed socket peer (MSG_NOSIGNAL); a pipe without readers raises
+ * SIGPIPE, which a kernel thread ignores.
+ *
+ * Context: process context, normally a &struct keel_thread; sleeps.
+ *
+ * Return: 0, or a negative errno: -EIO when a socket took only part of
+ * the buffer (also when interrupted midway) or a file took nothing; -EINTR
+ * or -ERESTARTSYS when interrupted; the socket's or file's own error
+ * otherwise (-EPIPE, -ECONNRESET, -EAGAIN for a non-blocking file, ...).
+ */
+int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
+		   size_t len)
+{
+	size_t sent;
+
+	return keel_sink_send_part(s, iov, nr, len, &sent);
 }
 EXPORT_SYMBOL_GPL(keel_sink_send);
 

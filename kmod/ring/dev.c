@@ -57,7 +57,7 @@ static void keel_ring_teardown(struct keel_inst *inst)
 	struct keel_ring *r = keel_ring_of_inst(inst);
 
 	keel_ring_repl_stop(r);
-	keel_ring_fetch_stop(r);
+	keel_ring_fetch_release(r);
 	if (r->event)
 		eventfd_ctx_put(r->event);
 	vfree(r->slots);

@@ -7,7 +7,8 @@
  * The thread and its sink are the core's (keel_thread, keel_sink):
  * keel_thread_stop() breaks a send that would block for ever (a full pipe
  * nobody reads) and waits for the thread. An entry whose send was
- * interrupted stays at the head.
+ * interrupted stays at the head; on a byte stream the part that went out
+ * is remembered, and the next engine on the same sink sends the rest.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -88,15 +89,43 @@ static void keel_ring_fetch_set(struct keel_ring *r, bool on)
 		mutex_unlock(&r->read_lock);
 }
 
+/* Forget the entry a stop cut (see struct keel_ring). fetch_lock held. */
+static void keel_ring_fetch_forget_cut(struct keel_ring *r)
+{
+	if (r->fetch_cut_file)
+		fput(r->fetch_cut_file);
+	r->fetch_cut_file = NULL;
+	r->fetch_cut_off = 0;
+}
+
+/*
+ * The stop cut the entry at @head after @off of its @len bytes: on a byte
+ * stream, remember where, so that this sink's next engine goes on there.
+ */
+static void keel_ring_fetch_cut(struct keel_ring *r, u64 head, size_t off,
+				u32 len)
+{
+	if (!off || off >= len || !keel_sink_is_stream(&r->fetch_sink))
+		return;
+	r->fetch_cut_file = get_file(r->fetch_sink.file);
+	r->fetch_cut_head = head;
+	r->fetch_cut_off = off;
+}
+
 static int keel_ring_fetch_thread(struct keel_thread *t)
 {
 	struct keel_ring *r = t->data;
+	/* Set by the start before the thread runs; the rest of a cut entry. */
+	u64 resume_head = r->fetch_cut_head;
+	size_t resume = r->fetch_cut_off;
 	struct keel_ring_slot *slot;
+	size_t start, sent;
 	struct kvec iov;
 	u64 head;
 	u32 len;
 	int err;
 
+	r->fetch_cut_off = 0;
 	while (!keel_ring_fetch_should_stop(r)) {
 		if (!keel_ring_fetch_work(r, &head)) {
 			wait_event_interruptible(r->wq, keel_ring_fetch_wake(r));
@@ -105,16 +134,22 @@ static int keel_ring_fetch_thread(struct keel_thread *t)
 		/* Hostile memory: read the length once, bound it. */
 		slot = keel_ring_slot_ptr(r, head);
 		len = READ_ONCE(slot->len);
+		start = head == resume_head && resume < len ? resume : 0;
+		resume = 0;
 		err = 0;
+		sent = 0;
 		if (len <= r->slot_size - sizeof(*slot)) {
 			/* One message or write per entry, straight from it. */
-			iov.iov_base = slot + 1;
-			iov.iov_len = len;
-			err = keel_sink_send(&r->fetch_sink, &iov, 1, len);
+			iov.iov_base = (u8 *)(slot + 1) + start;
+			iov.iov_len = len - start;
+			err = keel_sink_send_part(&r->fetch_sink, &iov, 1,
+						  len - start, &sent);
 		}
 		/* Interrupted by stop: the entry stays, no error. */
-		if (err && keel_ring_fetch_should_stop(r))
+		if (err && keel_ring_fetch_should_stop(r)) {
+			keel_ring_fetch_cut(r, head, start + sent, len);
 			break;
+		}
 		keel_ring_fetch_done(r, head, len, err);
 	}
 	return 0;
@@ -157,6 +192,16 @@ long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
 	if (r->fetch_thread.task || keel_ring_is_stopped(r))
 		goto unlock;
 	r->fetch_sink = sink;
+	/* The same stream, and its cut entry still at the head: go on. */
+	spin_lock(&r->lock);
+	if (r->fetch_cut_file != sink.file ||
+	    r->fetch_cut_head != r->idx.head)
+		r->fetch_cut_off = 0;
+	spin_unlock(&r->lock);
+	if (r->fetch_cut_file) {
+		fput(r->fetch_cut_file);
+		r->fetch_cut_file = NULL;
+	}
 	keel_ring_fetch_set(r, true);
 	ret = keel_thread_start(&r->fetch_thread, &inst->obj, NULL,
 				keel_ring_fetch_thread, r);
@@ -186,5 +231,14 @@ void keel_ring_fetch_stop(struct keel_ring *r)
 		keel_sink_put(&r->fetch_sink);
 		keel_ring_fetch_set(r, false);
 	}
+	mutex_unlock(&r->fetch_lock);
+}
+
+/* The ring goes away: no engine, and no cut entry to go on with. */
+void keel_ring_fetch_release(struct keel_ring *r)
+{
+	keel_ring_fetch_stop(r);
+	mutex_lock(&r->fetch_lock);
+	keel_ring_fetch_forget_cut(r);
 	mutex_unlock(&r->fetch_lock);
 }

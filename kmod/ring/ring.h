@@ -92,6 +92,16 @@ struct keel_ring {
 	bool fetch_on;
 	u32 fetch_state;			/* KEEL_RING_FETCH_STATE_* */
 	u32 fetch_err;				/* positive errno */
+	/*
+	 * An entry a stop cut on a byte stream: the sink it went to
+	 * (counted), its index and the bytes of it that went out. A start
+	 * on the same sink with the head still there sends only the rest.
+	 * Under @fetch_lock (the thread sets them as it ends, while the
+	 * stopper holds the lock and waits for it).
+	 */
+	struct file *fetch_cut_file;
+	u64 fetch_cut_head;
+	u32 fetch_cut_off;
 
 	/*
 	 * repl.c: replication. @repl_lock serialises start and stop and
@@ -157,6 +167,7 @@ void keel_ring_notify_commit(struct keel_ring *r);
 long keel_ring_fetch_start(struct keel_inst *inst, unsigned int cmd,
 			   void __user *uarg);
 void keel_ring_fetch_stop(struct keel_ring *r);
+void keel_ring_fetch_release(struct keel_ring *r);
 
 /* repl.c */
 long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,

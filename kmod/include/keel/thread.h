@@ -103,6 +103,9 @@ int keel_sink_get(struct keel_sink *s, int fd);
 int keel_sink_get_socket(struct keel_sink *s, int fd, int type);
 void keel_sink_put(struct keel_sink *s);
 bool keel_sink_has_input(const struct keel_sink *s);
+bool keel_sink_is_stream(const struct keel_sink *s);
+int keel_sink_send_part(struct keel_sink *s, struct kvec *iov, size_t nr,
+			size_t len, size_t *sent);
 void keel_sink_seal(struct keel_sink *s);
 int keel_sink_send(struct keel_sink *s, struct kvec *iov, size_t nr,
 		   size_t len);
