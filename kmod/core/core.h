@@ -76,6 +76,9 @@ int keel_state_parse(const void *buf, size_t len,
 
 /* state.c */
 void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info);
+int keel_state_xfer(struct keel_state *st, const void *in, size_t in_len,
+		    void **out, size_t *out_len, const char **why,
+		    int (*report)(void *arg, size_t out_len), void *arg);
 
 /* state_netlink.c */
 int keel_state_fill(struct sk_buff *skb, struct keel_state *st);
