@@ -266,6 +266,13 @@ TEST_F_TIMEOUT(loop, cross_wired_bounded, 60)
 		       (unsigned long long)n1, WINDOW_MS);
 	EXPECT_EQ(1, info_of(self->k, self->id[0], KEEL_VDEV_INFO_A_IRQ_LINE));
 	EXPECT_EQ(1, info_of(self->k, self->id[1], KEEL_VDEV_INFO_A_IRQ_LINE));
+	/* The operator sees the wiring: each resample a line sent. */
+	EXPECT_LE(1, info_of(self->k, self->id[0], KEEL_VDEV_INFO_A_IRQ_LOOPS));
+	EXPECT_LE(1, info_of(self->k, self->id[1], KEEL_VDEV_INFO_A_IRQ_LOOPS));
+	EXPECT_GE(MAX_SIGNALS,
+		  info_of(self->k, self->id[0], KEEL_VDEV_INFO_A_IRQ_LOOPS));
+	EXPECT_GE(MAX_SIGNALS,
+		  info_of(self->k, self->id[1], KEEL_VDEV_INFO_A_IRQ_LOOPS));
 }
 
 /* What KVM does after the guest's EOI: one re-assertion per resample. */
@@ -286,6 +293,7 @@ TEST_F_TIMEOUT(loop, resample_reasserts_once, 60)
 	EXPECT_EQ(4, signals_after_window(self->k, self->id[0], 4));
 	ASSERT_EQ(sizeof(count), read(self->efd[0], &count, sizeof(count)));
 	EXPECT_EQ(4, count);
+	EXPECT_EQ(0, info_of(self->k, self->id[0], KEEL_VDEV_INFO_A_IRQ_LOOPS));
 }
 
 TEST_HARNESS_MAIN
