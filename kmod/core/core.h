@@ -90,9 +90,18 @@ int keel_state_parse(const void *buf, size_t len,
 		     const struct keel_state_ops *ops, size_t max_len,
 		     struct keel_state_blob *b, const char **why);
 
+/* eventfd.c, irq.c: waits that ignore what Keel's lines signal */
+int __keel_evwait_start(struct keel_evwait *w, int fd,
+			void (*fn)(struct keel_evwait *w, u64 count),
+			unsigned int flags);
+bool keel_irq_line_signalling(void);
+
 /* state.c */
 void keel_state_snapshot(struct keel_state *st, struct keel_state_info *info,
 			 u64 *changed_ns);
+int keel_state_xfer(struct keel_state *st, const void *in, size_t in_len,
+		    void **out, size_t *out_len, const char **why,
+		    int (*report)(void *arg, size_t out_len), void *arg);
 
 /* state_netlink.c */
 int keel_state_fill(struct sk_buff *skb, struct keel_state *st);

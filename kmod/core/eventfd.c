@@ -5,16 +5,17 @@
  * takes the count and queues a work item that calls the owner.
  *
  * Locking: the wakeup runs under the eventfd's wait-queue lock with
- * interrupts off; it only moves the count into @count and queues @work.
- * keel_evwait_stop() unhooks the entry (after which no wakeup runs) and
- * then cancels the work, so @fn is not running when it returns.
+ * interrupts off; it only moves the count into @count (or @dropped) and
+ * queues @work. keel_evwait_stop() unhooks the entry (after which no
+ * wakeup runs) and then cancels the work, so @fn is not running when it
+ * returns.
  */
 #include <linux/module.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/poll.h>
 
-#include <keel/eventfd.h>
+#include "core.h"
 
 static void keel_evwait_work(struct work_struct *work)
 {
@@ -35,10 +36,16 @@ static int keel_evwait_wakeup(wait_queue_entry_t *wait, unsigned int mode,
 		return 0;
 	/* Under the eventfd's wait-queue lock, as eventfd_ctx_do_read needs. */
 	eventfd_ctx_do_read(w->ctx, &count);
-	if (count) {
-		atomic64_add(count, &w->count);
-		schedule_work(&w->work);
+	if (!count)
+		return 0;
+	/* Signalled from inside a Keel line's own signal: a loop. */
+	if ((w->flags & KEEL_EVWAIT_NOT_FROM_LINES) &&
+	    keel_irq_line_signalling()) {
+		atomic64_add(count, &w->dropped);
+		return 0;
 	}
+	atomic64_add(count, &w->count);
+	schedule_work(&w->work);
 	return 0;
 }
 
@@ -73,6 +80,15 @@ static void keel_evwait_queue(struct file *file, wait_queue_head_t *wqh,
 int keel_evwait_start(struct keel_evwait *w, int fd,
 		      void (*fn)(struct keel_evwait *w, u64 count))
 {
+	return __keel_evwait_start(w, fd, fn, 0);
+}
+EXPORT_SYMBOL_GPL(keel_evwait_start);
+
+/* keel_evwait_start() with KEEL_EVWAIT_* @flags, for keel.ko itself. */
+int __keel_evwait_start(struct keel_evwait *w, int fd,
+			void (*fn)(struct keel_evwait *w, u64 count),
+			unsigned int flags)
+{
 	struct eventfd_ctx *ctx;
 	struct file *file;
 	u64 count;
@@ -88,6 +104,7 @@ int keel_evwait_start(struct keel_evwait *w, int fd,
 
 	memset(w, 0, sizeof(*w));
 	w->fn = fn;
+	w->flags = flags;
 	w->ctx = ctx;
 	w->file = file;
 	INIT_WORK(&w->work, keel_evwait_work);
@@ -112,7 +129,6 @@ int keel_evwait_start(struct keel_evwait *w, int fd,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(keel_evwait_start);
 
 /**
  * keel_evwait_stop() - stop waiting on the eventfd

@@ -11,13 +11,38 @@
  * eventfd's lock and runs KVM's irqfd wakeup, which injects in atomic
  * context or defers to KVM's own work. The resample wait re-signals from
  * its work item, never from inside the resample eventfd's wakeup.
+ *
+ * Loops: a resample eventfd is signalled by KVM's irqfd resampler after
+ * the guest's EOI, in the vCPU's context, never synchronously by an
+ * irqfd signal. A resample wait woken from inside a line's signal is a
+ * line wired into itself or into another line (A's irqfd is B's resample
+ * eventfd and B's is A's): re-asserting then would signal, wake and
+ * re-assert forever on the system workqueue. keel_irq_line_signal()
+ * marks the CPU with the signalling task while it signals, and the
+ * resample wait (KEEL_EVWAIT_NOT_FROM_LINES) counts such a wakeup as a
+ * loop instead of re-asserting. The mark is written and read with
+ * interrupts off (the line's lock, the eventfd's wait-queue lock), so it
+ * always belongs to a signal in progress on this CPU; comparing the task
+ * keeps a task that preempted a signal under PREEMPT_RT from being taken
+ * for it.
  */
 #include <linux/module.h>
 #include <linux/eventfd.h>
 #include <linux/file.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
 
-#include <keel/eventfd.h>
+#include "core.h"
 #include "../compat/keel_compat.h"
+
+/* The task signalling a line's irqfd on this CPU, or NULL. */
+static DEFINE_PER_CPU(struct task_struct *, keel_irq_signaller);
+
+/* Whether the caller runs inside keel_irq_line_signal()'s eventfd signal. */
+bool keel_irq_line_signalling(void)
+{
+	return this_cpu_read(keel_irq_signaller) == current;
+}
 
 /**
  * keel_irq_line_init() - initialise an interrupt line
@@ -43,7 +68,9 @@ static void keel_irq_line_signal(struct keel_irq_line *l)
 	lockdep_assert_held(&l->lock);
 	if (!l->trigger || !l->enabled)
 		return;
+	this_cpu_write(keel_irq_signaller, current);
 	keel_eventfd_signal(l->trigger);
+	this_cpu_write(keel_irq_signaller, NULL);
 	l->signals++;
 }
 
@@ -70,16 +97,19 @@ static void keel_irq_line_resample(struct keel_evwait *w, u64 count)
  *
  * Takes a reference to the irqfd and, in level mode, waits on the resample
  * eventfd (a &struct keel_evwait) to signal the irqfd again after each
- * EOI while the level is high. Both negative leave the line in mode
- * %KEEL_IRQ_NONE. Binding signals nothing, even with the level high; a
- * line kept disabled until its object resumes signals when
- * keel_irq_line_enable() enables it.
+ * EOI while the level is high: once per resample, however many EOIs it
+ * stands for. A resample that a Keel line's signal caused is not an EOI
+ * and is counted as a loop instead (see the top of this file). Both
+ * negative leave the line in mode %KEEL_IRQ_NONE. Binding signals
+ * nothing, even with the level high; a line kept disabled until its
+ * object resumes signals when keel_irq_line_enable() enables it.
  *
  * Context: process context (the fds are the caller's), interrupts enabled.
  *
  * Return: 0; -EBADF when an fd is not open, or for @resample_fd without
- * @fd; -EINVAL when one is not an eventfd; -EBUSY (with a warning) when
- * @l is already bound to an irqfd.
+ * @fd; -EINVAL when one is not an eventfd, or when both are the same
+ * eventfd (under any descriptors); -EBUSY (with a warning) when @l is
+ * already bound to an irqfd.
  */
 int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 {
@@ -95,11 +125,18 @@ int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
 	if (resample_fd >= 0) {
-		ret = keel_evwait_start(&l->resample, resample_fd,
-					keel_irq_line_resample);
+		ret = __keel_evwait_start(&l->resample, resample_fd,
+					  keel_irq_line_resample,
+					  KEEL_EVWAIT_NOT_FROM_LINES);
 		if (ret) {
 			eventfd_ctx_put(ctx);
 			return ret;
+		}
+		/* Its own resample eventfd: every signal would come back. */
+		if (l->resample.ctx == ctx) {
+			keel_evwait_stop(&l->resample);
+			eventfd_ctx_put(ctx);
+			return -EINVAL;
 		}
 	}
 	spin_lock_irq(&l->lock);
@@ -212,7 +249,7 @@ EXPORT_SYMBOL_GPL(keel_irq_line_enable);
 /**
  * keel_irq_line_info() - a consistent view of a line, for statistics
  * @l: the line
- * @info: filled with its mode, level and signal count
+ * @info: filled with its mode, level, signal count and loops
  *
  * Context: any.
  */
@@ -226,5 +263,6 @@ void keel_irq_line_info(struct keel_irq_line *l,
 	info->level = l->level;
 	info->signals = l->signals;
 	spin_unlock_irqrestore(&l->lock, flags);
+	info->loops = atomic64_read(&l->resample.dropped);
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_info);

@@ -250,34 +250,52 @@ EXPORT_SYMBOL_GPL(keel_state_set_running);
  */
 int keel_state_save(struct keel_state *st, void **blob, size_t *len)
 {
-	int ret;
-
-	mutex_lock(&st->lock);
-	ret = keel_state_do_save(st, blob, len);
-	if (!ret)
-		keel_state_publish(st, st->state, &st->saves, true);
-	mutex_unlock(&st->lock);
-	return ret;
+	return keel_state_xfer(st, NULL, 0, blob, len, NULL, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(keel_state_save);
 
-/*
- * LOAD, and with @out SWAP: check the incoming blob, take the outgoing
- * snapshot when asked, then apply. Nothing changes unless all succeed.
+/**
+ * keel_state_xfer() - SAVE, LOAD or SWAP, reporting before any change
+ * @st: the state
+ * @in: the blob to load, or NULL for SAVE
+ * @in_len: its length
+ * @out: for SAVE and SWAP, on success the saved blob (kvmalloc()ed: the
+ *	caller kvfree()s it); NULL for LOAD
+ * @out_len: on success, its length
+ * @why: as for keel_state_load()
+ * @report: if not NULL, called once the incoming blob is checked and the
+ *	outgoing one taken, before anything changes (counters included)
+ * @arg: passed to @report with the outgoing blob's length (0 for LOAD)
+ *
+ * The commands' one path: check the incoming blob, take the outgoing
+ * snapshot, let @report hand the result to the caller (copy it to user
+ * memory, check that a reply can carry it), and only when that worked
+ * count and apply. Applying cannot fail (&keel_state_ops.load), so a
+ * command either fails with the object unchanged or succeeds with its
+ * result already delivered.
+ *
+ * Context: process context; sleeps. @report runs with the state mutex
+ * held and may fault on user memory; it must not take a lock the ops
+ * take nor issue commands on @st.
+ *
+ * Return: 0, an error of keel_state_load() or keel_state_save(), or the
+ * error of @report.
  */
-static int keel_state_replace(struct keel_state *st, const void *in,
-			      size_t in_len, void **out, size_t *out_len,
-			      const char **why)
+int keel_state_xfer(struct keel_state *st, const void *in, size_t in_len,
+		    void **out, size_t *out_len, const char **why,
+		    int (*report)(void *arg, size_t out_len), void *arg)
 {
 	const char *reason = NULL;
-	struct keel_state_blob *b;
+	struct keel_state_blob *b = NULL;
 	int ret;
 
 	if (why)
 		*why = NULL;
-	b = kmalloc(sizeof(*b), GFP_KERNEL);
-	if (!b)
-		return -ENOMEM;
+	if (in) {
+		b = kmalloc(sizeof(*b), GFP_KERNEL);
+		if (!b)
+			return -ENOMEM;
+	}
 	mutex_lock(&st->lock);
 	if (st->state != KEEL_STATE_STOPPED) {
 		ret = -EBUSY;
@@ -285,17 +303,33 @@ static int keel_state_replace(struct keel_state *st, const void *in,
 		goto out;
 	}
 	/* Check the incoming state before taking the outgoing one. */
-	ret = keel_state_do_check(st, in, in_len, b, &reason);
-	if (ret)
-		goto out;
+	if (in) {
+		ret = keel_state_do_check(st, in, in_len, b, &reason);
+		if (ret)
+			goto out;
+	}
 	if (out) {
 		ret = keel_state_do_save(st, out, out_len);
 		if (ret)
 			goto out;
-		keel_state_publish(st, st->state, &st->saves, false);
 	}
-	st->ops->load(st, b);
-	keel_state_publish(st, st->state, &st->loads, true);
+	/* The last step that can fail: nothing has changed yet. */
+	if (report) {
+		ret = report(arg, out ? *out_len : 0);
+		if (ret) {
+			if (out) {
+				kvfree(*out);
+				*out = NULL;
+			}
+			goto out;
+		}
+	}
+	if (out)
+		keel_state_publish(st, st->state, &st->saves, !in);
+	if (in) {
+		st->ops->load(st, b);
+		keel_state_publish(st, st->state, &st->loads, true);
+	}
 out:
 	mutex_unlock(&st->lock);
 	kfree(b);
@@ -303,6 +337,7 @@ out:
 		*why = reason;
 	return ret;
 }
+EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_state_xfer);
 
 /**
  * keel_state_load() - the LOAD command: give a STOPPED object a blob's state
@@ -329,7 +364,9 @@ out:
 int keel_state_load(struct keel_state *st, const void *blob, size_t len,
 		    const char **why)
 {
-	return keel_state_replace(st, blob, len, NULL, NULL, why);
+	if (!blob)
+		return -EBADMSG;
+	return keel_state_xfer(st, blob, len, NULL, NULL, why, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(keel_state_load);
 
@@ -353,7 +390,9 @@ EXPORT_SYMBOL_GPL(keel_state_load);
 int keel_state_swap(struct keel_state *st, const void *in, size_t in_len,
 		    void **out, size_t *out_len, const char **why)
 {
-	return keel_state_replace(st, in, in_len, out, out_len, why);
+	if (!in)
+		return -EBADMSG;
+	return keel_state_xfer(st, in, in_len, out, out_len, why, NULL, NULL);
 }
 EXPORT_SYMBOL_GPL(keel_state_swap);
 

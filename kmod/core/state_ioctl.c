@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/pagemap.h>
 #include <linux/uaccess.h>
 
 #include "core.h"
@@ -157,6 +158,36 @@ static long keel_state_ioc_get(struct keel_state *st, unsigned int cmd,
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/* What SAVE, LOAD and SWAP write back, and where. */
+struct keel_state_ioc_result {
+	struct keel_state_xfer x;
+	struct keel_state_xfer __user *uarg;
+};
+
+/*
+ * Called by keel_state_xfer() before the object changes: once the result
+ * is in the caller's memory nothing can fail any more (the fd is
+ * installed after the command, which cannot fail).
+ */
+/*
+ * Runs under the state mutex, which listings do not need but commands
+ * do: the caller faulted the argument in beforehand, and the copy runs
+ * with page faults disabled, so a page nobody serves (userfaultfd, FUSE)
+ * cannot hold the mutex. A fault here changes nothing; the caller
+ * faults in again and retries.
+ */
+static int keel_state_ioc_report(void *arg, size_t out_len)
+{
+	struct keel_state_ioc_result *r = arg;
+	unsigned long left;
+
+	r->x.save_len = out_len;
+	pagefault_disable();
+	left = copy_to_user(r->uarg, &r->x, sizeof(r->x));
+	pagefault_enable();
+	return left ? -EFAULT : 0;
+}
+
 static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 				void __user *uarg)
 {
@@ -164,19 +195,20 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 	bool loading = nr != _IOC_NR(KEEL_STATE_IOC_SAVE);
 	bool saving = nr != _IOC_NR(KEEL_STATE_IOC_LOAD);
 	struct keel_state_out out = { .fd = -1 };
-	struct keel_state_xfer x;
+	struct keel_state_ioc_result r = { .uarg = uarg };
+	struct keel_state_xfer *x = &r.x;
 	void *in = NULL;
 	size_t in_len = 0;
-	int ret;
+	int ret, tries;
 
-	BUILD_BUG_ON(sizeof(x) != KEEL_STATE_XFER_SIZE_VER0);
-	ret = keel_copy_ioctl_arg(&x, sizeof(x), KEEL_STATE_XFER_SIZE_VER0,
+	BUILD_BUG_ON(sizeof(*x) != KEEL_STATE_XFER_SIZE_VER0);
+	ret = keel_copy_ioctl_arg(x, sizeof(*x), KEEL_STATE_XFER_SIZE_VER0,
 				  KEEL_STATE_XFER_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
 
 	if (loading) {
-		ret = keel_state_read_fd(x.load_fd, st->max_len, &in,
+		ret = keel_state_read_fd(x->load_fd, st->max_len, &in,
 					 &in_len);
 		if (ret)
 			return ret;
@@ -187,29 +219,24 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 			goto free_in;
 	}
 
-	x.load_len = 0;
-	x.save_len = 0;
-	x.save_fd = -1;
-	if (!saving) {
-		ret = keel_state_load(st, in, in_len, NULL);
-	} else if (!loading) {
-		ret = keel_state_save(st, &out.snap->buf, &out.snap->len);
-	} else {
-		ret = keel_state_swap(st, in, in_len, &out.snap->buf,
-				      &out.snap->len, NULL);
+	/* The result as it will be; save_len is filled in by the report. */
+	x->load_len = loading ? in_len : 0;
+	x->save_len = 0;
+	x->save_fd = saving ? out.fd : -1;
+	/* A report that faulted changed nothing: fault in, try again. */
+	for (tries = 0; ; tries++) {
+		ret = -EFAULT;
+		if (fault_in_writeable(uarg, sizeof(*x)))
+			goto cancel;
+		ret = keel_state_xfer(st, in, in_len,
+				      saving ? &out.snap->buf : NULL,
+				      saving ? &out.snap->len : NULL, NULL,
+				      keel_state_ioc_report, &r);
+		if (ret != -EFAULT || tries == 2)
+			break;
 	}
 	if (ret)
 		goto cancel;
-	if (loading)
-		x.load_len = in_len;
-	if (saving) {
-		x.save_len = out.snap->len;
-		x.save_fd = out.fd;
-	}
-	if (copy_to_user(uarg, &x, sizeof(x))) {
-		ret = -EFAULT;
-		goto cancel;
-	}
 	if (saving)
 		fd_install(out.fd, out.file);
 	kvfree(in);
@@ -233,7 +260,9 @@ free_in:
  * linux/keel_state.h). LOAD and SWAP read the whole blob from the
  * argument's load_fd before the object changes; SAVE and SWAP return the
  * blob in a new read-only file, whose fd is installed only once the
- * command succeeded. The feature base routes these ioctls of its
+ * command succeeded. The result is copied back to @uarg before the
+ * object changes: a command that fails, with -EFAULT included, changed
+ * nothing and counted nothing. The feature base routes these ioctls of its
  * instances here itself; an object outside the base calls this from its
  * file's ioctl handler.
  *

@@ -465,6 +465,67 @@ static void state_test_save_load_swap(struct kunit *test)
 	keel_state_destroy(&f->st);
 }
 
+/* A report that sees the outgoing length and fails or not. */
+struct report_arg {
+	int ret;
+	unsigned int calls;
+	size_t len;
+};
+
+static int report(void *arg, size_t out_len)
+{
+	struct report_arg *r = arg;
+
+	r->calls++;
+	r->len = out_len;
+	return r->ret;
+}
+
+static void state_test_report_first(struct kunit *test)
+{
+	struct fake_obj *f = fake_new(test, 42);
+	struct blob b43 = build(test, FAKE_TYPE, good_secs, 1, 43);
+	struct blob bad = build(test, FAKE_TYPE, good_secs, 1, 0xdead);
+	struct report_arg r = { .ret = -EFAULT };
+	void *out = NULL;
+	size_t len = 0;
+
+	/* A failing report: nothing applied, counted or handed out. */
+	KUNIT_EXPECT_EQ(test, keel_state_xfer(&f->st, b43.buf, b43.len, &out,
+					      &len, NULL, report, &r), -EFAULT);
+	KUNIT_EXPECT_EQ(test, r.calls, 1U);
+	KUNIT_EXPECT_GT(test, r.len, (size_t)0);
+	KUNIT_EXPECT_NULL(test, out);
+	KUNIT_EXPECT_EQ(test, keel_state_xfer(&f->st, b43.buf, b43.len, NULL,
+					      NULL, NULL, report, &r), -EFAULT);
+	KUNIT_EXPECT_EQ(test, r.len, (size_t)0);
+	KUNIT_EXPECT_EQ(test, keel_state_xfer(&f->st, NULL, 0, &out, &len,
+					      NULL, report, &r), -EFAULT);
+	KUNIT_EXPECT_NULL(test, out);
+	KUNIT_EXPECT_EQ(test, f->value, 42ull);
+	KUNIT_EXPECT_EQ(test, f->loads, 0U);
+	KUNIT_EXPECT_EQ(test, f->st.saves, 0ull);
+	KUNIT_EXPECT_EQ(test, f->st.loads, 0ull);
+
+	/* A refused blob never reaches the report. */
+	r.calls = 0;
+	KUNIT_EXPECT_EQ(test, keel_state_xfer(&f->st, bad.buf, bad.len, &out,
+					      &len, NULL, report, &r), -EINVAL);
+	KUNIT_EXPECT_EQ(test, r.calls, 0U);
+
+	/* A report that succeeds: the command takes effect after it. */
+	r.ret = 0;
+	KUNIT_ASSERT_EQ(test, keel_state_xfer(&f->st, b43.buf, b43.len, &out,
+					      &len, NULL, report, &r), 0);
+	KUNIT_EXPECT_EQ(test, r.calls, 1U);
+	KUNIT_EXPECT_EQ(test, r.len, len);
+	KUNIT_EXPECT_EQ(test, f->value, 43ull);
+	KUNIT_EXPECT_EQ(test, f->st.saves, 1ull);
+	KUNIT_EXPECT_EQ(test, f->st.loads, 1ull);
+	kvfree(out);
+	keel_state_destroy(&f->st);
+}
+
 static struct kunit_case keel_state_cases[] = {
 	KUNIT_CASE(state_test_crc),
 	KUNIT_CASE(state_test_roundtrip),
@@ -476,6 +537,7 @@ static struct kunit_case keel_state_cases[] = {
 	KUNIT_CASE(state_test_sec_in_place),
 	KUNIT_CASE(state_test_transitions),
 	KUNIT_CASE(state_test_save_load_swap),
+	KUNIT_CASE(state_test_report_first),
 	{}
 };
 

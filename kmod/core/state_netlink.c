@@ -60,6 +60,21 @@ struct keel_state_set_req {
 	size_t in_len;
 };
 
+/*
+ * Before a SAVE or SWAP changes anything: a blob the reply cannot carry
+ * fails the command instead of being lost after it took effect.
+ */
+static int keel_state_set_report(void *arg, size_t out_len)
+{
+	struct netlink_ext_ack *extack = arg;
+
+	if (out_len > KEEL_STATE_NL_BLOB_MAX) {
+		NL_SET_ERR_MSG(extack, "state too large for netlink: use the ioctl");
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
 /* Runs with a reference on the object: it stays alive meanwhile. */
 static int keel_state_set_one(struct keel_object *obj, void *arg)
 {
@@ -90,16 +105,16 @@ static int keel_state_set_one(struct keel_object *obj, void *arg)
 			why = "the object is already running";
 		break;
 	case KEEL_STATE_CMD_SAVE:
-		ret = keel_state_save(st, &out, &out_len);
-		if (ret == -EBUSY)
-			why = "the object is running: stop it first";
+		ret = keel_state_xfer(st, NULL, 0, &out, &out_len, &why,
+				      keel_state_set_report, extack);
 		break;
 	case KEEL_STATE_CMD_LOAD:
 		ret = keel_state_load(st, req->in, req->in_len, &why);
 		break;
 	default:
-		ret = keel_state_swap(st, req->in, req->in_len, &out,
-				      &out_len, &why);
+		ret = keel_state_xfer(st, req->in, req->in_len, &out,
+				      &out_len, &why, keel_state_set_report,
+				      extack);
 		break;
 	}
 	if (ret) {
@@ -109,12 +124,11 @@ static int keel_state_set_one(struct keel_object *obj, void *arg)
 		return ret;
 	}
 
+	/*
+	 * The message has room for the object and the largest blob: the
+	 * reply is not expected to fail after the command took effect.
+	 */
 	ret = -EMSGSIZE;
-	if (out && out_len > KEEL_STATE_NL_BLOB_MAX) {
-		/* The command took effect; only the reply cannot carry it. */
-		NL_SET_ERR_MSG(extack, "state too large for netlink: use the ioctl");
-		goto free;
-	}
 	if (keel_obj_fill(req->msg, obj))
 		goto free;
 	if (out && nla_put(req->msg, KEEL_A_STATE_BLOB, out_len, out))

@@ -29,6 +29,7 @@ struct keel_vdev_info {
 	u64 bytes_in;
 	u64 irqs;
 	u64 exits_kept;
+	u64 irq_loops;
 	/* info_len(): the rows, one per register the guest accessed */
 	struct keel_vdev_reg_info reg[];
 };
@@ -70,6 +71,8 @@ static const struct keel_info_field keel_vdev_fields[] = {
 	KEEL_INFO_U64(S, irqs, KEEL_VDEV_INFO_A_IRQS, KEEL_INFO_BRIEF_COUNTER),
 	KEEL_INFO_U64(S, exits_kept, KEEL_VDEV_INFO_A_EXITS_KEPT,
 		      KEEL_INFO_BRIEF_COUNTER),
+	KEEL_INFO_U64(S, irq_loops, KEEL_VDEV_INFO_A_IRQ_LOOPS,
+		      KEEL_INFO_COUNTER),
 };
 
 #undef S
@@ -103,6 +106,7 @@ static int keel_vdev_snapshot(struct keel_object *obj, void *snap)
 	info->irq_mode = line.mode;
 	info->irq_line = line.level;
 	info->irqs = line.signals;
+	info->irq_loops = line.loops;
 
 	spin_lock_irq(&dev->lock);
 	for (i = 0; i < dev->model->nr_regs; i++) {

@@ -23,7 +23,9 @@ struct keel_sample_setup {
 	__u32 flags;		/* in: KEEL_SAMPLE_SETUP_* */
 	__s32 vm_fd;		/* in: a KVM VM fd */
 	__s32 bell_fd;		/* in: an eventfd: the doorbell */
-	__s32 irq_fd;		/* in: an eventfd bound with KVM_IRQFD */
+	__s32 irq_fd;		/* in: an eventfd bound with KVM_IRQFD,
+				 * not bell_fd's (EINVAL)
+				 */
 	__u32 id;		/* out: object id */
 	char label[KEEL_NAME_MAX];	/* in: NUL-terminated, printable */
 };

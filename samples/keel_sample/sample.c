@@ -162,6 +162,9 @@ static long keel_sample_setup(struct keel_inst *inst, unsigned int cmd,
 		ret = keel_irq_line_bind(&s->irq, arg.irq_fd, -1);
 	if (!ret)
 		ret = keel_evwait_start(&s->bell, arg.bell_fd, keel_sample_bell);
+	/* A doorbell that is its own irqfd would ring itself forever. */
+	if (!ret && s->bell.ctx == s->irq.trigger)
+		ret = -EINVAL;
 	return keel_inst_setup_end(inst, ret, &usetup->id);
 }
 

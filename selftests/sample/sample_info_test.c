@@ -157,6 +157,8 @@ TEST(bad_setups_change_nothing)
 	SETUP_FAILS(bell_fd, vm, EINVAL);
 	SETUP_FAILS(irq_fd, vm, EINVAL);
 	SETUP_FAILS(irq_fd, 1000, EBADF);
+	/* The doorbell as its own irqfd would ring itself forever. */
+	SETUP_FAILS(irq_fd, bell, EINVAL);
 #undef SETUP_FAILS
 
 	/* Nothing was half done: the good setup works, once. */

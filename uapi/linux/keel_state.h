@@ -113,6 +113,9 @@ struct keel_state_info {
  *
  * save_fd (SAVE, SWAP; out) is a new read-only file (O_CLOEXEC) holding
  * the snapshot taken by the command; read it to the end and close it.
+ *
+ * The out fields are written before the object changes: a command that
+ * cannot write them (EFAULT) changed nothing and installed no save_fd.
  */
 struct keel_state_xfer {
 	__u32 size;		/* in: sizeof(struct keel_state_xfer) */

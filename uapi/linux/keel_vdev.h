@@ -47,7 +47,10 @@
  * Keel signals it on each rising edge of the interrupt line. With
  * KEEL_VDEV_SETUP_RESAMPLE the line is level-triggered: resample_fd is the
  * irqfd's resample eventfd (KVM_IRQFD_FLAG_RESAMPLE), and Keel re-asserts
- * the line after each EOI for as long as the model keeps it high.
+ * the line after each EOI for as long as the model keeps it high. The
+ * same eventfd as both is refused (EINVAL); a resample signalled by a
+ * Keel line itself (devices cross-wired) re-asserts nothing and counts
+ * in KEEL_VDEV_INFO_A_IRQ_LOOPS.
  */
 struct keel_vdev_setup {
 	__u32 size;		/* in: sizeof(struct keel_vdev_setup) */
@@ -93,6 +96,11 @@ enum keel_vdev_info_attr {
 	KEEL_VDEV_INFO_A_BYTES_IN,	/* u64: host stream -> guest */
 	KEEL_VDEV_INFO_A_IRQS,		/* u64: irqfd signals */
 	KEEL_VDEV_INFO_A_EXITS_KEPT,	/* u64: accesses handled in-kernel */
+	/*
+	 * u64: resample signals ignored because a Keel line sent them: the
+	 * irqfd wired to another device's resample eventfd and back
+	 */
+	KEEL_VDEV_INFO_A_IRQ_LOOPS,
 
 	__KEEL_VDEV_INFO_A_MAX,
 	KEEL_VDEV_INFO_A_MAX = __KEEL_VDEV_INFO_A_MAX - 1

@@ -74,6 +74,7 @@ static const struct tfield vdev_tfields[] = {
 	FLD(KEEL_VDEV_INFO_A_BYTES_IN, "bytes_in", U64, BYTES, BRIEF_COUNTER),
 	FLD(KEEL_VDEV_INFO_A_IRQS, "irqs", U64, BRIEF_COUNTER),
 	FLD(KEEL_VDEV_INFO_A_EXITS_KEPT, "exits_kept", U64, BRIEF_COUNTER),
+	FLD(KEEL_VDEV_INFO_A_IRQ_LOOPS, "irq_loops", U64, COUNTER),
 	END
 };
 

@@ -27,7 +27,7 @@ static void test_kernel_types(void)
 
 	ok(kernel_types(&types) == 0 && types.n == 3, "three types");
 	t = keel_types_find(&types, "vdev");
-	ok(t && !strcmp(t->part, "vdev") && t->nfields == 13,
+	ok(t && !strcmp(t->part, "vdev") && t->nfields == 14,
 	   "vdev: %zu fields", t ? t->nfields : 0);
 	f = t ? keel_field_find(t->fields, t->nfields, KEEL_VDEV_INFO_A_REGS) :
 		NULL;

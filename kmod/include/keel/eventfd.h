@@ -19,7 +19,9 @@
  * resample eventfd; the line waits on it with a keel_evwait and signals
  * again while still high. A line can be disabled (a stopped object): it
  * records the level but signals nothing; enabling it with the level high
- * signals once more.
+ * signals once more. A resample that a line's own signal caused (its
+ * irqfd is its resample eventfd, refused at bind, or lines cross-wired
+ * without KVM in between) re-asserts nothing: it is counted as a loop.
  */
 #ifndef _KEEL_EVENTFD_H
 #define _KEEL_EVENTFD_H
@@ -46,6 +48,9 @@ struct file;
  * @pt: to hook @wait with vfs_poll()
  * @work: calls @fn (on the system workqueue)
  * @count: counts taken by the wakeup, not yet passed to @fn
+ * @flags: KEEL_EVWAIT_*, constant while started
+ * @dropped: with %KEEL_EVWAIT_NOT_FROM_LINES, counts taken and not passed
+ *	to @fn because a Keel interrupt line signalled them
  *
  * Started with keel_evwait_start(), stopped with keel_evwait_stop(); the
  * fields other than @fn are eventfd.c's.
@@ -59,7 +64,19 @@ struct keel_evwait {
 	poll_table pt;
 	struct work_struct work;
 	atomic64_t count;
+	unsigned int flags;
+	atomic64_t dropped;
 };
+
+/*
+ * keel_evwait flags (keel.ko's own waits). NOT_FROM_LINES: a signal sent
+ * by a Keel interrupt line (keel_irq_line_*(), on this CPU, while it
+ * signals its irqfd) is counted in @dropped and does not call @fn: a
+ * resample eventfd is signalled by KVM after the guest's EOI, never by
+ * an irqfd signal itself, so such a signal can only be a line wired into
+ * itself or into another line.
+ */
+#define KEEL_EVWAIT_NOT_FROM_LINES	0x1u
 
 /* eventfd.c */
 int keel_evwait_start(struct keel_evwait *w, int fd,
@@ -90,7 +107,9 @@ enum keel_irq_mode {
  * @mode: the mode; set by keel_irq_line_bind() and constant until
  *	keel_irq_line_unbind(), as are @trigger and @resample
  * @trigger: the irqfd, or NULL
- * @resample: the wait on the resample eventfd (level mode only)
+ * @resample: the wait on the resample eventfd (level mode only); it
+ *	ignores signals sent by Keel lines (%KEEL_EVWAIT_NOT_FROM_LINES) and
+ *	counts them in its @dropped, the line's loops
  */
 struct keel_irq_line {
 	/* @lock protects the fields below; taken with interrupts off. */
@@ -117,11 +136,14 @@ void keel_irq_line_enable(struct keel_irq_line *l, bool enabled);
  * @mode: &keel_irq_line.mode
  * @level: &keel_irq_line.level
  * @signals: &keel_irq_line.signals
+ * @loops: resample signals ignored because a Keel line sent them (the
+ *	line's irqfd wired to its own or another line's resample eventfd)
  */
 struct keel_irq_line_info {
 	enum keel_irq_mode mode;
 	bool level;
 	u64 signals;
+	u64 loops;
 };
 
 void keel_irq_line_info(struct keel_irq_line *l,
