@@ -174,7 +174,8 @@ struct keel_state_ioc_result {
  * do: the caller faulted the argument in beforehand, and the copy runs
  * with page faults disabled, so a page nobody serves (userfaultfd, FUSE)
  * cannot hold the mutex. A fault here changes nothing; the caller
- * faults in again and retries.
+ * faults in again (fault_in_safe_writeable(), which, unlike
+ * fault_in_writeable(), writes nothing into the struct) and retries.
  */
 static int keel_state_ioc_report(void *arg, size_t out_len)
 {
@@ -226,7 +227,7 @@ static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,
 	/* A report that faulted changed nothing: fault in, try again. */
 	for (tries = 0; ; tries++) {
 		ret = -EFAULT;
-		if (fault_in_writeable(uarg, sizeof(*x)))
+		if (fault_in_safe_writeable(uarg, sizeof(*x)))
 			goto cancel;
 		ret = keel_state_xfer(st, in, in_len,
 				      saving ? &out.snap->buf : NULL,

@@ -128,7 +128,7 @@ retry:
 		/* Fault the buffer in with no lock held, then start again. */
 		up_read(&r->gate);
 		mutex_unlock(&r->read_lock);
-		if (fault_in_writeable(ubuf, len))
+		if (fault_in_safe_writeable(ubuf, len))
 			return -EFAULT;
 		goto retry;
 	} else {
