@@ -61,6 +61,7 @@ static void keel_ring_teardown(struct keel_inst *inst)
 		eventfd_ctx_put(r->event);
 	keel_ring_area_free(&r->slots_area);
 	keel_ring_area_free(&r->ctrl_area);
+	keel_ring_user_uncharge(r);
 	r->event = NULL;
 	r->slots = NULL;
 	r->ctrl = NULL;
@@ -105,6 +106,10 @@ static int keel_ring_build(struct keel_ring *r,
 {
 	int ret;
 
+	/* First: a user at the limit gets EMFILE before anything else. */
+	ret = keel_ring_user_charge(r);
+	if (ret)
+		return ret;
 	if (arg->flags & KEEL_RING_SETUP_EVENTFD) {
 		struct eventfd_ctx *event = eventfd_ctx_fdget(arg->event_fd);
 

@@ -62,6 +62,7 @@ struct keel_ring {
 	void *slots;			/* slots_area.addr */
 	size_t ctrl_size, slots_size;
 	struct keel_ring_area ctrl_area, slots_area;
+	struct keel_ring_user *user;	/* charged with this ring (user.c) */
 	struct eventfd_ctx *event;	/* or NULL */
 
 	/*
@@ -174,6 +175,10 @@ void keel_ring_fetch_stop(struct keel_ring *r);
 long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,
 			  void __user *uarg);
 void keel_ring_repl_stop(struct keel_ring *r);
+
+/* user.c */
+int keel_ring_user_charge(struct keel_ring *r);
+void keel_ring_user_uncharge(struct keel_ring *r);
 
 /* area.c */
 int keel_ring_area_alloc(struct keel_ring_area *a, size_t size);
