@@ -13,6 +13,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/kvm_host.h>
+#include <linux/mm.h>
 #include <net/genetlink.h>
 
 #include "keel_compat_gen.h"
@@ -34,6 +35,17 @@ static inline void keel_eventfd_signal(struct eventfd_ctx *ctx)
 	eventfd_signal(ctx);
 #else
 	eventfd_signal(ctx, 1);
+#endif
+}
+
+/* Set VMA flags in ->mmap (a VMA's flags became write-protected in 6.3). */
+static inline void keel_vm_flags_set(struct vm_area_struct *vma,
+				     vm_flags_t flags)
+{
+#ifdef KEEL_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
 #endif
 }
 

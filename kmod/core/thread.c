@@ -5,6 +5,7 @@
  * receive by SIGKILL before kthread_stop().
  */
 #include <linux/module.h>
+#include <linux/cgroup.h>
 #include <linux/kthread.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -71,16 +72,27 @@ EXPORT_SYMBOL_GPL(keel_thread_wake);
  *
  * Starts @fn(@t) in a new kthread named "keel-<part>-<id>" or
  * "keel-<part>-<id>-<what>" that runs with SIGKILL allowed, so that
- * keel_thread_stop() can break a blocking send or receive. @fn should
+ * keel_thread_stop() can break a blocking send or receive.
+ *
+ * The thread works for the caller, so it runs in the caller's cgroups
+ * (cgroup_attach_task_all(), as vhost attached its workers): its CPU
+ * time, I/O and task count are accounted and limited with the caller's,
+ * not the root cgroup's. It stays there when the caller moves on; a
+ * cgroup holding it cannot be removed until it is stopped. A cgroup's
+ * freeze and kill skip kernel threads, so neither stops it.
+ *
+ * @fn should
  * check keel_thread_should_stop() before it first blocks: a stop that
  * comes before the thread allowed SIGKILL only sets the stop flag.
  * Start and stop of one thread are serialised by its owner.
  *
- * Context: process context; sleeps (the kthread is created by kthreadd).
+ * Context: process context; sleeps (the kthread is created by kthreadd;
+ * attaching it takes cgroup_mutex and the cgroup threadgroup rwsem).
  *
  * Return: 0; -EBUSY (with a warning) when @t was started and not stopped;
- * or the error of kthread_create(): -ENOMEM, -EINTR when the caller got a
- * fatal signal meanwhile.
+ * the error of kthread_create(): -ENOMEM, -EINTR when the caller got a
+ * fatal signal meanwhile; or that of cgroup_attach_task_all(), and then
+ * the thread is gone without having run @fn.
  */
 int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 		      const char *what, int (*fn)(struct keel_thread *t),
@@ -88,6 +100,7 @@ int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 {
 	const char *part = obj->part->name;
 	struct task_struct *task;
+	int ret;
 
 	if (WARN_ON(t->task))
 		return -EBUSY;
@@ -102,6 +115,13 @@ int keel_thread_start(struct keel_thread *t, struct keel_object *obj,
 				      part, obj->id);
 	if (IS_ERR(task))
 		return PTR_ERR(task);
+	/* Before it ever runs: all its work is accounted to the caller. */
+	ret = cgroup_attach_task_all(current, task);
+	if (ret) {
+		/* Never woken: kthread() returns without calling us. */
+		kthread_stop(task);
+		return ret;
+	}
 	get_task_struct(task);
 	t->task = task;
 	wake_up_process(task);

@@ -8,7 +8,6 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
 #include <linux/uaccess.h>
 #include <linux/poll.h>
 #include <linux/eventfd.h>
@@ -60,8 +59,9 @@ static void keel_ring_teardown(struct keel_inst *inst)
 	keel_ring_fetch_release(r);
 	if (r->event)
 		eventfd_ctx_put(r->event);
-	vfree(r->slots);
-	vfree(r->ctrl);
+	keel_ring_area_free(&r->slots_area);
+	keel_ring_area_free(&r->ctrl_area);
+	keel_ring_user_uncharge(r);
 	r->event = NULL;
 	r->slots = NULL;
 	r->ctrl = NULL;
@@ -104,6 +104,12 @@ static void keel_ring_init_ctrl(struct keel_ring *r, u64 start)
 static int keel_ring_build(struct keel_ring *r,
 			   const struct keel_ring_setup *arg)
 {
+	int ret;
+
+	/* First: a user at the limit gets EMFILE before anything else. */
+	ret = keel_ring_user_charge(r);
+	if (ret)
+		return ret;
 	if (arg->flags & KEEL_RING_SETUP_EVENTFD) {
 		struct eventfd_ctx *event = eventfd_ctx_fdget(arg->event_fd);
 
@@ -113,10 +119,14 @@ static int keel_ring_build(struct keel_ring *r,
 	}
 	r->ctrl_size = PAGE_ALIGN(sizeof(struct keel_ring_ctrl));
 	r->slots_size = PAGE_ALIGN((size_t)arg->slots * arg->slot_size);
-	r->ctrl = vmalloc_user(r->ctrl_size);
-	r->slots = vmalloc_user(r->slots_size);
-	if (!r->ctrl || !r->slots)
-		return -ENOMEM;
+	ret = keel_ring_area_alloc(&r->ctrl_area, r->ctrl_size);
+	if (ret)
+		return ret;
+	ret = keel_ring_area_alloc(&r->slots_area, r->slots_size);
+	if (ret)
+		return ret;
+	r->ctrl = r->ctrl_area.addr;
+	r->slots = r->slots_area.addr;
 
 	r->slot_size = arg->slot_size;
 	r->flags = arg->flags;

@@ -270,8 +270,8 @@ int keel_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
 	if (off == KEEL_RING_OFF_CTRL && len == r->ctrl_size)
-		return remap_vmalloc_range(vma, r->ctrl, 0);
+		return keel_ring_area_mmap(&r->ctrl_area, vma);
 	if (off == KEEL_RING_OFF_SLOTS && len == r->slots_size)
-		return remap_vmalloc_range(vma, r->slots, 0);
+		return keel_ring_area_mmap(&r->slots_area, vma);
 	return -EINVAL;
 }

@@ -34,6 +34,17 @@ struct keel_ring_stats {
 };
 
 /*
+ * A shared area (area.c): pages charged to the memcg of the process that
+ * set the ring up, the kernel's view of them (@addr, vmap) and, through
+ * ->mmap, userspace's. Written by setup, constant after.
+ */
+struct keel_ring_area {
+	void *addr;
+	struct page **pages;
+	unsigned long nr_pages;
+};
+
+/*
  * One open /dev/keel-ring file, on the core's feature base (@inst: its
  * object, state, setup lock and ready flag).
  *
@@ -47,9 +58,11 @@ struct keel_ring {
 	/* Written by setup before the instance is ready, constant after. */
 	u32 slot_size;
 	u32 flags;			/* KEEL_RING_SETUP_* */
-	struct keel_ring_ctrl *ctrl;	/* vmalloc_user, mapped */
-	void *slots;			/* vmalloc_user, mapped */
+	struct keel_ring_ctrl *ctrl;	/* ctrl_area.addr */
+	void *slots;			/* slots_area.addr */
 	size_t ctrl_size, slots_size;
+	struct keel_ring_area ctrl_area, slots_area;
+	struct keel_ring_user *user;	/* charged with this ring (user.c) */
 	struct eventfd_ctx *event;	/* or NULL */
 
 	/*
@@ -173,6 +186,15 @@ void keel_ring_fetch_release(struct keel_ring *r);
 long keel_ring_repl_start(struct keel_inst *inst, unsigned int cmd,
 			  void __user *uarg);
 void keel_ring_repl_stop(struct keel_ring *r);
+
+/* user.c */
+int keel_ring_user_charge(struct keel_ring *r);
+void keel_ring_user_uncharge(struct keel_ring *r);
+
+/* area.c */
+int keel_ring_area_alloc(struct keel_ring_area *a, size_t size);
+void keel_ring_area_free(struct keel_ring_area *a);
+int keel_ring_area_mmap(struct keel_ring_area *a, struct vm_area_struct *vma);
 
 /* io.c: the file's read(), write(), poll() and mmap() */
 ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,

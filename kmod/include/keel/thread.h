@@ -15,6 +15,9 @@
  * failure. The task is held by a counted reference from start to stop,
  * so stopping is safe even after the function returned on its own.
  *
+ * A keel_thread runs in the cgroups of the process that started it, so
+ * the work it does for that process is accounted and limited with it.
+ *
  * Start and stop of one keel_thread are serialised by its owner.
  */
 #ifndef _KEEL_THREAD_H
