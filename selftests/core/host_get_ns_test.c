@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 
 #include "libkeel.h"
+#include "keel_test_file.h"
 #include "keel_test_user.h"
 #include "kselftest_harness.h"
 
@@ -45,42 +46,12 @@ struct host_view {
 	char vendor[16];
 };
 
-static int read_text(const char *path, char *buf, size_t len)
+/* A number from a file, or ~0 when there is none. */
+static unsigned long long read_num(const char *path)
 {
-	ssize_t n;
-	int fd;
+	unsigned long long v;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static unsigned long long read_ull(const char *path)
-{
-	char buf[32];
-
-	if (read_text(path, buf, sizeof(buf)) <= 0)
-		return ~0ull;
-	return strtoull(buf, NULL, 10);
+	return read_ull(path, &v) ? ~0ull : v;
 }
 
 /* The loaded KVM vendor module's "nested" parameter file, or "". */
@@ -230,7 +201,7 @@ FIXTURE_SETUP(ns)
 	ASSERT_LT(0, read_text(HPAGE_2M_NR, self->saved_nr,
 			       sizeof(self->saved_nr))) TH_LOG("no 2 MiB pool");
 	ASSERT_EQ(0, write_text(HPAGE_2M_NR, "3\n"));
-	ASSERT_EQ(3, read_ull(HPAGE_2M_NR)) TH_LOG("no room for 3 huge pages");
+	ASSERT_EQ(3, read_num(HPAGE_2M_NR)) TH_LOG("no room for 3 huge pages");
 	nested_path(self->nested, sizeof(self->nested), &self->vendor);
 	ASSERT_NE(NULL, self->vendor) TH_LOG("no KVM vendor module");
 	snprintf(self->dir, sizeof(self->dir), "/tmp/keel-ns.XXXXXX");
@@ -279,7 +250,7 @@ TEST_F(ns, fifo_does_not_block_host_get)
 			       HOST_GET_WAIT_MS);
 	ASSERT_EQ(0, v.rc);
 	EXPECT_TRUE(v.have_2m);
-	EXPECT_EQ(read_ull(HPAGE_2M_NR), v.total_2m);
+	EXPECT_EQ(read_num(HPAGE_2M_NR), v.total_2m);
 }
 
 /* Files with forged values: HOST_GET reports the host's own. */
@@ -309,8 +280,8 @@ TEST_F(ns, forged_files_do_not_change_host_get)
 	finish(_metadata, &r, &v);
 	ASSERT_EQ(0, v.rc);
 	ASSERT_TRUE(v.have_2m);
-	EXPECT_EQ(read_ull(HPAGE_2M_NR), v.total_2m);
-	EXPECT_EQ(read_ull(HPAGE_2M_FREE), v.free_2m);
+	EXPECT_EQ(read_num(HPAGE_2M_NR), v.total_2m);
+	EXPECT_EQ(read_num(HPAGE_2M_FREE), v.free_2m);
 	EXPECT_EQ(nested, v.nested) TH_LOG("nested reported from a forged file");
 	EXPECT_STREQ(self->vendor, v.vendor);
 }

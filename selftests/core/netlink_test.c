@@ -33,6 +33,7 @@
 #include <linux/keel.h>
 
 #include "libkeel.h"
+#include "keel_test_file.h"
 #include "kselftest_harness.h"
 
 #ifndef KEELCTL_PATH
@@ -44,50 +45,6 @@
 #define EVENT_WAIT_MS	3000
 
 /* ---- reading /proc and /sys ---- */
-
-/* Read a small file into @buf, NUL-terminated; -errno on failure. */
-static int read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return n;
-}
-
-static int read_ull(const char *path, unsigned long long *val)
-{
-	char buf[64], *end;
-	int ret = read_text(path, buf, sizeof(buf));
-
-	if (ret < 0)
-		return ret;
-	errno = 0;
-	*val = strtoull(buf, &end, 10);
-	if (errno || end == buf)
-		return -EINVAL;
-	return 0;
-}
-
-static int write_text(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
 
 static bool path_exists(const char *path)
 {
