@@ -171,8 +171,8 @@ struct keel_state_ioc_result {
  */
 /*
  * Runs under the state mutex, which listings do not need but commands
- * do: the caller faulted the argument in beforehand, and the copy runs
- * with page faults disabled, so a page nobody serves (userfaultfd, FUSE)
+ * do: the caller faulted the argument in beforehand, and the copy never
+ * faults (copy_to_user_nofault()), so a page nobody serves (userfaultfd, FUSE)
  * cannot hold the mutex. A fault here changes nothing; the caller
  * faults in again (fault_in_safe_writeable(), which, unlike
  * fault_in_writeable(), writes nothing into the struct) and retries.
@@ -180,13 +180,9 @@ struct keel_state_ioc_result {
 static int keel_state_ioc_report(void *arg, size_t out_len)
 {
 	struct keel_state_ioc_result *r = arg;
-	unsigned long left;
 
 	r->x.save_len = out_len;
-	pagefault_disable();
-	left = copy_to_user(r->uarg, &r->x, sizeof(r->x));
-	pagefault_enable();
-	return left ? -EFAULT : 0;
+	return copy_to_user_nofault(r->uarg, &r->x, sizeof(r->x));
 }
 
 static long keel_state_ioc_xfer(struct keel_state *st, unsigned int cmd,

@@ -46,31 +46,10 @@ static bool keel_ring_space_now(struct keel_ring *r, u64 *buf)
  * read() and write() copy between the user's buffer and a slot past the
  * gate, which STOP and a backup's start wait for. A buffer that does not
  * fault in at once (a userfaultfd or FUSE page nobody serves) must not
- * make them wait: the copies run with page faults disabled, and on a
- * fault the caller leaves the gate and its lock, faults the buffer in,
+ * make them wait: the copies never fault (copy_*_user_nofault()), and on
+ * a fault the caller leaves the gate and its lock, faults the buffer in,
  * and starts over. Only the caller waits for its own memory.
  */
-static unsigned long keel_ring_copy_to_user(void __user *to, const void *from,
-					    unsigned long n)
-{
-	unsigned long left;
-
-	pagefault_disable();
-	left = copy_to_user(to, from, n);
-	pagefault_enable();
-	return left;
-}
-
-static unsigned long keel_ring_copy_from_user(void *to, const void __user *from,
-					      unsigned long n)
-{
-	unsigned long left;
-
-	pagefault_disable();
-	left = copy_from_user(to, from, n);
-	pagefault_enable();
-	return left;
-}
 
 /* One committed entry per call: its payload. */
 ssize_t keel_ring_read(struct file *file, char __user *ubuf, size_t count,
@@ -124,7 +103,7 @@ retry:
 	} else if (count < len) {
 		ret = -EMSGSIZE;
 		goto out_gate;
-	} else if (keel_ring_copy_to_user(ubuf, slot + 1, len)) {
+	} else if (copy_to_user_nofault(ubuf, slot + 1, len)) {
 		/* Fault the buffer in with no lock held, then start again. */
 		up_read(&r->gate);
 		mutex_unlock(&r->read_lock);
@@ -199,7 +178,7 @@ retry:
 	}
 
 	slot = keel_ring_slot_ptr(r, buf);
-	if (keel_ring_copy_from_user(slot + 1, ubuf, count)) {
+	if (copy_from_user_nofault(slot + 1, ubuf, count)) {
 		/* Fault the buffer in with no lock held, then start again. */
 		up_read(&r->gate);
 		mutex_unlock(&r->write_lock);
