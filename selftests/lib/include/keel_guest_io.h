@@ -102,13 +102,14 @@ static inline void hlt(void)
 }
 
 /*
- * Enable interrupts and halt until one arrives. The STI shadow guarantees
- * that an interrupt pending at the STI is taken after the HLT, not lost.
+ * Enable interrupts and halt until one arrives ("sti; hlt", guest_idt.S).
+ * The STI shadow guarantees that an interrupt pending at the STI is taken
+ * after the HLT, not lost. One instance, out of line, so the interrupt
+ * path can recognise its HLT: where the CPU breaks the shadow and
+ * delivers the interrupt before the HLT, guest_irq_dispatch() moves the
+ * return address past it, as the shadow would have (see guest_irq.c).
  */
-static inline void safe_halt(void)
-{
-	asm volatile("sti; hlt" : : : "memory");
-}
+void safe_halt(void);
 
 static inline void cpu_relax(void)
 {

@@ -3,7 +3,8 @@
  * Guest interrupt entry: 256 stubs of 16 bytes each (the IDT points at
  * guest_idt_stubs + 16 * vector) and the common path that saves the
  * caller-saved registers and the SSE state, calls the C dispatcher
- * guest_irq_dispatch(struct guest_irq_frame *) and returns with iretq.
+ * guest_irq_dispatch(struct guest_irq_frame *) and returns with iretq;
+ * and safe_halt(), whose HLT the dispatcher must be able to recognise.
  *
  * In long mode the CPU aligns the stack to 16 bytes before it pushes the
  * frame, with or without an IST switch. Exceptions run on IST1; interrupts
@@ -62,5 +63,19 @@ guest_idt_common:
 	popq %rax
 	addq $16, %rsp		/* vector and error code */
 	iretq
+
+/*
+ * void safe_halt(void): enable interrupts and halt. The HLT is in the STI
+ * shadow; guest_safe_halt_hlt marks it for guest_irq_dispatch().
+ */
+	.globl safe_halt
+	.type safe_halt, @function
+safe_halt:
+	sti
+	.globl guest_safe_halt_hlt
+guest_safe_halt_hlt:
+	hlt
+	ret
+	.size safe_halt, . - safe_halt
 
 	.section .note.GNU-stack, "", @progbits

@@ -340,16 +340,21 @@ int __vcpu_args_set(struct keel_vcpu *vcpu, const uint64_t *args, size_t n)
 
 void vm_free(struct keel_vm *vm)
 {
-	volatile uint64_t *dup;
+	volatile uint64_t *count;
 	unsigned int i;
 
 	if (!vm)
 		return;
-	dup = vm_guest_ptr(vm, &guest_irq_duplicates);
-	if (dup && *dup)
+	count = vm_guest_ptr(vm, &guest_irq_duplicates);
+	if (count && *count)
 		fprintf(stderr,
 			"# keel_guest: dropped %llu duplicate interrupt deliveries (emulator bug)\n",
-			(unsigned long long)*dup);
+			(unsigned long long)*count);
+	count = vm_guest_ptr(vm, &guest_irq_shadow_fixups);
+	if (count && *count)
+		fprintf(stderr,
+			"# keel_guest: %llu interrupts taken inside the STI shadow before safe_halt()'s HLT, moved past it (emulator bug)\n",
+			(unsigned long long)*count);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		vcpu_free(vm->vcpus[i]);
 	for (i = 0; i < vm->nr_irqfds; i++) {
