@@ -6,14 +6,18 @@
  *   - to a port this VMM handles in userspace (an exit to the VMM);
  *   - to a port KVM handles in the kernel with an ioeventfd: an unclaimed
  *     access that keel_vdev's hook looks up and passes on to KVM, without
- *     an exit to userspace, so the lookup is a large part of its cost.
- * N outs each, REPS times, first with no device on any other VM, then
- * with CLAIMS devices set up and started on other VMs (up to
- * max_devices_per_vm each, at most 64, so on many VMs). Prints each run,
- * the medians, the ratio in-kernel / userspace, and for each case the
- * ratio with CLAIMS claims elsewhere / with none: the cost of an access
- * must not depend on other VMs' claims (about 1.00x). Not a test (no
- * TAP): run it with
+ *     an exit to userspace, so the lookup is a large part of its cost;
+ * and, as the reference, a CPUID: an exit that KVM handles without its
+ * I/O bus, so without the hook. N of each per run, REPS runs, first with
+ * no device on any other VM, then with CLAIMS devices set up and started
+ * on other VMs (up to max_devices_per_vm each, at most 64, so on many
+ * VMs). Prints each run, the medians, the ratio in-kernel / userspace,
+ * and for each case the ratio with CLAIMS claims elsewhere / with none:
+ * the cost of an access must not depend on other VMs' claims (about
+ * 1.00x). The harness machine is often shared, so each run's costs are
+ * also divided by that run's CPUID cost, measured right after them: the
+ * ratio of those medians cancels load that changes between runs. Not a
+ * test (no TAP): run it with
  *   make bench SUITE=vdev      or
  *   selftests/vm/vmtest.sh MODE=bench BENCH=vdev/bench_vdev \
  *           [BENCH_ARGS="-n N -r R -c CLAIMS"]
@@ -40,19 +44,34 @@
 #define UART_LEN	8
 #define USER_PORT	0x500
 #define IOEVENT_PORT	0x510
-#define MAX_REPS	15
+#define MAX_REPS	31
 #define LIMIT_PARAM	"/sys/module/keel_vdev/parameters/max_devices_per_vm"
 /* Devices per other VM: the per-VM limit, at most this. */
 #define PER_VM_MAX	64
 #define OTHER_PORT	0x1000
 
-enum { K_VDEV, K_USER, K_IOEVENT, NR_KINDS };
+enum { K_VDEV, K_USER, K_IOEVENT, K_CPUID, NR_KINDS };
 
 static const char *const kind_name[NR_KINDS] = {
 	[K_VDEV] = "in-kernel UART (keel_vdev, claimed)",
 	[K_USER] = "unclaimed, userspace VMM",
 	[K_IOEVENT] = "unclaimed, KVM ioeventfd",
+	[K_CPUID] = "CPUID exit (reference, not hooked)",
 };
+
+static const char *const kind_short[NR_KINDS] = {
+	[K_VDEV] = "in-kernel",
+	[K_USER] = "userspace",
+	[K_IOEVENT] = "ioeventfd",
+	[K_CPUID] = "cpuid",
+};
+
+static inline void guest_cpuid(uint32_t leaf)
+{
+	uint32_t a = leaf, b, c = 0, d;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+}
 
 static bool user_io(struct keel_vcpu *vcpu, uint16_t port, bool write,
 		    void *data, unsigned int size, void *opaque)
@@ -65,8 +84,8 @@ static bool user_io(struct keel_vcpu *vcpu, uint16_t port, bool write,
 
 /*
  * Guest: a sync, then per repetition (@reps of them: both phases) @n outs
- * to each port in turn, each followed by a sync. The host times from one
- * sync to the next.
+ * to each port in turn and @n CPUIDs, each followed by a sync. The host
+ * times from one sync to the next.
  */
 static void guest_bench(uint64_t kport, uint64_t uport, uint64_t eport,
 			uint64_t n, uint64_t reps)
@@ -84,6 +103,9 @@ static void guest_bench(uint64_t kport, uint64_t uport, uint64_t eport,
 		for (i = 0; i < n; i++)
 			outb(eport, i);
 		GUEST_SYNC(3);
+		for (i = 0; i < n; i++)
+			guest_cpuid(0);
+		GUEST_SYNC(4);
 	}
 	GUEST_DONE();
 }
@@ -237,6 +259,8 @@ static void others_free(struct others *o)
 
 struct phase {
 	double rate[NR_KINDS][MAX_REPS];
+	/* cost per out / that run's cost per CPUID */
+	double rel[NR_KINDS][MAX_REPS];
 	uint64_t exits[NR_KINDS];
 };
 
@@ -244,6 +268,7 @@ static const uint16_t kind_port[NR_KINDS] = {
 	[K_VDEV] = COM1 + UART_SCR,
 	[K_USER] = USER_PORT,
 	[K_IOEVENT] = IOEVENT_PORT,
+	[K_CPUID] = 0,
 };
 
 /* @reps repetitions of the three cases into @ph. */
@@ -267,20 +292,22 @@ static void run_phase(struct keel_vcpu *vcpu, struct phase *ph,
 			ph->rate[k][r] = n / (now() - t0);
 			ph->exits[k] = vcpu_exit_count(vcpu, KEEL_EXIT_IO_OUT,
 						       kind_port[k]) - before;
-			printf(" %s %.0f/s (%llu exits to userspace)%s",
-			       k == K_VDEV ? "in-kernel" :
-			       k == K_USER ? "userspace" : "ioeventfd",
-			       ph->rate[k][r],
-			       (unsigned long long)ph->exits[k],
-			       k + 1 < NR_KINDS ? "," : "\n");
+			printf(" %s %.0f/s", kind_short[k], ph->rate[k][r]);
+			if (k != K_CPUID)
+				printf(" (%llu exits to userspace)",
+				       (unsigned long long)ph->exits[k]);
+			printf("%s", k + 1 < NR_KINDS ? "," : "\n");
 		}
+		for (k = 0; k < NR_KINDS; k++)
+			ph->rel[k][r] = ph->rate[K_CPUID][r] / ph->rate[k][r];
 		fflush(stdout);
 	}
 	for (k = 0; k < NR_KINDS; k++)
-		printf("  %-38s %8.0f outs/s median, %6.2f us per out, "
-		       "%llu exits to userspace per run\n", kind_name[k],
-		       median(ph->rate[k], reps),
+		printf("  %-38s %8.0f/s median, %6.2f us each, "
+		       "%5.3f CPUIDs each, %llu exits to userspace per run\n",
+		       kind_name[k], median(ph->rate[k], reps),
 		       1e6 / median(ph->rate[k], reps),
+		       median(ph->rel[k], reps),
 		       (unsigned long long)ph->exits[k]);
 	printf("  ratio in-kernel / userspace: %.2fx\n",
 	       median(ph->rate[K_VDEV], reps) / median(ph->rate[K_USER], reps));
@@ -289,7 +316,7 @@ static void run_phase(struct keel_vcpu *vcpu, struct phase *ph,
 
 int main(int argc, char **argv)
 {
-	unsigned long n = 100000, reps = 3, claims = 10000;
+	unsigned long n = 20000, reps = 9, claims = 10000;
 	static struct phase none, many;
 	struct kvm_ioeventfd ioev;
 	struct keel_vcpu *vcpu;
@@ -354,12 +381,16 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "%lu devices on %d other VMs",
 			 claims, o.nr_vms);
 		run_phase(vcpu, &many, what, n, reps);
-		printf("cost per out with %lu claims on other VMs / with none "
-		       "(1.00x: independent of them):\n", claims);
+		printf("cost with %lu claims on other VMs / with none "
+		       "(1.00x: independent of them):\n"
+		       "  %-38s %10s %18s\n", claims, "case", "per out",
+		       "in CPUID exits");
 		for (k = 0; k < NR_KINDS; k++)
-			printf("  %-38s %.2fx\n", kind_name[k],
+			printf("  %-38s %9.2fx %17.2fx\n", kind_name[k],
 			       median(none.rate[k], reps) /
-			       median(many.rate[k], reps));
+			       median(many.rate[k], reps),
+			       median(many.rel[k], reps) /
+			       median(none.rel[k], reps));
 		fflush(stdout);
 		others_free(&o);
 	}
