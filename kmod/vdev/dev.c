@@ -35,7 +35,6 @@ static int keel_vdev_open(struct keel_inst *inst)
 	/* A device starts stopped: no signal until RESUME. */
 	keel_irq_line_enable(&vi->irq, false);
 	init_waitqueue_head(&vi->wq);
-	INIT_HLIST_NODE(&vi->claim_node);
 	return 0;
 }
 

@@ -19,11 +19,11 @@
  * Lifetime. The callback takes rcu_read_lock() before the lookup and, on
  * a hit, leaves it held: the handler releases it when it is done with the
  * device. So the whole access, lookup to return, is one RCU read-side
- * critical section of the vCPU thread, and keel_vdev_stop() /
- * keel_vdev_unclaim(), which unpublish the device and then wait for a
- * grace period, return only once no vCPU is inside it. The device (the
- * open file) is freed after that. The ops are registered only while at
- * least one device is set up; unregister_ftrace_function() waits for
+ * critical section of the vCPU thread, and keel_vdev_stop() (which
+ * keel_vdev_unclaim() calls), which unpublishes the device and then waits
+ * for a grace period, returns only once no vCPU is inside it. The device
+ * (the open file) is freed after that. The ops are registered only while
+ * at least one device is set up; unregister_ftrace_function() waits for
  * callbacks in flight.
  *
  * Module text: a vCPU may still be executing the handler's last
@@ -35,15 +35,18 @@
  * running or preempted in the handler any more.
  *
  * The ops are registered while at least one device is set up (claimed),
- * started or not: stopping a device flips its flag and waits for a grace
- * period, without re-patching kernel text.
+ * started or not: stopping a device clears its range's device pointer and
+ * waits for a grace period, without re-patching kernel text. While they
+ * are, every VM's accesses pass through the callback; for a VM without
+ * devices the lookup (claims.c) is one hash table lookup that does not
+ * depend on other VMs' devices.
  */
 #include <linux/ftrace.h>
 #include <linux/kvm_host.h>
 
 #include "vdev.h"
 
-/* Protected by the claims lock (claims.c), which calls get/put. */
+/* Protected by keel_vdev_vms_lock (claims.c), which calls get/put. */
 static unsigned int keel_vdev_hook_users;
 
 static int keel_vdev_access(struct keel_vdev_inst *vi, gpa_t addr, int len,
@@ -150,7 +153,7 @@ static struct ftrace_ops keel_vdev_read_ops = {
 	.flags = KEEL_VDEV_OPS_FLAGS,
 };
 
-/* Install the hook for one more claimed device. Claims lock held. */
+/* Install the hook for one more VM with claims. keel_vdev_vms_lock held. */
 int keel_vdev_hook_get(void)
 {
 	int ret;
@@ -172,7 +175,7 @@ err:
 	return ret;
 }
 
-/* One claimed device fewer; the last removes it. Claims lock held. */
+/* One VM with claims fewer; the last removes it. keel_vdev_vms_lock held. */
 void keel_vdev_hook_put(void)
 {
 	if (WARN_ON(!keel_vdev_hook_users) || --keel_vdev_hook_users)

@@ -15,6 +15,8 @@
 
 #include "model.h"
 
+struct keel_vdev_vm;
+
 extern struct keel_feature keel_vdev_feature;
 extern const struct keel_object_type keel_vdev_obj_type;
 
@@ -32,10 +34,15 @@ struct keel_vdev_inst {
 	u64 base;
 	u32 len;
 
-	/* claims.c: hashed by kvm, RCU for the vCPU path */
-	struct hlist_node claim_node;
-	bool claimed;
-	bool started;			/* READ_ONCE on the vCPU path */
+	/*
+	 * claims.c: the claims of the device's VM while its range is claimed
+	 * (NULL before and after); set and cleared under that VM's lock,
+	 * which also protects @started (read without it by the object's
+	 * info). The vCPU path never reads these: it finds the device
+	 * through its VM's ranges.
+	 */
+	struct keel_vdev_vm *claims_vm;
+	bool started;
 
 	/* The interrupt line on the VMM's irqfd; its own lock. */
 	struct keel_irq_line irq;
@@ -55,6 +62,8 @@ static inline struct keel_vdev_inst *keel_vdev_of_inst(struct keel_inst *inst)
 }
 
 /* claims.c */
+int keel_vdev_claims_init(void);
+void keel_vdev_claims_exit(void);
 int keel_vdev_claim(struct keel_vdev_inst *vi);
 void keel_vdev_unclaim(struct keel_vdev_inst *vi);
 int keel_vdev_start(struct keel_vdev_inst *vi);
