@@ -133,6 +133,20 @@ out:
 	complete(&c->done);
 }
 
+/* Whether @kvm's interrupt routing has an entry for @gsi. */
+static bool keel_vm_gsi_routed(struct kvm *kvm, u32 gsi)
+{
+	struct kvm_irq_routing_table *rt;
+	bool routed;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->irq_srcu);
+	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
+	routed = rt && gsi < rt->nr_rt_entries && !hlist_empty(&rt->map[gsi]);
+	srcu_read_unlock(&kvm->irq_srcu, idx);
+	return routed;
+}
+
 /* Another irqfd of @kvm on @gsi: the VMM's own device drives that line. */
 static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
 {
@@ -168,8 +182,8 @@ static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
  * Context: process context; sleeps until the VM's context ran the call.
  *
  * Return: 0; -EBADF when @vm_fd is not open; -EINVAL when it is not a VM
- * fd of @kvm, or KVM refused the binding (no in-kernel irqchip, a GSI out
- * of range); -EBUSY when another irqfd of the VM already drives @gsi (the
+ * fd of @kvm, when the VM routes no interrupt on @gsi (no in-kernel
+ * irqchip, a GSI out of range), or KVM refused the binding; -EBUSY when another irqfd of the VM already drives @gsi (the
  * VMM's own device) or @trigger is already an irqfd of the VM; -ESRCH
  * when the VMM is exiting; -ENOMEM.
  */
@@ -184,6 +198,11 @@ int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 	if (!vm_file)
 		return -EBADF;
 	if (!keel_file_is_kvm(vm_file) || vm_file->private_data != kvm) {
+		ret = -EINVAL;
+		goto put_file;
+	}
+	/* KVM would bind an unrouted GSI and never deliver it. */
+	if (!keel_vm_gsi_routed(kvm, gsi)) {
 		ret = -EINVAL;
 		goto put_file;
 	}
