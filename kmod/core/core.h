@@ -114,6 +114,19 @@ int keel_object_call(u32 id, int (*fn)(struct keel_object *obj, void *arg),
 int keel_dev_init(void);
 void keel_dev_exit(void);
 
+/* Calls in a VM's own context (vm_ctx.c). */
+extern struct workqueue_struct *keel_vm_wq;
+int keel_vm_ctx_init(void);
+void keel_vm_ctx_exit(void);
+
+/* Objects attached to their VM (attach.c, obj_open.c). */
+long keel_inst_attach(struct keel_inst *inst, struct file *file);
+int keel_obj_detach(struct keel_object *obj);
+struct file *keel_obj_attached_file(struct keel_object *obj);
+bool keel_obj_attached(struct keel_object *obj);
+long keel_obj_open_ioctl(unsigned int cmd, void __user *uarg);
+void keel_attach_exit(void);
+
 /*
  * Pure helpers are exported only to the KUnit suite, which is a separate
  * module built when the target kernel has KUnit.

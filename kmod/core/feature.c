@@ -53,6 +53,7 @@ static int keel_inst_open(struct inode *inode, struct file *file)
 	inst = p + ops->inst_offset;
 	inst->feature = f;
 	mutex_init(&inst->setup_lock);
+	INIT_LIST_HEAD(&inst->attach_node);
 	if (ops->open) {
 		ret = ops->open(inst);
 		if (ret) {
@@ -293,9 +294,13 @@ static bool keel_ioc_is(unsigned int cmd, unsigned int ref)
 }
 
 /* The core's numbers; -ENOIOCTLCMD for the module's. */
-static long keel_inst_core_ioctl(struct keel_inst *inst, unsigned int cmd,
-				 void __user *uarg)
+static long keel_inst_core_ioctl(struct keel_inst *inst, struct file *file,
+				 unsigned int cmd, void __user *uarg)
 {
+	if (cmd == KEEL_IOC_ATTACH)
+		return keel_inst_attach(inst, file);
+	if (keel_ioc_is(cmd, KEEL_IOC_OBJ_OPEN))
+		return keel_obj_open_ioctl(cmd, uarg);
 	if (!keel_state_ioctl_nr(cmd))
 		return -ENOIOCTLCMD;
 	if (!keel_inst_ready(inst))
@@ -316,7 +321,7 @@ static long keel_inst_ioctl(struct file *file, unsigned int cmd,
 
 	if (_IOC_TYPE(cmd) != KEEL_IOC_MAGIC)
 		return -ENOTTY;
-	ret = keel_inst_core_ioctl(inst, cmd, uarg);
+	ret = keel_inst_core_ioctl(inst, file, cmd, uarg);
 	if (ret != -ENOIOCTLCMD)
 		return ret;
 

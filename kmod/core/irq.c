@@ -147,12 +147,98 @@ int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_bind);
 
+/* An eventfd file of the caller's: what the irqfd's lifetime hangs on. */
+static struct file *keel_eventfd_fget(int fd)
+{
+	struct eventfd_ctx *ctx;
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx)) {
+		fput(file);
+		return ERR_CAST(ctx);
+	}
+	eventfd_ctx_put(ctx);
+	return file;
+}
+
+/**
+ * keel_irq_line_bind_gsi() - bind a line to a GSI of a VM whose VMM does
+ *	not know Keel
+ * @l: the line, initialised and not bound
+ * @kvm: the VM, referenced by the caller
+ * @vm_fd: a VM fd of the calling process for @kvm (for a running QEMU,
+ *	one taken with pidfd_getfd(2))
+ * @gsi: the GSI the line drives
+ * @fd: an eventfd of the calling process, for the line's irqfd
+ * @resample_fd: an eventfd for the irqfd's resample (level mode), or
+ *	negative for edge mode
+ *
+ * What a VMM does with KVM_IRQFD and then keel_irq_line_bind() does, for
+ * a VMM that does neither: Keel has KVM bind the eventfds to @gsi in the
+ * VM's own context (keel_vm_irqfd_assign()) and binds the line to them.
+ * The line holds the eventfds' files: keel_irq_line_unbind() releases
+ * them, and KVM then drops its irqfd. The caller may close its fds.
+ *
+ * Context: process context (the fds are the caller's); sleeps.
+ *
+ * Return: 0, or the errors of keel_irq_line_bind() and
+ * keel_vm_irqfd_assign() (-EBUSY when another irqfd of the VM drives
+ * @gsi: the VMM's own device). Nothing is bound on error.
+ */
+int keel_irq_line_bind_gsi(struct keel_irq_line *l, struct kvm *kvm,
+			   int vm_fd, u32 gsi, int fd, int resample_fd)
+{
+	struct file *files[2] = { NULL, NULL };
+	int ret;
+
+	if (WARN_ON(l->trigger || l->gsi_files[0]))
+		return -EBUSY;
+	if (fd < 0)
+		return -EBADF;
+	files[0] = keel_eventfd_fget(fd);
+	if (IS_ERR(files[0]))
+		return PTR_ERR(files[0]);
+	if (resample_fd >= 0) {
+		files[1] = keel_eventfd_fget(resample_fd);
+		if (IS_ERR(files[1])) {
+			ret = PTR_ERR(files[1]);
+			files[1] = NULL;
+			goto err;
+		}
+	}
+	/* The line's checks first (the same eventfd twice, ...). */
+	ret = keel_irq_line_bind(l, fd, resample_fd);
+	if (ret)
+		goto err;
+	ret = keel_vm_irqfd_assign(kvm, vm_fd, gsi, files[0], files[1]);
+	if (ret) {
+		keel_irq_line_unbind(l);
+		goto err;
+	}
+	l->gsi_files[0] = files[0];
+	l->gsi_files[1] = files[1];
+	return 0;
+
+err:
+	if (files[1])
+		fput(files[1]);
+	fput(files[0]);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(keel_irq_line_bind_gsi);
+
 /**
  * keel_irq_line_unbind() - disconnect a line from its irqfd
  * @l: the line; bound, unbound or never bound
  *
  * Stops the resample wait, then puts the irqfd: no signal is sent once it
- * returns. The level and the counter stay; the mode is %KEEL_IRQ_NONE.
+ * returns. A line Keel bound to a GSI itself (keel_irq_line_bind_gsi())
+ * releases the eventfd files, and KVM then drops that irqfd. The level
+ * and the counter stay; the mode is %KEEL_IRQ_NONE.
  *
  * Context: process context; sleeps (keel_evwait_stop()). Not holding
  * @l->lock, which the resample work takes.
@@ -160,6 +246,7 @@ EXPORT_SYMBOL_GPL(keel_irq_line_bind);
 void keel_irq_line_unbind(struct keel_irq_line *l)
 {
 	struct eventfd_ctx *ctx;
+	unsigned int i;
 
 	/* No re-assertion after this; then no signal at all. */
 	keel_evwait_stop(&l->resample);
@@ -170,6 +257,12 @@ void keel_irq_line_unbind(struct keel_irq_line *l)
 	spin_unlock_irq(&l->lock);
 	if (ctx)
 		eventfd_ctx_put(ctx);
+	/* A GSI binding of Keel's own: KVM drops the irqfd on EPOLLHUP. */
+	for (i = 0; i < ARRAY_SIZE(l->gsi_files); i++) {
+		if (l->gsi_files[i])
+			fput(l->gsi_files[i]);
+		l->gsi_files[i] = NULL;
+	}
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_unbind);
 

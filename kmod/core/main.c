@@ -17,13 +17,18 @@ static int __init keel_init(void)
 	ret = keel_netlink_init();
 	if (ret)
 		goto err_registry;
-	ret = keel_dev_init();
+	ret = keel_vm_ctx_init();
 	if (ret)
 		goto err_netlink;
+	ret = keel_dev_init();
+	if (ret)
+		goto err_vm_ctx;
 
 	pr_info("Keel %s core loaded\n", KEEL_RELEASE);
 	return 0;
 
+err_vm_ctx:
+	keel_vm_ctx_exit();
 err_netlink:
 	keel_netlink_exit();
 	keel_host_facts_exit();
@@ -35,6 +40,8 @@ err_registry:
 static void __exit keel_exit(void)
 {
 	keel_dev_exit();
+	keel_attach_exit();
+	keel_vm_ctx_exit();
 	keel_netlink_exit();
 	keel_host_facts_exit();
 	keel_registry_exit();

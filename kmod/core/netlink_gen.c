@@ -40,8 +40,13 @@ const struct nla_policy keel_type_get_nl_policy[KEEL_A_OBJ_TYPE + 1] = {
 	[KEEL_A_OBJ_TYPE] = { .type = NLA_NUL_STRING, .len = 31, },
 };
 
+/* KEEL_CMD_OBJ_DETACH - do */
+const struct nla_policy keel_obj_detach_nl_policy[KEEL_A_OBJ_ID + 1] = {
+	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 /* Ops table for keel */
-const struct genl_ops keel_nl_ops[5] = {
+const struct genl_ops keel_nl_ops[6] = {
 	{
 		.cmd		= KEEL_CMD_VERSION_GET,
 		.doit		= keel_nl_version_get_doit,
@@ -73,6 +78,12 @@ const struct genl_ops keel_nl_ops[5] = {
 		.dumpit		= keel_nl_type_get_dumpit,
 		.policy		= keel_type_get_nl_policy,
 		.maxattr	= KEEL_A_OBJ_TYPE,
+	},
+	{
+		.cmd		= KEEL_CMD_OBJ_DETACH,
+		.doit		= keel_nl_obj_detach_doit,
+		.policy		= keel_obj_detach_nl_policy,
+		.maxattr	= KEEL_A_OBJ_ID,
 	},
 };
 

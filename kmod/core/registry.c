@@ -319,6 +319,8 @@ int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj)
 	ret = -EMSGSIZE;
 	if (obj->state && keel_state_fill(skb, obj->state))
 		goto cancel;
+	if (keel_obj_attached(obj) && nla_put_flag(skb, KEEL_OBJ_A_ATTACHED))
+		goto cancel;
 
 	nla_nest_end(skb, nest);
 	return 0;

@@ -10,8 +10,9 @@
 
 #include "vdev.h"
 
-/* The first (and so far only) layout of struct keel_vdev_setup. */
+/* The layouts of struct keel_vdev_setup: first, and with @gsi. */
 #define KEEL_VDEV_SETUP_SIZE_VER0	80
+#define KEEL_VDEV_SETUP_SIZE_VER1	88
 
 void keel_vdev_host_notify(struct keel_vdev *dev)
 {
@@ -109,16 +110,19 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 	int irq_fd = -1, resample_fd = -1;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(arg) != KEEL_VDEV_SETUP_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(arg) != KEEL_VDEV_SETUP_SIZE_VER1);
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_VDEV_SETUP_SIZE_VER0,
 				  KEEL_VDEV_SETUP_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
-	if (arg.pad)
+	if (arg.pad || arg.pad2)
 		return -EINVAL;
-	if ((arg.flags & KEEL_VDEV_SETUP_RESAMPLE) &&
+	if ((arg.flags & (KEEL_VDEV_SETUP_RESAMPLE | KEEL_VDEV_SETUP_GSI)) &&
 	    !(arg.flags & KEEL_VDEV_SETUP_IRQFD))
+		return -EINVAL;
+	if ((arg.flags & KEEL_VDEV_SETUP_GSI) &&
+	    arg.size < KEEL_VDEV_SETUP_SIZE_VER1)
 		return -EINVAL;
 	if (arg.flags & KEEL_VDEV_SETUP_IRQFD) {
 		if (arg.irq_fd < 0)
@@ -151,7 +155,10 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 	vi->base = arg.base;
 	vi->len = arg.len;
 	ret = keel_vdev_build(vi, model);
-	if (!ret)
+	if (!ret && (arg.flags & KEEL_VDEV_SETUP_GSI))
+		ret = keel_irq_line_bind_gsi(&vi->irq, inst->kvm, arg.vm_fd,
+					     arg.gsi, irq_fd, resample_fd);
+	else if (!ret)
 		ret = keel_irq_line_bind(&vi->irq, irq_fd, resample_fd);
 	if (!ret)
 		ret = keel_vdev_claim(vi);

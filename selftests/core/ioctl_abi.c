@@ -29,8 +29,10 @@
 
 /* The same layout in both builds: sizes and the offsets of 64-bit fields. */
 _Static_assert(sizeof(struct keel_vm_bind) == 48, "keel_vm_bind");
-_Static_assert(sizeof(struct keel_vdev_setup) == 80, "keel_vdev_setup");
+_Static_assert(sizeof(struct keel_vdev_setup) == 88, "keel_vdev_setup");
 _Static_assert(offsetof(struct keel_vdev_setup, base) == 24, "vdev base");
+_Static_assert(offsetof(struct keel_vdev_setup, gsi) == 80, "vdev gsi");
+_Static_assert(sizeof(struct keel_obj_open) == 16, "keel_obj_open");
 _Static_assert(sizeof(struct keel_ring_setup) == 80, "keel_ring_setup");
 _Static_assert(offsetof(struct keel_ring_setup, start) == 16, "ring start");
 _Static_assert(offsetof(struct keel_ring_setup, ctrl_size) == 32, "ctrl_size");
@@ -77,6 +79,42 @@ TEST(vm_bind)
 	EXPECT_EQ(-ENOTTY, xioctl(fd, _IO(KEEL_IOC_MAGIC, 0x7f), NULL));
 	close(fd);
 	close(vm);
+}
+
+/* The core's attach ioctls, on a VM binding of this process. */
+TEST(attach)
+{
+	struct keel_vm_bind b = { .size = sizeof(b) };
+	struct keel_obj_open o = { .size = sizeof(o) };
+	int fd, vm, again;
+
+	vm = vm_create();
+	ASSERT_LE(0, vm);
+	fd = open("/dev/keel", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBADFD, xioctl(fd, KEEL_IOC_ATTACH, NULL));
+	b.vm_fd = vm;
+	ASSERT_EQ(0, xioctl(fd, KEEL_IOC_VM_BIND, &b));
+	o.id = b.id;
+	EXPECT_EQ(-ENOLINK, xioctl(fd, KEEL_IOC_OBJ_OPEN, &o));
+	ASSERT_EQ(0, xioctl(fd, KEEL_IOC_ATTACH, NULL));
+	EXPECT_EQ(-EALREADY, xioctl(fd, KEEL_IOC_ATTACH, NULL));
+	o.flags = 1;
+	EXPECT_EQ(-EINVAL, xioctl(fd, KEEL_IOC_OBJ_OPEN, &o));
+	o.flags = 0;
+	o.fd = -1;
+	ASSERT_EQ(0, xioctl(fd, KEEL_IOC_OBJ_OPEN, &o));
+	EXPECT_LE(0, o.fd);
+	/* The same open file, close-on-exec. */
+	EXPECT_EQ(FD_CLOEXEC, fcntl(o.fd, F_GETFD));
+	EXPECT_EQ(-EALREADY, xioctl(o.fd, KEEL_IOC_ATTACH, NULL));
+	again = o.fd;
+	o.id = 0x7fffffff;
+	EXPECT_EQ(-ENOENT, xioctl(fd, KEEL_IOC_OBJ_OPEN, &o));
+	close(again);
+	close(fd);
+	close(vm);
+	/* Attached to this process's VM: it goes when this process does. */
 }
 
 TEST(vdev_setup_state)

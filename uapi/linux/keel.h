@@ -18,7 +18,7 @@
 #define KEEL_GENL_MCGRP_EVENTS	"events"
 
 /* Version of this uapi; bumped when commands or attributes are added. */
-#define KEEL_API_VERSION	3
+#define KEEL_API_VERSION	4
 
 #define KEEL_NAME_MAX		32	/* object types, part names, labels */
 
@@ -42,6 +42,10 @@
  *	dump: one message with one KEEL_A_TYPE per object type of the
  *	loaded parts. A type's fields describe every attribute its objects
  *	carry in KEEL_OBJ_A_INFO: how to decode, name and show it.
+ * KEEL_CMD_OBJ_DETACH (API 4): doit with KEEL_A_OBJ_ID: the kernel lets go
+ *	of an object attached to its VM (KEEL_IOC_ATTACH), which goes away
+ *	with the last descriptor of it. The caller's own objects and, with
+ *	CAP_SYS_ADMIN, all (ENOENT otherwise); ENOLINK when not attached.
  */
 enum keel_cmd {
 	KEEL_CMD_UNSPEC,
@@ -52,6 +56,7 @@ enum keel_cmd {
 	KEEL_CMD_OBJ_DEL,
 	KEEL_CMD_STATE_SET,
 	KEEL_CMD_TYPE_GET,
+	KEEL_CMD_OBJ_DETACH,
 
 	__KEEL_CMD_MAX,
 	KEEL_CMD_MAX = __KEEL_CMD_MAX - 1
@@ -159,6 +164,7 @@ enum keel_obj_attr {
 	KEEL_OBJ_A_STATE,		/* nest: enum keel_state_attr, when the
 					 * object has state (API 2)
 					 */
+	KEEL_OBJ_A_ATTACHED,		/* flag: attached to its VM (API 4) */
 
 	__KEEL_OBJ_A_MAX,
 	KEEL_OBJ_A_MAX = __KEEL_OBJ_A_MAX - 1
@@ -269,5 +275,40 @@ struct keel_vm_bind {
 };
 
 #define KEEL_IOC_VM_BIND	_IOWR(KEEL_IOC_MAGIC, 0x00, struct keel_vm_bind)
+
+/*
+ * The core's ioctls on every Keel device file (/dev/keel, /dev/keel-vdev,
+ * /dev/keel-ring, ...).
+ *
+ * KEEL_IOC_ATTACH, on a set-up object's own file: the object stays with
+ * its VM. The kernel keeps the file open until the object is detached
+ * (KEEL_CMD_OBJ_DETACH) or the VM's process (its address space) ends:
+ * the caller may close its descriptors and exit. This is how a tool
+ * attaches Keel objects to the VM of a VMM that knows nothing of Keel (a
+ * VM fd taken with pidfd_getfd(2)). EBADFD when not set up, EINVAL when
+ * the object has no VM, EALREADY when attached, ESRCH when the VM's
+ * process is exiting or gone.
+ */
+#define KEEL_IOC_ATTACH		_IO(KEEL_IOC_MAGIC, 0x01)
+
+/* flags for struct keel_obj_open: none defined yet, all must be zero. */
+#define KEEL_OBJ_OPEN_FLAGS_ALL	0u
+
+/*
+ * KEEL_IOC_OBJ_OPEN, on any Keel device file: a new descriptor
+ * (close-on-exec) of an attached object's file, the same open file the
+ * kernel keeps (as dup() gives), for the object's data path: a UART's
+ * host streams. For the object's owner (the effective uid that created
+ * it) and CAP_SYS_ADMIN; ENOENT for anyone else's object and for no such
+ * object, ENOLINK when it is not attached.
+ */
+struct keel_obj_open {
+	__u32 size;		/* in: sizeof(struct keel_obj_open) */
+	__u32 flags;		/* in: KEEL_OBJ_OPEN_* */
+	__u32 id;		/* in: object id */
+	__s32 fd;		/* out: the new descriptor */
+};
+
+#define KEEL_IOC_OBJ_OPEN	_IOWR(KEEL_IOC_MAGIC, 0x02, struct keel_obj_open)
 
 #endif /* _UAPI_LINUX_KEEL_H */

@@ -36,8 +36,16 @@
 #define KEEL_VDEV_SETUP_IRQFD		0x1u
 /* level mode: resample_fd is valid (needs KEEL_VDEV_SETUP_IRQFD) */
 #define KEEL_VDEV_SETUP_RESAMPLE	0x2u
+/*
+ * Keel binds irq_fd (and resample_fd) to GSI gsi of the VM itself, in the
+ * VM's own context, as the VMM's KVM_IRQFD would (needs
+ * KEEL_VDEV_SETUP_IRQFD and the larger struct): for a VMM that knows
+ * nothing of Keel. EBUSY when another irqfd of the VM drives that GSI.
+ */
+#define KEEL_VDEV_SETUP_GSI		0x4u
 #define KEEL_VDEV_SETUP_FLAGS_ALL	(KEEL_VDEV_SETUP_IRQFD | \
-					 KEEL_VDEV_SETUP_RESAMPLE)
+					 KEEL_VDEV_SETUP_RESAMPLE | \
+					 KEEL_VDEV_SETUP_GSI)
 
 /*
  * KEEL_VDEV_IOC_SETUP: bind the VM, select the model, claim the range and
@@ -65,6 +73,9 @@ struct keel_vdev_setup {
 	__u32 id;		/* out: object id */
 	__u32 pad;		/* must be zero */
 	char label[KEEL_NAME_MAX];	/* in: NUL-terminated, printable */
+	/* size >= 88 */
+	__u32 gsi;		/* in: with KEEL_VDEV_SETUP_GSI */
+	__u32 pad2;		/* must be zero */
 };
 
 #define KEEL_VDEV_IOC_SETUP	_IOWR(KEEL_IOC_MAGIC, 0x10, struct keel_vdev_setup)

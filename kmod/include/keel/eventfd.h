@@ -35,6 +35,7 @@
 
 struct eventfd_ctx;
 struct file;
+struct kvm;
 
 /**
  * struct keel_evwait - a wait on an eventfd with a deferred callback
@@ -110,6 +111,9 @@ enum keel_irq_mode {
  * @resample: the wait on the resample eventfd (level mode only); it
  *	ignores signals sent by Keel lines (%KEEL_EVWAIT_NOT_FROM_LINES) and
  *	counts them in its @dropped, the line's loops
+ * @gsi_files: the eventfd files of a line that Keel bound to a GSI itself
+ *	(keel_irq_line_bind_gsi()), trigger and resample, or NULL: KVM keeps
+ *	that irqfd while the trigger's file is open
  */
 struct keel_irq_line {
 	/* @lock protects the fields below; taken with interrupts off. */
@@ -121,11 +125,14 @@ struct keel_irq_line {
 	enum keel_irq_mode mode;
 	struct eventfd_ctx *trigger;
 	struct keel_evwait resample;
+	struct file *gsi_files[2];
 };
 
 /* irq.c */
 void keel_irq_line_init(struct keel_irq_line *l);
 int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd);
+int keel_irq_line_bind_gsi(struct keel_irq_line *l, struct kvm *kvm,
+			   int vm_fd, u32 gsi, int fd, int resample_fd);
 void keel_irq_line_unbind(struct keel_irq_line *l);
 void keel_irq_line_set(struct keel_irq_line *l, bool level);
 void keel_irq_line_pulse(struct keel_irq_line *l);

@@ -47,6 +47,7 @@
 #include <keel/core.h>
 
 struct keel_inst;
+struct keel_vmm;
 
 /**
  * struct keel_ioctl - one ioctl of a feature module
@@ -149,6 +150,12 @@ void keel_feature_unregister(struct keel_feature *f);
  *	keel_inst_setup_end())
  * @set_up: the instance is set up: written once, under @setup_lock, with
  *	release semantics, and read with keel_inst_ready() by everything else
+ * @attached_file: its file, which the core holds while the instance is
+ *	attached to its VM (KEEL_IOC_ATTACH; attach.c), else NULL
+ * @vmm: the VMM it is attached to, else NULL
+ * @attach_node: in that VMM's list
+ *
+ * The attachment fields are the core's, protected by its attach lock.
  *
  * Embedded in the module's own instance struct, which the core allocates
  * zeroed on open and frees on release.
@@ -161,6 +168,10 @@ struct keel_inst {
 	/* Serialises setup, and the one write of @set_up. */
 	struct mutex setup_lock;
 	bool set_up;
+	/* private: to the core (attach.c) */
+	struct file *attached_file;
+	struct keel_vmm *vmm;
+	struct list_head attach_node;
 };
 
 /**

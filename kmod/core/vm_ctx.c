@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Acting in a VM's own context, for a VMM that knows nothing of Keel.
+ *
+ * KVM accepts VM ioctls only from the address space that created the VM
+ * (kvm_vm_ioctl(): kvm->mm != current->mm gives -EIO), so a tool that
+ * took a VM fd from a running QEMU with pidfd_getfd(2) cannot bind an
+ * irqfd to it, and the module functions that would do it (kvm_irqfd(),
+ * kvm_set_irq()) are not exported. keel_vm_irqfd_assign() issues the
+ * VMM's own KVM_IRQFD from a worker of Keel's workqueue (a kernel thread)
+ * that adopts the VMM's address space for the call:
+ *
+ * - kthread_use_mm() on the VM's mm (kvm->mm, which KVM pins), with an
+ *   mm_users reference taken only if the VMM is still alive;
+ * - the ioctl's argument on one anonymous page mapped into that address
+ *   space for the call (vm_mmap()) and unmapped after it: KVM copies it
+ *   from user memory;
+ * - the eventfds as descriptors of the worker's file table, which all
+ *   kernel threads share (init's): installed close-on-exec for the call
+ *   and closed after it, under keel_vm_ctx_lock. No kernel thread looks
+ *   descriptors up by number; a usermode helper forked meanwhile gets a
+ *   copy that its exec closes.
+ *
+ * Nothing of this touches the VMM's own descriptors or threads, and the
+ * VMM can neither see nor use the page or the descriptors (the page is
+ * fresh and gone when the worker returns; a racing mapping of the VMM's
+ * own cannot take its place while it is mapped). KVM then owns the irqfd
+ * exactly as if the VMM had made it: it lives until its eventfd file is
+ * released (KVM detaches on EPOLLHUP) or the VM is destroyed.
+ */
+#include <linux/module.h>
+#include <linux/file.h>
+#include <linux/fdtable.h>
+#include <linux/kthread.h>
+#include <linux/kvm_host.h>
+#include <linux/kvm_irqfd.h>
+#include <linux/mman.h>
+#include <linux/sched/mm.h>
+#include <linux/workqueue.h>
+
+#include "core.h"
+#include "../compat/keel_compat.h"
+
+/* Serialises Keel's use of the kernel threads' shared file table. */
+static DEFINE_MUTEX(keel_vm_ctx_lock);
+
+/* Calls in VMs' contexts and attached objects' reaping (attach.c). */
+struct workqueue_struct *keel_vm_wq;
+
+struct keel_vm_irqfd_call {
+	struct work_struct work;
+	struct completion done;
+	struct kvm *kvm;
+	struct file *vm_file;
+	struct file *trigger;
+	struct file *resample;	/* NULL: edge */
+	u32 gsi;
+	int ret;
+};
+
+/* A close-on-exec descriptor of @file in the worker's file table. */
+static int keel_vm_ctx_install(struct file *file)
+{
+	int fd = get_unused_fd_flags(O_CLOEXEC);
+
+	if (fd >= 0)
+		fd_install(fd, get_file(file));
+	return fd;
+}
+
+/* KVM_IRQFD with @arg on @c's VM; in the VMM's address space. */
+static int keel_vm_ctx_irqfd(struct keel_vm_irqfd_call *c,
+			     struct kvm_irqfd *arg)
+{
+	unsigned long uaddr;
+	int fd, rfd = -1;
+	int ret;
+
+	uaddr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, 0);
+	if (IS_ERR_VALUE(uaddr))
+		return (int)uaddr;
+
+	mutex_lock(&keel_vm_ctx_lock);
+	fd = keel_vm_ctx_install(c->trigger);
+	if (fd < 0) {
+		ret = fd;
+		goto unlock;
+	}
+	arg->fd = fd;
+	if (c->resample) {
+		rfd = keel_vm_ctx_install(c->resample);
+		if (rfd < 0) {
+			ret = rfd;
+			goto close;
+		}
+		arg->flags |= KVM_IRQFD_FLAG_RESAMPLE;
+		arg->resamplefd = rfd;
+	}
+	if (copy_to_user((void __user *)uaddr, arg, sizeof(*arg)))
+		ret = -EFAULT;
+	else
+		ret = c->vm_file->f_op->unlocked_ioctl(c->vm_file, KVM_IRQFD,
+						       uaddr);
+	if (rfd >= 0)
+		close_fd(rfd);
+close:
+	close_fd(fd);
+unlock:
+	mutex_unlock(&keel_vm_ctx_lock);
+	vm_munmap(uaddr, PAGE_SIZE);
+	return ret;
+}
+
+static void keel_vm_irqfd_work(struct work_struct *work)
+{
+	struct keel_vm_irqfd_call *c =
+		container_of(work, struct keel_vm_irqfd_call, work);
+	struct mm_struct *mm = c->kvm->mm;
+	struct kvm_irqfd arg = { .gsi = c->gsi };
+
+	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
+	if (!mmget_not_zero(mm)) {
+		c->ret = -ESRCH;
+		goto out;
+	}
+	kthread_use_mm(mm);
+	c->ret = keel_vm_ctx_irqfd(c, &arg);
+	kthread_unuse_mm(mm);
+	/* The VMM may have exited meanwhile: its teardown is not ours. */
+	mmput_async(mm);
+out:
+	complete(&c->done);
+}
+
+/* Whether @kvm's interrupt routing has an entry for @gsi. */
+static bool keel_vm_gsi_routed(struct kvm *kvm, u32 gsi)
+{
+	struct kvm_irq_routing_table *rt;
+	bool routed;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->irq_srcu);
+	rt = srcu_dereference(kvm->irq_routing, &kvm->irq_srcu);
+	routed = rt && gsi < rt->nr_rt_entries && !hlist_empty(&rt->map[gsi]);
+	srcu_read_unlock(&kvm->irq_srcu, idx);
+	return routed;
+}
+
+/* Another irqfd of @kvm on @gsi: the VMM's own device drives that line. */
+static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
+{
+	struct kvm_kernel_irqfd *irqfd;
+	bool found = false;
+
+	spin_lock_irq(&kvm->irqfds.lock);
+	list_for_each_entry(irqfd, &kvm->irqfds.items, list) {
+		if (irqfd->gsi == gsi) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irq(&kvm->irqfds.lock);
+	return found;
+}
+
+/**
+ * keel_vm_irqfd_assign() - bind eventfds to a GSI of a VM, for its VMM
+ * @kvm: the VM, referenced by the caller
+ * @vm_fd: a VM fd of the calling process for @kvm (one the caller took
+ *	from the VMM with pidfd_getfd(2), or its own)
+ * @gsi: the GSI
+ * @trigger: the eventfd file to bind
+ * @resample: the resample eventfd file (level-triggered), or NULL (edge)
+ *
+ * Has KVM bind @trigger (and @resample) to @gsi as KVM_IRQFD would for
+ * the VMM, from the VM's own context (see the top of this file), so that
+ * signalling @trigger interrupts the guest. KVM keeps the irqfd until
+ * @trigger's file is released or the VM is destroyed: the caller holds
+ * the files for as long as the binding should last.
+ *
+ * Context: process context; sleeps until the VM's context ran the call.
+ *
+ * Return: 0; -EBADF when @vm_fd is not open; -EINVAL when it is not a VM
+ * fd of @kvm, when the VM routes no interrupt on @gsi (no in-kernel
+ * irqchip, a GSI out of range), or KVM refused the binding; -EBUSY when another irqfd of the VM already drives @gsi (the
+ * VMM's own device) or @trigger is already an irqfd of the VM; -ESRCH
+ * when the VMM is exiting; -ENOMEM.
+ */
+int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
+			 struct file *trigger, struct file *resample)
+{
+	struct keel_vm_irqfd_call *c;
+	struct file *vm_file;
+	int ret;
+
+	vm_file = fget(vm_fd);
+	if (!vm_file)
+		return -EBADF;
+	if (!keel_file_is_kvm(vm_file) || vm_file->private_data != kvm) {
+		ret = -EINVAL;
+		goto put_file;
+	}
+	/* KVM would bind an unrouted GSI and never deliver it. */
+	if (!keel_vm_gsi_routed(kvm, gsi)) {
+		ret = -EINVAL;
+		goto put_file;
+	}
+	if (keel_vm_gsi_has_irqfd(kvm, gsi)) {
+		ret = -EBUSY;
+		goto put_file;
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		ret = -ENOMEM;
+		goto put_file;
+	}
+	INIT_WORK(&c->work, keel_vm_irqfd_work);
+	init_completion(&c->done);
+	c->kvm = kvm;
+	c->vm_file = vm_file;
+	c->trigger = trigger;
+	c->resample = resample;
+	c->gsi = gsi;
+	queue_work(keel_vm_wq, &c->work);
+	wait_for_completion(&c->done);
+	ret = c->ret;
+	kfree(c);
+put_file:
+	fput(vm_file);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(keel_vm_irqfd_assign);
+
+int keel_vm_ctx_init(void)
+{
+	keel_vm_wq = alloc_workqueue("keel_vm", WQ_UNBOUND, 0);
+	return keel_vm_wq ? 0 : -ENOMEM;
+}
+
+/* Nothing is attached any more (attached objects pin the modules). */
+void keel_vm_ctx_exit(void)
+{
+	destroy_workqueue(keel_vm_wq);
+}
