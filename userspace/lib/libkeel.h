@@ -237,6 +237,11 @@ struct keel_obj {
 	size_t ninfo;
 	struct keel_obj_state state;
 	/*
+	 * KEEL_OBJ_A_ATTACHED (API 4): attached to its VM (KEEL_IOC_ATTACH),
+	 * the kernel holds it until KEEL_CMD_OBJ_DETACH or the VM's end.
+	 */
+	bool attached;
+	/*
 	 * Its type's descriptor, NULL when there is none: it points into
 	 * the cache of the socket the object came from (keel_obj_describe())
 	 * and lives until that socket is closed.
