@@ -4,7 +4,8 @@
  * by keelctl, keeld and the selftests. This header is the whole public
  * API: a socket bound to the family, requests with extended-ack errors,
  * decoders from netlink messages to plain structs (objects' INFO by the
- * type descriptors the kernel gives), and JSON renderings of them.
+ * type descriptors the kernel gives), JSON renderings of them, and the
+ * core's ioctls that attach objects to their VM.
  *
  * Conventions: functions returning int give 0 on success and a negative
  * errno on failure; for functions taking a struct keel_sock, the details
@@ -307,6 +308,28 @@ int keel_state_set(struct keel_sock *s, uint32_t id, uint32_t cmd,
 const char *keel_state_name(uint32_t state);
 /* "uart16550a", "ring" (KEEL_STATE_TYPE_*), or "?" */
 const char *keel_state_type_name(uint32_t type);
+
+/* ---- objects attached to their VM (attach.c, API 4) ---- */
+
+/*
+ * KEEL_CMD_OBJ_DETACH: the kernel lets go of attached object @id, which
+ * goes away with the last descriptor of it. -ENOENT (no such object, or
+ * not the caller's), -ENOLINK (not attached), with the kernel's extack.
+ */
+int keel_obj_detach(struct keel_sock *s, uint32_t id);
+/*
+ * KEEL_IOC_ATTACH on @obj_fd, a set-up object's own file: the kernel
+ * keeps the file until the object is detached or the VM's process ends.
+ * 0 or -errno: -EBADFD not set up, -EINVAL no VM, -EALREADY attached,
+ * -ESRCH the VM's process is exiting or gone.
+ */
+int keel_obj_attach(int obj_fd);
+/*
+ * KEEL_IOC_OBJ_OPEN on @keel_fd, any Keel device file (/dev/keel): a new
+ * close-on-exec descriptor of attached object @id's file, or -errno:
+ * -ENOENT (no such object, or not the caller's), -ENOLINK (not attached).
+ */
+int keel_obj_open(int keel_fd, uint32_t id);
 
 /*
  * Decode an OBJ_NEW/OBJ_DEL notification. Returns -ENOMSG for a message
