@@ -44,7 +44,8 @@ struct keelctl {
  */
 struct keelctl_cmd {
 	const char *name;
-	const char *synopsis;	/* lines after "keelctl [OPTIONS] ", \n between */
+	/* lines after "keelctl [OPTIONS] ", \n between; " ..." continues one */
+	const char *synopsis;
 	const char *summary;	/* one line for "keelctl help" */
 	const char *help;	/* details for "keelctl CMD --help", or NULL */
 	const char *options;	/* its own options' help lines, or NULL */
@@ -62,6 +63,9 @@ struct keelctl_cmd {
  */
 int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		      int argc, char **argv);
+/* The same after the options: @argc operands, "[list]" or "show ID". */
+int keelctl_typed_list_show(struct keelctl *k, const struct keelctl_cmd *cmd,
+			    int argc, char **argv);
 
 extern const struct keelctl_cmd keelctl_cmd_version;
 extern const struct keelctl_cmd keelctl_cmd_host;
@@ -276,6 +280,30 @@ struct table *obj_brief_table(const struct keel_objs *list,
  * its INFO by its descriptor, a table as a small table of its entries.
  */
 void obj_print(const struct keel_obj *o, FILE *f);
+
+/* ---- keelctl vdev add and del (vdev_*.c) ---- */
+
+/* What "vdev add" was asked for, checked (cmd_vdev.c). */
+struct vdev_add_req {
+	int pid;		/* the VMM */
+	int vm_fd;		/* its descriptor of the VM, -1: its only VM */
+	uint32_t model;		/* KEEL_VDEV_MODEL_* */
+	uint32_t len;		/* the model's size */
+	uint32_t bus;		/* KEEL_VDEV_BUS_* */
+	uint64_t base;
+	uint32_t gsi;
+	bool level;		/* level-triggered: with a resample eventfd */
+	const char *label;	/* "" for none */
+};
+
+/*
+ * Take the VM of r->pid, set a device up on it with Keel binding the
+ * interrupt to r->gsi, start and attach it; print its id (-j: the
+ * object). Exit code; on failure nothing stays behind.
+ */
+int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
+/* KEEL_CMD_OBJ_DETACH of device @id: exit code. */
+int vdev_del(struct keelctl *k, uint32_t id);
 
 /* ---- list and show of objects (objcmd.c) ---- */
 

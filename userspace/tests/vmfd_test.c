@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Taking the VM of a running VMM (libkeel's vmfd.c): the scan of a
- * /proc/PID/fd directory (a fake one of symlinks), a process that is no
- * VMM (this one), no such process, a thread, a caller who may not ptrace
- * the process (as root: a child that becomes nobody). Where /dev/kvm
- * lets this user create a VM (one that never runs: no vCPU, no memory),
- * children hold one and two VMs: the VM taken and the choice among two.
- * No Keel module is needed.
+ * Taking the VM of a running VMM (libkeel's vmfd.c) and keelctl vdev add
+ * up to the point where it needs keel_vdev.ko: the scan of a /proc/PID/fd
+ * directory (a fake one of symlinks), a process that is no VMM (this
+ * one), no such process, a thread, a caller who may not ptrace the
+ * process (as root: a child that becomes nobody). Where /dev/kvm lets
+ * this user create a VM (one that never runs: no vCPU, no memory),
+ * children hold one and two VMs: the VM taken, the choice among two,
+ * and keelctl's exit code without the module. No Keel module is needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -228,6 +229,76 @@ static void release(struct holder *h)
 	h->pid = 0;
 }
 
+/* keelctl ARGS...: its exit code, stderr in @err. */
+static int keelctl(char *err, size_t len, const char *const *args)
+{
+	const char *path = getenv("KEELCTL");
+	const char *argv[16] = { "keelctl" };
+	int pipefd[2], status, i;
+	ssize_t n, off = 0;
+	pid_t pid;
+
+	if (!path || pipe(pipefd))
+		return -1;
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((n = read(pipefd[0], err + off, len - 1 - off)) > 0)
+		off += n;
+	/* One line in the TAP output. */
+	while (off > 0 && err[off - 1] == '\n')
+		off--;
+	err[off] = '\0';
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static void test_keelctl(const struct holder *one, const struct holder *two)
+{
+	char pid1[16], pid2[16], fd[16], err[1024];
+	int rc;
+
+	if (!getenv("KEELCTL")) {
+		printf("# KEELCTL not set: keelctl vdev add not run\n");
+		return;
+	}
+	snprintf(pid1, sizeof(pid1), "%d", one->pid);
+	snprintf(pid2, sizeof(pid2), "%d", two->pid);
+	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",
+		"--pid", pid2, "--port", "0x2f8", "--irq", "3", NULL });
+	ok(rc == 1 && strstr(err, "holds 2 KVM VMs") &&
+	   strstr(err, "--vm-fd"), "keelctl: two VMs, none picked: %d %s",
+	   rc, err);
+	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",
+		"--pid", pid2, "--vm-fd", "0", "--port", "0x2f8", "--irq", "3",
+		NULL });
+	ok(rc == 1 && strstr(err, "descriptor 0 of process"),
+	   "keelctl: --vm-fd 0 is none of them: %d %s", rc, err);
+	if (access("/dev/keel-vdev", F_OK) == 0) {
+		printf("# /dev/keel-vdev exists: not-loaded exit code not checked\n");
+		return;
+	}
+	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",
+		"--pid", pid1, "--port", "0x2f8", "--irq", "3", NULL });
+	ok(rc == 3 && !strcmp(err, "keelctl: vdev add: keel_vdev.ko is not loaded (no /dev/keel-vdev)"),
+	   "keelctl: the VM taken, no keel_vdev.ko: %d %s", rc, err);
+	snprintf(fd, sizeof(fd), "%d", two->fds[1]);
+	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",
+		"--pid", pid2, "--vm-fd", fd, "--mmio", "0xfe000000", "--irq",
+		"4", "--level", NULL });
+	ok(rc == 3, "keelctl: --vm-fd %s picks the second VM: %d %s", fd, rc,
+	   err);
+}
+
 static void test_vms(void)
 {
 	struct holder one = { 0 }, two = { 0 };
@@ -278,6 +349,7 @@ static void test_vms(void)
 		   "nobody may not take root's VM (%s)",
 		   ret > 0 && ret < 100 ? strerror(ret) : "?");
 	}
+	test_keelctl(&one, &two);
 out:
 	/* The second child has the first's pipe too: it goes first. */
 	release(&two);
