@@ -2,8 +2,8 @@
 /*
  * keelctl vdev: the in-kernel virtual devices. This file owns the command
  * line: its options, which subcommand takes which, their values checked
- * and the help; list and show are cmd_typed.c's, add and del
- * vdev_add.c's and vdev_del.c's.
+ * and the help; list and show are cmd_typed.c's, add, del and console
+ * vdev_add.c's, vdev_del.c's and vdev_console.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 
 /* KVM_MAX_IRQ_ROUTES: no GSI above has a route in KVM. */
 #define GSI_MAX		4095u
+#define WAIT_MS_MAX	86400000u	/* a day */
 
 enum vdev_opt {
 	OPT_PID,
@@ -25,6 +26,7 @@ enum vdev_opt {
 	OPT_MODEL,
 	OPT_LABEL,
 	OPT_VM_FD,
+	OPT_WAIT,
 	NR_OPTS,
 };
 
@@ -41,20 +43,21 @@ static const struct option longopts[] = {
 	{ "model", required_argument, NULL, OPT_VAL(OPT_MODEL) },
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
 	{ "vm-fd", required_argument, NULL, OPT_VAL(OPT_VM_FD) },
+	{ "wait", required_argument, NULL, OPT_VAL(OPT_WAIT) },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const opt_names[NR_OPTS] = {
 	[OPT_PID] = "--pid", [OPT_PORT] = "--port", [OPT_MMIO] = "--mmio",
 	[OPT_IRQ] = "--irq", [OPT_LEVEL] = "--level", [OPT_MODEL] = "--model",
-	[OPT_LABEL] = "--label", [OPT_VM_FD] = "--vm-fd",
+	[OPT_LABEL] = "--label", [OPT_VM_FD] = "--vm-fd", [OPT_WAIT] = "--wait",
 };
 
 /* The subcommand each option is for. */
 static const char *const opt_sub[NR_OPTS] = {
 	[OPT_PID] = "add", [OPT_PORT] = "add", [OPT_MMIO] = "add",
 	[OPT_IRQ] = "add", [OPT_LEVEL] = "add", [OPT_MODEL] = "add",
-	[OPT_LABEL] = "add", [OPT_VM_FD] = "add",
+	[OPT_LABEL] = "add", [OPT_VM_FD] = "add", [OPT_WAIT] = "console",
 };
 
 struct vdev_args {
@@ -164,7 +167,7 @@ static int parse_add(const struct keelctl_cmd *cmd, const struct vdev_args *a,
 	return -1;
 }
 
-/* The one operand of del: a device id, not 0. */
+/* The one operand of del and console: a device id, not 0. */
 static int parse_dev_id(const struct keelctl_cmd *cmd, const char *sub,
 			int argc, char **argv, uint32_t *id)
 {
@@ -180,6 +183,7 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 {
 	struct vdev_args a = { 0 };
 	struct vdev_add_req req;
+	unsigned long long ms = 0;
 	const char *sub;
 	uint32_t id;
 	int c, rc, o;
@@ -217,6 +221,14 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 		rc = parse_dev_id(cmd, sub, argc, argv, &id);
 		return rc >= 0 ? rc : vdev_del(k, id);
 	}
+	if (!strcmp(sub, "console")) {
+		if (a.val[OPT_WAIT] &&
+		    parse_num(a.val[OPT_WAIT], 10, WAIT_MS_MAX, &ms))
+			return keelctl_usage_error(cmd, "bad wait '%s' (milliseconds, up to %u)",
+						   a.val[OPT_WAIT], WAIT_MS_MAX);
+		rc = parse_dev_id(cmd, sub, argc, argv, &id);
+		return rc >= 0 ? rc : vdev_console(k, id, (unsigned int)ms);
+	}
 	return keelctl_typed_list_show(k, cmd, argc, argv);
 }
 
@@ -227,8 +239,9 @@ const struct keelctl_cmd keelctl_cmd_vdev = {
 		    "vdev show ID\n"
 		    "vdev add --pid PID {--port PORT | --mmio ADDR} --irq GSI\n"
 		    "         [--level] [--model 16550a] [--label LABEL] [--vm-fd FD]\n"
-		    "vdev del ID",
-	.summary = "List, show, add or remove in-kernel virtual devices.",
+		    "vdev del ID\n"
+		    "vdev console [--wait MS] ID",
+	.summary = "List, show, add or remove in-kernel virtual devices; their console.",
 	.help = "  list        one line per device (the default): id, label and the\n"
 		"              fields keel_vdev.ko marks for its list (keelctl types\n"
 		"              show vdev): model, bus, base, length, irq mode, bytes\n"
@@ -244,6 +257,10 @@ const struct keelctl_cmd keelctl_cmd_vdev = {
 		"              VMM's end; prints its id\n"
 		"  del ID      remove a device \"vdev add\" attached; its range and\n"
 		"              GSI are the VMM's again\n"
+		"  console ID  the serial line of an attached device: on a terminal\n"
+		"              both ways until Ctrl-] (escape character ^]); else\n"
+		"              standard input to the guest until its end, the\n"
+		"              guest's output to standard output\n"
 		"Devices, and the VMs they are added to, need group kvm (or root).\n",
 	.options = "  --pid PID         add: the VMM's process id\n"
 		   "  --port PORT       add: the first I/O port (0x2f8, ...)\n"
@@ -255,6 +272,9 @@ const struct keelctl_cmd keelctl_cmd_vdev = {
 		   "  --model MODEL     add: the device model: 16550a (the default)\n"
 		   "  --label LABEL     add: a name for it, up to 31 characters\n"
 		   "  --vm-fd FD        add: the VMM's descriptor of the VM when it has\n"
-		   "                    several (anon_inode:kvm-vm in /proc/PID/fd)\n",
+		   "                    several (anon_inode:kvm-vm in /proc/PID/fd)\n"
+		   "  --wait MS         console: after the end of an input that is not\n"
+		   "                    a terminal, show the guest's output MS more\n"
+		   "                    milliseconds (default 0: end with the input)\n",
 	.run = run,
 };

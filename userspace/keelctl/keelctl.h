@@ -281,7 +281,7 @@ struct table *obj_brief_table(const struct keel_objs *list,
  */
 void obj_print(const struct keel_obj *o, FILE *f);
 
-/* ---- keelctl vdev add and del (vdev_*.c) ---- */
+/* ---- keelctl vdev add, del and console (vdev_*.c) ---- */
 
 /* What "vdev add" was asked for, checked (cmd_vdev.c). */
 struct vdev_add_req {
@@ -304,6 +304,49 @@ struct vdev_add_req {
 int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
 /* KEEL_CMD_OBJ_DETACH of device @id: exit code. */
 int vdev_del(struct keelctl *k, uint32_t id);
+/*
+ * Bridge standard input and output with attached device @id's streams
+ * (KEEL_IOC_OBJ_OPEN): exit code. @wait_ms: how long to read after the
+ * end of an input that is not a terminal.
+ */
+int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms);
+
+/* ---- a console's byte streams (console.c) ---- */
+
+#define CONSOLE_ESCAPE	0x1d	/* Ctrl-] */
+
+struct console_opts {
+	bool escape;		/* CONSOLE_ESCAPE on the input ends it */
+	unsigned int wait_ms;	/* after the input's end: read this long */
+	int stop_fd;		/* readable when it must stop, or -1 */
+};
+
+/*
+ * Copy @in to @dev and @dev to @out until @in ends (then what was read
+ * of it is written, and @dev read for o->wait_ms more), the escape
+ * character or @stop_fd. Blocking descriptors are fine: each is read or
+ * written only when poll() says it is ready. 0, or -errno with *@what
+ * naming the stream that failed ("standard input", ...).
+ */
+int console_bridge(int in, int out, int dev, const struct console_opts *o,
+		   const char **what);
+
+/* ---- the terminal and signals around a console (term.c) ---- */
+
+struct termios;
+
+/* Put terminal @fd in raw mode, its settings before in @saved: 0/-errno. */
+int term_raw(int fd, struct termios *saved);
+/* Put @saved back (after term_raw()). */
+void term_restore(int fd, const struct termios *saved);
+/*
+ * From now on SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end keelctl but
+ * make the returned descriptor readable (and interrupt a blocking call),
+ * so it can restore the terminal first; SIGPIPE is ignored. -errno if
+ * the pipe cannot be made. stop_signals_end() undoes it.
+ */
+int stop_signals(void);
+void stop_signals_end(void);
 
 /* ---- list and show of objects (objcmd.c) ---- */
 

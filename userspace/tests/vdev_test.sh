@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# keelctl vdev add and del without a kernel module: their help,
+# keelctl vdev add, del and console without a kernel module: their help,
 # usage errors, and add's failures before it needs keel_vdev.ko (no such
 # process, a process that is no KVM VMM, one the caller may not ptrace).
 # Usage: vdev_test.sh KEELCTL   (TAP on stdout)
@@ -35,6 +35,8 @@ add="vdev add --port 0x2f8 --irq 3"
 expect 0 out 'vdev add --pid PID {--port PORT | --mmio ADDR} --irq GSI$' vdev --help
 expect 0 out '^ *\[--level\] \[--model 16550a\] \[--label LABEL\] \[--vm-fd FD\]$' help vdev
 expect 0 out 'vdev del ID' vdev -h
+expect 0 out 'vdev console \[--wait MS\] ID' vdev -h
+expect 0 out '^  --wait MS ' vdev -h
 expect 0 out 'vdev show ID' vdev -h
 
 # add: what is missing, what is wrong.
@@ -66,15 +68,22 @@ expect 2 err "bad label '0123456789012345678901234567890123'" \
 expect 2 err "bad descriptor 'x'" vdev add --pid 1 --port 0x2f8 --irq 3 --vm-fd x
 expect 2 err '--port given twice' vdev add --pid 1 --port 0x2f8 --port 0x3f8 --irq 3
 expect 2 err "unexpected argument 'extra'" vdev add --pid 1 --port 0x2f8 --irq 3 extra
+expect 2 err '--wait is for console' vdev add --pid 1 --port 0x2f8 --irq 3 --wait 5
 
-# del.
+# del and console.
 expect 2 err 'del needs one device id' vdev del
 expect 2 err 'del needs one device id' vdev del 1 2
 expect 2 err "bad device id '0'" vdev del 0
 expect 2 err "bad device id 'x'" vdev del x
 expect 2 err "bad device id '4294967296'" vdev del 4294967296
 expect 2 err '--pid is for add' vdev del 1 --pid 1
+expect 2 err 'console needs one device id' vdev console
+expect 2 err "bad device id '0'" vdev console 0
+expect 2 err "bad wait 'x'" vdev console --wait x 1
+expect 2 err "bad wait '-1'" vdev console --wait -1 1
+expect 2 err '--level is for add' vdev console --level 1
 expect 2 err '--pid is for add' vdev list --pid 1
+expect 2 err '--wait is for console' vdev show 1 --wait 10
 
 # add's failures before it needs Keel: the process.
 # shellcheck disable=SC2086
@@ -114,6 +123,8 @@ if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
 else
 	expect 3 err 'keel modules are not loaded (keel.ko)' vdev del 5
+	expect 3 err 'keel modules are not loaded (keel.ko)' vdev console 5
+	expect 3 err 'keel modules are not loaded (keel.ko)' vdev console --wait 10 5
 fi
 
 echo "1..$n"
