@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The commands for one object type (keelctl vdev, keelctl ring): "list"
- * with a column for each field the type's descriptor marks brief, and
- * "show" of one object of that type. A new one is an entry at the end
- * of this file and a line in main.c; what it shows comes from the kernel.
+ * The commands for one object type (keelctl ring, and the list and show
+ * of keelctl vdev): "list" with a column for each field the type's
+ * descriptor marks brief, and "show" of one object of that type. A new
+ * one is an entry at the end of this file and a line in main.c; what it
+ * shows comes from the kernel.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,17 +16,14 @@ static int print_brief(const struct keel_objs *list, const struct keel_type *t)
 	return keelctl_print_table(obj_brief_table(list, t), "list");
 }
 
-int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
-		      int argc, char **argv)
+int keelctl_typed_list_show(struct keelctl *k, const struct keelctl_cmd *cmd,
+			    int argc, char **argv)
 {
 	const char *arg;
 	char what[32], op[64];
 	uint32_t id;
 	int rc;
 
-	rc = keelctl_operands(k, cmd, &argc, &argv);
-	if (rc >= 0)
-		return rc;
 	snprintf(what, sizeof(what), "%s id", cmd->noun);
 	rc = keelctl_list_or_show(cmd, argc, argv, what, &arg);
 	if (rc >= 0)
@@ -38,6 +36,16 @@ int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return keelctl_obj_show(k, id, cmd->name, op);
 }
 
+int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
+		      int argc, char **argv)
+{
+	int rc = keelctl_operands(k, cmd, &argc, &argv);
+
+	if (rc >= 0)
+		return rc;
+	return keelctl_typed_list_show(k, cmd, argc, argv);
+}
+
 #define TYPED_CMD(type, noun_, summary_, help_) {			\
 	.name = type,							\
 	.noun = noun_,							\
@@ -46,15 +54,6 @@ int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 	.help = help_,							\
 	.run = keelctl_typed_run,					\
 }
-
-const struct keelctl_cmd keelctl_cmd_vdev = TYPED_CMD("vdev", "device",
-	"List the in-kernel virtual devices, or show one.",
-	"  list      one line per device (the default): id, label and the\n"
-	"            fields keel_vdev.ko marks for its list (keelctl types\n"
-	"            show vdev): model, bus, base, length, irq mode, bytes\n"
-	"            the guest sent and received, irqfd signals, exits kept\n"
-	"  show ID   every field of one device, with the reads and writes\n"
-	"            of each register the guest accessed\n");
 
 const struct keelctl_cmd keelctl_cmd_ring = TYPED_CMD("ring", "ring",
 	"List the ring buffers, or show one.",

@@ -21,7 +21,12 @@ static void print_synopsis(const struct keelctl_cmd *cmd, FILE *f)
 	while (*line) {
 		size_t n = strcspn(line, "\n");
 
-		fprintf(f, "%-6s keelctl [OPTIONS] %.*s\n", prefix, (int)n, line);
+		/* A line that starts with a space goes on the one before. */
+		if (*line == ' ')
+			fprintf(f, "%-6s %-17s %.*s\n", "", "", (int)n, line);
+		else
+			fprintf(f, "%-6s keelctl [OPTIONS] %.*s\n", prefix,
+				(int)n, line);
 		prefix = "";
 		line += n + (line[n] == '\n');
 	}

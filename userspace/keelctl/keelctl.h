@@ -44,7 +44,8 @@ struct keelctl {
  */
 struct keelctl_cmd {
 	const char *name;
-	const char *synopsis;	/* lines after "keelctl [OPTIONS] ", \n between */
+	/* lines after "keelctl [OPTIONS] ", \n between; " ..." continues one */
+	const char *synopsis;
 	const char *summary;	/* one line for "keelctl help" */
 	const char *help;	/* details for "keelctl CMD --help", or NULL */
 	const char *options;	/* its own options' help lines, or NULL */
@@ -62,6 +63,9 @@ struct keelctl_cmd {
  */
 int keelctl_typed_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		      int argc, char **argv);
+/* The same after the options: @argc operands, "[list]" or "show ID". */
+int keelctl_typed_list_show(struct keelctl *k, const struct keelctl_cmd *cmd,
+			    int argc, char **argv);
 
 extern const struct keelctl_cmd keelctl_cmd_version;
 extern const struct keelctl_cmd keelctl_cmd_host;
@@ -276,6 +280,73 @@ struct table *obj_brief_table(const struct keel_objs *list,
  * its INFO by its descriptor, a table as a small table of its entries.
  */
 void obj_print(const struct keel_obj *o, FILE *f);
+
+/* ---- keelctl vdev add, del and console (vdev_*.c) ---- */
+
+/* What "vdev add" was asked for, checked (cmd_vdev.c). */
+struct vdev_add_req {
+	int pid;		/* the VMM */
+	int vm_fd;		/* its descriptor of the VM, -1: its only VM */
+	uint32_t model;		/* KEEL_VDEV_MODEL_* */
+	uint32_t len;		/* the model's size */
+	uint32_t bus;		/* KEEL_VDEV_BUS_* */
+	uint64_t base;
+	uint32_t gsi;
+	bool level;		/* level-triggered: with a resample eventfd */
+	const char *label;	/* "" for none */
+};
+
+/*
+ * Take the VM of r->pid, set a device up on it with Keel binding the
+ * interrupt to r->gsi, start and attach it; print its id (-j: the
+ * object). Exit code; on failure nothing stays behind.
+ */
+int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
+/* KEEL_CMD_OBJ_DETACH of device @id: exit code. */
+int vdev_del(struct keelctl *k, uint32_t id);
+/*
+ * Bridge standard input and output with attached device @id's streams
+ * (KEEL_IOC_OBJ_OPEN): exit code. @wait_ms: how long to read after the
+ * end of an input that is not a terminal.
+ */
+int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms);
+
+/* ---- a console's byte streams (console.c) ---- */
+
+#define CONSOLE_ESCAPE	0x1d	/* Ctrl-] */
+
+struct console_opts {
+	bool escape;		/* CONSOLE_ESCAPE on the input ends it */
+	unsigned int wait_ms;	/* after the input's end: read this long */
+	int stop_fd;		/* readable when it must stop, or -1 */
+};
+
+/*
+ * Copy @in to @dev and @dev to @out until @in ends (then what was read
+ * of it is written, and @dev read for o->wait_ms more), the escape
+ * character or @stop_fd. Blocking descriptors are fine: each is read or
+ * written only when poll() says it is ready. 0, or -errno with *@what
+ * naming the stream that failed ("standard input", ...).
+ */
+int console_bridge(int in, int out, int dev, const struct console_opts *o,
+		   const char **what);
+
+/* ---- the terminal and signals around a console (term.c) ---- */
+
+struct termios;
+
+/* Put terminal @fd in raw mode, its settings before in @saved: 0/-errno. */
+int term_raw(int fd, struct termios *saved);
+/* Put @saved back (after term_raw()). */
+void term_restore(int fd, const struct termios *saved);
+/*
+ * From now on SIGINT, SIGTERM, SIGHUP and SIGQUIT do not end keelctl but
+ * make the returned descriptor readable (and interrupt a blocking call),
+ * so it can restore the terminal first; SIGPIPE is ignored. -errno if
+ * the pipe cannot be made. stop_signals_end() undoes it.
+ */
+int stop_signals(void);
+void stop_signals_end(void);
 
 /* ---- list and show of objects (objcmd.c) ---- */
 

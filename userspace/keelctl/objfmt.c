@@ -193,6 +193,9 @@ void obj_print(const struct keel_obj *o, FILE *f)
 	print_kv(f, 0, "label", "%s", fmt_str(o->label));
 	obj_age_text(o, boottime_ns(), age, sizeof(age));
 	print_kv(f, 0, "age", "%s", age);
+	/* Only when set: what scripts read of other objects stays as it was. */
+	if (o->attached)
+		print_kv(f, 0, "attached", "yes");
 	for (i = 0; i < o->ninfo; i++) {
 		struct keel_info_val v;
 

@@ -145,6 +145,9 @@ struct json_object *keel_obj_json(const struct keel_obj *o)
 	add(obj, "info", keel_info_json(o));
 	if (o->state.present)
 		add(obj, "state", keel_obj_state_json(&o->state));
+	/* Like "state", only when set: the schema of other objects stays. */
+	if (o->attached)
+		add(obj, "attached", json_object_new_boolean(1));
 	return obj;
 }
 

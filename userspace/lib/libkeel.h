@@ -4,7 +4,9 @@
  * by keelctl, keeld and the selftests. This header is the whole public
  * API: a socket bound to the family, requests with extended-ack errors,
  * decoders from netlink messages to plain structs (objects' INFO by the
- * type descriptors the kernel gives), and JSON renderings of them.
+ * type descriptors the kernel gives), JSON renderings of them, and what
+ * attaching objects to the VM of a VMM that knows nothing of Keel takes
+ * (the core's attach ioctls, the VM descriptor of a running VMM).
  *
  * Conventions: functions returning int give 0 on success and a negative
  * errno on failure; for functions taking a struct keel_sock, the details
@@ -237,6 +239,11 @@ struct keel_obj {
 	size_t ninfo;
 	struct keel_obj_state state;
 	/*
+	 * KEEL_OBJ_A_ATTACHED (API 4): attached to its VM (KEEL_IOC_ATTACH),
+	 * the kernel holds it until KEEL_CMD_OBJ_DETACH or the VM's end.
+	 */
+	bool attached;
+	/*
 	 * Its type's descriptor, NULL when there is none: it points into
 	 * the cache of the socket the object came from (keel_obj_describe())
 	 * and lives until that socket is closed.
@@ -302,6 +309,78 @@ int keel_state_set(struct keel_sock *s, uint32_t id, uint32_t cmd,
 const char *keel_state_name(uint32_t state);
 /* "uart16550a", "ring" (KEEL_STATE_TYPE_*), or "?" */
 const char *keel_state_type_name(uint32_t type);
+
+/* ---- objects attached to their VM (attach.c, API 4) ---- */
+
+/*
+ * KEEL_CMD_OBJ_DETACH: the kernel lets go of attached object @id, which
+ * goes away with the last descriptor of it. -ENOENT (no such object, or
+ * not the caller's), -ENOLINK (not attached), with the kernel's extack.
+ */
+int keel_obj_detach(struct keel_sock *s, uint32_t id);
+/*
+ * KEEL_IOC_ATTACH on @obj_fd, a set-up object's own file: the kernel
+ * keeps the file until the object is detached or the VM's process ends.
+ * 0 or -errno: -EBADFD not set up, -EINVAL no VM, -EALREADY attached,
+ * -ESRCH the VM's process is exiting or gone.
+ */
+int keel_obj_attach(int obj_fd);
+/*
+ * KEEL_IOC_OBJ_OPEN on @keel_fd, any Keel device file (/dev/keel): a new
+ * close-on-exec descriptor of attached object @id's file, or -errno:
+ * -ENOENT (no such object, or not the caller's), -ENOLINK (not attached).
+ */
+int keel_obj_open(int keel_fd, uint32_t id);
+
+/* ---- the VM of a running VMM (vmfd.c) ---- */
+
+#define KEEL_VMM_VMS_MAX	16
+
+/* What keel_vm_fd_of_pid() found of a process. */
+struct keel_vmm {
+	int pid;
+	char comm[16];			/* /proc/PID/comm, "" if unknown */
+	int tgid;			/* @pid is a thread of process tgid; 0 */
+	int which;			/* the descriptor asked for, or -1 */
+	size_t nvms;			/* its KVM VM descriptors */
+	int vm_fds[KEEL_VMM_VMS_MAX];	/* their numbers, ascending */
+	int fd;				/* the number taken, -1 if none */
+};
+
+/*
+ * Take the KVM VM of process @pid, a VMM that may know nothing of Keel:
+ * pidfd_open(2), then pidfd_getfd(2) of its descriptor whose
+ * /proc/PID/fd link reads "anon_inode:kvm-vm". @which is the number of
+ * that descriptor in the process, or -1 for its only VM. Returns a new
+ * close-on-exec descriptor of the same VM, or:
+ *   -EINVAL    @pid is not a process id (<= 0, or a thread's: vmm->tgid)
+ *   -ESRCH     no such process (or it ended meanwhile)
+ *   -ENODEV    it holds no VM: not a KVM VMM
+ *   -ENOTUNIQ  it holds more than one VM and @which is -1
+ *   -ENOENT    @which is not one of its VM descriptors
+ *   -EPERM, -EACCES  the caller may not ptrace it (pidfd_getfd(2) needs
+ *              PTRACE_MODE_ATTACH_REALCREDS, /proc/PID/fd reading it)
+ *   -EAGAIN    its VM descriptors kept changing while being taken
+ *   other -errno of the system.
+ * @vmm (may be NULL) is filled with what was found either way.
+ */
+int keel_vm_fd_of_pid(int pid, int which, struct keel_vmm *vmm);
+/*
+ * One line (no newline) for a failure @err (negative) of
+ * keel_vm_fd_of_pid(): "no process 123", "process 123 (bash) is not a
+ * KVM VMM: ...", ...; returns @buf.
+ */
+const char *keel_vmm_strerror(int err, const struct keel_vmm *vmm, char *buf,
+			      size_t len);
+/* 1 if @fd is a KVM VM ("anon_inode:kvm-vm"), 0 if not, or -errno. */
+int keel_fd_is_kvm_vm(int fd);
+/*
+ * The KVM VM descriptors among the entries of @dirfd, a /proc/PID/fd
+ * directory (entries whose link reads "anon_inode:kvm-vm"): the first
+ * @max numbers in ascending order in @fds, how many there are in *@n.
+ * 0 or -errno.
+ */
+int keel_vm_fds_scan(int dirfd, int *fds, size_t max, size_t *n);
 
 /*
  * Decode an OBJ_NEW/OBJ_DEL notification. Returns -ENOMSG for a message

@@ -23,6 +23,7 @@ static const enum mnl_attr_data_type obj_policy[] = {
 	[KEEL_OBJ_A_CREATED_NS] = MNL_TYPE_U64,
 	[KEEL_OBJ_A_INFO] = MNL_TYPE_NESTED,
 	[KEEL_OBJ_A_STATE] = MNL_TYPE_NESTED,
+	[KEEL_OBJ_A_ATTACHED] = MNL_TYPE_FLAG,
 };
 
 /* The reply and notification messages carry one KEEL_A_OBJ. */
@@ -87,6 +88,7 @@ int keel_obj_parse(const struct nlattr *nest, struct keel_obj *o)
 		o->vm_pid = mnl_attr_get_u32(tb[KEEL_OBJ_A_VM_PID]);
 	if (tb[KEEL_OBJ_A_CREATED_NS])
 		o->created_ns = mnl_attr_get_u64(tb[KEEL_OBJ_A_CREATED_NS]);
+	o->attached = tb[KEEL_OBJ_A_ATTACHED] != NULL;
 	if (!ret && tb[KEEL_OBJ_A_INFO])
 		ret = copy_info(tb[KEEL_OBJ_A_INFO], o);
 	if (!ret && tb[KEEL_OBJ_A_STATE])

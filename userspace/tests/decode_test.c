@@ -298,6 +298,48 @@ static void test_obj(void)
 	keel_obj_free(&o);
 }
 
+/* KEEL_OBJ_A_ATTACHED (API 4): a flag, in JSON only when set. */
+static void test_obj_attached(void)
+{
+	struct nlmsghdr *nlh = msg_start(KEEL_CMD_OBJ_GET);
+	struct nlattr *nest;
+	struct json_object *j, *v;
+	struct keel_obj o;
+	char *text;
+
+	nest = mnl_attr_nest_start(nlh, KEEL_A_OBJ);
+	mnl_attr_put_u32(nlh, KEEL_OBJ_A_ID, 9);
+	mnl_attr_put_strz(nlh, KEEL_OBJ_A_TYPE, "vdev");
+	mnl_attr_put(nlh, KEEL_OBJ_A_ATTACHED, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
+	ok(keel_obj_parse(nest, &o) == 0 && o.attached, "attached: parses");
+	j = roundtrip(keel_obj_json(&o), &text);
+	ok(j && json_object_object_get_ex(j, "attached", &v) &&
+	   json_object_is_type(v, json_type_boolean) &&
+	   json_object_get_boolean(v), "attached: JSON %s", text);
+	json_object_put(j);
+	free(text);
+	keel_obj_free(&o);
+
+	/* A flag with a payload breaks the uapi. */
+	nlh = msg_start(KEEL_CMD_OBJ_GET);
+	nest = mnl_attr_nest_start(nlh, KEEL_A_OBJ);
+	mnl_attr_put_u32(nlh, KEEL_OBJ_A_ID, 9);
+	mnl_attr_put_u32(nlh, KEEL_OBJ_A_ATTACHED, 1);
+	mnl_attr_nest_end(nlh, nest);
+	ok(keel_obj_parse(nest, &o) == -EPROTO, "attached: with a payload");
+
+	/* Not attached: no member, as before API 4. */
+	nlh = msg_start(KEEL_CMD_OBJ_GET);
+	ok(keel_obj_parse(put_obj(nlh, "x"), &o) == 0 && !o.attached,
+	   "attached: absent is not attached");
+	j = keel_obj_json(&o);
+	ok(!json_object_object_get_ex(j, "attached", NULL),
+	   "attached: no JSON member when not attached");
+	json_object_put(j);
+	keel_obj_free(&o);
+}
+
 static void test_obj_malformed(void)
 {
 	struct nlmsghdr *nlh = msg_start(KEEL_CMD_OBJ_GET);
@@ -381,6 +423,7 @@ int main(void)
 	test_version();
 	test_host();
 	test_obj();
+	test_obj_attached();
 	test_obj_malformed();
 	test_event();
 	keel_types_free(&types);

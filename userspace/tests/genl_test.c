@@ -4,8 +4,8 @@
  * generic netlink controller ("nlctrl"), which every Linux host has: family
  * and group resolution, a missing family, extack messages and offsets from
  * strict policy checks, multi-part dumps, malformed requests, a failing
- * reply callback, receive timeouts, and a family without TYPE_GET as a
- * kernel without it. No Keel module is needed.
+ * reply callback, receive timeouts, and a family without TYPE_GET and
+ * OBJ_DETACH as a kernel without them. No Keel module is needed.
  */
 #include <errno.h>
 #include <string.h>
@@ -139,6 +139,12 @@ int main(void)
 	obj.desc = (const struct keel_type *)&obj;
 	ok(keel_obj_describe(s, &obj) == 0 && !obj.desc,
 	   "objects are then undescribed");
+	ok(family_request(s, "nlctrl") == 1, "requests still work");
+
+	/* Nor OBJ_DETACH (its number is nlctrl's DELMCAST_GRP): before API 4. */
+	ret = keel_obj_detach(s, 1);
+	ok(ret == -EOPNOTSUPP && err->kind == KEEL_ERR_KERNEL &&
+	   err->errnum == EOPNOTSUPP, "OBJ_DETACH where there is none: %d", ret);
 	ok(family_request(s, "nlctrl") == 1, "requests still work");
 
 	ok(keel_set_timeout(s, 100) == 0, "set a 100 ms timeout");

@@ -190,6 +190,17 @@ static void test_text(void)
 		printf("# got:\n%s", out);
 	free(out);
 
+	/* An attached device (vdev add) says so after its age. */
+	o.attached = true;
+	out = print_to_string(obj_print, &o);
+	if (!ok(strstr(out, "age             -\n"
+			    "attached        yes\n"
+			    "model           uart16550a\n") != NULL,
+		"vdev show: attached"))
+		printf("# got:\n%s", out);
+	free(out);
+	o.attached = false;
+
 	list.v = &o;
 	list.n = 1;
 	t = obj_brief_table(&list, o.desc);

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keelctl vdev console: the serial line of a device attached to its VM.
+ * It checks the id is a vdev's, gets a descriptor of the device's file
+ * from the kernel (KEEL_IOC_OBJ_OPEN on /dev/keel: for its owner or
+ * CAP_SYS_ADMIN) and runs console.c's loop over it: on a terminal in raw
+ * mode until Ctrl-], else from standard input until its end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "keelctl.h"
+
+#define OP		"vdev console"
+#define KEEL_DEVICE	"/dev/keel"
+
+/* The device's file, or -(exit code) after a message. */
+static int open_device(uint32_t id)
+{
+	int keel, fd;
+
+	keel = open(KEEL_DEVICE, O_RDWR | O_CLOEXEC);
+	if (keel < 0) {
+		if (errno == ENOENT || errno == ENODEV || errno == ENXIO) {
+			fprintf(stderr, "keelctl: keel modules are not loaded (keel.ko)\n");
+			return -KEELCTL_EXIT_NOT_LOADED;
+		}
+		fprintf(stderr, "keelctl: " OP ": " KEEL_DEVICE ": %s%s\n",
+			strerror(errno), errno == EACCES || errno == EPERM ?
+			": it is for root and group kvm" : "");
+		return errno == EACCES || errno == EPERM ?
+			-KEELCTL_EXIT_PERM : -KEELCTL_EXIT_FAIL;
+	}
+	fd = keel_obj_open(keel, id);
+	close(keel);
+	if (fd >= 0)
+		return fd;
+	switch (-fd) {
+	case ENOLINK:
+		fprintf(stderr, "keelctl: " OP ": device %u is not attached: it belongs to the VMM that created it, whose console it is\n",
+			id);
+		break;
+	case ENOENT:
+		fprintf(stderr, "keelctl: " OP ": no device %u\n", id);
+		break;
+	case ENOTTY:
+	case EINVAL:
+		fprintf(stderr, "keelctl: " OP ": this Keel cannot open an attached device (KEEL_IOC_OBJ_OPEN is uapi version 4)\n");
+		break;
+	default:
+		fprintf(stderr, "keelctl: " OP ": %s\n", strerror(-fd));
+		return fd == -EPERM || fd == -EACCES ? -KEELCTL_EXIT_PERM :
+						       -KEELCTL_EXIT_FAIL;
+	}
+	return -KEELCTL_EXIT_FAIL;
+}
+
+/* The object must be a vdev: -1 to go on, else the exit code. */
+static int check_vdev(struct keelctl *k, uint32_t id, char *label,
+		      size_t len)
+{
+	struct keel_obj o;
+	int rc = keelctl_connect(k);
+
+	if (rc)
+		return rc;
+	if (keel_obj_get(k->sock, id, &o))
+		return keelctl_fail(OP, keel_last_error(k->sock));
+	rc = -1;
+	if (!o.type || strcmp(o.type, "vdev")) {
+		fprintf(stderr, "keelctl: " OP ": object %u is a %s, not a vdev\n",
+			id, fmt_str(o.type));
+		rc = KEELCTL_EXIT_FAIL;
+	}
+	snprintf(label, len, "%s", o.label ? o.label : "");
+	keel_obj_free(&o);
+	return rc;
+}
+
+int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms)
+{
+	struct console_opts opts = { .wait_ms = wait_ms, .stop_fd = -1 };
+	char label[KEEL_NAME_MAX];
+	struct termios saved;
+	const char *what = "";
+	bool raw = false;
+	int fd, rc, ret;
+
+	rc = check_vdev(k, id, label, sizeof(label));
+	if (rc >= 0)
+		return rc;
+	fd = open_device(id);
+	if (fd < 0)
+		return -fd;
+
+	opts.escape = isatty(STDIN_FILENO);
+	opts.stop_fd = stop_signals();
+	if (opts.escape) {
+		fprintf(stderr, "Connected to device %u%s%s%s; escape character is ^]\n",
+			id, label[0] ? " (" : "", label, label[0] ? ")" : "");
+		ret = term_raw(STDIN_FILENO, &saved);
+		if (ret)
+			fprintf(stderr, "keelctl: " OP ": standard input stays cooked: %s\n",
+				strerror(-ret));
+		raw = !ret;
+	}
+	ret = console_bridge(STDIN_FILENO, STDOUT_FILENO, fd, &opts, &what);
+	if (raw) {
+		term_restore(STDIN_FILENO, &saved);
+		fputc('\n', stderr);
+	}
+	stop_signals_end();
+	close(fd);
+	if (ret) {
+		fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(-ret));
+		return KEELCTL_EXIT_FAIL;
+	}
+	return KEELCTL_EXIT_OK;
+}
