@@ -10,8 +10,9 @@
 #        KEEL_BUILD_DIR          Keel's build output (default: <repo>/build)
 #        KEEL_VM_KMODS           kernel modules to load (names; dependencies
 #                                are added; built-in or absent ones skipped)
-#        KEEL_VM_EXTRA           host files or directories copied at the same
-#                                path into the VM (with their libraries)
+#        KEEL_VM_EXTRA           host files or directories copied into the VM
+#                                as /keel/extra/<name> (with their libraries;
+#                                /keel/extra is on PATH there)
 #        KEEL_VM_NEEDS           more needs (see below) than the selected
 #                                test programs declare, e.g. "ynl" for a shell
 set -euo pipefail
@@ -83,12 +84,17 @@ fi
 if [[ -d $build/userspace ]]; then
 	find "$build/userspace" -maxdepth 1 -type f -perm -u+x -exec cp -a {} "$stage/keel/bin/" \;
 fi
+# Extra host files at a fixed place, whatever their host path: the same
+# path could be hidden in the VM (/init mounts tmpfs on /tmp and /run).
 extra=()
 for f in ${KEEL_VM_EXTRA:-}; do
 	[[ -e $f ]] || die "KEEL_VM_EXTRA: $f does not exist"
-	mkdir -p "$stage/$(dirname "$f")"
-	cp -a "$f" "$stage/$f"
-	extra+=("$stage/$f")
+	name=$(basename "$f")
+	dst=$stage/keel/extra/$name
+	[[ ! -e $dst ]] || die "KEEL_VM_EXTRA: two files named $name"
+	mkdir -p "$stage/keel/extra"
+	cp -a "$f" "$dst"
+	extra+=("$dst")
 done
 
 # What the selected test programs need besides busybox: <program>.needs
