@@ -7,6 +7,7 @@
 #
 # Usage: mkinitramfs.sh OUT.cpio.gz PAYLOAD_DIR
 # Env:   KEEL_KREL, KEEL_MODDIR  the target kernel (see kernels.sh)
+#        KEEL_VMLINUZ            its image (the nested guest's, need "qemu")
 #        KEEL_BUILD_DIR          Keel's build output (default: <repo>/build)
 #        KEEL_VM_KMODS           kernel modules to load (names; dependencies
 #                                are added; built-in or absent ones skipped)
@@ -100,7 +101,9 @@ done
 # What the selected test programs need besides busybox: <program>.needs
 # beside a program lists it, one word a line. Packed only when needed, so
 # other runs boot as small an initramfs as before.
-#   ynl  python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
+#   ynl   python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
+#   qemu  Debian's qemu-system-x86_64, its firmware, and a nested guest:
+#         this kernel's image and a busybox initramfs (pack-qemu.sh)
 declare -A needs=()
 for n in ${KEEL_VM_NEEDS:-}; do needs[$n]=1; done
 if [[ -f $payload/keel/tests.sel ]]; then
@@ -117,6 +120,13 @@ for n in "${!needs[@]}"; do
 	ynl)
 		elf=$("$KEEL_VM_DIR/pack-ynl.sh" "$stage" "$build/ynl") ||
 			die "packing the YNL client failed"
+		while read -r f; do
+			extra+=("$f")
+		done <<<"$elf"
+		;;
+	qemu)
+		elf=$("$KEEL_VM_DIR/pack-qemu.sh" "$stage" "$build") ||
+			die "packing QEMU and the nested guest failed"
 		while read -r f; do
 			extra+=("$f")
 		done <<<"$elf"
