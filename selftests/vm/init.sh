@@ -5,7 +5,7 @@
 # and reboots (qemu runs with -no-reboot, so that ends the VM). Every step
 # prints a KEEL-* marker line that parse-console.awk reads on the host.
 
-PATH=/keel/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PATH=/keel/bin:/keel/extra:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH HOME=/root TERM=vt100
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
