@@ -4,7 +4,9 @@
 # The demo, inside the test VM (Keel's modules are loaded by /init): start
 # a small KVM guest that binds its VM to Keel, and show what Keel reports
 # about the host and its objects, as an operator would see it; a ring that
-# replicates to a backup and releases only what the backup holds. Then keeld,
+# replicates to a backup and releases only what the backup holds; Debian's
+# unmodified QEMU running a Linux guest, with Keel's UART attached to its VM
+# by pid and a command typed into the guest through it. Then keeld,
 # the cloud resource database, with this machine registered from keel.ko
 # and three more hosts, and an allocation with --explain.
 # Every part is shown or the demo fails: a missing program is an error.
@@ -15,10 +17,12 @@ keeld=${1:-/keel/extra/keeld}
 guest=/keel/selftests/demo/keel_demo_guest
 uart=/keel/selftests/demo/keel_demo_uart
 ring=/keel/selftests/demo/keel_demo_ring
+qemu_demo=/keel/selftests/qemu/keel_demo_qemu
 step() { printf '\n==== %s\n' "$*"; }
 
 missing=
-for f in "$guest" "$uart" "$ring" "$keeld"; do
+for f in "$guest" "$uart" "$ring" "$qemu_demo" "$keeld" \
+	/keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
 	[ -x "$f" ] || missing="$missing $f"
 done
 command -v keelctl >/dev/null || missing="$missing keelctl"
@@ -69,6 +73,9 @@ keelctl objects || exit 1
 
 step "redundant rings (keel_ring): output commit, a lost backup, a checkpoint"
 "$ring" || exit 1
+
+step "An unmodified QEMU running a Linux guest; Keel's UART attached by pid"
+"$qemu_demo" || exit 1
 
 step "keeld: the cloud resource database (SQLite), this machine registered from keel.ko as host 0"
 export KEELD_SOCKET=/tmp/keeld.sock

@@ -13,5 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 keeld=$root/build/userspace/keeld/keeld
 make -s -C "$root/userspace" O="$root/build/userspace" keeld
 export KEEL_VM_EXTRA="${KEEL_VM_EXTRA:+$KEEL_VM_EXTRA }$keeld"
+# Debian's QEMU and a nested Linux guest for the attach part.
+export KEEL_VM_NEEDS="${KEEL_VM_NEEDS:+$KEEL_VM_NEEDS }qemu"
 exec "$root/selftests/vm/vmtest.sh" MODE=demo KERNEL="${KERNEL:-6.1}" \
 	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh" DEMO_ARGS=/keel/extra/keeld
