@@ -437,7 +437,7 @@ const char *keel_qemu_qmp(struct keel_qemu *q, const char *json)
 	if (!ret)
 		ret = qmp_call(q, json);
 	if (ret) {
-		fprintf(stderr, "keel_qemu: QMP %s: %s\n", json, strerror(-ret));
+		fprintf(stderr, "# keel_qemu: QMP %s: %s\n", json, strerror(-ret));
 		errno = -ret;
 		return NULL;
 	}
@@ -527,7 +527,7 @@ const char *keel_qemu_monitor(struct keel_qemu *q, const char *cmd)
 		return NULL;
 	p = strstr(q->reply, "\"return\"");
 	if (!p) {
-		fprintf(stderr, "keel_qemu: monitor '%s': %s\n", cmd, q->reply);
+		fprintf(stderr, "# keel_qemu: monitor '%s': %s\n", cmd, q->reply);
 		errno = EPROTO;
 		return NULL;
 	}
@@ -539,51 +539,60 @@ const char *keel_qemu_monitor(struct keel_qemu *q, const char *cmd)
 	return json_unescape(p + 1);
 }
 
-/* One look at the vCPU: its RIP (or EIP), RFLAGS and halted state. */
-static int vcpu_sample(struct keel_qemu *q, unsigned long long *ip,
-		       unsigned long long *flags, int *halted)
+/*
+ * One look at the vCPU: its general registers, RIP and RFLAGS as "info
+ * registers" prints them (from RAX= or EAX= up to CPL=) into @regs, and
+ * whether its interrupts are off and it is not halted.
+ */
+static int vcpu_sample(struct keel_qemu *q, char *regs, size_t size, bool *spinning)
 {
-	const char *r = keel_qemu_monitor(q, "info registers"), *p;
+	const char *r = keel_qemu_monitor(q, "info registers"), *a, *b, *p;
+	unsigned long long flags;
 
 	if (!r)
 		return -1;
-	p = strstr(r, "RIP=");
-	if (!p)
-		p = strstr(r, "EIP=");
-	if (!p)
-		goto bad;
-	*ip = strtoull(p + 4, NULL, 16);
+	a = strstr(r, "RAX=");
+	if (!a)
+		a = strstr(r, "EAX=");
+	b = strstr(r, " CPL=");
 	p = strstr(r, "RFL=");
 	if (!p)
 		p = strstr(r, "EFL=");
-	if (!p)
-		goto bad;
-	*flags = strtoull(p + 4, NULL, 16);
+	if (!a || !b || !p || b < a) {
+		errno = EPROTO;
+		return -1;
+	}
+	flags = strtoull(p + 4, NULL, 16);
 	p = strstr(r, "HLT=");
-	*halted = p && p[4] == '1';
+	*spinning = !(flags & 0x200) && !(p && p[4] == '1');
+	snprintf(regs, size, "%.*s", (int)(b - a), a);
+	p = strstr(regs, "RIP=");
+	if (!p)
+		p = strstr(regs, "EIP=");
+	q->stuck_ip = p ? strtoull(p + 4, NULL, 16) : 0;
 	return 0;
-bad:
-	errno = EPROTO;
-	return -1;
 }
 
+/*
+ * Stuck: three looks over a second find interrupts off, no HLT and every
+ * general register and the instruction pointer unchanged. (A long loop
+ * with interrupts off, such as a memset() of KASAN's shadow at boot, can
+ * show the same instruction each time, but not the same registers.)
+ */
 int keel_qemu_stuck(struct keel_qemu *q)
 {
-	unsigned long long ip, ip0 = 0, flags;
-	int i, halted;
+	char first[1024], regs[1024];
+	bool spinning;
+	int i;
 
 	for (i = 0; i < 3; i++) {
 		if (i)
 			usleep(500000);
-		if (vcpu_sample(q, &ip, &flags, &halted))
+		if (vcpu_sample(q, i ? regs : first, sizeof(regs), &spinning))
 			return -errno;
-		if (halted || (flags & 0x200))
+		if (!spinning || (i && strcmp(regs, first)))
 			return 0;
-		if (i && ip != ip0)
-			return 0;
-		ip0 = ip;
 	}
-	q->stuck_ip = ip;
 	return 1;
 }
 
@@ -761,7 +770,7 @@ struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 		o = &none;
 	machine = machine_arg(o->machine ? o->machine : "microvm");
 	if (!machine) {
-		fprintf(stderr, "keel_qemu: unknown machine '%s'\n", o->machine);
+		fprintf(stderr, "# keel_qemu: unknown machine '%s'\n", o->machine);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -770,7 +779,7 @@ struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 	initrd = first(o->initrd, "KEEL_GUEST_INITRD", "/keel/guest/initramfs.cpio.gz");
 	if (access(kernel, R_OK) || access(initrd, R_OK)) {
 		e = errno;
-		fprintf(stderr, "keel_qemu: no nested guest (%s, %s): %s; "
+		fprintf(stderr, "# keel_qemu: no nested guest (%s, %s): %s; "
 			"does the test's .needs say qemu?\n", kernel, initrd, strerror(e));
 		errno = e;
 		return NULL;
@@ -791,7 +800,7 @@ struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 		errno = 0;
 	if (errno) {
 		e = errno;
-		fprintf(stderr, "keel_qemu: mkdtemp %s: %s\n", q->dir, strerror(e));
+		fprintf(stderr, "# keel_qemu: mkdtemp %s: %s\n", q->dir, strerror(e));
 		free(q);
 		errno = e;
 		return NULL;
@@ -850,7 +859,7 @@ struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 		argv[argc++] = "-S";
 	for (x = o->extra_args; x && *x; x++) {
 		if (argc >= (int)(sizeof(argv) / sizeof(argv[0])) - 1) {
-			fprintf(stderr, "keel_qemu: too many extra arguments\n");
+			fprintf(stderr, "# keel_qemu: too many extra arguments\n");
 			errno = E2BIG;
 			goto fail;
 		}
@@ -893,7 +902,7 @@ struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 
 fail:
 	e = errno;
-	fprintf(stderr, "keel_qemu: cannot start %s: %s\n", qemu, strerror(e));
+	fprintf(stderr, "# keel_qemu: cannot start %s: %s\n", qemu, strerror(e));
 	if (con[0] >= 0) {
 		close(con[0]);
 		close(con[1]);

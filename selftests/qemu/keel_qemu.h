@@ -86,9 +86,10 @@ const char *keel_qemu_stderr(struct keel_qemu *q);
  * own handler, which then spins for ever, interrupts off, on a lock it
  * holds (seen in about 1 boot in 6, more under load; see
  * Documentation/testing.rst). keel_qemu_stuck() recognises that state:
- * returns 1 when the vCPU is not halted, has interrupts off and stays at
- * one instruction over three looks in a second, 0 if not, -errno if QEMU
- * cannot be asked. Only meaningful while the guest runs (not paused).
+ * returns 1 when, over three looks in a second, the vCPU is not halted,
+ * has interrupts off and keeps its instruction pointer and every general
+ * register, 0 if not, -errno if QEMU cannot be asked. Only meaningful
+ * while the guest runs (not paused).
  */
 #define KEEL_QEMU_STUCK_CHECK_MS	5000
 #define KEEL_QEMU_BOOT_TRIES		8
