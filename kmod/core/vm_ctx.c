@@ -183,9 +183,10 @@ static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
  *
  * Return: 0; -EBADF when @vm_fd is not open; -EINVAL when it is not a VM
  * fd of @kvm, when the VM routes no interrupt on @gsi (no in-kernel
- * irqchip, a GSI out of range), or KVM refused the binding; -EBUSY when another irqfd of the VM already drives @gsi (the
- * VMM's own device) or @trigger is already an irqfd of the VM; -ESRCH
- * when the VMM is exiting; -ENOMEM.
+ * irqchip, a GSI out of range), or KVM refused the binding; -EBUSY when
+ * another irqfd of the VM already drives @gsi (the VMM's own device) or
+ * @trigger is already an irqfd of the VM; -ESRCH when the VMM is exiting;
+ * -ENOMEM.
  */
 int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 			 struct file *trigger, struct file *resample)

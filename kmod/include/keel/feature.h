@@ -150,12 +150,6 @@ void keel_feature_unregister(struct keel_feature *f);
  *	keel_inst_setup_end())
  * @set_up: the instance is set up: written once, under @setup_lock, with
  *	release semantics, and read with keel_inst_ready() by everything else
- * @attached_file: its file, which the core holds while the instance is
- *	attached to its VM (KEEL_IOC_ATTACH; attach.c), else NULL
- * @vmm: the VMM it is attached to, else NULL
- * @attach_node: in that VMM's list
- *
- * The attachment fields are the core's, protected by its attach lock.
  *
  * Embedded in the module's own instance struct, which the core allocates
  * zeroed on open and frees on release.
@@ -168,8 +162,10 @@ struct keel_inst {
 	/* Serialises setup, and the one write of @set_up. */
 	struct mutex setup_lock;
 	bool set_up;
-	/* private: to the core (attach.c) */
+	/* private: to the core (attach.c), protected by its attach lock */
+	/* the file the core holds while attached to the VM, else NULL */
 	struct file *attached_file;
+	/* the VMM it is attached to, else NULL; in its list by attach_node */
 	struct keel_vmm *vmm;
 	struct list_head attach_node;
 };
