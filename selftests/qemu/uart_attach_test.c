@@ -245,11 +245,17 @@ FIXTURE_VARIANT_ADD(uart, pc) {
 	.machine = "pc",
 };
 
-FIXTURE_VARIANT_ADD(uart, microvm) {
-	.machine = "microvm",
-};
+/*
+ * Not yet microvm: its guest maps the ACPI-described COM1 to Linux IRQ 49,
+ * and a COM2 found by legacy probing on IRQ 3 does not open (no mapping
+ * for the legacy IRQ under ACPI); the guest needs the port described.
+ */
 
-/* QEMU paused, the UART attached, the guest booted to its shell. */
+/*
+ * QEMU paused, the UART attached, the guest booted to its shell. A nested
+ * guest that the emulated CPU leaves stuck on the way (keel_qemu.h) is
+ * killed, taking its device along, and the whole start is made again.
+ */
 FIXTURE_SETUP(uart)
 {
 	struct keel_qemu_opts o = {
@@ -257,19 +263,29 @@ FIXTURE_SETUP(uart)
 		.append = "keel.role=shell-ttyS1",
 		.paused = true,
 	};
+	int tries, ret = -EDEADLK;
 
 	self->fd = -1;
 	if (access("/dev/keel-vdev", F_OK))
 		SKIP(return, "keel_vdev.ko is not loaded");
-	self->q = keel_qemu_start(&o);
-	ASSERT_NE(NULL, self->q);
-	/* Its monitor answers once the machine, and so its VM, exists. */
-	ASSERT_NE(NULL, keel_qemu_monitor(self->q, "info status"))
-		dump(self->q);
-	self->id = attach_com2(_metadata, self->q, "console1");
-	ASSERT_NE(0, self->id);
-	ASSERT_NE(NULL, keel_qemu_monitor(self->q, "cont"));
-	ASSERT_EQ(0, keel_qemu_wait_for(self->q, "KEEL-GUEST-READY", BOOT_MS))
+	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES && ret == -EDEADLK;
+	     tries++) {
+		if (self->q) {
+			TH_LOG("the nested guest got stuck at 0x%llx: again",
+			       keel_qemu_stuck_ip(self->q));
+			keel_qemu_free(self->q);
+		}
+		self->q = keel_qemu_start(&o);
+		ASSERT_NE(NULL, self->q);
+		/* Its monitor answers once the machine, and its VM, exist. */
+		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "info status"))
+			dump(self->q);
+		self->id = attach_com2(_metadata, self->q, "console1");
+		ASSERT_NE(0, self->id);
+		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "cont"));
+		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-READY", BOOT_MS);
+	}
+	ASSERT_EQ(0, ret)
 		dump(self->q);
 	self->fd = obj_open(self->id);
 	ASSERT_LE(0, self->fd) TH_LOG("OBJ_OPEN: %s", strerror(-self->fd));
@@ -443,7 +459,7 @@ static void kill_qemu(struct __test_metadata *_metadata,
 }
 
 /* One boot per machine: everything an operator does, in order. */
-TEST_F_TIMEOUT(uart, attach_use_detach_kill, 280)
+TEST_F_TIMEOUT(uart, attach_use_detach_kill, 420)
 {
 	use_shell(_metadata, self, variant->machine);
 	refusals(_metadata, self);
