@@ -4,7 +4,8 @@
 # "make demo": install what is missing, build Keel, and run demo-vm.sh in a
 # test VM on the stock 6.1 kernel (KERNEL=6.12 or debug to change it).
 # keeld (built by vmtest.sh with the rest of userspace) goes into the VM
-# with its libraries; demo-vm.sh gets its path.
+# with its libraries as /keel/extra/keeld (KEEL_VM_EXTRA: a fixed path,
+# whatever the checkout's), which demo-vm.sh gets; it fails without it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,5 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 keeld=$root/build/userspace/keeld/keeld
 make -s -C "$root/userspace" O="$root/build/userspace" keeld
 export KEEL_VM_EXTRA="${KEEL_VM_EXTRA:+$KEEL_VM_EXTRA }$keeld"
+# Debian's QEMU and a nested Linux guest for the attach part.
+export KEEL_VM_NEEDS="${KEEL_VM_NEEDS:+$KEEL_VM_NEEDS }qemu"
 exec "$root/selftests/vm/vmtest.sh" MODE=demo KERNEL="${KERNEL:-6.1}" \
-	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh" DEMO_ARGS="$keeld"
+	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh" DEMO_ARGS=/keel/extra/keeld

@@ -5,7 +5,7 @@
 # and reboots (qemu runs with -no-reboot, so that ends the VM). Every step
 # prints a KEEL-* marker line that parse-console.awk reads on the host.
 
-PATH=/keel/bin:/usr/sbin:/usr/bin:/sbin:/bin
+PATH=/keel/bin:/keel/extra:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH HOME=/root TERM=vt100
 
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -137,15 +137,24 @@ if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
 		echo "KEEL-TEST-BEGIN $prog suite=$suite"
 		bin=${prog%@user}
 		cd "/keel/selftests/${bin%/*}" || cd /
+		# <program>.timeout beside a program raises its time limit
+		limit=$KEEL_TEST_TIMEOUT
+		if [ -r "./${bin##*/}.timeout" ]; then
+			read -r t <"./${bin##*/}.timeout"
+			case $t in
+			'' | *[!0-9]*) ;;
+			*) [ "$t" -le "$limit" ] || limit=$t ;;
+			esac
+		fi
 		if [ "$bin" != "$prog" ]; then
 			# As the unprivileged test user: no capability, group kvm.
-			run_timed "$KEEL_TEST_TIMEOUT" su -s /bin/sh -c "exec ./${bin##*/}" keeltest
+			run_timed "$limit" su -s /bin/sh -c "exec ./${bin##*/}" keeltest
 		else
-			run_timed "$KEEL_TEST_TIMEOUT" "./${bin##*/}"
+			run_timed "$limit" "./${bin##*/}"
 		fi
 		cd /
 		if [ "$timed_out" = y ]; then
-			echo "KEEL-TEST-END $prog rc=$rc timeout=$KEEL_TEST_TIMEOUT"
+			echo "KEEL-TEST-END $prog rc=$rc timeout=$limit"
 		else
 			echo "KEEL-TEST-END $prog rc=$rc"
 		fi

@@ -7,11 +7,13 @@
 #
 # Usage: mkinitramfs.sh OUT.cpio.gz PAYLOAD_DIR
 # Env:   KEEL_KREL, KEEL_MODDIR  the target kernel (see kernels.sh)
+#        KEEL_VMLINUZ            its image (the nested guest's, need "qemu")
 #        KEEL_BUILD_DIR          Keel's build output (default: <repo>/build)
 #        KEEL_VM_KMODS           kernel modules to load (names; dependencies
 #                                are added; built-in or absent ones skipped)
-#        KEEL_VM_EXTRA           host files or directories copied at the same
-#                                path into the VM (with their libraries)
+#        KEEL_VM_EXTRA           host files or directories copied into the VM
+#                                as /keel/extra/<name> (with their libraries;
+#                                /keel/extra is on PATH there)
 #        KEEL_VM_NEEDS           more needs (see below) than the selected
 #                                test programs declare, e.g. "ynl" for a shell
 set -euo pipefail
@@ -83,18 +85,25 @@ fi
 if [[ -d $build/userspace ]]; then
 	find "$build/userspace" -maxdepth 1 -type f -perm -u+x -exec cp -a {} "$stage/keel/bin/" \;
 fi
+# Extra host files at a fixed place, whatever their host path: the same
+# path could be hidden in the VM (/init mounts tmpfs on /tmp and /run).
 extra=()
 for f in ${KEEL_VM_EXTRA:-}; do
 	[[ -e $f ]] || die "KEEL_VM_EXTRA: $f does not exist"
-	mkdir -p "$stage/$(dirname "$f")"
-	cp -a "$f" "$stage/$f"
-	extra+=("$stage/$f")
+	name=$(basename "$f")
+	dst=$stage/keel/extra/$name
+	[[ ! -e $dst ]] || die "KEEL_VM_EXTRA: two files named $name"
+	mkdir -p "$stage/keel/extra"
+	cp -a "$f" "$dst"
+	extra+=("$dst")
 done
 
 # What the selected test programs need besides busybox: <program>.needs
 # beside a program lists it, one word a line. Packed only when needed, so
 # other runs boot as small an initramfs as before.
-#   ynl  python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
+#   ynl   python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
+#   qemu  Debian's qemu-system-x86_64, its firmware, and a nested guest:
+#         this kernel's image and a busybox initramfs (pack-qemu.sh)
 declare -A needs=()
 for n in ${KEEL_VM_NEEDS:-}; do needs[$n]=1; done
 if [[ -f $payload/keel/tests.sel ]]; then
@@ -111,6 +120,13 @@ for n in "${!needs[@]}"; do
 	ynl)
 		elf=$("$KEEL_VM_DIR/pack-ynl.sh" "$stage" "$build/ynl") ||
 			die "packing the YNL client failed"
+		while read -r f; do
+			extra+=("$f")
+		done <<<"$elf"
+		;;
+	qemu)
+		elf=$("$KEEL_VM_DIR/pack-qemu.sh" "$stage" "$build") ||
+			die "packing QEMU and the nested guest failed"
 		while read -r f; do
 			extra+=("$f")
 		done <<<"$elf"

@@ -20,7 +20,7 @@ mkdir -p "$out"
 
 desc=$("$KEEL_VM_DIR/kernels.sh" "$kernel")
 eval "$desc"
-export KEEL_KREL KEEL_MODDIR
+export KEEL_KREL KEEL_MODDIR KEEL_VMLINUZ
 has() { grep -qE "^CONFIG_$1=[ym]$" "$KEEL_KCONFIG"; }
 kunit=n kmemleak=n
 if has KUNIT && [[ $mode == test || $mode == kunit ]]; then kunit=y; fi

@@ -21,7 +21,8 @@
 #   KEEL_BUILD_DIR (default <repo>/build), KEEL_CACHE (kernel cache),
 #   KEEL_VM_OUT (logs, default <build>/vm), KEEL_APPEND (kernel command
 #   line), KEEL_DMESG_IGNORE (regex),
-#   KEEL_VM_EXTRA (host files to copy into the VM), KEEL_VM_KMODS.
+#   KEEL_VM_EXTRA (host files to copy into the VM's /keel/extra),
+#   KEEL_VM_KMODS.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers of the nested guest's roles (sourced, never run: a file of /roles
+# whose name ends in .sh is no role). Markers always go to the console
+# (ttyS0), whatever the role's own output is.
+
+marker() {
+	echo "$*" >/dev/console
+}
+
+# wait_tty NAME [SECS]: wait until /dev/NAME opens as a serial port. The
+# node exists for every port the 8250 driver reserves; only a port whose
+# UART was found opens. Fails with a KEEL-GUEST-ERROR marker.
+wait_tty() {
+	_i=0
+	until stty -F "/dev/$1" >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt $((${2:-10} * 10)) ]; then
+			marker "KEEL-GUEST-ERROR /dev/$1 is not a usable serial port"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# now_us: wall clock in microseconds (busybox date has no %N).
+now_us() {
+	adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%.0f\n", s * 1000000 + u }'
+}
+
+# serial_field NAME FIELD: a field (tx, rx, irq, ...) of the port's line in
+# /proc/tty/driver/serial.
+serial_field() {
+	sed -n "s/^${1#ttyS}: .* $2:\([0-9]*\).*/\1/p" /proc/tty/driver/serial
+}

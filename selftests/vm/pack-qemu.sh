@@ -1,0 +1,55 @@
+#!/bin/bash
+# Packs Debian's unmodified QEMU and a nested guest into a VM stage
+# directory (the "qemu" need of a test, see mkinitramfs.sh):
+#   /usr/bin/qemu-system-x86_64   Debian's binary as installed
+#   /usr/share/seabios/bios-256k.bin, /usr/share/qemu/{kvmvapic.bin,
+#   linuxboot_dma.bin,bios-microvm.bin,qboot.rom}
+#                                 the only firmware QEMU loads for -M pc,
+#                                 q35 and microvm with -nodefaults and
+#                                 -kernel/-initrd, at the paths it looks
+#                                 for them (<bindir>/../share/...)
+#   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ)
+#   /keel/guest/initramfs.cpio.gz the guest's busybox initramfs (mkguest.sh,
+#                                 cached in BUILD_DIR/qemu-guest)
+# Prints the ELF files it added, whose libraries the caller packs.
+#
+# Usage: pack-qemu.sh STAGE_DIR BUILD_DIR
+# Env:   KEEL_VMLINUZ  the kernel image the test VM boots (see kernels.sh)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+[[ $# -eq 2 ]] || die "usage: $0 STAGE_DIR BUILD_DIR"
+stage=$1 build=$2
+: "${KEEL_VMLINUZ:?}"
+# Debian's (qemu-system-x86), whatever else is first on PATH.
+qemu=/usr/bin/qemu-system-x86_64
+[[ -x $qemu ]] || die "$qemu is missing (run selftests/vm/deps.sh)"
+[[ -f $KEEL_VMLINUZ ]] || die "no kernel image $KEEL_VMLINUZ"
+
+# What QEMU 7.2 opens for these machines (strace -e openat): SeaBIOS for
+# pc and q35, qboot for microvm (as bios-microvm.bin, or as qboot.rom with
+# acpi=off), the option ROM that loads -kernel, and the TPR patching ROM of
+# the pc machines' APIC. No NIC, VGA or other ROM is opened with
+# -nodefaults. QEMU looks for them relative to its binary.
+firmware=(
+	/usr/share/seabios/bios-256k.bin
+	/usr/share/qemu/kvmvapic.bin
+	/usr/share/qemu/linuxboot_dma.bin
+	/usr/share/qemu/bios-microvm.bin
+	/usr/share/qemu/qboot.rom
+)
+mkdir -p "$stage/usr/bin" "$stage/keel/guest"
+cp "$qemu" "$stage$qemu"
+for f in "${firmware[@]}"; do
+	[[ -f $f ]] || die "$f is missing (run selftests/vm/deps.sh)"
+	mkdir -p "$stage$(dirname "$f")"
+	cp -L "$f" "$stage$f"
+done
+
+cp "$KEEL_VMLINUZ" "$stage/keel/guest/vmlinuz"
+initrd=$("$KEEL_VM_DIR/mkguest.sh" "$build/qemu-guest") ||
+	die "building the nested guest's initramfs failed"
+cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
+
+echo "$stage$qemu"
