@@ -21,9 +21,11 @@ qemu_demo=/keel/selftests/qemu/keel_demo_qemu
 step() { printf '\n==== %s\n' "$*"; }
 
 missing=
-for f in "$guest" "$uart" "$ring" "$qemu_demo" "$keeld" \
-	/keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
+for f in "$guest" "$uart" "$ring" "$qemu_demo" "$keeld"; do
 	[ -x "$f" ] || missing="$missing $f"
+done
+for f in /keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
+	[ -f "$f" ] || missing="$missing $f"
 done
 command -v keelctl >/dev/null || missing="$missing keelctl"
 if [ -n "$missing" ]; then
