@@ -104,40 +104,57 @@ int main(void)
 		.paused = true,
 	};
 	char pid[16], id[16];
-	struct keel_qemu *q;
+	struct keel_qemu *q = NULL;
+	int tries, ret = -EDEADLK;
 	char *end;
 
-	printf("Starting Debian's qemu-system-x86_64 (unmodified), paused, with a Linux guest:\n");
-	fflush(stdout);
-	q = keel_qemu_start(&o);
-	if (!q)
-		return fail(NULL, "QEMU did not start");
-	snprintf(pid, sizeof(pid), "%d", keel_qemu_pid(q));
-	printf("QEMU runs as pid %s; its VM exists, the guest has not run yet.\n\n", pid);
+	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES; tries++) {
+		if (q) {
+			printf("\n(The emulated CPU of this test VM left the nested guest stuck\n"
+			       " at 0x%llx, a known fault of nested TCG: kill QEMU, which takes the\n"
+			       " device along, and start again.)\n\n",
+			       keel_qemu_stuck_ip(q));
+			keel_qemu_free(q);
+		}
+		printf("Starting Debian's qemu-system-x86_64 (unmodified), paused, with a Linux guest:\n");
+		fflush(stdout);
+		q = keel_qemu_start(&o);
+		if (!q)
+			return fail(NULL, "QEMU did not start");
+		/* Its monitor answers once the machine, and its VM, exist. */
+		if (!keel_qemu_monitor(q, "info status"))
+			return fail(q, "QEMU's monitor did not answer");
+		snprintf(pid, sizeof(pid), "%d", keel_qemu_pid(q));
+		printf("QEMU runs as pid %s; its VM exists, the guest has not run yet.\n\n", pid);
 
-	printf("Attach Keel's in-kernel 16550A to that VM at COM2 (0x2f8, IRQ 3):\n");
-	if (keelctl((const char *[]){ "vdev", "add", "--pid", pid, "--port",
-				      "0x2f8", "--irq", "3", "--label",
-				      "console1", NULL }, NULL))
-		return fail(q, "keelctl vdev add failed");
-	strtoul(out, &end, 10);
-	if (end == out)
-		return fail(q, "keelctl vdev add printed no id");
-	snprintf(id, sizeof(id), "%.*s", (int)(end - out), out);
+		printf("Attach Keel's in-kernel 16550A to that VM at COM2 (0x2f8, IRQ 3):\n");
+		if (keelctl((const char *[]){ "vdev", "add", "--pid", pid,
+					      "--port", "0x2f8", "--irq", "3",
+					      "--label", "console1", NULL }, NULL))
+			return fail(q, "keelctl vdev add failed");
+		strtoul(out, &end, 10);
+		if (end == out)
+			return fail(q, "keelctl vdev add printed no id");
+		snprintf(id, sizeof(id), "%.*s", (int)(end - out), out);
 
-	printf("\nLet the guest run (QEMU monitor: cont) and wait for it to boot.\n");
-	if (!keel_qemu_monitor(q, "cont"))
-		return fail(q, "QEMU's monitor refused cont");
-	if (keel_qemu_wait_for(q, "KEEL-GUEST-READY", KEEL_QEMU_BOOT_TIMEOUT_MS))
+		printf("\nLet the guest run (QEMU monitor: cont) and wait for it to boot.\n");
+		if (!keel_qemu_monitor(q, "cont"))
+			return fail(q, "QEMU's monitor refused cont");
+		ret = keel_qemu_wait_live(q, "KEEL-GUEST-READY",
+					  KEEL_QEMU_BOOT_TIMEOUT_MS);
+		if (ret != -EDEADLK)
+			break;
+	}
+	if (ret)
 		return fail(q, "the guest did not boot to its shell on ttyS1");
 	{
 		const char *log = keel_qemu_console_log(q);
-		const char *p = strstr(log, "ttyS1 at I/O 0x2f8");
+		const char *p = strstr(log, "KEEL-GUEST-SERIAL ttyS1");
 		const char *nl = p ? strchr(p, '\n') : NULL;
 
 		if (!p)
 			return fail(q, "the guest's 8250 driver did not find the UART");
-		printf("The guest's kernel says: %.*s\n\n",
+		printf("The guest's 8250 driver found: %.*s\n\n",
 		       (int)(nl ? nl - p : (long)strlen(p)), p);
 	}
 
