@@ -63,6 +63,7 @@ void keel_netlink_exit(void);
 /* registry.c, for netlink */
 void keel_netlink_notify_obj(struct keel_object *obj, u8 cmd);
 bool keel_obj_visible(struct sk_buff *skb, const struct keel_object *obj);
+bool keel_obj_is_callers(const struct keel_object *obj);
 int keel_obj_fill(struct sk_buff *skb, struct keel_object *obj);
 
 /* vm.c */
@@ -91,6 +92,8 @@ int keel_state_parse(const void *buf, size_t len,
 		     struct keel_state_blob *b, const char **why);
 
 /* eventfd.c, irq.c: waits that ignore what Keel's lines signal */
+struct file *keel_eventfd_fget(int fd, struct eventfd_ctx **ctxp);
+struct file *keel_vm_fget(int fd);
 int __keel_evwait_start(struct keel_evwait *w, int fd,
 			void (*fn)(struct keel_evwait *w, u64 count),
 			unsigned int flags);

@@ -84,6 +84,31 @@ int keel_evwait_start(struct keel_evwait *w, int fd,
 }
 EXPORT_SYMBOL_GPL(keel_evwait_start);
 
+/*
+ * The file of eventfd @fd of the calling process, with a reference to its
+ * context in *@ctxp when @ctxp is not NULL. ERR_PTR(-EBADF) when @fd is
+ * not open, ERR_PTR(-EINVAL) when it is not an eventfd.
+ */
+struct file *keel_eventfd_fget(int fd, struct eventfd_ctx **ctxp)
+{
+	struct eventfd_ctx *ctx;
+	struct file *file;
+
+	file = fget(fd);
+	if (!file)
+		return ERR_PTR(-EBADF);
+	ctx = eventfd_ctx_fileget(file);
+	if (IS_ERR(ctx)) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	if (ctxp)
+		*ctxp = ctx;
+	else
+		eventfd_ctx_put(ctx);
+	return file;
+}
+
 /* keel_evwait_start() with KEEL_EVWAIT_* @flags, for keel.ko itself. */
 int __keel_evwait_start(struct keel_evwait *w, int fd,
 			void (*fn)(struct keel_evwait *w, u64 count),
@@ -93,14 +118,9 @@ int __keel_evwait_start(struct keel_evwait *w, int fd,
 	struct file *file;
 	u64 count;
 
-	file = fget(fd);
-	if (!file)
-		return -EBADF;
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx)) {
-		fput(file);
-		return -EINVAL;
-	}
+	file = keel_eventfd_fget(fd, &ctx);
+	if (IS_ERR(file))
+		return PTR_ERR(file);
 
 	memset(w, 0, sizeof(*w));
 	w->fn = fn;

@@ -147,24 +147,6 @@ int keel_irq_line_bind(struct keel_irq_line *l, int fd, int resample_fd)
 }
 EXPORT_SYMBOL_GPL(keel_irq_line_bind);
 
-/* An eventfd file of the caller's: what the irqfd's lifetime hangs on. */
-static struct file *keel_eventfd_fget(int fd)
-{
-	struct eventfd_ctx *ctx;
-	struct file *file;
-
-	file = fget(fd);
-	if (!file)
-		return ERR_PTR(-EBADF);
-	ctx = eventfd_ctx_fileget(file);
-	if (IS_ERR(ctx)) {
-		fput(file);
-		return ERR_CAST(ctx);
-	}
-	eventfd_ctx_put(ctx);
-	return file;
-}
-
 /**
  * keel_irq_line_bind_gsi() - bind a line to a GSI of a VM whose VMM does
  *	not know Keel
@@ -199,11 +181,11 @@ int keel_irq_line_bind_gsi(struct keel_irq_line *l, struct kvm *kvm,
 		return -EBUSY;
 	if (fd < 0)
 		return -EBADF;
-	files[0] = keel_eventfd_fget(fd);
+	files[0] = keel_eventfd_fget(fd, NULL);
 	if (IS_ERR(files[0]))
 		return PTR_ERR(files[0]);
 	if (resample_fd >= 0) {
-		files[1] = keel_eventfd_fget(resample_fd);
+		files[1] = keel_eventfd_fget(resample_fd, NULL);
 		if (IS_ERR(files[1])) {
 			ret = PTR_ERR(files[1]);
 			files[1] = NULL;

@@ -6,7 +6,7 @@
  * or `virsh console` show it. The new descriptor is the same open file
  * the core holds (as dup() would give), close-on-exec.
  */
-#include <linux/cred.h>
+#include <linux/capability.h>
 #include <linux/file.h>
 #include <linux/uaccess.h>
 
@@ -24,8 +24,7 @@ static int keel_obj_open_get(struct keel_object *obj, void *arg)
 {
 	struct keel_obj_open_call *c = arg;
 
-	if (!uid_eq(obj->owner_uid, current_euid()) &&
-	    !capable(CAP_SYS_ADMIN))
+	if (!keel_obj_is_callers(obj) && !capable(CAP_SYS_ADMIN))
 		return -ENOENT;
 	c->file = keel_obj_attached_file(obj);
 	return c->file ? 0 : -ENOLINK;

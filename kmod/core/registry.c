@@ -253,8 +253,17 @@ EXPORT_SYMBOL_IF_KEEL_KUNIT(keel_object_call);
  */
 bool keel_obj_visible(struct sk_buff *skb, const struct keel_object *obj)
 {
-	return uid_eq(obj->owner_uid, current_euid()) ||
-	       netlink_capable(skb, CAP_SYS_ADMIN);
+	return keel_obj_is_callers(obj) || netlink_capable(skb, CAP_SYS_ADMIN);
+}
+
+/*
+ * Whether the calling process's effective uid created @obj: the owner's
+ * half of keel_obj_visible(), for callers that are not netlink requests
+ * (KEEL_IOC_OBJ_OPEN), which add capable(CAP_SYS_ADMIN) themselves.
+ */
+bool keel_obj_is_callers(const struct keel_object *obj)
+{
+	return uid_eq(obj->owner_uid, current_euid());
 }
 
 /* The type's INFO attributes from a snapshot of @obj. */

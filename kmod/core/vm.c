@@ -11,6 +11,23 @@
 #include "core.h"
 #include "../compat/keel_compat.h"
 
+/*
+ * The file of KVM VM fd @fd of the calling process: ERR_PTR(-EBADF) when
+ * @fd is not open, ERR_PTR(-EINVAL) when it is not a KVM VM fd.
+ */
+struct file *keel_vm_fget(int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (!keel_file_is_kvm(file)) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+
 /**
  * keel_vm_get() - take a counted reference to the VM of a VM fd
  * @fd: a file descriptor of the calling process
@@ -29,14 +46,9 @@ struct kvm *keel_vm_get(int fd)
 	struct file *file;
 	struct kvm *kvm;
 
-	file = fget(fd);
-	if (!file)
-		return ERR_PTR(-EBADF);
-
-	if (!keel_file_is_kvm(file)) {
-		fput(file);
-		return ERR_PTR(-EINVAL);
-	}
+	file = keel_vm_fget(fd);
+	if (IS_ERR(file))
+		return ERR_CAST(file);
 
 	/*
 	 * The open file holds a VM reference, so private_data is a live VM

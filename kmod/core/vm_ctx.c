@@ -39,7 +39,6 @@
 #include <linux/workqueue.h>
 
 #include "core.h"
-#include "../compat/keel_compat.h"
 
 /* Serialises Keel's use of the kernel threads' shared file table. */
 static DEFINE_MUTEX(keel_vm_ctx_lock);
@@ -195,10 +194,10 @@ int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 	struct file *vm_file;
 	int ret;
 
-	vm_file = fget(vm_fd);
-	if (!vm_file)
-		return -EBADF;
-	if (!keel_file_is_kvm(vm_file) || vm_file->private_data != kvm) {
+	vm_file = keel_vm_fget(vm_fd);
+	if (IS_ERR(vm_file))
+		return PTR_ERR(vm_file);
+	if (vm_file->private_data != kvm) {
 		ret = -EINVAL;
 		goto put_file;
 	}
