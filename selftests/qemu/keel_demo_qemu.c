@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/wait.h>
 
 #include "keel_qemu.h"
+#include "keel_test_run.h"
 
 static const char *keelctl_path(void)
 {
@@ -33,10 +33,8 @@ static char out[65536];
 static int keelctl_run(const char *const *args, const char *in, bool show)
 {
 	const char *argv[16] = { keelctl_path() };
-	int to[2], from[2], status;
-	size_t i, n = 0;
-	ssize_t r;
-	pid_t pid;
+	size_t i;
+	int rc;
 
 	if (show)
 		printf("$ keelctl");
@@ -48,36 +46,11 @@ static int keelctl_run(const char *const *args, const char *in, bool show)
 	if (show)
 		printf("\n");
 	fflush(stdout);
-	if (pipe(to) || pipe(from))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		dup2(from[1], 2);
-		close(to[1]);
-		close(from[0]);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	if (in && write(to[1], in, strlen(in)) < 0)
-		perror("write");
-	close(to[1]);
-	while (n + 1 < sizeof(out) &&
-	       (r = read(from[0], out + n, sizeof(out) - 1 - n)) > 0)
-		n += r;
-	out[n] = '\0';
-	close(from[0]);
+	rc = keel_test_run(argv, in, out, sizeof(out), false);
 	if (show)
 		fputs(out, stdout);
 	fflush(stdout);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return rc;
 }
 
 static int keelctl(const char *const *args, const char *in)

@@ -13,22 +13,18 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <json-c/json.h>
-#include <linux/keel.h>
 
 #include "kselftest_harness.h"
 #include "keel_qemu.h"
-#include "keel_test_user.h"
+#include "keel_test_attach.h"
+#include "keel_test_run.h"
 
 #ifndef KEELCTL_PATH
 #define KEELCTL_PATH	"/keel/bin/keelctl"
@@ -48,41 +44,11 @@ static int keelctl(const char *const *args, const char *in, char *buf,
 		   size_t len, bool as_user)
 {
 	const char *argv[16] = { getenv("KEELCTL") ?: KEELCTL_PATH };
-	int to[2], from[2], status;
-	size_t i, n = 0;
-	ssize_t r;
-	pid_t pid;
+	size_t i;
 
 	for (i = 0; args[i] && i < 14; i++)
 		argv[i + 1] = args[i];
-	if (pipe(to) || pipe(from))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		dup2(from[1], 2);
-		close(to[1]);
-		close(from[0]);
-		if (as_user && keel_test_become_user())
-			_exit(126);
-		execv(argv[0], (char **)argv);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	if (in && write(to[1], in, strlen(in)) < 0)
-		n = 0;
-	close(to[1]);
-	while (n + 1 < len && (r = read(from[0], buf + n, len - 1 - n)) > 0)
-		n += r;
-	buf[n] = '\0';
-	close(from[0]);
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return keel_test_run(argv, in, buf, len, as_user);
 }
 
 /* "keelctl vdev add" for COM2 of @q's VM: the new id, or 0. */
@@ -106,20 +72,6 @@ static unsigned int attach_com2(struct __test_metadata *_metadata,
 	return id;
 }
 
-/* KEEL_IOC_OBJ_OPEN: a descriptor of attached object @id, or -errno. */
-static int obj_open(unsigned int id)
-{
-	struct keel_obj_open o = { .size = sizeof(o), .id = id };
-	int dev, ret;
-
-	dev = open("/dev/keel", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return -errno;
-	ret = ioctl(dev, KEEL_IOC_OBJ_OPEN, &o) ? -errno : o.fd;
-	close(dev);
-	return ret;
-}
-
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -129,31 +81,42 @@ static long long now_ms(void)
 }
 
 /*
+ * Reads what comes back on @fd into @buf (from *@n on, NUL-terminated)
+ * until @want appears: 0, or -ETIMEDOUT once @deadline_ms has passed or
+ * @buf is full.
+ */
+static int read_until(int fd, char *buf, size_t len, size_t *n,
+		      const char *want, long long deadline_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ssize_t r;
+
+	while (!strstr(buf, want)) {
+		if (now_ms() > deadline_ms || *n + 1 >= len)
+			return -ETIMEDOUT;
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		r = read(fd, buf + *n, len - 1 - *n);
+		if (r > 0)
+			*n += r;
+		buf[*n] = '\0';
+	}
+	return 0;
+}
+
+/*
  * Types @cmd into the guest's shell through Keel's host side @fd and
  * collects what comes back until @until appears; 0, or -ETIMEDOUT.
  */
 static int shell(int fd, const char *cmd, const char *until, char *buf,
 		 size_t len)
 {
-	long long end = now_ms() + CMD_MS;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
 	size_t n = 0;
-	ssize_t r;
 
 	buf[0] = '\0';
 	if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
 		return -errno;
-	while (!strstr(buf, until)) {
-		if (now_ms() > end || n + 1 >= len)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, 1000) <= 0)
-			continue;
-		r = read(fd, buf + n, len - 1 - n);
-		if (r > 0)
-			n += r;
-		buf[n] = '\0';
-	}
-	return 0;
+	return read_until(fd, buf, len, &n, until, now_ms() + CMD_MS);
 }
 
 /*
@@ -167,28 +130,15 @@ static int shell_sync(int fd, char *buf, size_t len)
 	char cmd[64], want[32];
 	unsigned int i;
 	size_t n = 0;
-	ssize_t r;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
 
+	buf[0] = '\0';
 	for (i = 1; now_ms() < end; i++) {
-		long long next = now_ms() + 2000;
-
 		snprintf(cmd, sizeof(cmd), "echo sync-$((%u+1000))\n", i);
 		snprintf(want, sizeof(want), "sync-%u", i + 1000);
 		if (write(fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
 			return -errno;
-		while (now_ms() < next) {
-			if (poll(&p, 1, 200) <= 0)
-				continue;
-			if (n + 1 >= len)
-				n = 0;
-			r = read(fd, buf + n, len - 1 - n);
-			if (r > 0)
-				n += r;
-			buf[n] = '\0';
-			if (strstr(buf, want))
-				return 0;
-		}
+		if (!read_until(fd, buf, len, &n, want, now_ms() + 2000))
+			return 0;
 	}
 	return -ETIMEDOUT;
 }
@@ -287,7 +237,7 @@ FIXTURE_SETUP(uart)
 	}
 	ASSERT_EQ(0, ret)
 		dump(self->q);
-	self->fd = obj_open(self->id);
+	self->fd = keel_test_obj_open(self->id);
 	ASSERT_LE(0, self->fd) TH_LOG("OBJ_OPEN: %s", strerror(-self->fd));
 }
 
@@ -296,20 +246,6 @@ FIXTURE_TEARDOWN(uart)
 	if (self->fd >= 0)
 		close(self->fd);
 	keel_qemu_free(self->q);
-}
-
-/* The module's count of users: open files, attached devices among them. */
-static int vdev_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/keel_vdev/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
 }
 
 /* The guest's shell answers through Keel's UART, by interrupts. */
@@ -366,7 +302,7 @@ static void refusals(struct __test_metadata *_metadata,
 	int before;
 
 	snprintf(pid, sizeof(pid), "%d", keel_qemu_pid(self->q));
-	before = vdev_refcnt();
+	before = keel_test_vdev_refcnt();
 	/* The same range again: Keel's device holds it. */
 	EXPECT_NE(0, keelctl((const char *[]){ "vdev", "add", "--pid", pid,
 					       "--port", "0x2f8", "--irq", "4",
@@ -385,7 +321,7 @@ static void refusals(struct __test_metadata *_metadata,
 					       NULL }, NULL, out, sizeof(out),
 			     true));
 	EXPECT_NE(NULL, strcasestr(out, "ptrace")) TH_LOG("%s", out);
-	EXPECT_EQ(before, vdev_refcnt());
+	EXPECT_EQ(before, keel_test_vdev_refcnt());
 }
 
 /*
@@ -411,7 +347,7 @@ static void detach_attach(struct __test_metadata *_metadata,
 	self->fd = -1;
 	ASSERT_EQ(0, keelctl((const char *[]){ "vdev", "del", ids, NULL },
 			     NULL, out, sizeof(out), false)) TH_LOG("%s", out);
-	EXPECT_EQ(-ENOENT, obj_open(self->id));
+	EXPECT_EQ(-ENOENT, keel_test_obj_open(self->id));
 	st = keel_qemu_monitor(self->q, "info status");
 	ASSERT_NE(NULL, st);
 	EXPECT_NE(NULL, strstr(st, "running")) TH_LOG("%s", st);
@@ -428,7 +364,7 @@ static void detach_attach(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, keelctl((const char *[]){ "state", "resume", ids, NULL },
 			     NULL, out, sizeof(out), false)) TH_LOG("%s", out);
 	unlink("/tmp/uart.state");
-	self->fd = obj_open(id2);
+	self->fd = keel_test_obj_open(id2);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, shell(self->fd, "echo after-$((2+2))\n", "after-4", buf,
 			   sizeof(buf))) {
@@ -447,15 +383,15 @@ static void kill_qemu(struct __test_metadata *_metadata,
 	self->fd = -1;
 	keel_qemu_kill(self->q);
 	/* Reaped by a work item once QEMU's address space is gone. */
-	for (i = 0; i < 1000 && (fd = obj_open(self->id)) != -ENOENT; i++) {
+	for (i = 0; i < 1000 && (fd = keel_test_obj_open(self->id)) != -ENOENT; i++) {
 		if (fd >= 0)
 			close(fd);
 		usleep(10000);
 	}
 	EXPECT_EQ(-ENOENT, fd);
-	for (i = 0; i < 1000 && vdev_refcnt() != 0; i++)
+	for (i = 0; i < 1000 && keel_test_vdev_refcnt() != 0; i++)
 		usleep(10000);
-	EXPECT_EQ(0, vdev_refcnt());
+	EXPECT_EQ(0, keel_test_vdev_refcnt());
 }
 
 /* One boot per machine: everything an operator does, in order. */

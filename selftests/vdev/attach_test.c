@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "vdev_test.h"
+#include "keel_test_attach.h"
 
 #define GSI		20	/* IOAPIC only: below 16 the PIC would see it too */
 #define VECTOR		0x45
@@ -156,34 +157,6 @@ static long attach_uart_child(pid_t pid, uint16_t port, uint32_t gsi)
 	return ret;
 }
 
-/* KEEL_IOC_OBJ_OPEN through /dev/keel-vdev: the object's fd, or -errno. */
-static int obj_open(uint32_t id)
-{
-	struct keel_obj_open o = { .size = sizeof(o), .id = id };
-	int dev, ret;
-
-	dev = open(KEEL_VDEV_DEVICE, O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return -errno;
-	ret = ioctl(dev, KEEL_IOC_OBJ_OPEN, &o) ? -errno : o.fd;
-	close(dev);
-	return ret;
-}
-
-/* The module's count of users (open files, attached ones included). */
-static int vdev_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/keel_vdev/refcnt", "r");
-	int n = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 FIXTURE(attach) {
 	int unused;
 };
@@ -221,9 +194,9 @@ TEST_F_TIMEOUT(attach, creator_gone_interrupts_work, 120)
 	ASSERT_UCALL(vcpu, uc, UCALL_SYNC);
 
 	/* The host side, by id; a second descriptor works the same. */
-	fd = obj_open(id);
+	fd = keel_test_obj_open(id);
 	ASSERT_LE(0, fd) TH_LOG("OBJ_OPEN: %s", strerror(-fd));
-	again = obj_open(id);
+	again = keel_test_obj_open(id);
 	ASSERT_LE(0, again);
 	close(again);
 	ASSERT_EQ((ssize_t)n, write(fd, msg, n));
@@ -242,7 +215,7 @@ TEST_F_TIMEOUT(attach, creator_gone_interrupts_work, 120)
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	close(fd);
 	/* Closing our descriptor leaves it: the kernel holds it. */
-	fd = obj_open(id);
+	fd = keel_test_obj_open(id);
 	EXPECT_LE(0, fd);
 	if (fd >= 0)
 		close(fd);
@@ -281,9 +254,9 @@ TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 	VDEV_OPEN_OR_SKIP(fd);
 	close(fd);
 	/* Devices the earlier tests' processes attached are reaped after them. */
-	for (i = 0; i < 500 && vdev_refcnt() > 0; i++)
+	for (i = 0; i < 500 && keel_test_vdev_refcnt() > 0; i++)
 		usleep(10000);
-	refs0 = vdev_refcnt();
+	refs0 = keel_test_vdev_refcnt();
 	ASSERT_LE(0, refs0);
 	ASSERT_EQ(0, pipe(p));
 	vmm = fork();
@@ -298,23 +271,23 @@ TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 
 	id = attach_uart_child(vmm, COM1, GSI);
 	ASSERT_LT(0, id) TH_LOG("attach: %s", strerror((int)-id));
-	EXPECT_EQ(refs0 + 1, vdev_refcnt());
-	fd = obj_open(id);
+	EXPECT_EQ(refs0 + 1, keel_test_vdev_refcnt());
+	fd = keel_test_obj_open(id);
 	ASSERT_LE(0, fd);
 	close(fd);
 
 	ASSERT_EQ(0, kill(vmm, SIGKILL));
 	ASSERT_EQ(vmm, waitpid(vmm, NULL, 0));
 	/* Reaped by a work item after the VMM's exit: wait for it. */
-	for (i = 0; i < 500 && (fd = obj_open(id)) != -ENOENT; i++) {
+	for (i = 0; i < 500 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
 		if (fd >= 0)
 			close(fd);
 		usleep(10000);
 	}
 	EXPECT_EQ(-ENOENT, fd);
-	for (i = 0; i < 500 && vdev_refcnt() != refs0; i++)
+	for (i = 0; i < 500 && keel_test_vdev_refcnt() != refs0; i++)
 		usleep(10000);
-	EXPECT_EQ(refs0, vdev_refcnt());
+	EXPECT_EQ(refs0, keel_test_vdev_refcnt());
 }
 
 TEST_F_TIMEOUT(attach, refusals_change_nothing, 120)
@@ -364,8 +337,8 @@ TEST_F_TIMEOUT(attach, refusals_change_nothing, 120)
 	id = attach_uart_child(getpid(), COM1, GSI + 2);
 	EXPECT_EQ(-EADDRINUSE, id);
 	/* Not attached: no descriptor by id; no such object at all. */
-	EXPECT_EQ(-ENOLINK, obj_open(s.id));
-	EXPECT_EQ(-ENOENT, obj_open(0x7fffffff));
+	EXPECT_EQ(-ENOLINK, keel_test_obj_open(s.id));
+	EXPECT_EQ(-ENOENT, keel_test_obj_open(0x7fffffff));
 	/* Not a VM fd. */
 	close(fd);
 	VDEV_OPEN_OR_SKIP(fd);

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Running a program from a test: @in on its stdin, its stdout and stderr
+ * collected, optionally as the unprivileged test user.
+ */
+#ifndef KEEL_TEST_RUN_H
+#define KEEL_TEST_RUN_H
+
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include "keel_test_user.h"
+
+/*
+ * Runs @argv (NULL-terminated; argv[0] a path) with @in (if not NULL) on
+ * its stdin, its stdout and stderr into @out (NUL-terminated), as the
+ * test user with @as_user. Its exit status, or -1.
+ */
+static inline int keel_test_run(const char *const *argv, const char *in,
+				char *out, size_t len, bool as_user)
+{
+	int to[2], from[2], status;
+	size_t n = 0;
+	ssize_t r;
+	pid_t pid;
+
+	if (pipe(to))
+		return -1;
+	if (pipe(from)) {
+		close(to[0]);
+		close(to[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		dup2(from[1], 2);
+		close(to[1]);
+		close(from[0]);
+		if (as_user && keel_test_become_user())
+			_exit(126);
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	if (in && write(to[1], in, strlen(in)) < 0)
+		in = NULL;
+	close(to[1]);
+	while (n + 1 < len && (r = read(from[0], out + n, len - 1 - n)) > 0)
+		n += r;
+	out[n] = '\0';
+	close(from[0]);
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+#endif /* KEEL_TEST_RUN_H */
