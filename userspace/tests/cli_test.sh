@@ -5,28 +5,8 @@
 # their exit codes, and (when Keel is not loaded) exit code 3.
 # Usage: cli_test.sh KEELCTL   (TAP on stdout)
 keelctl=$1
-n=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect RC WHERE PATTERN ARGS...: run keelctl ARGS, check the exit code
-# and that stdout or stderr (WHERE) matches the grep pattern.
-expect() {
-	want=$1 where=$2 pattern=$3
-	shift 3
-	n=$((n + 1))
-	"$keelctl" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ] &&
-	   grep -q -e "$pattern" "$tmp/$where"; then
-		echo "ok $n - keelctl $* exits $want"
-	else
-		echo "not ok $n - keelctl $* exits $rc (want $want, $where ~ '$pattern')"
-		sed 's/^/#   /' "$tmp/out" "$tmp/err"
-		fail=$((fail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/cli_lib.sh"
 
 expect 0 out '^Usage: keelctl' -h
 expect 0 out '^Usage: keelctl' --help

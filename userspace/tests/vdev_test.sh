@@ -6,28 +6,8 @@
 # process, a process that is no KVM VMM, one the caller may not ptrace).
 # Usage: vdev_test.sh KEELCTL   (TAP on stdout)
 keelctl=$1
-n=0
-fail=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# expect RC WHERE PATTERN ARGS...: run keelctl ARGS, check the exit code
-# and that stdout or stderr (WHERE) matches the grep pattern.
-expect() {
-	want=$1 where=$2 pattern=$3
-	shift 3
-	n=$((n + 1))
-	"$keelctl" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ] &&
-	   grep -q -e "$pattern" "$tmp/$where"; then
-		echo "ok $n - keelctl $* exits $want"
-	else
-		echo "not ok $n - keelctl $* exits $rc (want $want, $where ~ '$pattern')"
-		sed 's/^/#   /' "$tmp/out" "$tmp/err"
-		fail=$((fail + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/cli_lib.sh"
 
 add="vdev add --port 0x2f8 --irq 3"
 
