@@ -66,6 +66,14 @@ static struct file *keel_attach_unlink(struct keel_inst *inst)
 	return file;
 }
 
+/* Tell @inst's feature, then drop the core's @file of it. */
+static void keel_attach_release(struct keel_inst *inst, struct file *file)
+{
+	if (inst->feature->ops.detached)
+		inst->feature->ops.detached(inst);
+	fput(file);
+}
+
 /*
  * Release what a VMM that ended had attached. The entries move to a list
  * of the work's own, each with its @vmm cleared so that a detach racing
@@ -90,7 +98,7 @@ static void keel_vmm_reap(struct work_struct *work)
 		file = keel_attach_unlink(inst);
 		mutex_unlock(&keel_attach_lock);
 		mmu_notifier_put(&vmm->mn);
-		fput(file);
+		keel_attach_release(inst, file);
 	}
 }
 
@@ -186,7 +194,8 @@ long keel_inst_attach(struct keel_inst *inst, struct file *file)
  * @obj: the object, referenced by the caller
  *
  * Drops the core's file: the object goes away with the last descriptor
- * of it (at once, unless someone holds one from KEEL_IOC_OBJ_OPEN).
+ * of it (at once, unless someone holds one from KEEL_IOC_OBJ_OPEN, whose
+ * feature's ->detached tells them to let go).
  *
  * Context: process context; sleeps.
  *
@@ -206,7 +215,7 @@ int keel_obj_detach(struct keel_object *obj)
 		return -ENOLINK;
 	mmu_notifier_put(&vmm->mn);
 	/* Released when the caller returns to user space: not under @obj. */
-	fput(file);
+	keel_attach_release(inst, file);
 	return 0;
 }
 

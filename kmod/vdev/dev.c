@@ -216,5 +216,6 @@ struct keel_feature keel_vdev_feature = {
 		.nr_ioctls = ARRAY_SIZE(keel_vdev_ioctls),
 		.open = keel_vdev_open,
 		.teardown = keel_vdev_teardown,
+		.detached = keel_vdev_detached,
 	},
 };

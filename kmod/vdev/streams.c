@@ -3,7 +3,9 @@
  * The host side of a device's byte streams: the VMM reads what the
  * guest sent (dev->io->tx) and writes what the guest will receive
  * (dev->io->rx) through the device file, and polls for both. A model
- * without streams has neither (-EINVAL, EPOLLERR).
+ * without streams has neither (-EINVAL, EPOLLERR). A device the core let
+ * go of (keel_vdev_detached(): detached, or its VMM ended) hangs up its
+ * streams, so that a console holding it lets go too.
  */
 #include <linux/fs.h>
 #include <linux/poll.h>
@@ -53,7 +55,22 @@ static bool keel_vdev_rx_room(struct keel_vdev *dev)
 	return room;
 }
 
-/* Guest output: what the guest wrote to the device. */
+static bool keel_vdev_hung_up(struct keel_vdev_inst *vi)
+{
+	return READ_ONCE(vi->hung_up);
+}
+
+/* The core dropped the device's attachment: hang up the host side. */
+void keel_vdev_detached(struct keel_inst *inst)
+{
+	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
+
+	WRITE_ONCE(vi->hung_up, true);
+	wake_up_interruptible_poll(&vi->wq, EPOLLHUP | EPOLLIN | EPOLLRDNORM |
+				   EPOLLOUT | EPOLLWRNORM);
+}
+
+/* Guest output: what the guest wrote to the device; 0 once hung up. */
 ssize_t keel_vdev_read(struct file *file, char __user *ubuf, size_t count,
 		       loff_t *ppos)
 {
@@ -82,11 +99,16 @@ ssize_t keel_vdev_read(struct file *file, char __user *ubuf, size_t count,
 		spin_unlock_irq(&dev->lock);
 		if (n)
 			break;
+		if (keel_vdev_hung_up(vi)) {
+			ret = 0;
+			goto out;
+		}
 		if (file->f_flags & O_NONBLOCK) {
 			ret = -EAGAIN;
 			goto out;
 		}
-		ret = wait_event_interruptible(vi->wq, keel_vdev_tx_ready(dev));
+		ret = wait_event_interruptible(vi->wq, keel_vdev_tx_ready(dev) ||
+					       keel_vdev_hung_up(vi));
 		if (ret)
 			goto out;
 	}
@@ -96,7 +118,7 @@ out:
 	return ret;
 }
 
-/* Guest input: bytes the guest will read from the device. */
+/* Guest input: bytes the guest will read; -EPIPE once hung up. */
 ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
 			size_t count, loff_t *ppos)
 {
@@ -118,6 +140,10 @@ ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
 		return PTR_ERR(buf);
 
 	for (;;) {
+		if (keel_vdev_hung_up(vi)) {
+			ret = -EPIPE;
+			goto out;
+		}
 		spin_lock_irq(&dev->lock);
 		n = kfifo_in(&dev->io->rx, buf, count);
 		if (n && dev->running)
@@ -129,7 +155,8 @@ ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
 			ret = -EAGAIN;
 			goto out;
 		}
-		ret = wait_event_interruptible(vi->wq, keel_vdev_rx_room(dev));
+		ret = wait_event_interruptible(vi->wq, keel_vdev_rx_room(dev) ||
+					       keel_vdev_hung_up(vi));
 		if (ret)
 			goto out;
 	}
@@ -149,6 +176,8 @@ __poll_t keel_vdev_poll(struct file *file, poll_table *wait)
 	if (!vi)
 		return EPOLLERR;
 	poll_wait(file, &vi->wq, wait);
+	if (keel_vdev_hung_up(vi))
+		return EPOLLHUP | EPOLLIN | EPOLLRDNORM;
 	if (keel_vdev_tx_ready(&vi->vdev))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (keel_vdev_rx_room(&vi->vdev))

@@ -49,6 +49,12 @@ struct keel_vdev_inst {
 
 	/* host readers (tx) and writers (rx) */
 	wait_queue_head_t wq;
+	/*
+	 * The core let go of the attached device (streams.c): readers get
+	 * what is left, then end of file; writers -EPIPE; poll EPOLLHUP.
+	 * Set once, never cleared; WRITE_ONCE/READ_ONCE, no lock.
+	 */
+	bool hung_up;
 };
 
 static inline struct keel_vdev_inst *keel_vdev_inst(struct keel_vdev *dev)
@@ -86,5 +92,6 @@ ssize_t keel_vdev_read(struct file *file, char __user *ubuf, size_t count,
 ssize_t keel_vdev_write(struct file *file, const char __user *ubuf,
 			size_t count, loff_t *ppos);
 __poll_t keel_vdev_poll(struct file *file, poll_table *wait);
+void keel_vdev_detached(struct keel_inst *inst);
 
 #endif /* _KEEL_VDEV_INTERNAL_H */

@@ -6,7 +6,8 @@
  * the VMM registers no irqfd), attaches it (KEEL_IOC_ATTACH) and exits.
  * The device lives on: the guest takes its receive interrupts, the host
  * side is reached again with KEEL_IOC_OBJ_OPEN, and when the VMM is
- * killed the device goes away by itself. Refusals change nothing.
+ * killed the device goes away by itself (a descriptor still open sees it
+ * hang up and holds it until closed). Refusals change nothing.
  */
 #include <poll.h>
 #include <signal.h>
@@ -246,6 +247,7 @@ static void vmm_child(int report)
 
 TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 {
+	struct pollfd pfd;
 	int fd, p[2], refs0, i;
 	pid_t vmm;
 	long id;
@@ -272,12 +274,24 @@ TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 	id = attach_uart_child(vmm, COM1, GSI);
 	ASSERT_LT(0, id) TH_LOG("attach: %s", strerror((int)-id));
 	EXPECT_EQ(refs0 + 1, keel_test_vdev_refcnt());
+	/* A console holding the device sees it hang up. */
 	fd = keel_test_obj_open(id);
 	ASSERT_LE(0, fd);
-	close(fd);
 
 	ASSERT_EQ(0, kill(vmm, SIGKILL));
 	ASSERT_EQ(vmm, waitpid(vmm, NULL, 0));
+	pfd.fd = fd;
+	pfd.events = POLLIN | POLLOUT;
+	pfd.revents = 0;
+	for (i = 0; i < 500 && !(pfd.revents & POLLHUP); i++)
+		ASSERT_LE(0, poll(&pfd, 1, 10));
+	EXPECT_TRUE(pfd.revents & POLLHUP) TH_LOG("revents 0x%x", pfd.revents);
+	EXPECT_EQ(0, read(fd, &c, 1));
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+	/* It holds the device: detached, but still there. */
+	EXPECT_EQ(-ENOLINK, keel_test_obj_open(id));
+	close(fd);
 	/* Reaped by a work item after the VMM's exit: wait for it. */
 	for (i = 0; i < 500 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
 		if (fd >= 0)

@@ -88,6 +88,11 @@ struct keel_ioctl {
  *	dropped: with the setup lock held when a setup fails, with no Keel
  *	lock on release
  * @release: optional: undo @open, on release, after any @teardown
+ * @detached: optional: the core let go of the attached instance (it was
+ *	detached, or its VMM ended; attach.c). Descriptors of it from
+ *	KEEL_IOC_OBJ_OPEN may still be open and keep it: tell their users
+ *	that the object is done (end of stream, EPOLLHUP). Runs before the
+ *	core drops its file, with no Keel lock held.
  *
  * The callbacks run in process context and may sleep.
  */
@@ -100,6 +105,7 @@ struct keel_feature_ops {
 	int (*open)(struct keel_inst *inst);
 	void (*teardown)(struct keel_inst *inst);
 	void (*release)(struct keel_inst *inst);
+	void (*detached)(struct keel_inst *inst);
 };
 
 /* .size and .inst_offset for an instance struct @type with @member. */
