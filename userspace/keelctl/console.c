@@ -74,6 +74,7 @@ struct bridge {
 	size_t off, len;
 	bool in_open;
 	bool stop;			/* escape character, signal, device end */
+	bool dev_ended;			/* the device's end of file */
 	const char *what;		/* the stream that failed */
 };
 
@@ -91,7 +92,8 @@ static int dev_to_out(struct bridge *b)
 		return -errno;
 	}
 	if (!n) {
-		b->stop = true;		/* no stream behind it any more */
+		/* no stream behind it any more */
+		b->stop = b->dev_ended = true;
 		return 0;
 	}
 	ret = write_all(b->out, buf, (size_t)n);
@@ -196,5 +198,5 @@ int console_bridge(int in, int out, int dev, const struct console_opts *o,
 	}
 	if (ret && what)
 		*what = b.what;
-	return ret;
+	return ret ? ret : b.dev_ended ? CONSOLE_DEV_ENDED : 0;
 }

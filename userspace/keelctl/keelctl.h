@@ -325,9 +325,12 @@ struct console_opts {
  * Copy @in to @dev and @dev to @out until @in ends (then what was read
  * of it is written, and @dev read for o->wait_ms more), the escape
  * character or @stop_fd. Blocking descriptors are fine: each is read or
- * written only when poll() says it is ready. 0, or -errno with *@what
- * naming the stream that failed ("standard input", ...).
+ * written only when poll() says it is ready. 0; CONSOLE_DEV_ENDED when
+ * @dev ended first (end of file: a Keel device that was detached, or
+ * whose VM ended); or -errno with *@what naming the stream that failed
+ * ("standard input", ...).
  */
+#define CONSOLE_DEV_ENDED	1
 int console_bridge(int in, int out, int dev, const struct console_opts *o,
 		   const char **what);
 

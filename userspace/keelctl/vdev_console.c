@@ -114,6 +114,11 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms)
 	}
 	stop_signals_end();
 	close(fd);
+	if (ret == CONSOLE_DEV_ENDED) {
+		fprintf(stderr, "keelctl: " OP ": device %u is gone: detached, or its VM ended\n",
+			id);
+		return KEELCTL_EXIT_OK;
+	}
 	if (ret) {
 		fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(-ret));
 		return KEELCTL_EXIT_FAIL;

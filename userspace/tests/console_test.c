@@ -180,7 +180,9 @@ static void test_big(void)
 	ret = console_bridge(in[0], out[1], sv[0], &o, NULL);
 	close(sv[0]);
 	waitpid(guest, &st, 0);
-	ok(ret == 0 && WIFEXITED(st) && !WEXITSTATUS(st),
+	/* The guest may end (its socket closes) before the input does. */
+	ok((ret == 0 || ret == CONSOLE_DEV_ENDED) && WIFEXITED(st) &&
+	   !WEXITSTATUS(st),
 	   "big: %d KiB through a 4 KiB device, in order (%d, %d)", BIG / 1024,
 	   ret, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	waitpid(feeder, NULL, 0);
@@ -252,7 +254,8 @@ static void test_stop(void)
 	close(sv[1]);
 	o.stop_fd = -1;
 	ret = console_bridge(in, out[1], sv[0], &o, NULL);
-	ok(ret == 0, "stop: the device's end ends it (%d)", ret);
+	ok(ret == CONSOLE_DEV_ENDED, "stop: the device's end ends it (%d)",
+	   ret);
 	close(in);
 	close(keep);
 	close(sv[0]);
