@@ -10,6 +10,8 @@
 # Settings, as environment variables or VAR=value arguments:
 #   SUITE=<suite>   which benchmark (required; see the list below)
 #   KERNEL=6.1|6.12|debug
+#   BENCH=<program> of a suite with several, only that one (e.g.
+#                   BENCH=qemu/bench_uart); each program boots its own VM
 #   BENCH_ARGS=...  passed to the benchmark program
 # Anything else (KEEL_NO_BUILD=1, RUN_TIMEOUT, ...) goes to vmtest.sh.
 set -euo pipefail
@@ -24,9 +26,9 @@ for arg in "$@"; do
 	export "${arg?}"
 done
 
-# suite -> benchmark program (path under build/selftests)
+# suite -> benchmark programs (paths under build/selftests), run in turn
 declare -A benches=(
-	[vdev]=vdev/bench_vdev
+	[vdev]="vdev/bench_vdev qemu/bench_uart"
 	[ring]=ring/bench_ring
 	[state]=state/bench_state
 )
@@ -54,5 +56,20 @@ if [[ -z $suite || -z ${benches[$suite]+x} ]]; then
 	exit 2
 fi
 
-exec "$repo/selftests/vm/vmtest.sh" MODE=bench KERNEL="${KERNEL:-6.1}" \
-	BENCH="${benches[$suite]}" BENCH_ARGS="${BENCH_ARGS:-}"
+progs=${benches[$suite]}
+if [[ -n ${BENCH:-} ]]; then
+	if [[ " $progs " != *" $BENCH "* ]]; then
+		echo "bench.sh: SUITE=$suite has no BENCH=$BENCH (it has: $progs)" >&2
+		exit 2
+	fi
+	progs=$BENCH
+fi
+status=0
+build_done=${KEEL_NO_BUILD:-0}
+for prog in $progs; do
+	KEEL_NO_BUILD=$build_done "$repo/selftests/vm/vmtest.sh" MODE=bench \
+		KERNEL="${KERNEL:-6.1}" BENCH="$prog" \
+		BENCH_ARGS="${BENCH_ARGS:-}" || status=1
+	build_done=1
+done
+exit "$status"

@@ -77,9 +77,8 @@ FIXTURE_TEARDOWN(qemu)
  */
 #define LIVE_OR_AGAIN(r, try) \
 	if ((r) == -EDEADLK && (try) < KEEL_QEMU_BOOT_TRIES) { \
-		fprintf(stderr, "# try %d: the guest got stuck at 0x%llx with " \
-			"interrupts off; again\n", (try), \
-			keel_qemu_stuck_ip(self->q)); \
+		fprintf(stderr, "# try %d: the guest %s; again\n", (try), \
+			keel_qemu_fault(self->q)); \
 		keel_qemu_free(self->q); \
 		self->q = NULL; \
 		continue; \
@@ -291,6 +290,8 @@ static int com2_expect(struct keel_qemu *q, const char *want, char *buf,
 			continue;
 		}
 		n = read(p.fd, buf + len, size - 1 - len);
+		if (n <= 0 && keel_qemu_panicked(q))
+			return -EDEADLK;
 		if (n <= 0)
 			return n ? -errno : -ECONNRESET;
 		len += n;

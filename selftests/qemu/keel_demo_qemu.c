@@ -83,10 +83,10 @@ int main(void)
 
 	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES; tries++) {
 		if (q) {
-			printf("\n(The emulated CPU of this test VM left the nested guest stuck\n"
-			       " at 0x%llx, a known fault of nested TCG: kill QEMU, which takes the\n"
-			       " device along, and start again.)\n\n",
-			       keel_qemu_stuck_ip(q));
+			printf("\n(The emulated CPU of this test VM made the nested guest fail: it\n"
+			       " %s, a known fault of nested TCG: kill QEMU,\n"
+			       " which takes the device along, and start again.)\n\n",
+			       keel_qemu_fault(q));
 			keel_qemu_free(q);
 		}
 		printf("Starting Debian's qemu-system-x86_64 (unmodified), paused, with a Linux guest:\n");

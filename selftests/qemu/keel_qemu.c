@@ -53,6 +53,7 @@ struct keel_qemu {
 	char *err;
 	int com2_fd;
 	unsigned long long stuck_ip;
+	char fault[64];
 };
 
 static long long now_ms(void)
@@ -596,6 +597,22 @@ int keel_qemu_stuck(struct keel_qemu *q)
 	return 1;
 }
 
+bool keel_qemu_panicked(struct keel_qemu *q)
+{
+	keel_qemu_poll(q, 0);
+	return strstr(keel_qemu_console_log(q),
+		      "Kernel panic - not syncing: Fatal exception in interrupt");
+}
+
+const char *keel_qemu_fault(struct keel_qemu *q)
+{
+	if (keel_qemu_panicked(q))
+		return "panicked in an interrupt";
+	snprintf(q->fault, sizeof(q->fault),
+		 "is stuck at 0x%llx with interrupts off", q->stuck_ip);
+	return q->fault;
+}
+
 int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms)
 {
 	long long deadline = now_ms() + timeout_ms;
@@ -608,6 +625,8 @@ int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms)
 		if (step > KEEL_QEMU_STUCK_CHECK_MS)
 			step = KEEL_QEMU_STUCK_CHECK_MS;
 		ret = keel_qemu_wait_for(q, marker, step);
+		if (ret == -ESRCH && keel_qemu_panicked(q))
+			return -EDEADLK;
 		if (ret != -ETIMEDOUT || left_ms(deadline) == 0)
 			return ret;
 		if (q->len == before && keel_qemu_stuck(q) == 1)
@@ -633,9 +652,8 @@ int keel_qemu_boot(struct keel_qemu **qp, const struct keel_qemu_opts *o,
 			*qp = q;
 			return ret;
 		}
-		fprintf(stderr, "# keel_qemu: boot %d of %d: the guest is stuck at "
-			"0x%llx with interrupts off; starting it again\n",
-			try, KEEL_QEMU_BOOT_TRIES, q->stuck_ip);
+		fprintf(stderr, "# keel_qemu: boot %d of %d: the guest %s; starting "
+			"it again\n", try, KEEL_QEMU_BOOT_TRIES, keel_qemu_fault(q));
 		keel_qemu_free(q);
 	}
 }

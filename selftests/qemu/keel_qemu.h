@@ -98,8 +98,27 @@ int keel_qemu_stuck(struct keel_qemu *q);
 unsigned long long keel_qemu_stuck_ip(struct keel_qemu *q);
 
 /*
+ * The same fault's other face: the interrupt is delivered again at the
+ * first instruction of its own entry, with interrupts off, until the
+ * entry stack overflows and the guest panics ("Fatal exception in
+ * interrupt"; QEMU then exits, -no-reboot). True when the console shows
+ * that panic. A fault of Keel's that panicked the guest in an interrupt
+ * every time would still fail a test: only KEEL_QEMU_BOOT_TRIES starts
+ * are made, each noted.
+ */
+bool keel_qemu_panicked(struct keel_qemu *q);
+
+/*
+ * After -EDEADLK, what happened, for a message: "is stuck at 0x...
+ * with interrupts off" or "panicked in an interrupt" (valid until the
+ * next call or keel_qemu_free()).
+ */
+const char *keel_qemu_fault(struct keel_qemu *q);
+
+/*
  * As keel_qemu_wait_for(), and after every KEEL_QEMU_STUCK_CHECK_MS
- * without console output, asks keel_qemu_stuck(): -EDEADLK when stuck.
+ * without console output, asks keel_qemu_stuck(): -EDEADLK when stuck,
+ * and when QEMU exited after keel_qemu_panicked().
  */
 int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms);
 

@@ -9,7 +9,9 @@
  * /proc/interrupts and Keel's own counters say so). Detached while the
  * guest runs, the device is gone and the guest runs on; attached again
  * and given its saved state, the same shell answers again. QEMU killed
- * with SIGKILL takes its device with it. Refusals change nothing.
+ * with SIGKILL takes its device with it; a console holding the device
+ * either way sees it hang up. Refusals change nothing. On q35 and
+ * microvm the guest finds and uses the UART the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -189,17 +191,33 @@ FIXTURE(uart) {
 
 FIXTURE_VARIANT(uart) {
 	const char *machine;
+	/* more QEMU arguments */
+	const char *const *extra;
+	/* also the refusals and a detach and attach while the guest runs */
+	bool full;
 };
 
+/* Everything an operator does, once. */
 FIXTURE_VARIANT_ADD(uart, pc) {
 	.machine = "pc",
+	.full = true,
+};
+
+/* The guest finds and uses the UART on the other machines too. */
+FIXTURE_VARIANT_ADD(uart, q35) {
+	.machine = "q35",
 };
 
 /*
- * Not yet microvm: its guest maps the ACPI-described COM1 to Linux IRQ 49,
- * and a COM2 found by legacy probing on IRQ 3 does not open (no mapping
- * for the legacy IRQ under ACPI); the guest needs the port described.
+ * microvm without ACPI: the guest finds COM2 by legacy probing and its
+ * IRQ 3 through the MP table, as on pc. With ACPI it only maps the
+ * interrupts of the ports ACPI describes, and QEMU describes its own
+ * (Documentation/attach.rst).
  */
+FIXTURE_VARIANT_ADD(uart, microvm) {
+	.machine = "microvm",
+	.extra = (const char *const[]){ "-machine", "acpi=off", NULL },
+};
 
 /*
  * QEMU paused, the UART attached, the guest booted to its shell. A nested
@@ -212,6 +230,7 @@ FIXTURE_SETUP(uart)
 		.machine = variant->machine,
 		.append = "keel.role=shell-ttyS1",
 		.paused = true,
+		.extra_args = variant->extra,
 	};
 	int tries, ret = -EDEADLK;
 
@@ -221,8 +240,8 @@ FIXTURE_SETUP(uart)
 	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES && ret == -EDEADLK;
 	     tries++) {
 		if (self->q) {
-			TH_LOG("the nested guest got stuck at 0x%llx: again",
-			       keel_qemu_stuck_ip(self->q));
+			TH_LOG("the nested guest %s: again",
+			       keel_qemu_fault(self->q));
 			keel_qemu_free(self->q);
 		}
 		self->q = keel_qemu_start(&o);
@@ -325,6 +344,33 @@ static void refusals(struct __test_metadata *_metadata,
 }
 
 /*
+ * A console holding the device (@fd, from KEEL_IOC_OBJ_OPEN) when the
+ * core lets go of it: poll() says EPOLLHUP, read() gives end of file,
+ * write() EPIPE, so the holder lets go too. Closes @fd.
+ */
+static void expect_hangup(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+	char buf[256];
+	ssize_t n;
+	int i;
+
+	/* Reaping runs on a work item: a liveness bound of 10 s. */
+	for (i = 0; i < 100 && !(p.revents & POLLHUP); i++) {
+		if (poll(&p, 1, 100) < 0)
+			break;
+	}
+	EXPECT_TRUE(p.revents & POLLHUP) TH_LOG("revents 0x%x", p.revents);
+	/* What the guest sent last comes first, then the end. */
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	EXPECT_EQ(0, n) TH_LOG("read: %s", strerror(errno));
+	EXPECT_EQ(-1, write(fd, "x", 1));
+	EXPECT_EQ(EPIPE, errno);
+	close(fd);
+}
+
+/*
  * Detached while the guest runs: gone, the guest runs on. Attached again
  * and given the state it had, the same shell answers again.
  */
@@ -343,10 +389,11 @@ static void detach_attach(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, keelctl((const char *[]){ "state", "save", ids,
 					       "/tmp/uart.state", NULL },
 			     NULL, out, sizeof(out), false)) TH_LOG("%s", out);
-	close(self->fd);
-	self->fd = -1;
+	/* Deleted while a console holds it: the console sees it hang up. */
 	ASSERT_EQ(0, keelctl((const char *[]){ "vdev", "del", ids, NULL },
 			     NULL, out, sizeof(out), false)) TH_LOG("%s", out);
+	expect_hangup(_metadata, self->fd);
+	self->fd = -1;
 	EXPECT_EQ(-ENOENT, keel_test_obj_open(self->id));
 	st = keel_qemu_monitor(self->q, "info status");
 	ASSERT_NE(NULL, st);
@@ -373,15 +420,18 @@ static void detach_attach(struct __test_metadata *_metadata,
 	}
 }
 
-/* QEMU killed with SIGKILL takes its device with it. */
+/*
+ * QEMU killed with SIGKILL takes its device with it; a console holding
+ * the device sees it hang up.
+ */
 static void kill_qemu(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(uart) *self)
 {
 	int fd = -1, i;
 
-	close(self->fd);
-	self->fd = -1;
 	keel_qemu_kill(self->q);
+	expect_hangup(_metadata, self->fd);
+	self->fd = -1;
 	/* Reaped by a work item once QEMU's address space is gone. */
 	for (i = 0; i < 1000 && (fd = keel_test_obj_open(self->id)) != -ENOENT; i++) {
 		if (fd >= 0)
@@ -394,12 +444,14 @@ static void kill_qemu(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, keel_test_vdev_refcnt());
 }
 
-/* One boot per machine: everything an operator does, in order. */
+/* One boot per machine: what an operator does, in order. */
 TEST_F_TIMEOUT(uart, attach_use_detach_kill, 420)
 {
 	use_shell(_metadata, self, variant->machine);
-	refusals(_metadata, self);
-	detach_attach(_metadata, self);
+	if (variant->full) {
+		refusals(_metadata, self);
+		detach_attach(_metadata, self);
+	}
 	kill_qemu(_metadata, self);
 }
 

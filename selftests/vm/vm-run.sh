@@ -64,6 +64,15 @@ if [[ $mode == demo || $mode == bench ]]; then
 	run=${src##*/}
 	cp -L "$src" "$payload/keel/run/$run"
 	chmod +x "$payload/keel/run/$run"
+	# what the program needs packed, as a test's <program>.needs says
+	if [[ -f $src.needs ]]; then
+		KEEL_VM_NEEDS="${KEEL_VM_NEEDS:-} $(tr '\n' ' ' <"$src.needs")"
+		export KEEL_VM_NEEDS
+	fi
+	# and its time limit, as a test's <program>.timeout gives it
+	if [[ -z ${RUN_TIMEOUT:-} && -f $src.timeout ]]; then
+		RUN_TIMEOUT=$(<"$src.timeout")
+	fi
 fi
 {
 	printf 'KEEL_MODE=%q\n' "$mode"
