@@ -23,6 +23,11 @@ if ldd "$bb" >/dev/null 2>&1; then
 	die "$bb is linked dynamically; the nested guest needs busybox-static"
 fi
 
+# VMs of several kernels may pack the guest at once: one at a time.
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
+
 inputs=$( (
 	sha256sum "$bb" "${BASH_SOURCE[0]}"
 	cd "$guest" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum

@@ -20,7 +20,8 @@
 #   passed checks too), KEEL_NO_BUILD=1 (use build/ as it is),
 #   KEEL_BUILD_DIR (default <repo>/build), KEEL_CACHE (kernel cache),
 #   KEEL_VM_OUT (logs, default <build>/vm), KEEL_APPEND (kernel command
-#   line), KEEL_DMESG_IGNORE (regex),
+#   line), KEEL_DMESG_IGNORE (regex), KEEL_VM_JOBS (VMs at once, default
+#   the number of CPUs, at most 2 used: the debug kernel's beside the rest),
 #   KEEL_VM_EXTRA (host files to copy into the VM's /keel/extra),
 #   KEEL_VM_KMODS.
 set -euo pipefail
@@ -66,19 +67,49 @@ if [[ -n ${RUN_PATH:-} ]]; then
 fi
 
 total_pass=0 total_fail=0 total_skip=0 total_results=0
-for k in $kernels; do
-	out=${KEEL_VM_OUT:-$build/vm}/$k
-	if ! "$KEEL_VM_DIR/vm-run.sh" "$k" "$out"; then
-		echo "== $k: FAIL setting up the VM (see the messages above)"
+vm_out=${KEEL_VM_OUT:-$build/vm}
+
+# Adds kernel $1's result; $2: whether its VM was set up.
+count() {
+	local p f s r
+
+	if [[ $2 != y ]]; then
+		echo "== $1: FAIL setting up the VM (see the messages above)"
 		total_fail=$((total_fail + 1))
-		continue
+		return
 	fi
-	[[ $MODE != shell ]] || continue
-	read -r p f s r <"$out/result"
+	read -r p f s r <"$vm_out/$1/result"
 	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
 	total_skip=$((total_skip + s)) total_results=$((total_results + r))
+}
+
+# Each VM runs on single-threaded TCG, one CPU: with more than one CPU
+# the debug kernel's VM, by far the longest, runs beside the others in
+# test mode (KEEL_VM_JOBS=1 runs them one after another). Its messages
+# go to <vm out>/debug.log, printed when it has ended.
+beside=
+if [[ $MODE == test && ${KEEL_VM_JOBS:-$(nproc)} -ge 2 &&
+	" $kernels " == *" debug "* && $kernels != debug ]]; then
+	beside=debug
+	mkdir -p "$vm_out"
+	msg "the debug kernel's VM runs beside the others (KEEL_VM_JOBS=1: one after another)"
+	"$KEEL_VM_DIR/vm-run.sh" debug "$vm_out/debug" >"$vm_out/debug.log" 2>&1 &
+	beside_pid=$!
+fi
+for k in $kernels; do
+	[[ $k != "$beside" ]] || continue
+	ok=y
+	"$KEEL_VM_DIR/vm-run.sh" "$k" "$vm_out/$k" || ok=n
+	[[ $MODE != shell ]] || continue
+	count "$k" "$ok"
 done
 [[ $MODE != shell ]] || exit 0
+if [[ -n $beside ]]; then
+	ok=y
+	wait "$beside_pid" || ok=n
+	cat "$vm_out/debug.log"
+	count debug "$ok"
+fi
 
 status=0
 if ((total_results == 0)); then
