@@ -34,15 +34,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "keel_qemu.h"
 #include "keel_test_attach.h"
-#include "keel_test_run.h"
-
-#ifndef KEELCTL_PATH
-#define KEELCTL_PATH	"/keel/bin/keelctl"
-#endif
+#include "keel_test_keelctl.h"
 
 #define MAX_RUNS	15
 /* A liveness bound for the whole write, not a measurement. */
@@ -68,12 +63,7 @@ static char out[65536];
 
 static int keelctl(const char *const *args)
 {
-	const char *argv[16] = { getenv("KEELCTL") ?: KEELCTL_PATH };
-	size_t i;
-
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	return keel_test_run(argv, NULL, out, sizeof(out), false);
+	return keel_test_keelctl(args, NULL, out, sizeof(out), false);
 }
 
 static double now(void)
@@ -82,24 +72,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Keel's counter @key of device @id ("keelctl -j vdev show"), or -1. */
-static long long vdev_info(unsigned int id, const char *key)
-{
-	struct json_object *j, *info, *v;
-	long long val = -1;
-	char ids[16];
-
-	snprintf(ids, sizeof(ids), "%u", id);
-	if (keelctl((const char *[]){ "-j", "vdev", "show", ids, NULL }))
-		return -1;
-	j = json_tokener_parse(out);
-	if (j && json_object_object_get_ex(j, "info", &info) &&
-	    json_object_object_get_ex(info, key, &v))
-		val = json_object_get_int64(v);
-	json_object_put(j);
-	return val;
 }
 
 /*
@@ -277,7 +249,7 @@ static int run_once(int uart, unsigned long bytes, struct result *r)
 		goto out;
 	}
 	if (uart == UART_KEEL)
-		kept0 = vdev_info(id, "exits_kept");
+		kept0 = keel_test_vdev_info(id, "exits_kept");
 	/* The role waits for one byte before it writes. */
 	if (write(fd, "g", 1) != 1) {
 		ret = -errno;
@@ -305,7 +277,7 @@ static int run_once(int uart, unsigned long bytes, struct result *r)
 		goto out;
 	}
 	if (uart == UART_KEEL)
-		kept1 = vdev_info(id, "exits_kept");
+		kept1 = keel_test_vdev_info(id, "exits_kept");
 	if (sscanf(line, "KEEL-GUEST-WRITE-DONE %*u %llu", &ns) != 1 || !ns) {
 		fprintf(stderr, "# %s: cannot read '%s'\n", uart_name[uart], line);
 		ret = -EBADMSG;

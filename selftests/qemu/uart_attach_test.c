@@ -21,16 +21,11 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <json-c/json.h>
 
 #include "kselftest_harness.h"
 #include "keel_qemu.h"
 #include "keel_test_attach.h"
-#include "keel_test_run.h"
-
-#ifndef KEELCTL_PATH
-#define KEELCTL_PATH	"/keel/bin/keelctl"
-#endif
+#include "keel_test_keelctl.h"
 
 #define BOOT_MS		KEEL_QEMU_BOOT_TIMEOUT_MS
 /* A command of the guest's shell: a liveness bound, not a measurement. */
@@ -38,19 +33,11 @@
 
 static char out[65536];
 
-/*
- * Runs keelctl with @args (NULL-terminated), @in (if not NULL) on its
- * stdin; its stdout and stderr in @buf. Returns its exit status, or -1.
- */
+/* keelctl with @args, @in on its stdin, its output in @buf. */
 static int keelctl(const char *const *args, const char *in, char *buf,
 		   size_t len, bool as_user)
 {
-	const char *argv[16] = { getenv("KEELCTL") ?: KEELCTL_PATH };
-	size_t i;
-
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	return keel_test_run(argv, in, buf, len, as_user);
+	return keel_test_keelctl(args, in, buf, len, as_user);
 }
 
 /* "keelctl vdev add" for COM2 of @q's VM: the new id, or 0. */
@@ -143,25 +130,6 @@ static int shell_sync(int fd, char *buf, size_t len)
 			return 0;
 	}
 	return -ETIMEDOUT;
-}
-
-/* A counter of object @id's info, as "keelctl -j vdev show" gives it. */
-static long long vdev_info(unsigned int id, const char *key)
-{
-	struct json_object *j, *info, *v;
-	long long val = -1;
-	char ids[16];
-
-	snprintf(ids, sizeof(ids), "%u", id);
-	if (keelctl((const char *[]){ "-j", "vdev", "show", ids, NULL }, NULL,
-		    out, sizeof(out), false))
-		return -1;
-	j = json_tokener_parse(out);
-	if (j && json_object_object_get_ex(j, "info", &info) &&
-	    json_object_object_get_ex(info, key, &v))
-		val = json_object_get_int64(v);
-	json_object_put(j);
-	return val;
 }
 
 /* The count of IRQ 3 on the guest's CPU 0, from its /proc/interrupts. */
@@ -297,10 +265,10 @@ static void use_shell(struct __test_metadata *_metadata,
 	EXPECT_NE(NULL, strstr(buf, "ttyS1")) TH_LOG("%s", buf);
 
 	/* Keel's side: the interrupts it raised, the bytes both ways. */
-	irqs = vdev_info(self->id, "irqs");
+	irqs = keel_test_vdev_info(self->id, "irqs");
 	EXPECT_LT(0, irqs);
-	EXPECT_LT(0, vdev_info(self->id, "bytes_in"));
-	EXPECT_LT(0, vdev_info(self->id, "bytes_out"));
+	EXPECT_LT(0, keel_test_vdev_info(self->id, "bytes_in"));
+	EXPECT_LT(0, keel_test_vdev_info(self->id, "bytes_out"));
 	TH_LOG("%s: guest's IRQ 3 count %lld, Keel's interrupts %lld",
 	       machine, irq3, irqs);
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * keelctl from a test: run it with arguments (the binary is $KEELCTL, else
+ * KEELCTL_PATH), and read one counter of a device from its JSON. Users
+ * link json-c.
+ */
+#ifndef KEEL_TEST_KEELCTL_H
+#define KEEL_TEST_KEELCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <json-c/json.h>
+
+#include "keel_test_run.h"
+
+#ifndef KEELCTL_PATH
+#define KEELCTL_PATH	"/keel/bin/keelctl"
+#endif
+
+/*
+ * Runs keelctl with @args (NULL-terminated, at most 14), @in (if not
+ * NULL) on its stdin; its stdout and stderr in @out. Its exit status, or
+ * -1.
+ */
+static inline int keel_test_keelctl(const char *const *args, const char *in,
+				    char *out, size_t len, bool as_user)
+{
+	const char *argv[16] = { getenv("KEELCTL") ?: KEELCTL_PATH };
+	size_t i;
+
+	for (i = 0; args[i] && i < 14; i++)
+		argv[i + 1] = args[i];
+	return keel_test_run(argv, in, out, len, as_user);
+}
+
+/* Counter @key of device @id, as "keelctl -j vdev show" gives it, or -1. */
+static inline long long keel_test_vdev_info(unsigned int id, const char *key)
+{
+	struct json_object *j, *info, *v;
+	long long val = -1;
+	char ids[16], out[16384];
+
+	snprintf(ids, sizeof(ids), "%u", id);
+	if (keel_test_keelctl((const char *[]){ "-j", "vdev", "show", ids, NULL },
+			      NULL, out, sizeof(out), false))
+		return -1;
+	j = json_tokener_parse(out);
+	if (j && json_object_object_get_ex(j, "info", &info) &&
+	    json_object_object_get_ex(info, key, &v))
+		val = json_object_get_int64(v);
+	json_object_put(j);
+	return val;
+}
+
+#endif /* KEEL_TEST_KEELCTL_H */
