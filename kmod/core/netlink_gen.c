@@ -45,8 +45,14 @@ const struct nla_policy keel_obj_detach_nl_policy[KEEL_A_OBJ_ID + 1] = {
 	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* KEEL_CMD_OBJ_SET - do */
+const struct nla_policy keel_obj_set_nl_policy[KEEL_A_OBJ_PARAMS + 1] = {
+	[KEEL_A_OBJ_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[KEEL_A_OBJ_PARAMS] = { .type = NLA_BINARY, },
+};
+
 /* Ops table for keel */
-const struct genl_ops keel_nl_ops[6] = {
+const struct genl_ops keel_nl_ops[7] = {
 	{
 		.cmd		= KEEL_CMD_VERSION_GET,
 		.doit		= keel_nl_version_get_doit,
@@ -84,6 +90,12 @@ const struct genl_ops keel_nl_ops[6] = {
 		.doit		= keel_nl_obj_detach_doit,
 		.policy		= keel_obj_detach_nl_policy,
 		.maxattr	= KEEL_A_OBJ_ID,
+	},
+	{
+		.cmd		= KEEL_CMD_OBJ_SET,
+		.doit		= keel_nl_obj_set_doit,
+		.policy		= keel_obj_set_nl_policy,
+		.maxattr	= KEEL_A_OBJ_PARAMS,
 	},
 };
 

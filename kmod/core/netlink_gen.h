@@ -27,8 +27,10 @@ extern const struct nla_policy keel_type_get_nl_policy[KEEL_A_OBJ_TYPE + 1];
 
 extern const struct nla_policy keel_obj_detach_nl_policy[KEEL_A_OBJ_ID + 1];
 
+extern const struct nla_policy keel_obj_set_nl_policy[KEEL_A_OBJ_PARAMS + 1];
+
 /* Ops table for keel */
-extern const struct genl_ops keel_nl_ops[6];
+extern const struct genl_ops keel_nl_ops[7];
 
 int keel_nl_version_get_doit(struct sk_buff *skb, struct genl_info *info);
 int keel_nl_host_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -38,6 +40,7 @@ int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info);
 int keel_nl_type_get_doit(struct sk_buff *skb, struct genl_info *info);
 int keel_nl_type_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int keel_nl_obj_detach_doit(struct sk_buff *skb, struct genl_info *info);
+int keel_nl_obj_set_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	KEEL_NLGRP_EVENTS,

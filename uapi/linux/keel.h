@@ -18,7 +18,7 @@
 #define KEEL_GENL_MCGRP_EVENTS	"events"
 
 /* Version of this uapi; bumped when commands or attributes are added. */
-#define KEEL_API_VERSION	4
+#define KEEL_API_VERSION	5
 
 #define KEEL_NAME_MAX		32	/* object types, part names, labels */
 
@@ -46,6 +46,12 @@
  *	of an object attached to its VM (KEEL_IOC_ATTACH), which goes away
  *	with the last descriptor of it. The caller's own objects and, with
  *	CAP_SYS_ADMIN, all (ENOENT otherwise); ENOLINK when not attached.
+ * KEEL_CMD_OBJ_SET (API 5): doit with KEEL_A_OBJ_ID and
+ *	KEEL_A_OBJ_PARAMS, a nest of the object type's own parameter
+ *	attributes (e.g. enum keel_coalesce_param_attr), all applied or none.
+ *	The caller's own objects and, with CAP_SYS_ADMIN, all (ENOENT
+ *	otherwise); EOPNOTSUPP for a type without parameters. Reply:
+ *	KEEL_A_OBJ, the object after the change.
  */
 enum keel_cmd {
 	KEEL_CMD_UNSPEC,
@@ -57,6 +63,7 @@ enum keel_cmd {
 	KEEL_CMD_STATE_SET,
 	KEEL_CMD_TYPE_GET,
 	KEEL_CMD_OBJ_DETACH,
+	KEEL_CMD_OBJ_SET,
 
 	__KEEL_CMD_MAX,
 	KEEL_CMD_MAX = __KEEL_CMD_MAX - 1
@@ -86,6 +93,7 @@ enum keel_attr {
 	KEEL_A_STATE_CMD,		/* u32: enum keel_state_cmd */
 	KEEL_A_STATE_BLOB,		/* binary: a state blob */
 	KEEL_A_TYPE,			/* nest: enum keel_type_attr (API 3) */
+	KEEL_A_OBJ_PARAMS,		/* nest: the type's parameters (API 5) */
 
 	__KEEL_A_MAX,
 	KEEL_A_MAX = __KEEL_A_MAX - 1

@@ -40,6 +40,7 @@
 /* Object state types: the "type" of a blob. */
 #define KEEL_STATE_TYPE_VDEV_UART16550A	1
 #define KEEL_STATE_TYPE_RING		2
+#define KEEL_STATE_TYPE_COALESCE	3
 /* 0xff00-0xffff: samples (built and tested, never installed) */
 
 /*

@@ -307,7 +307,7 @@ int keel_state_set(struct keel_sock *s, uint32_t id, uint32_t cmd,
 		   void **out, size_t *out_len);
 /* "running", "stopped" or "?" */
 const char *keel_state_name(uint32_t state);
-/* "uart16550a", "ring" (KEEL_STATE_TYPE_*), or "?" */
+/* "uart16550a", "ring", "coalesce" (KEEL_STATE_TYPE_*), or "?" */
 const char *keel_state_type_name(uint32_t type);
 
 /* ---- objects attached to their VM (attach.c, API 4) ---- */
@@ -325,6 +325,24 @@ int keel_obj_detach(struct keel_sock *s, uint32_t id);
  * -ESRCH the VM's process is exiting or gone.
  */
 int keel_obj_attach(int obj_fd);
+
+/* ---- object parameters (objset.c, API 5) ---- */
+
+/* One parameter attribute of a type: @bytes 1 (u8) or 4 (u32). */
+struct keel_param {
+	uint16_t type;
+	uint8_t bytes;
+	uint32_t value;
+};
+
+/*
+ * KEEL_CMD_OBJ_SET: apply @n parameters of object @id's type, all or none.
+ * 0 or -errno with the kernel's extack: -ENOENT (no such object, or not
+ * the caller's), -EOPNOTSUPP (a type without parameters), -EINVAL or
+ * -ERANGE (a value refused: the extack names it).
+ */
+int keel_obj_set(struct keel_sock *s, uint32_t id,
+		 const struct keel_param *params, size_t n);
 /*
  * KEEL_IOC_OBJ_OPEN on @keel_fd, any Keel device file (/dev/keel): a new
  * close-on-exec descriptor of attached object @id's file, or -errno:

@@ -65,6 +65,8 @@ const char *keel_state_type_name(uint32_t type)
 		return "uart16550a";
 	case KEEL_STATE_TYPE_RING:
 		return "ring";
+	case KEEL_STATE_TYPE_COALESCE:
+		return "coalesce";
 	}
 	return "?";
 }

@@ -22,6 +22,10 @@
 
 struct kvm;
 struct module;
+struct eventfd_ctx;
+struct nlattr;
+struct nla_policy;
+struct netlink_ext_ack;
 
 struct keel_object_type;
 
@@ -68,6 +72,13 @@ struct keel_object;
  *	need; 0, or a negative errno that fails the request (a notification
  *	is not sent)
  *
+ * @params: optional: the policy of the type's parameters, the attributes
+ *	of KEEL_A_OBJ_PARAMS (KEEL_CMD_OBJ_SET), indexed 0..@params_max
+ * @params_max: the highest attribute of @params
+ * @set: with @params: apply the attributes of a KEEL_CMD_OBJ_SET that
+ *	@params accepted (@tb, indexed 0..@params_max, NULL for an absent
+ *	one) all or none; 0, or a negative errno with a message in @extack
+ *
  * The core fills the attributes from the snapshot and describes @info to
  * tools (KEEL_CMD_TYPE_GET).
  *
@@ -85,6 +96,10 @@ struct keel_object_type {
 	size_t info_size;
 	size_t (*info_len)(struct keel_object *obj);
 	int (*snapshot)(struct keel_object *obj, void *snap);
+	const struct nla_policy *params;
+	u16 params_max;
+	int (*set)(struct keel_object *obj, struct nlattr **tb,
+		   struct netlink_ext_ack *extack);
 };
 
 /**
@@ -144,6 +159,32 @@ pid_t keel_vm_creator_pid(struct kvm *kvm);
 /* KVM_IRQFD in the VM's own context, for its VMM (vm_ctx.c). */
 int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 			 struct file *trigger, struct file *resample);
+
+/* How a VM's interrupt route reaches the guest (struct keel_vm_irqfd). */
+enum keel_vm_route {
+	KEEL_VM_ROUTE_OTHER,	/* several entries, or not known */
+	KEEL_VM_ROUTE_IRQCHIP,	/* a PIC or IOAPIC pin */
+	KEEL_VM_ROUTE_MSI,	/* an MSI message */
+};
+
+/**
+ * struct keel_vm_irqfd - what an eventfd is to a VM (vm_irqfd.c)
+ * @gsi: the GSI a KVM_IRQFD of the VM binds it to
+ * @route: enum keel_vm_route of the GSI's route
+ * @msi_addr: the MSI address (KEEL_VM_ROUTE_MSI)
+ * @msi_data: the MSI data (KEEL_VM_ROUTE_MSI)
+ * @vcpu: the index of the vCPU a physical-destination MSI targets, or -1
+ */
+struct keel_vm_irqfd {
+	u32 gsi;
+	u32 route;
+	u64 msi_addr;
+	u32 msi_data;
+	int vcpu;
+};
+
+int keel_vm_irqfd_find(struct kvm *kvm, struct eventfd_ctx *ctx,
+		       struct keel_vm_irqfd *out);
 
 /* Extensible ioctl arguments (ioctl.c). */
 int keel_copy_ioctl_arg(void *kdst, size_t ksize, size_t min_size,
