@@ -6,6 +6,9 @@
  * is held) or returns the deadline of what is held.
  */
 #include <linux/errno.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
+#include <linux/limits.h>
 #include <linux/time64.h>
 
 #include "policy.h"
@@ -35,6 +38,44 @@ void keel_coal_init(struct keel_coal *c, const struct keel_coal_params *p,
 	*c = (struct keel_coal){ .p = *p, .active = active };
 }
 
+/* The latency interval that applies now, in us. */
+u32 keel_coal_cur_usecs(const struct keel_coal *c)
+{
+	if (!c->p.adaptive)
+		return c->p.rx_usecs;
+	return min(c->adapt.cur_usecs, c->p.rx_usecs);
+}
+
+/* One notification into adaptive mode's window; a full window adapts. */
+static void keel_coal_adapt(struct keel_coal *c, u64 now)
+{
+	struct keel_coal_adapt *a = &c->adapt;
+	u64 elapsed, rate;
+	u32 cur;
+
+	a->win_notes++;
+	if (!c->active)
+		a->win_inactive++;
+	elapsed = now - a->win_start_ns;
+	if (now < a->win_start_ns || elapsed < KEEL_COAL_ADAPT_WINDOW_NS) {
+		if (now < a->win_start_ns)	/* a clock from before: restart */
+			a->win_start_ns = now;
+		return;
+	}
+	if (c->p.adaptive && a->win_inactive * 2 <= a->win_notes) {
+		rate = div64_u64((u64)a->win_notes * NSEC_PER_SEC, elapsed);
+		cur = keel_coal_cur_usecs(c);
+		if (rate > KEEL_COAL_ADAPT_UP_RATE)
+			cur = cur ? cur * 2 : KEEL_COAL_ADAPT_MIN_US;
+		else if (rate < KEEL_COAL_ADAPT_DOWN_RATE)
+			cur = cur / 2 < KEEL_COAL_ADAPT_MIN_US ? 0 : cur / 2;
+		a->cur_usecs = min(cur, c->p.rx_usecs);
+	}
+	a->win_start_ns = now;
+	a->win_notes = 0;
+	a->win_inactive = 0;
+}
+
 static struct keel_coal_action keel_coal_deliver(struct keel_coal *c,
 						 enum keel_coal_reason why)
 {
@@ -46,7 +87,7 @@ static struct keel_coal_action keel_coal_deliver(struct keel_coal *c,
 /* The interval that applies now, in ns. */
 static u64 keel_coal_interval_ns(const struct keel_coal *c)
 {
-	return (u64)(c->active ? c->p.rx_usecs : c->p.overflow_usecs) *
+	return (u64)(c->active ? keel_coal_cur_usecs(c) : c->p.overflow_usecs) *
 	       NSEC_PER_USEC;
 }
 
@@ -75,9 +116,24 @@ struct keel_coal_action keel_coal_notify(struct keel_coal *c, u64 now)
 	c->notifications++;
 	if (!c->active)
 		c->count[KEEL_COAL_HELD]++;
+	keel_coal_adapt(c, now);
 	if (!c->held++)
 		c->first_ns = now;
 	return keel_coal_decide(c, now);
+}
+
+/*
+ * @n notifications held without a decision (a stopped object, a loaded
+ * state): they wait for the next decision, which the caller asks for.
+ */
+void keel_coal_hold(struct keel_coal *c, u64 now, u32 n)
+{
+	if (!n)
+		return;
+	c->notifications += n;
+	if (!c->held)
+		c->first_ns = now;
+	c->held = min_t(u64, (u64)c->held + n, U32_MAX);
 }
 
 /* The guest became active or inactive at @now. */

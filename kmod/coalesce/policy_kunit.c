@@ -140,6 +140,87 @@ static void coal_check(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, keel_coal_params_check(&p), -EINVAL);
 }
 
+/* Held while stopped: no decision until asked, then one interrupt. */
+static void coal_hold(struct kunit *test)
+{
+	struct keel_coal c;
+
+	keel_coal_init(&c, &lat_ovf, true);
+	keel_coal_hold(&c, US(10), 3);
+	keel_coal_hold(&c, US(20), 0);
+	KUNIT_EXPECT_EQ(test, c.held, 3);
+	KUNIT_EXPECT_EQ(test, c.notifications, 3);
+	coal_expect(test, keel_coal_timer(&c, US(30)), KEEL_COAL_HELD, US(60));
+	coal_expect(test, keel_coal_timer(&c, US(60)), KEEL_COAL_LATENCY, 0);
+	/* a held count saturates instead of wrapping */
+	keel_coal_hold(&c, US(70), U32_MAX);
+	keel_coal_hold(&c, US(70), 5);
+	KUNIT_EXPECT_EQ(test, c.held, U32_MAX);
+}
+
+/* Notifications every @gap_us from @from_us to @to_us, active or not. */
+static u64 coal_stream(struct keel_coal *c, u64 from_us, u64 to_us,
+		       u64 gap_us, bool active)
+{
+	u64 t;
+
+	c->active = active;
+	for (t = from_us; t < to_us; t += gap_us) {
+		keel_coal_timer(c, US(t));
+		keel_coal_notify(c, US(t));
+	}
+	return t;
+}
+
+/* A flood raises the interval step by step to rx-usecs; a trickle drops it. */
+static void coal_adaptive(struct kunit *test)
+{
+	struct keel_coal_params p = lat_ovf;
+	struct keel_coal c;
+	u64 t;
+
+	p.rx_usecs = 400;
+	p.adaptive = true;
+	keel_coal_init(&c, &p, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 0);
+	/* 100,000 per second: one window of it takes the first step */
+	t = coal_stream(&c, 0, 4100, 10, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), KEEL_COAL_ADAPT_MIN_US);
+	t = coal_stream(&c, t, t + 40000, 10, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 400);
+	/* the same rate while the guest is inactive changes nothing */
+	p.rx_usecs = 1000;
+	keel_coal_set_params(&c, US(t), &p);
+	t = coal_stream(&c, t, t + 40000, 10, false);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 400);
+	/* 500 per second: halved each window, then 0 */
+	t = coal_stream(&c, t, t + 40000, 2000, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 0);
+	/* 4,000 per second, between the rates: it stays */
+	t = coal_stream(&c, t, t + 40000, 250, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 0);
+	/* off: rx-usecs itself */
+	p.adaptive = false;
+	keel_coal_set_params(&c, US(t), &p);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 1000);
+}
+
+/* The interval adaptive mode picked is the one a notification waits. */
+static void coal_adaptive_deadline(struct kunit *test)
+{
+	struct keel_coal_params p = { .rx_usecs = 800, .overflow_usecs = 1000,
+				      .adaptive = true };
+	struct keel_coal c;
+	u64 t;
+
+	keel_coal_init(&c, &p, true);
+	t = coal_stream(&c, 0, 4100, 10, true);
+	KUNIT_EXPECT_EQ(test, keel_coal_cur_usecs(&c), 50);
+	keel_coal_flush(&c);
+	coal_expect(test, keel_coal_notify(&c, US(t)), KEEL_COAL_HELD,
+		    US(t + 50));
+}
+
 static struct kunit_case keel_coal_cases[] = {
 	KUNIT_CASE(coal_direct),
 	KUNIT_CASE(coal_latency),
@@ -148,6 +229,9 @@ static struct kunit_case keel_coal_cases[] = {
 	KUNIT_CASE(coal_wake),
 	KUNIT_CASE(coal_params_flush),
 	KUNIT_CASE(coal_check),
+	KUNIT_CASE(coal_hold),
+	KUNIT_CASE(coal_adaptive),
+	KUNIT_CASE(coal_adaptive_deadline),
 	{}
 };
 
