@@ -3,7 +3,7 @@
  * keelctl vdev: the in-kernel virtual devices. This file owns the command
  * line: its options, which subcommand takes which, their values checked
  * and the help; list and show are cmd_typed.c's, add, del and console
- * vdev_add.c's, vdev_del.c's and vdev_console.c's.
+ * vdev_add.c's, objdel.c's and vdev_console.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -219,7 +219,7 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	}
 	if (!strcmp(sub, "del")) {
 		rc = parse_dev_id(cmd, sub, argc, argv, &id);
-		return rc >= 0 ? rc : vdev_del(k, id);
+		return rc >= 0 ? rc : keelctl_obj_del(k, id, "vdev", "device");
 	}
 	if (!strcmp(sub, "console")) {
 		if (a.val[OPT_WAIT] &&

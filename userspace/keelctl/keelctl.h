@@ -13,6 +13,7 @@
 
 #include "libkeel.h"
 #include <linux/keeld.h>
+#include <linux/keel_coalesce.h>
 
 #ifndef KEELCTL_VERSION
 #define KEELCTL_VERSION "unknown"
@@ -73,6 +74,7 @@ extern const struct keelctl_cmd keelctl_cmd_objects;
 extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
 extern const struct keelctl_cmd keelctl_cmd_ring;
+extern const struct keelctl_cmd keelctl_cmd_coalesce;
 extern const struct keelctl_cmd keelctl_cmd_state;
 extern const struct keelctl_cmd keelctl_cmd_types;
 extern const struct keelctl_cmd keelctl_cmd_cloud;
@@ -302,8 +304,29 @@ struct vdev_add_req {
  * object). Exit code; on failure nothing stays behind.
  */
 int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
-/* KEEL_CMD_OBJ_DETACH of device @id: exit code. */
-int vdev_del(struct keelctl *k, uint32_t id);
+/*
+ * KEEL_CMD_OBJ_DETACH of object @id, which must be a @type ("vdev"), an
+ * @noun ("device") in messages: exit code (objdel.c).
+ */
+int keelctl_obj_del(struct keelctl *k, uint32_t id, const char *type,
+		    const char *noun);
+
+/* What "coalesce add" was asked for, checked (cmd_coalesce.c). */
+struct coalesce_add_req {
+	int pid;		/* the VMM */
+	uint32_t gsi;		/* its irqfd to moderate */
+	int32_t vcpu;		/* KEEL_COALESCE_VCPU_AUTO or an index */
+	struct keel_coalesce_params params;
+	const char *label;	/* "" for none */
+};
+
+/*
+ * Moderate the irqfd on r->gsi of VMM r->pid: set up, start, attach;
+ * print its id. Exit code; on failure nothing stays behind.
+ */
+int coalesce_add(struct keelctl *k, const struct coalesce_add_req *r);
+/* The irqfds of VMM @pid's VM, with GSI, route and vCPU: exit code. */
+int coalesce_irqfds(struct keelctl *k, int pid);
 /*
  * Bridge standard input and output with attached device @id's streams
  * (KEEL_IOC_OBJ_OPEN): exit code. @wait_ms: how long to read after the
