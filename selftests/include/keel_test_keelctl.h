@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * keelctl from a test: run it with arguments (the binary is $KEELCTL, else
- * KEELCTL_PATH), and read one counter of a device from its JSON. Users
+ * KEELCTL_PATH), and read one field of an object from its JSON. Users
  * link json-c.
  */
 #ifndef KEEL_TEST_KEELCTL_H
@@ -34,15 +34,19 @@ static inline int keel_test_keelctl(const char *const *args, const char *in,
 	return keel_test_run(argv, in, out, len, as_user);
 }
 
-/* Counter @key of device @id, as "keelctl -j vdev show" gives it, or -1. */
-static inline long long keel_test_vdev_info(unsigned int id, const char *key)
+/*
+ * Field @key of object @id's info, as "keelctl -j TYPE show ID" gives it
+ * (@type "vdev", "coalesce", ...), or -1.
+ */
+static inline long long keel_test_obj_info(const char *type, unsigned int id,
+					   const char *key)
 {
 	struct json_object *j, *info, *v;
 	long long val = -1;
 	char ids[16], out[16384];
 
 	snprintf(ids, sizeof(ids), "%u", id);
-	if (keel_test_keelctl((const char *[]){ "-j", "vdev", "show", ids, NULL },
+	if (keel_test_keelctl((const char *[]){ "-j", type, "show", ids, NULL },
 			      NULL, out, sizeof(out), false))
 		return -1;
 	j = json_tokener_parse(out);
@@ -51,6 +55,12 @@ static inline long long keel_test_vdev_info(unsigned int id, const char *key)
 		val = json_object_get_int64(v);
 	json_object_put(j);
 	return val;
+}
+
+/* Counter @key of device @id, as "keelctl -j vdev show" gives it, or -1. */
+static inline long long keel_test_vdev_info(unsigned int id, const char *key)
+{
+	return keel_test_obj_info("vdev", id, key);
 }
 
 #endif /* KEEL_TEST_KEELCTL_H */

@@ -10,11 +10,17 @@
 #                                 for them (<bindir>/../share/...)
 #   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ)
 #   /keel/guest/initramfs.cpio.gz the guest's busybox initramfs (mkguest.sh,
-#                                 cached in BUILD_DIR/qemu-guest)
+#                                 cached in BUILD_DIR/qemu-guest), and when
+#                                 the kernel has virtio-net as a module, a
+#                                 second archive after it with the module
+#                                 and its dependencies (decompressed) and
+#                                 /keel-kmods.list, their insmod order
 # Prints the ELF files it added, whose libraries the caller packs.
 #
 # Usage: pack-qemu.sh STAGE_DIR BUILD_DIR
 # Env:   KEEL_VMLINUZ  the kernel image the test VM boots (see kernels.sh)
+#        KEEL_MODDIR   its module tree (optional: none for a kernel with
+#                      everything built in)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -51,5 +57,30 @@ cp "$KEEL_VMLINUZ" "$stage/keel/guest/vmlinuz"
 initrd=$("$KEEL_VM_DIR/mkguest.sh" "$build/qemu-guest") ||
 	die "building the nested guest's initramfs failed"
 cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
+
+# The guest's NIC driver, for this kernel: the kernel takes concatenated
+# archives as one initramfs.
+if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
+	mods=$(mktemp -d)
+	: >"$mods/keel-kmods.list"
+	while read -r rel; do
+		dst=lib/modules/${KEEL_KREL:-guest}/${rel%.ko*}.ko
+		mkdir -p "$(dirname "$mods/$dst")"
+		case $rel in
+		*.ko) cp "$KEEL_MODDIR/$rel" "$mods/$dst" ;;
+		*.ko.xz) xz -dc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
+		*.ko.zst) zstd -qdc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
+		*.ko.gz) gzip -dc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
+		*) die "unknown module file $rel" ;;
+		esac
+		echo "/$dst" >>"$mods/keel-kmods.list"
+	done < <(gawk -v want="virtio_pci virtio_net" -f "$KEEL_VM_DIR/resolve-kmods.awk" \
+		"$KEEL_MODDIR/modules.builtin" "$KEEL_MODDIR/modules.dep")
+	[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
+	(cd "$mods" && find . -print0 | LC_ALL=C sort -z |
+		cpio --null -o -H newc -R 0:0 --quiet) |
+		gzip -6 >>"$stage/keel/guest/initramfs.cpio.gz"
+	rm -rf "$mods"
+fi
 
 echo "$stage$qemu"

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel_coalesce on an unmodified QEMU with vhost=on and an unmodified
+ * Linux guest, as an operator does it. QEMU runs a virtio-net-pci NIC on
+ * a tap device with vhost-net; the guest brings it up. A UDP stream from
+ * the host side of the tap arrives in full, one interrupt of the receive
+ * queue for about every datagram. "keelctl coalesce add --pid" then
+ * moderates the VMM's queue interrupts while the guest runs: the same
+ * stream arrives in full with far fewer interrupts, and Keel counts the
+ * notifications it held. "keelctl coalesce del" restores direct delivery,
+ * again with nothing lost.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "keel_qemu.h"
+#include "keel_test_keelctl.h"
+
+#define BOOT_MS		KEEL_QEMU_BOOT_TIMEOUT_MS
+#define TAP		"ktap0"
+#define HOST_IP		"10.9.0.1"
+#define GUEST_IP	"10.9.0.2"
+#define PORT		9999	/* nobody listens: the guest counts NoPorts */
+#define DATAGRAMS	600
+#define GAP_US		1000
+/* Guest lines come every 200 ms: a liveness bound, not a measurement. */
+#define LINES_MAX	600
+
+static char out[65536];
+
+struct guest_net {
+	unsigned long long udp, irqs, drops;
+};
+
+static void dump(struct keel_qemu *q)
+{
+	const char *log = keel_qemu_console_log(q);
+	size_t len = keel_qemu_console_len(q);
+
+	fprintf(stderr, "# ---- the guest's console (end):\n%s\n",
+		log + (len > 4000 ? len - 4000 : 0));
+	fprintf(stderr, "# ---- QEMU's stderr:\n%s\n", keel_qemu_stderr(q));
+}
+
+/*
+ * The guest's next report (role net-rx). -EDEADLK when none comes because
+ * the emulated CPU left the guest stuck (keel_qemu.h): the caller boots
+ * again.
+ */
+static int next_report(struct keel_qemu *q, struct guest_net *g)
+{
+	char line[256];
+	int ret;
+
+	ret = keel_qemu_wait_line(q, "KEEL-GUEST-NET ", line, sizeof(line),
+				  30000);
+	if (ret == -ETIMEDOUT && keel_qemu_stuck(q) == 1)
+		return -EDEADLK;
+	if (ret == -ESRCH && keel_qemu_panicked(q))
+		return -EDEADLK;
+	if (ret)
+		return ret;
+	return sscanf(line, "KEEL-GUEST-NET %llu %llu %llu", &g->udp,
+		      &g->irqs, &g->drops) == 3 ? 0 : -EINVAL;
+}
+
+/* Reports until @udp datagrams arrived in all and one more report after. */
+static int wait_udp(struct keel_qemu *q, unsigned long long udp,
+		    struct guest_net *g)
+{
+	int i, ret;
+
+	for (i = 0; i < LINES_MAX; i++) {
+		ret = next_report(q, g);
+		if (ret)
+			return ret;
+		if (g->udp >= udp)
+			return next_report(q, g);
+	}
+	return -ETIMEDOUT;
+}
+
+/* @n datagrams of 64 bytes to the guest, @gap_us apart. */
+static int stream(int n, unsigned int gap_us)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(PORT) };
+	struct timespec gap = { 0, gap_us * 1000L };
+	char payload[64];
+	int s, i, ret = 0;
+
+	inet_pton(AF_INET, GUEST_IP, &to.sin_addr);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	memset(payload, 'k', sizeof(payload));
+	for (i = 0; i < n && !ret; i++) {
+		if (sendto(s, payload, sizeof(payload), 0,
+			   (struct sockaddr *)&to, sizeof(to)) < 0)
+			ret = -errno;
+		nanosleep(&gap, NULL);
+	}
+	close(s);
+	return ret;
+}
+
+static int sh(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/*
+ * Send the stream and measure it: the interrupts it took; every datagram
+ * arrived, none more, none dropped. 0, -EDEADLK or -errno.
+ */
+static int measure(struct __test_metadata *_metadata, struct keel_qemu *q,
+		   struct guest_net *now, unsigned long long *irqs)
+{
+	struct guest_net before = *now;
+	int ret;
+
+	ret = stream(DATAGRAMS, GAP_US);
+	if (!ret)
+		ret = wait_udp(q, before.udp + DATAGRAMS, now);
+	if (ret)
+		return ret;
+	EXPECT_EQ(before.udp + DATAGRAMS, now->udp);
+	EXPECT_EQ(before.drops, now->drops);
+	*irqs = now->irqs - before.irqs;
+	return 0;
+}
+
+/* The VMM's MSI-routed irqfds, as "keelctl -j coalesce irqfds" lists them. */
+static int msi_gsis(struct __test_metadata *_metadata, pid_t pid,
+		    unsigned int *gsi, int max)
+{
+	struct json_object *arr, *e, *v;
+	char pids[16];
+	int i, n = 0;
+
+	snprintf(pids, sizeof(pids), "%d", pid);
+	EXPECT_EQ(0, keel_test_keelctl((const char *[]){ "-j", "coalesce",
+						"irqfds", "--pid", pids, NULL },
+				       NULL, out, sizeof(out), false))
+		TH_LOG("%s", out);
+	arr = json_tokener_parse(out);
+	for (i = 0; arr && i < (int)json_object_array_length(arr) && n < max;
+	     i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (json_object_object_get_ex(e, "route", &v) &&
+		    !strcmp(json_object_get_string(v), "msi") &&
+		    json_object_object_get_ex(e, "gsi", &v))
+			gsi[n++] = json_object_get_int(v);
+	}
+	json_object_put(arr);
+	return n;
+}
+
+struct run {
+	struct keel_qemu *q;
+	unsigned int ids[8];
+	int nids;
+	unsigned long long direct, moderated, again, notes, delayed;
+};
+
+/* "keelctl coalesce add" on every MSI irqfd of QEMU: the queues' interrupts. */
+static void moderate(struct __test_metadata *_metadata, struct run *r)
+{
+	unsigned int gsi[8];
+	char pids[16], gs[16];
+	int i, n;
+
+	snprintf(pids, sizeof(pids), "%d", keel_qemu_pid(r->q));
+	n = msi_gsis(_metadata, keel_qemu_pid(r->q), gsi, 8);
+	ASSERT_LT(0, n) TH_LOG("no MSI irqfd in QEMU: is vhost on?");
+	for (i = 0; i < n; i++) {
+		snprintf(gs, sizeof(gs), "%u", gsi[i]);
+		ASSERT_EQ(0, keel_test_keelctl((const char *[]){
+				"coalesce", "add", "--pid", pids, "--gsi", gs,
+				"rx-usecs", "20000", "overflow-usecs", "100000",
+				NULL }, NULL, out, sizeof(out), false))
+			TH_LOG("%s", out);
+		r->ids[r->nids++] = strtoul(out, NULL, 10);
+	}
+}
+
+static void unmoderate(struct __test_metadata *_metadata, struct run *r)
+{
+	char ids[16];
+	int i;
+
+	for (i = 0; i < r->nids; i++) {
+		r->notes += keel_test_obj_info("coalesce", r->ids[i],
+					       "notifications");
+		r->delayed += keel_test_obj_info("coalesce", r->ids[i],
+						 "latency") +
+			      keel_test_obj_info("coalesce", r->ids[i],
+						 "overflow");
+		snprintf(ids, sizeof(ids), "%u", r->ids[i]);
+		EXPECT_EQ(0, keel_test_keelctl((const char *[]){
+				"coalesce", "del", ids, NULL },
+				NULL, out, sizeof(out), false))
+			TH_LOG("%s", out);
+		/* gone */
+		EXPECT_EQ(-1, keel_test_obj_info("coalesce", r->ids[i], "irqs"));
+	}
+	r->nids = 0;
+}
+
+/*
+ * Boot, stream unmoderated, moderated by pid, unmoderated again. 0,
+ * -EDEADLK when the emulated CPU left the guest stuck (boot again), or
+ * another error (a failure already reported).
+ */
+static int run_once(struct __test_metadata *_metadata, struct run *r)
+{
+	struct keel_qemu_opts o = {
+		.machine = "pc",
+		.append = "keel.role=net-rx keel.ip=" GUEST_IP "/24",
+		.extra_args = (const char *const[]){
+			"-netdev", "tap,id=n0,ifname=" TAP
+				   ",script=no,downscript=no,vhost=on",
+			"-device", "virtio-net-pci,netdev=n0,romfile=,"
+				   "mac=52:54:00:4b:45:4c",
+			NULL },
+	};
+	struct guest_net g;
+	int ret;
+
+	ret = keel_qemu_boot(&r->q, &o, "KEEL-GUEST-NET-UP", BOOT_MS);
+	if (ret)
+		return ret;
+	/* QEMU runs the queues in vhost-net, not in its own threads */
+	EXPECT_LE(0, keel_qemu_find_fd(r->q, "/dev/vhost-net"));
+	/* the host side of the tap; no IPv6 chatter into the guest */
+	sh("echo 1 >/proc/sys/net/ipv6/conf/" TAP "/disable_ipv6 2>/dev/null");
+	EXPECT_EQ(0, sh("ip link set " TAP " up && ip addr add " HOST_IP
+			"/24 dev " TAP));
+
+	/* the first datagram resolves the guest's address */
+	ret = next_report(r->q, &g);
+	if (!ret)
+		ret = stream(1, 0);
+	if (!ret)
+		ret = wait_udp(r->q, g.udp + 1, &g);
+	if (!ret)
+		ret = measure(_metadata, r->q, &g, &r->direct);
+	if (ret)
+		return ret;
+	moderate(_metadata, r);
+	ret = measure(_metadata, r->q, &g, &r->moderated);
+	unmoderate(_metadata, r);
+	if (!ret)
+		ret = measure(_metadata, r->q, &g, &r->again);
+	return ret;
+}
+
+FIXTURE(vhost) {
+	int unused;
+};
+
+FIXTURE_SETUP(vhost)
+{
+}
+
+FIXTURE_TEARDOWN(vhost)
+{
+}
+
+TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 840)
+{
+	struct run r = { 0 };
+	int tries, ret = -EDEADLK;
+
+	if (access("/dev/keel-coalesce", F_OK))
+		SKIP(return, "keel_coalesce.ko is not loaded");
+	ASSERT_EQ(0, access("/dev/vhost-net", F_OK));
+	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES && ret == -EDEADLK;
+	     tries++) {
+		if (r.q) {
+			TH_LOG("the nested guest %s: again",
+			       keel_qemu_fault(r.q));
+			keel_qemu_free(r.q);
+		}
+		r = (struct run){ 0 };
+		ret = run_once(_metadata, &r);
+	}
+	ASSERT_NE(NULL, r.q);
+	ASSERT_EQ(0, ret) dump(r.q);
+	TH_LOG("%d datagrams, %d us apart: %llu interrupts direct, %llu moderated (Keel: %llu notifications, %llu delivered after an interval), %llu direct again",
+	       DATAGRAMS, GAP_US, r.direct, r.moderated, r.notes, r.delayed,
+	       r.again);
+	EXPECT_LT(DATAGRAMS / 4, r.direct);
+	EXPECT_LT(0, r.delayed);
+	EXPECT_LT(r.moderated * 4, r.direct);
+	EXPECT_LT(r.moderated * 2, r.again);
+	keel_qemu_free(r.q);
+}
+
+TEST_HARNESS_MAIN
