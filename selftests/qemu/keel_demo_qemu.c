@@ -58,17 +58,6 @@ static int keelctl(const char *const *args, const char *in)
 	return keelctl_run(args, in, true);
 }
 
-static int fail(struct keel_qemu *q, const char *why)
-{
-	fprintf(stderr, "demo: %s\n", why);
-	if (q) {
-		fprintf(stderr, "---- guest console:\n%s\n---- QEMU:\n%s\n",
-			keel_qemu_console_log(q), keel_qemu_stderr(q));
-		keel_qemu_free(q);
-	}
-	return 1;
-}
-
 int main(void)
 {
 	struct keel_qemu_opts o = {
@@ -93,10 +82,10 @@ int main(void)
 		fflush(stdout);
 		q = keel_qemu_start(&o);
 		if (!q)
-			return fail(NULL, "QEMU did not start");
+			return keel_qemu_demo_fail(NULL, "QEMU did not start");
 		/* Its monitor answers once the machine, and its VM, exist. */
 		if (!keel_qemu_monitor(q, "info status"))
-			return fail(q, "QEMU's monitor did not answer");
+			return keel_qemu_demo_fail(q, "QEMU's monitor did not answer");
 		snprintf(pid, sizeof(pid), "%d", keel_qemu_pid(q));
 		printf("QEMU runs as pid %s; its VM exists, the guest has not run yet.\n\n", pid);
 
@@ -104,29 +93,29 @@ int main(void)
 		if (keelctl((const char *[]){ "vdev", "add", "--pid", pid,
 					      "--port", "0x2f8", "--irq", "3",
 					      "--label", "console1", NULL }, NULL))
-			return fail(q, "keelctl vdev add failed");
+			return keel_qemu_demo_fail(q, "keelctl vdev add failed");
 		strtoul(out, &end, 10);
 		if (end == out)
-			return fail(q, "keelctl vdev add printed no id");
+			return keel_qemu_demo_fail(q, "keelctl vdev add printed no id");
 		snprintf(id, sizeof(id), "%.*s", (int)(end - out), out);
 
 		printf("\nLet the guest run (QEMU monitor: cont) and wait for it to boot.\n");
 		if (!keel_qemu_monitor(q, "cont"))
-			return fail(q, "QEMU's monitor refused cont");
+			return keel_qemu_demo_fail(q, "QEMU's monitor refused cont");
 		ret = keel_qemu_wait_live(q, "KEEL-GUEST-READY",
 					  KEEL_QEMU_BOOT_TIMEOUT_MS);
 		if (ret != -EDEADLK)
 			break;
 	}
 	if (ret)
-		return fail(q, "the guest did not boot to its shell on ttyS1");
+		return keel_qemu_demo_fail(q, "the guest did not boot to its shell on ttyS1");
 	{
 		const char *log = keel_qemu_console_log(q);
 		const char *p = strstr(log, "KEEL-GUEST-SERIAL ttyS1");
 		const char *nl = p ? strchr(p, '\n') : NULL;
 
 		if (!p)
-			return fail(q, "the guest's 8250 driver did not find the UART");
+			return keel_qemu_demo_fail(q, "the guest's 8250 driver did not find the UART");
 		printf("The guest's 8250 driver found: %.*s\n\n",
 		       (int)(nl ? nl - p : (long)strlen(p)), p);
 	}
@@ -136,15 +125,15 @@ int main(void)
 	if (keelctl((const char *[]){ "vdev", "console", "--wait", "4000", id,
 				      NULL },
 		    "uname -sr; echo \"answer: $((6*7))\"; grep -E 'ttyS|^ *3:' /proc/interrupts\n"))
-		return fail(q, "keelctl vdev console failed");
+		return keel_qemu_demo_fail(q, "keelctl vdev console failed");
 	if (!strstr(out, "answer: 42"))
-		return fail(q, "the guest's answer did not come back");
+		return keel_qemu_demo_fail(q, "the guest's answer did not come back");
 
 	printf("\nThe device as Keel reports it (bytes each way, interrupts raised):\n");
 	if (keelctl((const char *[]){ "vdev", "list", NULL }, NULL))
-		return fail(q, "keelctl vdev list failed");
+		return keel_qemu_demo_fail(q, "keelctl vdev list failed");
 	if (keelctl((const char *[]){ "vdev", "show", id, NULL }, NULL))
-		return fail(q, "keelctl vdev show failed");
+		return keel_qemu_demo_fail(q, "keelctl vdev show failed");
 
 	printf("\nKill QEMU (SIGKILL): the device goes with its VM.\n");
 	keel_qemu_kill(q);
@@ -157,7 +146,7 @@ int main(void)
 	}
 	if (keelctl((const char *[]){ "vdev", "list", NULL }, NULL) ||
 	    strstr(out, "console1"))
-		return fail(NULL, "the device outlived QEMU");
+		return keel_qemu_demo_fail(NULL, "the device outlived QEMU");
 	keel_qemu_free(q);
 	printf("\nQEMU part of the demo: done.\n");
 	return 0;

@@ -934,3 +934,14 @@ fail:
 	errno = e;
 	return NULL;
 }
+
+int keel_qemu_demo_fail(struct keel_qemu *q, const char *why)
+{
+	fprintf(stderr, "demo: %s\n", why);
+	if (q) {
+		fprintf(stderr, "---- guest console:\n%s\n---- QEMU:\n%s\n",
+			keel_qemu_console_log(q), keel_qemu_stderr(q));
+		keel_qemu_free(q);
+	}
+	return 1;
+}

@@ -170,4 +170,10 @@ void keel_qemu_kill(struct keel_qemu *q);
 /* Kills QEMU if running, removes its sockets and files, frees @q. */
 void keel_qemu_free(struct keel_qemu *q);
 
+/*
+ * For a demo's failure: "demo: @why" on stderr, then @q's console and
+ * QEMU's stderr (if @q), and keel_qemu_free(@q). Returns 1, the exit code.
+ */
+int keel_qemu_demo_fail(struct keel_qemu *q, const char *why);
+
 #endif /* KEEL_QEMU_H */
