@@ -8,7 +8,8 @@
  * moderates the VMM's queue interrupts while the guest runs: the same
  * stream arrives in full with far fewer interrupts, and Keel counts the
  * notifications it held. "keelctl coalesce del" restores direct delivery,
- * again with nothing lost.
+ * again with nothing lost. Moderated again and QEMU killed, its objects
+ * go with its VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -103,21 +104,29 @@ struct run {
 	unsigned int gap_us;
 };
 
-/* "keelctl coalesce add" on every MSI irqfd of QEMU: the queues' interrupts. */
+/*
+ * "keelctl coalesce add" on every MSI irqfd of QEMU, its queues'
+ * interrupts: a latency interval of ten datagrams' gap, an overflow
+ * interval of twenty (at most a second), whatever pace the guest keeps.
+ */
 static void moderate(struct __test_metadata *_metadata, struct run *r)
 {
 	unsigned int gsi[8];
-	char pids[16], gs[16];
+	char pids[16], gs[16], rx[16], ovf[16];
 	int i, n;
 
 	snprintf(pids, sizeof(pids), "%d", keel_qemu_pid(r->q));
+	snprintf(rx, sizeof(rx), "%u", r->gap_us * 10 < 1000000 ?
+		 r->gap_us * 10 : 1000000);
+	snprintf(ovf, sizeof(ovf), "%u", r->gap_us * 20 < 1000000 ?
+		 r->gap_us * 20 : 1000000);
 	n = msi_gsis(_metadata, keel_qemu_pid(r->q), gsi, 8);
 	ASSERT_LT(0, n) TH_LOG("no MSI irqfd in QEMU: is vhost on?");
 	for (i = 0; i < n; i++) {
 		snprintf(gs, sizeof(gs), "%u", gsi[i]);
 		ASSERT_EQ(0, keel_test_keelctl((const char *[]){
 				"coalesce", "add", "--pid", pids, "--gsi", gs,
-				"rx-usecs", "20000", "overflow-usecs", "200000",
+				"rx-usecs", rx, "overflow-usecs", ovf,
 				NULL }, NULL, out, sizeof(out), false))
 			TH_LOG("%s", out);
 		r->ids[r->nids++] = strtoul(out, NULL, 10);
@@ -147,8 +156,23 @@ static void unmoderate(struct __test_metadata *_metadata, struct run *r)
 	r->nids = 0;
 }
 
+/* Wait until none of @r's objects is listed (the reaping is a work item). */
+static int objects_gone(struct run *r)
+{
+	int i, tries, left = r->nids;
+
+	for (tries = 0; tries < 600 && left; tries++) {
+		usleep(100000);
+		for (i = 0, left = 0; i < r->nids; i++)
+			left += keel_test_obj_info("coalesce", r->ids[i],
+						   "irqs") != -1;
+	}
+	return left;
+}
+
 /*
- * Boot, stream unmoderated, moderated by pid, unmoderated again. 0,
+ * Boot, stream unmoderated, moderated by pid, unmoderated again; moderated
+ * once more and QEMU killed. 0,
  * -EDEADLK when the emulated CPU left the guest stuck (boot again), or
  * another error (a failure already reported).
  */
@@ -189,7 +213,15 @@ static int run_once(struct __test_metadata *_metadata, struct run *r)
 	unmoderate(_metadata, r);
 	if (!ret)
 		ret = measure(_metadata, r->q, &g, r->gap_us, &r->again);
-	return ret;
+	if (ret)
+		return ret;
+
+	/* moderated again, then the VMM dies: its objects go with its VM */
+	moderate(_metadata, r);
+	keel_qemu_kill(r->q);
+	EXPECT_EQ(0, objects_gone(r)) TH_LOG("objects left after QEMU's end");
+	r->nids = 0;
+	return 0;
 }
 
 FIXTURE(vhost) {
