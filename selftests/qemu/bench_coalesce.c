@@ -21,7 +21,7 @@
  * absolute figures mean little: compare the ratios.
  *
  * Usage: bench_coalesce [-n DATAGRAMS_FIXED] [-f DATAGRAMS_FLOOD]
- *                       [-p PINGS]
+ *                       [-p PINGS] [-m MODE]   (-m: "none" and MODE only)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -43,6 +43,7 @@
 #define BENCH_TRIES	(3 * KEEL_QEMU_BOOT_TRIES)
 
 static long n_fixed = 1000, n_flood = 10000, n_ping = 300;
+static const char *only_mode;
 static char out[65536];
 
 struct mode {
@@ -306,6 +307,8 @@ static int run_cpu(struct keel_qemu *q, int overcommit,
 	for (; next_mode < NR_MODES && !ret; next_mode++, next_traffic = 0) {
 		const struct mode *m = &modes[next_mode];
 
+		if (next_mode && only_mode && strcmp(only_mode, m->name))
+			continue;
 		ret = moderate(pid, m, gsi, n, ids);
 		for (; next_traffic <= NR_TRAFFICS && !ret; next_traffic++) {
 			struct result *r = &res[overcommit][next_mode][next_traffic];
@@ -375,6 +378,8 @@ static void print_cpu(int overcommit)
 			double ipf = per(r->irqs, r->arrived);
 			double rate = r->secs ? r->arrived / r->secs : 0;
 
+			if (m && only_mode && strcmp(only_mode, modes[m].name))
+				continue;
 			if (r->skipped) {
 				printf("%-13s %-9s   (left out: the nested guest's emulated CPU failed under it)\n",
 				       m ? "" : traffics[t].name, modes[m].name);
@@ -394,6 +399,8 @@ static void print_cpu(int overcommit)
 		const struct result *r = &res[overcommit][m][NR_TRAFFICS];
 		const struct result *none = &res[overcommit][0][NR_TRAFFICS];
 
+		if (m && only_mode && strcmp(only_mode, modes[m].name))
+			continue;
 		printf("%-13s %-9s %10.0f %10.0f %+14.0f  (%ld answered)\n",
 		       m ? "" : "3 ms apart", modes[m].name, r->p50 / 1e3,
 		       r->p99 / 1e3, ((double)r->p99 - none->p99) / 1e3,
@@ -412,13 +419,15 @@ int main(int argc, char **argv)
 	struct keel_net_report g;
 	int c, tries, ret = -EDEADLK, cpu;
 
-	while ((c = getopt(argc, argv, "n:f:p:")) != -1) {
+	while ((c = getopt(argc, argv, "n:f:p:m:")) != -1) {
 		switch (c) {
+		case 'm': only_mode = optarg; break;
 		case 'n': n_fixed = atol(optarg); break;
 		case 'f': n_flood = atol(optarg); break;
 		case 'p': n_ping = atol(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-n N] [-f N] [-p N]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n N] [-f N] [-p N] [-m MODE]\n",
+				argv[0]);
 			return 2;
 		}
 	}
