@@ -66,3 +66,26 @@ extract_tree() {
 		--no-wildcards-match-slash "${pats[@]}" ||
 		die "cannot extract $* from $tarball"
 }
+
+# stage_kmods STAGE LIST WANT: copy the modules named in WANT (with their
+# dependencies, in load order; built-in or absent ones skipped) from
+# KEEL_MODDIR into STAGE/lib/modules/KEEL_KREL/, decompressed, and append
+# their paths inside STAGE, one a line, to STAGE/LIST. Nothing without a
+# modules.dep (a kernel with everything built in).
+stage_kmods() {
+	local stage=$1 list=$2 want=$3 rel dst
+	[[ -f ${KEEL_MODDIR:-}/modules.dep ]] || return 0
+	while read -r rel; do
+		dst=lib/modules/${KEEL_KREL:?}/${rel%.ko*}.ko
+		mkdir -p "$(dirname "$stage/$dst")"
+		case $rel in
+		*.ko) cp "$KEEL_MODDIR/$rel" "$stage/$dst" ;;
+		*.ko.xz) xz -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*.ko.zst) zstd -qdc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*.ko.gz) gzip -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
+		*) die "unknown module file $rel" ;;
+		esac
+		echo "/$dst" >>"$stage/$list"
+	done < <(gawk -v want="$want" -f "$KEEL_VM_DIR/resolve-kmods.awk" \
+		"$KEEL_MODDIR/modules.builtin" "$KEEL_MODDIR/modules.dep")
+}

@@ -44,21 +44,7 @@ install -m 644 "$KEEL_VM_DIR/../../kmod/udev/60-keel.rules" "$stage/keel/60-keel
 
 # kernel modules, dependencies first (order of modules.dep, as modprobe)
 : >"$stage/keel/kmods.list"
-if [[ -f $KEEL_MODDIR/modules.dep ]]; then
-	while read -r rel; do
-		dst=lib/modules/$KEEL_KREL/${rel%.ko*}.ko
-		mkdir -p "$(dirname "$stage/$dst")"
-		case $rel in
-		*.ko) cp "$KEEL_MODDIR/$rel" "$stage/$dst" ;;
-		*.ko.xz) xz -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
-		*.ko.zst) zstd -qdc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
-		*.ko.gz) gzip -dc "$KEEL_MODDIR/$rel" >"$stage/$dst" ;;
-		*) die "unknown module file $rel" ;;
-		esac
-		echo "/$dst" >>"$stage/keel/kmods.list"
-	done < <(gawk -v want="$kmods" -f "$KEEL_VM_DIR/resolve-kmods.awk" \
-		"$KEEL_MODDIR/modules.builtin" "$KEEL_MODDIR/modules.dep")
-fi
+stage_kmods "$stage" keel/kmods.list "$kmods"
 
 # Keel's modules, in modules.order order
 kdir=$build/kmod/$KEEL_KREL

@@ -63,19 +63,7 @@ cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
 if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
 	mods=$(mktemp -d)
 	: >"$mods/keel-kmods.list"
-	while read -r rel; do
-		dst=lib/modules/${KEEL_KREL:-guest}/${rel%.ko*}.ko
-		mkdir -p "$(dirname "$mods/$dst")"
-		case $rel in
-		*.ko) cp "$KEEL_MODDIR/$rel" "$mods/$dst" ;;
-		*.ko.xz) xz -dc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
-		*.ko.zst) zstd -qdc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
-		*.ko.gz) gzip -dc "$KEEL_MODDIR/$rel" >"$mods/$dst" ;;
-		*) die "unknown module file $rel" ;;
-		esac
-		echo "/$dst" >>"$mods/keel-kmods.list"
-	done < <(gawk -v want="virtio_pci virtio_net" -f "$KEEL_VM_DIR/resolve-kmods.awk" \
-		"$KEEL_MODDIR/modules.builtin" "$KEEL_MODDIR/modules.dep")
+	stage_kmods "$mods" keel-kmods.list "virtio_pci virtio_net"
 	[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
 	(cd "$mods" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) |
