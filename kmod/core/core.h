@@ -57,6 +57,9 @@ int keel_parse_u64_line(const char *s, u64 *val);
 int keel_genl_reply(struct genl_info *info, u8 cmd,
 		    int (*fill)(struct sk_buff *msg, const void *arg),
 		    const void *arg);
+int keel_genl_obj_reply(struct genl_info *info, u8 cmd, size_t size,
+			int (*fn)(struct keel_object *obj, void *arg),
+			void *arg, struct sk_buff **msg);
 int keel_netlink_init(void);
 void keel_netlink_exit(void);
 

@@ -68,6 +68,36 @@ int keel_genl_reply(struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * Answer a request that commands the object KEEL_A_OBJ_ID names (checked
+ * by the caller): a reply message of command @cmd with room for @size
+ * bytes is in *@msg while @fn runs on the object, with a reference on it,
+ * and fills it. The reply is sent when @fn returns 0, dropped otherwise.
+ */
+int keel_genl_obj_reply(struct genl_info *info, u8 cmd, size_t size,
+			int (*fn)(struct keel_object *obj, void *arg),
+			void *arg, struct sk_buff **msg)
+{
+	const struct nlattr *id = info->attrs[KEEL_A_OBJ_ID];
+	void *hdr;
+	int ret;
+
+	*msg = genlmsg_new(size, GFP_KERNEL);
+	if (!*msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(*msg, info, &keel_genl_family, 0, cmd);
+	ret = hdr ? keel_object_call(nla_get_u32(id), fn, arg) : -EMSGSIZE;
+	if (ret == -ENOENT && !info->extack->_msg)
+		NL_SET_ERR_MSG_ATTR(info->extack, id, "no object with this id");
+	if (ret) {
+		nlmsg_free(*msg);
+		*msg = NULL;
+		return ret;
+	}
+	genlmsg_end(*msg, hdr);
+	return genlmsg_reply(*msg, info);
+}
+
 int keel_netlink_init(void)
 {
 	size_t i;

@@ -51,32 +51,10 @@ static int keel_obj_set_one(struct keel_object *obj, void *arg)
 int keel_nl_obj_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct keel_obj_set_req req = { .skb = skb, .info = info };
-	void *hdr;
-	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, KEEL_A_OBJ_ID) ||
 	    GENL_REQ_ATTR_CHECK(info, KEEL_A_OBJ_PARAMS))
 		return -EINVAL;
-
-	req.msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!req.msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(req.msg, info, &keel_genl_family, 0,
-				KEEL_CMD_OBJ_SET);
-	if (!hdr) {
-		ret = -EMSGSIZE;
-		goto free;
-	}
-	ret = keel_object_call(nla_get_u32(info->attrs[KEEL_A_OBJ_ID]),
-			       keel_obj_set_one, &req);
-	if (ret == -ENOENT && !info->extack->_msg)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KEEL_A_OBJ_ID],
-				    "no object with this id");
-	if (ret)
-		goto free;
-	genlmsg_end(req.msg, hdr);
-	return genlmsg_reply(req.msg, info);
-free:
-	nlmsg_free(req.msg);
-	return ret;
+	return keel_genl_obj_reply(info, KEEL_CMD_OBJ_SET, NLMSG_GOODSIZE,
+				   keel_obj_set_one, &req, &req.msg);
 }

@@ -144,7 +144,6 @@ int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct keel_state_set_req req = { .skb = skb, .info = info };
 	struct nlattr *blob = info->attrs[KEEL_A_STATE_BLOB];
 	bool needs_blob;
-	void *hdr;
 	int ret;
 
 	if (blob) {
@@ -173,28 +172,8 @@ int keel_nl_state_set_doit(struct sk_buff *skb, struct genl_info *info)
 		req.in_len = nla_len(blob);
 	}
 
-	req.msg = genlmsg_new(NLMSG_GOODSIZE +
-			      nla_total_size(KEEL_STATE_NL_BLOB_MAX),
-			      GFP_KERNEL);
-	if (!req.msg)
-		return -ENOMEM;
-	hdr = genlmsg_put_reply(req.msg, info, &keel_genl_family, 0,
-				KEEL_CMD_STATE_SET);
-	if (!hdr) {
-		ret = -EMSGSIZE;
-		goto free;
-	}
-
-	ret = keel_object_call(nla_get_u32(info->attrs[KEEL_A_OBJ_ID]),
-			       keel_state_set_one, &req);
-	if (ret == -ENOENT && !info->extack->_msg)
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KEEL_A_OBJ_ID],
-				    "no object with this id");
-	if (ret)
-		goto free;
-	genlmsg_end(req.msg, hdr);
-	return genlmsg_reply(req.msg, info);
-free:
-	nlmsg_free(req.msg);
-	return ret;
+	return keel_genl_obj_reply(info, KEEL_CMD_STATE_SET,
+				   NLMSG_GOODSIZE +
+				   nla_total_size(KEEL_STATE_NL_BLOB_MAX),
+				   keel_state_set_one, &req, &req.msg);
 }

@@ -135,6 +135,7 @@ done
 if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
 	while read -r suite prog; do
 		echo "KEEL-TEST-BEGIN $prog suite=$suite"
+		read -r t0 _ </proc/uptime
 		bin=${prog%@user}
 		cd "/keel/selftests/${bin%/*}" || cd /
 		# <program>.timeout beside a program raises its time limit
@@ -153,10 +154,13 @@ if [ "$KEEL_MODE" = test ] && [ -s /keel/tests.sel ]; then
 			run_timed "$limit" "./${bin##*/}"
 		fi
 		cd /
+		# how long it ran (s), last: where a run's time goes
+		read -r t1 _ </proc/uptime
+		secs=$((${t1%.*} - ${t0%.*}))
 		if [ "$timed_out" = y ]; then
-			echo "KEEL-TEST-END $prog rc=$rc timeout=$limit"
+			echo "KEEL-TEST-END $prog rc=$rc timeout=$limit secs=$secs"
 		else
-			echo "KEEL-TEST-END $prog rc=$rc"
+			echo "KEEL-TEST-END $prog rc=$rc secs=$secs"
 		fi
 	done </keel/tests.sel
 fi

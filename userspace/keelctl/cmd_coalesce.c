@@ -26,7 +26,7 @@ enum coal_opt {
 	NR_OPTS,
 };
 
-#define OPT_VAL(o)	(0x100 + (o))
+#define OPT_VAL(o)	KEELCTL_OPT_VAL(o)
 
 static const struct option longopts[] = {
 	KEELCTL_LONGOPTS,
@@ -211,22 +211,12 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	const char *v[NR_OPTS] = { NULL };
 	const char *sub;
 	uint32_t n32, id;
-	int c, rc, o;
+	int rc, o;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-		o = c - OPT_VAL(0);
-		if (o < 0 || o >= NR_OPTS)
-			continue;
-		if (v[o])
-			return keelctl_usage_error(cmd, "%s given twice",
-						   opt_names[o]);
-		v[o] = optarg;
-	}
-	argc -= optind;
-	argv += optind;
+	rc = keelctl_opt_values(k, cmd, &argc, &argv, longopts, v,
+				NR_OPTS);
+	if (rc >= 0)
+		return rc;
 	sub = argc > 0 ? argv[0] : "list";
 
 	for (o = 0; o < NR_OPTS; o++) {

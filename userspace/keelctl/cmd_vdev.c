@@ -30,8 +30,7 @@ enum vdev_opt {
 	NR_OPTS,
 };
 
-/* getopt_long() values of the options: above every character. */
-#define OPT_VAL(o)	(0x100 + (o))
+#define OPT_VAL(o)	KEELCTL_OPT_VAL(o)
 
 static const struct option longopts[] = {
 	KEELCTL_LONGOPTS,
@@ -186,22 +185,12 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	unsigned long long ms = 0;
 	const char *sub;
 	uint32_t id;
-	int c, rc, o;
+	int rc, o;
 
-	while ((c = keelctl_getopt(k, cmd, argc, argv, KEELCTL_OPTSTRING,
-				   longopts, &rc)) != -1) {
-		if (c == KEELCTL_OPT_EXIT)
-			return rc;
-		o = c - OPT_VAL(0);
-		if (o < 0 || o >= NR_OPTS)
-			continue;
-		if (a.val[o])
-			return keelctl_usage_error(cmd, "%s given twice",
-						   opt_names[o]);
-		a.val[o] = o == OPT_LEVEL ? "" : optarg;
-	}
-	argc -= optind;
-	argv += optind;
+	rc = keelctl_opt_values(k, cmd, &argc, &argv, longopts, a.val,
+				NR_OPTS);
+	if (rc >= 0)
+		return rc;
 	sub = argc > 0 ? argv[0] : "list";
 
 	for (o = 0; o < NR_OPTS; o++) {

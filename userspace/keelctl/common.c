@@ -120,6 +120,33 @@ int keelctl_operands(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return -1;
 }
 
+int keelctl_opt_values(struct keelctl *k, const struct keelctl_cmd *cmd,
+		       int *argc, char ***argv, const struct option *longopts,
+		       const char **val, int n)
+{
+	const struct option *lo;
+	int c, rc, i;
+
+	while ((c = keelctl_getopt(k, cmd, *argc, *argv, KEELCTL_OPTSTRING,
+				   longopts, &rc)) != -1) {
+		if (c == KEELCTL_OPT_EXIT)
+			return rc;
+		i = c - KEELCTL_OPT_VAL(0);
+		if (i < 0 || i >= n)
+			continue;
+		if (val[i]) {
+			for (lo = longopts; lo->name && lo->val != c; lo++)
+				;
+			return keelctl_usage_error(cmd, "--%s given twice",
+						   lo->name ? lo->name : "?");
+		}
+		val[i] = optarg ? optarg : "";
+	}
+	*argc -= optind;
+	*argv += optind;
+	return -1;
+}
+
 int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 		    int argc, char **argv)
 {

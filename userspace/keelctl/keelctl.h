@@ -110,6 +110,18 @@ int keelctl_prefset_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 		   int argc, char **argv, const char *optstring,
 		   const struct option *longopts, int *rc);
+/* getopt_long() value of a command's own option @i: above every character. */
+#define KEELCTL_OPT_VAL(i)	(0x100 + (i))
+/*
+ * For commands whose own options take values: parse the common options
+ * and the command's own (@longopts values KEELCTL_OPT_VAL(0) ..
+ * KEELCTL_OPT_VAL(@n - 1)) into @val, each at most once; an option
+ * without an argument gets "". Leaves @argc and @argv at the operands.
+ * -1 to go on, else the exit code.
+ */
+int keelctl_opt_values(struct keelctl *k, const struct keelctl_cmd *cmd,
+		       int *argc, char ***argv, const struct option *longopts,
+		       const char **val, int n);
 /*
  * For commands without options of their own: parse the common options
  * and leave @argc and @argv at the operands. -1 to go on, else the exit
