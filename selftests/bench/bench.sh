@@ -29,7 +29,7 @@ done
 # suite -> benchmark programs (paths under build/selftests), run in turn
 declare -A benches=(
 	[vdev]="vdev/bench_vdev qemu/bench_uart"
-	[coalesce]=qemu/bench_coalesce
+	[coalesce]="coalesce/bench_vnet qemu/bench_coalesce"
 	[ring]=ring/bench_ring
 	[state]=state/bench_state
 )

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "keel_net.h"
+#include "keel_test_kvm.h"
 #include "keel_test_run.h"
 
 #define MAX_GSIS	8
@@ -94,69 +95,6 @@ static int keelctl(const char *const *args)
 	for (i = 0; args[i] && i < 22; i++)
 		argv[i + 1] = args[i];
 	return keel_test_run(argv, NULL, out, sizeof(out), false);
-}
-
-/* A counter of QEMU's VM in KVM's debugfs (/sys/kernel/debug/kvm/PID-FD/). */
-static unsigned long long kvm_stat(pid_t pid, const char *name)
-{
-	char prefix[32], path[512];
-	unsigned long long v = 0;
-	struct dirent *de;
-	DIR *d = opendir("/sys/kernel/debug/kvm");
-	FILE *f;
-
-	if (!d)
-		return 0;
-	snprintf(prefix, sizeof(prefix), "%d-", pid);
-	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/%s",
-			 de->d_name, name);
-		f = fopen(path, "r");
-		if (f) {
-			if (fscanf(f, "%llu", &v) != 1)
-				v = 0;
-			fclose(f);
-		}
-		break;
-	}
-	closedir(d);
-	return v;
-}
-
-/* Pin every thread of @pid to @cpu. */
-static void pin(pid_t pid, int cpu)
-{
-	char path[64];
-	struct dirent *de;
-	cpu_set_t set;
-	DIR *d;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	while (d && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			sched_setaffinity(atoi(de->d_name), sizeof(set), &set);
-	if (d)
-		closedir(d);
-}
-
-/* A busy loop on @cpu, as another tenant's vCPU would be. */
-static pid_t hog(int cpu)
-{
-	cpu_set_t set;
-	pid_t p = fork();
-
-	if (p)
-		return p;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-	for (;;)
-		;
 }
 
 /* The MSI irqfds of QEMU's VM: its queue interrupts. */
@@ -232,8 +170,8 @@ static int run_traffic(struct keel_qemu *q, const struct traffic *t,
 	int ret, still = 0;
 
 	memset(r, 0, sizeof(*r));
-	e0 = kvm_stat(pid, "exits");
-	h0 = kvm_stat(pid, "halt_exits");
+	e0 = keel_test_kvm_stat(pid, "exits");
+	h0 = keel_test_kvm_stat(pid, "halt_exits");
 	t0 = keel_net_now_ns();
 	r->sent = keel_net_stream(t->gap_us ? n_fixed : n_flood, t->len,
 				  t->gap_us);
@@ -254,8 +192,8 @@ static int run_traffic(struct keel_qemu *q, const struct traffic *t,
 	t1 = keel_net_now_ns();
 	r->arrived = g->udp - before.udp;
 	r->irqs = g->irqs - before.irqs;
-	r->exits = kvm_stat(pid, "exits") - e0;
-	r->halts = kvm_stat(pid, "halt_exits") - h0;
+	r->exits = keel_test_kvm_stat(pid, "exits") - e0;
+	r->halts = keel_test_kvm_stat(pid, "halt_exits") - h0;
 	r->secs = (t1 - t0) / 1e9;
 	return 0;
 }
@@ -301,9 +239,9 @@ static int run_cpu(struct keel_qemu *q, int overcommit,
 		fprintf(stderr, "bench: no MSI irqfd in QEMU (vhost on?)\n");
 		return -ENOENT;
 	}
-	pin(pid, 1);
+	keel_test_pin_task(pid, 1);
 	if (overcommit)
-		h = hog(1);
+		h = keel_test_hog(1);
 	for (; next_mode < NR_MODES && !ret; next_mode++, next_traffic = 0) {
 		const struct mode *m = &modes[next_mode];
 
