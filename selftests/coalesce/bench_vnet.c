@@ -101,7 +101,7 @@ struct bench {
 	int64_t tsc_offset;
 };
 
-#define GUEST(b, field)	(vm_guest_ptr((b)->vm, &vnet_guest)->field)
+#define GUEST(b, field)	(vnet_guest_of((b)->vm)->field)
 
 static uint64_t now_ns(void)
 {

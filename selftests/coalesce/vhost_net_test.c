@@ -60,8 +60,7 @@ static void *vcpu_main(void *arg)
 }
 
 /* A counter or setting of the guest's driver, in its memory. */
-#define GUEST(self, field)						\
-	(*(volatile uint64_t *)vm_guest_ptr((self)->vm, &vnet_guest.field))
+#define GUEST(self, field)	(vnet_guest_of((self)->vm)->field)
 
 FIXTURE_SETUP(vn)
 {

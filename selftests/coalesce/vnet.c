@@ -33,6 +33,7 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
 
+#include "keel_test_file.h"
 #include "vnet.h"
 #include "vnet_guest.h"
 
@@ -52,18 +53,6 @@ static int vnet_err(int err, const char *what)
 
 /* ---- the peer ---- */
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* The tap in this (the peer's) namespace, up, without IPv6 chatter. */
 static int peer_tap(int *ifindex)
 {
@@ -71,8 +60,8 @@ static int peer_tap(int *ifindex)
 	int fd, s, hdr = VNET_HDR_LEN;
 
 	/* no router solicitations or DAD frames into the guest */
-	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
-	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	write_text("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	write_text("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return vnet_err(errno, "/dev/net/tun");
@@ -217,6 +206,7 @@ static int vhost_setup(struct vnet *v, int call_fd)
 	struct vhost_vring_file kick = { RXQ, v->kick_fd };
 	struct vhost_vring_file backend = { RXQ, v->tap_fd };
 	uint64_t features, want = 1ull << VIRTIO_F_VERSION_1;
+	int ret;
 	struct {
 		struct vhost_memory m;
 		struct vhost_memory_region r;
@@ -245,8 +235,9 @@ static int vhost_setup(struct vnet *v, int call_fd)
 		return vnet_err(errno, "VHOST_SET_VRING_{NUM,BASE,ADDR}");
 	if (ioctl(v->vhost_fd, VHOST_SET_VRING_KICK, &kick))
 		return vnet_err(errno, "VHOST_SET_VRING_KICK");
-	if (vnet_set_call(v, call_fd))
-		return -errno;
+	ret = vnet_set_call(v, call_fd);
+	if (ret)
+		return ret;
 	if (ioctl(v->vhost_fd, VHOST_NET_SET_BACKEND, &backend))
 		return vnet_err(errno, "VHOST_NET_SET_BACKEND");
 	return 0;
@@ -330,10 +321,8 @@ int vnet_set_call(struct vnet *v, int call_fd)
 {
 	struct vhost_vring_file call = { RXQ, call_fd };
 
-	if (ioctl(v->vhost_fd, VHOST_SET_VRING_CALL, &call)) {
-		vnet_err(errno, "VHOST_SET_VRING_CALL");
-		return -errno;
-	}
+	if (ioctl(v->vhost_fd, VHOST_SET_VRING_CALL, &call))
+		return vnet_err(errno, "VHOST_SET_VRING_CALL");
 	v->call_fd = call_fd;
 	return 0;
 }
@@ -373,7 +362,7 @@ void vnet_destroy(struct vnet *v)
 
 void vnet_guest_init(struct keel_vm *vm, uint32_t gsi, uint32_t poke_gsi)
 {
-	volatile struct vnet_guest *g = vm_guest_ptr(vm, &vnet_guest);
+	volatile struct vnet_guest *g = vnet_guest_of(vm);
 
 	g->gsi = gsi;
 	g->vector = 0x44;

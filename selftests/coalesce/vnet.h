@@ -75,6 +75,9 @@ int vnet_set_call(struct vnet *v, int call_fd);
  */
 long vnet_send(struct vnet *v, uint32_t n, uint32_t len, uint32_t gap_us);
 
+/* The guest driver's counters and settings (vnet_guest.h), in @vm's memory. */
+#define vnet_guest_of(vm)	vm_guest_ptr((vm), &vnet_guest)
+
 /*
  * The guest driver's settings (vnet_guest.h) in @vm's memory, before its
  * vCPU runs: the receive queue's interrupt on IOAPIC pin @gsi, the host's

@@ -54,8 +54,10 @@ static inline int write_text(const char *path, const char *text)
 	if (fd < 0)
 		return -errno;
 	n = write(fd, text, strlen(text));
+	if (n < 0)
+		n = -errno;
 	close(fd);
-	return n < 0 ? -errno : 0;
+	return n < 0 ? n : 0;
 }
 
 #endif /* KEEL_TEST_FILE_H */

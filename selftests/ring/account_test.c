@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "keel_test_file.h"
 #include "keel_test_user.h"
 #include "ring_test.h"
 
@@ -24,20 +25,6 @@
 /* The documented default, for a module that has no parameter. */
 #define LIMIT_DEFAULT	64
 #define MIB		(1024 * 1024)
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	return n < 0 ? n : 0;
-}
 
 /* The first line of @path into @buf: its length or -errno. */
 static int read_str(const char *path, char *buf, size_t len)
@@ -91,7 +78,7 @@ static int cg_prepare(const char *controller)
 	if (!strstr(buf, want))
 		return -EOPNOTSUPP;
 	snprintf(want, sizeof(want), "+%s", controller);
-	return write_str(CG_ROOT "/cgroup.subtree_control", want);
+	return write_text(CG_ROOT "/cgroup.subtree_control", want);
 }
 
 /* Move the calling process into cgroup @dir ("" for the root). */
@@ -102,7 +89,7 @@ static int cg_enter(const char *dir)
 	snprintf(path, sizeof(path), CG_ROOT "%s%s/cgroup.procs",
 		 *dir ? "/" : "", dir);
 	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_str(path, pid);
+	return write_text(path, pid);
 }
 
 /*
@@ -176,7 +163,7 @@ FIXTURE_SETUP(memcg)
 	snprintf(path, sizeof(path), CG_ROOT "/%s", self->dir);
 	ASSERT_EQ(0, mkdir(path, 0755));
 	snprintf(path, sizeof(path), CG_ROOT "/%s/memory.max", self->dir);
-	ASSERT_EQ(0, write_str(path, "33554432"));	/* 32 MiB */
+	ASSERT_EQ(0, write_text(path, "33554432"));	/* 32 MiB */
 	ASSERT_EQ(0, cg_enter(self->dir));
 }
 
@@ -250,7 +237,7 @@ FIXTURE_SETUP(limit)
 	close(fd);
 	self->max = LIMIT_DEFAULT;
 	if (read_str(LIMIT_PARAM, self->saved, sizeof(self->saved)) > 0 &&
-	    !write_str(LIMIT_PARAM, "8"))
+	    !write_text(LIMIT_PARAM, "8"))
 		self->max = 8;
 	else
 		self->saved[0] = 0;
@@ -260,7 +247,7 @@ FIXTURE_SETUP(limit)
 FIXTURE_TEARDOWN(limit)
 {
 	if (self->saved[0])
-		write_str(LIMIT_PARAM, self->saved);
+		write_text(LIMIT_PARAM, self->saved);
 }
 
 /*
