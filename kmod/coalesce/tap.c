@@ -22,8 +22,12 @@
 #include "coalesce.h"
 #include "../compat/keel_compat.h"
 
-/* While the guest is inactive, it is looked at again this often at least. */
-#define KEEL_COAL_RECHECK_MIN_US	50
+/*
+ * While the guest is inactive and something is held, it is looked at again
+ * every rx-usecs (the bound of the latency interval, also in adaptive
+ * mode), but not more often than this: each look is a timer interrupt.
+ */
+#define KEEL_COAL_RECHECK_MIN_US	100
 
 /*
  * Arm the timer for @act's deadline, or cancel it when nothing is held.
@@ -44,7 +48,7 @@ static void keel_coal_arm(struct keel_coal_obj *o, struct keel_coal_action act,
 		return;
 	}
 	if (!o->c.active) {
-		recheck_us = max_t(u32, keel_coal_cur_usecs(&o->c),
+		recheck_us = max_t(u32, o->c.p.rx_usecs,
 				   KEEL_COAL_RECHECK_MIN_US);
 		when = min(when, now + (u64)recheck_us * NSEC_PER_USEC);
 	}

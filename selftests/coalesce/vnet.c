@@ -134,7 +134,7 @@ static uint32_t peer_send(int s, const struct peer_cmd *cmd)
 {
 	static const uint8_t dst[ETH_ALEN] = VNET_GUEST_MAC;
 	static const uint8_t src[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
-	struct timespec gap = { 0, cmd->gap_us * 1000L };
+	struct timespec gap = { 0, cmd->gap_us * 1000L }, now;
 	uint8_t frame[VNET_FRAME_MAX];
 	struct vnet_payload p = { .magic = VNET_MAGIC };
 	struct ethhdr *eth = (void *)frame;
@@ -146,7 +146,8 @@ static uint32_t peer_send(int s, const struct peer_cmd *cmd)
 	eth->h_proto = htons(VNET_ETHERTYPE);
 	for (i = 0; i < cmd->n; i++) {
 		p.seq = cmd->seq + i;
-		p.tsc = __builtin_ia32_rdtsc();
+		clock_gettime(CLOCK_MONOTONIC_RAW, &now);
+		p.ns = (uint64_t)now.tv_sec * 1000000000ull + now.tv_nsec;
 		memcpy(frame + ETH_HLEN, &p, sizeof(p));
 		if (send(s, frame, cmd->len, 0) != (ssize_t)cmd->len)
 			break;
@@ -372,19 +373,16 @@ void vnet_guest_init(struct keel_vm *vm, uint32_t gsi, uint32_t poke_gsi)
 	g->quit = 0;
 }
 
-int64_t vnet_tsc_offset(const struct keel_vcpu *vcpu)
+int64_t vnet_clock_offset(const struct keel_vm *vm)
 {
-#ifdef KVM_VCPU_TSC_OFFSET
-	int64_t off = 0;
-	struct kvm_device_attr a = {
-		.group = KVM_VCPU_TSC_CTRL,
-		.attr = KVM_VCPU_TSC_OFFSET,
-		.addr = (uintptr_t)&off,
-	};
+	struct kvm_clock_data c = { 0 };
+	struct timespec a, b;
 
-	return ioctl(vcpu->fd, KVM_GET_DEVICE_ATTR, &a) ? 0 : off;
-#else
-	(void)vcpu;
-	return 0;
-#endif
+	clock_gettime(CLOCK_MONOTONIC_RAW, &a);
+	if (ioctl(vm->fd, KVM_GET_CLOCK, &c))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC_RAW, &b);
+	/* the host's clock halfway through the call */
+	return (int64_t)c.clock -
+	       ((a.tv_sec + b.tv_sec) * 1000000000ll + a.tv_nsec + b.tv_nsec) / 2;
 }

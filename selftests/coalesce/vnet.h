@@ -36,7 +36,7 @@
 struct vnet_payload {
 	uint32_t magic;
 	uint32_t seq;
-	uint64_t tsc;	/* the host's TSC when the peer sent it */
+	uint64_t ns;	/* the host's CLOCK_MONOTONIC_RAW when the peer sent it */
 };
 
 /* Guest-physical layout of the queue: rings, then the buffers. */
@@ -85,9 +85,11 @@ long vnet_send(struct vnet *v, uint32_t n, uint32_t len, uint32_t gap_us);
  */
 void vnet_guest_init(struct keel_vm *vm, uint32_t gsi, uint32_t poke_gsi);
 /*
- * The guest's TSC minus the host's (KVM_VCPU_TSC_OFFSET), or 0 when KVM
- * does not tell.
+ * The VM's kvmclock minus the host's CLOCK_MONOTONIC_RAW, in ns (the base
+ * KVM counts kvmclock from), or 0 when KVM_GET_CLOCK fails. Not the TSC:
+ * KVM moves a vCPU's TSC offset when the host's TSCs are unsynchronized,
+ * and the peer and the vCPU may read different CPUs' TSCs.
  */
-int64_t vnet_tsc_offset(const struct keel_vcpu *vcpu);
+int64_t vnet_clock_offset(const struct keel_vm *vm);
 
 #endif /* COALESCE_VNET_H */

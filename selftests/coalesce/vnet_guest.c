@@ -33,12 +33,37 @@ static inline uint64_t vnet_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* The vCPU's kvmclock now, in ns (the pvclock ABI's reader). */
+static uint64_t vnet_clock_ns(void)
+{
+	volatile struct vnet_pvclock *pv = &vnet_guest.pvclock;
+	uint64_t delta, ns;
+	uint32_t version;
+	int8_t shift;
+
+	do {
+		version = pv->version;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		delta = vnet_rdtsc() - pv->tsc_timestamp;
+		shift = pv->tsc_shift;
+		if (shift < 0)
+			delta >>= -shift;
+		else
+			delta <<= shift;
+		ns = pv->system_time +
+		     (uint64_t)(((unsigned __int128)delta *
+				 pv->tsc_to_system_mul) >> 32);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	} while ((version & 1) || version != pv->version);
+	return ns;
+}
+
 /* Check one used buffer: a frame of the peer, the next in sequence. */
 static void vnet_rx_frame(const uint8_t *buf, uint32_t len, uint32_t *expect)
 {
 	const uint8_t *eth = buf + VNET_HDR_LEN;
 	struct vnet_payload p;
-	uint64_t now = vnet_rdtsc();
+	uint64_t now = vnet_guest.clock_offset ? vnet_clock_ns() : 0;
 
 	if (len < VNET_HDR_LEN + VNET_FRAME_MIN ||
 	    eth[12] != VNET_ETHERTYPE >> 8 ||
@@ -55,8 +80,8 @@ static void vnet_rx_frame(const uint8_t *buf, uint32_t len, uint32_t *expect)
 		vnet_guest.bad++;
 	*expect = p.seq + 1;
 	vnet_guest.lat[vnet_guest.frames % VNET_LAT_MAX] =
-		vnet_guest.tsc_offset ?
-		(int64_t)(now - vnet_guest.tsc_offset - p.tsc) : 0;
+		vnet_guest.clock_offset ?
+		(int64_t)(now - vnet_guest.clock_offset - p.ns) : 0;
 	vnet_guest.frames++;
 }
 
@@ -69,6 +94,9 @@ void vnet_guest_main(uint64_t desc_gpa, uint64_t avail_gpa,
 	uint16_t last_used = 0, avail_idx, n;
 	uint32_t expect = 0, i;
 
+	if (vnet_guest.clock_offset)	/* KVM keeps the clock from now on */
+		wrmsr(VNET_MSR_KVM_SYSTEM_TIME_NEW,
+		      (uint64_t)(uintptr_t)&vnet_guest.pvclock | 1);
 	guest_irq_handler_set(vnet_guest.vector, vnet_rx_irq);
 	guest_irq_handler_set(vnet_guest.poke_vector, vnet_poke_irq);
 	lapic_enable();
