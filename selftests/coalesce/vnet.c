@@ -10,10 +10,13 @@
  * vhost-net's to receive into the guest's ring.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,6 +319,54 @@ int vnet_create(struct vnet *v, struct keel_vm *vm, int call_fd)
 	if (!ret)
 		ret = vhost_setup(v, call_fd);
 	return ret;
+}
+
+/* Whether the name of thread @tid of process @pid is @name. */
+static bool comm_is(const char *pid, const char *tid, const char *name)
+{
+	char path[sizeof("/proc//task//comm") + 2 * NAME_MAX], comm[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/task/%s/comm", pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	comm[strcspn(comm, "\n")] = 0;
+	return !strcmp(comm, name);
+}
+
+int vnet_pin_worker(int cpu)
+{
+	char name[32], dir[sizeof("/proc//task") + NAME_MAX];
+	struct dirent *p, *t;
+	int pinned = 0;
+	cpu_set_t set;
+	DIR *procs, *tasks;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	snprintf(name, sizeof(name), "vhost-%d", getpid());
+	procs = opendir("/proc");
+	while (procs && (p = readdir(procs))) {
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%s/task", p->d_name);
+		tasks = opendir(dir);
+		while (tasks && (t = readdir(tasks)))
+			if (t->d_name[0] != '.' &&
+			    comm_is(p->d_name, t->d_name, name) &&
+			    !sched_setaffinity(atoi(t->d_name), sizeof(set),
+					       &set))
+				pinned++;
+		if (tasks)
+			closedir(tasks);
+	}
+	if (procs)
+		closedir(procs);
+	return pinned;
 }
 
 int vnet_set_call(struct vnet *v, int call_fd)

@@ -64,6 +64,11 @@ struct vnet {
 int vnet_create(struct vnet *v, struct keel_vm *vm, int call_fd);
 /* Stop vhost, end the peer, close everything. */
 void vnet_destroy(struct vnet *v);
+/*
+ * Pin this process's vhost workers to @cpu: kernel threads "vhost-PID"
+ * before 6.4, threads of the process of that name since. How many.
+ */
+int vnet_pin_worker(int cpu);
 
 /* Point the queue's call at another eventfd (VHOST_SET_VRING_CALL). */
 int vnet_set_call(struct vnet *v, int call_fd);

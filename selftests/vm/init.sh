@@ -43,10 +43,13 @@ KEEL_RUN_TIMEOUT=600
 KEEL_KUNIT=n
 KEEL_KUNIT_FILTER=
 KEEL_KMEMLEAK=n
+KEEL_KERNEL_DEBUG=n
 KEEL_RUN=
 KEEL_RUN_ARGS=
 # shellcheck source=/dev/null
 . /keel/vm.conf
+# for the tests: y on the debug kernel (KASAN, lockdep, kmemleak)
+export KEEL_KERNEL_DEBUG
 
 check() { # NAME ok|fail [DETAIL]
 	echo "KEEL-CHECK $1 $2${3:+ $3}"
