@@ -15,6 +15,7 @@
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <net/genetlink.h>
+#include <asm/kvm_page_track.h>
 
 #include "keel_compat_gen.h"
 
@@ -62,6 +63,78 @@ static inline void keel_kvm_get(struct kvm *kvm)
 static inline void keel_kvm_put(struct kvm *kvm)
 {
 	kvm_put_kvm(kvm);
+}
+
+/*
+ * Write tracking (CONFIG_KVM_EXTERNAL_WRITE_TRACKING): KVM emulates every
+ * guest write to a tracked frame and reports it to the VM's page-track
+ * notifiers. 6.6 replaced the per-slot calls, which want kvm->srcu and
+ * mmu_lock held, with calls by gfn that take them. 0, or -EINVAL when
+ * the frame is in no memslot (or one being deleted).
+ */
+static inline int keel_write_track_add(struct kvm *kvm, gfn_t gfn)
+{
+#ifdef KEEL_HAVE_KVM_WRITE_TRACK_GFN
+	return kvm_write_track_add_gfn(kvm, gfn);
+#else
+	struct kvm_memory_slot *slot;
+	int idx, ret = -EINVAL;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot && !(slot->flags & KVM_MEMSLOT_INVALID)) {
+		write_lock(&kvm->mmu_lock);
+		kvm_slot_page_track_add_page(kvm, slot, gfn,
+					     KVM_PAGE_TRACK_WRITE);
+		write_unlock(&kvm->mmu_lock);
+		ret = 0;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+#endif
+}
+
+/* Undo one keel_write_track_add() of @gfn, whose memslot is still there. */
+static inline void keel_write_track_remove(struct kvm *kvm, gfn_t gfn)
+{
+#ifdef KEEL_HAVE_KVM_WRITE_TRACK_GFN
+	kvm_write_track_remove_gfn(kvm, gfn);
+#else
+	struct kvm_memory_slot *slot;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot) {
+		write_lock(&kvm->mmu_lock);
+		kvm_slot_page_track_remove_page(kvm, slot, gfn,
+						KVM_PAGE_TRACK_WRITE);
+		write_unlock(&kvm->mmu_lock);
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+#endif
+}
+
+/*
+ * A page-track notifier of @kvm. From 6.6 it must be registered from the
+ * VM's own address space (-ESRCH otherwise) and holds a VM reference
+ * until unregistered. Unregistering waits for running callbacks.
+ */
+static inline int keel_page_track_register(struct kvm *kvm,
+					   struct kvm_page_track_notifier_node *n)
+{
+#ifdef KEEL_HAVE_KVM_WRITE_TRACK_GFN
+	return kvm_page_track_register_notifier(kvm, n);
+#else
+	kvm_page_track_register_notifier(kvm, n);
+	return 0;
+#endif
+}
+
+static inline void keel_page_track_unregister(struct kvm *kvm,
+					      struct kvm_page_track_notifier_node *n)
+{
+	kvm_page_track_unregister_notifier(kvm, n);
 }
 
 #endif /* _KEEL_COMPAT_H */

@@ -62,3 +62,11 @@ const struct keelctl_cmd keelctl_cmd_ring = TYPED_CMD("ring", "ring",
 	"            show ring): geometry, entries fetchable, uncommitted,\n"
 	"            produced, committed and fetched, time full, lag\n"
 	"  show ID   every index, counter and state of one ring\n");
+
+const struct keelctl_cmd keelctl_cmd_mirror = TYPED_CMD("mirror", "range",
+	"List the mirrored ranges of guest memory, or show one.",
+	"  list      one line per protected range (the default): id, label,\n"
+	"            first guest-physical byte, bytes protected and guest\n"
+	"            writes mirrored\n"
+	"  show ID   every counter of one range: mirror bytes held, guest\n"
+	"            writes and their bytes, pages whose memslot went\n");

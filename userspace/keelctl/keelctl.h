@@ -75,6 +75,7 @@ extern const struct keelctl_cmd keelctl_cmd_monitor;
 extern const struct keelctl_cmd keelctl_cmd_vdev;
 extern const struct keelctl_cmd keelctl_cmd_ring;
 extern const struct keelctl_cmd keelctl_cmd_coalesce;
+extern const struct keelctl_cmd keelctl_cmd_mirror;
 extern const struct keelctl_cmd keelctl_cmd_state;
 extern const struct keelctl_cmd keelctl_cmd_types;
 extern const struct keelctl_cmd keelctl_cmd_cloud;

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel_mirror.ko: /dev/keel-mirror, each open file one protected range of
+ * a VM's guest memory and its mirror (uapi/linux/keel_mirror.h): setup
+ * and the one path that undoes it, the ranges of all VMs (no two of a VM
+ * overlap), the mirror's read-back ioctl and the object's info.
+ */
+#include <linux/kvm_host.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/uaccess.h>
+
+#include "mirror.h"
+
+/* Every set-up range, to refuse overlaps; nests inside nothing. */
+static DEFINE_MUTEX(keel_mirror_ranges_lock);
+static LIST_HEAD(keel_mirror_ranges);
+
+static bool keel_mirror_overlaps(const struct keel_mirror *m)
+{
+	struct keel_mirror *o;
+
+	lockdep_assert_held(&keel_mirror_ranges_lock);
+	list_for_each_entry(o, &keel_mirror_ranges, node)
+		if (o->inst.kvm == m->inst.kvm && o->gfn < m->gfn + m->npages &&
+		    m->gfn < o->gfn + o->npages)
+			return true;
+	return false;
+}
+
+/*
+ * Every page of the range in a memslot of the VM's default address space
+ * that the guest may write: -ENOENT (a hole), -EROFS (read-only).
+ */
+static int keel_mirror_check_slots(struct keel_mirror *m)
+{
+	struct kvm *kvm = m->inst.kvm;
+	struct kvm_memory_slot *slot;
+	gfn_t gfn = m->gfn, end = m->gfn + m->npages;
+	int idx, ret = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	while (gfn < end && !ret) {
+		slot = gfn_to_memslot(kvm, gfn);
+		if (!slot || (slot->flags & KVM_MEMSLOT_INVALID))
+			ret = -ENOENT;
+		else if (slot->flags & KVM_MEM_READONLY)
+			ret = -EROFS;
+		else
+			gfn = slot->base_gfn + slot->npages;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+}
+
+static int keel_mirror_check_range(u64 gpa, u64 len)
+{
+	if (!len || len > KEEL_MIRROR_MAX_LEN || !PAGE_ALIGNED(gpa) ||
+	    !PAGE_ALIGNED(len) || gpa + len < gpa)
+		return -EINVAL;
+	return 0;
+}
+
+static int keel_mirror_build(struct keel_mirror *m)
+{
+	int ret;
+
+	if (current->mm != m->inst.kvm->mm)
+		return -EPERM;
+	ret = keel_mirror_check_slots(m);
+	if (ret)
+		return ret;
+	mutex_lock(&keel_mirror_ranges_lock);
+	if (keel_mirror_overlaps(m))
+		ret = -EEXIST;
+	else
+		list_add(&m->node, &keel_mirror_ranges);
+	mutex_unlock(&keel_mirror_ranges_lock);
+	if (!ret)
+		ret = keel_mirror_store_alloc(m);
+	if (!ret)
+		ret = keel_mirror_track_start(m);
+	if (!ret)
+		ret = keel_mirror_track_pages(m);
+	if (!ret)
+		ret = keel_mirror_store_fill(m);
+	return ret;
+}
+
+static long keel_mirror_setup(struct keel_inst *inst, unsigned int cmd,
+			      void __user *uarg)
+{
+	struct keel_mirror_setup __user *usetup = uarg;
+	struct keel_mirror *m = keel_mirror_of(inst);
+	struct keel_mirror_setup arg;
+	int ret;
+
+	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg),
+				  KEEL_MIRROR_SETUP_FLAGS_ALL, cmd, uarg);
+	if (!ret && (arg.pad || arg.pad2))
+		ret = -EINVAL;
+	if (!ret)
+		ret = keel_mirror_check_range(arg.gpa, arg.len);
+	if (!ret)
+		ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+	if (ret)
+		return ret;
+	m->gfn = gpa_to_gfn(arg.gpa);
+	m->npages = arg.len >> PAGE_SHIFT;
+	m->c.gpa = arg.gpa;
+	m->c.protected_bytes = arg.len;
+	ret = keel_inst_bind_vm(inst, arg.vm_fd);
+	if (!ret)
+		ret = keel_mirror_build(m);
+	return keel_inst_setup_end(inst, ret, &usetup->id);
+}
+
+static long keel_mirror_read(struct keel_inst *inst, unsigned int cmd,
+			     void __user *uarg)
+{
+	struct keel_mirror *m = keel_mirror_of(inst);
+	struct keel_mirror_read arg;
+	int ret;
+
+	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg), 0, cmd,
+				  uarg);
+	if (ret)
+		return ret;
+	if (!arg.len || arg.gpa < gfn_to_gpa(m->gfn) ||
+	    arg.gpa + arg.len < arg.gpa ||
+	    arg.gpa + arg.len > gfn_to_gpa(m->gfn + m->npages))
+		return -EINVAL;
+	return keel_mirror_store_read(m, arg.gpa, arg.len,
+				      u64_to_user_ptr(arg.buf));
+}
+
+static int keel_mirror_open(struct keel_inst *inst)
+{
+	struct keel_mirror *m = keel_mirror_of(inst);
+
+	mutex_init(&m->lock);
+	INIT_LIST_HEAD(&m->node);
+	return 0;
+}
+
+/* Undo setup, also a partial one. */
+static void keel_mirror_teardown(struct keel_inst *inst)
+{
+	struct keel_mirror *m = keel_mirror_of(inst);
+
+	keel_mirror_track_stop(m);
+	keel_mirror_store_free(m);
+	mutex_lock(&keel_mirror_ranges_lock);
+	list_del_init(&m->node);
+	mutex_unlock(&keel_mirror_ranges_lock);
+}
+
+static void keel_mirror_release(struct keel_inst *inst)
+{
+	mutex_destroy(&keel_mirror_of(inst)->lock);
+}
+
+/* The object's info: one line per attribute, from a snapshot. */
+#define C struct keel_mirror_counts
+static const struct keel_info_field keel_mirror_fields[] = {
+	KEEL_INFO_U64(C, gpa, KEEL_MIRROR_INFO_A_GPA, KEEL_INFO_HEX,
+		      KEEL_INFO_BRIEF),
+	KEEL_INFO_U64(C, protected_bytes, KEEL_MIRROR_INFO_A_PROTECTED_BYTES,
+		      KEEL_INFO_BYTES, KEEL_INFO_BRIEF),
+	KEEL_INFO_U64(C, mirror_bytes, KEEL_MIRROR_INFO_A_MIRROR_BYTES,
+		      KEEL_INFO_BYTES),
+	KEEL_INFO_U64(C, guest_writes, KEEL_MIRROR_INFO_A_GUEST_WRITES,
+		      KEEL_INFO_BRIEF_COUNTER),
+	KEEL_INFO_U64(C, guest_bytes, KEEL_MIRROR_INFO_A_GUEST_BYTES,
+		      KEEL_INFO_BYTES, KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, lost_pages, KEEL_MIRROR_INFO_A_LOST_PAGES),
+};
+
+#undef C
+
+static int keel_mirror_snapshot(struct keel_object *obj, void *snap)
+{
+	struct keel_mirror *m = keel_mirror_of(keel_inst_of_obj(obj));
+
+	mutex_lock(&m->lock);
+	*(struct keel_mirror_counts *)snap = m->c;
+	mutex_unlock(&m->lock);
+	return 0;
+}
+
+static const struct keel_object_type keel_mirror_type = {
+	.name = "mirror",
+	.info = keel_mirror_fields,
+	.nr_info = ARRAY_SIZE(keel_mirror_fields),
+	.info_pad = KEEL_MIRROR_INFO_A_PAD,
+	.info_size = sizeof(struct keel_mirror_counts),
+	.snapshot = keel_mirror_snapshot,
+};
+
+static const struct keel_ioctl keel_mirror_ioctls[] = {
+	{ KEEL_MIRROR_IOC_SETUP, keel_mirror_setup, KEEL_IOCTL_SETUP },
+	{ KEEL_MIRROR_IOC_READ, keel_mirror_read, 0 },
+};
+
+static struct keel_feature keel_mirror_feature = {
+	.name = "mirror",
+	.devname = "keel-mirror",
+	.owner = THIS_MODULE,
+	.type = &keel_mirror_type,
+	.ops = {
+		KEEL_FEATURE_INST(struct keel_mirror, inst),
+		.ioctls = keel_mirror_ioctls,
+		.nr_ioctls = ARRAY_SIZE(keel_mirror_ioctls),
+		.open = keel_mirror_open,
+		.teardown = keel_mirror_teardown,
+		.release = keel_mirror_release,
+	},
+};
+
+static int __init keel_mirror_init(void)
+{
+	/* Without it KVM tracks nothing for modules, and says nothing. */
+	if (!IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)) {
+		pr_err("keel_mirror: the kernel lacks CONFIG_KVM_EXTERNAL_WRITE_TRACKING\n");
+		return -EOPNOTSUPP;
+	}
+	return keel_feature_register(&keel_mirror_feature);
+}
+
+static void __exit keel_mirror_exit(void)
+{
+	keel_feature_unregister(&keel_mirror_feature);
+}
+
+module_init(keel_mirror_init);
+module_exit(keel_mirror_exit);
+MODULE_DESCRIPTION("Keel: mirrored guest memory, restored after memory failures");
+MODULE_LICENSE("GPL");

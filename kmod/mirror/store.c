@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mirror pages of a protected range: allocated (charged to the
+ * caller's memory cgroup), filled from the guest's memory, kept in step
+ * with what KVM reports written, and read back for checks.
+ *
+ * A write is mirrored by copying the bytes written from the guest page
+ * again, under the range's lock, rather than taking what KVM reports:
+ * two vCPUs writing the same bytes report in either order, and the copy
+ * that comes last reads what the guest's memory holds last. Copies read
+ * guest memory through the VMM's own mapping (kvm_read_guest()), so they
+ * run in the VMM's address space: its ioctl for the first fill, its vCPU
+ * threads for the writes.
+ */
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mirror.h"
+
+int keel_mirror_store_alloc(struct keel_mirror *m)
+{
+	unsigned long i;
+
+	m->pages = kvcalloc(m->npages, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
+	m->tracked = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	m->lost = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	if (!m->pages || !m->tracked || !m->lost)
+		return -ENOMEM;
+	for (i = 0; i < m->npages; i++) {
+		m->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!m->pages[i])
+			return -ENOMEM;
+		m->c.mirror_bytes += PAGE_SIZE;
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Also after a partial allocation. */
+void keel_mirror_store_free(struct keel_mirror *m)
+{
+	unsigned long i;
+
+	for (i = 0; m->pages && i < m->npages && m->pages[i]; i++)
+		__free_page(m->pages[i]);
+	kvfree(m->pages);
+	bitmap_free(m->tracked);
+	bitmap_free(m->lost);
+	m->pages = NULL;
+	m->tracked = NULL;
+	m->lost = NULL;
+}
+
+/* Copy [gpa, gpa + len) of the guest, inside one page, to the mirror. */
+static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
+			       unsigned int len)
+{
+	struct page *page = m->pages[gpa_to_gfn(gpa) - m->gfn];
+	struct kvm *kvm = m->inst.kvm;
+	int idx, ret;
+
+	lockdep_assert_held(&m->lock);
+	idx = srcu_read_lock(&kvm->srcu);
+	ret = kvm_read_guest(kvm, gpa, page_address(page) + offset_in_page(gpa),
+			     len);
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ret;
+}
+
+/*
+ * The first copy, once every page is write-tracked: a write that comes
+ * meanwhile is mirrored by its own report, before or after the page's
+ * copy, and either order leaves the guest's latest bytes.
+ */
+int keel_mirror_store_fill(struct keel_mirror *m)
+{
+	unsigned long i;
+	int ret = 0;
+
+	if (current->mm != m->inst.kvm->mm)
+		return -EPERM;
+	for (i = 0; i < m->npages && !ret; i++) {
+		mutex_lock(&m->lock);
+		ret = keel_mirror_copy_in(m, gfn_to_gpa(m->gfn + i), PAGE_SIZE);
+		mutex_unlock(&m->lock);
+		cond_resched();
+	}
+	return ret ? -EFAULT : 0;
+}
+
+/*
+ * KVM emulated a guest write of @bytes at @gpa, all in one page, and
+ * reports it with the bytes written (@new). From a vCPU thread of the
+ * VM; may sleep.
+ */
+void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
+			 int bytes)
+{
+	unsigned long idx = gpa_to_gfn(gpa) - m->gfn;
+	unsigned int off = offset_in_page(gpa);
+
+	if (bytes <= 0 || off + bytes > PAGE_SIZE)
+		return;
+	mutex_lock(&m->lock);
+	if (!test_bit(idx, m->lost)) {
+		/* No vCPU thread, no mapping to read: what KVM wrote. */
+		if (current->mm != m->inst.kvm->mm ||
+		    keel_mirror_copy_in(m, gpa, bytes))
+			memcpy(page_address(m->pages[idx]) + off, new, bytes);
+		m->c.guest_writes++;
+		m->c.guest_bytes += bytes;
+	}
+	mutex_unlock(&m->lock);
+}
+
+/*
+ * KVM deletes (or moves) the memslot of guest frames [gfn, gfn + npages):
+ * its write tracking goes with it. The range's pages in it keep their
+ * mirror as it was and are never tracked again.
+ */
+void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
+			   unsigned long npages)
+{
+	gfn_t first = max(gfn, m->gfn);
+	gfn_t end = min(gfn + npages, m->gfn + m->npages);
+	unsigned long i;
+
+	if (first >= end)
+		return;
+	mutex_lock(&m->lock);
+	for (i = first - m->gfn; i < end - m->gfn; i++)
+		if (!test_and_set_bit(i, m->lost))
+			m->c.lost_pages++;
+	mutex_unlock(&m->lock);
+}
+
+/* KEEL_MIRROR_IOC_READ: [gpa, gpa + len) of the mirror to @buf. */
+int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
+			   void __user *buf)
+{
+	void *bounce;
+	unsigned int n;
+	int ret = 0;
+
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (len && !ret) {
+		n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		mutex_lock(&m->lock);
+		memcpy(bounce, page_address(m->pages[gpa_to_gfn(gpa) - m->gfn]) +
+		       offset_in_page(gpa), n);
+		mutex_unlock(&m->lock);
+		if (copy_to_user(buf, bounce, n))
+			ret = -EFAULT;
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	kfree(bounce);
+	return ret;
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel_mirror refuses what it cannot protect, with the documented errno,
+ * and a refused setup changes nothing (the same file then sets up a good
+ * range): unknown flags and padding, empty, unaligned, oversized and
+ * wrapping ranges, ranges outside the memslots, read-only memslots,
+ * overlaps, a caller that is not the VMM, a second setup, reads outside
+ * the range. A range whose memslot is deleted under it keeps its mirror,
+ * counts the pages lost and goes away cleanly, as does one that outlives
+ * its VMM's VM fd.
+ */
+#include "mirror_test.h"
+
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "keel_vm.h"
+
+#define EXTRA_GPA	0x10000000ULL	/* a second memslot, 256 MiB up */
+#define EXTRA_LEN	(64 * 4096ULL)
+
+FIXTURE(bad) {
+	struct keel_vm *vm;
+	uint64_t gpa;
+	int fd;
+};
+
+FIXTURE_SETUP(bad)
+{
+	self->vm = NULL;
+	MIRROR_OPEN_OR_SKIP(self->fd);
+	self->vm = vm_create(0, 0);
+	ASSERT_NE(NULL, self->vm);
+	self->gpa = vm_alloc(self->vm, 8 * 4096);
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->vm)
+		vm_free(self->vm);
+}
+
+static int setup(FIXTURE_DATA(bad) *self, int vm_fd, uint64_t gpa,
+		 uint64_t len, uint32_t flags, uint32_t pad)
+{
+	struct keel_mirror_setup s;
+
+	mirror_setup_init(&s, vm_fd, gpa, len, "bad");
+	s.flags = flags;
+	s.pad = pad;
+	return mirror_ioctl(self->fd, KEEL_MIRROR_IOC_SETUP, &s);
+}
+
+/* Every refusal, then the same file sets up: nothing stuck. */
+TEST_F(bad, refused_then_good)
+{
+	uint64_t ram_end = KEEL_VM_DEFAULT_MEM;
+	int vmfd = self->vm->fd;
+
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa, 4096, 1, 0));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa, 4096, 0, 1));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa + 8, 4096, 0, 0));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa, 4095, 0, 0));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, self->gpa,
+				 KEEL_MIRROR_MAX_LEN + 4096, 0, 0));
+	EXPECT_EQ(-EINVAL, setup(self, vmfd, -4096ULL, 8192, 0, 0));
+	/* no memslot: MMIO space, and a range running off the RAM's end */
+	EXPECT_EQ(-ENOENT, setup(self, vmfd, KEEL_MMIO_BASE, 4096, 0, 0));
+	EXPECT_EQ(-ENOENT, setup(self, vmfd, ram_end - 4096, 8192, 0, 0));
+	/* not a VM */
+	EXPECT_EQ(-EBADF, setup(self, -1, self->gpa, 4096, 0, 0));
+	EXPECT_EQ(-EINVAL, setup(self, self->fd, self->gpa, 4096, 0, 0));
+	/* a read before setup */
+	EXPECT_EQ(-EBADFD, mirror_read(self->fd, self->gpa, &ram_end, 8));
+
+	ASSERT_EQ(0, setup(self, vmfd, self->gpa, 4 * 4096, 0, 0));
+	EXPECT_EQ(-EBUSY, setup(self, vmfd, self->gpa + 4 * 4096, 4096, 0, 0));
+}
+
+TEST_F(bad, overlaps)
+{
+	int vmfd = self->vm->fd, a, b;
+
+	ASSERT_EQ(0, setup(self, vmfd, self->gpa + 2 * 4096, 4 * 4096, 0, 0));
+	/* over its start, over its end, inside it, around it */
+	EXPECT_EQ(-EEXIST, mirror_add(vmfd, self->gpa, 3 * 4096, NULL));
+	EXPECT_EQ(-EEXIST, mirror_add(vmfd, self->gpa + 5 * 4096, 2 * 4096,
+				      NULL));
+	EXPECT_EQ(-EEXIST, mirror_add(vmfd, self->gpa + 3 * 4096, 4096, NULL));
+	EXPECT_EQ(-EEXIST, mirror_add(vmfd, self->gpa, 8 * 4096, NULL));
+	/* right before and right after it */
+	a = mirror_add(vmfd, self->gpa, 2 * 4096, NULL);
+	EXPECT_LE(0, a);
+	b = mirror_add(vmfd, self->gpa + 6 * 4096, 2 * 4096, NULL);
+	EXPECT_LE(0, b);
+	close(a);
+	close(b);
+	/* gone with its file: the place is free again */
+	a = mirror_add(vmfd, self->gpa, 2 * 4096, NULL);
+	EXPECT_LE(0, a);
+	close(a);
+}
+
+/* Reads inside the protected range only. */
+TEST_F(bad, reads)
+{
+	uint8_t buf[8192];
+
+	ASSERT_EQ(0, setup(self, self->vm->fd, self->gpa + 4096, 4096, 0, 0));
+	EXPECT_EQ(0, mirror_read(self->fd, self->gpa + 4096, buf, 4096));
+	EXPECT_EQ(0, mirror_read(self->fd, self->gpa + 4096 + 100, buf, 7));
+	EXPECT_EQ(-EINVAL, mirror_read(self->fd, self->gpa, buf, 4096));
+	EXPECT_EQ(-EINVAL, mirror_read(self->fd, self->gpa + 4096, buf, 4097));
+	EXPECT_EQ(-EINVAL, mirror_read(self->fd, self->gpa + 4096, buf, 0));
+	EXPECT_EQ(-EFAULT, mirror_read(self->fd, self->gpa + 4096, NULL, 16));
+}
+
+/* Only the VMM protects its VM's memory: a forked child may not. */
+TEST_F(bad, not_the_vmm)
+{
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(setup(self, self->vm->fd, self->gpa, 4096, 0, 0) ==
+		      -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(0, setup(self, self->vm->fd, self->gpa, 4096, 0, 0));
+}
+
+static int slot_of(struct keel_vm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_regions; i++)
+		if (vm->regions[i].gpa == gpa)
+			return vm->regions[i].slot;
+	return -1;
+}
+
+/*
+ * A read-only memslot is refused; the memslot of a protected range
+ * deleted: its pages are lost, the mirror stays readable and the range
+ * goes away cleanly.
+ */
+TEST_F(bad, memslots)
+{
+	struct kvm_userspace_memory_region r;
+	uint8_t *ro, buf[4096];
+	uint32_t id = 0;
+	int slot, fd;
+
+	ro = mmap(NULL, 4 * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		  -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	r = (struct kvm_userspace_memory_region){
+		.slot = 7, .flags = KVM_MEM_READONLY,
+		.guest_phys_addr = EXTRA_GPA + EXTRA_LEN,
+		.memory_size = 4 * 4096, .userspace_addr = (uintptr_t)ro,
+	};
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &r));
+	EXPECT_EQ(-EROFS, setup(self, self->vm->fd, EXTRA_GPA + EXTRA_LEN,
+				4096, 0, 0));
+
+	ASSERT_NE(NULL, vm_mem_region_add(self->vm, EXTRA_GPA, EXTRA_LEN));
+	slot = slot_of(self->vm, EXTRA_GPA);
+	ASSERT_LE(0, slot);
+	fd = mirror_add(self->vm->fd, EXTRA_GPA, 16 * 4096, &id);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, keel_test_obj_info("mirror", id, "lost_pages"));
+	r = (struct kvm_userspace_memory_region){ .slot = slot };
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &r));
+	EXPECT_EQ(16, keel_test_obj_info("mirror", id, "lost_pages"));
+	EXPECT_EQ(0, mirror_read(fd, EXTRA_GPA, buf, sizeof(buf)));
+	close(fd);
+	EXPECT_EQ(-1, keel_test_obj_info("mirror", id, "lost_pages"));
+	munmap(ro, 4 * 4096);
+}
+
+/* The VMM closes its VM fd first: the range keeps the VM until it goes. */
+TEST_F(bad, outlives_vm_fd)
+{
+	uint32_t id = 0;
+	int fd;
+
+	fd = mirror_add(self->vm->fd, self->gpa, 4 * 4096, &id);
+	ASSERT_LE(0, fd);
+	vm_free(self->vm);
+	self->vm = NULL;
+	EXPECT_EQ(4 * 4096, keel_test_obj_info("mirror", id,
+					       "protected_bytes"));
+	close(fd);
+	EXPECT_EQ(-1, keel_test_obj_info("mirror", id, "protected_bytes"));
+}
+
+TEST_HARNESS_MAIN

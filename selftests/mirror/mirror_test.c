@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel_mirror with a real guest: a protected range starts as a copy of
+ * the guest's memory, and after the guest's random writes in every form
+ * (guest_writes.h), one vCPU or two racing over the same bytes, the
+ * mirror equals the guest's memory byte for byte, each write counted;
+ * memory outside the range is left alone. A range whose memslot is
+ * deleted keeps its mirror and counts its pages lost.
+ */
+#include "mirror_test.h"
+
+#include <pthread.h>
+
+#include "keel_vm.h"
+#include "guest_writes.h"
+
+#define RANGE_PAGES	16
+#define RANGE_LEN	(RANGE_PAGES * 4096ULL)
+#define WRITES		4000
+
+/* What each vCPU writes next, set by the host before it runs it. */
+struct job {
+	uint64_t base, len, seed, count, only;
+};
+
+static struct job jobs[2];
+
+static void guest_main(uint64_t i)
+{
+	for (;;) {
+		gw_run((uint8_t *)jobs[i].base, jobs[i].len, jobs[i].seed,
+		       jobs[i].count, jobs[i].only);
+		GUEST_SYNC(jobs[i].count);
+	}
+}
+
+static struct keel_vcpu *writer_add(struct keel_vm *vm, unsigned int i)
+{
+	struct keel_vcpu *vcpu = vm_vcpu_add(vm, guest_main);
+
+	if (vcpu && vcpu_args_set(vcpu, i))
+		return NULL;
+	return vcpu;
+}
+
+/* vCPU @i's next job: @count writes of @only (or all forms) from @seed. */
+static void job_set(struct keel_vm *vm, unsigned int i, uint64_t base,
+		    uint64_t seed, uint64_t count, unsigned int only)
+{
+	jobs[i] = (struct job){ base, RANGE_LEN, seed, count, only };
+	sync_global_to_guest(vm, jobs);
+}
+
+/* Random bytes of the host's own, before the range is protected. */
+static void fill_random(uint8_t *p, uint64_t len, uint64_t seed)
+{
+	uint64_t s = seed | 1, i;
+
+	for (i = 0; i < len; i++)
+		p[i] = gw_next(&s);
+}
+
+FIXTURE(mirror) {
+	struct keel_vm *vm;
+	uint64_t gpa;
+	uint8_t *mem;
+	int fd;
+	uint32_t id;
+};
+
+FIXTURE_SETUP(mirror)
+{
+	struct keel_mirror_setup s;
+
+	self->vm = NULL;
+	MIRROR_OPEN_OR_SKIP(self->fd);
+	self->vm = vm_create(0, 0);
+	ASSERT_NE(NULL, self->vm);
+	self->gpa = vm_alloc(self->vm, RANGE_LEN);
+	self->mem = vm_gpa2hva(self->vm, self->gpa, RANGE_LEN);
+	ASSERT_NE(NULL, self->mem);
+	fill_random(self->mem, RANGE_LEN, 0x5eed);
+	mirror_setup_init(&s, self->vm->fd, self->gpa, RANGE_LEN, "guest");
+	ASSERT_EQ(0, mirror_ioctl(self->fd, KEEL_MIRROR_IOC_SETUP, &s));
+	self->id = s.id;
+	EXPECT_NE(0, s.id);
+}
+
+FIXTURE_TEARDOWN(mirror)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->vm)
+		vm_free(self->vm);
+}
+
+static void expect_equal(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(mirror) *self, const char *when)
+{
+	uint64_t first = 0;
+	long n;
+
+	n = mirror_diff(self->fd, self->gpa, self->mem, RANGE_LEN, &first);
+	EXPECT_EQ(0, n) TH_LOG("%s: %ld bytes differ, the first at +%#llx",
+			       when, n, (unsigned long long)first);
+}
+
+/* The first copy: before any guest write, the mirror is the range. */
+TEST_F(mirror, starts_as_a_copy)
+{
+	expect_equal(_metadata, self, "after setup");
+	EXPECT_EQ(RANGE_LEN, keel_test_obj_info("mirror", self->id,
+						"protected_bytes"));
+	EXPECT_EQ(RANGE_LEN, keel_test_obj_info("mirror", self->id,
+						"mirror_bytes"));
+	EXPECT_EQ(0, keel_test_obj_info("mirror", self->id, "guest_writes"));
+}
+
+static void run_writes(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(mirror) *self, struct keel_vcpu *vcpu,
+		       unsigned int only, uint64_t count, uint64_t seed)
+{
+	struct ucall uc;
+
+	job_set(self->vm, 0, self->gpa, seed, count, only);
+	ASSERT_EQ(UCALL_SYNC, guest_run(vcpu, &uc))
+		TH_LOG("%s", ucall_str(vcpu, &uc));
+}
+
+/* Each form alone, then all mixed: the mirror follows every one. */
+TEST_F(mirror, every_write_form)
+{
+	static const char *const names[GW_NR_FORMS] = {
+		"mov8", "mov16", "mov32", "mov64", "rep stosb", "rep stosq",
+		"rep movsb", "rep movsq", "xchg", "lock cmpxchg", "lock xadd",
+		"add", "or", "lock inc", "not", "bts", "setcc", "movdqu",
+		"movnti", "push", "page cross",
+	};
+	struct keel_vcpu *vcpu = writer_add(self->vm, 0);
+	long long before = 0, after;
+	unsigned int form;
+
+	ASSERT_NE(NULL, vcpu);
+	for (form = 0; form < GW_NR_FORMS; form++) {
+		run_writes(_metadata, self, vcpu, form, 64, 0x1000 + form);
+		after = keel_test_obj_info("mirror", self->id, "guest_writes");
+		EXPECT_LT(before, after) TH_LOG("%s: no write seen", names[form]);
+		before = after;
+		expect_equal(_metadata, self, names[form]);
+	}
+	run_writes(_metadata, self, vcpu, GW_NR_FORMS, WRITES, 0xfeed);
+	expect_equal(_metadata, self, "all forms mixed");
+	EXPECT_LE(WRITES, keel_test_obj_info("mirror", self->id,
+					     "guest_writes") - before);
+}
+
+struct racer {
+	struct keel_vcpu *vcpu;
+	uint64_t cmd;
+	struct ucall uc;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+
+	r->cmd = guest_run(r->vcpu, &r->uc);
+	return NULL;
+}
+
+/*
+ * Two vCPUs write the same bytes at once: KVM reports their writes in
+ * either order, and the mirror still ends equal.
+ */
+TEST_F(mirror, two_vcpus_race)
+{
+	struct racer r[2];
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		r[i].vcpu = writer_add(self->vm, i);
+		ASSERT_NE(NULL, r[i].vcpu);
+		/* different writes over the same bytes */
+		job_set(self->vm, i, self->gpa, 0x77 + i, WRITES, GW_NR_FORMS);
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race, &r[i]));
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(UCALL_SYNC, r[i].cmd)
+			TH_LOG("%s", ucall_str(r[i].vcpu, &r[i].uc));
+	}
+	expect_equal(_metadata, self, "after the race");
+}
+
+/* Writes outside the range are not the mirror's; the range is. */
+TEST_F(mirror, outside_untouched)
+{
+	struct keel_vcpu *vcpu = writer_add(self->vm, 0);
+	uint64_t other = vm_alloc(self->vm, RANGE_LEN);
+	struct ucall uc;
+
+	ASSERT_NE(NULL, vcpu);
+	job_set(self->vm, 0, other, 3, WRITES, GW_NR_FORMS);
+	ASSERT_EQ(UCALL_SYNC, guest_run(vcpu, &uc))
+		TH_LOG("%s", ucall_str(vcpu, &uc));
+	EXPECT_EQ(0, keel_test_obj_info("mirror", self->id, "guest_writes"));
+	expect_equal(_metadata, self, "after writes elsewhere");
+}
+
+TEST_HARNESS_MAIN

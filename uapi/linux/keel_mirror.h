@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * keel_mirror uapi: a mirror of a range of a VM's guest memory, kept in
+ * step with every guest write, from which a page lost to a memory failure
+ * is restored.
+ *
+ * Each open file of /dev/keel-mirror is one protected range of one VM,
+ * set up once with KEEL_MIRROR_IOC_SETUP: [gpa, gpa + len), page aligned,
+ * every page in a writable memslot of the VM, overlapping no other range
+ * of the VM. Keel write-tracks its pages (KVM emulates every guest write
+ * to them and tells Keel, which copies what was written to the mirror),
+ * allocates the mirror pages (charged to the caller's memory cgroup) and
+ * copies the range's content into them. Documentation/mirror.rst says
+ * which writes reach the mirror and when it equals the guest's memory.
+ *
+ * The setup runs in the VMM: the VM's creator calls it (EPERM from any
+ * other address space).
+ *
+ * Statistics are in the "keel" netlink family (type "mirror", enum
+ * keel_mirror_info_attr).
+ *
+ * This header is a contract: numbers are never reused or renumbered.
+ */
+#ifndef _UAPI_LINUX_KEEL_MIRROR_H
+#define _UAPI_LINUX_KEEL_MIRROR_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/keel.h>
+
+#define KEEL_MIRROR_DEVICE	"/dev/keel-mirror"
+
+/* The largest range one object protects: 1 GiB. */
+#define KEEL_MIRROR_MAX_LEN	0x40000000ull
+
+/* flags of struct keel_mirror_setup: none defined yet */
+#define KEEL_MIRROR_SETUP_FLAGS_ALL	0u
+
+/*
+ * KEEL_MIRROR_IOC_SETUP: once per file, all or nothing. Errors: EINVAL
+ * (unknown flags, nonzero pad, a range that is empty, unaligned, longer
+ * than KEEL_MIRROR_MAX_LEN or wraps), ENOENT (a page of the range in no
+ * memslot), EROFS (a page in a read-only memslot), EEXIST (the range
+ * overlaps one the VM already protects), EPERM (not called by the VMM),
+ * ENOMEM, EBADF.
+ */
+struct keel_mirror_setup {
+	__u32 size;		/* in: sizeof(struct keel_mirror_setup) */
+	__u32 flags;		/* in: KEEL_MIRROR_SETUP_* */
+	__s32 vm_fd;		/* in: a KVM VM fd */
+	__u32 pad;		/* must be zero */
+	__u64 gpa;		/* in: first byte, page aligned */
+	__u64 len;		/* in: bytes, a multiple of the page size */
+	__u32 id;		/* out: object id */
+	__u32 pad2;		/* must be zero */
+	char label[KEEL_NAME_MAX];	/* in: NUL-terminated, printable */
+};
+
+#define KEEL_MIRROR_IOC_SETUP	_IOWR(KEEL_IOC_MAGIC, 0x60, \
+				      struct keel_mirror_setup)
+
+/*
+ * KEEL_MIRROR_IOC_READ: copy [gpa, gpa + len) of the mirror to buf, for
+ * checks (the range must lie inside the protected one). Errors: EINVAL
+ * (flags, pad, a range outside), EFAULT.
+ */
+struct keel_mirror_read {
+	__u32 size;		/* in: sizeof(struct keel_mirror_read) */
+	__u32 flags;		/* in: none defined, must be zero */
+	__u64 gpa;		/* in */
+	__u64 len;		/* in */
+	__u64 buf;		/* in: user address of len bytes */
+};
+
+#define KEEL_MIRROR_IOC_READ	_IOW(KEEL_IOC_MAGIC, 0x61, \
+				     struct keel_mirror_read)
+
+/* KEEL_OBJ_A_INFO of a "mirror" object. */
+enum keel_mirror_info_attr {
+	KEEL_MIRROR_INFO_A_UNSPEC,
+	KEEL_MIRROR_INFO_A_PAD,
+	KEEL_MIRROR_INFO_A_GPA,			/* u64: first byte */
+	KEEL_MIRROR_INFO_A_PROTECTED_BYTES,	/* u64 */
+	KEEL_MIRROR_INFO_A_MIRROR_BYTES,	/* u64: mirror pages held */
+	KEEL_MIRROR_INFO_A_GUEST_WRITES,	/* u64: trapped guest writes */
+	KEEL_MIRROR_INFO_A_GUEST_BYTES,		/* u64: their bytes */
+	KEEL_MIRROR_INFO_A_LOST_PAGES,		/* u64: pages whose memslot went */
+
+	__KEEL_MIRROR_INFO_A_MAX,
+	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
+};
+
+#endif /* _UAPI_LINUX_KEEL_MIRROR_H */
