@@ -184,6 +184,14 @@ static uint64_t moderated_max(uint64_t us, uint32_t rx_usecs)
 	return us / rx_usecs + 2;	/* the first, and one at the end */
 }
 
+/*
+ * That bound is what proves moderation; against the interrupts the same
+ * stream took unmoderated only "fewer" holds whatever the pace: a guest
+ * too slow to keep up (the debug kernel under load stretched 200 frames
+ * 1 ms apart to 1.9 s) polls most frames without an interrupt anyway,
+ * and each latency interval then holds only one or two.
+ */
+
 /* The slowest pace up to GAP_US_MAX at which the guest takes >n/2 irqs. */
 static uint32_t direct_pace(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(vn) *self, uint64_t *irqs)
@@ -268,8 +276,8 @@ TEST_F_TIMEOUT(vn, stream_moderated_and_restored, 900)
 	       FRAMES, gap, (unsigned long)direct, (unsigned long)moderated,
 	       (unsigned long)(us / 1000), (unsigned long)again);
 	EXPECT_LT(FRAMES / 2, direct);
-	EXPECT_LT(moderated * 2, direct);
-	EXPECT_LT(moderated * 2, again);
+	EXPECT_LT(moderated, direct);
+	EXPECT_LT(moderated, again);
 }
 
 /*
@@ -301,7 +309,7 @@ TEST_F_TIMEOUT(vn, cooperating_vmm_call_eventfd, 900)
 	       c.notifications, (unsigned long)(us / 1000));
 	EXPECT_LE((uint64_t)(c.latency + c.overflow),
 		  moderated_max(us, 10 * gap));
-	EXPECT_LT(moderated * 2, direct);
+	EXPECT_LT(moderated, direct);
 	/* Keel consumed every signal: none left in its eventfd */
 	EXPECT_EQ(-1, read(call, &v, sizeof(v)));
 
