@@ -65,6 +65,34 @@ static inline void keel_kvm_put(struct kvm *kvm)
 	kvm_put_kvm(kvm);
 }
 
+/* Unmap one page of @vma (a poisoned one's entry too), mmap lock held. */
+static inline void keel_zap_page(struct vm_area_struct *vma,
+				 unsigned long addr)
+{
+#ifdef KEEL_HAVE_ZAP_PAGE_RANGE
+	zap_page_range(vma, addr, PAGE_SIZE);
+#else
+	zap_page_range_single(vma, addr, PAGE_SIZE, NULL);
+#endif
+}
+
+/*
+ * The page at @addr of @mm, referenced, with its mmap lock held (-EHWPOISON
+ * for a poisoned one with FOLL_HWPOISON): 6.5 dropped the vmas argument.
+ */
+static inline long keel_get_user_page(struct mm_struct *mm,
+				      unsigned long addr,
+				      unsigned int gup_flags,
+				      struct page **page)
+{
+#ifdef KEEL_HAVE_GUP_REMOTE_NO_VMAS
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL,
+				     NULL);
+#endif
+}
+
 /*
  * Write tracking (CONFIG_KVM_EXTERNAL_WRITE_TRACKING): KVM emulates every
  * guest write to a tracked frame and reports it to the VM's page-track

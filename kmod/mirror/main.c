@@ -3,7 +3,7 @@
  * keel_mirror.ko: /dev/keel-mirror, each open file one protected range of
  * a VM's guest memory and its mirror (uapi/linux/keel_mirror.h): setup
  * and the one path that undoes it, the ranges of all VMs (no two of a VM
- * overlap), the mirror's read-back ioctl and the object's info.
+ * overlap), the read, write and repair ioctls and the object's info.
  */
 #include <linux/kvm_host.h>
 #include <linux/module.h>
@@ -79,6 +79,8 @@ static int keel_mirror_build(struct keel_mirror *m)
 	if (!ret)
 		ret = keel_mirror_store_alloc(m);
 	if (!ret)
+		ret = keel_mirror_hot_alloc(m);
+	if (!ret)
 		ret = keel_mirror_track_start(m);
 	if (!ret)
 		ret = keel_mirror_track_pages(m);
@@ -115,23 +117,55 @@ static long keel_mirror_setup(struct keel_inst *inst, unsigned int cmd,
 	return keel_inst_setup_end(inst, ret, &usetup->id);
 }
 
-static long keel_mirror_read(struct keel_inst *inst, unsigned int cmd,
-			     void __user *uarg)
+/* [gpa, gpa + len): not empty, inside the range. */
+static bool keel_mirror_inside(const struct keel_mirror *m, u64 gpa, u64 len)
+{
+	return len && gpa >= gfn_to_gpa(m->gfn) && gpa + len > gpa &&
+	       gpa + len <= gfn_to_gpa(m->gfn + m->npages);
+}
+
+/* KEEL_MIRROR_IOC_READ and _WRITE: the same argument. */
+static long keel_mirror_rw(struct keel_inst *inst, unsigned int cmd,
+			   void __user *uarg)
 {
 	struct keel_mirror *m = keel_mirror_of(inst);
 	struct keel_mirror_read arg;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct keel_mirror_read) !=
+		     sizeof(struct keel_mirror_write));
+	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg), 0, cmd,
+				  uarg);
+	if (ret)
+		return ret;
+	if (!keel_mirror_inside(m, arg.gpa, arg.len))
+		return -EINVAL;
+	if (cmd == KEEL_MIRROR_IOC_WRITE)
+		return keel_mirror_store_write(m, arg.gpa, arg.len,
+					       u64_to_user_ptr(arg.buf));
+	return keel_mirror_store_read(m, arg.gpa, arg.len,
+				      u64_to_user_ptr(arg.buf));
+}
+
+static long keel_mirror_repair_ioctl(struct keel_inst *inst, unsigned int cmd,
+				     void __user *uarg)
+{
+	struct keel_mirror_repair __user *urep = uarg;
+	struct keel_mirror *m = keel_mirror_of(inst);
+	struct keel_mirror_repair arg;
+	bool repaired;
 	int ret;
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg), 0, cmd,
 				  uarg);
 	if (ret)
 		return ret;
-	if (!arg.len || arg.gpa < gfn_to_gpa(m->gfn) ||
-	    arg.gpa + arg.len < arg.gpa ||
-	    arg.gpa + arg.len > gfn_to_gpa(m->gfn + m->npages))
+	if (arg.pad || !keel_mirror_covers(m, arg.gpa))
 		return -EINVAL;
-	return keel_mirror_store_read(m, arg.gpa, arg.len,
-				      u64_to_user_ptr(arg.buf));
+	ret = keel_mirror_repair(m, arg.gpa, &repaired);
+	if (ret)
+		return ret;
+	return put_user(repaired ? KEEL_MIRROR_REPAIRED : 0, &urep->result);
 }
 
 static int keel_mirror_open(struct keel_inst *inst)
@@ -149,6 +183,7 @@ static void keel_mirror_teardown(struct keel_inst *inst)
 	struct keel_mirror *m = keel_mirror_of(inst);
 
 	keel_mirror_track_stop(m);
+	keel_mirror_hot_free(m);
 	keel_mirror_store_free(m);
 	mutex_lock(&keel_mirror_ranges_lock);
 	list_del_init(&m->node);
@@ -160,7 +195,30 @@ static void keel_mirror_release(struct keel_inst *inst)
 	mutex_destroy(&keel_mirror_of(inst)->lock);
 }
 
-/* The object's info: one line per attribute, from a snapshot. */
+/* The object's info: its counters, then the top of its hot-spot profile. */
+struct keel_mirror_info {
+	struct keel_mirror_counts c;	/* first: the fields below use C */
+	struct keel_info_rows hotspots;
+	struct keel_mirror_hot top[KEEL_MIRROR_HOTSPOTS_MAX];
+};
+
+static const struct keel_info_field keel_mirror_hot_fields[] = {
+	KEEL_INFO_U64(struct keel_mirror_hot, rip, KEEL_MIRROR_HOT_A_RIP,
+		      KEEL_INFO_HEX),
+	KEEL_INFO_U64(struct keel_mirror_hot, writes, KEEL_MIRROR_HOT_A_WRITES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(struct keel_mirror_hot, gpa, KEEL_MIRROR_HOT_A_GPA,
+		      KEEL_INFO_HEX),
+};
+
+static const struct keel_info_table keel_mirror_hot_table = {
+	.entry_attr = KEEL_MIRROR_INFO_A_HOTSPOT,
+	.pad_attr = KEEL_MIRROR_HOT_A_PAD,
+	.entry_size = sizeof(struct keel_mirror_hot),
+	.fields = keel_mirror_hot_fields,
+	.nr_fields = ARRAY_SIZE(keel_mirror_hot_fields),
+};
+
 #define C struct keel_mirror_counts
 static const struct keel_info_field keel_mirror_fields[] = {
 	KEEL_INFO_U64(C, gpa, KEEL_MIRROR_INFO_A_GPA, KEEL_INFO_HEX,
@@ -174,6 +232,21 @@ static const struct keel_info_field keel_mirror_fields[] = {
 	KEEL_INFO_U64(C, guest_bytes, KEEL_MIRROR_INFO_A_GUEST_BYTES,
 		      KEEL_INFO_BYTES, KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(C, lost_pages, KEEL_MIRROR_INFO_A_LOST_PAGES),
+	KEEL_INFO_U64(C, repaired_pages, KEEL_MIRROR_INFO_A_REPAIRED_PAGES,
+		      KEEL_INFO_BRIEF_COUNTER),
+	KEEL_INFO_U64(C, repair_ns, KEEL_MIRROR_INFO_A_REPAIR_NS,
+		      KEEL_INFO_NS, KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, repair_max_ns, KEEL_MIRROR_INFO_A_REPAIR_MAX_NS,
+		      KEEL_INFO_NS),
+	KEEL_INFO_U64(C, vmm_writes, KEEL_MIRROR_INFO_A_VMM_WRITES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, vmm_bytes, KEEL_MIRROR_INFO_A_VMM_BYTES,
+		      KEEL_INFO_BYTES, KEEL_INFO_COUNTER),
+	KEEL_INFO_U32(C, hot_sites, KEEL_MIRROR_INFO_A_HOT_SITES),
+	KEEL_INFO_U64(C, hot_uncounted, KEEL_MIRROR_INFO_A_HOT_UNCOUNTED,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
+			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
 };
 
 #undef C
@@ -181,9 +254,13 @@ static const struct keel_info_field keel_mirror_fields[] = {
 static int keel_mirror_snapshot(struct keel_object *obj, void *snap)
 {
 	struct keel_mirror *m = keel_mirror_of(keel_inst_of_obj(obj));
+	struct keel_mirror_info *info = snap;
 
+	BUILD_BUG_ON(offsetof(struct keel_mirror_info, c));
 	mutex_lock(&m->lock);
-	*(struct keel_mirror_counts *)snap = m->c;
+	info->c = m->c;
+	info->hotspots.nr = keel_mirror_hot_top(m, info->top);
+	info->hotspots.rows = info->top;
 	mutex_unlock(&m->lock);
 	return 0;
 }
@@ -193,13 +270,15 @@ static const struct keel_object_type keel_mirror_type = {
 	.info = keel_mirror_fields,
 	.nr_info = ARRAY_SIZE(keel_mirror_fields),
 	.info_pad = KEEL_MIRROR_INFO_A_PAD,
-	.info_size = sizeof(struct keel_mirror_counts),
+	.info_size = sizeof(struct keel_mirror_info),
 	.snapshot = keel_mirror_snapshot,
 };
 
 static const struct keel_ioctl keel_mirror_ioctls[] = {
 	{ KEEL_MIRROR_IOC_SETUP, keel_mirror_setup, KEEL_IOCTL_SETUP },
-	{ KEEL_MIRROR_IOC_READ, keel_mirror_read, 0 },
+	{ KEEL_MIRROR_IOC_READ, keel_mirror_rw, 0 },
+	{ KEEL_MIRROR_IOC_WRITE, keel_mirror_rw, 0 },
+	{ KEEL_MIRROR_IOC_REPAIR, keel_mirror_repair_ioctl, 0 },
 };
 
 static struct keel_feature keel_mirror_feature = {

@@ -31,6 +31,14 @@
  * @guest_bytes: their bytes
  * @lost_pages: pages whose memslot was deleted or moved: no longer
  *	tracked, their mirror kept as it was
+ * @repaired_pages: poisoned pages replaced from the mirror
+ * @repair_ns: the time those repairs took, from the call to the
+ *	replaced page
+ * @repair_max_ns: the longest of them
+ * @vmm_writes: writes of the VMM through Keel (KEEL_MIRROR_IOC_WRITE)
+ * @vmm_bytes: their bytes
+ * @hot_sites: code sites in the hot-spot profile (hot.c)
+ * @hot_uncounted: guest writes of sites the profile has no room for
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -39,6 +47,25 @@ struct keel_mirror_counts {
 	u64 guest_writes;
 	u64 guest_bytes;
 	u64 lost_pages;
+	u64 repaired_pages;
+	u64 repair_ns;
+	u64 repair_max_ns;
+	u64 vmm_writes;
+	u64 vmm_bytes;
+	u32 hot_sites;
+	u64 hot_uncounted;
+};
+
+/**
+ * struct keel_mirror_hot - one code site of the hot-spot profile
+ * @rip: the linear address of its store instruction (0: not known)
+ * @writes: its stores KVM trapped and Keel mirrored (0: a free slot)
+ * @gpa: the guest-physical address of the last of them
+ */
+struct keel_mirror_hot {
+	u64 rip;
+	u64 writes;
+	u64 gpa;
 };
 
 /**
@@ -61,11 +88,12 @@ struct keel_mirror_track {
  * @inst: the base: object, VM reference
  * @gfn: the range's first guest frame
  * @npages: its pages
- * @lock: protects @pages' content, @tracked, @lost and @c
+ * @lock: protects @pages' content, @tracked, @lost, @c and @hot
  * @pages: the mirror, one page per guest page (allocated at setup)
  * @tracked: pages Keel write-tracks (and must untrack)
  * @lost: pages whose memslot went: never tracked again
  * @c: statistics
+ * @hot: the hot-spot profile's table (hot.c)
  * @track: the page-track notifier
  * @node: in the module's list of ranges, under keel_mirror_ranges_lock
  *
@@ -76,12 +104,13 @@ struct keel_mirror {
 	struct keel_inst inst;
 	gfn_t gfn;
 	unsigned long npages;
-	/* protects @pages' content, @tracked, @lost and @c */
+	/* protects @pages' content, @tracked, @lost, @c and @hot */
 	struct mutex lock;
 	struct page **pages;
 	unsigned long *tracked;
 	unsigned long *lost;
 	struct keel_mirror_counts c;
+	struct keel_mirror_hot *hot;
 	struct keel_mirror_track track;
 	struct list_head node;
 };
@@ -104,10 +133,21 @@ int keel_mirror_store_alloc(struct keel_mirror *m);
 void keel_mirror_store_free(struct keel_mirror *m);
 int keel_mirror_store_fill(struct keel_mirror *m);
 void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
-			 int bytes);
+			 int bytes, u64 rip);
 void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
 			   unsigned long npages);
 int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 			   void __user *buf);
+int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
+			    const void __user *buf);
+
+/* hot.c: the hot-spot profile */
+int keel_mirror_hot_alloc(struct keel_mirror *m);
+void keel_mirror_hot_free(struct keel_mirror *m);
+void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa);
+u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top);
+
+/* repair.c: a page lost to a memory failure */
+int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired);
 
 #endif /* _KEEL_MIRROR_H */

@@ -93,12 +93,12 @@ int keel_mirror_store_fill(struct keel_mirror *m)
 }
 
 /*
- * KVM emulated a guest write of @bytes at @gpa, all in one page, and
- * reports it with the bytes written (@new). From a vCPU thread of the
- * VM; may sleep.
+ * KVM emulated a guest write of @bytes at @gpa, all in one page, by the
+ * store at linear address @rip, and reports it with the bytes written
+ * (@new). From a vCPU thread of the VM; may sleep.
  */
 void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
-			 int bytes)
+			 int bytes, u64 rip)
 {
 	unsigned long idx = gpa_to_gfn(gpa) - m->gfn;
 	unsigned int off = offset_in_page(gpa);
@@ -113,6 +113,7 @@ void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
 			memcpy(page_address(m->pages[idx]) + off, new, bytes);
 		m->c.guest_writes++;
 		m->c.guest_bytes += bytes;
+		keel_mirror_hot_count(m, rip, gpa);
 	}
 	mutex_unlock(&m->lock);
 }
@@ -136,6 +137,55 @@ void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
 		if (!test_and_set_bit(i, m->lost))
 			m->c.lost_pages++;
 	mutex_unlock(&m->lock);
+}
+
+/*
+ * KEEL_MIRROR_IOC_WRITE: @buf's @len bytes to guest memory at @gpa and to
+ * the mirror, a page at a time under the range's lock (no guest write's
+ * copy comes between the two). From the VMM.
+ */
+int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
+			    const void __user *buf)
+{
+	struct kvm *kvm = m->inst.kvm;
+	unsigned long hva;
+	unsigned int n;
+	void *bounce;
+	int idx, ret = 0;
+
+	if (current->mm != kvm->mm)
+		return -EPERM;
+	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (len && !ret) {
+		n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		if (copy_from_user(bounce, buf, n)) {
+			ret = -EFAULT;
+			break;
+		}
+		mutex_lock(&m->lock);
+		idx = srcu_read_lock(&kvm->srcu);
+		hva = gfn_to_hva(kvm, gpa_to_gfn(gpa));
+		srcu_read_unlock(&kvm->srcu, idx);
+		/* as the VMM writes: through its mapping, not KVM's dirty log */
+		if (kvm_is_error_hva(hva) ||
+		    copy_to_user((void __user *)(hva + offset_in_page(gpa)),
+				 bounce, n))
+			ret = -EFAULT;
+		if (!ret) {
+			memcpy(page_address(m->pages[gpa_to_gfn(gpa) - m->gfn]) +
+			       offset_in_page(gpa), bounce, n);
+			m->c.vmm_writes++;
+			m->c.vmm_bytes += n;
+		}
+		mutex_unlock(&m->lock);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	kfree(bounce);
+	return ret;
 }
 
 /* KEEL_MIRROR_IOC_READ: [gpa, gpa + len) of the mirror to @buf. */

@@ -4,8 +4,10 @@
  * VM, and the range's pages write-tracked, so that KVM emulates every
  * guest store to them and reports it (Documentation/mirror.rst says
  * which stores that is). KVM's callbacks differ between kernels (6.6
- * dropped the vCPU and turned "flush slot" into "remove region"); they
- * end here in keel_mirror_written() and keel_mirror_slot_gone().
+ * dropped the vCPU, which kvm_get_running_vcpu() gives, and turned "flush
+ * slot" into "remove region"); they end here in keel_mirror_written(),
+ * with the store's linear RIP (the emulator has not moved RIP past it
+ * when it reports the write), and keel_mirror_slot_gone().
  *
  * Order: the notifier is registered before the first page is tracked and
  * unregistered after the last is untracked, so no report of a tracked
@@ -31,10 +33,14 @@ static void keel_mirror_track_write(struct kvm_vcpu *vcpu, gpa_t gpa,
 				    struct kvm_page_track_notifier_node *n)
 #endif
 {
+#ifdef KEEL_HAVE_KVM_WRITE_TRACK_GFN
+	struct kvm_vcpu *vcpu = kvm_get_running_vcpu();
+#endif
 	struct keel_mirror *m = keel_mirror_of_node(n);
 
 	if (keel_mirror_covers(m, gpa))
-		keel_mirror_written(m, gpa, new, bytes);
+		keel_mirror_written(m, gpa, new, bytes,
+				    vcpu ? kvm_get_linear_rip(vcpu) : 0);
 }
 
 #ifdef KEEL_HAVE_KVM_WRITE_TRACK_GFN

@@ -30,6 +30,7 @@ done
 declare -A benches=(
 	[vdev]="vdev/bench_vdev qemu/bench_uart"
 	[coalesce]="coalesce/bench_vnet qemu/bench_coalesce"
+	[mirror]=mirror/bench_mirror
 	[ring]=ring/bench_ring
 	[state]=state/bench_state
 )

@@ -4,8 +4,9 @@
  * and a refused setup changes nothing (the same file then sets up a good
  * range): unknown flags and padding, empty, unaligned, oversized and
  * wrapping ranges, ranges outside the memslots, read-only memslots,
- * overlaps, a caller that is not the VMM, a second setup, reads outside
- * the range. A range whose memslot is deleted under it keeps its mirror,
+ * overlaps, a caller that is not the VMM, a second setup, reads, writes
+ * and repairs outside the range or from another process (the VMM's
+ * writes themselves reach memory and mirror). A range whose memslot is deleted under it keeps its mirror,
  * counts the pages lost and goes away cleanly, as does one that outlives
  * its VMM's VM fd.
  */
@@ -116,6 +117,71 @@ TEST_F(bad, reads)
 	EXPECT_EQ(-EINVAL, mirror_read(self->fd, self->gpa + 4096, buf, 4097));
 	EXPECT_EQ(-EINVAL, mirror_read(self->fd, self->gpa + 4096, buf, 0));
 	EXPECT_EQ(-EFAULT, mirror_read(self->fd, self->gpa + 4096, NULL, 16));
+}
+
+static int vmm_write(int fd, uint64_t gpa, const void *buf, uint64_t len)
+{
+	struct keel_mirror_write w = {
+		.size = sizeof(w), .gpa = gpa, .len = len,
+		.buf = (uintptr_t)buf,
+	};
+
+	return mirror_ioctl(fd, KEEL_MIRROR_IOC_WRITE, &w);
+}
+
+static int repair_page(int fd, uint64_t gpa, uint32_t pad)
+{
+	struct keel_mirror_repair r = {
+		.size = sizeof(r), .gpa = gpa, .pad = pad,
+	};
+
+	return mirror_ioctl(fd, KEEL_MIRROR_IOC_REPAIR, &r);
+}
+
+/*
+ * The VMM's writes through Keel reach guest memory and the mirror, across
+ * a page boundary; outside the range, from another process, or with bad
+ * fields they are refused and change nothing.
+ */
+TEST_F(bad, vmm_writes)
+{
+	uint8_t *mem = vm_gpa2hva(self->vm, self->gpa, 8 * 4096);
+	uint8_t buf[100], back[100];
+	uint32_t id = 0;
+	int status, fd;
+	pid_t pid;
+
+	ASSERT_NE(NULL, mem);
+	fd = mirror_add(self->vm->fd, self->gpa + 4096, 2 * 4096, &id);
+	ASSERT_LE(0, fd);
+	memset(buf, 0xa5, sizeof(buf));
+	EXPECT_EQ(0, vmm_write(fd, self->gpa + 2 * 4096 - 50, buf, 100));
+	EXPECT_EQ(0, memcmp(mem + 2 * 4096 - 50, buf, 100));
+	EXPECT_EQ(0, mirror_read(fd, self->gpa + 2 * 4096 - 50, back, 100));
+	EXPECT_EQ(0, memcmp(back, buf, 100));
+	EXPECT_EQ(2, keel_test_obj_info("mirror", id, "vmm_writes"));
+	EXPECT_EQ(100, keel_test_obj_info("mirror", id, "vmm_bytes"));
+
+	memset(buf, 0x3c, sizeof(buf));
+	EXPECT_EQ(-EINVAL, vmm_write(fd, self->gpa + 4096 - 50, buf, 100));
+	EXPECT_EQ(-EINVAL, vmm_write(fd, self->gpa + 3 * 4096 - 50, buf, 100));
+	EXPECT_EQ(-EINVAL, vmm_write(fd, self->gpa + 4096, buf, 0));
+	EXPECT_EQ(-EFAULT, vmm_write(fd, self->gpa + 4096, NULL, 16));
+	EXPECT_EQ(-EINVAL, repair_page(fd, self->gpa, 0));
+	EXPECT_EQ(-EINVAL, repair_page(fd, self->gpa + 4096, 1));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(vmm_write(fd, self->gpa + 4096, buf, 100) == -EPERM &&
+		      repair_page(fd, self->gpa + 4096, 0) == -EPERM ? 0 : 1);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* nothing of the refused writes anywhere */
+	EXPECT_EQ(0, mirror_read(fd, self->gpa + 4096, back, 100));
+	EXPECT_NE(0x3c, back[0]);
+	EXPECT_NE(0x3c, mem[4096]);
+	EXPECT_EQ(2, keel_test_obj_info("mirror", id, "vmm_writes"));
+	close(fd);
 }
 
 /* Only the VMM protects its VM's memory: a forked child may not. */

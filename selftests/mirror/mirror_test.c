@@ -4,8 +4,8 @@
  * the guest's memory, and after the guest's random writes in every form
  * (guest_writes.h), one vCPU or two racing over the same bytes, the
  * mirror equals the guest's memory byte for byte, each write counted;
- * memory outside the range is left alone. A range whose memslot is
- * deleted keeps its mirror and counts its pages lost.
+ * memory outside the range is left alone. The hot-spot profile names
+ * the store instructions that trapped, most first, with their counts.
  */
 #include "mirror_test.h"
 
@@ -207,6 +207,83 @@ TEST_F(mirror, outside_untouched)
 		TH_LOG("%s", ucall_str(vcpu, &uc));
 	EXPECT_EQ(0, keel_test_obj_info("mirror", self->id, "guest_writes"));
 	expect_equal(_metadata, self, "after writes elsewhere");
+}
+
+/* Two store sites, each one instruction at a known address. */
+asm(".pushsection .text\n"
+    ".globl hot_store_a\n"
+    "hot_store_a: movq %rsi, (%rdi)\n"
+    "ret\n"
+    ".globl hot_store_b\n"
+    "hot_store_b: movl %esi, (%rdi)\n"
+    "ret\n"
+    ".popsection");
+void hot_store_a(uint64_t *p, uint64_t v);
+void hot_store_b(uint64_t *p, uint64_t v);
+
+#define HOT_A	300
+#define HOT_B	100
+
+static void guest_hot(uint64_t base)
+{
+	uint64_t *p = (uint64_t *)base, i;
+
+	for (i = 0; i < HOT_A; i++)
+		hot_store_a(p + i % 512, i);
+	for (i = 0; i < HOT_B; i++)
+		hot_store_b(p + 512 + i % 512, i);
+	GUEST_SYNC(0);
+}
+
+static uint64_t json_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1ULL;
+	if (json_object_is_type(v, json_type_string))
+		return strtoull(json_object_get_string(v), NULL, 0);
+	return json_object_get_uint64(v);
+}
+
+/*
+ * The hot-spot profile names the store instructions that trapped, most
+ * first, with their counts and the last address each stored to.
+ */
+TEST_F(mirror, hotspots)
+{
+	struct keel_vcpu *vcpu = vm_vcpu_add(self->vm, guest_hot);
+	struct json_object *j, *info, *arr, *e;
+	char ids[16], out[16384];
+	struct ucall uc;
+
+	ASSERT_NE(NULL, vcpu);
+	ASSERT_EQ(0, vcpu_args_set(vcpu, self->gpa));
+	ASSERT_EQ(UCALL_SYNC, guest_run(vcpu, &uc))
+		TH_LOG("%s", ucall_str(vcpu, &uc));
+	expect_equal(_metadata, self, "after the hot stores");
+
+	snprintf(ids, sizeof(ids), "%u", self->id);
+	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "-j", "mirror",
+					"show", ids, NULL },
+				       NULL, out, sizeof(out), false));
+	j = json_tokener_parse(out);
+	ASSERT_NE(NULL, j);
+	ASSERT_TRUE(json_object_object_get_ex(j, "info", &info)) TH_LOG("%s", out);
+	EXPECT_EQ(2, json_u64(info, "hot_sites"));
+	EXPECT_EQ(0, json_u64(info, "hot_uncounted"));
+	ASSERT_TRUE(json_object_object_get_ex(info, "hotspots", &arr))
+		TH_LOG("%s", out);
+	ASSERT_EQ(2, json_object_array_length(arr)) TH_LOG("%s", out);
+	e = json_object_array_get_idx(arr, 0);
+	EXPECT_EQ((uintptr_t)hot_store_a, json_u64(e, "rip")) TH_LOG("%s", out);
+	EXPECT_EQ(HOT_A, json_u64(e, "writes"));
+	EXPECT_EQ(self->gpa + (HOT_A - 1) % 512 * 8, json_u64(e, "gpa"));
+	e = json_object_array_get_idx(arr, 1);
+	EXPECT_EQ((uintptr_t)hot_store_b, json_u64(e, "rip")) TH_LOG("%s", out);
+	EXPECT_EQ(HOT_B, json_u64(e, "writes"));
+	EXPECT_EQ(self->gpa + (512 + (HOT_B - 1) % 512) * 8, json_u64(e, "gpa"));
+	json_object_put(j);
 }
 
 TEST_HARNESS_MAIN

@@ -75,6 +75,52 @@ struct keel_mirror_read {
 #define KEEL_MIRROR_IOC_READ	_IOW(KEEL_IOC_MAGIC, 0x61, \
 				     struct keel_mirror_read)
 
+/*
+ * KEEL_MIRROR_IOC_WRITE: the VMM writes guest memory with its mirror:
+ * [gpa, gpa + len) of the guest and of the mirror both get buf's bytes
+ * (the range must lie inside the protected one). For the VMM's own
+ * writes to protected memory, which page tracking does not see, and for
+ * a guest store KVM could not complete on a poisoned page (it reaches
+ * the VMM as an MMIO exit at a protected address: repair, then write).
+ * From the VMM only (EPERM). Errors: EINVAL, EFAULT.
+ */
+struct keel_mirror_write {
+	__u32 size;		/* in: sizeof(struct keel_mirror_write) */
+	__u32 flags;		/* in: none defined, must be zero */
+	__u64 gpa;		/* in */
+	__u64 len;		/* in */
+	__u64 buf;		/* in: user address of len bytes */
+};
+
+#define KEEL_MIRROR_IOC_WRITE	_IOW(KEEL_IOC_MAGIC, 0x63, \
+				     struct keel_mirror_write)
+
+/* out flags of struct keel_mirror_repair */
+#define KEEL_MIRROR_REPAIRED	0x1u	/* the page was poisoned: replaced */
+
+/*
+ * KEEL_MIRROR_IOC_REPAIR: the VMM's answer to a memory failure of a
+ * protected page (its vCPU thread got SIGBUS with BUS_MCEERR_AR): when
+ * the page at gpa (any byte of it) is poisoned, Keel replaces it in the
+ * VMM's mapping with a fresh page holding the mirror's content; no vCPU
+ * can touch the page meanwhile. A page that is not poisoned is left
+ * alone (another vCPU's call repaired it already). From the VMM only
+ * (EPERM). Errors: EINVAL (flags, pad, gpa outside the range), ESTALE
+ * (the page's memslot went), EFAULT (no mapping there, or one of a
+ * shared file, whose poisoned page Keel cannot replace yet), EHWPOISON
+ * (each fresh page failed too, eight times), ENOMEM.
+ */
+struct keel_mirror_repair {
+	__u32 size;		/* in: sizeof(struct keel_mirror_repair) */
+	__u32 flags;		/* in: none defined, must be zero */
+	__u64 gpa;		/* in */
+	__u32 result;		/* out: KEEL_MIRROR_REPAIRED or 0 */
+	__u32 pad;		/* in: must be zero */
+};
+
+#define KEEL_MIRROR_IOC_REPAIR	_IOWR(KEEL_IOC_MAGIC, 0x62, \
+				      struct keel_mirror_repair)
+
 /* KEEL_OBJ_A_INFO of a "mirror" object. */
 enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_UNSPEC,
@@ -85,9 +131,40 @@ enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_GUEST_WRITES,	/* u64: trapped guest writes */
 	KEEL_MIRROR_INFO_A_GUEST_BYTES,		/* u64: their bytes */
 	KEEL_MIRROR_INFO_A_LOST_PAGES,		/* u64: pages whose memslot went */
+	KEEL_MIRROR_INFO_A_REPAIRED_PAGES,	/* u64: poisoned pages replaced */
+	KEEL_MIRROR_INFO_A_REPAIR_NS,		/* u64: time the repairs took */
+	KEEL_MIRROR_INFO_A_REPAIR_MAX_NS,	/* u64: the longest repair */
+	KEEL_MIRROR_INFO_A_VMM_WRITES,		/* u64: KEEL_MIRROR_IOC_WRITE calls */
+	KEEL_MIRROR_INFO_A_VMM_BYTES,		/* u64: their bytes */
+	/*
+	 * The hot-spot profile: the guest code sites (linear RIP) whose
+	 * stores to the range trapped most, at most
+	 * KEEL_MIRROR_HOTSPOTS_MAX, most writes first.
+	 */
+	KEEL_MIRROR_INFO_A_HOTSPOTS,		/* nest: INFO_A_HOTSPOT, multi */
+	KEEL_MIRROR_INFO_A_HOTSPOT,		/* nest: enum keel_mirror_hot_attr */
+	KEEL_MIRROR_INFO_A_HOT_SITES,		/* u32: sites counted */
+	KEEL_MIRROR_INFO_A_HOT_UNCOUNTED,	/* u64: writes of sites beyond
+						 * what Keel counts per range
+						 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
+};
+
+/* Entries of KEEL_MIRROR_INFO_A_HOTSPOTS. */
+#define KEEL_MIRROR_HOTSPOTS_MAX	16
+
+/* One hot spot. */
+enum keel_mirror_hot_attr {
+	KEEL_MIRROR_HOT_A_UNSPEC,
+	KEEL_MIRROR_HOT_A_PAD,
+	KEEL_MIRROR_HOT_A_RIP,		/* u64: linear address of the store */
+	KEEL_MIRROR_HOT_A_WRITES,	/* u64: its trapped stores */
+	KEEL_MIRROR_HOT_A_GPA,		/* u64: the last byte it stored to */
+
+	__KEEL_MIRROR_HOT_A_MAX,
+	KEEL_MIRROR_HOT_A_MAX = __KEEL_MIRROR_HOT_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_KEEL_MIRROR_H */

@@ -66,7 +66,10 @@ const struct keelctl_cmd keelctl_cmd_ring = TYPED_CMD("ring", "ring",
 const struct keelctl_cmd keelctl_cmd_mirror = TYPED_CMD("mirror", "range",
 	"List the mirrored ranges of guest memory, or show one.",
 	"  list      one line per protected range (the default): id, label,\n"
-	"            first guest-physical byte, bytes protected and guest\n"
-	"            writes mirrored\n"
+	"            first guest-physical byte, bytes protected, guest\n"
+	"            writes mirrored and pages repaired\n"
 	"  show ID   every counter of one range: mirror bytes held, guest\n"
-	"            writes and their bytes, pages whose memslot went\n");
+	"            writes and their bytes, pages whose memslot went,\n"
+	"            repairs and their time, the VMM's writes, and the\n"
+	"            hot-spot profile (hotspots: the store instructions\n"
+	"            that trapped most, with their counts)\n");

@@ -171,6 +171,12 @@ int vm_pio_handler_add(struct keel_vm *vm, uint16_t first, uint32_t count,
 		       keel_pio_handler_t fn, void *opaque);
 int vm_mmio_handler_add(struct keel_vm *vm, uint64_t first, uint64_t len,
 			keel_mmio_handler_t fn, void *opaque);
+/*
+ * The same for RAM, which exits as MMIO only when KVM cannot access it:
+ * a store KVM emulates (a write-tracked page) to a poisoned page.
+ */
+int vm_ram_mmio_handler_add(struct keel_vm *vm, uint64_t first, uint64_t len,
+			    keel_mmio_handler_t fn, void *opaque);
 
 /* Exits of @kind at exactly @addr / in [first, first + len). */
 uint64_t vcpu_exit_count(const struct keel_vcpu *vcpu,

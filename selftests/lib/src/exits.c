@@ -232,6 +232,19 @@ int vm_mmio_handler_add(struct keel_vm *vm, uint64_t first, uint64_t len,
 	return handler_add(vm, &h);
 }
 
+int vm_ram_mmio_handler_add(struct keel_vm *vm, uint64_t first, uint64_t len,
+			    keel_mmio_handler_t fn, void *opaque)
+{
+	struct keel_io_handler h = {
+		.mmio = true, .first = first, .len = len, .mmio_fn = fn,
+		.opaque = opaque,
+	};
+
+	if (!fn || !vm_gpa2hva(vm, first, len))
+		return keel_err(EINVAL, "RAM MMIO handler");
+	return handler_add(vm, &h);
+}
+
 static const struct keel_io_handler *find_handler(const struct keel_vm *vm,
 						  bool mmio, uint64_t addr,
 						  uint64_t size)

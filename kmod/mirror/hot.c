@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hot-spot profile of a protected range: its trapped guest stores
+ * counted per code site (the store's linear RIP), the input that
+ * binary translation of write hot spots needs. A fixed table per range,
+ * open addressing with a short probe: a site that finds no slot is not
+ * counted on its own but in @hot_uncounted, so the profile's cost stays
+ * bounded whatever the guest runs. The top sites, most writes first,
+ * reach netlink through the object's info.
+ */
+#include <linux/bits.h>
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "mirror.h"
+
+#define KEEL_MIRROR_HOT_BITS	8
+#define KEEL_MIRROR_HOT_SLOTS	BIT(KEEL_MIRROR_HOT_BITS)
+#define KEEL_MIRROR_HOT_PROBE	8
+
+int keel_mirror_hot_alloc(struct keel_mirror *m)
+{
+	m->hot = kcalloc(KEEL_MIRROR_HOT_SLOTS, sizeof(*m->hot),
+			 GFP_KERNEL_ACCOUNT);
+	return m->hot ? 0 : -ENOMEM;
+}
+
+void keel_mirror_hot_free(struct keel_mirror *m)
+{
+	kfree(m->hot);
+	m->hot = NULL;
+}
+
+/* A trapped store of the site at @rip to @gpa; @rip 0: not known. */
+void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa)
+{
+	u32 i, h = hash_64(rip, KEEL_MIRROR_HOT_BITS);
+	struct keel_mirror_hot *e;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < KEEL_MIRROR_HOT_PROBE; i++) {
+		e = &m->hot[(h + i) & (KEEL_MIRROR_HOT_SLOTS - 1)];
+		if (!e->writes) {
+			e->rip = rip;
+			m->c.hot_sites++;
+		} else if (e->rip != rip) {
+			continue;
+		}
+		e->writes++;
+		e->gpa = gpa;
+		return;
+	}
+	m->c.hot_uncounted++;
+}
+
+static int keel_mirror_hot_cmp(const void *a, const void *b)
+{
+	const struct keel_mirror_hot *x = a, *y = b;
+
+	if (x->writes != y->writes)
+		return x->writes > y->writes ? -1 : 1;
+	return x->rip < y->rip ? -1 : x->rip > y->rip;
+}
+
+/* The top sites into @top (KEEL_MIRROR_HOTSPOTS_MAX); how many. */
+u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top)
+{
+	u32 i, n = 0;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < KEEL_MIRROR_HOT_SLOTS; i++) {
+		if (!m->hot[i].writes)
+			continue;
+		if (n < KEEL_MIRROR_HOTSPOTS_MAX)
+			top[n++] = m->hot[i];
+		else if (keel_mirror_hot_cmp(&m->hot[i], &top[n - 1]) < 0)
+			top[n - 1] = m->hot[i];
+		else
+			continue;
+		/* keep @top sorted: its last entry is the one to beat */
+		sort(top, n, sizeof(*top), keel_mirror_hot_cmp, NULL);
+	}
+	return n;
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Repair of a protected page lost to a memory failure: the VMM's mapping
+ * of the guest page holds a poison entry (memory_failure() unmapped the
+ * failed page and KVM's mappings of it with it); Keel drops that entry,
+ * faults a fresh page in at its place and fills it from the mirror, all
+ * under the VMM's mmap lock held for writing, so no vCPU (whose faults
+ * need that lock to map the page again) sees the fresh page before it
+ * holds the mirror's content. The failure of a page does not take that
+ * lock: a fresh page that fails before it is filled is replaced again.
+ * The range's lock keeps the mirror still meanwhile: a guest write being
+ * mirrored finishes first.
+ *
+ * Lock order: the range's lock, then the mmap lock (as for every copy
+ * from guest memory, store.c).
+ */
+#include <linux/highmem.h>
+#include <linux/kvm_host.h>
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+#include <linux/sched.h>
+#include <linux/timekeeping.h>
+
+#include "../compat/keel_compat.h"
+#include "mirror.h"
+
+/*
+ * A page that fails again while it is being replaced is replaced again,
+ * this many times in all: madvise(MADV_HWPOISON) and memory failures do
+ * not take the mmap lock.
+ */
+#define KEEL_MIRROR_REPAIR_TRIES	8
+
+/*
+ * Replace the poisoned page at @hva of @mm with @src's content: 0, or
+ * -EHWPOISON when the fresh page failed too before it was filled.
+ */
+static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
+			       struct page *src)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, hva);
+	struct page *page;
+	vm_fault_t fault;
+	long got;
+
+	if (!vma)
+		return -EFAULT;
+	keel_zap_page(vma, hva);
+	fault = handle_mm_fault(vma, hva, FAULT_FLAG_WRITE, NULL);
+	if (fault & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (fault & VM_FAULT_ERROR)
+		return -EFAULT;
+	/* the fresh page may have failed already: -EHWPOISON, again */
+	got = keel_get_user_page(mm, hva, FOLL_WRITE | FOLL_HWPOISON, &page);
+	if (got != 1)
+		return got < 0 ? got : -EFAULT;
+	memcpy_to_page(page, 0, page_address(src), PAGE_SIZE);
+	set_page_dirty_lock(page);
+	put_page(page);
+	return 0;
+}
+
+/*
+ * KEEL_MIRROR_IOC_REPAIR on the page of @gpa (in the range): *@repaired
+ * set when it was poisoned and is replaced now. From the VMM.
+ */
+int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
+{
+	unsigned long idx = gpa_to_gfn(gpa) - m->gfn, hva;
+	struct kvm *kvm = m->inst.kvm;
+	struct mm_struct *mm = kvm->mm;
+	u64 start = ktime_get_ns(), ns;
+	int srcu, tries, ret = 0;
+	struct page *page;
+	long got;
+
+	*repaired = false;
+	if (current->mm != mm)
+		return -EPERM;
+	srcu = srcu_read_lock(&kvm->srcu);
+	hva = gfn_to_hva(kvm, gpa_to_gfn(gpa));
+	srcu_read_unlock(&kvm->srcu, srcu);
+	if (kvm_is_error_hva(hva))
+		return -ESTALE;
+
+	mutex_lock(&m->lock);
+	if (test_bit(idx, m->lost)) {
+		ret = -ESTALE;
+		goto unlock;
+	}
+	mmap_write_lock(mm);
+	for (tries = 0; tries < KEEL_MIRROR_REPAIR_TRIES; tries++) {
+		got = keel_get_user_page(mm, hva, FOLL_HWPOISON, &page);
+		if (got == 1) {
+			/* healthy: repaired already, or never lost */
+			put_page(page);
+			ret = 0;
+			break;
+		}
+		if (got != -EHWPOISON) {
+			ret = got < 0 ? got : -EFAULT;
+			break;
+		}
+		ret = keel_mirror_replace(mm, hva, m->pages[idx]);
+		*repaired |= !ret;
+		if (ret != -EHWPOISON)
+			break;
+	}
+	mmap_write_unlock(mm);
+	if (*repaired) {
+		ns = ktime_get_ns() - start;
+		m->c.repaired_pages++;
+		m->c.repair_ns += ns;
+		m->c.repair_max_ns = max(m->c.repair_max_ns, ns);
+	}
+unlock:
+	mutex_unlock(&m->lock);
+	return ret;
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pages of a protected range poisoned (madvise(MADV_HWPOISON), a real
+ * memory failure as far as the kernel knows) while a guest writes and
+ * checks them, and repaired from the mirror by this VMM's answers:
+ *
+ * - a guest read of a poisoned page: KVM sends the vCPU thread SIGBUS
+ *   (BUS_MCEERR_AR at the page's address); the handler calls
+ *   KEEL_MIRROR_IOC_REPAIR and the vCPU goes on;
+ * - a guest store to a poisoned page: KVM emulates it (the page is
+ *   write-tracked), cannot write the page and exits with MMIO at its
+ *   address; the handler repairs, then makes the store with
+ *   KEEL_MIRROR_IOC_WRITE (guest page and mirror);
+ * - the VMM's own read of a poisoned page: SIGBUS in its thread, the same
+ *   handler;
+ * - on 6.12, MADV_HWPOISON itself: an "action required" failure of the
+ *   thread that poisons, which gets the SIGBUS at once (on 6.1 only the
+ *   next access brings it), so there the guest meets a poisoned page
+ *   only when the poisoning races with its access.
+ *
+ * The guest finds every value it wrote, round after round; memory equals
+ * the mirror; every poisoned page was repaired, and not more.
+ */
+#include "mirror_test.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "keel_vm.h"
+
+#define RANGE_PAGES	8
+#define RANGE_LEN	(RANGE_PAGES * 4096ULL)
+#define ROUNDS		24
+
+/* The value of qword @i in round @r. */
+static inline uint64_t value(uint64_t r, uint64_t i)
+{
+	uint64_t x = (r << 32 | i) * 0x9e3779b97f4a7c15ULL;
+
+	return x ^ x >> 29;
+}
+
+/* Each round: write every qword, then check every one; report the errors. */
+static void guest_main(uint64_t base, uint64_t rounds)
+{
+	volatile uint64_t *p = (volatile uint64_t *)base;
+	uint64_t r, i, errors;
+
+	for (r = 1; r <= rounds; r++) {
+		for (i = 0; i < RANGE_LEN / 8; i++)
+			p[i] = value(r, i);
+		for (i = 0, errors = 0; i < RANGE_LEN / 8; i++)
+			errors += p[i] != value(r, i);
+		GUEST_SYNC(r, errors);
+	}
+}
+
+/* What the handlers need: one range, of this process. */
+static struct {
+	int fd;
+	uint64_t gpa;
+	uint8_t *mem;
+	volatile int bad_signals, repairs, repair_errors, mmio, mmio_errors;
+	volatile int repair_errno;	/* the first error's */
+} g;
+
+static int repair(uint64_t gpa)
+{
+	struct keel_mirror_repair r = {
+		.size = sizeof(r), .gpa = gpa & ~4095ULL,
+	};
+
+	if (ioctl(g.fd, KEEL_MIRROR_IOC_REPAIR, &r))
+		return -errno;
+	return r.result & KEEL_MIRROR_REPAIRED;
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	uint8_t *addr = si->si_addr;
+	int ret;
+
+	(void)sig;
+	(void)uc;
+	if (si->si_code != BUS_MCEERR_AR || addr < g.mem ||
+	    addr >= g.mem + RANGE_LEN) {
+		g.bad_signals++;
+		signal(SIGBUS, SIG_DFL);	/* fail loudly, as without Keel */
+		return;
+	}
+	ret = repair(g.gpa + (addr - g.mem));
+	if (ret >= 0)
+		g.repairs++;
+	else if (!g.repair_errors++)
+		g.repair_errno = -ret;
+}
+
+static bool on_mmio(struct keel_vcpu *vcpu, uint64_t gpa, bool write,
+		    void *data, unsigned int size, void *opaque)
+{
+	struct keel_mirror_write w = {
+		.size = sizeof(w), .gpa = gpa, .len = size,
+		.buf = (uintptr_t)data,
+	};
+
+	(void)vcpu;
+	(void)opaque;
+	g.mmio++;
+	if (repair(gpa) < 0) {
+		g.mmio_errors++;
+		return false;
+	}
+	if (write && ioctl(g.fd, KEEL_MIRROR_IOC_WRITE, &w))
+		g.mmio_errors++;
+	if (!write)
+		memcpy(data, g.mem + (gpa - g.gpa), size);
+	return true;
+}
+
+struct poisoner {
+	volatile bool stop;
+	int poisoned, again, failed, err;
+	unsigned int seed;
+};
+
+/* A random page of the range every 5 to 20 ms. */
+static void *poison_loop(void *arg)
+{
+	struct poisoner *p = arg;
+	struct timespec ts;
+
+	while (!p->stop) {
+		ts = (struct timespec){ 0, (5 + rand_r(&p->seed) % 16) * 1000000L };
+		nanosleep(&ts, NULL);
+		if (!madvise(g.mem + rand_r(&p->seed) % RANGE_PAGES * 4096,
+			     4096, MADV_HWPOISON))
+			p->poisoned++;
+		else if (errno == EFAULT || errno == EHWPOISON)
+			p->again++;	/* poisoned, not repaired yet */
+		else if (!p->failed++)
+			p->err = errno;
+	}
+	return NULL;
+}
+
+FIXTURE(repair) {
+	int unused;
+};
+
+FIXTURE_SETUP(repair)
+{
+}
+
+FIXTURE_TEARDOWN(repair)
+{
+}
+
+/* Seconds on the stock kernels; far more on the debug kernel. */
+TEST_F_TIMEOUT(repair, poisoned_while_the_guest_works, 900)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus,
+				.sa_flags = SA_SIGINFO };
+	struct poisoner p = { .seed = 42 };
+	struct keel_vcpu *vcpu;
+	struct keel_vm *vm;
+	struct ucall uc;
+	uint64_t first = 0, r;
+	pthread_t t;
+	uint32_t id = 0;
+	long n;
+
+	g.fd = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	if (g.fd < 0 && errno == ENOENT)
+		SKIP(return, "keel_mirror.ko is not loaded");
+	ASSERT_LE(0, g.fd);
+	close(g.fd);
+	vm = vm_create(0, 0);
+	ASSERT_NE(NULL, vm);
+	g.gpa = vm_alloc(vm, RANGE_LEN);
+	g.mem = vm_gpa2hva(vm, g.gpa, RANGE_LEN);
+	ASSERT_NE(NULL, g.mem);
+	memset(g.mem, 0x5a, RANGE_LEN);
+	g.fd = mirror_add(vm->fd, g.gpa, RANGE_LEN, &id);
+	ASSERT_LE(0, g.fd);
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(0, vm_ram_mmio_handler_add(vm, g.gpa, RANGE_LEN, on_mmio,
+					     NULL));
+	vcpu = vm_vcpu_add(vm, guest_main);
+	ASSERT_NE(NULL, vcpu);
+	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, ROUNDS));
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, poison_loop, &p));
+	for (r = 1; r <= ROUNDS; r++) {
+		if (guest_run(vcpu, &uc) != UCALL_SYNC)
+			break;
+		EXPECT_EQ(r, uc.args[0]);
+		EXPECT_EQ(0, uc.args[1]) TH_LOG("round %llu: %llu values lost",
+						(unsigned long long)r,
+						(unsigned long long)uc.args[1]);
+	}
+	p.stop = true;
+	pthread_join(t, NULL);
+	EXPECT_EQ(ROUNDS + 1, r) TH_LOG("the guest stopped: %s",
+					ucall_str(vcpu, &uc));
+
+	/* the VMM reads every page: the last poisoned ones repaired too */
+	n = mirror_diff(g.fd, g.gpa, g.mem, RANGE_LEN, &first);
+	EXPECT_EQ(0, n) TH_LOG("%ld bytes differ, the first at +%#llx", n,
+			       (unsigned long long)first);
+	TH_LOG("%d pages poisoned (%d more times while poisoned); repaired: %d on SIGBUS, %lld in all; %d MMIO exits",
+	       p.poisoned, p.again, g.repairs,
+	       keel_test_obj_info("mirror", id, "repaired_pages"), g.mmio);
+	EXPECT_LT(0, p.poisoned);
+	EXPECT_EQ(0, p.failed) TH_LOG("madvise(MADV_HWPOISON): %s",
+				      strerror(p.err));
+	EXPECT_EQ(0, g.bad_signals);
+	EXPECT_EQ(0, g.repair_errors) TH_LOG("the first: %s",
+					     strerror(g.repair_errno));
+	EXPECT_EQ(0, g.mmio_errors);
+	/* a page poisoned again before its repair is one repair */
+	EXPECT_GE(p.poisoned, keel_test_obj_info("mirror", id,
+						 "repaired_pages"));
+	EXPECT_LT(0, keel_test_obj_info("mirror", id, "repaired_pages"));
+	close(g.fd);
+	vm_free(vm);
+}
+
+/* A page that is not poisoned is left alone; outside the range, EINVAL. */
+TEST_F(repair, healthy_and_outside)
+{
+	struct keel_vm *vm = vm_create(0, 0);
+	uint32_t id = 0;
+
+	ASSERT_NE(NULL, vm);
+	g.gpa = vm_alloc(vm, RANGE_LEN);
+	g.fd = mirror_add(vm->fd, g.gpa, RANGE_LEN, &id);
+	if (g.fd == -ENOENT)
+		SKIP(return, "keel_mirror.ko is not loaded");
+	ASSERT_LE(0, g.fd);
+	EXPECT_EQ(0, repair(g.gpa + 4096));
+	EXPECT_EQ(-EINVAL, repair(g.gpa + RANGE_LEN));
+	EXPECT_EQ(-EINVAL, repair(g.gpa - 4096));
+	EXPECT_EQ(0, keel_test_obj_info("mirror", id, "repaired_pages"));
+	close(g.fd);
+	vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
