@@ -247,13 +247,14 @@ static uint64_t json_u64(struct json_object *o, const char *key)
 }
 
 /*
- * The hot-spot profile names the store instructions that trapped, most
- * first, with their counts and the last address each stored to.
+ * The hot-spot profile ("keelctl mirror hotspots") names the store
+ * instructions that trapped, most first, with their counts and the last
+ * address each stored to.
  */
 TEST_F(mirror, hotspots)
 {
 	struct keel_vcpu *vcpu = vm_vcpu_add(self->vm, guest_hot);
-	struct json_object *j, *info, *arr, *e;
+	struct json_object *arr, *e;
 	char ids[16], out[16384];
 	struct ucall uc;
 
@@ -263,17 +264,15 @@ TEST_F(mirror, hotspots)
 		TH_LOG("%s", ucall_str(vcpu, &uc));
 	expect_equal(_metadata, self, "after the hot stores");
 
+	EXPECT_EQ(2, keel_test_obj_info("mirror", self->id, "hot_sites"));
+	EXPECT_EQ(0, keel_test_obj_info("mirror", self->id, "hot_uncounted"));
 	snprintf(ids, sizeof(ids), "%u", self->id);
 	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "-j", "mirror",
-					"show", ids, NULL },
+					"hotspots", ids, NULL },
 				       NULL, out, sizeof(out), false));
-	j = json_tokener_parse(out);
-	ASSERT_NE(NULL, j);
-	ASSERT_TRUE(json_object_object_get_ex(j, "info", &info)) TH_LOG("%s", out);
-	EXPECT_EQ(2, json_u64(info, "hot_sites"));
-	EXPECT_EQ(0, json_u64(info, "hot_uncounted"));
-	ASSERT_TRUE(json_object_object_get_ex(info, "hotspots", &arr))
-		TH_LOG("%s", out);
+	arr = json_tokener_parse(out);
+	ASSERT_NE(NULL, arr) TH_LOG("%s", out);
+	ASSERT_TRUE(json_object_is_type(arr, json_type_array)) TH_LOG("%s", out);
 	ASSERT_EQ(2, json_object_array_length(arr)) TH_LOG("%s", out);
 	e = json_object_array_get_idx(arr, 0);
 	EXPECT_EQ((uintptr_t)hot_store_a, json_u64(e, "rip")) TH_LOG("%s", out);
@@ -283,7 +282,15 @@ TEST_F(mirror, hotspots)
 	EXPECT_EQ((uintptr_t)hot_store_b, json_u64(e, "rip")) TH_LOG("%s", out);
 	EXPECT_EQ(HOT_B, json_u64(e, "writes"));
 	EXPECT_EQ(self->gpa + (512 + (HOT_B - 1) % 512) * 8, json_u64(e, "gpa"));
-	json_object_put(j);
+	json_object_put(arr);
+	/* the text form names both sites; another type's id is refused */
+	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "mirror", "hotspots",
+					ids, NULL },
+				       NULL, out, sizeof(out), false));
+	EXPECT_NE(NULL, strstr(out, "hotspots")) TH_LOG("%s", out);
+	EXPECT_EQ(1, keel_test_keelctl((const char *[]){ "mirror", "hotspots",
+					"999999", NULL },
+				       NULL, out, sizeof(out), false));
 }
 
 TEST_HARNESS_MAIN

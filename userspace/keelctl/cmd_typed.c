@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The commands for one object type (keelctl ring, and the list and show
- * of keelctl vdev): "list" with a column for each field the type's
+ * of keelctl vdev and keelctl mirror): "list" with a column for each field the type's
  * descriptor marks brief, and "show" of one object of that type. A new
  * one is an entry at the end of this file and a line in main.c; what it
  * shows comes from the kernel.
@@ -62,14 +62,3 @@ const struct keelctl_cmd keelctl_cmd_ring = TYPED_CMD("ring", "ring",
 	"            show ring): geometry, entries fetchable, uncommitted,\n"
 	"            produced, committed and fetched, time full, lag\n"
 	"  show ID   every index, counter and state of one ring\n");
-
-const struct keelctl_cmd keelctl_cmd_mirror = TYPED_CMD("mirror", "range",
-	"List the mirrored ranges of guest memory, or show one.",
-	"  list      one line per protected range (the default): id, label,\n"
-	"            first guest-physical byte, bytes protected, guest\n"
-	"            writes mirrored and pages repaired\n"
-	"  show ID   every counter of one range: mirror bytes held, guest\n"
-	"            writes and their bytes, pages whose memslot went,\n"
-	"            repairs and their time, the VMM's writes, and the\n"
-	"            hot-spot profile (hotspots: the store instructions\n"
-	"            that trapped most, with their counts)\n");

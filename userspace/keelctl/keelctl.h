@@ -295,6 +295,8 @@ struct table *obj_brief_table(const struct keel_objs *list,
  * its INFO by its descriptor, a table as a small table of its entries.
  */
 void obj_print(const struct keel_obj *o, FILE *f);
+/* Info field @name of @o as obj_print() prints it; -1 when @o has none. */
+int obj_print_field(const struct keel_obj *o, const char *name, FILE *f);
 
 /* ---- keelctl vdev add, del and console (vdev_*.c) ---- */
 

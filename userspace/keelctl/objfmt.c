@@ -177,6 +177,30 @@ static void print_rows(const struct keel_info_val *v, FILE *f)
 	table_free(t);
 }
 
+int obj_print_field(const struct keel_obj *o, const char *name, FILE *f)
+{
+	char val[KEEL_INFO_TEXT_MAX];
+	int found = -1;
+	size_t i;
+
+	for (i = 0; i < o->ninfo && found; i++) {
+		struct keel_info_val v;
+
+		keel_info_decode(o->desc, &o->info[i], &v);
+		if (v.name && !strcmp(v.name, name)) {
+			found = 0;
+			if (v.kind == KEEL_INFO_TABLE) {
+				print_rows(&v, f);
+			} else {
+				obj_val_text(&v, VAL_DETAIL, val, sizeof(val));
+				print_kv(f, 0, v.name, "%s", val);
+			}
+		}
+		keel_info_val_free(&v);
+	}
+	return found;
+}
+
 void obj_print(const struct keel_obj *o, FILE *f)
 {
 	char age[32], val[KEEL_INFO_TEXT_MAX];
