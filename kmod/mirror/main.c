@@ -65,7 +65,7 @@ static int keel_mirror_build(struct keel_mirror *m)
 {
 	int ret;
 
-	if (current->mm != m->inst.kvm->mm)
+	if (!keel_mirror_in_vmm(m))
 		return -EPERM;
 	ret = keel_mirror_check_slots(m);
 	if (ret)

@@ -72,7 +72,6 @@ struct keel_mirror_hot {
  * struct keel_mirror_track - Keel's page-track notifier of one object
  * @node: KVM's notifier node (registered while @registered)
  * @registered: set up and teardown only
- * @kvm: the VM
  *
  * track.c owns it: KVM's callbacks differ between kernels, track.c turns
  * them into keel_mirror_written() and keel_mirror_slot_gone().
@@ -80,7 +79,6 @@ struct keel_mirror_hot {
 struct keel_mirror_track {
 	struct kvm_page_track_notifier_node node;
 	bool registered;
-	struct kvm *kvm;
 };
 
 /**
@@ -123,6 +121,15 @@ static inline bool keel_mirror_covers(const struct keel_mirror *m, gpa_t gpa)
 	return gpa_to_gfn(gpa) - m->gfn < m->npages;
 }
 
+/*
+ * Running in the VMM's address space (its ioctl, its vCPU threads): where
+ * guest memory is read and written through the VMM's mapping.
+ */
+static inline bool keel_mirror_in_vmm(const struct keel_mirror *m)
+{
+	return current->mm == m->inst.kvm->mm;
+}
+
 /* track.c: write tracking of the range's pages and KVM's callbacks */
 int keel_mirror_track_start(struct keel_mirror *m);
 int keel_mirror_track_pages(struct keel_mirror *m);
@@ -140,6 +147,7 @@ int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 			   void __user *buf);
 int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 			    const void __user *buf);
+unsigned long keel_mirror_hva(struct keel_mirror *m, gpa_t gpa);
 
 /* hot.c: the hot-spot profile */
 int keel_mirror_hot_alloc(struct keel_mirror *m);

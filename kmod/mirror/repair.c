@@ -68,19 +68,16 @@ static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 {
 	unsigned long idx = gpa_to_gfn(gpa) - m->gfn, hva;
-	struct kvm *kvm = m->inst.kvm;
-	struct mm_struct *mm = kvm->mm;
+	struct mm_struct *mm = m->inst.kvm->mm;
 	u64 start = ktime_get_ns(), ns;
-	int srcu, tries, ret = 0;
+	int tries, ret = 0;
 	struct page *page;
 	long got;
 
 	*repaired = false;
-	if (current->mm != mm)
+	if (!keel_mirror_in_vmm(m))
 		return -EPERM;
-	srcu = srcu_read_lock(&kvm->srcu);
-	hva = gfn_to_hva(kvm, gpa_to_gfn(gpa));
-	srcu_read_unlock(&kvm->srcu, srcu);
+	hva = keel_mirror_hva(m, gpa & PAGE_MASK);
 	if (kvm_is_error_hva(hva))
 		return -ESTALE;
 

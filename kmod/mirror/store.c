@@ -72,17 +72,15 @@ static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
 }
 
 /*
- * The first copy, once every page is write-tracked: a write that comes
- * meanwhile is mirrored by its own report, before or after the page's
- * copy, and either order leaves the guest's latest bytes.
+ * The first copy, once every page is write-tracked, from the VMM: a write
+ * that comes meanwhile is mirrored by its own report, before or after the
+ * page's copy, and either order leaves the guest's latest bytes.
  */
 int keel_mirror_store_fill(struct keel_mirror *m)
 {
 	unsigned long i;
 	int ret = 0;
 
-	if (current->mm != m->inst.kvm->mm)
-		return -EPERM;
 	for (i = 0; i < m->npages && !ret; i++) {
 		mutex_lock(&m->lock);
 		ret = keel_mirror_copy_in(m, gfn_to_gpa(m->gfn + i), PAGE_SIZE);
@@ -108,7 +106,7 @@ void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
 	mutex_lock(&m->lock);
 	if (!test_bit(idx, m->lost)) {
 		/* No vCPU thread, no mapping to read: what KVM wrote. */
-		if (current->mm != m->inst.kvm->mm ||
+		if (!keel_mirror_in_vmm(m) ||
 		    keel_mirror_copy_in(m, gpa, bytes))
 			memcpy(page_address(m->pages[idx]) + off, new, bytes);
 		m->c.guest_writes++;
@@ -139,6 +137,19 @@ void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
 	mutex_unlock(&m->lock);
 }
 
+/* The VMM's address of guest-physical @gpa, or an error hva (no memslot). */
+unsigned long keel_mirror_hva(struct keel_mirror *m, gpa_t gpa)
+{
+	struct kvm *kvm = m->inst.kvm;
+	unsigned long hva;
+	int idx;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	hva = gfn_to_hva(kvm, gpa_to_gfn(gpa));
+	srcu_read_unlock(&kvm->srcu, idx);
+	return kvm_is_error_hva(hva) ? hva : hva + offset_in_page(gpa);
+}
+
 /*
  * KEEL_MIRROR_IOC_WRITE: @buf's @len bytes to guest memory at @gpa and to
  * the mirror, a page at a time under the range's lock (no guest write's
@@ -147,13 +158,12 @@ void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
 int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 			    const void __user *buf)
 {
-	struct kvm *kvm = m->inst.kvm;
 	unsigned long hva;
 	unsigned int n;
 	void *bounce;
-	int idx, ret = 0;
+	int ret = 0;
 
-	if (current->mm != kvm->mm)
+	if (!keel_mirror_in_vmm(m))
 		return -EPERM;
 	bounce = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!bounce)
@@ -165,13 +175,10 @@ int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 			break;
 		}
 		mutex_lock(&m->lock);
-		idx = srcu_read_lock(&kvm->srcu);
-		hva = gfn_to_hva(kvm, gpa_to_gfn(gpa));
-		srcu_read_unlock(&kvm->srcu, idx);
+		hva = keel_mirror_hva(m, gpa);
 		/* as the VMM writes: through its mapping, not KVM's dirty log */
 		if (kvm_is_error_hva(hva) ||
-		    copy_to_user((void __user *)(hva + offset_in_page(gpa)),
-				 bounce, n))
+		    copy_to_user((void __user *)hva, bounce, n))
 			ret = -EFAULT;
 		if (!ret) {
 			memcpy(page_address(m->pages[gpa_to_gfn(gpa) - m->gfn]) +

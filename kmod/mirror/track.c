@@ -59,7 +59,7 @@ static void keel_mirror_track_flush_slot(struct kvm *kvm,
 }
 #endif
 
-/* Register the notifier: from the VMM (its address space). */
+/* Register the notifier: from the VMM (keel_mirror_in_vmm()). */
 int keel_mirror_track_start(struct keel_mirror *m)
 {
 	struct kvm *kvm = m->inst.kvm;
@@ -71,12 +71,9 @@ int keel_mirror_track_start(struct keel_mirror *m)
 #else
 	m->track.node.track_flush_slot = keel_mirror_track_flush_slot;
 #endif
-	if (current->mm != kvm->mm)
-		return -EPERM;
 	ret = keel_page_track_register(kvm, &m->track.node);
 	if (ret)
 		return ret;
-	m->track.kvm = kvm;
 	m->track.registered = true;
 	return 0;
 }
@@ -116,6 +113,6 @@ void keel_mirror_track_stop(struct keel_mirror *m)
 		cond_resched();
 	}
 	if (m->track.registered)
-		keel_page_track_unregister(m->track.kvm, &m->track.node);
+		keel_page_track_unregister(m->inst.kvm, &m->track.node);
 	m->track.registered = false;
 }

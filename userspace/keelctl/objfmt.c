@@ -177,33 +177,39 @@ static void print_rows(const struct keel_info_val *v, FILE *f)
 	table_free(t);
 }
 
-int obj_print_field(const struct keel_obj *o, const char *name, FILE *f)
+/* Info field @i of @o as "show" prints it; @name: only if it is that. */
+static bool print_info(const struct keel_obj *o, size_t i, const char *name,
+		       FILE *f)
 {
 	char val[KEEL_INFO_TEXT_MAX];
-	int found = -1;
+	struct keel_info_val v;
+	bool match;
+
+	keel_info_decode(o->desc, &o->info[i], &v);
+	match = !name || (v.name && !strcmp(v.name, name));
+	if (match && v.kind == KEEL_INFO_TABLE) {
+		print_rows(&v, f);
+	} else if (match) {
+		obj_val_text(&v, VAL_DETAIL, val, sizeof(val));
+		print_kv(f, 0, v.name, "%s", val);
+	}
+	keel_info_val_free(&v);
+	return match;
+}
+
+int obj_print_field(const struct keel_obj *o, const char *name, FILE *f)
+{
 	size_t i;
 
-	for (i = 0; i < o->ninfo && found; i++) {
-		struct keel_info_val v;
-
-		keel_info_decode(o->desc, &o->info[i], &v);
-		if (v.name && !strcmp(v.name, name)) {
-			found = 0;
-			if (v.kind == KEEL_INFO_TABLE) {
-				print_rows(&v, f);
-			} else {
-				obj_val_text(&v, VAL_DETAIL, val, sizeof(val));
-				print_kv(f, 0, v.name, "%s", val);
-			}
-		}
-		keel_info_val_free(&v);
-	}
-	return found;
+	for (i = 0; i < o->ninfo; i++)
+		if (print_info(o, i, name, f))
+			return 0;
+	return -1;
 }
 
 void obj_print(const struct keel_obj *o, FILE *f)
 {
-	char age[32], val[KEEL_INFO_TEXT_MAX];
+	char age[32];
 	size_t i;
 
 	print_kv(f, 0, "id", "%u", o->id);
@@ -220,18 +226,8 @@ void obj_print(const struct keel_obj *o, FILE *f)
 	/* Only when set: what scripts read of other objects stays as it was. */
 	if (o->attached)
 		print_kv(f, 0, "attached", "yes");
-	for (i = 0; i < o->ninfo; i++) {
-		struct keel_info_val v;
-
-		keel_info_decode(o->desc, &o->info[i], &v);
-		if (v.kind == KEEL_INFO_TABLE) {
-			print_rows(&v, f);
-		} else {
-			obj_val_text(&v, VAL_DETAIL, val, sizeof(val));
-			print_kv(f, 0, v.name, "%s", val);
-		}
-		keel_info_val_free(&v);
-	}
+	for (i = 0; i < o->ninfo; i++)
+		print_info(o, i, NULL, f);
 }
 
 /* One cell: the value of field @f of @o, or "-" if it has none. */
