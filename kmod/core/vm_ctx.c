@@ -3,12 +3,15 @@
  * Acting in a VM's own context, for a VMM that knows nothing of Keel.
  *
  * KVM accepts VM ioctls only from the address space that created the VM
- * (kvm_vm_ioctl(): kvm->mm != current->mm gives -EIO), so a tool that
- * took a VM fd from a running QEMU with pidfd_getfd(2) cannot bind an
- * irqfd to it, and the module functions that would do it (kvm_irqfd(),
- * kvm_set_irq()) are not exported. keel_vm_irqfd_assign() issues the
- * VMM's own KVM_IRQFD from a worker of Keel's workqueue (a kernel thread)
- * that adopts the VMM's address space for the call:
+ * (kvm_vm_ioctl(): kvm->mm != current->mm gives -EIO), reads and writes
+ * guest memory through that address space's mapping of it, and since 6.6
+ * registers page-track notifiers only from it. A tool that took a VM fd
+ * from a running QEMU with pidfd_getfd(2) runs in another one.
+ * keel_vm_call() runs a function of a feature module in the VM's address
+ * space, from a worker of Keel's workqueue (a kernel thread) that adopts
+ * it for the call. keel_vm_irqfd_assign() issues the VMM's own KVM_IRQFD
+ * so (the module functions that would do it, kvm_irqfd() and
+ * kvm_set_irq(), are not exported):
  *
  * - kthread_use_mm() on the VM's mm (kvm->mm, which KVM pins), with an
  *   mm_users reference taken only if the VMM is still alive;
@@ -46,15 +49,79 @@ static DEFINE_MUTEX(keel_vm_ctx_lock);
 /* Calls in VMs' contexts and attached objects' reaping (attach.c). */
 struct workqueue_struct *keel_vm_wq;
 
-struct keel_vm_irqfd_call {
+struct keel_vm_call {
 	struct work_struct work;
 	struct completion done;
-	struct kvm *kvm;
+	struct mm_struct *mm;
+	int (*fn)(void *arg);
+	void *arg;
+	int ret;
+};
+
+static void keel_vm_call_work(struct work_struct *work)
+{
+	struct keel_vm_call *c = container_of(work, struct keel_vm_call, work);
+
+	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
+	if (!mmget_not_zero(c->mm)) {
+		c->ret = -ESRCH;
+		goto out;
+	}
+	kthread_use_mm(c->mm);
+	c->ret = c->fn(c->arg);
+	kthread_unuse_mm(c->mm);
+	/* The VMM may have exited meanwhile: its teardown is not ours. */
+	mmput_async(c->mm);
+out:
+	complete(&c->done);
+}
+
+/**
+ * keel_vm_call() - run a function in a VM's address space
+ * @kvm: the VM, referenced by the caller
+ * @fn: the function: its return value is keel_vm_call()'s
+ * @arg: its argument
+ *
+ * Calls @fn in the address space that created @kvm (its VMM's), from a
+ * worker of Keel's workqueue that adopts it for the call
+ * (kthread_use_mm()), while the caller waits; also when the caller is
+ * the VMM: @fn never sees the VMM's descriptors or signals. There, user
+ * memory is the VMM's: what KVM reads and writes through the VMM's
+ * mapping of guest memory (kvm_read_guest()), and what KVM accepts only
+ * from the VMM (its VM ioctls, 6.6's page-track notifier registration).
+ * @fn runs in a kernel thread, not the VMM: it must not leave anything
+ * behind in that address space.
+ *
+ * Context: process context; sleeps.
+ *
+ * Return: @fn's, or -ESRCH when the VMM is exiting, -ENOMEM.
+ */
+int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg)
+{
+	struct keel_vm_call *c;
+	int ret;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	INIT_WORK(&c->work, keel_vm_call_work);
+	init_completion(&c->done);
+	c->mm = kvm->mm;
+	c->fn = fn;
+	c->arg = arg;
+	queue_work(keel_vm_wq, &c->work);
+	wait_for_completion(&c->done);
+	ret = c->ret;
+	kfree(c);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(keel_vm_call);
+
+struct keel_vm_irqfd_call {
 	struct file *vm_file;
 	struct file *trigger;
 	struct file *resample;	/* NULL: edge */
 	u32 gsi;
-	int ret;
 };
 
 /* A close-on-exec descriptor of @file in the worker's file table. */
@@ -67,10 +134,11 @@ static int keel_vm_ctx_install(struct file *file)
 	return fd;
 }
 
-/* KVM_IRQFD with @arg on @c's VM; in the VMM's address space. */
-static int keel_vm_ctx_irqfd(struct keel_vm_irqfd_call *c,
-			     struct kvm_irqfd *arg)
+/* KVM_IRQFD on @data's VM; in the VMM's address space (keel_vm_call()). */
+static int keel_vm_ctx_irqfd(void *data)
 {
+	struct keel_vm_irqfd_call *c = data;
+	struct kvm_irqfd karg = { .gsi = c->gsi }, *arg = &karg;
 	unsigned long uaddr;
 	int fd, rfd = -1;
 	int ret;
@@ -109,27 +177,6 @@ unlock:
 	mutex_unlock(&keel_vm_ctx_lock);
 	vm_munmap(uaddr, PAGE_SIZE);
 	return ret;
-}
-
-static void keel_vm_irqfd_work(struct work_struct *work)
-{
-	struct keel_vm_irqfd_call *c =
-		container_of(work, struct keel_vm_irqfd_call, work);
-	struct mm_struct *mm = c->kvm->mm;
-	struct kvm_irqfd arg = { .gsi = c->gsi };
-
-	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
-	if (!mmget_not_zero(mm)) {
-		c->ret = -ESRCH;
-		goto out;
-	}
-	kthread_use_mm(mm);
-	c->ret = keel_vm_ctx_irqfd(c, &arg);
-	kthread_unuse_mm(mm);
-	/* The VMM may have exited meanwhile: its teardown is not ours. */
-	mmput_async(mm);
-out:
-	complete(&c->done);
 }
 
 /* Whether @kvm's interrupt routing has an entry for @gsi. */
@@ -190,7 +237,7 @@ static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
 int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 			 struct file *trigger, struct file *resample)
 {
-	struct keel_vm_irqfd_call *c;
+	struct keel_vm_irqfd_call c;
 	struct file *vm_file;
 	int ret;
 
@@ -210,22 +257,11 @@ int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 		ret = -EBUSY;
 		goto put_file;
 	}
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	if (!c) {
-		ret = -ENOMEM;
-		goto put_file;
-	}
-	INIT_WORK(&c->work, keel_vm_irqfd_work);
-	init_completion(&c->done);
-	c->kvm = kvm;
-	c->vm_file = vm_file;
-	c->trigger = trigger;
-	c->resample = resample;
-	c->gsi = gsi;
-	queue_work(keel_vm_wq, &c->work);
-	wait_for_completion(&c->done);
-	ret = c->ret;
-	kfree(c);
+	c.vm_file = vm_file;
+	c.trigger = trigger;
+	c.resample = resample;
+	c.gsi = gsi;
+	ret = keel_vm_call(kvm, keel_vm_ctx_irqfd, &c);
 put_file:
 	fput(vm_file);
 	return ret;

@@ -61,12 +61,27 @@ static int keel_mirror_check_range(u64 gpa, u64 len)
 	return 0;
 }
 
-static int keel_mirror_build(struct keel_mirror *m)
+/*
+ * Track every page, then take the first copy: in the VMM's address space
+ * (keel_vm_call()), where the mapping of guest memory is.
+ */
+static int keel_mirror_start(void *arg)
+{
+	struct keel_mirror *m = arg;
+	int ret;
+
+	ret = keel_mirror_track_start(m);
+	if (!ret)
+		ret = keel_mirror_track_pages(m);
+	if (!ret)
+		ret = keel_mirror_store_fill(m);
+	return ret;
+}
+
+static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 {
 	int ret;
 
-	if (!keel_mirror_in_vmm(m))
-		return -EPERM;
 	ret = keel_mirror_check_slots(m);
 	if (ret)
 		return ret;
@@ -81,11 +96,9 @@ static int keel_mirror_build(struct keel_mirror *m)
 	if (!ret)
 		ret = keel_mirror_hot_alloc(m);
 	if (!ret)
-		ret = keel_mirror_track_start(m);
-	if (!ret)
-		ret = keel_mirror_track_pages(m);
-	if (!ret)
-		ret = keel_mirror_store_fill(m);
+		ret = keel_vm_call(m->inst.kvm, keel_mirror_start, m);
+	if (!ret && (flags & KEEL_MIRROR_SETUP_REPAIR))
+		ret = keel_mirror_sigbus_add(m);
 	return ret;
 }
 
@@ -113,7 +126,7 @@ static long keel_mirror_setup(struct keel_inst *inst, unsigned int cmd,
 	m->c.protected_bytes = arg.len;
 	ret = keel_inst_bind_vm(inst, arg.vm_fd);
 	if (!ret)
-		ret = keel_mirror_build(m);
+		ret = keel_mirror_build(m, arg.flags);
 	return keel_inst_setup_end(inst, ret, &usetup->id);
 }
 
@@ -174,6 +187,7 @@ static int keel_mirror_open(struct keel_inst *inst)
 
 	mutex_init(&m->lock);
 	INIT_LIST_HEAD(&m->node);
+	INIT_LIST_HEAD(&m->repair_node);
 	return 0;
 }
 
@@ -182,6 +196,7 @@ static void keel_mirror_teardown(struct keel_inst *inst)
 {
 	struct keel_mirror *m = keel_mirror_of(inst);
 
+	keel_mirror_sigbus_del(m);
 	keel_mirror_track_stop(m);
 	keel_mirror_hot_free(m);
 	keel_mirror_store_free(m);
@@ -245,6 +260,9 @@ static const struct keel_info_field keel_mirror_fields[] = {
 	KEEL_INFO_U32(C, hot_sites, KEEL_MIRROR_INFO_A_HOT_SITES),
 	KEEL_INFO_U64(C, hot_uncounted, KEEL_MIRROR_INFO_A_HOT_UNCOUNTED,
 		      KEEL_INFO_COUNTER),
+	KEEL_INFO_BOOL(C, repair, KEEL_MIRROR_INFO_A_REPAIR, KEEL_INFO_BRIEF),
+	KEEL_INFO_U64(C, signals_kept, KEEL_MIRROR_INFO_A_SIGNALS_KEPT,
+		      KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
 };
@@ -298,17 +316,24 @@ static struct keel_feature keel_mirror_feature = {
 
 static int __init keel_mirror_init(void)
 {
+	int ret;
+
 	/* Without it KVM tracks nothing for modules, and says nothing. */
 	if (!IS_ENABLED(CONFIG_KVM_EXTERNAL_WRITE_TRACKING)) {
 		pr_err("keel_mirror: the kernel lacks CONFIG_KVM_EXTERNAL_WRITE_TRACKING\n");
 		return -EOPNOTSUPP;
 	}
-	return keel_feature_register(&keel_mirror_feature);
+	keel_mirror_sigbus_init();
+	ret = keel_feature_register(&keel_mirror_feature);
+	if (ret)
+		keel_mirror_sigbus_exit();
+	return ret;
 }
 
 static void __exit keel_mirror_exit(void)
 {
 	keel_feature_unregister(&keel_mirror_feature);
+	keel_mirror_sigbus_exit();
 }
 
 module_init(keel_mirror_init);

@@ -39,6 +39,9 @@
  * @vmm_bytes: their bytes
  * @hot_sites: code sites in the hot-spot profile (hot.c)
  * @hot_uncounted: guest writes of sites the profile has no room for
+ * @repair: set up with %KEEL_MIRROR_SETUP_REPAIR (sigbus.c)
+ * @signals_kept: memory-failure signals Keel did not send, the page
+ *	repaired (sigbus.c)
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -54,6 +57,8 @@ struct keel_mirror_counts {
 	u64 vmm_bytes;
 	u32 hot_sites;
 	u64 hot_uncounted;
+	u8 repair;
+	u64 signals_kept;
 };
 
 /**
@@ -82,6 +87,19 @@ struct keel_mirror_track {
 };
 
 /**
+ * struct keel_mirror_span - guest pages at consecutive addresses of the
+ *	VMM's mapping, at setup
+ * @hva: the first page's address in the VMM
+ * @end: past the last page
+ * @gfn: the first page's frame
+ */
+struct keel_mirror_span {
+	unsigned long hva;
+	unsigned long end;
+	gfn_t gfn;
+};
+
+/**
  * struct keel_mirror - one protected range (one open file)
  * @inst: the base: object, VM reference
  * @gfn: the range's first guest frame
@@ -94,6 +112,9 @@ struct keel_mirror_track {
  * @hot: the hot-spot profile's table (hot.c)
  * @track: the page-track notifier
  * @node: in the module's list of ranges, under keel_mirror_ranges_lock
+ * @spans: where the VMM maps the range, at setup (sigbus.c)
+ * @nr_spans: their number
+ * @repair_node: in sigbus.c's list of ranges repaired on signals
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -111,6 +132,9 @@ struct keel_mirror {
 	struct keel_mirror_hot *hot;
 	struct keel_mirror_track track;
 	struct list_head node;
+	struct keel_mirror_span *spans;
+	unsigned int nr_spans;
+	struct list_head repair_node;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -122,8 +146,9 @@ static inline bool keel_mirror_covers(const struct keel_mirror *m, gpa_t gpa)
 }
 
 /*
- * Running in the VMM's address space (its ioctl, its vCPU threads): where
- * guest memory is read and written through the VMM's mapping.
+ * Running in the VMM's address space (its ioctl, its vCPU threads, a call
+ * in the VM's context): where guest memory is read and written through
+ * the VMM's mapping.
  */
 static inline bool keel_mirror_in_vmm(const struct keel_mirror *m)
 {
@@ -157,5 +182,11 @@ u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top);
 
 /* repair.c: a page lost to a memory failure */
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired);
+
+/* sigbus.c: repair when the failure is signalled (SETUP_REPAIR) */
+int keel_mirror_sigbus_add(struct keel_mirror *m);
+void keel_mirror_sigbus_del(struct keel_mirror *m);
+void keel_mirror_sigbus_init(void);
+void keel_mirror_sigbus_exit(void);
 
 #endif /* _KEEL_MIRROR_H */

@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
 
 #include "../compat/keel_compat.h"
@@ -63,7 +64,8 @@ static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
 
 /*
  * KEEL_MIRROR_IOC_REPAIR on the page of @gpa (in the range): *@repaired
- * set when it was poisoned and is replaced now. From the VMM.
+ * set when it was poisoned and is replaced now. From any context that
+ * may sleep: the VMM's address space is reached through @mm, not current.
  */
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 {
@@ -75,11 +77,12 @@ int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 	long got;
 
 	*repaired = false;
-	if (!keel_mirror_in_vmm(m))
-		return -EPERM;
 	hva = keel_mirror_hva(m, gpa & PAGE_MASK);
 	if (kvm_is_error_hva(hva))
 		return -ESTALE;
+	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
 
 	mutex_lock(&m->lock);
 	if (test_bit(idx, m->lost)) {
@@ -113,5 +116,6 @@ int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 	}
 unlock:
 	mutex_unlock(&m->lock);
+	mmput(mm);
 	return ret;
 }

@@ -9,8 +9,8 @@
  * two vCPUs writing the same bytes report in either order, and the copy
  * that comes last reads what the guest's memory holds last. Copies read
  * guest memory through the VMM's own mapping (kvm_read_guest()), so they
- * run in the VMM's address space: its ioctl for the first fill, its vCPU
- * threads for the writes.
+ * run in the VMM's address space: a call in the VM's context
+ * (keel_vm_call()) for the first fill, its vCPU threads for the writes.
  */
 #include <linux/gfp.h>
 #include <linux/highmem.h>
@@ -72,9 +72,10 @@ static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
 }
 
 /*
- * The first copy, once every page is write-tracked, from the VMM: a write
- * that comes meanwhile is mirrored by its own report, before or after the
- * page's copy, and either order leaves the guest's latest bytes.
+ * The first copy, once every page is write-tracked, in the VMM's address
+ * space: a write that comes meanwhile is mirrored by its own report,
+ * before or after the page's copy, and either order leaves the guest's
+ * latest bytes.
  */
 int keel_mirror_store_fill(struct keel_mirror *m)
 {

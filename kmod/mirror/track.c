@@ -59,7 +59,7 @@ static void keel_mirror_track_flush_slot(struct kvm *kvm,
 }
 #endif
 
-/* Register the notifier: from the VMM (keel_mirror_in_vmm()). */
+/* Register the notifier: in the VMM's address space (6.6 wants it). */
 int keel_mirror_track_start(struct keel_mirror *m)
 {
 	struct kvm *kvm = m->inst.kvm;

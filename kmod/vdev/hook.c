@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Catching guest I/O inside KVM: two ftrace_ops, one on kvm_io_bus_write()
- * and one on kvm_io_bus_read(), selected by name (kvm_io_bus_read() is not
- * exported on every kernel). With FTRACE_OPS_FL_SAVE_REGS the callback
- * sees the full pt_regs at the traced function's entry, that is the
- * arguments in the x86-64 SysV registers: rdi = vcpu, rsi = bus index,
- * rdx = address, rcx = length, r8 = value pointer. When the access falls
- * in a started device's claimed range, the callback (FTRACE_OPS_FL_IPMODIFY,
- * as livepatch) sets the saved instruction pointer to Keel's handler,
+ * Catching guest I/O inside KVM: two of the core's redirects (redirect.c),
+ * one of kvm_io_bus_write() and one of kvm_io_bus_read() (which is not
+ * exported on every kernel). The pick sees the registers at the traced
+ * function's entry, that is the arguments in the x86-64 SysV registers:
+ * rdi = vcpu, rsi = bus index, rdx = address, rcx = length, r8 = value
+ * pointer. When the access falls in a started device's claimed range, it
+ * sets the saved instruction pointer to Keel's handler,
  * which therefore runs instead of KVM's function with the same arguments
  * and returns to KVM's caller: 0, handled, and KVM goes back into the guest
  * without an exit. Any other access leaves the registers untouched and
@@ -16,33 +15,29 @@
  * The handler gets the device as a sixth argument in r9, which the
  * five-argument traced functions do not use.
  *
- * Lifetime. The callback takes rcu_read_lock() before the lookup and, on
+ * Lifetime. The pick takes rcu_read_lock() before the lookup and, on
  * a hit, leaves it held: the handler releases it when it is done with the
  * device. So the whole access, lookup to return, is one RCU read-side
  * critical section of the vCPU thread, and keel_vdev_stop() (which
  * keel_vdev_unclaim() calls), which unpublishes the device and then waits
  * for a grace period, returns only once no vCPU is inside it. The device
- * (the open file) is freed after that. The ops are registered only while
- * at least one device is set up; unregister_ftrace_function() waits for
- * callbacks in flight.
+ * (the open file) is freed after that.
  *
  * Module text: a vCPU may still be executing the handler's last
  * instructions after its rcu_read_unlock(). The module can only be unloaded
  * once every device file is closed, so after the last device stopped and
- * the ops were unregistered; for ops registered from a module (dynamic
- * ops) ftrace_shutdown() waits with synchronize_rcu_tasks_rude() and, on
- * preemptible kernels, synchronize_rcu_tasks(), after which no task is
- * running or preempted in the handler any more.
+ * the redirects lost their last user, which waits until no task runs the
+ * handlers any more (redirect.c).
  *
- * The ops are registered while at least one device is set up (claimed),
+ * The redirects have a user while at least one device is set up (claimed),
  * started or not: stopping a device clears its range's device pointer and
  * waits for a grace period, without re-patching kernel text. While they
- * are, every VM's accesses pass through the callback; for a VM without
+ * do, every VM's accesses pass through the pick; for a VM without
  * devices the lookup (claims.c) is one hash table lookup that does not
  * depend on other VMs' devices.
  */
-#include <linux/ftrace.h>
 #include <linux/kvm_host.h>
+#include <keel/redirect.h>
 
 #include "vdev.h"
 
@@ -117,40 +112,26 @@ static void keel_vdev_redirect(struct pt_regs *regs, unsigned long handler)
 	regs->ip = handler;
 }
 
-static void notrace keel_vdev_ftrace_write(unsigned long ip,
-					   unsigned long parent_ip,
-					   struct ftrace_ops *ops,
-					   struct ftrace_regs *fregs)
+static void keel_vdev_pick_write(struct pt_regs *regs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs)
-		keel_vdev_redirect(regs, (unsigned long)keel_vdev_bus_write);
+	keel_vdev_redirect(regs, (unsigned long)keel_vdev_bus_write);
 }
 
-static void notrace keel_vdev_ftrace_read(unsigned long ip,
-					  unsigned long parent_ip,
-					  struct ftrace_ops *ops,
-					  struct ftrace_regs *fregs)
+static void keel_vdev_pick_read(struct pt_regs *regs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
-
-	if (regs)
-		keel_vdev_redirect(regs, (unsigned long)keel_vdev_bus_read);
+	keel_vdev_redirect(regs, (unsigned long)keel_vdev_bus_read);
 }
 
-#define KEEL_VDEV_OPS_FLAGS	(FTRACE_OPS_FL_SAVE_REGS | \
-				 FTRACE_OPS_FL_IPMODIFY | \
-				 FTRACE_OPS_FL_RECURSION)
-
-static struct ftrace_ops keel_vdev_write_ops = {
-	.func = keel_vdev_ftrace_write,
-	.flags = KEEL_VDEV_OPS_FLAGS,
+static struct keel_redirect keel_vdev_write_hook = {
+	.symbol = "kvm_io_bus_write",
+	.owner = THIS_MODULE,
+	.pick = keel_vdev_pick_write,
 };
 
-static struct ftrace_ops keel_vdev_read_ops = {
-	.func = keel_vdev_ftrace_read,
-	.flags = KEEL_VDEV_OPS_FLAGS,
+static struct keel_redirect keel_vdev_read_hook = {
+	.symbol = "kvm_io_bus_read",
+	.owner = THIS_MODULE,
+	.pick = keel_vdev_pick_read,
 };
 
 /* Install the hook for one more VM with claims. keel_vdev_vms_lock held. */
@@ -160,17 +141,16 @@ int keel_vdev_hook_get(void)
 
 	if (keel_vdev_hook_users++)
 		return 0;
-	ret = register_ftrace_function(&keel_vdev_write_ops);
+	ret = keel_redirect_get(&keel_vdev_write_hook);
 	if (ret)
 		goto err;
-	ret = register_ftrace_function(&keel_vdev_read_ops);
+	ret = keel_redirect_get(&keel_vdev_read_hook);
 	if (ret) {
-		unregister_ftrace_function(&keel_vdev_write_ops);
+		keel_redirect_put(&keel_vdev_write_hook);
 		goto err;
 	}
 	return 0;
 err:
-	pr_warn_ratelimited("keel_vdev: cannot hook KVM's I/O bus: %d\n", ret);
 	keel_vdev_hook_users--;
 	return ret;
 }
@@ -180,40 +160,25 @@ void keel_vdev_hook_put(void)
 {
 	if (WARN_ON(!keel_vdev_hook_users) || --keel_vdev_hook_users)
 		return;
-	unregister_ftrace_function(&keel_vdev_read_ops);
-	unregister_ftrace_function(&keel_vdev_write_ops);
-}
-
-static int keel_vdev_filter(struct ftrace_ops *ops, const char *name)
-{
-	char buf[32];
-
-	/* ftrace_set_filter() may modify the string it parses. */
-	strscpy(buf, name, sizeof(buf));
-	return ftrace_set_filter(ops, buf, strlen(buf), 0);
+	keel_redirect_put(&keel_vdev_read_hook);
+	keel_redirect_put(&keel_vdev_write_hook);
 }
 
 int keel_vdev_hook_init(void)
 {
 	int ret;
 
-	ret = keel_vdev_filter(&keel_vdev_write_ops, "kvm_io_bus_write");
+	ret = keel_redirect_init(&keel_vdev_write_hook);
 	if (ret)
-		goto err;
-	ret = keel_vdev_filter(&keel_vdev_read_ops, "kvm_io_bus_read");
+		return ret;
+	ret = keel_redirect_init(&keel_vdev_read_hook);
 	if (ret)
-		goto err_write;
-	return 0;
-
-err_write:
-	ftrace_free_filter(&keel_vdev_write_ops);
-err:
-	pr_err("keel_vdev: cannot trace KVM's I/O bus functions: %d\n", ret);
+		keel_redirect_exit(&keel_vdev_write_hook);
 	return ret;
 }
 
 void keel_vdev_hook_exit(void)
 {
-	ftrace_free_filter(&keel_vdev_read_ops);
-	ftrace_free_filter(&keel_vdev_write_ops);
+	keel_redirect_exit(&keel_vdev_read_hook);
+	keel_redirect_exit(&keel_vdev_write_hook);
 }

@@ -20,12 +20,21 @@
  *
  * The guest finds every value it wrote, round after round; memory equals
  * the mirror; every poisoned page was repaired, and not more.
+ *
+ * Then the same for a VMM that knows nothing of Keel, as QEMU: another
+ * process sets the range up with KEEL_MIRROR_SETUP_REPAIR and attaches
+ * it to the VM; the VMM must get no SIGBUS at all (Keel repairs when the
+ * failure is signalled: to the vCPU thread, to the VMM's own access, to
+ * an early-kill process at the failure) and answers an MMIO exit at a
+ * RAM address as QEMU does, by writing its memory.
  */
 #include "mirror_test.h"
 
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "keel_vm.h"
@@ -63,6 +72,7 @@ static struct {
 	uint64_t gpa;
 	uint8_t *mem;
 	volatile int bad_signals, repairs, repair_errors, mmio, mmio_errors;
+	volatile int mmio_writes;
 	volatile int repair_errno;	/* the first error's */
 } g;
 
@@ -145,6 +155,29 @@ static void *poison_loop(void *arg)
 	return NULL;
 }
 
+/* The guest's rounds while @p poisons: each finds every value. */
+static void rounds_while_poisoned(struct __test_metadata *_metadata,
+				  struct keel_vcpu *vcpu, struct poisoner *p)
+{
+	struct ucall uc;
+	pthread_t t;
+	uint64_t r;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, poison_loop, p));
+	for (r = 1; r <= ROUNDS; r++) {
+		if (guest_run(vcpu, &uc) != UCALL_SYNC)
+			break;
+		EXPECT_EQ(r, uc.args[0]);
+		EXPECT_EQ(0, uc.args[1]) TH_LOG("round %llu: %llu values lost",
+						(unsigned long long)r,
+						(unsigned long long)uc.args[1]);
+	}
+	p->stop = true;
+	pthread_join(t, NULL);
+	EXPECT_EQ(ROUNDS + 1, r) TH_LOG("the guest stopped: %s",
+					ucall_str(vcpu, &uc));
+}
+
 FIXTURE(repair) {
 	int unused;
 };
@@ -165,9 +198,7 @@ TEST_F_TIMEOUT(repair, poisoned_while_the_guest_works, 900)
 	struct poisoner p = { .seed = 42 };
 	struct keel_vcpu *vcpu;
 	struct keel_vm *vm;
-	struct ucall uc;
-	uint64_t first = 0, r;
-	pthread_t t;
+	uint64_t first = 0;
 	uint32_t id = 0;
 	long n;
 
@@ -191,19 +222,7 @@ TEST_F_TIMEOUT(repair, poisoned_while_the_guest_works, 900)
 	ASSERT_NE(NULL, vcpu);
 	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, ROUNDS));
 
-	ASSERT_EQ(0, pthread_create(&t, NULL, poison_loop, &p));
-	for (r = 1; r <= ROUNDS; r++) {
-		if (guest_run(vcpu, &uc) != UCALL_SYNC)
-			break;
-		EXPECT_EQ(r, uc.args[0]);
-		EXPECT_EQ(0, uc.args[1]) TH_LOG("round %llu: %llu values lost",
-						(unsigned long long)r,
-						(unsigned long long)uc.args[1]);
-	}
-	p.stop = true;
-	pthread_join(t, NULL);
-	EXPECT_EQ(ROUNDS + 1, r) TH_LOG("the guest stopped: %s",
-					ucall_str(vcpu, &uc));
+	rounds_while_poisoned(_metadata, vcpu, &p);
 
 	/* the VMM reads every page: the last poisoned ones repaired too */
 	n = mirror_diff(g.fd, g.gpa, g.mem, RANGE_LEN, &first);
@@ -225,6 +244,156 @@ TEST_F_TIMEOUT(repair, poisoned_while_the_guest_works, 900)
 	EXPECT_LT(0, keel_test_obj_info("mirror", id, "repaired_pages"));
 	close(g.fd);
 	vm_free(vm);
+}
+
+/* Any SIGBUS: Keel should have kept it; die loudly, as without Keel. */
+static void on_sigbus_unexpected(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	g.bad_signals++;
+	signal(SIGBUS, SIG_DFL);
+}
+
+/* QEMU's answer to an MMIO exit in RAM: its own access to the memory. */
+static bool on_mmio_plain(struct keel_vcpu *vcpu, uint64_t gpa, bool write,
+			  void *data, unsigned int size, void *opaque)
+{
+	(void)vcpu;
+	(void)opaque;
+	g.mmio++;
+	g.mmio_writes += write;
+	if (write)
+		memcpy(g.mem + (gpa - g.gpa), data, size);
+	else
+		memcpy(data, g.mem + (gpa - g.gpa), size);
+	return true;
+}
+
+/*
+ * Set up with KEEL_MIRROR_SETUP_REPAIR by a forked process, as keelctl
+ * would, and attached to the VM: the id, or -errno.
+ */
+static long add_by_another_process(int vm_fd, uint64_t gpa, uint64_t len)
+{
+	int status, p[2];
+	uint32_t id = 0;
+	long ret;
+	pid_t pid;
+
+	if (pipe(p))
+		return -errno;
+	pid = fork();
+	if (!pid) {
+		int fd = mirror_add_flags(vm_fd, gpa, len,
+					  KEEL_MIRROR_SETUP_REPAIR, &id);
+
+		ret = fd < 0 ? fd : mirror_ioctl(fd, KEEL_IOC_ATTACH, NULL);
+		if (!ret)
+			ret = id;
+		_exit(write(p[1], &ret, sizeof(ret)) != sizeof(ret));
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &ret, sizeof(ret)) != sizeof(ret))
+		ret = -ECHILD;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return ret;
+}
+
+static void unaware_vmm(struct __test_metadata *_metadata, bool early_kill)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigbus_unexpected,
+				.sa_flags = SA_SIGINFO };
+	struct poisoner p = { .seed = 7 };
+	struct keel_obj_open op = { .size = sizeof(op) };
+	uint64_t first = 0;
+	struct keel_vcpu *vcpu;
+	struct keel_vm *vm;
+	char ids[24], out[256];
+	uint64_t i, wrong = 0;
+	long id, kept, repaired, n;
+	int fd;
+
+	fd = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "keel_mirror.ko is not loaded");
+	ASSERT_LE(0, fd);
+	close(fd);
+	memset(&g, 0, sizeof(g));
+	g.fd = -1;
+	/* QEMU asks for the early signal (qemu_init_sigbus()) */
+	if (early_kill)
+		ASSERT_EQ(0, prctl(PR_MCE_KILL, PR_MCE_KILL_SET,
+				   PR_MCE_KILL_EARLY, 0, 0));
+	vm = vm_create(0, 0);
+	ASSERT_NE(NULL, vm);
+	g.gpa = vm_alloc(vm, RANGE_LEN);
+	g.mem = vm_gpa2hva(vm, g.gpa, RANGE_LEN);
+	ASSERT_NE(NULL, g.mem);
+	memset(g.mem, 0x5a, RANGE_LEN);
+	id = add_by_another_process(vm->fd, g.gpa, RANGE_LEN);
+	ASSERT_LT(0, id) TH_LOG("setup: %s", strerror((int)-id));
+	op.id = id;
+	EXPECT_EQ(1, keel_test_obj_info("mirror", id, "repair"));
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	ASSERT_EQ(0, vm_ram_mmio_handler_add(vm, g.gpa, RANGE_LEN,
+					     on_mmio_plain, NULL));
+	vcpu = vm_vcpu_add(vm, guest_main);
+	ASSERT_NE(NULL, vcpu);
+	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, ROUNDS));
+
+	rounds_while_poisoned(_metadata, vcpu, &p);
+	/* the VMM reads every page: the last poisoned ones repaired too */
+	for (i = 0; i < RANGE_LEN / 8; i++)
+		wrong += ((uint64_t *)g.mem)[i] != value(ROUNDS, i);
+	EXPECT_EQ(0, wrong);
+	/* and the mirror is the same: no store went past it */
+	fd = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mirror_ioctl(fd, KEEL_IOC_OBJ_OPEN, &op));
+	close(fd);
+	n = mirror_diff(op.fd, g.gpa, g.mem, RANGE_LEN, &first);
+	EXPECT_EQ(0, n) TH_LOG("%ld bytes differ, the first at +%#llx", n,
+			       (unsigned long long)first);
+	close(op.fd);
+	EXPECT_EQ(0, g.bad_signals);
+	kept = keel_test_obj_info("mirror", id, "signals_kept");
+	repaired = keel_test_obj_info("mirror", id, "repaired_pages");
+	TH_LOG("%d pages poisoned (%d more times while poisoned); repaired %ld, %ld signals kept from the VMM; %d MMIO exits, %d writes",
+	       p.poisoned, p.again, repaired, kept, g.mmio, g.mmio_writes);
+	EXPECT_LT(0, p.poisoned);
+	EXPECT_EQ(0, p.failed) TH_LOG("madvise(MADV_HWPOISON): %s",
+				      strerror(p.err));
+	EXPECT_LT(0, repaired);
+	EXPECT_GE(p.poisoned, repaired);
+	/* some found by a guest load or the VMM, the others by a store */
+	EXPECT_LT(0, kept);
+	/* Keel made every failed store itself: none reached the VMM */
+	EXPECT_EQ(0, g.mmio_writes);
+
+	/* the operator's to remove; attached, it would go with the VMM */
+	snprintf(ids, sizeof(ids), "%ld", id);
+	EXPECT_EQ(0, keel_test_keelctl((const char *[]){ "mirror", "del", ids,
+							NULL },
+				       NULL, out, sizeof(out), false))
+		TH_LOG("%s", out);
+	EXPECT_EQ(-1, keel_test_obj_info("mirror", id, "gpa"));
+	vm_free(vm);
+}
+
+/* The failure found by the guest, the VMM, or the poisoning thread. */
+TEST_F_TIMEOUT(repair, unaware_vmm, 900)
+{
+	unaware_vmm(_metadata, false);
+}
+
+/* QEMU's way: told at the failure (BUS_MCEERR_AO), before any access. */
+TEST_F_TIMEOUT(repair, unaware_vmm_early_kill, 900)
+{
+	unaware_vmm(_metadata, true);
 }
 
 /* A page that is not poisoned is left alone; outside the range, EINVAL. */

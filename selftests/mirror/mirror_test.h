@@ -51,9 +51,12 @@ static inline void mirror_setup_init(struct keel_mirror_setup *s, int vm_fd,
 	strncpy(s->label, label, sizeof(s->label) - 1);
 }
 
-/* Protect [gpa, gpa + len) of the VM on a new file: its fd, or -errno. */
-static inline int mirror_add(int vm_fd, uint64_t gpa, uint64_t len,
-			     uint32_t *id)
+/*
+ * Protect [gpa, gpa + len) of the VM on a new file, with setup @flags:
+ * its fd, or -errno.
+ */
+static inline int mirror_add_flags(int vm_fd, uint64_t gpa, uint64_t len,
+				   uint32_t flags, uint32_t *id)
 {
 	struct keel_mirror_setup s;
 	int fd, ret;
@@ -62,6 +65,7 @@ static inline int mirror_add(int vm_fd, uint64_t gpa, uint64_t len,
 	if (fd < 0)
 		return -errno;
 	mirror_setup_init(&s, vm_fd, gpa, len, "test");
+	s.flags = flags;
 	ret = mirror_ioctl(fd, KEEL_MIRROR_IOC_SETUP, &s);
 	if (ret) {
 		close(fd);
@@ -70,6 +74,12 @@ static inline int mirror_add(int vm_fd, uint64_t gpa, uint64_t len,
 	if (id)
 		*id = s.id;
 	return fd;
+}
+
+static inline int mirror_add(int vm_fd, uint64_t gpa, uint64_t len,
+			     uint32_t *id)
+{
+	return mirror_add_flags(vm_fd, gpa, len, 0, id);
 }
 
 static inline int mirror_read(int fd, uint64_t gpa, void *buf, uint64_t len)

@@ -33,16 +33,25 @@
 /* The largest range one object protects: 1 GiB. */
 #define KEEL_MIRROR_MAX_LEN	0x40000000ull
 
-/* flags of struct keel_mirror_setup: none defined yet */
-#define KEEL_MIRROR_SETUP_FLAGS_ALL	0u
+/*
+ * flags of struct keel_mirror_setup. REPAIR: Keel repairs a poisoned page
+ * of the range when the memory failure is signalled, before the VMM hears
+ * of it: the VMM gets no SIGBUS for it (for a VMM that knows nothing of
+ * Keel); the guest's access that found it runs again on the fresh page.
+ */
+#define KEEL_MIRROR_SETUP_REPAIR	0x1u
+#define KEEL_MIRROR_SETUP_FLAGS_ALL	KEEL_MIRROR_SETUP_REPAIR
 
 /*
  * KEEL_MIRROR_IOC_SETUP: once per file, all or nothing. Errors: EINVAL
  * (unknown flags, nonzero pad, a range that is empty, unaligned, longer
  * than KEEL_MIRROR_MAX_LEN or wraps), ENOENT (a page of the range in no
  * memslot), EROFS (a page in a read-only memslot), EEXIST (the range
- * overlaps one the VM already protects), EPERM (not called by the VMM),
- * ENOMEM, EBADF.
+ * overlaps one the VM already protects), EOPNOTSUPP (REPAIR, and the
+ * kernel does not let Keel see memory-failure signals), ESRCH (the VMM
+ * is exiting), ENOMEM, EBADF. The caller need not be the VMM: a VM fd it
+ * took from the VMM (pidfd_getfd(2)) will do; guest memory is read in
+ * the VMM's address space all the same.
  */
 struct keel_mirror_setup {
 	__u32 size;		/* in: sizeof(struct keel_mirror_setup) */
@@ -104,8 +113,9 @@ struct keel_mirror_write {
  * the page at gpa (any byte of it) is poisoned, Keel replaces it in the
  * VMM's mapping with a fresh page holding the mirror's content; no vCPU
  * can touch the page meanwhile. A page that is not poisoned is left
- * alone (another vCPU's call repaired it already). From the VMM only
- * (EPERM). Errors: EINVAL (flags, pad, gpa outside the range), ESTALE
+ * alone (another vCPU's call repaired it already). From the VMM, or any
+ * holder of the object. Errors: EINVAL (flags, pad, gpa outside the
+ * range), ESRCH (the VMM is exiting), ESTALE
  * (the page's memslot went), EFAULT (no mapping there, or one of a
  * shared file, whose poisoned page Keel cannot replace yet), EHWPOISON
  * (each fresh page failed too, eight times), ENOMEM.
@@ -146,6 +156,10 @@ enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_HOT_SITES,		/* u32: sites counted */
 	KEEL_MIRROR_INFO_A_HOT_UNCOUNTED,	/* u64: writes of sites beyond
 						 * what Keel counts per range
+						 */
+	KEEL_MIRROR_INFO_A_REPAIR,		/* u8: set up with SETUP_REPAIR */
+	KEEL_MIRROR_INFO_A_SIGNALS_KEPT,	/* u64: memory-failure signals
+						 * not sent: the page repaired
 						 */
 
 	__KEEL_MIRROR_INFO_A_MAX,

@@ -3,13 +3,71 @@
  * keelctl mirror: the protected ranges of keel_mirror.ko, listed or shown
  * as every object type is (cmd_typed.c), and the hot-spot profile of one:
  * the guest store instructions that trapped most, for binary translation.
+ * This file owns the command line; add is mirror_add.c's, del objdel.c's.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/keel_mirror.h>
+
 #include <json-c/json.h>
 
 #include "keelctl.h"
+
+enum mirror_opt {
+	OPT_PID,
+	OPT_GPA,
+	OPT_LEN,
+	OPT_LABEL,
+	NR_OPTS,
+};
+
+#define OPT_VAL(o)	KEELCTL_OPT_VAL(o)
+
+static const struct option longopts[] = {
+	KEELCTL_LONGOPTS,
+	{ "pid", required_argument, NULL, OPT_VAL(OPT_PID) },
+	{ "gpa", required_argument, NULL, OPT_VAL(OPT_GPA) },
+	{ "len", required_argument, NULL, OPT_VAL(OPT_LEN) },
+	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const opt_names[NR_OPTS] = {
+	[OPT_PID] = "--pid", [OPT_GPA] = "--gpa", [OPT_LEN] = "--len",
+	[OPT_LABEL] = "--label",
+};
+
+#define PAGE_BYTES	4096ull
+
+static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
+			   const char *const *v, int argc, char **argv)
+{
+	struct mirror_add_req r = { .label = v[OPT_LABEL] ?: "" };
+	uint64_t n;
+
+	if (argc > 1)
+		return keelctl_usage_error(cmd, "unexpected argument '%s'",
+					   argv[1]);
+	if (!v[OPT_PID] || keelctl_parse_u64(v[OPT_PID], 0x7fffffff, &n) ||
+	    !n)
+		return keelctl_usage_error(cmd, "add needs --pid PID");
+	r.pid = (int)n;
+	if (!v[OPT_GPA] || keelctl_parse_u64(v[OPT_GPA], UINT64_MAX, &r.gpa) ||
+	    r.gpa % PAGE_BYTES)
+		return keelctl_usage_error(cmd, "add needs --gpa ADDR, page aligned");
+	if (!v[OPT_LEN] ||
+	    keelctl_parse_u64(v[OPT_LEN], KEEL_MIRROR_MAX_LEN, &r.len) ||
+	    !r.len || r.len % PAGE_BYTES)
+		return keelctl_usage_error(cmd, "add needs --len BYTES, a multiple of 4096 up to %llu",
+					   (unsigned long long)KEEL_MIRROR_MAX_LEN);
+	if (r.gpa + r.len < r.gpa)
+		return keelctl_usage_error(cmd, "the range wraps");
+	if (strlen(r.label) >= KEEL_NAME_MAX)
+		return keelctl_usage_error(cmd, "label longer than %d characters",
+					   KEEL_NAME_MAX - 1);
+	return mirror_add(k, &r);
+}
 
 static int mirror_hotspots(struct keelctl *k, const struct keelctl_cmd *cmd,
 			   int argc, char **argv)
@@ -54,10 +112,24 @@ static int mirror_hotspots(struct keelctl *k, const struct keelctl_cmd *cmd,
 static int mirror_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		      int argc, char **argv)
 {
-	int rc = keelctl_operands(k, cmd, &argc, &argv);
+	const char *v[NR_OPTS] = { NULL };
+	uint32_t id;
+	int rc, o;
 
+	rc = keelctl_opt_values(k, cmd, &argc, &argv, longopts, v, NR_OPTS);
 	if (rc >= 0)
 		return rc;
+	if (argc > 0 && !strcmp(argv[0], "add"))
+		return mirror_add_args(k, cmd, v, argc, argv);
+	for (o = 0; o < NR_OPTS; o++)
+		if (v[o])
+			return keelctl_usage_error(cmd, "%s is for add",
+						   opt_names[o]);
+	if (argc > 0 && !strcmp(argv[0], "del")) {
+		if (argc != 2 || keelctl_parse_id(argv[1], &id) || !id)
+			return keelctl_usage_error(cmd, "del needs one range id");
+		return keelctl_obj_del(k, id, "mirror", "range");
+	}
 	if (argc > 0 && !strcmp(argv[0], "hotspots"))
 		return mirror_hotspots(k, cmd, argc, argv);
 	return keelctl_typed_list_show(k, cmd, argc, argv);
@@ -68,8 +140,10 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	.noun = "range",
 	.synopsis = "mirror [list]\n"
 		    "mirror show ID\n"
-		    "mirror hotspots ID",
-	.summary = "List the mirrored ranges of guest memory, or show one.",
+		    "mirror hotspots ID\n"
+		    "mirror add --pid PID --gpa ADDR --len BYTES [--label LABEL]\n"
+		    "mirror del ID",
+	.summary = "Mirror a running VM's guest memory; list, show, remove.",
 	.help =
 	"  list         one line per protected range (the default): id,\n"
 	"               label, first guest-physical byte, bytes protected,\n"
@@ -81,6 +155,16 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"  hotspots ID  the hot-spot profile alone: the guest store\n"
 	"               instructions (linear RIP) whose stores to the range\n"
 	"               trapped most, most first, each with its count and\n"
-	"               the last address it stored to (-j: a JSON array)\n",
+	"               the last address it stored to (-j: a JSON array)\n"
+	"  add          mirror a range of a running VMM's guest memory (QEMU,\n"
+	"               ...) without restarting it: a page of it lost to a\n"
+	"               memory failure is rebuilt from the mirror before the\n"
+	"               VMM hears of it, and the guest goes on; attached to\n"
+	"               the VM until \"mirror del\" or its end\n"
+	"  del ID       stop mirroring, free the mirror\n",
+	.options = "  --pid PID         add: the VMM's process id\n"
+		   "  --gpa ADDR        add: the first guest-physical byte, page aligned\n"
+		   "  --len BYTES       add: how many, a multiple of 4096, at most 1 GiB\n"
+		   "  --label LABEL     add: a name for it, up to 31 characters\n",
 	.run = mirror_run,
 };

@@ -241,16 +241,26 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return rc ? rc : -1;
 }
 
-int keelctl_parse_id(const char *s, uint32_t *id)
+int keelctl_parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-	unsigned long long v;
+	unsigned long long n;
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
+	n = strtoull(s, &end, 0);
+	if (errno || *end || n > max)
+		return -1;
+	*v = n;
+	return 0;
+}
+
+int keelctl_parse_id(const char *s, uint32_t *id)
+{
+	uint64_t v;
+
+	if (keelctl_parse_u64(s, UINT32_MAX, &v))
 		return -1;
 	*id = v;
 	return 0;

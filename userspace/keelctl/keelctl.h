@@ -154,6 +154,8 @@ int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 int keelctl_fail(const char *op, const struct keel_error *err);
 /* An object id operand: decimal or 0x hex, 0..UINT32_MAX. 0 or -1. */
 int keelctl_parse_id(const char *s, uint32_t *id);
+/* A number, decimal or 0x hex, 0..@max. 0 or -1. */
+int keelctl_parse_u64(const char *s, uint64_t max, uint64_t *v);
 /* Print a JSON document (and drop it) as -j/-p ask: exit code. */
 int keelctl_print_json(struct keelctl *k, struct json_object *o);
 /*
@@ -325,6 +327,21 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
  */
 int keelctl_obj_del(struct keelctl *k, uint32_t id, const char *type,
 		    const char *noun);
+
+/* What "mirror add" was asked for, checked (cmd_mirror.c). */
+struct mirror_add_req {
+	int pid;		/* the VMM */
+	uint64_t gpa;		/* first byte, page aligned */
+	uint64_t len;		/* bytes, page multiple */
+	const char *label;	/* "" for none */
+};
+
+/*
+ * Protect r->gpa..+r->len of VMM r->pid's guest memory, repaired when a
+ * failure is signalled; attach it; print its id (mirror_add.c). Exit
+ * code; on failure nothing stays behind.
+ */
+int mirror_add(struct keelctl *k, const struct mirror_add_req *r);
 
 /* What "coalesce add" was asked for, checked (cmd_coalesce.c). */
 struct coalesce_add_req {

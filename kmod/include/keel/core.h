@@ -156,7 +156,8 @@ bool keel_label_valid(const char *label, size_t len);
 struct kvm *keel_vm_get(int fd);
 void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
-/* KVM_IRQFD in the VM's own context, for its VMM (vm_ctx.c). */
+/* Calls in the VM's own context, for its VMM (vm_ctx.c). */
+int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg);
 int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 			 struct file *trigger, struct file *resample);
 

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keelctl mirror add: protect a range of a running VMM's guest memory,
+ * by its pid. The VM is taken with pidfd_getfd(2) (libkeel); the range is
+ * set up with KEEL_MIRROR_SETUP_REPAIR, since a VMM that knows nothing of
+ * Keel never asks for a repair: Keel repairs a failed page when the
+ * failure is signalled, before the VMM hears of it. Then it is attached
+ * to the VM; until the attach every descriptor is keelctl's own, so a
+ * failure leaves nothing behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include <json-c/json.h>
+#include <linux/keel_mirror.h>
+
+#include "keelctl.h"
+
+#define OP	"mirror add"
+
+static int fail(int errnum, const char *what)
+{
+	fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(errnum));
+	return errnum == EPERM || errnum == EACCES ? KEELCTL_EXIT_PERM :
+						     KEELCTL_EXIT_FAIL;
+}
+
+static const char *setup_error(int errnum)
+{
+	switch (errnum) {
+	case ENOENT:
+		return "a page of the range is not guest memory (no memslot)";
+	case EROFS:
+		return "a page of the range is read-only guest memory";
+	case EEXIST:
+		return "the range overlaps one this VM already protects";
+	case EOPNOTSUPP:
+		return "this kernel does not let Keel see memory-failure signals";
+	case EINVAL:
+		return "bad range (page aligned, at most 1 GiB)";
+	default:
+		return "setup";
+	}
+}
+
+int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
+{
+	struct keel_mirror_setup s;
+	struct keel_vmm vmm;
+	struct json_object *j;
+	int vm, dev, rc, ret;
+	char msg[512];
+
+	vm = keel_vm_fd_of_pid(r->pid, -1, &vmm);
+	if (vm < 0) {
+		keel_vmm_strerror(vm, &vmm, msg, sizeof(msg));
+		fprintf(stderr, "keelctl: " OP ": %s\n", msg);
+		return -vm == EPERM || -vm == EACCES ? KEELCTL_EXIT_PERM :
+						       KEELCTL_EXIT_FAIL;
+	}
+	dev = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		rc = fail(errno, errno == ENOENT ?
+			  KEEL_MIRROR_DEVICE " (is keel_mirror.ko loaded?)" :
+			  KEEL_MIRROR_DEVICE);
+		close(vm);
+		return rc;
+	}
+	memset(&s, 0, sizeof(s));
+	s.size = sizeof(s);
+	s.flags = KEEL_MIRROR_SETUP_REPAIR;
+	s.vm_fd = vm;
+	s.gpa = r->gpa;
+	s.len = r->len;
+	strncpy(s.label, r->label, sizeof(s.label) - 1);
+	if (ioctl(dev, KEEL_MIRROR_IOC_SETUP, &s)) {
+		rc = fail(errno, setup_error(errno));
+		goto out;
+	}
+	ret = keel_obj_attach(dev);
+	if (ret) {
+		rc = fail(-ret, "cannot attach to the VM");
+		goto out;
+	}
+	if (k->json) {
+		j = json_object_new_object();
+		json_object_object_add(j, "id", json_object_new_uint64(s.id));
+		rc = keelctl_print_json(k, j);
+	} else {
+		printf("%u\n", s.id);
+		rc = fflush(stdout) ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
+	}
+out:
+	/* Attached, the kernel holds the range's file; else it goes. */
+	close(dev);
+	close(vm);
+	return rc;
+}

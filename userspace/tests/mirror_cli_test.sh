@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# keelctl mirror add and del without a kernel module: their help, usage
+# errors, and add's failures before it needs keel_mirror.ko (no such
+# process, a process that is no KVM VMM).
+# Usage: mirror_cli_test.sh KEELCTL   (TAP on stdout)
+keelctl=$1
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/cli_lib.sh"
+
+add="mirror add --gpa 0x100000 --len 0x10000"
+
+# Help.
+expect 0 out 'mirror add --pid PID --gpa ADDR --len BYTES \[--label LABEL\]$' mirror --help
+expect 0 out 'mirror del ID' mirror -h
+expect 0 out '^  --len BYTES ' mirror -h
+
+# add: what is missing, what is wrong.
+expect 2 err 'add needs --pid PID' mirror add --gpa 0 --len 4096
+expect 2 err 'add needs --pid PID' mirror add --pid 0 --gpa 0 --len 4096
+expect 2 err 'add needs --pid PID' mirror add --pid -1 --gpa 0 --len 4096
+expect 2 err 'add needs --pid PID' mirror add --pid 2147483648 --gpa 0 --len 4096
+expect 2 err 'add needs --gpa ADDR, page aligned' mirror add --pid 1 --len 4096
+expect 2 err 'add needs --gpa ADDR, page aligned' mirror add --pid 1 --gpa 0x1001 --len 4096
+expect 2 err 'add needs --gpa ADDR, page aligned' mirror add --pid 1 --gpa 1g --len 4096
+expect 2 err 'add needs --len BYTES' mirror add --pid 1 --gpa 0
+expect 2 err 'add needs --len BYTES' mirror add --pid 1 --gpa 0 --len 0
+expect 2 err 'add needs --len BYTES' mirror add --pid 1 --gpa 0 --len 4095
+expect 2 err 'add needs --len BYTES' mirror add --pid 1 --gpa 0 --len 0x40001000
+expect 2 err 'the range wraps' mirror add --pid 1 --gpa 0xfffffffffffff000 --len 0x2000
+expect 2 err 'label longer than 31 characters' mirror add --pid 1 --gpa 0 --len 4096 \
+	--label 0123456789012345678901234567890123
+expect 2 err "unexpected argument 'extra'" mirror add --pid 1 --gpa 0 --len 4096 extra
+expect 2 err 'needs a value' mirror add --gpa 0 --len 4096 --pid
+
+# del, and add's options elsewhere.
+expect 2 err 'del needs one range id' mirror del
+expect 2 err 'del needs one range id' mirror del 1 2
+expect 2 err 'del needs one range id' mirror del 0
+expect 2 err 'del needs one range id' mirror del x
+expect 2 err '--pid is for add' mirror del 1 --pid 1
+expect 2 err '--gpa is for add' mirror list --gpa 0
+expect 2 err '--len is for add' mirror show 1 --len 4096
+
+# add's failures before it needs Keel: the process.
+# shellcheck disable=SC2086
+expect 1 err '^keelctl: mirror add: no process 2147483647$' \
+	$add --pid 2147483647
+# shellcheck disable=SC2086
+expect 1 err "^keelctl: mirror add: process $$ (.*) is not a KVM VMM: it holds no VM" \
+	$add --pid $$
+
+if [ -d /sys/module/keel ]; then
+	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
+else
+	expect 3 err 'keel modules are not loaded (keel.ko)' mirror del 5
+fi
+
+echo "1..$n"
+[ $fail -eq 0 ]
