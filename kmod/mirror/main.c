@@ -12,9 +12,60 @@
 
 #include "mirror.h"
 
-/* Every set-up range, to refuse overlaps; nests inside nothing. */
+/*
+ * Every set-up range, to refuse overlaps and for the write redirect
+ * (write.c); nests inside nothing. The list is RCU for the redirect's
+ * pick; a range leaves it first when it is torn down.
+ */
 static DEFINE_MUTEX(keel_mirror_ranges_lock);
 static LIST_HEAD(keel_mirror_ranges);
+
+/* @m is set up and holds all of [gpa, gpa + len) of @kvm. */
+static bool keel_mirror_holds(const struct keel_mirror *m, struct kvm *kvm,
+			      gpa_t gpa, unsigned long len)
+{
+	return READ_ONCE(m->live) && m->inst.kvm == kvm &&
+	       keel_mirror_covers(m, gpa) && keel_mirror_covers(m, gpa + len - 1);
+}
+
+/*
+ * The range of @kvm that holds all of [gpa, gpa + len), with its lock
+ * held, or NULL. Its teardown takes it off the list, then waits for that
+ * lock.
+ */
+struct keel_mirror *keel_mirror_write_find(struct kvm *kvm, gpa_t gpa,
+					   unsigned long len)
+{
+	struct keel_mirror *m, *hit = NULL;
+
+	mutex_lock(&keel_mirror_ranges_lock);
+	list_for_each_entry(m, &keel_mirror_ranges, node) {
+		if (keel_mirror_holds(m, kvm, gpa, len)) {
+			hit = m;
+			mutex_lock(&hit->lock);
+			break;
+		}
+	}
+	mutex_unlock(&keel_mirror_ranges_lock);
+	return hit;
+}
+
+/* Whether a range of @kvm holds all of [gpa, gpa + len); atomic. */
+bool keel_mirror_write_ours(struct kvm *kvm, gpa_t gpa, unsigned long len)
+{
+	struct keel_mirror *m;
+	bool ours = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(m, &keel_mirror_ranges, node) {
+		if (keel_mirror_holds(m, kvm, gpa, len)) {
+			ours = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return ours;
+}
 
 static bool keel_mirror_overlaps(const struct keel_mirror *m)
 {
@@ -89,7 +140,7 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 	if (keel_mirror_overlaps(m))
 		ret = -EEXIST;
 	else
-		list_add(&m->node, &keel_mirror_ranges);
+		list_add_rcu(&m->node, &keel_mirror_ranges);
 	mutex_unlock(&keel_mirror_ranges_lock);
 	if (!ret)
 		ret = keel_mirror_store_alloc(m);
@@ -99,6 +150,10 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 		ret = keel_vm_call(m->inst.kvm, keel_mirror_start, m);
 	if (!ret && (flags & KEEL_MIRROR_SETUP_REPAIR))
 		ret = keel_mirror_sigbus_add(m);
+	if (!ret)
+		ret = keel_mirror_write_get();
+	if (!ret)
+		WRITE_ONCE(m->live, true);
 	return ret;
 }
 
@@ -191,18 +246,32 @@ static int keel_mirror_open(struct keel_inst *inst)
 	return 0;
 }
 
-/* Undo setup, also a partial one. */
+/*
+ * Undo setup, also a partial one: off the list first, then wait for the
+ * picks that may see it and for a write in flight (write.c), which holds
+ * its lock.
+ */
 static void keel_mirror_teardown(struct keel_inst *inst)
 {
 	struct keel_mirror *m = keel_mirror_of(inst);
+	bool listed;
 
+	mutex_lock(&keel_mirror_ranges_lock);
+	listed = !list_empty(&m->node);
+	if (listed)
+		list_del_rcu(&m->node);
+	mutex_unlock(&keel_mirror_ranges_lock);
+	if (listed) {
+		synchronize_rcu();
+		mutex_lock(&m->lock);
+		mutex_unlock(&m->lock);
+	}
+	if (m->live)
+		keel_mirror_write_put();
 	keel_mirror_sigbus_del(m);
 	keel_mirror_track_stop(m);
 	keel_mirror_hot_free(m);
 	keel_mirror_store_free(m);
-	mutex_lock(&keel_mirror_ranges_lock);
-	list_del_init(&m->node);
-	mutex_unlock(&keel_mirror_ranges_lock);
 }
 
 static void keel_mirror_release(struct keel_inst *inst)
@@ -323,10 +392,15 @@ static int __init keel_mirror_init(void)
 		pr_err("keel_mirror: the kernel lacks CONFIG_KVM_EXTERNAL_WRITE_TRACKING\n");
 		return -EOPNOTSUPP;
 	}
+	ret = keel_mirror_write_init();
+	if (ret)
+		return ret;
 	keel_mirror_sigbus_init();
 	ret = keel_feature_register(&keel_mirror_feature);
-	if (ret)
+	if (ret) {
 		keel_mirror_sigbus_exit();
+		keel_mirror_write_exit();
+	}
 	return ret;
 }
 
@@ -334,6 +408,7 @@ static void __exit keel_mirror_exit(void)
 {
 	keel_feature_unregister(&keel_mirror_feature);
 	keel_mirror_sigbus_exit();
+	keel_mirror_write_exit();
 }
 
 module_init(keel_mirror_init);

@@ -112,9 +112,12 @@ struct keel_mirror_span {
  * @hot: the hot-spot profile's table (hot.c)
  * @track: the page-track notifier
  * @node: in the module's list of ranges, under keel_mirror_ranges_lock
+ *	(RCU for the write redirect's pick)
  * @spans: where the VMM maps the range, at setup (sigbus.c)
  * @nr_spans: their number
  * @repair_node: in sigbus.c's list of ranges repaired on signals
+ * @live: set up: its writes go through write.c (under
+ *	keel_mirror_ranges_lock)
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -135,6 +138,7 @@ struct keel_mirror {
 	struct keel_mirror_span *spans;
 	unsigned int nr_spans;
 	struct list_head repair_node;
+	bool live;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -164,6 +168,7 @@ void keel_mirror_track_stop(struct keel_mirror *m);
 int keel_mirror_store_alloc(struct keel_mirror *m);
 void keel_mirror_store_free(struct keel_mirror *m);
 int keel_mirror_store_fill(struct keel_mirror *m);
+int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa, unsigned int len);
 void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
 			 int bytes, u64 rip);
 void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,
@@ -182,6 +187,29 @@ u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top);
 
 /* repair.c: a page lost to a memory failure */
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired);
+int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
+			      bool *repaired);
+
+/*
+ * A redirected function's caller may sleep: a task, interrupts on (all
+ * callers of the functions Keel redirects; anything else keeps the
+ * kernel's own function).
+ */
+static inline bool keel_mirror_may_sleep(struct pt_regs *regs)
+{
+	return in_task() && (regs->flags & X86_EFLAGS_IF);
+}
+
+/* main.c: the set-up ranges, for the write redirect */
+struct keel_mirror *keel_mirror_write_find(struct kvm *kvm, gpa_t gpa,
+					   unsigned long len);
+bool keel_mirror_write_ours(struct kvm *kvm, gpa_t gpa, unsigned long len);
+
+/* write.c: the writes KVM makes to protected pages */
+int keel_mirror_write_get(void);
+void keel_mirror_write_put(void);
+int keel_mirror_write_init(void);
+void keel_mirror_write_exit(void);
 
 /* sigbus.c: repair when the failure is signalled (SETUP_REPAIR) */
 int keel_mirror_sigbus_add(struct keel_mirror *m);

@@ -63,11 +63,12 @@ static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
 }
 
 /*
- * KEEL_MIRROR_IOC_REPAIR on the page of @gpa (in the range): *@repaired
- * set when it was poisoned and is replaced now. From any context that
- * may sleep: the VMM's address space is reached through @mm, not current.
+ * Repair the page of @gpa (in the range) if it is poisoned: *@repaired
+ * set when it is replaced now. @m->lock held. From any context that may
+ * sleep: the VMM's address space is reached through its mm, not current.
  */
-int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
+int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
+			      bool *repaired)
 {
 	unsigned long idx = gpa_to_gfn(gpa) - m->gfn, hva;
 	struct mm_struct *mm = m->inst.kvm->mm;
@@ -76,19 +77,16 @@ int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 	struct page *page;
 	long got;
 
+	lockdep_assert_held(&m->lock);
 	*repaired = false;
+	if (test_bit(idx, m->lost))
+		return -ESTALE;
 	hva = keel_mirror_hva(m, gpa & PAGE_MASK);
 	if (kvm_is_error_hva(hva))
 		return -ESTALE;
 	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
 	if (!mmget_not_zero(mm))
 		return -ESRCH;
-
-	mutex_lock(&m->lock);
-	if (test_bit(idx, m->lost)) {
-		ret = -ESTALE;
-		goto unlock;
-	}
 	mmap_write_lock(mm);
 	for (tries = 0; tries < KEEL_MIRROR_REPAIR_TRIES; tries++) {
 		got = keel_get_user_page(mm, hva, FOLL_HWPOISON, &page);
@@ -108,14 +106,23 @@ int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
 			break;
 	}
 	mmap_write_unlock(mm);
+	mmput(mm);
 	if (*repaired) {
 		ns = ktime_get_ns() - start;
 		m->c.repaired_pages++;
 		m->c.repair_ns += ns;
 		m->c.repair_max_ns = max(m->c.repair_max_ns, ns);
 	}
-unlock:
+	return ret;
+}
+
+/* KEEL_MIRROR_IOC_REPAIR, and a signalled failure (sigbus.c). */
+int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired)
+{
+	int ret;
+
+	mutex_lock(&m->lock);
+	ret = keel_mirror_repair_locked(m, gpa, repaired);
 	mutex_unlock(&m->lock);
-	mmput(mm);
 	return ret;
 }

@@ -14,19 +14,14 @@
  *	               failure (send_sig_mceerr()).
  *
  * QEMU answers either by injecting a machine check into the guest, which
- * loses the page (and the process or kernel that used it), or exits. A
+ * loses the page (and the process or kernel that used it), or exits. (A
  * guest store to a protected page, which KVM emulates, meets the failure
- * without a signal: kvm_vcpu_write_guest() fails and KVM hands the store
- * to the VMM as an MMIO exit, whose write to the fresh page the mirror
- * would never see.
+ * without a signal: write.c repairs it.)
  * Keel redirects both functions (the core's redirects): for an address
  * in a range set up with the flag, the page is repaired from the mirror
  * (repair.c) and the signal is not sent. The access that found the
  * failure runs again and finds the fresh page: KVM retries the guest's
- * fault, the VMM's instruction restarts. Keel redirects
- * kvm_vcpu_write_guest() too, for a VM with such a range: a write to a
- * protected page that fails is retried once the page is repaired, so the
- * store lands and KVM reports it to the mirror as every other. A page Keel cannot repair (its
+ * fault, the VMM's instruction restarts. A page Keel cannot repair (its
  * memslot went, no memory) is signalled as before; force_sig_mceerr() is
  * not exported, so that signal goes with send_sig_mceerr() to the thread,
  * which differs only for a thread that blocks or ignores SIGBUS.
@@ -106,40 +101,6 @@ static bool keel_mirror_sigbus_repair(struct mm_struct *mm, unsigned long hva)
 	return kept;
 }
 
-/*
- * Repair the protected pages of @kvm in [@gpa, @gpa + @len): true when one
- * of them is healthy now.
- */
-static bool keel_mirror_sigbus_repair_gpa(struct kvm *kvm, gpa_t gpa,
-					  unsigned long len)
-{
-	gpa_t page, end = gpa + len;
-	struct keel_mirror *m;
-	bool repaired, any = false;
-
-	mutex_lock(&keel_mirror_sigbus_lock);
-	for (page = gpa & PAGE_MASK; page < end; page += PAGE_SIZE) {
-		list_for_each_entry(m, &keel_mirror_sigbus_ranges, repair_node)
-			if (m->inst.kvm == kvm && keel_mirror_covers(m, page) &&
-			    !keel_mirror_repair(m, page, &repaired))
-				any = true;
-	}
-	mutex_unlock(&keel_mirror_sigbus_lock);
-	return any;
-}
-
-/* Instead of kvm_vcpu_write_guest(), for the picked calls. */
-static int keel_mirror_vcpu_write_guest(struct kvm_vcpu *vcpu, gpa_t gpa,
-					const void *data, unsigned long len)
-{
-	int ret = kvm_vcpu_write_guest(vcpu, gpa, data, len);
-
-	if (ret == -EFAULT &&
-	    keel_mirror_sigbus_repair_gpa(vcpu->kvm, gpa, len))
-		ret = kvm_vcpu_write_guest(vcpu, gpa, data, len);
-	return ret;
-}
-
 /* Instead of send_sig_mceerr(), for the picked calls. */
 static int keel_mirror_send_sig_mceerr(int code, void __user *addr, short lsb,
 				       struct task_struct *t)
@@ -170,18 +131,12 @@ static bool keel_mirror_sigbus_ours(struct mm_struct *mm, unsigned long hva)
 	return mm && keel_mirror_sigbus_find(mm, hva, &gpa);
 }
 
-/* The callers sleep; anything else keeps the kernel's own function. */
-static bool keel_mirror_sigbus_may_sleep(struct pt_regs *regs)
-{
-	return in_task() && (regs->flags & X86_EFLAGS_IF);
-}
-
 /* send_sig_mceerr(code = di, addr = si, lsb = dx, t = cx) */
 static void keel_mirror_pick_send(struct pt_regs *regs)
 {
 	struct task_struct *t = (struct task_struct *)regs->cx;
 
-	if (!keel_mirror_sigbus_may_sleep(regs))
+	if (!keel_mirror_may_sleep(regs))
 		return;
 	rcu_read_lock();
 	if (keel_mirror_sigbus_ours(READ_ONCE(t->mm), regs->si))
@@ -192,39 +147,13 @@ static void keel_mirror_pick_send(struct pt_regs *regs)
 /* force_sig_mceerr(code = di, addr = si, lsb = dx), to current */
 static void keel_mirror_pick_force(struct pt_regs *regs)
 {
-	if (!keel_mirror_sigbus_may_sleep(regs))
+	if (!keel_mirror_may_sleep(regs))
 		return;
 	rcu_read_lock();
 	if (keel_mirror_sigbus_ours(current->mm, regs->si))
 		regs->ip = (unsigned long)keel_mirror_force_sig_mceerr;
 	rcu_read_unlock();
 }
-
-/* kvm_vcpu_write_guest(vcpu = di, gpa = si, data = dx, len = cx) */
-static void keel_mirror_pick_write(struct pt_regs *regs)
-{
-	struct kvm_vcpu *vcpu = (struct kvm_vcpu *)regs->di;
-	gpa_t gpa = regs->si, last = regs->si + regs->cx - 1;
-	struct keel_mirror *m;
-
-	if (!keel_mirror_sigbus_may_sleep(regs) || !regs->cx)
-		return;
-	rcu_read_lock();
-	list_for_each_entry_rcu(m, &keel_mirror_sigbus_ranges, repair_node) {
-		if (m->inst.kvm == vcpu->kvm &&
-		    (keel_mirror_covers(m, gpa) || keel_mirror_covers(m, last))) {
-			regs->ip = (unsigned long)keel_mirror_vcpu_write_guest;
-			break;
-		}
-	}
-	rcu_read_unlock();
-}
-
-static struct keel_redirect keel_mirror_write_hook = {
-	.symbol = "kvm_vcpu_write_guest",
-	.owner = THIS_MODULE,
-	.pick = keel_mirror_pick_write,
-};
 
 static struct keel_redirect keel_mirror_send_hook = {
 	.symbol = "send_sig_mceerr",
@@ -241,7 +170,6 @@ static struct keel_redirect keel_mirror_force_hook = {
 static struct keel_redirect *const keel_mirror_hooks[] = {
 	&keel_mirror_send_hook,
 	&keel_mirror_force_hook,
-	&keel_mirror_write_hook,
 };
 
 /* Where the VMM maps @m's pages now: runs of consecutive addresses. */

@@ -55,9 +55,11 @@ void keel_mirror_store_free(struct keel_mirror *m)
 	m->lost = NULL;
 }
 
-/* Copy [gpa, gpa + len) of the guest, inside one page, to the mirror. */
-static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
-			       unsigned int len)
+/*
+ * Copy [gpa, gpa + len) of the guest, inside one page, to the mirror; in
+ * the VMM's address space, @m->lock held.
+ */
+int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa, unsigned int len)
 {
 	struct page *page = m->pages[gpa_to_gfn(gpa) - m->gfn];
 	struct kvm *kvm = m->inst.kvm;
