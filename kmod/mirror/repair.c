@@ -4,10 +4,13 @@
  * of the guest page holds a poison entry (memory_failure() unmapped the
  * failed page and KVM's mappings of it with it); Keel drops that entry,
  * faults a fresh page in at its place and fills it from the mirror, all
- * under the VMM's mmap lock held for writing, so no vCPU (whose faults
- * need that lock to map the page again) sees the fresh page before it
- * holds the mirror's content. The failure of a page does not take that
- * lock: a fresh page that fails before it is filled is replaced again.
+ * under the VMM's mmap lock held for writing, which keeps out the faults
+ * that take it. Not all do: KVM's fault first tries lockless GUP-fast,
+ * and 6.4+ page faults may take only the VMA's lock, so a vCPU faulting
+ * between the fault-in and the fill may map the page still empty (a
+ * known gap, Documentation/mirror.rst). The failure of a page does not
+ * take that lock: a fresh page that fails before it is filled is
+ * replaced again.
  * The range's lock keeps the mirror still meanwhile: a guest write being
  * mirrored finishes first.
  *
