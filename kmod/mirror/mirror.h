@@ -168,7 +168,8 @@ void keel_mirror_track_stop(struct keel_mirror *m);
 int keel_mirror_store_alloc(struct keel_mirror *m);
 void keel_mirror_store_free(struct keel_mirror *m);
 int keel_mirror_store_fill(struct keel_mirror *m);
-int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa, unsigned int len);
+void keel_mirror_take(struct keel_mirror *m, gpa_t gpa, const void *data,
+		      unsigned int len);
 void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
 			 int bytes, u64 rip);
 void keel_mirror_slot_gone(struct keel_mirror *m, gfn_t gfn,

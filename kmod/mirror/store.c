@@ -59,7 +59,8 @@ void keel_mirror_store_free(struct keel_mirror *m)
  * Copy [gpa, gpa + len) of the guest, inside one page, to the mirror; in
  * the VMM's address space, @m->lock held.
  */
-int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa, unsigned int len)
+static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
+			       unsigned int len)
 {
 	struct page *page = m->pages[gpa_to_gfn(gpa) - m->gfn];
 	struct kvm *kvm = m->inst.kvm;
@@ -71,6 +72,23 @@ int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa, unsigned int len)
 			     len);
 	srcu_read_unlock(&kvm->srcu, idx);
 	return ret;
+}
+
+/*
+ * [gpa, gpa + len), inside one page whose memslot is still there, was
+ * written with @data: the mirror takes what guest memory holds now, read
+ * again (the last of racing writers), or @data without the VMM's
+ * mapping to read (no vCPU thread) or when the read fails (the page
+ * failed meanwhile). @m->lock held.
+ */
+void keel_mirror_take(struct keel_mirror *m, gpa_t gpa, const void *data,
+		      unsigned int len)
+{
+	struct page *page = m->pages[gpa_to_gfn(gpa) - m->gfn];
+
+	lockdep_assert_held(&m->lock);
+	if (!keel_mirror_in_vmm(m) || keel_mirror_copy_in(m, gpa, len))
+		memcpy(page_address(page) + offset_in_page(gpa), data, len);
 }
 
 /*
@@ -108,10 +126,7 @@ void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
 		return;
 	mutex_lock(&m->lock);
 	if (!test_bit(idx, m->lost)) {
-		/* No vCPU thread, no mapping to read: what KVM wrote. */
-		if (!keel_mirror_in_vmm(m) ||
-		    keel_mirror_copy_in(m, gpa, bytes))
-			memcpy(page_address(m->pages[idx]) + off, new, bytes);
+		keel_mirror_take(m, gpa, new, bytes);
 		m->c.guest_writes++;
 		m->c.guest_bytes += bytes;
 		keel_mirror_hot_count(m, rip, gpa);

@@ -22,7 +22,6 @@
  * Lock order: keel_mirror_ranges_lock (the lookup, main.c), the range's
  * lock, the VMM's mmap lock (a fault of the write, a repair).
  */
-#include <linux/highmem.h>
 #include <linux/kvm_host.h>
 
 #include <keel/redirect.h>
@@ -33,18 +32,12 @@
 static void keel_mirror_write_mirror(struct keel_mirror *m, gpa_t gpa,
 				     const u8 *data, unsigned long len)
 {
-	unsigned int off, n;
+	unsigned int n;
 
-	lockdep_assert_held(&m->lock);
 	for (; len; gpa += n, data += n, len -= n) {
-		off = offset_in_page(gpa);
-		n = min_t(unsigned long, len, PAGE_SIZE - off);
-		if (test_bit(gpa_to_gfn(gpa) - m->gfn, m->lost))
-			continue;
-		/* what guest memory holds now; without its mapping, @data */
-		if (!keel_mirror_in_vmm(m) || keel_mirror_copy_in(m, gpa, n))
-			memcpy(page_address(m->pages[gpa_to_gfn(gpa) - m->gfn]) +
-			       off, data, n);
+		n = min_t(unsigned long, len, PAGE_SIZE - offset_in_page(gpa));
+		if (!test_bit(gpa_to_gfn(gpa) - m->gfn, m->lost))
+			keel_mirror_take(m, gpa, data, n);
 	}
 }
 
