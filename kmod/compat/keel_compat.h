@@ -50,6 +50,20 @@ static inline void keel_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * Keep out of @vma the page faults that take only its own lock (6.4+):
+ * with the mmap lock held for writing, the VMA is then Keel's alone until
+ * that lock is dropped. Before 6.4 every fault took the mmap lock.
+ */
+static inline void keel_vma_start_write(struct vm_area_struct *vma)
+{
+#ifdef KEEL_HAVE_VMA_START_WRITE
+	vma_start_write(vma);
+#else
+	mmap_assert_write_locked(vma->vm_mm);
+#endif
+}
+
 static inline bool keel_file_is_kvm(struct file *file)
 {
 	return file_is_kvm(file);

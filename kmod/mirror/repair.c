@@ -2,22 +2,19 @@
 /*
  * Repair of a protected page lost to a memory failure: the VMM's mapping
  * of the guest page holds a poison entry (memory_failure() unmapped the
- * failed page and KVM's mappings of it with it); Keel drops that entry,
- * faults a fresh page in at its place and fills it from the mirror, all
- * under the VMM's mmap lock held for writing, which keeps out the faults
- * that take it. Not all do: KVM's fault first tries lockless GUP-fast,
- * and 6.4+ page faults may take only the VMA's lock, so a vCPU faulting
- * between the fault-in and the fill may map the page still empty (a
- * known gap, Documentation/mirror.rst). The failure of a page does not
- * take that lock: a fresh page that fails before it is filled is
- * replaced again.
+ * failed page and KVM's mappings of it with it); Keel drops that entry
+ * and faults in at its place a fresh page that is filled before it is
+ * mapped: nothing - a vCPU through KVM's lockless GUP-fast, a VMM thread,
+ * vhost - can see it empty. All under the VMM's mmap lock held for
+ * writing and the VMA's own lock, which keep out every other fault on
+ * the VMA meanwhile. The failure of a page does not take those locks: a
+ * fresh page that fails at once is replaced again.
  * The range's lock keeps the mirror still meanwhile: a guest write being
  * mirrored finishes first.
  *
  * Lock order: the range's lock, then the mmap lock (as for every copy
  * from guest memory, store.c).
  */
-#include <linux/highmem.h>
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -36,32 +33,57 @@
 #define KEEL_MIRROR_REPAIR_TRIES	8
 
 /*
- * Replace the poisoned page at @hva of @mm with @src's content: 0, or
- * -EHWPOISON when the fresh page failed too before it was filled.
+ * The fresh page is made the way a private file mapping gets its page on
+ * a write fault: the fault path allocates it, copies the source page
+ * into it (machine-check safe on 6.12), and only then maps it, as an
+ * anonymous page of the VMA like any other. For the one fault Keel makes,
+ * the anonymous VMA lends these operations, and its private data the
+ * mirror page, which the fault handler gives as the source; with the mmap
+ * lock held for writing and the VMA write-locked, no other fault can run
+ * on the VMA until it has its own back.
+ */
+static vm_fault_t keel_mirror_fill_fault(struct vm_fault *vmf)
+{
+	struct page *src = vmf->vma->vm_private_data;
+
+	get_page(src);
+	vmf->page = src;
+	return 0;
+}
+
+static const struct vm_operations_struct keel_mirror_fill_ops = {
+	.fault = keel_mirror_fill_fault,
+};
+
+/*
+ * Replace the poisoned page at @hva of @mm with a copy of @src: 0,
+ * -EHWPOISON when the fresh page failed too (the caller replaces it
+ * again), -EIO when the mirror page itself has failed.
  */
 static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
 			       struct page *src)
 {
 	struct vm_area_struct *vma = vma_lookup(mm, hva);
-	struct page *page;
 	vm_fault_t fault;
-	long got;
+	void *private;
 
-	if (!vma)
+	/* a file-backed VMA has its own fault path (Documentation) */
+	if (!vma || !vma_is_anonymous(vma))
 		return -EFAULT;
+	keel_vma_start_write(vma);
 	keel_zap_page(vma, hva);
+	private = vma->vm_private_data;
+	vma->vm_private_data = src;
+	vma->vm_ops = &keel_mirror_fill_ops;
 	fault = handle_mm_fault(vma, hva, FAULT_FLAG_WRITE, NULL);
+	vma_set_anonymous(vma);
+	vma->vm_private_data = private;
+	if (fault & VM_FAULT_HWPOISON)
+		return PageHWPoison(src) ? -EIO : -EHWPOISON;
 	if (fault & VM_FAULT_OOM)
 		return -ENOMEM;
 	if (fault & VM_FAULT_ERROR)
 		return -EFAULT;
-	/* the fresh page may have failed already: -EHWPOISON, again */
-	got = keel_get_user_page(mm, hva, FOLL_WRITE | FOLL_HWPOISON, &page);
-	if (got != 1)
-		return got < 0 ? got : -EFAULT;
-	memcpy_to_page(page, 0, page_address(src), PAGE_SIZE);
-	set_page_dirty_lock(page);
-	put_page(page);
 	return 0;
 }
 

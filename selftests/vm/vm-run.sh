@@ -26,6 +26,11 @@ kunit=n kmemleak=n debug=n
 if has KUNIT && [[ $mode == test || $mode == kunit ]]; then kunit=y; fi
 has DEBUG_KMEMLEAK && kmemleak=y
 has KASAN && debug=y
+# The debug kernel's nested guests run the stock kernel of its series.
+if [[ $debug == y ]]; then
+	KEEL_GUEST_KERNEL=$(cut -d. -f1,2 <<<"$KEEL_KREL")
+	export KEEL_GUEST_KERNEL
+fi
 
 if [[ ${KEEL_NO_BUILD:-0} != 1 ]]; then
 	msg "building Keel's modules for $KEEL_KREL"
