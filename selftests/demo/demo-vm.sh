@@ -7,7 +7,9 @@
 # replicates to a backup and releases only what the backup holds; Debian's
 # unmodified QEMU running a Linux guest, with Keel's UART attached to its VM
 # by pid and a command typed into the guest through it; the interrupts of
-# its vhost-net queues moderated by pid while a stream flows. Then keeld,
+# its vhost-net queues moderated by pid while a stream flows; pages of its
+# guest's memory mirrored by pid, failing without the guest knowing, then
+# unprotected ones failing for comparison. Then keeld,
 # the cloud resource database, with this machine registered from keel.ko
 # and three more hosts, and an allocation with --explain.
 # Every part is shown or the demo fails: a missing program is an error.
@@ -20,10 +22,12 @@ uart=/keel/selftests/demo/keel_demo_uart
 ring=/keel/selftests/demo/keel_demo_ring
 qemu_demo=/keel/selftests/qemu/keel_demo_qemu
 coal_demo=/keel/selftests/qemu/keel_demo_coalesce
+mirror_demo=/keel/selftests/qemu/keel_demo_mirror
 step() { printf '\n==== %s\n' "$*"; }
 
 missing=
-for f in "$guest" "$uart" "$ring" "$qemu_demo" "$coal_demo" "$keeld"; do
+for f in "$guest" "$uart" "$ring" "$qemu_demo" "$coal_demo" "$mirror_demo" \
+	"$keeld"; do
 	[ -x "$f" ] || missing="$missing $f"
 done
 for f in /keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
@@ -83,6 +87,9 @@ step "An unmodified QEMU running a Linux guest; Keel's UART attached by pid"
 
 step "Interrupt moderation of a running guest's vhost-net queues, turned on by pid (keel_coalesce)"
 "$coal_demo" || exit 1
+
+step "Mirrored guest memory of a running QEMU: pages that fail, rebuilt by Keel (keel_mirror)"
+"$mirror_demo" || exit 1
 
 step "keeld: the cloud resource database (SQLite), this machine registered from keel.ko as host 0"
 export KEELD_SOCKET=/tmp/keeld.sock

@@ -35,6 +35,27 @@ static inline int keel_test_keelctl(const char *const *args, const char *in,
 }
 
 /*
+ * For a demo: shows "$ keelctl ARGS", runs it as keel_test_keelctl()
+ * does and shows its output (kept in @out). Its exit status, or -1.
+ */
+static inline int keel_test_keelctl_show(const char *const *args,
+					 const char *in, char *out, size_t len)
+{
+	size_t i;
+	int rc;
+
+	printf("$ keelctl");
+	for (i = 0; args[i]; i++)
+		printf(" %s", args[i]);
+	printf("\n");
+	fflush(stdout);
+	rc = keel_test_keelctl(args, in, out, len, false);
+	fputs(out, stdout);
+	fflush(stdout);
+	return rc;
+}
+
+/*
  * Field @key of object @id's info, as "keelctl -j TYPE show ID" gives it
  * (@type "vdev", "coalesce", ...), or -1.
  */

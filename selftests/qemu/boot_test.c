@@ -58,16 +58,9 @@ FIXTURE(qemu) {
 
 FIXTURE_SETUP(qemu)
 {
-	const char *debug = getenv("KEEL_KERNEL_DEBUG");
-
 	self->q = NULL;
-	/*
-	 * The debug kernel checks Keel's modules, and this test runs none:
-	 * it proves the harness and QEMU on the stock kernels, where a
-	 * nested boot takes seconds rather than a minute.
-	 */
-	if (debug && !strcmp(debug, "y"))
-		SKIP(return, "no Keel module here: the stock kernels run it");
+	if (keel_qemu_debug_kernel())
+		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	ASSERT_EQ(0, uname(&self->uts));
 }
 

@@ -26,18 +26,7 @@ static char out[65536];
 /* Show "$ keelctl ARGS", run it, show its output. Its exit status. */
 static int keelctl(const char *const *args)
 {
-	size_t i;
-	int rc;
-
-	printf("$ keelctl");
-	for (i = 0; args[i]; i++)
-		printf(" %s", args[i]);
-	printf("\n");
-	fflush(stdout);
-	rc = keel_test_keelctl(args, NULL, out, sizeof(out), false);
-	fputs(out, stdout);
-	fflush(stdout);
-	return rc;
+	return keel_test_keelctl_show(args, NULL, out, sizeof(out));
 }
 
 /* The stream, and what the guest counted: 0 or -errno (-EDEADLK: stuck). */

@@ -773,6 +773,13 @@ static const char *machine_arg(const char *m)
 	return NULL;
 }
 
+bool keel_qemu_debug_kernel(void)
+{
+	const char *debug = getenv("KEEL_KERNEL_DEBUG");
+
+	return debug && !strcmp(debug, "y");
+}
+
 struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 {
 	static const struct keel_qemu_opts none;

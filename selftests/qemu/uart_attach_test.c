@@ -203,6 +203,9 @@ FIXTURE_SETUP(uart)
 	int tries, ret = -EDEADLK;
 
 	self->fd = -1;
+	self->q = NULL;
+	if (keel_qemu_debug_kernel())
+		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	if (access("/dev/keel-vdev", F_OK))
 		SKIP(return, "keel_vdev.ko is not loaded");
 	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES && ret == -EDEADLK;
@@ -415,6 +418,9 @@ static void kill_qemu(struct __test_metadata *_metadata,
 /* One boot per machine: what an operator does, in order. */
 TEST_F_TIMEOUT(uart, attach_use_detach_kill, 420)
 {
+	/* 6.1's harness runs the test after a skip in the setup */
+	if (_metadata->skip)
+		return;
 	use_shell(_metadata, self, variant->machine);
 	if (variant->full) {
 		refusals(_metadata, self);

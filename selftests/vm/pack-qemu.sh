@@ -8,8 +8,7 @@
 #                                 q35 and microvm with -nodefaults and
 #                                 -kernel/-initrd, at the paths it looks
 #                                 for them (<bindir>/../share/...)
-#   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ),
-#                                 or KEEL_GUEST_KERNEL's
+#   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ)
 #   /keel/guest/initramfs.cpio.gz the guest's busybox initramfs (mkguest.sh,
 #                                 cached in BUILD_DIR/qemu-guest), and when
 #                                 the kernel has virtio-net as a module, a
@@ -22,8 +21,6 @@
 # Env:   KEEL_VMLINUZ  the kernel image the test VM boots (see kernels.sh)
 #        KEEL_MODDIR   its module tree (optional: none for a kernel with
 #                      everything built in)
-#        KEEL_GUEST_KERNEL  optional: the matrix kernel the nested guest
-#                      runs instead (kernels.sh NAME)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
@@ -31,15 +28,6 @@ set -euo pipefail
 [[ $# -eq 2 ]] || die "usage: $0 STAGE_DIR BUILD_DIR"
 stage=$1 build=$2
 : "${KEEL_VMLINUZ:?}"
-# The nested guest is a workload: on the debug kernel it runs the stock
-# kernel of the same series (KEEL_GUEST_KERNEL, set by vm-run.sh), which
-# boots in seconds rather than a minute; the debug kernel's checks are for
-# Keel's modules in the test VM.
-if [[ -n ${KEEL_GUEST_KERNEL:-} ]]; then
-	guest=$("$KEEL_VM_DIR/kernels.sh" "$KEEL_GUEST_KERNEL") ||
-		die "no kernel $KEEL_GUEST_KERNEL for the nested guest"
-	eval "$guest"
-fi
 # Debian's (qemu-system-x86), whatever else is first on PATH.
 qemu=/usr/bin/qemu-system-x86_64
 [[ -x $qemu ]] || die "$qemu is missing (run selftests/vm/deps.sh)"
