@@ -24,33 +24,6 @@
 /* A command of the guest's shell, or a few KB through a UART: liveness. */
 #define CMD_MS		60000
 
-/* @text as TAP comment lines. */
-static void comment(const char *text)
-{
-	const char *p, *nl;
-
-	for (p = text; *p; p = nl + 1) {
-		nl = strchrnul(p, '\n');
-		fprintf(stderr, "#   %.*s\n", (int)(nl - p), p);
-		if (!*nl)
-			break;
-	}
-}
-
-/* Prints the end of the guest's console and QEMU's stderr. */
-static void dump(struct keel_qemu *q)
-{
-	const char *log = keel_qemu_console_log(q);
-	size_t len = keel_qemu_console_len(q);
-	size_t from = len > 6000 ? len - 6000 : 0;
-
-	fprintf(stderr, "# ---- guest console (QEMU pid %d), last %zu of %zu bytes:\n",
-		keel_qemu_pid(q), len - from, len);
-	comment(log + from);
-	fprintf(stderr, "# ---- QEMU's stderr:\n");
-	comment(keel_qemu_stderr(q));
-}
-
 FIXTURE(qemu) {
 	struct keel_qemu *q;
 	struct utsname uts;
@@ -78,7 +51,7 @@ FIXTURE_TEARDOWN(qemu)
 	if (!self->q)
 		return;
 	if (!_metadata->passed)
-		dump(self->q);
+		keel_qemu_dump(self->q, 6000);
 	keel_qemu_free(self->q);
 }
 
@@ -185,7 +158,7 @@ static void check_irqchip(struct __test_metadata *_metadata, struct keel_qemu *q
 
 	ASSERT_NE(NULL, r);
 	if (!strstr(r, "dev: kvm-ioapic") || (pic && !strstr(r, "dev: kvm-i8259"))) {
-		comment(r);
+		keel_qemu_comment(r);
 		ASSERT_TRUE(false) TH_LOG("not KVM's in-kernel IOAPIC and PIC");
 	}
 }
@@ -223,7 +196,7 @@ static void at_reset_vector(struct __test_metadata *_metadata, struct keel_qemu 
 
 	ASSERT_NE(NULL, r);
 	if (!strstr(r, "EIP=0000fff0") || !strstr(r, "CS =f000 ffff0000")) {
-		comment(r);
+		keel_qemu_comment(r);
 		ASSERT_TRUE(false) TH_LOG("the vCPU left the reset vector");
 	}
 }

@@ -41,16 +41,6 @@
 
 static char out[65536];
 
-static void dump(struct keel_qemu *q)
-{
-	const char *log = keel_qemu_console_log(q);
-	size_t len = keel_qemu_console_len(q);
-
-	fprintf(stderr, "# ---- the guest's console (end):\n%s\n",
-		log + (len > 4000 ? len - 4000 : 0));
-	fprintf(stderr, "# ---- QEMU's stderr:\n%s\n", keel_qemu_stderr(q));
-}
-
 /*
  * Send the stream and measure it: the interrupts it took; every datagram
  * arrived, none more, none dropped. 0, -EDEADLK or -errno.
@@ -283,7 +273,7 @@ TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 1740)
 		ret = run_once(_metadata, &r);
 	}
 	ASSERT_NE(NULL, r.q);
-	ASSERT_EQ(0, ret) dump(r.q);
+	ASSERT_EQ(0, ret) keel_qemu_dump(r.q, 4000);
 	TH_LOG("%d datagrams, %u us apart: %llu interrupts direct, %llu moderated (Keel: %llu notifications, %llu delivered after an interval), %llu direct again",
 	       DATAGRAMS, r.gap_us, r.direct, r.moderated, r.notes, r.delayed,
 	       r.again);

@@ -773,6 +773,31 @@ static const char *machine_arg(const char *m)
 	return NULL;
 }
 
+void keel_qemu_comment(const char *text)
+{
+	const char *p, *nl;
+
+	for (p = text; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		fprintf(stderr, "#   %.*s\n", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+}
+
+void keel_qemu_dump(struct keel_qemu *q, size_t tail)
+{
+	const char *log = keel_qemu_console_log(q);
+	size_t len = keel_qemu_console_len(q);
+	size_t from = len > tail ? len - tail : 0;
+
+	fprintf(stderr, "# ---- guest console (QEMU pid %d), last %zu of %zu bytes:\n",
+		keel_qemu_pid(q), len - from, len);
+	keel_qemu_comment(log + from);
+	fprintf(stderr, "# ---- QEMU's stderr:\n");
+	keel_qemu_comment(keel_qemu_stderr(q));
+}
+
 bool keel_qemu_debug_kernel(void)
 {
 	const char *debug = getenv("KEEL_KERNEL_DEBUG");

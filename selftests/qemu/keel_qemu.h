@@ -93,6 +93,14 @@ size_t keel_qemu_console_len(struct keel_qemu *q);
 const char *keel_qemu_stderr(struct keel_qemu *q);
 
 /*
+ * For a failure: the last @tail bytes of the guest's console and QEMU's
+ * stderr on stderr, as TAP comment lines.
+ */
+void keel_qemu_dump(struct keel_qemu *q, size_t tail);
+/* @text on stderr as TAP comment lines. */
+void keel_qemu_comment(const char *text);
+
+/*
  * Nested guests here hang now and then: the emulated SVM of the test VM
  * (QEMU's TCG) sometimes delivers an interrupt a second time inside its
  * own handler, which then spins for ever, interrupts off, on a lock it

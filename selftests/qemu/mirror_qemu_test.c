@@ -30,17 +30,6 @@
 
 static char out[65536];
 
-static void dump(struct keel_qemu *q)
-{
-	const char *log = keel_qemu_console_log(q);
-	size_t len = keel_qemu_console_len(q);
-	size_t from = len > 4000 ? len - 4000 : 0;
-
-	fprintf(stderr, "# ---- guest console, last %zu bytes:\n%s\n", len - from,
-		log + from);
-	fprintf(stderr, "# ---- QEMU's stderr:\n%s\n", keel_qemu_stderr(q));
-}
-
 FIXTURE(mq) {
 	struct keel_qemu *q;
 	struct keel_guestmem_page f[FAILED_PAGES];
@@ -85,7 +74,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(mq) *self)
 	if (ret == -EDEADLK)
 		return ret;
 	EXPECT_EQ(0, ret)
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	if (ret)
 		return ret;
 	snprintf(self->pid, sizeof(self->pid), "%d", keel_qemu_pid(self->q));
@@ -218,7 +207,7 @@ TEST_F_TIMEOUT(mq, pages_fail, 1800)
 		EXPECT_GT(3, ok);
 		return;
 	}
-	EXPECT_EQ(3, ok) dump(self->q);
+	EXPECT_EQ(3, ok) keel_qemu_dump(self->q, 4000);
 	for (k = 0; k < self->n; k++) {
 		repaired += keel_test_obj_info("mirror", ids[k], "repaired_pages");
 		kept += keel_test_obj_info("mirror", ids[k], "signals_kept");

@@ -140,17 +140,6 @@ static long long guest_irq3(const char *text)
 	return p ? strtoll(p + 5, NULL, 10) : -1;
 }
 
-static void dump(struct keel_qemu *q)
-{
-	const char *log = keel_qemu_console_log(q);
-	size_t len = keel_qemu_console_len(q);
-	size_t from = len > 4000 ? len - 4000 : 0;
-
-	fprintf(stderr, "# ---- guest console, last %zu bytes:\n%s\n", len - from,
-		log + from);
-	fprintf(stderr, "# ---- QEMU's stderr:\n%s\n", keel_qemu_stderr(q));
-}
-
 FIXTURE(uart) {
 	struct keel_qemu *q;
 	unsigned int id;
@@ -219,14 +208,14 @@ FIXTURE_SETUP(uart)
 		ASSERT_NE(NULL, self->q);
 		/* Its monitor answers once the machine, and its VM, exist. */
 		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "info status"))
-			dump(self->q);
+			keel_qemu_dump(self->q, 4000);
 		self->id = attach_com2(_metadata, self->q, "console1");
 		ASSERT_NE(0, self->id);
 		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "cont"));
 		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-READY", BOOT_MS);
 	}
 	ASSERT_EQ(0, ret)
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	self->fd = keel_test_obj_open(self->id);
 	ASSERT_LE(0, self->fd) TH_LOG("OBJ_OPEN: %s", strerror(-self->fd));
 }
@@ -248,16 +237,16 @@ static void use_shell(struct __test_metadata *_metadata,
 	/* The guest's 8250 driver probed COM2 and found Keel's UART. */
 	EXPECT_NE(NULL, strstr(keel_qemu_console_log(self->q),
 			       "KEEL-GUEST-SERIAL ttyS1 16550A port=0x2F8 irq=3"))
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	ASSERT_EQ(0, shell_sync(self->fd, buf, sizeof(buf))) {
 		TH_LOG("got: %s", buf);
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	}
 	/* The answer is computed by the guest, not an echo of the input. */
 	ASSERT_EQ(0, shell(self->fd, "echo keel-$((6*7))\n", "keel-42", buf,
 			   sizeof(buf))) {
 		TH_LOG("got: %s", buf);
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	}
 	ASSERT_EQ(0, shell(self->fd,
 			   "cat /proc/interrupts; echo END-OF-$((1+1))\n",
@@ -387,7 +376,7 @@ static void detach_attach(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, shell(self->fd, "echo after-$((2+2))\n", "after-4", buf,
 			   sizeof(buf))) {
 		TH_LOG("got: %s", buf);
-		dump(self->q);
+		keel_qemu_dump(self->q, 4000);
 	}
 }
 
