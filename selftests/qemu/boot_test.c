@@ -32,7 +32,7 @@ FIXTURE(qemu) {
 FIXTURE_SETUP(qemu)
 {
 	self->q = NULL;
-	if (keel_qemu_debug_kernel())
+	if (keel_test_debug_kernel())
 		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	ASSERT_EQ(0, uname(&self->uts));
 }

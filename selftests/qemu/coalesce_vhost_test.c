@@ -258,7 +258,7 @@ TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 1740)
 	struct run r = { 0 };
 	int tries, ret = -EDEADLK;
 
-	if (keel_qemu_debug_kernel())
+	if (keel_test_debug_kernel())
 		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	if (access("/dev/keel-coalesce", F_OK))
 		SKIP(return, "keel_coalesce.ko is not loaded");

@@ -798,13 +798,6 @@ void keel_qemu_dump(struct keel_qemu *q, size_t tail)
 	keel_qemu_comment(keel_qemu_stderr(q));
 }
 
-bool keel_qemu_debug_kernel(void)
-{
-	const char *debug = getenv("KEEL_KERNEL_DEBUG");
-
-	return debug && !strcmp(debug, "y");
-}
-
 struct keel_qemu *keel_qemu_start(const struct keel_qemu_opts *o)
 {
 	static const struct keel_qemu_opts none;

@@ -18,18 +18,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "keel_test_kernel.h"
+
 /* A boot on the debug kernel, nested under emulation, takes about a minute. */
 #define KEEL_QEMU_BOOT_TIMEOUT_MS	120000
 
 /*
- * True in the test VM of the debug kernel (KEEL_KERNEL_DEBUG=y), where the
- * qemu suite skips (KEEL_QEMU_DEBUG_SKIP): under the debug kernel the
- * emulated SVM of the test VM breaks nested guests too often to judge
- * anything by them (Documentation/testing.rst, "Stuck guests"), and the
- * paths of Keel's modules these tests take run there in the other suites
- * with Keel's test VMM. The stock kernels run the suite.
+ * On the debug kernel (keel_test_debug_kernel()) the qemu suite skips
+ * with this reason: under the debug kernel the emulated SVM of the test
+ * VM breaks nested guests too often to judge anything by them
+ * (Documentation/testing.rst, "Stuck guests"), and the paths of Keel's
+ * modules these tests take run there in the other suites with Keel's
+ * test VMM. The stock kernels run the suite.
  */
-bool keel_qemu_debug_kernel(void);
 #define KEEL_QEMU_DEBUG_SKIP \
 	"the debug kernel: nested guests are the stock kernels' to run"
 

@@ -92,7 +92,7 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(mq) *self)
 FIXTURE_SETUP(mq)
 {
 	self->q = NULL;
-	if (keel_qemu_debug_kernel())
+	if (keel_test_debug_kernel())
 		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	if (access("/dev/keel-mirror", F_OK))
 		SKIP(return, "keel_mirror.ko is not loaded");

@@ -193,7 +193,7 @@ FIXTURE_SETUP(uart)
 
 	self->fd = -1;
 	self->q = NULL;
-	if (keel_qemu_debug_kernel())
+	if (keel_test_debug_kernel())
 		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	if (access("/dev/keel-vdev", F_OK))
 		SKIP(return, "keel_vdev.ko is not loaded");

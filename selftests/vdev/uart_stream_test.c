@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "keel_test_kernel.h"
 #include "vdev_test.h"
 
 FIXTURE(t) {
@@ -111,15 +112,6 @@ static void guest_stream(uint64_t port, uint64_t seed, uint64_t n,
 	GUEST_DONE();
 }
 
-/* KEEL_KERNEL_DEBUG=y: the harness runs the debug kernel. */
-static size_t stream_bytes(void)
-{
-	const char *debug = getenv("KEEL_KERNEL_DEBUG");
-
-	return debug && !strcmp(debug, "y") ? STREAM_BYTES_DEBUG :
-					      STREAM_BYTES;
-}
-
 struct reader {
 	int fd;
 	uint8_t *buf;
@@ -137,7 +129,10 @@ static void *reader_main(void *arg)
 
 TEST_F_TIMEOUT(t, stream_concurrent_reader, 300)
 {
-	struct reader r = { .len = stream_bytes() };
+	struct reader r = {
+		.len = keel_test_debug_kernel() ? STREAM_BYTES_DEBUG :
+						  STREAM_BYTES,
+	};
 	struct keel_vcpu *vcpu;
 	struct keel_vm *vm;
 	struct ucall uc;
