@@ -121,10 +121,10 @@ int main(void)
 	}
 
 	printf("Type commands into the guest's shell on ttyS1, through Keel's UART:\n");
-	printf("    uname -sr; echo \"answer: $((6*7))\"; grep -E 'ttyS|^ *3:' /proc/interrupts\n");
-	if (keelctl((const char *[]){ "vdev", "console", "--wait", "4000", id,
-				      NULL },
-		    "uname -sr; echo \"answer: $((6*7))\"; grep -E 'ttyS|^ *3:' /proc/interrupts\n"))
+	printf("    uname -sr; grep -E 'ttyS|^ *3:' /proc/interrupts; echo \"answer: $((6*7))\"\n");
+	if (keelctl((const char *[]){ "vdev", "console", "--wait", "60000",
+				      "--until", "answer: 42", id, NULL },
+		    "uname -sr; grep -E 'ttyS|^ *3:' /proc/interrupts; echo \"answer: $((6*7))\"\n"))
 		return keel_qemu_demo_fail(q, "keelctl vdev console failed");
 	if (!strstr(out, "answer: 42"))
 		return keel_qemu_demo_fail(q, "the guest's answer did not come back");

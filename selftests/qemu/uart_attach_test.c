@@ -144,6 +144,8 @@ FIXTURE(uart) {
 	struct keel_qemu *q;
 	unsigned int id;
 	int fd;
+	int starts;		/* of QEMU, for the test so far */
+	bool stuck;		/* the guest got stuck after its boot */
 };
 
 FIXTURE_VARIANT(uart) {
@@ -176,12 +178,43 @@ FIXTURE_VARIANT_ADD(uart, microvm) {
 	.extra = (const char *const[]){ "-machine", "acpi=off", NULL },
 };
 
+static char sync_buf[16384];
+
 /*
- * QEMU paused, the UART attached, the guest booted to its shell. A nested
- * guest that the emulated CPU leaves stuck on the way (keel_qemu.h) is
- * killed, taking its device along, and the whole start is made again.
+ * The device's file, and the guest's shell answering on it: 0, -EDEADLK
+ * when the guest got stuck (keel_qemu.h) instead of answering, else
+ * -errno.
  */
-FIXTURE_SETUP(uart)
+static int open_shell(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(uart) *self)
+{
+	int ret;
+
+	self->fd = keel_test_obj_open(self->id);
+	if (self->fd < 0) {
+		TH_LOG("OBJ_OPEN: %s", strerror(-self->fd));
+		return self->fd;
+	}
+	ret = shell_sync(self->fd, sync_buf, sizeof(sync_buf));
+	if (ret && (keel_qemu_panicked(self->q) ||
+		    keel_qemu_stuck(self->q) == 1)) {
+		close(self->fd);
+		self->fd = -1;
+		return -EDEADLK;
+	}
+	return ret;
+}
+
+/*
+ * QEMU paused, the UART attached, the guest booted to its shell and the
+ * shell answering on the UART. A nested guest that the emulated CPU
+ * leaves stuck on the way (keel_qemu.h) is killed, taking its device
+ * along, and the whole start is made again: up to KEEL_QEMU_BOOT_TRIES
+ * starts for the whole test, those after a stuck boot and after a guest
+ * stuck later (see the test) alike.
+ */
+static void boot(struct __test_metadata *_metadata, FIXTURE_DATA(uart) *self,
+		 const FIXTURE_VARIANT(uart) *variant)
 {
 	struct keel_qemu_opts o = {
 		.machine = variant->machine,
@@ -189,21 +222,17 @@ FIXTURE_SETUP(uart)
 		.paused = true,
 		.extra_args = variant->extra,
 	};
-	int tries, ret = -EDEADLK;
+	int ret = -EDEADLK;
 
-	self->fd = -1;
-	self->q = NULL;
-	if (keel_test_debug_kernel())
-		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
-	if (access("/dev/keel-vdev", F_OK))
-		SKIP(return, "keel_vdev.ko is not loaded");
-	for (tries = 0; tries < KEEL_QEMU_BOOT_TRIES && ret == -EDEADLK;
-	     tries++) {
+	while (ret == -EDEADLK) {
 		if (self->q) {
 			TH_LOG("the nested guest %s: again",
 			       keel_qemu_fault(self->q));
 			keel_qemu_free(self->q);
+			self->q = NULL;
 		}
+		ASSERT_GT(KEEL_QEMU_BOOT_TRIES, self->starts++)
+			TH_LOG("the nested guest got stuck at every start");
 		self->q = keel_qemu_start(&o);
 		ASSERT_NE(NULL, self->q);
 		/* Its monitor answers once the machine, and its VM, exist. */
@@ -213,11 +242,37 @@ FIXTURE_SETUP(uart)
 		ASSERT_NE(0, self->id);
 		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "cont"));
 		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-READY", BOOT_MS);
+		if (!ret)
+			ret = open_shell(_metadata, self);
 	}
-	ASSERT_EQ(0, ret)
+	ASSERT_EQ(0, ret) {
+		TH_LOG("got: %s", sync_buf);
 		keel_qemu_dump(self->q, 4000);
-	self->fd = keel_test_obj_open(self->id);
-	ASSERT_LE(0, self->fd) TH_LOG("OBJ_OPEN: %s", strerror(-self->fd));
+	}
+}
+
+FIXTURE_SETUP(uart)
+{
+	self->fd = -1;
+	self->q = NULL;
+	self->starts = 0;
+	if (keel_test_debug_kernel())
+		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
+	if (access("/dev/keel-vdev", F_OK))
+		SKIP(return, "keel_vdev.ko is not loaded");
+	boot(_metadata, self, variant);
+}
+
+/*
+ * After a wait for the guest that came to nothing: when the emulated CPU
+ * left it stuck or it panicked in an interrupt (keel_qemu.h), notes that
+ * (the test starts again) and returns true.
+ */
+static bool got_stuck(FIXTURE_DATA(uart) *self)
+{
+	self->stuck = keel_qemu_panicked(self->q) ||
+		      keel_qemu_stuck(self->q) == 1;
+	return self->stuck;
 }
 
 FIXTURE_TEARDOWN(uart)
@@ -233,24 +288,27 @@ static void use_shell(struct __test_metadata *_metadata,
 {
 	static char buf[16384];
 	long long irq3, irqs;
+	char wait[16];
+	int ret;
 
 	/* The guest's 8250 driver probed COM2 and found Keel's UART. */
 	EXPECT_NE(NULL, strstr(keel_qemu_console_log(self->q),
 			       "KEEL-GUEST-SERIAL ttyS1 16550A port=0x2F8 irq=3"))
 		keel_qemu_dump(self->q, 4000);
-	ASSERT_EQ(0, shell_sync(self->fd, buf, sizeof(buf))) {
-		TH_LOG("got: %s", buf);
-		keel_qemu_dump(self->q, 4000);
-	}
 	/* The answer is computed by the guest, not an echo of the input. */
-	ASSERT_EQ(0, shell(self->fd, "echo keel-$((6*7))\n", "keel-42", buf,
-			   sizeof(buf))) {
+	ret = shell(self->fd, "echo keel-$((6*7))\n", "keel-42", buf,
+		    sizeof(buf));
+	if (ret && got_stuck(self))
+		return;
+	ASSERT_EQ(0, ret) {
 		TH_LOG("got: %s", buf);
 		keel_qemu_dump(self->q, 4000);
 	}
-	ASSERT_EQ(0, shell(self->fd,
-			   "cat /proc/interrupts; echo END-OF-$((1+1))\n",
-			   "END-OF-2", buf, sizeof(buf)))
+	ret = shell(self->fd, "cat /proc/interrupts; echo END-OF-$((1+1))\n",
+		    "END-OF-2", buf, sizeof(buf));
+	if (ret && got_stuck(self))
+		return;
+	ASSERT_EQ(0, ret)
 		TH_LOG("got: %s", buf);
 	irq3 = guest_irq3(buf);
 	EXPECT_LT(0, irq3) TH_LOG("/proc/interrupts: %s", buf);
@@ -264,12 +322,21 @@ static void use_shell(struct __test_metadata *_metadata,
 	TH_LOG("%s: guest's IRQ 3 count %lld, Keel's interrupts %lld",
 	       machine, irq3, irqs);
 
-	/* The same through "keelctl vdev console", fed by a pipe. */
+	/*
+	 * The same through "keelctl vdev console", fed by a pipe: it ends as
+	 * soon as the answer came, within the commands' time limit.
+	 */
 	snprintf(buf, sizeof(buf), "%u", self->id);
-	ASSERT_EQ(0, keelctl((const char *[]){ "vdev", "console", "--wait",
-					       "5000", buf, NULL },
-			     "echo console-$((3+4))\n", out, sizeof(out),
-			     false));
+	snprintf(wait, sizeof(wait), "%d", CMD_MS);
+	ret = keelctl((const char *[]){ "vdev", "console", "--wait", wait,
+					"--until", "console-7", buf, NULL },
+		      "echo console-$((3+4))\n", out, sizeof(out), false);
+	if (ret && got_stuck(self))
+		return;
+	EXPECT_EQ(0, ret) {
+		TH_LOG("keelctl: %s", out);
+		keel_qemu_dump(self->q, 4000);
+	}
 	EXPECT_NE(NULL, strstr(out, "console-7")) TH_LOG("console: %s", out);
 }
 
@@ -341,6 +408,7 @@ static void detach_attach(struct __test_metadata *_metadata,
 	unsigned int id2;
 	char ids[16];
 	const char *st;
+	int ret;
 
 	snprintf(ids, sizeof(ids), "%u", self->id);
 	ASSERT_EQ(0, keelctl((const char *[]){ "state", "stop", ids, NULL },
@@ -373,8 +441,11 @@ static void detach_attach(struct __test_metadata *_metadata,
 	unlink("/tmp/uart.state");
 	self->fd = keel_test_obj_open(id2);
 	ASSERT_LE(0, self->fd);
-	ASSERT_EQ(0, shell(self->fd, "echo after-$((2+2))\n", "after-4", buf,
-			   sizeof(buf))) {
+	ret = shell(self->fd, "echo after-$((2+2))\n", "after-4", buf,
+		    sizeof(buf));
+	if (ret && got_stuck(self))
+		return;
+	ASSERT_EQ(0, ret) {
 		TH_LOG("got: %s", buf);
 		keel_qemu_dump(self->q, 4000);
 	}
@@ -404,16 +475,32 @@ static void kill_qemu(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, keel_test_vdev_refcnt());
 }
 
-/* One boot per machine: what an operator does, in order. */
-TEST_F_TIMEOUT(uart, attach_use_detach_kill, 420)
+/*
+ * One boot per machine: what an operator does, in order. A guest that
+ * got stuck on the way is started again and the steps made again.
+ */
+TEST_F_TIMEOUT(uart, attach_use_detach_kill, 1200)
 {
 	/* 6.1's harness runs the test after a skip in the setup */
 	if (_metadata->skip)
 		return;
-	use_shell(_metadata, self, variant->machine);
-	if (variant->full) {
-		refusals(_metadata, self);
-		detach_attach(_metadata, self);
+	for (;;) {
+		self->stuck = false;
+		use_shell(_metadata, self, variant->machine);
+		if (!self->stuck && variant->full) {
+			refusals(_metadata, self);
+			detach_attach(_metadata, self);
+		}
+		if (!self->stuck)
+			break;
+		TH_LOG("the nested guest %s after its boot: again",
+		       keel_qemu_fault(self->q));
+		if (self->fd >= 0)
+			close(self->fd);
+		self->fd = -1;
+		keel_qemu_free(self->q);
+		self->q = NULL;
+		boot(_metadata, self, variant);
 	}
 	kill_qemu(_metadata, self);
 }

@@ -16,6 +16,7 @@
 /* KVM_MAX_IRQ_ROUTES: no GSI above has a route in KVM. */
 #define GSI_MAX		4095u
 #define WAIT_MS_MAX	86400000u	/* a day */
+#define UNTIL_WAIT_MS	10000u		/* --until without --wait */
 
 enum vdev_opt {
 	OPT_PID,
@@ -27,6 +28,7 @@ enum vdev_opt {
 	OPT_LABEL,
 	OPT_VM_FD,
 	OPT_WAIT,
+	OPT_UNTIL,
 	NR_OPTS,
 };
 
@@ -43,6 +45,7 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
 	{ "vm-fd", required_argument, NULL, OPT_VAL(OPT_VM_FD) },
 	{ "wait", required_argument, NULL, OPT_VAL(OPT_WAIT) },
+	{ "until", required_argument, NULL, OPT_VAL(OPT_UNTIL) },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -50,6 +53,7 @@ static const char *const opt_names[NR_OPTS] = {
 	[OPT_PID] = "--pid", [OPT_PORT] = "--port", [OPT_MMIO] = "--mmio",
 	[OPT_IRQ] = "--irq", [OPT_LEVEL] = "--level", [OPT_MODEL] = "--model",
 	[OPT_LABEL] = "--label", [OPT_VM_FD] = "--vm-fd", [OPT_WAIT] = "--wait",
+	[OPT_UNTIL] = "--until",
 };
 
 /* The subcommand each option is for. */
@@ -57,6 +61,7 @@ static const char *const opt_sub[NR_OPTS] = {
 	[OPT_PID] = "add", [OPT_PORT] = "add", [OPT_MMIO] = "add",
 	[OPT_IRQ] = "add", [OPT_LEVEL] = "add", [OPT_MODEL] = "add",
 	[OPT_LABEL] = "add", [OPT_VM_FD] = "add", [OPT_WAIT] = "console",
+	[OPT_UNTIL] = "console",
 };
 
 struct vdev_args {
@@ -215,8 +220,15 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 		    parse_num(a.val[OPT_WAIT], 10, WAIT_MS_MAX, &ms))
 			return keelctl_usage_error(cmd, "bad wait '%s' (milliseconds, up to %u)",
 						   a.val[OPT_WAIT], WAIT_MS_MAX);
+		if (a.val[OPT_UNTIL] && (!a.val[OPT_UNTIL][0] ||
+		    strlen(a.val[OPT_UNTIL]) > CONSOLE_UNTIL_MAX))
+			return keelctl_usage_error(cmd, "bad --until '%s' (1 to %u bytes)",
+						   a.val[OPT_UNTIL], CONSOLE_UNTIL_MAX);
+		if (a.val[OPT_UNTIL] && !a.val[OPT_WAIT])
+			ms = UNTIL_WAIT_MS;
 		rc = parse_dev_id(cmd, sub, argc, argv, &id);
-		return rc >= 0 ? rc : vdev_console(k, id, (unsigned int)ms);
+		return rc >= 0 ? rc : vdev_console(k, id, (unsigned int)ms,
+						   a.val[OPT_UNTIL]);
 	}
 	return keelctl_typed_list_show(k, cmd, argc, argv);
 }
@@ -229,7 +241,7 @@ const struct keelctl_cmd keelctl_cmd_vdev = {
 		    "vdev add --pid PID {--port PORT | --mmio ADDR} --irq GSI\n"
 		    "         [--level] [--model 16550a] [--label LABEL] [--vm-fd FD]\n"
 		    "vdev del ID\n"
-		    "vdev console [--wait MS] ID",
+		    "vdev console [--wait MS] [--until TEXT] ID",
 	.summary = "List, show, add or remove in-kernel virtual devices; their console.",
 	.help = "  list        one line per device (the default): id, label and the\n"
 		"              fields keel_vdev.ko marks for its list (keelctl types\n"
@@ -264,6 +276,9 @@ const struct keelctl_cmd keelctl_cmd_vdev = {
 		   "                    several (anon_inode:kvm-vm in /proc/PID/fd)\n"
 		   "  --wait MS         console: after the end of an input that is not\n"
 		   "                    a terminal, show the guest's output MS more\n"
-		   "                    milliseconds (default 0: end with the input)\n",
+		   "                    milliseconds (default 0: end with the input)\n"
+		   "  --until TEXT      console: end as soon as the guest sent TEXT\n"
+		   "                    (after the input's end); exit 1 if it did not\n"
+		   "                    within --wait MS (default 10000 with --until)\n",
 	.run = run,
 };

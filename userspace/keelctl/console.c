@@ -3,7 +3,8 @@
  * A console's byte streams: one poll() loop that copies an input (a
  * terminal or a script's pipe) to a device and the device's output to
  * an output, ending at the input's end (after a grace period for the
- * guest's answer), at the escape character or when asked to stop. It
+ * guest's answer, or once an expected answer came), at the escape
+ * character or when asked to stop. It
  * knows nothing of Keel: any descriptors do, which is how it is tested.
  */
 #include <errno.h>
@@ -76,7 +77,31 @@ struct bridge {
 	bool stop;			/* escape character, signal, device end */
 	bool dev_ended;			/* the device's end of file */
 	const char *what;		/* the stream that failed */
+	/* o->until: the device's last bytes that may begin it; seen yet */
+	char tail[CONSOLE_UNTIL_MAX];
+	size_t tail_len;
+	bool until_seen;
 };
+
+/* Looks for o->until in the device's output: what came before, then @p. */
+static void match_until(struct bridge *b, const char *p, size_t n)
+{
+	size_t ulen = strlen(b->o->until), keep;
+	char win[CONSOLE_UNTIL_MAX + CHUNK];
+
+	if (b->until_seen)
+		return;
+	memcpy(win, b->tail, b->tail_len);
+	memcpy(win + b->tail_len, p, n);
+	n += b->tail_len;
+	if (memmem(win, n, b->o->until, ulen)) {
+		b->until_seen = true;
+		return;
+	}
+	keep = n < ulen - 1 ? n : ulen - 1;
+	memcpy(b->tail, win + n - keep, keep);
+	b->tail_len = keep;
+}
 
 /* Guest output waiting: to @out. */
 static int dev_to_out(struct bridge *b)
@@ -96,6 +121,8 @@ static int dev_to_out(struct bridge *b)
 		b->stop = b->dev_ended = true;
 		return 0;
 	}
+	if (b->o->until)
+		match_until(b, buf, (size_t)n);
 	ret = write_all(b->out, buf, (size_t)n);
 	if (ret == -EINTR) {
 		b->stop = true;
@@ -157,17 +184,28 @@ int console_bridge(int in, int out, int dev, const struct console_opts *o,
 	};
 	int64_t deadline = -1, left;
 	struct pollfd p[3];
+	bool missed = false;
 	int timeout, ret = 0;
 
+	if (o->until && (!o->until[0] ||
+			 strlen(o->until) > CONSOLE_UNTIL_MAX)) {
+		if (what)
+			*what = "the expected answer";
+		return -EINVAL;
+	}
 	while (!ret && !b.stop) {
 		timeout = -1;
 		if (!b.in_open && !b.len) {
 			/* All of the input is the guest's: now its answer. */
+			if (b.until_seen)
+				break;
 			if (deadline < 0)
 				deadline = now_ms() + o->wait_ms;
 			left = deadline - now_ms();
-			if (left <= 0)
+			if (left <= 0) {
+				missed = o->until != NULL;
 				break;
+			}
 			timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
 		}
 		p[0] = (struct pollfd) { .fd = dev,
@@ -198,5 +236,9 @@ int console_bridge(int in, int out, int dev, const struct console_opts *o,
 	}
 	if (ret && what)
 		*what = b.what;
-	return ret ? ret : b.dev_ended ? CONSOLE_DEV_ENDED : 0;
+	if (ret)
+		return ret;
+	if (b.until_seen)
+		return 0;
+	return b.dev_ended ? CONSOLE_DEV_ENDED : missed ? CONSOLE_UNTIL_MISSED : 0;
 }

@@ -364,7 +364,8 @@ int coalesce_irqfds(struct keelctl *k, int pid);
  * (KEEL_IOC_OBJ_OPEN): exit code. @wait_ms: how long to read after the
  * end of an input that is not a terminal.
  */
-int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms);
+int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
+		 const char *until);
 
 /* ---- a console's byte streams (console.c) ---- */
 
@@ -373,8 +374,16 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms);
 struct console_opts {
 	bool escape;		/* CONSOLE_ESCAPE on the input ends it */
 	unsigned int wait_ms;	/* after the input's end: read this long */
+	/*
+	 * Or NULL. Set: end as soon as these bytes came from @dev (once the
+	 * input ended), and CONSOLE_UNTIL_MISSED when wait_ms passed first.
+	 * Up to CONSOLE_UNTIL_MAX bytes.
+	 */
+	const char *until;
 	int stop_fd;		/* readable when it must stop, or -1 */
 };
+
+#define CONSOLE_UNTIL_MAX	256
 
 /*
  * Copy @in to @dev and @dev to @out until @in ends (then what was read
@@ -382,10 +391,13 @@ struct console_opts {
  * character or @stop_fd. Blocking descriptors are fine: each is read or
  * written only when poll() says it is ready. 0; CONSOLE_DEV_ENDED when
  * @dev ended first (end of file: a Keel device that was detached, or
- * whose VM ended); or -errno with *@what naming the stream that failed
- * ("standard input", ...).
+ * whose VM ended) and o->until, if set, had not come; CONSOLE_UNTIL_MISSED
+ * (o->until did not come in time);
+ * or -errno with *@what naming the stream that failed ("standard
+ * input", ...).
  */
 #define CONSOLE_DEV_ENDED	1
+#define CONSOLE_UNTIL_MISSED	2
 int console_bridge(int in, int out, int dev, const struct console_opts *o,
 		   const char **what);
 

@@ -80,9 +80,11 @@ static int check_vdev(struct keelctl *k, uint32_t id, char *label,
 	return rc;
 }
 
-int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms)
+int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
+		 const char *until)
 {
-	struct console_opts opts = { .wait_ms = wait_ms, .stop_fd = -1 };
+	struct console_opts opts = { .wait_ms = wait_ms, .until = until,
+				     .stop_fd = -1 };
 	char label[KEEL_NAME_MAX];
 	struct termios saved;
 	const char *what = "";
@@ -117,7 +119,12 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms)
 	if (ret == CONSOLE_DEV_ENDED) {
 		fprintf(stderr, "keelctl: " OP ": device %u is gone: detached, or its VM ended\n",
 			id);
-		return KEELCTL_EXIT_OK;
+		return until ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
+	}
+	if (ret == CONSOLE_UNTIL_MISSED) {
+		fprintf(stderr, "keelctl: " OP ": \"%s\" did not come from device %u within %u ms\n",
+			until, id, wait_ms);
+		return KEELCTL_EXIT_FAIL;
 	}
 	if (ret) {
 		fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(-ret));

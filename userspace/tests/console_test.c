@@ -2,7 +2,8 @@
 /*
  * keelctl's console loop (console.c) with a socket pair as the device
  * and a child process as the guest: a script's command and the guest's
- * answer within the grace period, the end of input without one, input
+ * answer within the grace period, or as soon as an expected answer came
+ * (--until), the end of input without one, input
  * larger than the device takes at once, the escape character, a stop
  * signal's pipe, a closed output and the device's end; and term.c's
  * raw mode on a pseudo-terminal and its signals. No Keel module is
@@ -111,6 +112,91 @@ static void test_script(void)
 	   ms);
 	close(in);
 	close(out[0]);
+}
+
+/* The guest of test_until(): its answer in two pieces, 100 ms apart. */
+static void split_guest(int dev)
+{
+	char line[64];
+
+	if (read(dev, line, sizeof(line)) <= 0 || write(dev, "answer: 4", 9) != 9)
+		_exit(1);
+	usleep(100000);
+	if (write(dev, "2\r\n$ ", 6) != 6)
+		_exit(1);
+	while (read(dev, line, sizeof(line)) > 0)
+		;
+	_exit(0);
+}
+
+/* One console run against split_guest(): its result, time and output. */
+static int run_until(const char *until, unsigned int wait_ms, long *ms,
+		     char *buf, size_t len)
+{
+	struct console_opts o = { .wait_ms = wait_ms, .until = until,
+				  .stop_fd = -1 };
+	int sv[2], out[2], in, st, ret;
+	struct timespec t0;
+	pid_t guest;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(out))
+		return -EBADF;
+	guest = fork();
+	if (!guest) {
+		close(sv[0]);
+		split_guest(sv[1]);
+	}
+	close(sv[1]);
+	in = input("echo answer: $((6*7))\n", 22, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = console_bridge(in, out[1], sv[0], &o, NULL);
+	*ms = ms_since(&t0);
+	close(out[1]);
+	close(sv[0]);
+	drain(out[0], buf, len);
+	waitpid(guest, &st, 0);
+	close(in);
+	close(out[0]);
+	return ret;
+}
+
+/*
+ * --until: the console ends as soon as the answer came, even split over
+ * two reads; an answer that does not come is CONSOLE_UNTIL_MISSED after
+ * the wait; an empty or too long one is refused before anything moves.
+ */
+static void test_until(void)
+{
+	struct console_opts o = { .wait_ms = 100, .until = "", .stop_fd = -1 };
+	char buf[64], big[CONSOLE_UNTIL_MAX + 2];
+	int sv[2], ret;
+	long ms;
+
+	ret = run_until("answer: 42", 10000, &ms, buf, sizeof(buf));
+	ok(ret == 0 && ms >= 90 && ms < 5000,
+	   "until: ended when the split answer came (%d, %ld ms)", ret, ms);
+	ok(!strcmp(buf, "answer: 42\r\n$ ") || !strcmp(buf, "answer: 42"),
+	   "until: the answer on the output ('%s')", buf);
+	ret = run_until("answer: 43", 400, &ms, buf, sizeof(buf));
+	ok(ret == CONSOLE_UNTIL_MISSED && ms >= 390,
+	   "until: a wrong answer is missed after the wait (%d, %ld ms)", ret,
+	   ms);
+	ok(!strcmp(buf, "answer: 42\r\n$ "),
+	   "until: what came is still on the output ('%s')", buf);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return;
+	ok(console_bridge(sv[0], sv[0], sv[1], &o, NULL) == -EINVAL,
+	   "until: an empty text is refused");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	o.until = big;
+	ok(console_bridge(sv[0], sv[0], sv[1], &o, NULL) == -EINVAL,
+	   "until: a text over %d bytes is refused", CONSOLE_UNTIL_MAX);
+	ok(drain(sv[1], buf, sizeof(buf)) == 0,
+	   "until: nothing went to the device when refused");
+	close(sv[0]);
+	close(sv[1]);
 }
 
 static void test_no_wait(void)
@@ -327,6 +413,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	test_script();
 	test_no_wait();
+	test_until();
 	test_big();
 	test_escape();
 	test_stop();

@@ -15,8 +15,9 @@ add="vdev add --port 0x2f8 --irq 3"
 expect 0 out 'vdev add --pid PID {--port PORT | --mmio ADDR} --irq GSI$' vdev --help
 expect 0 out '^ *\[--level\] \[--model 16550a\] \[--label LABEL\] \[--vm-fd FD\]$' help vdev
 expect 0 out 'vdev del ID' vdev -h
-expect 0 out 'vdev console \[--wait MS\] ID' vdev -h
+expect 0 out 'vdev console \[--wait MS\] \[--until TEXT\] ID' vdev -h
 expect 0 out '^  --wait MS ' vdev -h
+expect 0 out '^  --until TEXT ' vdev -h
 expect 0 out 'vdev show ID' vdev -h
 
 # add: what is missing, what is wrong.
@@ -61,6 +62,9 @@ expect 2 err 'console needs one device id' vdev console
 expect 2 err "bad device id '0'" vdev console 0
 expect 2 err "bad wait 'x'" vdev console --wait x 1
 expect 2 err "bad wait '-1'" vdev console --wait -1 1
+expect 2 err "bad --until '' (1 to 256 bytes)" vdev console --until '' 1
+expect 2 err "bad --until 'xx*' (1 to 256 bytes)" vdev console --until "$(printf 'x%.0s' $(seq 257))" 1
+expect 2 err '--until is for console' vdev add --pid 1 --port 0x2f8 --irq 3 --until x
 expect 2 err '--level is for add' vdev console --level 1
 expect 2 err '--pid is for add' vdev list --pid 1
 expect 2 err '--wait is for console' vdev show 1 --wait 10
