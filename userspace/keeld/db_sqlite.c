@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The SQLite driver of keeld's store: one database file in WAL mode with
- * synchronous=NORMAL (a commit survives a crash of keeld; the last
- * commits before a power loss may be lost, the file stays consistent;
- * "sqlite:PATH?synchronous=full" waits for an fsync at every commit),
- * foreign keys on, a busy timeout for other processes holding the write
- * lock, and statements prepared once.
+ * synchronous=FULL (every commit waits for the WAL's fsync, so what keeld
+ * acknowledged survives a power loss; "sqlite:PATH?synchronous=normal"
+ * is the fast mode: a commit survives a crash of keeld, but the last ones
+ * before a power loss may be lost), foreign keys on, a busy timeout for
+ * other processes holding the write lock, and statements prepared once.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,19 +51,19 @@ static int sq_exec(struct db *db, const char *sql)
 }
 
 /*
- * "PATH" or "PATH?synchronous=full|normal": FULL waits for an fsync at
- * every commit, so a commit also survives a power loss.
+ * "PATH" or "PATH?synchronous=full|normal": FULL (the default) waits for
+ * an fsync at every commit, so a commit also survives a power loss.
  */
 static int sq_split(struct db *db, const char *target, char **path,
 		    const char **sync)
 {
 	const char *q = strchr(target, '?');
 
-	*sync = "NORMAL";
+	*sync = "FULL";
 	if (q) {
-		if (!strcmp(q, "?synchronous=full"))
-			*sync = "FULL";
-		else if (strcmp(q, "?synchronous=normal")) {
+		if (!strcmp(q, "?synchronous=normal"))
+			*sync = "NORMAL";
+		else if (strcmp(q, "?synchronous=full")) {
 			snprintf(db->err, sizeof(db->err),
 				 "unknown option '%s' (?synchronous=full or normal)", q);
 			return -EINVAL;
