@@ -37,6 +37,7 @@ declare -A benches=(
 # suite -> script run on this machine (userspace, no kernel module)
 declare -A host_benches=(
 	[alloc]=selftests/bench/bench-alloc.sh
+	[cloud]=selftests/bench/bench-alloc.sh
 )
 
 suites() {

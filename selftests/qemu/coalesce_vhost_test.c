@@ -185,6 +185,32 @@ static int objects_gone(struct run *r)
 }
 
 /*
+ * The stream with direct delivery restored: an interrupt for about every
+ * datagram again. A guest that the loaded machine slows down polls its
+ * queue instead, as in the calibration: up to three streams, the most
+ * interrupts kept. 0, -EDEADLK or -errno.
+ */
+static int again(struct __test_metadata *_metadata, struct run *r,
+		 struct keel_net_report *g)
+{
+	unsigned long long n;
+	int i, ret;
+
+	r->again = 0;
+	for (i = 0; i < 3 && r->again <= DATAGRAMS / 2; i++) {
+		if (i)
+			TH_LOG("%llu interrupts for %d datagrams after the moderation ended: once more",
+			       r->again, DATAGRAMS);
+		ret = measure(_metadata, r->q, g, r->gap_us, &n);
+		if (ret)
+			return ret;
+		if (n > r->again)
+			r->again = n;
+	}
+	return 0;
+}
+
+/*
  * Boot, stream unmoderated, moderated by pid, unmoderated again; moderated
  * once more and QEMU killed. 0,
  * -EDEADLK when the emulated CPU left the guest stuck (boot again), or
@@ -229,7 +255,7 @@ static int run_once(struct __test_metadata *_metadata, struct run *r)
 		return ret;
 	}
 	unmoderate(_metadata, r);
-	ret = measure(_metadata, r->q, &g, r->gap_us, &r->again);
+	ret = again(_metadata, r, &g);
 	if (ret)
 		return ret;
 

@@ -8,7 +8,7 @@ packages=(
 	build-essential gcc-multilib pkg-config patch bc bison flex libelf-dev
 	libssl-dev
 	kmod sparse libmnl-dev libjson-c-dev python3 jq iproute2
-	libsqlite3-dev libpq-dev postgresql
+	libsqlite3-dev libpq-dev libsystemd-dev postgresql
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1
 	linux-source-6.12 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd

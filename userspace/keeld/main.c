@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <linux/keeld.h>
+#include <systemd/sd-daemon.h>
 
 #include "dburl.h"
 #include "keeld.h"
@@ -232,7 +233,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "keeld: %zu hosts from %s, listening on %s\n",
 			keeld_pool_size(kd.cloud.pool), store_backend(kd.cloud.store),
 			kd.socket_path);
+		/* Type=notify: clients may connect from now on. */
+		sd_notifyf(0, "READY=1\nSTATUS=%zu hosts from %s, listening on %s",
+			   keeld_pool_size(kd.cloud.pool),
+			   store_backend(kd.cloud.store), kd.socket_path);
 		ret = server_run(&kd);
+		sd_notify(0, "STOPPING=1");
 	}
 	fprintf(stderr, "keeld: stopping: %llu allocations committed, %llu stale decisions retried\n",
 		(unsigned long long)kd.cloud.allocs,

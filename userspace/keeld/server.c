@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <linux/keeld.h>
+#include <systemd/sd-daemon.h>
 
 #include "keeld.h"
 #include "proto.h"
@@ -68,6 +69,7 @@ int server_listen(struct keeld *kd)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	kd->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -196,6 +198,29 @@ static void serve_round(struct keeld *kd, struct pending *p, size_t n)
 	batch_finish(kd);
 }
 
+/*
+ * SIGHUP (systemctl reload): what keeld holds of the database is read
+ * again, so changes made behind its back (another keeld, an operator's
+ * SQL) count from now on; a batch open now commits first. Options and
+ * the database itself stay as they are: those need a restart.
+ */
+static void reload(struct keeld *kd)
+{
+	struct keeld_err err = { 0 };
+
+	batch_finish(kd);
+	sd_notify(0, "RELOADING=1");
+	if (cloud_refresh(&kd->cloud, &err))
+		fprintf(stderr, "keeld: reload: reading the database: %s\n",
+			err.msg);
+	else
+		fprintf(stderr, "keeld: reload: %zu host%s from %s\n",
+			keeld_pool_size(kd->cloud.pool),
+			keeld_pool_size(kd->cloud.pool) == 1 ? "" : "s",
+			store_backend(kd->cloud.store));
+	sd_notify(0, "READY=1");
+}
+
 int server_run(struct keeld *kd)
 {
 	struct epoll_event evs[MAX_EVENTS];
@@ -227,7 +252,11 @@ int server_run(struct keeld *kd)
 				client_accept(kd);
 				break;
 			case EV_SIGNAL:
-				if (read(kd->signal_fd, &si, sizeof(si)) > 0)
+				if (read(kd->signal_fd, &si, sizeof(si)) <= 0)
+					break;
+				if (si.ssi_signo == SIGHUP)
+					reload(kd);
+				else
 					kd->stop = true;
 				break;
 			case EV_LOCAL:
