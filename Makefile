@@ -19,7 +19,7 @@ export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
 	check vmtest kunit bench demo deps install uninstall load unload \
-	checkpatch kerneldoc sparse ynl-tools ynl-regen ynl-check clean help
+	checkpatch kerneldoc sparse ynl-tools ynl-regen ynl-check man clean help
 
 all: modules userspace selftests
 
@@ -33,9 +33,28 @@ help:
 	@echo "make install | uninstall | load | unload   on a real host"
 	@echo "make checkpatch | kerneldoc | sparse        style, kernel-doc and static checks"
 	@echo "make ynl-regen | ynl-check                  keel.ko's netlink code from the YNL spec"
+	@echo "make man            keelctl(8), keeld(8), keel(7) into build/man, checked by groff"
 
 deps:
 	@selftests/vm/deps.sh
+
+# The manual pages: Documentation/man/*.rst, which take their text from
+# the other Documentation files, through rst2man (python3-docutils);
+# groff -ww -z must have nothing to say about the result.
+MAN_SRC		:= $(wildcard Documentation/man/*.rst)
+MAN_PAGES	:= $(patsubst Documentation/man/%.rst,$(BUILD)/man/%,$(MAN_SRC))
+KEEL_VERSION	:= $(shell sed -n 's/^VERSION ?= //p' userspace/Makefile)
+MAN_DATE	:= $(shell git -C $(CURDIR) log -1 --format=%cs 2>/dev/null || date -u +%F)
+
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: Documentation/man/%.rst $(filter-out $(MAN_SRC),$(wildcard Documentation/*.rst))
+	@mkdir -p $(dir $@)
+	cd Documentation/man && \
+		sed 's/@VERSION@/$(KEEL_VERSION)/; s/@DATE@/$(MAN_DATE)/' $*.rst | \
+		rst2man --halt=warning >$@.tmp
+	groff -man -ww -z $@.tmp 2>&1 | sed 's/^/warning: /' | grep . && \
+		{ rm -f $@.tmp; exit 1; } || mv $@.tmp $@
 
 modules:
 	@test -n "$(KREL)" || { echo "Makefile: no kernel build tree at '$(KDIR)' (KDIR=...)" >&2; exit 1; }
@@ -124,7 +143,7 @@ sparse:
 UDEVRULESDIR ?= /etc/udev/rules.d
 # Debian's build trees would sign them with a key only Debian has: we
 # install them unsigned, as any out-of-tree module.
-install: modules userspace
+install: modules userspace man
 	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra/keel CONFIG_MODULE_SIG_ALL= DEPMOD=true \
 		modules_install
@@ -136,6 +155,10 @@ install: modules userspace
 		uapi/linux/keel_ring.h uapi/linux/keeld.h
 	install -D -m 0644 kmod/udev/60-keel.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(BUILD)/man/keelctl.8 $(BUILD)/man/keeld.8
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(BUILD)/man/keel.7
 
 uninstall:
 	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel
@@ -147,7 +170,10 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/include/linux/keel_state.h \
 		$(DESTDIR)$(PREFIX)/include/linux/keel_ring.h \
 		$(DESTDIR)$(PREFIX)/include/linux/keeld.h \
-		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
+		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules \
+		$(DESTDIR)$(PREFIX)/share/man/man8/keelctl.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/keeld.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man7/keel.7
 
 # Load the modules built for the running kernel, without installing them.
 load: modules

@@ -77,6 +77,7 @@ build_check checkpatch make -s checkpatch
 build_check ynl-spec make -s ynl-check
 build_check userspace make -s userspace
 build_check selftests make -s selftests
+build_check man-pages make -s man
 
 echo "== host tests"
 make -s -C userspace O="$BUILD/userspace" check >"$log/host-tests.log" 2>&1

@@ -32,7 +32,7 @@ snapshot() {
 		xargs -0 -r sha256sum)
 }
 
-echo "1..7"
+echo "1..9"
 mkdir -p "$dest/lib/modules/$rel"
 depmod -a -b "$dest" "$rel" 2>/dev/null
 before=$(snapshot)
@@ -58,6 +58,17 @@ t $? "keelctl, keeld and the uapi headers installed"
 grep -q 'KERNEL=="keel|keel-\*", GROUP="kvm", MODE="0660"' \
 	"$dest/etc/udev/rules.d/60-keel.rules"
 t $? "the udev rule gives the device nodes to group kvm"
+
+grep -q '^ExecStart=/usr/local/sbin/keeld ' \
+	"$dest/usr/local/lib/systemd/system/keeld.service" &&
+	grep -q '^u keeld ' "$dest/usr/local/lib/sysusers.d/keeld.conf"
+t $? "keeld.service starts the keeld installed; sysusers.d makes its user"
+
+[ -f "$dest/usr/local/share/man/man8/keelctl.8" ] &&
+	[ -f "$dest/usr/local/share/man/man8/keeld.8" ] &&
+	[ -f "$dest/usr/local/share/man/man7/keel.7" ] &&
+	grep -q '^\.TH "KEELCTL" 8 ' "$dest/usr/local/share/man/man8/keelctl.8"
+t $? "the manual pages keelctl(8), keeld(8) and keel(7)"
 
 make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
 t $? "make uninstall"
