@@ -32,7 +32,7 @@ snapshot() {
 		xargs -0 -r sha256sum)
 }
 
-echo "1..9"
+echo "1..10"
 mkdir -p "$dest/lib/modules/$rel"
 depmod -a -b "$dest" "$rel" 2>/dev/null
 before=$(snapshot)
@@ -69,6 +69,10 @@ t $? "keeld.service starts the keeld installed; sysusers.d makes its user"
 	[ -f "$dest/usr/local/share/man/man7/keel.7" ] &&
 	grep -q '^\.TH "KEELCTL" 8 ' "$dest/usr/local/share/man/man8/keelctl.8"
 t $? "the manual pages keelctl(8), keeld(8) and keel(7)"
+
+grep -q '^complete -F _keelctl keelctl$' \
+	"$dest/usr/local/share/bash-completion/completions/keelctl"
+t $? "keelctl's bash completion"
 
 make -s -C "$root" uninstall KDIR="$kdir" DESTDIR="$dest" >>"$dest.log" 2>&1
 t $? "make uninstall"

@@ -13,7 +13,7 @@ packages=(
 	linux-source-6.12 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	util-linux coreutils findutils gawk procps strace
-	python3-docutils groff-base
+	python3-docutils groff-base bash-completion
 	"$@"
 )
 
