@@ -251,3 +251,4 @@ struct keel_feature keel_coal_feature = {
 module_keel_feature(keel_coal_feature);
 MODULE_DESCRIPTION("Keel: host-side interrupt moderation of virtqueues");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);

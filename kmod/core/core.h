@@ -9,8 +9,6 @@
 #include <net/genetlink.h>
 #include <keel/core.h>
 
-#define KEEL_RELEASE	"0.1.0"
-
 /*
  * The "keel" family's handlers (keel_nl_*_doit/dumpit), request policies,
  * op table and multicast group ids (KEEL_NLGRP_*), as generated from

@@ -415,3 +415,4 @@ module_init(keel_mirror_init);
 module_exit(keel_mirror_exit);
 MODULE_DESCRIPTION("Keel: mirrored guest memory, restored after memory failures");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);

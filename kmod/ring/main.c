@@ -14,3 +14,4 @@ module_keel_feature(keel_ring_feature);
 MODULE_DESCRIPTION("Keel ring buffers with output commit");
 MODULE_AUTHOR("The Keel developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);

@@ -43,3 +43,4 @@ module_exit(keel_vdev_exit);
 MODULE_DESCRIPTION("Keel in-kernel virtual devices on KVM exits");
 MODULE_AUTHOR("The Keel developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);

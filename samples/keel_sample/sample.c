@@ -198,3 +198,4 @@ static struct keel_feature keel_sample_feature = {
 module_keel_feature(keel_sample_feature);
 MODULE_DESCRIPTION("Keel sample feature module: a doorbell to an irqfd");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KEEL_RELEASE);

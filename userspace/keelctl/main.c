@@ -43,6 +43,7 @@ static void usage(FILE *f)
 	      "  -p, --pretty  print indented JSON (implies -j)\n"
 	      "  --keeld PATH  keeld's socket for cloud, alloc and free\n"
 	      "                (default $KEELD_SOCKET or " KEELD_SOCKET_PATH ")\n"
+	      "  -V, --version keelctl's version (keelctl version: Keel's too)\n"
 	      "  -h, --help    show this help\n"
 	      "\n"
 	      "Exit status: 0 success, 1 operation failed, 2 usage error,\n"
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		KEELCTL_LONGOPTS,
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct keelctl k = { 0 };
@@ -90,11 +92,16 @@ int main(int argc, char **argv)
 	int c, ret;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+" KEELCTL_OPTSTRING, longopts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+" KEELCTL_OPTSTRING "V",
+				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			usage(stdout);
+			return KEELCTL_EXIT_OK;
+		case 'V':
+			/* keelctl's own, with or without Keel loaded */
+			printf("keelctl %s (api %d)\n", KEELCTL_VERSION,
+			       KEEL_API_VERSION);
 			return KEELCTL_EXIT_OK;
 		case 'p':
 			k.pretty = true;

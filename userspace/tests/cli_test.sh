@@ -10,6 +10,9 @@ keelctl=$1
 
 expect 0 out '^Usage: keelctl' -h
 expect 0 out '^Usage: keelctl' --help
+expect 0 out "^keelctl $(cat "$(dirname "$0")/../../VERSION") (api [0-9]*)$" --version
+expect 0 out '^keelctl [0-9.]* (api [0-9]*)$' -V
+expect 0 out '^  -V, --version ' --help
 expect 0 out '^Commands:' help
 expect 0 out 'objects show ID' help objects
 expect 0 out 'objects show ID' objects --help

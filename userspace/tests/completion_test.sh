@@ -25,7 +25,7 @@ check() {
 		. "$1"; . "$2"; shift 2
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
 		COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-		_keelctl; printf "%s\n" "${COMPREPLY[@]}" | sort | paste -sd " " -
+		_keelctl; printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort | paste -sd " " -
 	' sh "$bc" "$dir/completion/keelctl" "$keelctl" "$@" 2>&1)
 	if [ "$got" = "$want" ]; then
 		echo "ok $n - keelctl $* completes"
@@ -42,7 +42,7 @@ check "--gpa --help --json --keeld --label --len --pid --pretty" mirror add --
 check "host policy template" -j cloud ""
 check "load resume save show stop swap" state ""
 check "-f" state save -f
-check "--help --json --keeld --pretty -h -j -p" -
+check "--help --json --keeld --pretty --version -V -h -j -p" -
 check "--until" vdev console --u
 check "--acc --avoid" alloc --service web --a
 check "mirror" --keeld /run/x.sock mir
