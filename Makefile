@@ -19,7 +19,7 @@ export BUILD
 
 .PHONY: all modules userspace selftests kselftest-headers checkpatch-script \
 	check vmtest kunit bench demo deps install uninstall load unload \
-	checkpatch kerneldoc sparse ynl-tools ynl-regen ynl-check man clean help
+	checkpatch kerneldoc sparse ynl-tools ynl-regen ynl-check man deb clean help
 
 all: modules userspace selftests
 
@@ -34,6 +34,7 @@ help:
 	@echo "make checkpatch | kerneldoc | sparse        style, kernel-doc and static checks"
 	@echo "make ynl-regen | ynl-check                  keel.ko's netlink code from the YNL spec"
 	@echo "make man            keelctl(8), keeld(8), keel(7) into build/man, checked by groff"
+	@echo "make deb            keel-dkms and keel-tools packages into build/deb, checked by lintian"
 
 deps:
 	@selftests/vm/deps.sh
@@ -43,7 +44,7 @@ deps:
 # groff -ww -z must have nothing to say about the result.
 MAN_SRC		:= $(wildcard Documentation/man/*.rst)
 MAN_PAGES	:= $(patsubst Documentation/man/%.rst,$(BUILD)/man/%,$(MAN_SRC))
-KEEL_VERSION	:= $(shell sed -n 's/^VERSION ?= //p' userspace/Makefile)
+KEEL_VERSION	:= $(shell cat VERSION)
 MAN_DATE	:= $(shell git -C $(CURDIR) log -1 --format=%cs 2>/dev/null || date -u +%F)
 
 man: $(MAN_PAGES)
@@ -59,7 +60,7 @@ $(BUILD)/man/%: Documentation/man/%.rst $(filter-out $(MAN_SRC),$(wildcard Docum
 modules:
 	@test -n "$(KREL)" || { echo "Makefile: no kernel build tree at '$(KDIR)' (KDIR=...)" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@cp -R -u -p Kbuild kmod uapi samples $(MODDIR)/
+	@cp -R -u -p Kbuild VERSION kmod uapi samples $(MODDIR)/
 	@kmod/compat/probe.sh $(KDIR) $(MODDIR)/kmod/compat/keel_compat_gen.h
 	$(MAKE) -C $(KDIR) M=$(MODDIR) KEEL_BUILD_COMMIT=$(KEEL_BUILD_COMMIT) modules
 
@@ -174,6 +175,29 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/man/man8/keelctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/keeld.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man7/keel.7
+
+# Debian packages (debian/): the tree without build/ copied to
+# build/deb/keel-VERSION, its changelog written from VERSION and the last
+# commit, built with dpkg-buildpackage and checked by lintian, which must
+# report no error and no warning (debian/source/lintian-overrides keeps
+# the justified ones).
+DEB_DIR		:= $(BUILD)/deb
+DEB_SRC		 = $(DEB_DIR)/keel-$(KEEL_VERSION)
+DEB_MAINT	:= The Keel developers <keel-devel@lists.keel.invalid>
+
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -C $(CURDIR) --exclude=./build --exclude=./.git -cf - . | \
+		tar -C $(DEB_SRC) -xf -
+	{ echo "keel ($(KEEL_VERSION)) unstable; urgency=medium"; echo; \
+	  echo "  * Built from the Keel tree at $(KEEL_BUILD_COMMIT)."; echo; \
+	  echo " -- $(DEB_MAINT)  $$(date -R -d @$$(git -C $(CURDIR) log -1 --format=%ct 2>/dev/null || date +%s))"; \
+	} >$(DEB_SRC)/debian/changelog
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc >$(DEB_DIR)/build.log 2>&1 || \
+		{ tail -n 40 $(DEB_DIR)/build.log; exit 1; }
+	lintian --fail-on error,warning --info $(DEB_DIR)/keel_$(KEEL_VERSION)_*.changes
+	@ls $(DEB_DIR)/*.deb
 
 # Load the modules built for the running kernel, without installing them.
 load: modules

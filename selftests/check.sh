@@ -5,9 +5,12 @@
 #   1. build checks: modules for each stock kernel with W=1 and sparse
 #      (no warnings allowed), kernel-doc with each kernel's scripts/kernel-doc,
 #      checkpatch --strict, the generated netlink code and the uapi headers
-#      against the YNL spec, userspace with -Werror;
+#      against the YNL spec, userspace with -Werror, the manual pages;
 #   2. host-side unit tests (TAP);
-#   3. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm).
+#   3. the Debian packages (lintian clean), DKMS building keel-dkms for
+#      6.1 and 6.12, make install and uninstall;
+#   4. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm), and
+#      the vdev and ring suites on 6.1 and 6.12 with DKMS's modules.
 # The last line printed is "N passed, N failed".
 set -uo pipefail
 
@@ -85,6 +88,21 @@ grep -qE '^(not )?ok ' "$log/host-tests.log" ||
 	fail "host tests did not run (see $log/host-tests.log)"
 tap_count "$log/host-tests.log" "host tests"
 
+echo "== packages"
+# keel-tools and keel-dkms, lintian clean; DKMS builds keel-dkms for both
+# stock kernels.
+build_check deb make -s deb
+kdirs=()
+for k in 6.1 6.12; do
+	d=$(selftests/vm/kernels.sh --kdir "$k" 2>/dev/null) && kdirs+=("$d")
+done
+rm -rf "$BUILD/dkms"
+KEEL_DKMS_OUT=$BUILD/dkms selftests/deb_test.sh "${kdirs[@]}" \
+	>"$log/deb-test.log" 2>&1
+grep -qE '^(not )?ok ' "$log/deb-test.log" ||
+	fail "package test did not run (see $log/deb-test.log)"
+tap_count "$log/deb-test.log" "package test"
+
 kdir=$(selftests/vm/kernels.sh --kdir 6.1 2>/dev/null) || kdir=
 if [ -n "$kdir" ]; then
 	selftests/install_test.sh "$kdir" >"$log/install-test.log" 2>&1
@@ -105,6 +123,34 @@ else
 	failed=$((failed + vf))
 	[ "$vf" -eq 0 ] || failures+=("VM tests: $vf failed (see $log/vmtest.log)")
 	[ "$vp" -gt 0 ] || fail "VM tests ran nothing"
+fi
+
+# vm_result NAME LOG: the VM harness's totals from LOG into the counts
+vm_result() {
+	local line vp vf
+
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail "$1 produced no result"
+		return
+	fi
+	vp=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	vf=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	passed=$((passed + vp))
+	failed=$((failed + vf))
+	[ "$vf" -eq 0 ] || failures+=("$1: $vf failed (see $2)")
+	[ "$vp" -gt 0 ] || fail "$1 ran nothing"
+}
+
+echo "== DKMS's modules in the VMs"
+if [ -d "$BUILD/dkms" ]; then
+	KEEL_NO_BUILD=1 KEEL_KMOD_ROOT=$BUILD/dkms KERNEL="6.1 6.12" \
+		SUITE="vdev ring" KEEL_VM_OUT=$BUILD/vm-dkms \
+		selftests/vm/vmtest.sh >"$log/dkms-vmtest.log" 2>&1
+	tail -n 1 "$log/dkms-vmtest.log"
+	vm_result "VM tests with DKMS's modules" "$log/dkms-vmtest.log"
+else
+	fail "no modules from DKMS for the VMs (see $log/deb-test.log)"
 fi
 
 echo "== summary"

@@ -14,6 +14,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	util-linux coreutils findutils gawk procps strace
 	python3-docutils groff-base bash-completion
+	debhelper dh-dkms dkms lintian
 	"$@"
 )
 

@@ -9,6 +9,8 @@
 # Env:   KEEL_KREL, KEEL_MODDIR  the target kernel (see kernels.sh)
 #        KEEL_VMLINUZ            its image (the nested guest's, need "qemu")
 #        KEEL_BUILD_DIR          Keel's build output (default: <repo>/build)
+#        KEEL_KMOD_ROOT          Keel's modules from <dir>/<KEEL_KREL>/ (with
+#                                a modules.order) instead of <build>/kmod/
 #        KEEL_VM_KMODS           kernel modules to load (names; dependencies
 #                                are added; built-in or absent ones skipped)
 #        KEEL_VM_EXTRA           host files or directories copied into the VM
@@ -47,7 +49,7 @@ install -m 644 "$KEEL_VM_DIR/../../kmod/udev/60-keel.rules" "$stage/keel/60-keel
 stage_kmods "$stage" keel/kmods.list "$kmods"
 
 # Keel's modules, in modules.order order
-kdir=$build/kmod/$KEEL_KREL
+kdir=${KEEL_KMOD_ROOT:-$build/kmod}/$KEEL_KREL
 if [[ -f $kdir/modules.order ]]; then
 	while read -r rel; do
 		[[ -n $rel ]] || continue

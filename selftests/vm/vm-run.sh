@@ -46,7 +46,8 @@ list=$build/selftests/tests.list
 if [[ $mode == test ]]; then
 	if [[ -f $list ]]; then
 		awk -v suite="${SUITE:-}" -v test="${TEST:-}" '
-			NF >= 2 && $1 !~ /^#/ && (suite == "" || $1 == suite) &&
+			NF >= 2 && $1 !~ /^#/ &&
+			(suite == "" || index(" " suite " ", " " $1 " ")) &&
 			(test == "" || $2 == test || $2 ~ ("(^|/)" test "$")) { print $1, $2 }
 		' "$list" >"$payload/keel/tests.sel"
 	else
@@ -54,10 +55,10 @@ if [[ $mode == test ]]; then
 	fi
 fi
 kunits=
-order=$build/kmod/$KEEL_KREL/modules.order
+order=${KEEL_KMOD_ROOT:-$build/kmod}/$KEEL_KREL/modules.order
 if [[ $kunit == y && -f $order ]]; then
 	kunits=$(sed -nE 's|.*/||; s/\.(ko|o)$//; /_kunit$/ { s/-/_/g; p }' "$order" |
-		grep -F -- "${SUITE:-}" | tr '\n' ' ' || true)
+		grep -F -- "$(printf '%s\n' ${SUITE:-})" | tr '\n' ' ' || true)
 fi
 run=
 if [[ $mode == demo || $mode == bench ]]; then

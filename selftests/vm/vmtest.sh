@@ -14,11 +14,15 @@
 #                 bench: BENCH=<file or selftests path> [BENCH_ARGS=...]
 #                 shell: an interactive shell in the VM, Keel loaded
 #   SUITE=<suite> only that suite's programs and KUnit modules naming it
+#                 ("vdev ring": those suites)
 #   TEST=<program> only that program (name or path under build/selftests)
 #   TEST_TIMEOUT (300 s per program), VM_TIMEOUT (1800 s per VM),
 #   RUN_TIMEOUT (600 s for a demo or benchmark), VERBOSE=1 (whole console,
 #   passed checks too), KEEL_NO_BUILD=1 (use build/ as it is),
 #   KEEL_BUILD_DIR (default <repo>/build), KEEL_CACHE (kernel cache),
+#   KEEL_KMOD_ROOT (Keel's modules from <dir>/<kernel release>/, with a
+#   modules.order, such as DKMS built them, instead of building them; with
+#   KEEL_NO_BUILD=1),
 #   KEEL_VM_OUT (logs, default <build>/vm), KEEL_APPEND (kernel command
 #   line), KEEL_DMESG_IGNORE (regex), KEEL_VM_JOBS (VMs at once, default
 #   the number of CPUs, at most 2 used: the debug kernel's beside the rest),
