@@ -16,6 +16,7 @@
 
 #include "keeld.h"
 #include "proto.h"
+#include "log.h"
 
 bool batch_wants(const struct keeld *kd, const void *buf, size_t len)
 {
@@ -39,7 +40,7 @@ bool batch_add(struct keeld *kd, struct client *cl, const struct nlmsghdr *hdr)
 
 	if (!b->open) {
 		if (store_batch_begin(kd->cloud.store)) {
-			fprintf(stderr, "keeld: starting a batch: %s\n",
+			keeld_log(LOG_ERR, "starting a batch: %s",
 				store_error(kd->cloud.store));
 			return false;
 		}
@@ -143,11 +144,11 @@ static void send_failed(struct keeld *kd, int code, const char *why)
 	size_t len;
 
 	if (cloud_load(&kd->cloud, &err))
-		fprintf(stderr, "keeld: reloading after a failed batch: %s\n",
+		keeld_log(LOG_ERR, "reloading after a failed batch: %s",
 			err.msg);
 	kd->cloud.allocs = b->allocs_before;
 	snprintf(msg, sizeof(msg), "database: %s; nothing was done", why);
-	fprintf(stderr, "keeld: a batch of %u requests failed: %s\n", b->nreq,
+	keeld_log(LOG_ERR, "a batch of %u requests failed: %s", b->nreq,
 		why);
 	for (i = 0; i < b->nreq; i++) {
 		len = proto_ack(ack, &b->req[i].hdr, code, msg, NULL);

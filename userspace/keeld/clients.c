@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "keeld.h"
+#include "log.h"
 
 #define MAX_GROUPS	1024
 /* Descriptors keeld keeps besides its clients (database, epoll, ...). */
@@ -46,7 +47,7 @@ static void log_client(struct clients *cs, const char *fmt, ...)
 
 	if (now - cs->log_window >= 60000) {
 		if (cs->unlogged)
-			fprintf(stderr, "keeld: %u more refused or disconnected clients not logged\n",
+			keeld_log(LOG_WARNING, "%u more refused or disconnected clients not logged",
 				cs->unlogged);
 		cs->log_window = now;
 		cs->logged = cs->unlogged = 0;
@@ -57,7 +58,7 @@ static void log_client(struct clients *cs, const char *fmt, ...)
 	}
 	cs->logged++;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	keeld_vlog(LOG_NOTICE, fmt, ap);
 	va_end(ap);
 }
 
@@ -80,7 +81,7 @@ void clients_init(struct keeld *kd)
 		cs->max = rl.rlim_cur > OTHER_FDS + 2 * KEELD_ROOT_RESERVE ?
 			  (unsigned int)(rl.rlim_cur - OTHER_FDS) :
 			  2 * KEELD_ROOT_RESERVE;
-		fprintf(stderr, "keeld: %llu file descriptors: at most %u clients\n",
+		keeld_log(LOG_NOTICE, "%llu file descriptors: at most %u clients",
 			(unsigned long long)rl.rlim_cur, cs->max);
 	}
 }
@@ -162,7 +163,7 @@ static bool may_connect(struct clients *cs, uid_t uid)
 	if (uid == 0)
 		return true;
 	if (cs->n >= cs->max - KEELD_ROOT_RESERVE) {
-		log_client(cs, "keeld: %u clients: refusing uid %u (the rest is root's)\n",
+		log_client(cs, "%u clients: refusing uid %u (the rest is root's)",
 			   cs->n, uid);
 		return false;
 	}
@@ -172,7 +173,7 @@ static bool may_connect(struct clients *cs, uid_t uid)
 		same += c->uid == uid;
 	if (same < cs->max_per_uid)
 		return true;
-	log_client(cs, "keeld: uid %u holds %u connections (--max-per-user): refusing another\n",
+	log_client(cs, "uid %u holds %u connections (--max-per-user): refusing another",
 		   uid, same);
 	return false;
 }
@@ -279,7 +280,7 @@ bool client_ready(struct client *cl)
 	if (cl->out.bytes <= KEELD_OUT_MAX)
 		return true;
 	log_client(&cl->kd->clients,
-		   "keeld: pid %d uid %u leaves %zu bytes of replies unread and sends more requests: disconnected\n",
+		   "pid %d uid %u leaves %zu bytes of replies unread and sends more requests: disconnected",
 		   (int)cl->pid, cl->uid, cl->out.bytes);
 	fail(cl);
 	return false;

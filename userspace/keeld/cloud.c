@@ -12,6 +12,7 @@
 
 #include "cloud.h"
 #include "spec.h"
+#include "log.h"
 
 #define CLOUD_RETRIES	32
 
@@ -227,7 +228,7 @@ int cloud_host_del(struct cloud *c, uint32_t id, struct keeld_err *err)
 		return store_fail(c, err, ret);
 	/* The engine cannot drop one host: rebuild the cache. */
 	if (cloud_load(c, &lerr))
-		fprintf(stderr, "keeld: reloading after removing host %u: %s\n",
+		keeld_log(LOG_ERR, "reloading after removing host %u: %s",
 			id, lerr.msg);
 	return 0;
 }
@@ -321,6 +322,6 @@ int cloud_free(struct cloud *c, uint64_t id, uint32_t *host_id,
 	if (ret)
 		return store_fail(c, err, ret);
 	if (reload_host(c, *host_id, NULL))
-		fprintf(stderr, "keeld: reloading host %u failed\n", *host_id);
+		keeld_log(LOG_ERR, "reloading host %u failed", *host_id);
 	return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "keeld.h"
 #include "local_inv.h"
+#include "log.h"
 
 #define LOCAL_POLL_S	2
 
@@ -61,7 +62,7 @@ static void publish(struct keeld *kd, struct local *l, struct store_host *h)
 	ret = exists ? cloud_host_update(&kd->cloud, h, &err) :
 		       cloud_host_add(&kd->cloud, h, &err);
 	if (ret) {
-		fprintf(stderr, "keeld: local host %u: %s\n", h->id, err.msg);
+		keeld_log(LOG_ERR, "local host %u: %s", h->id, err.msg);
 		return;
 	}
 	if (h->features != l->features) {
@@ -70,7 +71,7 @@ static void publish(struct keeld *kd, struct local *l, struct store_host *h)
 	l->last = *h;
 	l->last.features = l->features;
 	l->registered = true;
-	fprintf(stderr, "keeld: local host %u %s: %s\n", h->id,
+	keeld_log(LOG_INFO, "local host %u %s: %s", h->id,
 		exists ? "updated" : "registered", h->features);
 }
 
@@ -87,7 +88,7 @@ static void refresh(struct keeld *kd, struct local *l)
 		feats = malloc(LOCAL_FEATURES_MAX);
 		if (feats && !local_inventory(&kh, kd->local_id, &h, feats)) {
 			if (!l->loaded)
-				fprintf(stderr, "keeld: keel.ko is loaded: reading this machine\n");
+				keeld_log(LOG_INFO, "keel.ko is loaded: reading this machine");
 			l->loaded = true;
 			l->checked = true;
 			publish(kd, l, &h);
@@ -102,7 +103,7 @@ static void refresh(struct keeld *kd, struct local *l)
 		l->sock = NULL;
 	}
 	if (l->loaded || !l->checked)
-		fprintf(stderr, "keeld: keel.ko is not loaded: %s\n", l->registered ?
+		keeld_log(LOG_WARNING, "keel.ko is not loaded: %s", l->registered ?
 			"the local host loses its keel: features" :
 			"no local host until it is");
 	l->loaded = false;
@@ -128,7 +129,7 @@ void local_start(struct keeld *kd)
 	struct local *l = calloc(1, sizeof(*l));
 
 	if (!l) {
-		fprintf(stderr, "keeld: local host: out of memory\n");
+		keeld_log(LOG_ERR, "local host: out of memory");
 		return;
 	}
 	kd->local_sock = l;

@@ -17,6 +17,7 @@
 
 #include "dburl.h"
 #include "keeld.h"
+#include "log.h"
 
 #define DEFAULT_DB	"sqlite:/var/lib/keeld/keeld.db"
 
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 		case 'g':
 			gr = getgrnam(optarg);
 			if (!gr) {
-				fprintf(stderr, "keeld: no group '%s'\n", optarg);
+				keeld_log(LOG_ERR, "no group '%s'", optarg);
 				return 2;
 			}
 			kd.admin_gid = gr->gr_gid;
@@ -118,14 +119,14 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_uint(optarg, KEELD_MAX_HOSTS, &v)) {
-				fprintf(stderr, "keeld: bad --max-candidates '%s'\n", optarg);
+				keeld_log(LOG_ERR, "bad --max-candidates '%s'", optarg);
 				return 2;
 			}
 			kd.cloud.max_candidates = v;
 			break;
 		case 'l':
 			if (parse_uint(optarg, UINT32_MAX, &v)) {
-				fprintf(stderr, "keeld: bad --local-host '%s'\n", optarg);
+				keeld_log(LOG_ERR, "bad --local-host '%s'", optarg);
 				return 2;
 			}
 			kd.local = true;
@@ -133,14 +134,14 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			if (parse_uint(optarg, 86400, &v)) {
-				fprintf(stderr, "keeld: bad --refresh '%s'\n", optarg);
+				keeld_log(LOG_ERR, "bad --refresh '%s'", optarg);
 				return 2;
 			}
 			kd.refresh_s = (unsigned int)v;
 			break;
 		case 'b':
 			if (parse_uint(optarg, BATCH_MAX, &v) || !v) {
-				fprintf(stderr, "keeld: bad --batch '%s' (1 to %d)\n",
+				keeld_log(LOG_ERR, "bad --batch '%s' (1 to %d)",
 					optarg, BATCH_MAX);
 				return 2;
 			}
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			if (parse_uint(optarg, KEELD_MAX_CLIENTS, &v)) {
-				fprintf(stderr, "keeld: bad --max-per-user '%s' (0 to %d)\n",
+				keeld_log(LOG_ERR, "bad --max-per-user '%s' (0 to %d)",
 					optarg, KEELD_MAX_CLIENTS);
 				return 2;
 			}
@@ -156,7 +157,7 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_uint(optarg, 7 * 86400, &v)) {
-				fprintf(stderr, "keeld: bad --idle-timeout '%s'\n", optarg);
+				keeld_log(LOG_ERR, "bad --idle-timeout '%s'", optarg);
 				return 2;
 			}
 			kd.clients.idle_s = (unsigned int)v;
@@ -173,24 +174,23 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "keeld: unexpected argument '%s'\n", argv[optind]);
+		keeld_log(LOG_ERR, "unexpected argument '%s'", argv[optind]);
 		return 2;
 	}
 
 	if (db && db_file) {
-		fputs("keeld: --db and --db-file: give one\n", stderr);
+		keeld_log(LOG_ERR, "--db and --db-file: give one");
 		return 2;
 	}
 	if (db && dburl_has_password(db)) {
-		fputs("keeld: --db holds a password, which every local user can read on keeld's command line;\n"
-		      "keeld: give the URL with --db-file FILE or $" KEELD_DB_ENV ", or the password in ~/.pgpass (PGPASSFILE)\n",
-		      stderr);
+		keeld_log(LOG_ERR, "--db holds a password, which every local user can read on keeld's command line;");
+		keeld_log(LOG_ERR, "give the URL with --db-file FILE or $" KEELD_DB_ENV ", or the password in ~/.pgpass (PGPASSFILE)");
 		return 2;
 	}
 	if (db_file) {
 		db = db_buf = dburl_read_file(db_file, msg, sizeof(msg));
 		if (!db) {
-			fprintf(stderr, "keeld: --db-file %s\n", msg);
+			keeld_log(LOG_ERR, "--db-file %s", msg);
 			return 2;
 		}
 	}
@@ -208,20 +208,20 @@ int main(int argc, char **argv)
 	kd.cloud.store = store_open(db, msg, sizeof(msg));
 	free(db_buf);
 	if (!kd.cloud.store) {
-		fprintf(stderr, "keeld: %s\n", msg);
+		keeld_log(LOG_ERR, "%s", msg);
 		return 1;
 	}
 	if (check) {
 		ret = store_check(kd.cloud.store, stdout);
 		if (ret < 0)
-			fprintf(stderr, "keeld: check: %s\n", store_error(kd.cloud.store));
+			keeld_log(LOG_ERR, "check: %s", store_error(kd.cloud.store));
 		else
 			printf("%d problem%s\n", ret, ret == 1 ? "" : "s");
 		store_close(kd.cloud.store);
 		return ret ? 1 : 0;
 	}
 	if (cloud_load(&kd.cloud, &err)) {
-		fprintf(stderr, "keeld: loading the database: %s\n", err.msg);
+		keeld_log(LOG_ERR, "loading the database: %s", err.msg);
 		store_close(kd.cloud.store);
 		return 1;
 	}
@@ -230,7 +230,7 @@ int main(int argc, char **argv)
 	clients_init(&kd);
 	ret = server_listen(&kd);
 	if (!ret) {
-		fprintf(stderr, "keeld: %zu hosts from %s, listening on %s\n",
+		keeld_log(LOG_INFO, "%zu hosts from %s, listening on %s",
 			keeld_pool_size(kd.cloud.pool), store_backend(kd.cloud.store),
 			kd.socket_path);
 		/* Type=notify: clients may connect from now on. */
@@ -240,11 +240,11 @@ int main(int argc, char **argv)
 		ret = server_run(&kd);
 		sd_notify(0, "STOPPING=1");
 	}
-	fprintf(stderr, "keeld: stopping: %llu allocations committed, %llu stale decisions retried\n",
+	keeld_log(LOG_INFO, "stopping: %llu allocations committed, %llu stale decisions retried",
 		(unsigned long long)kd.cloud.allocs,
 		(unsigned long long)kd.cloud.conflicts);
 	if (kd.batch.commits)
-		fprintf(stderr, "keeld: group commit: %llu requests in %llu transactions, at most %llu in one\n",
+		keeld_log(LOG_INFO, "group commit: %llu requests in %llu transactions, at most %llu in one",
 			(unsigned long long)kd.batch.batched,
 			(unsigned long long)kd.batch.commits,
 			(unsigned long long)kd.batch.largest);

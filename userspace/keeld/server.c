@@ -28,6 +28,7 @@
 
 #include "keeld.h"
 #include "proto.h"
+#include "log.h"
 
 #define MAX_EVENTS	32
 
@@ -46,7 +47,7 @@ void mkdir_parent(const char *path, mode_t mode)
 		return;
 	*slash = '\0';
 	if (mkdir(dir, mode) && errno != EEXIST)
-		fprintf(stderr, "keeld: creating %s: %s\n", dir, strerror(errno));
+		keeld_log(LOG_WARNING, "creating %s: %s", dir, strerror(errno));
 }
 
 int server_listen(struct keeld *kd)
@@ -211,10 +212,10 @@ static void reload(struct keeld *kd)
 	batch_finish(kd);
 	sd_notify(0, "RELOADING=1");
 	if (cloud_refresh(&kd->cloud, &err))
-		fprintf(stderr, "keeld: reload: reading the database: %s\n",
+		keeld_log(LOG_ERR, "reload: reading the database: %s",
 			err.msg);
 	else
-		fprintf(stderr, "keeld: reload: %zu host%s from %s\n",
+		keeld_log(LOG_INFO, "reload: %zu host%s from %s",
 			keeld_pool_size(kd->cloud.pool),
 			keeld_pool_size(kd->cloud.pool) == 1 ? "" : "s",
 			store_backend(kd->cloud.store));
@@ -268,7 +269,7 @@ int server_run(struct keeld *kd)
 
 				if (read(kd->refresh_fd, &ticks, sizeof(ticks)) > 0 &&
 				    cloud_refresh(&kd->cloud, &err))
-					fprintf(stderr, "keeld: catching up with the database: %s\n",
+					keeld_log(LOG_ERR, "catching up with the database: %s",
 						err.msg);
 				break;
 			}

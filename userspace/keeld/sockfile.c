@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "sockfile.h"
+#include "log.h"
 
 /* Anyone may connect: access is decided per request from credentials. */
 #define SOCKET_MODE	0666
@@ -59,35 +60,35 @@ int sockfile_bind(int fd, const char *path, struct sockfile *sf)
 
 	sf->made = false;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "keeld: socket path too long: %s\n", path);
+		keeld_log(LOG_ERR, "socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sun.sun_path, path);
 	if (!lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode)) {
-			fprintf(stderr, "keeld: %s is not a socket (a %s): not replacing it\n",
+			keeld_log(LOG_ERR, "%s is not a socket (a %s): not replacing it",
 				path, kind(st.st_mode));
 			return -EEXIST;
 		}
 		ret = stale(&sun);
 		if (ret == -EADDRINUSE) {
-			fprintf(stderr, "keeld: another keeld serves %s\n", path);
+			keeld_log(LOG_ERR, "another keeld serves %s", path);
 			return ret;
 		}
 		if (ret) {
-			fprintf(stderr, "keeld: %s: %s\n", path, strerror(-ret));
+			keeld_log(LOG_ERR, "%s: %s", path, strerror(-ret));
 			return ret;
 		}
 		/* unlink() removes the name, whatever it names by now. */
 		if (unlink(path) && errno != ENOENT) {
 			ret = -errno;
-			fprintf(stderr, "keeld: removing the stale socket %s: %s\n",
+			keeld_log(LOG_ERR, "removing the stale socket %s: %s",
 				path, strerror(errno));
 			return ret;
 		}
 	} else if (errno != ENOENT) {
 		ret = -errno;
-		fprintf(stderr, "keeld: %s: %s\n", path, strerror(errno));
+		keeld_log(LOG_ERR, "%s: %s", path, strerror(errno));
 		return ret;
 	}
 	mask = umask(~SOCKET_MODE & 0777);
@@ -101,7 +102,7 @@ int sockfile_bind(int fd, const char *path, struct sockfile *sf)
 	if (!ret && listen(fd, 128))
 		ret = -errno;
 	if (ret) {
-		fprintf(stderr, "keeld: %s: %s\n", path, strerror(-ret));
+		keeld_log(LOG_ERR, "%s: %s", path, strerror(-ret));
 		sockfile_remove(path, sf);
 	}
 	return ret;

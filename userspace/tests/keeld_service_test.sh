@@ -6,7 +6,7 @@
 # 2.0; keeld.sysusers creates the keeld user; keeld speaks the notify
 # protocol (READY=1 once it listens, RELOADING=1 and READY=1 around a
 # SIGHUP that reads the database again, STOPPING=1 at SIGTERM, after
-# which it exits 0). The protocol's socket is a Python listener here: no
+# which it exits 0); its log lines carry their priority for journald. The protocol's socket is a Python listener here: no
 # systemd has to run as PID 1.
 # Usage: keeld_service_test.sh KEELCTL   (TAP on stdout; $KEELD is keeld)
 keelctl=$1
@@ -111,5 +111,28 @@ ok $? "STOPPING=1 before it exits"
 ok $? "its socket is gone"
 kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
+
+# Under journald (stderr is the stream $JOURNAL_STREAM names) each line
+# carries its priority; elsewhere "keeld: ".
+: >"$tmp/journal"
+stream=$(stat -c '%d:%i' "$tmp/journal")
+JOURNAL_STREAM=$stream "$KEELD" --db "sqlite:$tmp/k.db" --socket "$sock" \
+	2>>"$tmp/journal" &
+jpid=$!
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 250 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
+JOURNAL_STREAM=$stream "$KEELD" --db "sqlite:$tmp/k.db" --socket "$sock" \
+	2>>"$tmp/journal"
+kill -TERM "$jpid"
+wait "$jpid"
+grep -q '^<6>3 hosts from sqlite, listening on ' "$tmp/journal" &&
+	grep -q "^<3>another keeld serves $sock\$" "$tmp/journal" &&
+	! grep -q '^keeld: ' "$tmp/journal"
+ok $? "to journald: info as <6>, errors as <3>, no \"keeld: \" prefix"
+grep -q '^keeld: reload: 3 hosts from sqlite$' "$tmp/keeld.log"
+ok $? "to a file: \"keeld: \" lines"
 
 done_testing
