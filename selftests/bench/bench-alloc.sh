@@ -16,7 +16,11 @@
 #      (keeld's default: the WAL synced before a reply); then the same
 #      group commit runs in the fast mode (?synchronous=normal), with
 #      the durable mode's rate as a share of the fast mode's
-#   4. 2 and 3 on PostgreSQL (one transaction per request there), on a private cluster started here (as
+#   4. scale: bench-keeld on 10,000 and on 100,000 hosts (decisions per
+#      second, p50 and p99 of a decision), then keeld itself on each
+#      database: its resident memory once it has loaded the hosts and
+#      after 10,000 more requests through its socket
+#   5. 2 and 3 on PostgreSQL (one transaction per request there), on a private cluster started here (as
 #      root: run as the postgres user on a socket in a temporary
 #      directory; skipped with a note when the server is not installed)
 # BENCH_ARGS=... go to bench-keeld: [HOSTS [REQUESTS]].
@@ -115,6 +119,23 @@ echo
 echo "== keeld on SQLite (WAL, synchronous=FULL: keeld's default)"
 "$out/keeld/bench-keeld" "sqlite:$tmp/keeld.db" "$@"
 through_keeld "sqlite:$tmp/keeld.db"
+echo
+echo "== scale: 10,000 and 100,000 hosts"
+# rss: keeld's resident memory
+rss() {
+	awk '/^VmRSS:/ { printf "%.1f MiB", $2 / 1024 }' "/proc/$kpid/status"
+}
+for n in 10000 100000; do
+	echo "-- $n hosts"
+	# filled in the fast mode: a durable commit per host would time the disk
+	"$out/keeld/bench-keeld" "sqlite:$tmp/scale-$n.db?synchronous=normal" "$n" 10000 |
+		grep -E 'storing|loading|decision|decisions:'
+	start_keeld "sqlite:$tmp/scale-$n.db"
+	echo "  keeld's resident memory with $n hosts loaded: $(rss)"
+	client 10000 1 16 | grep -E 'through|sustained'
+	echo "  keeld's resident memory after 10000 more requests: $(rss)"
+	stop_keeld
+done
 echo
 echo "== keeld on PostgreSQL"
 if [[ ! -x $pgbin/initdb ]]; then

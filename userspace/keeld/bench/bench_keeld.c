@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 {
 	size_t nhosts = argc > 2 ? strtoul(argv[2], NULL, 10) : 10000;
 	size_t nreq = argc > 3 ? strtoul(argv[3], NULL, 10) : 10000;
-	uint64_t *dec, *all, *mem, t0, t_store, t_mem;
+	uint64_t *dec, *all, *mem, t0, t_store, t_mem, t_dec;
 	struct cloud c = { 0 };
 	struct store_alloc out;
 	struct keeld_result res;
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 	printf("  loading them at start      %.2f s\n", (bench_now_ns() - t0) / 1e9);
 
 	/* keeld: the decision alone, then decision plus transaction. */
-	t_store = 0;
+	t_store = t_dec = 0;
 	for (i = 0; i < nreq; i++) {
 		make_request(q);
 		t0 = bench_now_ns();
@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 		    !keeld_prune(c.pool, need, u, MAX_CAND, cand, &ncand, NULL, NULL))
 			keeld_place(c.pool, need, cand, ncand, q->r.policy, &host, NULL);
 		dec[i] = bench_now_ns() - t0;
+		t_dec += dec[i];
 		memset(&cr, 0, sizeof(cr));
 		cr.req = q->r;
 		cr.service = "bench";
@@ -210,6 +211,8 @@ int main(int argc, char **argv)
 
 	printf("  placed %zu of %zu (in memory: %zu)\n", placed, nreq, mplaced);
 	report("decision (keeld's cache)", dec, nreq);
+	printf("  decisions: %.0f/s on %zu hosts\n",
+	       (double)nreq * 1e9 / (double)(t_dec ? t_dec : 1), nhosts);
 	report("allocation (+ commit)", all, nreq);
 	report("in-memory engine", mem, nreq);
 	printf("  sustained: %.0f allocations/s with %s, %.0f/s in memory "
