@@ -41,14 +41,9 @@ static inline int keel_test_keelctl(const char *const *args, const char *in,
 static inline int keel_test_keelctl_show(const char *const *args,
 					 const char *in, char *out, size_t len)
 {
-	size_t i;
 	int rc;
 
-	printf("$ keelctl");
-	for (i = 0; args[i]; i++)
-		printf(" %s", args[i]);
-	printf("\n");
-	fflush(stdout);
+	keel_test_print_cmd("keelctl", args);
 	rc = keel_test_keelctl(args, in, out, len, false);
 	fputs(out, stdout);
 	fflush(stdout);

@@ -7,11 +7,29 @@
 #define KEEL_TEST_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
 #include "keel_test_user.h"
+
+/*
+ * Prints "$ @prog ARGS..." for a demo, as a shell would take it: an
+ * argument with a space or a shell character in single quotes.
+ */
+static inline void keel_test_print_cmd(const char *prog,
+				       const char *const *args)
+{
+	size_t i;
+
+	printf("$ %s", prog);
+	for (i = 0; args[i]; i++)
+		printf(strpbrk(args[i], " \t$*?|&;<>()'\"") ? " '%s'" : " %s",
+		       args[i]);
+	printf("\n");
+	fflush(stdout);
+}
 
 /*
  * Runs @argv (NULL-terminated; argv[0] a path) with @in (if not NULL) on

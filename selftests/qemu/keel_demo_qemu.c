@@ -37,15 +37,9 @@ static int keelctl_run(const char *const *args, const char *in, bool show)
 	int rc;
 
 	if (show)
-		printf("$ keelctl");
-	for (i = 0; args[i] && i < 14; i++) {
+		keel_test_print_cmd("keelctl", args);
+	for (i = 0; args[i] && i < 14; i++)
 		argv[i + 1] = args[i];
-		if (show)
-			printf(" %s", args[i]);
-	}
-	if (show)
-		printf("\n");
-	fflush(stdout);
 	rc = keel_test_run(argv, in, out, sizeof(out), false);
 	if (show)
 		fputs(out, stdout);
