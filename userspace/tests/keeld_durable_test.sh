@@ -21,12 +21,7 @@ traced_keeld() {
 		-e trace=pwrite64,write,writev,fsync,fdatasync,sendto,sendmsg \
 		"$KEELD" --db "$1" --socket "$sock" 2>>"$tmp/keeld.log" &
 	tracer=$!
-	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 500 ]; do
-		kill -0 "$tracer" 2>/dev/null || return 1
-		sleep 0.02
-		i=$((i + 1))
-	done
+	wait_socket "$sock" "$tracer" 500 || return 1
 	keeld_pid=$(pgrep -P "$tracer" | head -n 1)
 	[ -S "$sock" ] && [ -n "$keeld_pid" ]
 }

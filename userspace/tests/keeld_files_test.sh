@@ -64,11 +64,7 @@ if strace -qq -o /dev/null true 2>/dev/null; then
 	strace -f -qq -e trace=chmod,fchmodat,fchmod -o "$tmp/strace" \
 		"$KEELD" --db "$db" --socket "$sock" 2>/dev/null &
 	spid=$!
-	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_socket "$sock" "$spid" 1000
 	"$keelctl" cloud host list >/dev/null
 	ok $? "keeld under strace serves"
 	kill $(pgrep -P $spid) 2>/dev/null	# keeld, strace's child

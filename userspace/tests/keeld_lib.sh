@@ -32,6 +32,18 @@ done_testing() {
 	[ $fail -eq 0 ]
 }
 
+# wait_socket PATH PID TRIES: until PATH is a socket, TRIES x 20 ms at
+# most; fails at once when process PID (keeld, or what runs it) is gone.
+wait_socket() {
+	i=0
+	while [ ! -S "$1" ] && [ $i -lt "$3" ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.02
+		i=$((i + 1))
+	done
+	[ -S "$1" ]
+}
+
 # start_keeld DB [OPTIONS...]: start keeld and wait for its socket.
 start_keeld() {
 	db=$1
@@ -39,13 +51,7 @@ start_keeld() {
 	rm -f "$sock"
 	"$KEELD" --db "$db" --socket "$sock" "$@" 2>>"$tmp/keeld.log" &
 	keeld_pid=$!
-	i=0
-	while [ ! -S "$sock" ] && [ $i -lt 200 ]; do
-		kill -0 "$keeld_pid" 2>/dev/null || return 1
-		sleep 0.02
-		i=$((i + 1))
-	done
-	[ -S "$sock" ]
+	wait_socket "$sock" "$keeld_pid" 200
 }
 
 stop_keeld() {	# stop_keeld [SIGNAL]

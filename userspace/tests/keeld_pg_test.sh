@@ -60,11 +60,7 @@ for k in 1 2 3; do
 	"$KEELD" --db "$url" --socket "$tmp/k$k.sock" --refresh 1 \
 		2>>"$tmp/keeld$k.log" &
 	pids="$pids $!"
-	j=0
-	while [ ! -S "$tmp/k$k.sock" ] && [ $j -lt 250 ]; do
-		sleep 0.02
-		j=$((j + 1))
-	done
+	wait_socket "$tmp/k$k.sock" "$!" 250
 	if [ $k -eq 1 ]; then
 		"$keelctl" --keeld "$tmp/k1.sock" cloud host add "$tmp/hosts.json" >/dev/null
 	fi

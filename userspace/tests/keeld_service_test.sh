@@ -82,11 +82,7 @@ ok $? "keelctl reaches it then"
 write_hosts "$tmp/hosts.json"
 "$KEELD" --db "sqlite:$tmp/k.db" --socket "$tmp/other.sock" 2>/dev/null &
 other=$!
-i=0
-while [ ! -S "$tmp/other.sock" ] && [ $i -lt 250 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+wait_socket "$tmp/other.sock" "$other" 250
 KEELD_SOCKET=$tmp/other.sock "$keelctl" cloud host add "$tmp/hosts.json" >/dev/null
 ok $? "another keeld adds three hosts to the database"
 kill "$other"
@@ -119,11 +115,7 @@ stream=$(stat -c '%d:%i' "$tmp/journal")
 JOURNAL_STREAM=$stream "$KEELD" --db "sqlite:$tmp/k.db" --socket "$sock" \
 	2>>"$tmp/journal" &
 jpid=$!
-i=0
-while [ ! -S "$sock" ] && [ $i -lt 250 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+wait_socket "$sock" "$jpid" 250
 JOURNAL_STREAM=$stream "$KEELD" --db "sqlite:$tmp/k.db" --socket "$sock" \
 	2>>"$tmp/journal"
 kill -TERM "$jpid"
