@@ -15,19 +15,9 @@ version=$(cat "$root/VERSION")
 debs=$root/build/deb
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
 modules=(keel keel_vdev keel_ring keel_coalesce keel_mirror)
-
-t() { # result description
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR
+. "$root/selftests/tap.sh"
 
 tools=$debs/keel-tools_${version}_amd64.deb
 dkmsdeb=$debs/keel-dkms_${version}_all.deb

@@ -14,18 +14,8 @@ kdir=$1
 rel=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
-n=0
-fails=0
-
-t() { # result description
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source-path=SCRIPTDIR
+. "$root/selftests/tap.sh"
 
 snapshot() {
 	(cd "$dest" && find . -type f -print0 | LC_ALL=C sort -z |
