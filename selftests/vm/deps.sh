@@ -12,7 +12,7 @@ packages=(
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1
 	linux-source-6.12 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
-	util-linux coreutils findutils gawk procps strace
+	util-linux coreutils findutils gawk procps strace dmsetup e2fsprogs
 	python3-docutils groff-base bash-completion
 	debhelper dh-dkms dkms lintian
 	"$@"

@@ -92,6 +92,10 @@ done
 #   ynl   python3 and the kernel's YNL client with Keel's spec (pack-ynl.sh)
 #   qemu  Debian's qemu-system-x86_64, its firmware, and a nested guest:
 #         this kernel's image and a busybox initramfs (pack-qemu.sh)
+#   keeld keeld, the daemon (keelctl is always there)
+#   disk  block devices with a file system: dmsetup, mkfs.ext4, and the
+#         loop, device-mapper (log-writes) and ext4 modules, where the
+#         kernel has them as modules
 declare -A needs=()
 for n in ${KEEL_VM_NEEDS:-}; do needs[$n]=1; done
 if [[ -f $payload/keel/tests.sel ]]; then
@@ -118,6 +122,21 @@ for n in "${!needs[@]}"; do
 		while read -r f; do
 			extra+=("$f")
 		done <<<"$elf"
+		;;
+	keeld)
+		[[ -x $build/userspace/keeld/keeld ]] ||
+			die "no keeld in $build/userspace (make userspace)"
+		cp "$build/userspace/keeld/keeld" "$stage/keel/bin/keeld"
+		;;
+	disk)
+		mkdir -p "$stage/keel/extra"
+		for tool in dmsetup mkfs.ext4; do
+			f=$(PATH=/usr/sbin:/sbin:/usr/bin:/bin command -v "$tool") ||
+				die "$tool is missing (run selftests/vm/deps.sh)"
+			cp -L "$f" "$stage/keel/extra/$tool"
+		done
+		stage_kmods "$stage" keel/kmods.list \
+			"loop dm_log_writes crc32c_generic ext4"
 		;;
 	*) die "unknown need '$n' (a test's .needs file or KEEL_VM_NEEDS)" ;;
 	esac

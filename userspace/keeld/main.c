@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	      "                       (default %u, 0: no limit)\n"
 	      "  --idle-timeout SECONDS  close a client that made no progress this long\n"
 	      "                       (default %u, 0: never)\n"
-	      "  --check              check the database's invariants and exit\n"
+	      "  --check              check the database (its pages and invariants) and exit\n"
 	      "  -h, --help           show this help\n",
 	      KEELD_MAX_PER_USER, KEELD_IDLE_TIMEOUT);
 }

@@ -124,8 +124,9 @@ int store_batch_commit(struct store *s);
 void store_batch_abort(struct store *s);
 
 /*
- * Check the invariants: every host's usage is the sum of its
- * allocations and within capacity, no allocation without resources.
+ * Check the database's pages (SQLite's integrity_check) and the
+ * invariants: every host's usage is the sum of its allocations and
+ * within capacity, no allocation without resources.
  * Prints each problem to @f; returns how many were found (or -errno).
  */
 int store_check(struct store *s, FILE *f);
