@@ -224,7 +224,8 @@ TEST(keelctl_ring)
 	ASSERT_EQ(0, run_keelctl((const char *[]){ "ring", "list", NULL },
 				 out, sizeof(out)));
 	EXPECT_NE(NULL, strstr(out, "cli-ring"));
-	EXPECT_NE(0, run_keelctl((const char *[]){ "ring", "show", "999999",
+	/* No such ring: not found (5). */
+	EXPECT_EQ(5, run_keelctl((const char *[]){ "ring", "show", "999999",
 						  NULL }, out, sizeof(out)));
 	EXPECT_EQ(2, run_keelctl((const char *[]){ "ring", "bogus", NULL },
 				 out, sizeof(out)));

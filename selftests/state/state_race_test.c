@@ -189,9 +189,9 @@ TEST_F_TIMEOUT(race, netlink_commands_race_release, 300)
 		SKIP(return, "no keelctl at %s", KEELCTL_PATH);
 	VM_CREATE_OR_SKIP(vm, 0, 0);
 
-	/* How long one keelctl command takes on this machine. */
+	/* How long one keelctl command takes here: on no object, 5. */
 	t0 = now_ns();
-	ASSERT_EQ(1, keelctl("stop", 0x7fffffff, NULL));
+	ASSERT_EQ(5, keelctl("stop", 0x7fffffff, NULL));
 	cmd_ns = now_ns() - t0;
 
 	ASSERT_EQ(0, pipe(to_child));
@@ -210,7 +210,8 @@ TEST_F_TIMEOUT(race, netlink_commands_race_release, 300)
 			for (n = 0; n < 3; n++) {
 				rc = keelctl(subs[n], id,
 					     n == 1 ? "/dev/null" : NULL);
-				if (rc != 0 && rc != 1)
+				/* Refused (1), or the device gone (5). */
+				if (rc != 0 && rc != 1 && rc != 5)
 					_exit(10 + (rc < 0 ? 0 : rc));
 				good += !rc;
 			}

@@ -123,11 +123,9 @@ static int load_source(const char *path, struct source *s)
 	size_t i, n;
 	int k, ret = -EINVAL;
 
-	doc = json_object_from_file(path);
-	if (!doc) {
-		fprintf(stderr, "keelctl: alloc: %s: %s", path, json_util_get_last_err());
+	doc = keelctl_read_json("alloc", path);
+	if (!doc)
 		return -EINVAL;
-	}
 	prefs = doc;
 	if (json_object_is_type(doc, json_type_object) &&
 	    !json_object_object_get_ex(doc, "prefs", &prefs)) {

@@ -229,19 +229,6 @@ static int host_attrs(struct nlmsghdr *nlh, struct json_object *h, char *why,
 	return 0;
 }
 
-static struct json_object *read_json(const char *path, char *why, size_t len)
-{
-	struct json_object *o;
-
-	if (!strcmp(path, "-"))
-		o = json_object_from_fd(0);
-	else
-		o = json_object_from_file(path);
-	if (!o)
-		snprintf(why, len, "%s: %s", path, json_util_get_last_err());
-	return o;
-}
-
 static int do_add(struct keelctl *k, const char *path)
 {
 	struct json_object *doc, *hosts, *h;
@@ -253,11 +240,9 @@ static int do_add(struct keelctl *k, const char *path)
 	char *buf;
 	int rc;
 
-	doc = read_json(path, why, sizeof(why));
-	if (!doc) {
-		fprintf(stderr, "keelctl: cloud host add: %s", why);
+	doc = keelctl_read_json("cloud host add", path);
+	if (!doc)
 		return KEELCTL_EXIT_FAIL;
-	}
 	hosts = doc;
 	if (json_object_is_type(doc, json_type_object) &&
 	    !json_object_object_get_ex(doc, "hosts", &hosts))

@@ -132,18 +132,10 @@ static int set(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	rc = parse_params(cmd, argc - 2, argv + 2, p, &n);
 	if (rc >= 0)
 		return rc;
-	rc = keelctl_connect(k);
-	if (rc)
+	rc = keelctl_obj_get(k, id, "coalesce", "coalesce set", &o);
+	if (rc >= 0)
 		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail("coalesce set", keel_last_error(k->sock));
-	rc = !o.type || strcmp(o.type, "coalesce");
-	if (rc)
-		fprintf(stderr, "keelctl: coalesce set: object %u is a %s, not a coalesce\n",
-			id, fmt_str(o.type));
 	keel_obj_free(&o);
-	if (rc)
-		return KEELCTL_EXIT_FAIL;
 	if (keel_obj_set(k->sock, id, p, n))
 		return keelctl_fail("coalesce set", keel_last_error(k->sock));
 	return keelctl_obj_show(k, id, "coalesce", "coalesce set");

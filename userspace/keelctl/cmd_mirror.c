@@ -81,17 +81,9 @@ static int mirror_hotspots(struct keelctl *k, const struct keelctl_cmd *cmd,
 		return keelctl_usage_error(cmd, "hotspots wants one range id");
 	if (keelctl_parse_id(argv[1], &id))
 		return keelctl_usage_error(cmd, "bad range id '%s'", argv[1]);
-	rc = keelctl_connect(k);
-	if (rc)
+	rc = keelctl_obj_get(k, id, "mirror", "mirror hotspots", &o);
+	if (rc >= 0)
 		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail("mirror hotspots", keel_last_error(k->sock));
-	if (!o.type || strcmp(o.type, "mirror")) {
-		fprintf(stderr, "keelctl: mirror hotspots: object %u is a %s, not a mirror\n",
-			id, o.type ? o.type : "?");
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
 	if (k->json) {
 		j = keel_obj_json(&o);
 		if (j && json_object_object_get_ex(j, "info", &info) &&

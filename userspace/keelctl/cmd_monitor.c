@@ -48,8 +48,8 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	if (!ret)
 		ret = keel_obj_describe(m->k->sock, &ev.obj);
 	if (ret) {
-		fprintf(stderr, "keelctl: monitor: bad notification: %s\n",
-			strerror(-ret));
+		fprintf(stderr, "keelctl: monitor: a notification keelctl cannot read, skipped: %s\n",
+			keel_errno_str(-ret));
 		keel_event_free(&ev);
 		return MNL_CB_OK;
 	}
@@ -102,11 +102,19 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 	 * later would drop the events that arrive meanwhile. Types of parts
 	 * loaded after this are shown generically.
 	 */
-	if (!keel_types_cached(k->sock) ||
-	    keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS))
+	if (!keel_types_cached(k->sock))
 		return keelctl_fail("monitor", keel_last_error(k->sock));
+	if (keel_join(k->sock, KEEL_GENL_MCGRP_EVENTS)) {
+		if (keel_last_error(k->sock)->kind != KEEL_ERR_PERM)
+			return keelctl_fail("monitor", keel_last_error(k->sock));
+		/* The events describe every tenant's objects. */
+		fputs("keelctl: monitor: permission denied: the events group is for CAP_SYS_ADMIN (run it as root)\n",
+		      stderr);
+		return KEELCTL_EXIT_PERM;
+	}
 	if (setup_signals(&waitmask)) {
-		perror("keelctl: monitor: signals");
+		fprintf(stderr, "keelctl: monitor: cannot catch SIGINT and SIGTERM: %s\n",
+			strerror(errno));
 		return KEELCTL_EXIT_FAIL;
 	}
 
@@ -118,7 +126,8 @@ static int run(struct keelctl *k, const struct keelctl_cmd *cmd, int argc,
 		if (ret < 0) {
 			if (errno == EINTR)
 				continue;
-			perror("keelctl: monitor: poll");
+			fprintf(stderr, "keelctl: monitor: cannot wait for events: %s\n",
+				strerror(errno));
 			return KEELCTL_EXIT_FAIL;
 		}
 		ret = keel_recv_events(k->sock, event_cb, &m);

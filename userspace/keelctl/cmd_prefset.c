@@ -289,11 +289,9 @@ static int do_add(struct keelctl *k, const char *op, uint8_t kind,
 	char *buf = NULL;
 	int rc = KEELCTL_EXIT_FAIL;
 
-	doc = !strcmp(path, "-") ? json_object_from_fd(0) : json_object_from_file(path);
-	if (!doc) {
-		fprintf(stderr, "keelctl: %s: %s: %s", op, path, json_util_get_last_err());
+	doc = keelctl_read_json(op, path);
+	if (!doc)
 		return KEELCTL_EXIT_FAIL;
-	}
 	if (!json_object_is_type(doc, json_type_object) ||
 	    !json_object_object_get_ex(doc, "name", &name) ||
 	    !json_object_is_type(name, json_type_string) ||

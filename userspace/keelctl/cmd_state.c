@@ -24,7 +24,8 @@ static int read_blob(const char *path, void **buf, size_t *len)
 	char *b;
 
 	if (!f) {
-		fprintf(stderr, "keelctl: state: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "keelctl: state: cannot open %s: %s\n", path,
+			strerror(errno));
 		return KEELCTL_EXIT_FAIL;
 	}
 	b = malloc(cap);
@@ -34,7 +35,8 @@ static int read_blob(const char *path, void **buf, size_t *len)
 	}
 	n = fread(b, 1, cap, f);
 	if (ferror(f) || n == cap) {
-		fprintf(stderr, "keelctl: state: %s: %s\n", path,
+		fprintf(stderr, "keelctl: state: %s%s: %s\n",
+			ferror(f) ? "cannot read " : "", path,
 			ferror(f) ? strerror(errno) :
 			"larger than a netlink state blob (60 KiB)");
 		free(b);
@@ -58,7 +60,8 @@ static int open_blob(struct outfile *of, const char *path, bool force)
 		fprintf(stderr, "keelctl: state: %s exists; not replacing it (-f replaces it)\n",
 			path);
 	else if (ret)
-		fprintf(stderr, "keelctl: state: %s: %s\n", path, strerror(-ret));
+		fprintf(stderr, "keelctl: state: cannot create %s: %s\n", path,
+			strerror(-ret));
 	return ret ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
 }
 
@@ -72,8 +75,8 @@ static int write_blob(struct outfile *of, const void *buf, size_t len)
 		ret = outfile_commit(of);
 	}
 	if (ret) {
-		fprintf(stderr, "keelctl: state: %s: %s\n", of->path,
-			strerror(-ret));
+		fprintf(stderr, "keelctl: state: cannot write %s: %s\n",
+			of->path, strerror(-ret));
 		return KEELCTL_EXIT_FAIL;
 	}
 	return KEELCTL_EXIT_OK;
@@ -145,7 +148,7 @@ static int do_show(struct keelctl *k, const uint32_t *id)
 			*id);
 		json_object_put(arr);
 		table_free(t);
-		return KEELCTL_EXIT_FAIL;
+		return KEELCTL_EXIT_NOT_FOUND;
 	}
 	if (arr)
 		return keelctl_print_json(k, arr);

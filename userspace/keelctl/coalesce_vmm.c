@@ -11,7 +11,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,11 +46,11 @@ static void scan_free(struct vmm_scan *s)
 	free(s->irqfds);
 }
 
+/* "keelctl: <op>: <what>: <errno text>", the errno being the cause. */
 static int fail(const char *op, int errnum, const char *what)
 {
 	fprintf(stderr, "keelctl: %s: %s: %s\n", op, what, strerror(errnum));
-	return errnum == EPERM || errnum == EACCES ? KEELCTL_EXIT_PERM :
-						     KEELCTL_EXIT_FAIL;
+	return keelctl_exit_code(KEEL_ERR_SYSTEM, errnum);
 }
 
 /* Whether /proc/PID/fd/NAME is an eventfd. */
@@ -89,7 +88,7 @@ static int probe_one(struct vmm_scan *s, int fd, struct vmm_irqfd *out)
 /* The VM and every irqfd of the VMM @pid; exit code or -1 to go on. */
 static int scan(const char *op, int pid, struct vmm_scan *s)
 {
-	char path[64], msg[512];
+	char path[64], what[96];
 	struct dirent *de;
 	DIR *dir;
 	int ret;
@@ -97,25 +96,25 @@ static int scan(const char *op, int pid, struct vmm_scan *s)
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
 	s->pidfd = s->vm = s->dev = -1;
-	s->dev = open(KEEL_COALESCE_DEVICE, O_RDWR | O_CLOEXEC);
-	if (s->dev < 0)
-		return fail(op, errno, errno == ENOENT ?
-			    KEEL_COALESCE_DEVICE " (is keel_coalesce.ko loaded?)" :
-			    KEEL_COALESCE_DEVICE);
+	ret = keelctl_open_dev(op, KEEL_COALESCE_DEVICE, "keel_coalesce");
+	if (ret < 0)
+		return -ret;
+	s->dev = ret;
 	ret = keel_vm_fd_of_pid(pid, -1, &s->vmm);
-	if (ret < 0) {
-		keel_vmm_strerror(ret, &s->vmm, msg, sizeof(msg));
-		fprintf(stderr, "keelctl: %s: %s\n", op, msg);
-		return KEELCTL_EXIT_FAIL;
-	}
+	if (ret < 0)
+		return keelctl_vmm_fail(op, ret, &s->vmm, false);
 	s->vm = ret;
 	s->pidfd = pidfd_open(pid, 0);
-	if (s->pidfd < 0)
-		return fail(op, errno, "pidfd_open");
+	if (s->pidfd < 0) {
+		snprintf(what, sizeof(what), "cannot open process %d", pid);
+		return fail(op, errno, what);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	dir = opendir(path);
-	if (!dir)
-		return fail(op, errno, path);
+	if (!dir) {
+		snprintf(what, sizeof(what), "cannot read %s", path);
+		return fail(op, errno, what);
+	}
 	while ((de = readdir(dir))) {
 		struct vmm_irqfd *grown, one;
 
@@ -127,7 +126,8 @@ static int scan(const char *op, int pid, struct vmm_scan *s)
 		grown = realloc(s->irqfds, (s->n + 1) * sizeof(*grown));
 		if (!grown) {
 			closedir(dir);
-			return fail(op, ENOMEM, "scan");
+			fprintf(stderr, "keelctl: %s: out of memory\n", op);
+			return KEELCTL_EXIT_FAIL;
 		}
 		s->irqfds = grown;
 		s->irqfds[s->n++] = one;
@@ -239,8 +239,13 @@ int coalesce_add(struct keelctl *k, const struct coalesce_add_req *r)
 	setup.params = r->params;
 	strncpy(setup.label, r->label, sizeof(setup.label) - 1);
 	if (ioctl(s.dev, KEEL_COALESCE_IOC_SETUP, &setup)) {
-		rc = fail(op, errno, errno == EBUSY ? "GSI already moderated" :
-				     "setup");
+		if (errno == EBUSY) {
+			fprintf(stderr, "keelctl: %s: GSI %u of process %d is moderated already (keelctl coalesce irqfds --pid %d)\n",
+				op, r->gsi, r->pid, r->pid);
+			rc = KEELCTL_EXIT_FAIL;
+		} else {
+			rc = fail(op, errno, "cannot set moderation up");
+		}
 		goto out;
 	}
 	if (ioctl(s.dev, KEEL_STATE_IOC_RESUME)) {
@@ -249,7 +254,7 @@ int coalesce_add(struct keelctl *k, const struct coalesce_add_req *r)
 	}
 	rc = keel_obj_attach(s.dev);
 	if (rc) {
-		rc = fail(op, -rc, "cannot attach to the VM");
+		rc = fail(op, -rc, "cannot attach moderation to the VM");
 		goto out;
 	}
 	if (k->json)

@@ -2,12 +2,15 @@
 /*
  * What every command does alike: the common options, the list and show
  * subcommands, usage errors, connecting to Keel, turning failures into
- * messages and exit codes, and printing JSON and tables.
+ * messages and exit codes (keelctl_exit_code(), the one mapping), opening
+ * Keel's device files and JSON input, and printing JSON and tables.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -160,17 +163,127 @@ int keelctl_no_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return -1;
 }
 
-int keelctl_fail(const char *op, const struct keel_error *err)
+int keelctl_exit_code(enum keel_err_kind kind, int errnum)
 {
-	keel_error_print(stderr, "keelctl", op, err);
-	switch (err->kind) {
+	switch (kind) {
+	case KEEL_ERR_NONE:
+		return KEELCTL_EXIT_OK;
 	case KEEL_ERR_NOT_LOADED:
 		return KEELCTL_EXIT_NOT_LOADED;
 	case KEEL_ERR_PERM:
 		return KEELCTL_EXIT_PERM;
-	default:
+	case KEEL_ERR_PROTO:
 		return KEELCTL_EXIT_FAIL;
+	default:
+		break;
 	}
+	if (errnum == EPERM || errnum == EACCES)
+		return KEELCTL_EXIT_PERM;
+	if (errnum == ENOENT && kind == KEEL_ERR_KERNEL)
+		return KEELCTL_EXIT_NOT_FOUND;
+	return KEELCTL_EXIT_FAIL;
+}
+
+int keelctl_fail(const char *op, const struct keel_error *err)
+{
+	keel_error_print(stderr, "keelctl", op, err);
+	return keelctl_exit_code(err->kind, err->errnum);
+}
+
+int keelctl_open_dev(const char *op, const char *path, const char *module)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC), e = errno;
+
+	if (fd >= 0)
+		return fd;
+	switch (e) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		fprintf(stderr, "keelctl: %s: %s.ko is not loaded (no %s): load it with modprobe %s\n",
+			op, module, path, module);
+		return -KEELCTL_EXIT_NOT_LOADED;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "keelctl: %s: %s is for root and group kvm (udev rule 60-keel.rules): run as root or as a member of kvm\n",
+			op, path);
+		return -KEELCTL_EXIT_PERM;
+	default:
+		fprintf(stderr, "keelctl: %s: cannot open %s: %s\n", op, path,
+			strerror(e));
+		return -keelctl_exit_code(KEEL_ERR_SYSTEM, e);
+	}
+}
+
+int keelctl_vmm_fail(const char *op, int err, const struct keel_vmm *vmm,
+		     bool vm_fd_opt)
+{
+	char msg[512];
+
+	keel_vmm_strerror(err, vmm, msg, sizeof(msg));
+	fprintf(stderr, "keelctl: %s: %s%s\n", op, msg,
+		err == -ENOTUNIQ && vm_fd_opt ? ": pick one with --vm-fd FD" : "");
+	/* The process named is not there; a --vm-fd that is no VM is refused. */
+	if (err == -ESRCH)
+		return KEELCTL_EXIT_NOT_FOUND;
+	return keelctl_exit_code(KEEL_ERR_SYSTEM, -err);
+}
+
+/* Up to this much JSON from a file: far more than any host list. */
+#define JSON_FILE_MAX	(64u << 20)
+
+struct json_object *keelctl_read_json(const char *op, const char *path)
+{
+	enum json_tokener_error jerr = json_tokener_success;
+	bool in = !strcmp(path, "-");
+	const char *name = in ? "standard input" : path;
+	struct json_object *o = NULL;
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *grown;
+	int fd, e = 0;
+	ssize_t n;
+
+	fd = in ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "keelctl: %s: cannot open %s: %s\n", op, path,
+			strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			cap = cap ? 2 * cap : 65536;
+			grown = cap <= JSON_FILE_MAX ? realloc(buf, cap) : NULL;
+			if (!grown) {
+				e = cap > JSON_FILE_MAX ? EFBIG : ENOMEM;
+				break;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? errno : 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (!in)
+		close(fd);
+	if (e) {
+		fprintf(stderr, "keelctl: %s: cannot read %s: %s\n", op, name,
+			strerror(e));
+	} else {
+		buf[len] = '\0';
+		o = json_tokener_parse_verbose(buf, &jerr);
+		if (!o)
+			fprintf(stderr, "keelctl: %s: %s is not a JSON document: %s\n",
+				op, name, !len ? "it is empty" :
+				jerr == json_tokener_success ? "it is null" :
+				json_tokener_error_desc(jerr));
+	}
+	free(buf);
+	return o;
 }
 
 int keelctl_connect(struct keelctl *k)
@@ -192,7 +305,8 @@ int keelctl_print_json(struct keelctl *k, struct json_object *o)
 	ret = keel_json_print(stdout, o, k->pretty);
 	json_object_put(o);
 	if (ret || fflush(stdout)) {
-		perror("keelctl: write");
+		fprintf(stderr, "keelctl: cannot write the output: %s\n",
+			strerror(errno));
 		return KEELCTL_EXIT_FAIL;
 	}
 	return KEELCTL_EXIT_OK;

@@ -19,13 +19,17 @@
 #define KEELCTL_VERSION "unknown"
 #endif
 
-/* Exit codes are part of keelctl's interface: see Documentation/keelctl.rst. */
+/*
+ * Exit codes are part of keelctl's interface (scripts rely on the
+ * numbers): see "Exit status" in Documentation/keelctl.rst.
+ */
 enum keelctl_exit {
 	KEELCTL_EXIT_OK = 0,
-	KEELCTL_EXIT_FAIL = 1,		/* the operation failed */
+	KEELCTL_EXIT_FAIL = 1,		/* understood and refused, or failed */
 	KEELCTL_EXIT_USAGE = 2,		/* bad command line */
-	KEELCTL_EXIT_NOT_LOADED = 3,	/* family "keel" not registered */
+	KEELCTL_EXIT_NOT_LOADED = 3,	/* Keel not loaded, keeld unreachable */
 	KEELCTL_EXIT_PERM = 4,		/* permission denied */
+	KEELCTL_EXIT_NOT_FOUND = 5,	/* what the command names does not exist */
 };
 
 struct table;
@@ -150,8 +154,37 @@ int keelctl_connect(struct keelctl *k);
  */
 int keelctl_begin(struct keelctl *k, const struct keelctl_cmd *cmd,
 		  int argc, char **argv);
-/* Print "keelctl: <op>: <error>[: <extack>]"; the matching exit code. */
+/*
+ * The one mapping from a failure to an exit code: Keel not loaded (the
+ * kind) 3; EPERM and EACCES 4; ENOENT 5 when the kernel or keeld answered
+ * it (KEEL_ERR_KERNEL: the object, type, allocation, host, ... named
+ * does not exist), while a system call's ENOENT (KEEL_ERR_SYSTEM) is its
+ * own failure; anything else 1.
+ */
+int keelctl_exit_code(enum keel_err_kind kind, int errnum);
+/*
+ * Print "keelctl: <op>: <reason>" (keel_error_print(): the kernel's or
+ * keeld's message, else the errno in words); keelctl_exit_code().
+ */
 int keelctl_fail(const char *op, const struct keel_error *err);
+/*
+ * Open Keel device file @path (of module @module, "keel_vdev"): its
+ * descriptor, or -(exit code) after a message that says what to do: the
+ * module not loaded (3), the file not open to the caller (4).
+ */
+int keelctl_open_dev(const char *op, const char *path, const char *module);
+/*
+ * keel_vm_fd_of_pid() failed with @err: print why (keel_vmm_strerror(),
+ * and with @vm_fd_opt the hint to pick a VM with --vm-fd); the exit
+ * code: no such process 5, may not ptrace it 4, else 1.
+ */
+int keelctl_vmm_fail(const char *op, int err, const struct keel_vmm *vmm,
+		     bool vm_fd_opt);
+/*
+ * The JSON document in file @path ("-": standard input), or NULL after
+ * "keelctl: <op>: ..." saying why (cannot open it, not JSON).
+ */
+struct json_object *keelctl_read_json(const char *op, const char *path);
 /* An object id operand: decimal or 0x hex, 0..UINT32_MAX. 0 or -1. */
 int keelctl_parse_id(const char *s, uint32_t *id);
 /* A number, decimal or 0x hex, 0..@max. 0 or -1. */
@@ -431,5 +464,12 @@ int keelctl_obj_list(struct keelctl *k, const char *type, const char *op,
 /* Print object @id as JSON or with obj_print(); of @type if not NULL. */
 int keelctl_obj_show(struct keelctl *k, uint32_t id, const char *type,
 		     const char *op);
+/*
+ * Object @id into @o, which must be a @type (not checked when NULL):
+ * -1 to go on, else the exit code after a message (free of @o then), 5
+ * for an id that is no object of @type.
+ */
+int keelctl_obj_get(struct keelctl *k, uint32_t id, const char *type,
+		    const char *op, struct keel_obj *o);
 
 #endif /* KEELCTL_H */

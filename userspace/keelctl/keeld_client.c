@@ -3,7 +3,8 @@
  * keelctl's connection to keeld: the socket (--keeld PATH, $KEELD_SOCKET
  * or the default), building requests in keeld's netlink format and
  * receiving replies until the final NLMSG_ERROR, whose extended-ack
- * message becomes keelctl's error.
+ * message becomes keelctl's error; what to do when keeld cannot be
+ * reached or drops the connection.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +29,43 @@ static const char *socket_path(const struct keelctl *k)
 	return env && *env ? env : KEELD_SOCKET_PATH;
 }
 
+/* Why connect() to keeld's socket failed with @e, and what to do. */
+static const char *unreachable(int e)
+{
+	switch (e) {
+	case ENOENT:
+		return "no such socket (is keeld running? --keeld PATH or $KEELD_SOCKET name another socket)";
+	case ECONNREFUSED:
+		return "nothing listens there (keeld is not running: systemctl start keeld)";
+	case EACCES:
+	case EPERM:
+		return "permission denied (the socket is mode 0666: its directory is not open to this user)";
+	case EAGAIN:
+		return "keeld's backlog is full (try again)";
+	default:
+		return strerror(e);
+	}
+}
+
+/*
+ * The connection failed under request @err (kind KEEL_ERR_SYSTEM): say
+ * why in its message when the errno alone would not. -errno.
+ */
+static int conn_error(struct keel_error *err, int e)
+{
+	memset(err, 0, sizeof(*err));
+	err->kind = KEEL_ERR_SYSTEM;
+	err->errnum = e;
+	if (e == ECONNRESET || e == EPIPE)
+		snprintf(err->msg, sizeof(err->msg),
+			 "keeld closed the connection before it answered (it stopped, or this user holds too many connections: see its log)");
+	else if (e == EAGAIN || e == EWOULDBLOCK)
+		snprintf(err->msg, sizeof(err->msg),
+			 "keeld did not answer within %d s (see its log: journalctl -u keeld)",
+			 KEELD_TIMEOUT_S);
+	return -e;
+}
+
 int keelctl_keeld_connect(struct keelctl *k)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -38,7 +76,8 @@ int keelctl_keeld_connect(struct keelctl *k)
 	if (k->keeld_fd > 0)
 		return KEELCTL_EXIT_OK;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fprintf(stderr, "keelctl: keeld socket path too long: %s\n", path);
+		fprintf(stderr, "keelctl: keeld's socket path is longer than %zu bytes: %s\n",
+			sizeof(sun.sun_path) - 1, path);
 		return KEELCTL_EXIT_USAGE;
 	}
 	strcpy(sun.sun_path, path);
@@ -47,12 +86,12 @@ int keelctl_keeld_connect(struct keelctl *k)
 		e = errno;
 		if (fd >= 0)
 			close(fd);
-		fprintf(stderr, "keelctl: cannot reach keeld at %s: %s%s\n", path,
-			strerror(e), e == ENOENT || e == ECONNREFUSED ?
-			" (is keeld running? --keeld PATH or KEELD_SOCKET choose the socket)"
-			: "");
-		return e == EACCES || e == EPERM ? KEELCTL_EXIT_PERM
-						 : KEELCTL_EXIT_NOT_LOADED;
+		fprintf(stderr, "keelctl: cannot reach keeld at %s: %s\n", path,
+			unreachable(e));
+		/* Unreachable is 3; a socket not open to the caller 4. */
+		return e == EACCES || e == EPERM ?
+			keelctl_exit_code(KEEL_ERR_SYSTEM, e) :
+			KEELCTL_EXIT_NOT_LOADED;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -93,12 +132,10 @@ int keelctl_keeld_request(struct keelctl *k, const struct nlmsghdr *nlh,
 	int ret;
 
 	memset(err, 0, sizeof(*err));
+	errno = 0;
 	if (send(k->keeld_fd, nlh, nlh->nlmsg_len, MSG_NOSIGNAL) !=
-	    (ssize_t)nlh->nlmsg_len) {
-		err->kind = KEEL_ERR_SYSTEM;
-		err->errnum = errno ? errno : EIO;
-		return -err->errnum;
-	}
+	    (ssize_t)nlh->nlmsg_len)
+		return conn_error(err, errno ? errno : EIO);
 	buf = malloc(KEELD_MSG_MAX);
 	if (!buf) {
 		err->kind = KEEL_ERR_SYSTEM;
@@ -110,9 +147,7 @@ int keelctl_keeld_request(struct keelctl *k, const struct nlmsghdr *nlh,
 
 		n = recv(k->keeld_fd, buf, KEELD_MSG_MAX, 0);
 		if (n <= 0) {
-			err->kind = KEEL_ERR_SYSTEM;
-			err->errnum = n < 0 ? errno : ECONNRESET;
-			ret = -err->errnum;
+			ret = conn_error(err, n < 0 ? errno : ECONNRESET);
 			break;
 		}
 		if (!mnl_nlmsg_ok(r, (int)n) || r->nlmsg_seq != nlh->nlmsg_seq) {

@@ -46,8 +46,9 @@ static void usage(FILE *f)
 	      "  -V, --version keelctl's version (keelctl version: Keel's too)\n"
 	      "  -h, --help    show this help\n"
 	      "\n"
-	      "Exit status: 0 success, 1 operation failed, 2 usage error,\n"
-	      "3 Keel not loaded (or keeld not reachable), 4 permission denied.\n", f);
+	      "Exit status: 0 success, 1 refused or failed, 2 usage error,\n"
+	      "3 Keel not loaded or keeld not reachable, 4 permission denied,\n"
+	      "5 not found (no such object, type, allocation, host, ...).\n", f);
 }
 
 static const struct keelctl_cmd *find_cmd(const char *name)

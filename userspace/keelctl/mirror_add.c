@@ -9,7 +9,6 @@
  * failure leaves nothing behind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,13 +21,18 @@
 
 #define OP	"mirror add"
 
-static int fail(int errnum, const char *what)
+/*
+ * "keelctl: mirror add: <why>[: <errno text>]": the errno's text only
+ * when @why does not say the cause (@cause false). Its exit code.
+ */
+static int fail(int errnum, const char *why, bool cause)
 {
-	fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(errnum));
-	return errnum == EPERM || errnum == EACCES ? KEELCTL_EXIT_PERM :
-						     KEELCTL_EXIT_FAIL;
+	fprintf(stderr, "keelctl: " OP ": %s%s%s\n", why, cause ? "" : ": ",
+		cause ? "" : strerror(errnum));
+	return keelctl_exit_code(KEEL_ERR_SYSTEM, errnum);
 }
 
+/* Why KEEL_MIRROR_IOC_SETUP refused, or NULL when its errno says it. */
 static const char *setup_error(int errnum)
 {
 	switch (errnum) {
@@ -37,13 +41,13 @@ static const char *setup_error(int errnum)
 	case EROFS:
 		return "a page of the range is read-only guest memory";
 	case EEXIST:
-		return "the range overlaps one this VM already protects";
+		return "the range overlaps one this VM already protects (keelctl mirror list)";
 	case EOPNOTSUPP:
 		return "this kernel does not let Keel see memory-failure signals";
 	case EINVAL:
 		return "bad range (page aligned, at most 1 GiB)";
 	default:
-		return "setup";
+		return NULL;
 	}
 }
 
@@ -52,23 +56,16 @@ int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 	struct keel_mirror_setup s;
 	struct keel_vmm vmm;
 	struct json_object *j;
+	const char *why;
 	int vm, dev, rc, ret;
-	char msg[512];
 
 	vm = keel_vm_fd_of_pid(r->pid, -1, &vmm);
-	if (vm < 0) {
-		keel_vmm_strerror(vm, &vmm, msg, sizeof(msg));
-		fprintf(stderr, "keelctl: " OP ": %s\n", msg);
-		return -vm == EPERM || -vm == EACCES ? KEELCTL_EXIT_PERM :
-						       KEELCTL_EXIT_FAIL;
-	}
-	dev = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	if (vm < 0)
+		return keelctl_vmm_fail(OP, vm, &vmm, false);
+	dev = keelctl_open_dev(OP, KEEL_MIRROR_DEVICE, "keel_mirror");
 	if (dev < 0) {
-		rc = fail(errno, errno == ENOENT ?
-			  KEEL_MIRROR_DEVICE " (is keel_mirror.ko loaded?)" :
-			  KEEL_MIRROR_DEVICE);
 		close(vm);
-		return rc;
+		return -dev;
 	}
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
@@ -78,12 +75,14 @@ int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 	s.len = r->len;
 	strncpy(s.label, r->label, sizeof(s.label) - 1);
 	if (ioctl(dev, KEEL_MIRROR_IOC_SETUP, &s)) {
-		rc = fail(errno, setup_error(errno));
+		why = setup_error(errno);
+		rc = fail(errno, why ? why : "cannot set the range up",
+			  why != NULL);
 		goto out;
 	}
 	ret = keel_obj_attach(dev);
 	if (ret) {
-		rc = fail(-ret, "cannot attach to the VM");
+		rc = fail(-ret, "cannot attach the range to the VM", false);
 		goto out;
 	}
 	if (k->json) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * list and show of objects, shared by "objects" and the commands for one
- * object type (vdev, ring): the netlink dump or get, the type check, and
- * the one JSON schema of an object or a table or field-by-field text.
+ * object type (vdev, ring): the netlink dump or get, the type check (an
+ * id of another type is not found), and the one JSON schema of an
+ * object or a table or field-by-field text.
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,23 +35,35 @@ int keelctl_obj_list(struct keelctl *k, const char *type, const char *op,
 	return rc;
 }
 
+int keelctl_obj_get(struct keelctl *k, uint32_t id, const char *type,
+		    const char *op, struct keel_obj *o)
+{
+	int rc;
+
+	rc = keelctl_connect(k);
+	if (rc)
+		return rc;
+	if (keel_obj_get(k->sock, id, o))
+		return keelctl_fail(op, keel_last_error(k->sock));
+	if (type && (!o->type || strcmp(o->type, type))) {
+		/* No @type has this id: not found, as for no object at all. */
+		fprintf(stderr, "keelctl: %s: object %u is a %s, not a %s\n",
+			op, id, fmt_str(o->type), type);
+		keel_obj_free(o);
+		return KEELCTL_EXIT_NOT_FOUND;
+	}
+	return -1;
+}
+
 int keelctl_obj_show(struct keelctl *k, uint32_t id, const char *type,
 		     const char *op)
 {
 	struct keel_obj o;
 	int rc;
 
-	rc = keelctl_connect(k);
-	if (rc)
+	rc = keelctl_obj_get(k, id, type, op, &o);
+	if (rc >= 0)
 		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail(op, keel_last_error(k->sock));
-	if (type && (!o.type || strcmp(o.type, type))) {
-		fprintf(stderr, "keelctl: %s: object %u is a %s, not a %s\n",
-			op, id, fmt_str(o.type), type);
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
 	if (k->json) {
 		rc = keelctl_print_json(k, keel_obj_json(&o));
 	} else {

@@ -8,7 +8,6 @@
  * only that VMM removes it.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "keelctl.h"
 
@@ -20,17 +19,9 @@ int keelctl_obj_del(struct keelctl *k, uint32_t id, const char *type,
 	int rc, ret;
 
 	snprintf(op, sizeof(op), "%s del", type);
-	rc = keelctl_connect(k);
-	if (rc)
+	rc = keelctl_obj_get(k, id, type, op, &o);
+	if (rc >= 0)
 		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail(op, keel_last_error(k->sock));
-	if (!o.type || strcmp(o.type, type)) {
-		fprintf(stderr, "keelctl: %s: object %u is a %s, not a %s\n",
-			op, id, fmt_str(o.type), type);
-		keel_obj_free(&o);
-		return KEELCTL_EXIT_FAIL;
-	}
 	keel_obj_free(&o);
 
 	ret = keel_obj_detach(k->sock, id);

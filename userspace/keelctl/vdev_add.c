@@ -46,58 +46,22 @@ static void close_fds(struct add_fds *f)
 	}
 }
 
-static int exit_code(int errnum)
-{
-	return errnum == EPERM || errnum == EACCES ? KEELCTL_EXIT_PERM :
-						     KEELCTL_EXIT_FAIL;
-}
-
-/* "keelctl: vdev add: <strerror(errnum)>[: <detail>]"; its exit code. */
+/*
+ * "keelctl: vdev add: <why>"; the exit code for @errnum, the failed
+ * call's. @why names the cause: the errno's text only where it is the
+ * cause itself ("cannot start the device: ...").
+ */
 __attribute__((format(printf, 2, 3)))
 static int fail(int errnum, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "keelctl: " OP ": %s", strerror(errnum));
-	if (fmt) {
-		fputs(": ", stderr);
-		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
-		va_end(ap);
-	}
+	fputs("keelctl: " OP ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
-	return exit_code(errnum);
-}
-
-static int vmm_fail(int err, const struct keel_vmm *vmm)
-{
-	char msg[512];
-
-	keel_vmm_strerror(err, vmm, msg, sizeof(msg));
-	fprintf(stderr, "keelctl: " OP ": %s%s\n", msg,
-		err == -ENOTUNIQ ? ": pick one with --vm-fd FD" : "");
-	return exit_code(-err);
-}
-
-static int open_dev(void)
-{
-	int fd = open(KEEL_VDEV_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd >= 0)
-		return fd;
-	switch (errno) {
-	case ENOENT:
-	case ENODEV:
-	case ENXIO:
-		fprintf(stderr, "keelctl: " OP ": keel_vdev.ko is not loaded (no "
-			KEEL_VDEV_DEVICE ")\n");
-		return -KEELCTL_EXIT_NOT_LOADED;
-	case EACCES:
-	case EPERM:
-		return -fail(errno, KEEL_VDEV_DEVICE " is for root and group kvm");
-	default:
-		return -fail(errno, KEEL_VDEV_DEVICE);
-	}
+	return keelctl_exit_code(KEEL_ERR_SYSTEM, errnum);
 }
 
 /* "port 0x2f8-0x2ff", "MMIO 0xfe000000-0xfe000007" */
@@ -132,7 +96,7 @@ static int old_keel(int errnum)
 
 	if (!api || api >= 4)
 		return 0;
-	fail(errnum, "Keel's uapi is version %u: devices for a VMM that knows nothing of Keel need version 4",
+	fail(errnum, "Keel's uapi is version %u: devices for a VMM that knows nothing of Keel need version 4 (update Keel)",
 	     api);
 	return 1;
 }
@@ -159,7 +123,7 @@ static int setup_fail(int errnum, const struct vdev_add_req *r)
 			max[strcspn(max, "\n")] = '\0';
 			close(fd);
 		}
-		return fail(errnum, "the VM already holds max_devices_per_vm%s%s%s Keel devices (" MAX_PER_VM_PARAM ")",
+		return fail(errnum, "the VM already holds max_devices_per_vm%s%s%s Keel devices (remove one, or raise " MAX_PER_VM_PARAM ")",
 			    max[0] ? " (" : "", max, max[0] ? ")" : "");
 	case ESRCH:
 		return fail(errnum, "process %d is exiting", r->pid);
@@ -175,7 +139,8 @@ static int setup_fail(int errnum, const struct vdev_add_req *r)
 			    "; --level also needs the full in-kernel irqchip (QEMU's kernel-irqchip=on, not split)" :
 			    "");
 	}
-	return fail(errnum, "cannot set the device up at %s", range);
+	return fail(errnum, "cannot set the device up at %s: %s", range,
+		    strerror(errnum));
 }
 
 static int setup(struct add_fds *f, const struct vdev_add_req *r,
@@ -210,7 +175,7 @@ static int start_and_attach(struct add_fds *f, const struct vdev_add_req *r)
 	int ret;
 
 	if (ioctl(f->dev, KEEL_VDEV_IOC_START))
-		return fail(errno, "cannot start the device");
+		return fail(errno, "cannot start the device: %s", strerror(errno));
 	ret = keel_obj_attach(f->dev);
 	if (!ret)
 		return KEELCTL_EXIT_OK;
@@ -218,7 +183,8 @@ static int start_and_attach(struct add_fds *f, const struct vdev_add_req *r)
 		return fail(-ret, "process %d is exiting", r->pid);
 	if ((ret == -ENOTTY || ret == -EINVAL) && old_keel(-ret))
 		return KEELCTL_EXIT_FAIL;
-	return fail(-ret, "cannot attach the device to the VM");
+	return fail(-ret, "cannot attach the device to the VM: %s",
+		    strerror(-ret));
 }
 
 /* -j: the new object as "vdev show -j" prints it, or its id alone. */
@@ -251,8 +217,8 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r)
 
 	f.vm = keel_vm_fd_of_pid(r->pid, r->vm_fd, &vmm);
 	if (f.vm < 0)
-		return vmm_fail(f.vm, &vmm);
-	f.dev = open_dev();
+		return keelctl_vmm_fail(OP, f.vm, &vmm, true);
+	f.dev = keelctl_open_dev(OP, KEEL_VDEV_DEVICE, "keel_vdev");
 	if (f.dev < 0) {
 		rc = -f.dev;
 		f.dev = -1;
@@ -263,7 +229,7 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r)
 	if (f.irq >= 0 && r->level)
 		f.resample = eventfd(0, EFD_CLOEXEC);
 	if (f.irq < 0 || (r->level && f.resample < 0))
-		rc = fail(errno, "eventfd");
+		rc = fail(errno, "cannot make an eventfd: %s", strerror(errno));
 	else
 		rc = setup(&f, r, &id);
 	if (!rc)

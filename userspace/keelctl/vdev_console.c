@@ -7,7 +7,6 @@
  * mode until Ctrl-], else from standard input until its end.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,18 +21,9 @@ static int open_device(uint32_t id)
 {
 	int keel, fd;
 
-	keel = open(KEEL_DEVICE, O_RDWR | O_CLOEXEC);
-	if (keel < 0) {
-		if (errno == ENOENT || errno == ENODEV || errno == ENXIO) {
-			fprintf(stderr, "keelctl: keel modules are not loaded (keel.ko)\n");
-			return -KEELCTL_EXIT_NOT_LOADED;
-		}
-		fprintf(stderr, "keelctl: " OP ": " KEEL_DEVICE ": %s%s\n",
-			strerror(errno), errno == EACCES || errno == EPERM ?
-			": it is for root and group kvm" : "");
-		return errno == EACCES || errno == EPERM ?
-			-KEELCTL_EXIT_PERM : -KEELCTL_EXIT_FAIL;
-	}
+	keel = keelctl_open_dev(OP, KEEL_DEVICE, "keel");
+	if (keel < 0)
+		return keel;
 	fd = keel_obj_open(keel, id);
 	close(keel);
 	if (fd >= 0)
@@ -42,20 +32,20 @@ static int open_device(uint32_t id)
 	case ENOLINK:
 		fprintf(stderr, "keelctl: " OP ": device %u is not attached: it belongs to the VMM that created it, whose console it is\n",
 			id);
-		break;
+		return -KEELCTL_EXIT_FAIL;
 	case ENOENT:
+		/* Gone since, or another user's: not there for the caller. */
 		fprintf(stderr, "keelctl: " OP ": no device %u\n", id);
-		break;
+		return -KEELCTL_EXIT_NOT_FOUND;
 	case ENOTTY:
 	case EINVAL:
 		fprintf(stderr, "keelctl: " OP ": this Keel cannot open an attached device (KEEL_IOC_OBJ_OPEN is uapi version 4)\n");
-		break;
+		return -KEELCTL_EXIT_FAIL;
 	default:
-		fprintf(stderr, "keelctl: " OP ": %s\n", strerror(-fd));
-		return fd == -EPERM || fd == -EACCES ? -KEELCTL_EXIT_PERM :
-						       -KEELCTL_EXIT_FAIL;
+		fprintf(stderr, "keelctl: " OP ": cannot open device %u: %s\n",
+			id, strerror(-fd));
+		return -keelctl_exit_code(KEEL_ERR_SYSTEM, -fd);
 	}
-	return -KEELCTL_EXIT_FAIL;
 }
 
 /* The object must be a vdev: -1 to go on, else the exit code. */
@@ -63,21 +53,13 @@ static int check_vdev(struct keelctl *k, uint32_t id, char *label,
 		      size_t len)
 {
 	struct keel_obj o;
-	int rc = keelctl_connect(k);
+	int rc = keelctl_obj_get(k, id, "vdev", OP, &o);
 
-	if (rc)
+	if (rc >= 0)
 		return rc;
-	if (keel_obj_get(k->sock, id, &o))
-		return keelctl_fail(OP, keel_last_error(k->sock));
-	rc = -1;
-	if (!o.type || strcmp(o.type, "vdev")) {
-		fprintf(stderr, "keelctl: " OP ": object %u is a %s, not a vdev\n",
-			id, fmt_str(o.type));
-		rc = KEELCTL_EXIT_FAIL;
-	}
 	snprintf(label, len, "%s", o.label ? o.label : "");
 	keel_obj_free(&o);
-	return rc;
+	return -1;
 }
 
 int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
@@ -105,7 +87,7 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
 			id, label[0] ? " (" : "", label, label[0] ? ")" : "");
 		ret = term_raw(STDIN_FILENO, &saved);
 		if (ret)
-			fprintf(stderr, "keelctl: " OP ": standard input stays cooked: %s\n",
+			fprintf(stderr, "keelctl: " OP ": cannot put the terminal in raw mode (%s): keys such as Ctrl-C act here, not in the guest\n",
 				strerror(-ret));
 		raw = !ret;
 	}
@@ -127,6 +109,7 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
 		return KEELCTL_EXIT_FAIL;
 	}
 	if (ret) {
+		/* A read or write of one of the streams: its errno says why. */
 		fprintf(stderr, "keelctl: " OP ": %s: %s\n", what, strerror(-ret));
 		return KEELCTL_EXIT_FAIL;
 	}

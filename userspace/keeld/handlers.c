@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "keeld.h"
+#include "log.h"
 #include "prefset.h"
 #include "proto.h"
 #include "spec.h"
@@ -175,9 +176,13 @@ static void put_alloc(struct nlmsghdr *nlh, const struct store_alloc *a,
 
 static int store_err(struct ctx *c, int ret)
 {
-	return proto_fail(&c->err, ret, NULL, "%s",
-			  ret == -ENOENT || ret == -EBUSY || ret == -EEXIST ?
-			  store_error(c->kd->cloud.store) : "database trouble");
+	/* The store's own refusals are for the user; its trouble the log's. */
+	if (ret == -ENOENT || ret == -EBUSY || ret == -EEXIST)
+		return proto_fail(&c->err, ret, NULL, "%s",
+				  store_error(c->kd->cloud.store));
+	keeld_log(LOG_ERR, "database: %s", store_error(c->kd->cloud.store));
+	return proto_fail(&c->err, ret, NULL,
+			  "keeld's database failed (keeld's log has the cause: journalctl -u keeld)");
 }
 
 /* ---- reads ---- */

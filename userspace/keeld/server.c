@@ -47,7 +47,7 @@ void mkdir_parent(const char *path, mode_t mode)
 		return;
 	*slash = '\0';
 	if (mkdir(dir, mode) && errno != EEXIST)
-		keeld_log(LOG_WARNING, "creating %s: %s", dir, strerror(errno));
+		keeld_log(LOG_WARNING, "cannot create %s: %s", dir, strerror(errno));
 }
 
 int server_listen(struct keeld *kd)

@@ -35,6 +35,14 @@ static const char *kind(mode_t m)
 	return "special file";
 }
 
+/* What to do when the socket's directory is not keeld's to use. */
+static const char *no_access(int e)
+{
+	return e == EACCES || e == EPERM ?
+		" (keeld must be able to write in the socket's directory: run it as root or its own user, or give --socket PATH)" :
+		"";
+}
+
 /* Whether the socket at @sun is a dead keeld's (0), or why it is not. */
 static int stale(const struct sockaddr_un *sun)
 {
@@ -66,7 +74,7 @@ int sockfile_bind(int fd, const char *path, struct sockfile *sf)
 	strcpy(sun.sun_path, path);
 	if (!lstat(path, &st)) {
 		if (!S_ISSOCK(st.st_mode)) {
-			keeld_log(LOG_ERR, "%s is not a socket (a %s): not replacing it",
+			keeld_log(LOG_ERR, "%s is not a socket (a %s): not replacing it; remove it, or give --socket PATH",
 				path, kind(st.st_mode));
 			return -EEXIST;
 		}
@@ -76,19 +84,21 @@ int sockfile_bind(int fd, const char *path, struct sockfile *sf)
 			return ret;
 		}
 		if (ret) {
-			keeld_log(LOG_ERR, "%s: %s", path, strerror(-ret));
+			keeld_log(LOG_ERR, "cannot tell whether a keeld serves %s: %s",
+				path, strerror(-ret));
 			return ret;
 		}
 		/* unlink() removes the name, whatever it names by now. */
 		if (unlink(path) && errno != ENOENT) {
 			ret = -errno;
-			keeld_log(LOG_ERR, "removing the stale socket %s: %s",
+			keeld_log(LOG_ERR, "cannot remove the stale socket %s: %s",
 				path, strerror(errno));
 			return ret;
 		}
 	} else if (errno != ENOENT) {
 		ret = -errno;
-		keeld_log(LOG_ERR, "%s: %s", path, strerror(errno));
+		keeld_log(LOG_ERR, "cannot look at %s: %s%s", path, strerror(errno),
+			  no_access(errno));
 		return ret;
 	}
 	mask = umask(~SOCKET_MODE & 0777);
@@ -102,7 +112,8 @@ int sockfile_bind(int fd, const char *path, struct sockfile *sf)
 	if (!ret && listen(fd, 128))
 		ret = -errno;
 	if (ret) {
-		keeld_log(LOG_ERR, "%s: %s", path, strerror(-ret));
+		keeld_log(LOG_ERR, "cannot listen on %s: %s%s", path,
+			  strerror(-ret), no_access(-ret));
 		sockfile_remove(path, sf);
 	}
 	return ret;

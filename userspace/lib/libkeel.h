@@ -54,9 +54,24 @@ struct keel_error {
 	uint32_t miss_nest;		/* offset of the nest that lacked it */
 };
 
-/* "keel modules are not loaded (keel.ko)" or strerror(errnum). */
+/*
+ * Errno @errnum in words for a message when nothing says more: what
+ * failed and, where it is known, what to do ("permission denied: this
+ * needs root (CAP_SYS_ADMIN) or ...", "no such object", ...); strerror()
+ * for the others.
+ */
+const char *keel_errno_str(int errnum);
+/*
+ * @err without its extack message: "keel modules are not loaded
+ * (keel.ko): ..." or keel_errno_str(errnum).
+ */
 const char *keel_error_str(const struct keel_error *err);
-/* "<prog>: [<op>: ]<keel_error_str>[: <extack msg>]\n" */
+/*
+ * One line: "<prog>: [<op>: ]<reason>\n". The reason is the extack
+ * message when the kernel or keeld sent one (it names the cause; no
+ * errno text goes in front of it), else keel_error_str(). Keel not
+ * loaded has no <op>.
+ */
 void keel_error_print(FILE *f, const char *prog, const char *op,
 		      const struct keel_error *err);
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # keelctl's command line without a kernel module: help, usage errors and
-# their exit codes, and (when Keel is not loaded) exit code 3.
+# their exit codes, keeld out of reach and unreadable input files (one
+# line each, with what to do), and (when Keel is not loaded) exit code 3.
 # Usage: cli_test.sh KEELCTL   (TAP on stdout)
 keelctl=$1
 # shellcheck source-path=SCRIPTDIR
@@ -83,6 +84,53 @@ expect 2 err "free needs one allocation id" free
 expect 2 err "bad allocation id '0'" free 0
 expect 3 err "cannot reach keeld" --keeld /nonexistent/keeld.sock cloud host list
 expect 3 err "cannot reach keeld" alloc list --keeld /nonexistent/keeld.sock
+# Unreachable keeld: 3, one line with what to do.
+expect 3 err "^keelctl: cannot reach keeld at /nonexistent/keeld.sock: no such socket (is keeld running? --keeld PATH or \\\$KEELD_SOCKET name another socket)\$" \
+	free 7 --keeld /nonexistent/keeld.sock
+KEELD_SOCKET=/nonexistent/env.sock
+export KEELD_SOCKET
+expect 3 err '^keelctl: cannot reach keeld at /nonexistent/env.sock: ' \
+	cloud host remove 4
+unset KEELD_SOCKET
+if command -v python3 >/dev/null; then
+	# A socket nobody listens on any more: a dead keeld's.
+	python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' \
+		"$tmp/dead.sock"
+	expect 3 err "^keelctl: cannot reach keeld at $tmp/dead.sock: nothing listens there (keeld is not running: systemctl start keeld)\$" \
+		--keeld "$tmp/dead.sock" alloc list
+	# One that accepts and hangs up before it answers: said, exit 1.
+	python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.listen(1)
+open(sys.argv[2], "w").close()
+s.settimeout(10)
+s.accept()[0].close()' "$tmp/closer.sock" "$tmp/closer.ready" &
+	closer=$!
+	i=0
+	while [ ! -e "$tmp/closer.ready" ] && [ $i -lt 250 ]; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+	expect 1 err '^keelctl: alloc list: keeld closed the connection before it answered (it stopped, or this user holds too many connections: see its log)$' \
+		--keeld "$tmp/closer.sock" alloc list
+	wait $closer
+fi
+expect 2 err "^keelctl: keeld's socket path is longer than 107 bytes: " \
+	--keeld "/$(printf 'x%.0s' $(seq 120))" alloc list
+# Input files: why they cannot be read, once, before keeld is asked.
+expect 1 err "^keelctl: cloud host add: cannot open /nonexistent/hosts.json: No such file or directory\$" \
+	--keeld /nonexistent/keeld.sock cloud host add /nonexistent/hosts.json
+printf '{"id": 1,' >"$tmp/broken.json"
+expect 1 err "^keelctl: cloud host add: $tmp/broken.json is not a JSON document: " \
+	--keeld /nonexistent/keeld.sock cloud host add "$tmp/broken.json"
+expect 1 err "^keelctl: alloc: cannot open /nonexistent/t.json: No such file or directory\$" \
+	alloc --service a --vcpus 1 --memory 1G --template /nonexistent/t.json
+: >"$tmp/empty.json"
+expect 1 err "^keelctl: cloud template add: $tmp/empty.json is not a JSON document: it is empty\$" \
+	cloud template add "$tmp/empty.json"
+expect 0 out '^5 not found' help
+expect 0 out '^3 Keel not loaded or keeld not reachable, 4 permission denied,$' help
 
 if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
@@ -95,6 +143,8 @@ else
 		expect 3 err 'keel modules are not loaded (keel.ko)' $cmd
 	done
 	expect 3 err 'not loaded' -j host
+	expect 3 err '^keelctl: keel modules are not loaded (keel.ko): load them with modprobe keel$' \
+		objects show 2147483646
 fi
 
 echo "1..$n"

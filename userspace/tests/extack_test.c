@@ -2,7 +2,8 @@
 /*
  * keel_extack_parse() and keel_error_print() on handcrafted NLMSG_ERROR
  * and NLMSG_DONE messages: capped and uncapped acks, every TLV Keel reads,
- * successes, permission errors and truncated messages.
+ * successes, permission errors and truncated messages; the printed line is
+ * the sender's message alone, or the errno in words when there is none.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -162,12 +163,73 @@ static void test_print(void)
 	keel_error_print(f, "keelctl", "host", &err);
 	fclose(f);
 	if (!ok(!strcmp(out,
-			"keelctl: objects show: No such file or directory: no object with this id\n"
-			"keelctl: host: No such file or directory\n"
-			"keelctl: keel modules are not loaded (keel.ko)\n"),
+			"keelctl: objects show: no object with this id\n"
+			"keelctl: host: no such object\n"
+			"keelctl: keel modules are not loaded (keel.ko): load them with modprobe keel\n"),
 		"keel_error_print() lines"))
 		printf("# got:\n%s", out);
 	free(out);
+}
+
+/* An errno's text never goes in front of the sender's own reason. */
+static void test_print_no_stray_errno(void)
+{
+	static const struct {
+		enum keel_err_kind kind;
+		int errnum;
+		const char *msg, *want;
+	} cases[] = {
+		{ KEEL_ERR_KERNEL, ESRCH,
+		  "required feature acc:fpga (request) left no host",
+		  "keelctl: alloc: required feature acc:fpga (request) left no host\n" },
+		{ KEEL_ERR_PERM, EPERM, "alloc needs root or the admin group",
+		  "keelctl: alloc: alloc needs root or the admin group\n" },
+		{ KEEL_ERR_KERNEL, EINVAL,
+		  "rx-usecs is longer than the overflow interval",
+		  "keelctl: alloc: rx-usecs is longer than the overflow interval\n" },
+		{ KEEL_ERR_PROTO, EBADMSG, "keeld sent a malformed reply",
+		  "keelctl: alloc: keeld sent a malformed reply\n" },
+		{ KEEL_ERR_PERM, EPERM, "",
+		  "keelctl: alloc: permission denied: this needs root (CAP_SYS_ADMIN) or, for an object, the user that created it (see keel(7))\n" },
+		{ KEEL_ERR_KERNEL, EOPNOTSUPP, "",
+		  "keelctl: alloc: not supported by the loaded Keel modules (keelctl version compares their api with keelctl's)\n" },
+		{ KEEL_ERR_SYSTEM, EAGAIN, "",
+		  "keelctl: alloc: no answer in time; try again\n" },
+		{ KEEL_ERR_PROTO, 0, "",
+		  "keelctl: alloc: malformed reply from the kernel\n" },
+		/* Without words of its own: strerror(), as the cause. */
+		{ KEEL_ERR_KERNEL, EADDRINUSE, "",
+		  "keelctl: alloc: Address already in use\n" },
+	};
+	struct keel_error err;
+	char *out = NULL;
+	size_t i, len;
+	FILE *f;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		err.kind = cases[i].kind;
+		err.errnum = cases[i].errnum;
+		snprintf(err.msg, sizeof(err.msg), "%s", cases[i].msg);
+		f = open_memstream(&out, &len);
+		keel_error_print(f, "keelctl", "alloc", &err);
+		fclose(f);
+		if (!ok(!strcmp(out, cases[i].want), "%s, %s: %s",
+			strerror(cases[i].errnum), cases[i].msg[0] ?
+			"the message alone" : "the errno in words",
+			cases[i].want))
+			printf("# got: %s", out);
+		free(out);
+		out = NULL;
+	}
+	err.kind = KEEL_ERR_KERNEL;
+	err.errnum = ENOENT;
+	snprintf(err.msg, sizeof(err.msg), "no host 3");
+	ok(!strcmp(keel_error_str(&err), "no such object"),
+	   "keel_error_str() is the errno's part, without the message");
+	ok(keel_errno_str(ENOENT) == keel_error_str(&err) &&
+	   !strcmp(keel_errno_str(EEXIST), "it exists already"),
+	   "keel_errno_str(): words for an errno");
 }
 
 int main(void)
@@ -179,5 +241,6 @@ int main(void)
 	test_done();
 	test_malformed();
 	test_print();
+	test_print_no_stray_errno();
 	return tap_done();
 }

@@ -19,8 +19,8 @@ ok $? "three hosts added from JSON"
 [ "$("$keelctl" -j cloud host list | jq length)" = 3 ]
 ok $? "cloud host list shows three hosts"
 "$keelctl" cloud host add "$tmp/hosts.json" >/dev/null 2>"$tmp/err"
-[ $? -eq 1 ] && grep -q 'host 1 exists' "$tmp/err"
-ok $? "adding a host twice is refused"
+[ $? -eq 1 ] && [ "$(head -n 1 "$tmp/err")" = "keelctl: cloud host add: host 1 exists" ]
+ok $? "adding a host twice is refused (exit 1), keeld's reason without errno text"
 echo '{"id": 9, "resources": {"vcpus": 1}}' >"$tmp/bad.json"
 "$keelctl" cloud host add "$tmp/bad.json" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q 'vcpus and memory are required' "$tmp/err"
@@ -47,6 +47,12 @@ ok $? "alloc show 1 gives the service and host"
 	grep -q 'required feature acc:fpga (request) left no host' "$tmp/err" &&
 	! jq -e '.id' "$tmp/out" >/dev/null
 ok $? "a failed request still explains itself, in JSON too"
+"$keelctl" alloc --service x --vcpus 1 --memory 1G --require acc:fpga \
+	>/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] &&
+	grep -qx 'keelctl: alloc: required feature acc:fpga (request) left no host: .*' "$tmp/err" &&
+	! grep -qi 'no such process' "$tmp/err"
+ok $? "an unsatisfiable --require: exit 1, one line, keeld's reason with no errno text before it"
 echo '{"prefs": [{"feature": "cpu:rtm", "kind": "required"}]}' >"$tmp/tenant.json"
 "$keelctl" alloc --service x --vcpus 1 --memory 1G --forbid cpu:rtm \
 	--tenant-policy "$tmp/tenant.json" 2>"$tmp/err"
@@ -59,8 +65,14 @@ ok $? "a host from stdin, removed again"
 "$keelctl" free 1
 ok $? "free 1"
 "$keelctl" free 1 2>"$tmp/err"
-[ $? -eq 1 ] && grep -q 'no allocation 1' "$tmp/err"
-ok $? "freeing again is refused"
+[ $? -eq 5 ] && [ "$(cat "$tmp/err")" = "keelctl: free: no allocation 1" ]
+ok $? "freeing again: not found (exit 5), 'no allocation 1'"
+"$keelctl" free 999999 2>"$tmp/err"
+[ $? -eq 5 ] && [ "$(cat "$tmp/err")" = "keelctl: free: no allocation 999999" ]
+ok $? "freeing an id never given: not found (exit 5)"
+"$keelctl" alloc show 999999 2>"$tmp/err"
+[ $? -eq 5 ] && [ "$(cat "$tmp/err")" = "keelctl: alloc show: no allocation 999999" ]
+ok $? "alloc show of an unknown id: not found (exit 5)"
 [ "$(used_vcpus)" = 0 ]
 ok $? "nothing used after the round trip"
 
@@ -115,8 +127,14 @@ done
 "$keelctl" cloud host remove 3
 ok $? "it can once they are freed"
 "$keelctl" cloud host show 3 2>"$tmp/err"
-[ $? -eq 1 ] && grep -q 'no host 3' "$tmp/err"
-ok $? "the removed host is gone"
+[ $? -eq 5 ] && [ "$(cat "$tmp/err")" = "keelctl: cloud host show: no host 3" ]
+ok $? "the removed host is gone: not found (exit 5)"
+"$keelctl" cloud host remove 3 2>"$tmp/err"
+[ $? -eq 5 ] && [ "$(cat "$tmp/err")" = "keelctl: cloud host remove: no host 3" ]
+ok $? "removing it again: not found (exit 5)"
+"$keelctl" cloud host remove 4242 2>"$tmp/err"
+[ $? -eq 5 ] && grep -qx 'keelctl: cloud host remove: no host 4242' "$tmp/err"
+ok $? "removing a host never added: not found (exit 5)"
 
 # Callers without rights: reading is open, changing is not.
 as_nobody() {
@@ -125,8 +143,9 @@ as_nobody() {
 as_nobody cloud host list >/dev/null
 ok $? "nobody may list hosts"
 as_nobody alloc --service x --vcpus 1 --memory 1G 2>"$tmp/err"
-[ $? -eq 4 ] && grep -q 'needs root or the admin group' "$tmp/err"
-ok $? "nobody may not allocate (exit 4)"
+[ $? -eq 4 ] && grep -q 'needs root or the admin group' "$tmp/err" &&
+	! grep -q 'Operation not permitted' "$tmp/err"
+ok $? "nobody may not allocate (exit 4), keeld's reason without errno text"
 as_nobody free 3 2>/dev/null
 [ $? -eq 4 ]
 ok $? "nobody may not free"

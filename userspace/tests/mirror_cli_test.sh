@@ -43,9 +43,9 @@ expect 2 err '--pid is for add' mirror del 1 --pid 1
 expect 2 err '--gpa is for add' mirror list --gpa 0
 expect 2 err '--len is for add' mirror show 1 --len 4096
 
-# add's failures before it needs Keel: the process.
+# add's failures before it needs Keel: the process (none: not found, 5).
 # shellcheck disable=SC2086
-expect 1 err '^keelctl: mirror add: no process 2147483647$' \
+expect 5 err '^keelctl: mirror add: no process 2147483647$' \
 	$add --pid 2147483647
 # shellcheck disable=SC2086
 expect 1 err "^keelctl: mirror add: process $$ (.*) is not a KVM VMM: it holds no VM" \

@@ -69,9 +69,9 @@ expect 2 err '--level is for add' vdev console --level 1
 expect 2 err '--pid is for add' vdev list --pid 1
 expect 2 err '--wait is for console' vdev show 1 --wait 10
 
-# add's failures before it needs Keel: the process.
+# add's failures before it needs Keel: the process (none: not found, 5).
 # shellcheck disable=SC2086
-expect 1 err '^keelctl: vdev add: no process 2147483647$' \
+expect 5 err '^keelctl: vdev add: no process 2147483647$' \
 	$add --pid 2147483647
 # shellcheck disable=SC2086
 expect 1 err "^keelctl: vdev add: process $$ (.*) is not a KVM VMM: it holds no VM" \
