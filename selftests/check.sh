@@ -7,8 +7,9 @@
 #      checkpatch --strict, the generated netlink code and the uapi headers
 #      against the YNL spec, userspace with -Werror, the manual pages;
 #   2. host-side unit tests (TAP);
-#   3. the Debian packages (lintian clean), DKMS building keel-dkms for
-#      6.1 and 6.12, make install and uninstall;
+#   3. the Debian packages (lintian clean), keel-dkms installed with dpkg
+#      (DKMS building it for 6.1 and 6.12) and purged, make install and
+#      uninstall;
 #   4. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm), and
 #      the vdev and ring suites on 6.1 and 6.12 with DKMS's modules.
 # The last line printed is "N passed, N failed".
@@ -89,8 +90,9 @@ grep -qE '^(not )?ok ' "$log/host-tests.log" ||
 tap_count "$log/host-tests.log" "host tests"
 
 echo "== packages"
-# keel-tools and keel-dkms, lintian clean; DKMS builds keel-dkms for both
-# stock kernels.
+# keel-tools and keel-dkms, lintian clean; keel-dkms installed with dpkg,
+# DKMS building it for both stock kernels, then purged (in a private DKMS
+# tree instead where the host has keel-dkms already: see deb_test.sh).
 build_check deb make -s deb
 kdirs=()
 for k in 6.1 6.12; do
