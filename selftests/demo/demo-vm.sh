@@ -13,9 +13,9 @@
 # the cloud resource database, with this machine registered from keel.ko
 # and three more hosts, and an allocation with --explain.
 # Every part is shown or the demo fails: a missing program is an error.
-# Usage: demo-vm.sh [KEELD]   (keeld's binary, default /keel/extra/keeld,
+# Usage: demo-vm.sh [KEELD]   (keeld's binary, default /keel/bin/keeld,
 #                              where demo.sh has it packed)
-keeld=${1:-/keel/extra/keeld}
+keeld=${1:-/keel/bin/keeld}
 
 guest=/keel/selftests/demo/keel_demo_guest
 uart=/keel/selftests/demo/keel_demo_uart

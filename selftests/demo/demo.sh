@@ -4,16 +4,13 @@
 # "make demo": install what is missing, build Keel, and run demo-vm.sh in a
 # test VM on the stock 6.1 kernel (KERNEL=6.12 or debug to change it).
 # keeld (built by vmtest.sh with the rest of userspace) goes into the VM
-# with its libraries as /keel/extra/keeld (KEEL_VM_EXTRA: a fixed path,
-# whatever the checkout's), which demo-vm.sh gets; it fails without it.
+# as /keel/bin/keeld (the need "keeld"), which demo-vm.sh gets; it fails
+# without it.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/selftests/vm/deps.sh"
-keeld=$root/build/userspace/keeld/keeld
-make -s -C "$root/userspace" O="$root/build/userspace" keeld
-export KEEL_VM_EXTRA="${KEEL_VM_EXTRA:+$KEEL_VM_EXTRA }$keeld"
 # Debian's QEMU and a nested Linux guest for the attach part.
-export KEEL_VM_NEEDS="${KEEL_VM_NEEDS:+$KEEL_VM_NEEDS }qemu"
+export KEEL_VM_NEEDS="${KEEL_VM_NEEDS:+$KEEL_VM_NEEDS }qemu keeld"
 exec "$root/selftests/vm/vmtest.sh" MODE=demo KERNEL="${KERNEL:-6.1}" \
-	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh" DEMO_ARGS=/keel/extra/keeld
+	DEMO_SCRIPT="$root/selftests/demo/demo-vm.sh" DEMO_ARGS=/keel/bin/keeld

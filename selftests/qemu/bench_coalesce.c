@@ -40,8 +40,6 @@
 #include "keel_test_run.h"
 
 #define MAX_GSIS	8
-/* Boots per CPU setting: floods make the emulated CPU fail more often. */
-#define BENCH_TRIES	(3 * KEEL_QEMU_BOOT_TRIES)
 
 static long n_fixed = 1000, n_flood = 10000, n_ping = 300;
 static const char *only_mode;
@@ -379,7 +377,7 @@ int main(int argc, char **argv)
 		next_mode = 0;
 		next_traffic = 0;
 		fails_here = 0;
-		for (tries = 0; tries < BENCH_TRIES && ret == -EDEADLK;
+		for (tries = 0; tries < KEEL_QEMU_STREAM_TRIES && ret == -EDEADLK;
 		     tries++) {
 			if (q) {
 				printf("# the nested guest %s: again\n",

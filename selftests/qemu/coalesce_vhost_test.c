@@ -32,12 +32,6 @@
  */
 #define GAP_US		1000
 #define GAP_US_MAX	64000
-/*
- * Starts of the whole run: a stream of interrupts makes the emulated CPU
- * break the nested guest (keel_qemu.h) far more often than a boot does,
- * moderated or not, the more so on a loaded machine.
- */
-#define VHOST_TRIES	(3 * KEEL_QEMU_BOOT_TRIES)
 
 static char out[65536];
 
@@ -289,7 +283,8 @@ TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 1740)
 	if (access("/dev/keel-coalesce", F_OK))
 		SKIP(return, "keel_coalesce.ko is not loaded");
 	ASSERT_EQ(0, access("/dev/vhost-net", F_OK));
-	for (tries = 0; tries < VHOST_TRIES && ret == -EDEADLK; tries++) {
+	for (tries = 0; tries < KEEL_QEMU_STREAM_TRIES && ret == -EDEADLK;
+	     tries++) {
 		if (r.q) {
 			TH_LOG("the nested guest %s: again",
 			       keel_qemu_fault(r.q));

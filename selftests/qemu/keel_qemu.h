@@ -114,6 +114,13 @@ void keel_qemu_comment(const char *text);
  */
 #define KEEL_QEMU_STUCK_CHECK_MS	5000
 #define KEEL_QEMU_BOOT_TRIES		8
+/*
+ * Starts of a whole run that streams interrupts into the guest (vhost-net
+ * tests, demo and benchmark): a stream makes the emulated CPU break the
+ * nested guest far more often than a boot does, the more so on a loaded
+ * machine.
+ */
+#define KEEL_QEMU_STREAM_TRIES		(3 * KEEL_QEMU_BOOT_TRIES)
 int keel_qemu_stuck(struct keel_qemu *q);
 /* The instruction of the last keel_qemu_stuck() that returned 1. */
 unsigned long long keel_qemu_stuck_ip(struct keel_qemu *q);
