@@ -52,6 +52,7 @@ struct workqueue_struct *keel_vm_wq;
 struct keel_vm_call {
 	struct work_struct work;
 	struct completion done;
+	struct kvm *kvm;
 	struct mm_struct *mm;
 	int (*fn)(void *arg);
 	void *arg;
@@ -61,6 +62,7 @@ struct keel_vm_call {
 static void keel_vm_call_work(struct work_struct *work)
 {
 	struct keel_vm_call *c = container_of(work, struct keel_vm_call, work);
+	struct keel_vm_charge charge;
 
 	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
 	if (!mmget_not_zero(c->mm)) {
@@ -68,7 +70,10 @@ static void keel_vm_call_work(struct work_struct *work)
 		goto out;
 	}
 	kthread_use_mm(c->mm);
+	/* A kernel thread's allocations are charged to no one otherwise. */
+	keel_vm_charge_begin(c->kvm, &charge);
 	c->ret = c->fn(c->arg);
+	keel_vm_charge_end(&charge);
 	kthread_unuse_mm(c->mm);
 	/* The VMM may have exited meanwhile: its teardown is not ours. */
 	mmput_async(c->mm);
@@ -90,7 +95,8 @@ out:
  * mapping of guest memory (kvm_read_guest()), and what KVM accepts only
  * from the VMM (its VM ioctls, 6.6's page-track notifier registration).
  * @fn runs in a kernel thread, not the VMM: it must not leave anything
- * behind in that address space.
+ * behind in that address space. Its __GFP_ACCOUNT allocations are
+ * charged to the VMM's memory cgroup (keel_vm_charge_begin()).
  *
  * Context: process context; sleeps.
  *
@@ -106,6 +112,7 @@ int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg)
 		return -ENOMEM;
 	INIT_WORK(&c->work, keel_vm_call_work);
 	init_completion(&c->done);
+	c->kvm = kvm;
 	c->mm = kvm->mm;
 	c->fn = fn;
 	c->arg = arg;

@@ -22,7 +22,7 @@
 int keel_mirror_hot_alloc(struct keel_mirror *m)
 {
 	m->hot = kcalloc(KEEL_MIRROR_HOT_SLOTS, sizeof(*m->hot),
-			 GFP_KERNEL_ACCOUNT);
+			 KEEL_GFP_CHARGED);
 	return m->hot ? 0 : -ENOMEM;
 }
 

@@ -129,8 +129,13 @@ static int keel_mirror_start(void *arg)
 	return ret;
 }
 
+/*
+ * The range's memory (its mirror pages first) is the VM's: charged to the
+ * VMM's memory cgroup, also when keelctl sets it up for a running QEMU.
+ */
 static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 {
+	struct keel_vm_charge charge;
 	int ret;
 
 	ret = keel_mirror_check_slots(m);
@@ -142,6 +147,7 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 	else
 		list_add_rcu(&m->node, &keel_mirror_ranges);
 	mutex_unlock(&keel_mirror_ranges_lock);
+	keel_vm_charge_begin(m->inst.kvm, &charge);
 	if (!ret)
 		ret = keel_mirror_store_alloc(m);
 	if (!ret)
@@ -150,6 +156,7 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 		ret = keel_vm_call(m->inst.kvm, keel_mirror_start, m);
 	if (!ret && (flags & KEEL_MIRROR_SETUP_REPAIR))
 		ret = keel_mirror_sigbus_add(m);
+	keel_vm_charge_end(&charge);
 	if (!ret)
 		ret = keel_mirror_write_get();
 	if (!ret)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mirror pages of a protected range: allocated (charged to the
- * caller's memory cgroup), filled from the guest's memory, kept in step
- * with what KVM reports written, and read back for checks.
+ * VMM's memory cgroup: keel_vm_charge_begin() in main.c; ENOMEM, not the
+ * OOM killer, beyond its limit), filled from the guest's memory, kept in
+ * step with what KVM reports written, and read back for checks.
  *
  * A write is mirrored by copying the bytes written from the guest page
  * again, under the range's lock, rather than taking what KVM reports:
@@ -16,6 +17,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -25,13 +27,15 @@ int keel_mirror_store_alloc(struct keel_mirror *m)
 {
 	unsigned long i;
 
-	m->pages = kvcalloc(m->npages, sizeof(*m->pages), GFP_KERNEL_ACCOUNT);
-	m->tracked = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
-	m->lost = bitmap_zalloc(m->npages, GFP_KERNEL_ACCOUNT);
+	m->pages = kvcalloc(m->npages, sizeof(*m->pages), KEEL_GFP_CHARGED);
+	m->tracked = bitmap_zalloc(m->npages, KEEL_GFP_CHARGED);
+	m->lost = bitmap_zalloc(m->npages, KEEL_GFP_CHARGED);
 	if (!m->pages || !m->tracked || !m->lost)
 		return -ENOMEM;
 	for (i = 0; i < m->npages; i++) {
-		m->pages[i] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		m->pages[i] = alloc_page(KEEL_GFP_CHARGED | __GFP_ZERO);
 		if (!m->pages[i])
 			return -ENOMEM;
 		m->c.mirror_bytes += PAGE_SIZE;

@@ -15,14 +15,8 @@
 #include "ring.h"
 #include "../compat/keel_compat.h"
 
-/*
- * Charged to the caller's memcg (__GFP_ACCOUNT). A charge beyond the
- * group's limit fails after reclaim instead of calling the OOM killer
- * (__GFP_RETRY_MAYFAIL), so setup sees ENOMEM and nobody dies; so does an
- * allocation the whole machine cannot satisfy.
- */
-#define KEEL_RING_AREA_GFP \
-	(GFP_KERNEL_ACCOUNT | __GFP_ZERO | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+/* Charged to the caller's memcg; ENOMEM beyond its limit (core.h). */
+#define KEEL_RING_AREA_GFP	(KEEL_GFP_CHARGED | __GFP_ZERO)
 
 /**
  * keel_ring_area_alloc() - allocate and map a shared area

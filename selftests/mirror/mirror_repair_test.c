@@ -271,38 +271,6 @@ static bool on_mmio_plain(struct keel_vcpu *vcpu, uint64_t gpa, bool write,
 	return true;
 }
 
-/*
- * Set up with KEEL_MIRROR_SETUP_REPAIR by a forked process, as keelctl
- * would, and attached to the VM: the id, or -errno.
- */
-static long add_by_another_process(int vm_fd, uint64_t gpa, uint64_t len)
-{
-	int status, p[2];
-	uint32_t id = 0;
-	long ret;
-	pid_t pid;
-
-	if (pipe(p))
-		return -errno;
-	pid = fork();
-	if (!pid) {
-		int fd = mirror_add_flags(vm_fd, gpa, len,
-					  KEEL_MIRROR_SETUP_REPAIR, &id);
-
-		ret = fd < 0 ? fd : mirror_ioctl(fd, KEEL_IOC_ATTACH, NULL);
-		if (!ret)
-			ret = id;
-		_exit(write(p[1], &ret, sizeof(ret)) != sizeof(ret));
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &ret, sizeof(ret)) != sizeof(ret))
-		ret = -ECHILD;
-	close(p[0]);
-	if (pid > 0)
-		waitpid(pid, &status, 0);
-	return ret;
-}
-
 static void unaware_vmm(struct __test_metadata *_metadata, bool early_kill)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigbus_unexpected,
@@ -334,7 +302,8 @@ static void unaware_vmm(struct __test_metadata *_metadata, bool early_kill)
 	g.mem = vm_gpa2hva(vm, g.gpa, RANGE_LEN);
 	ASSERT_NE(NULL, g.mem);
 	memset(g.mem, 0x5a, RANGE_LEN);
-	id = add_by_another_process(vm->fd, g.gpa, RANGE_LEN);
+	id = mirror_add_by_child(vm->fd, g.gpa, RANGE_LEN,
+				 KEEL_MIRROR_SETUP_REPAIR, NULL);
 	ASSERT_LT(0, id) TH_LOG("setup: %s", strerror((int)-id));
 	op.id = id;
 	EXPECT_EQ(1, keel_test_obj_info("mirror", id, "repair"));

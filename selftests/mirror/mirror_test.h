@@ -19,9 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include <linux/keel_mirror.h>
 #include "kselftest_harness.h"
+#include "keel_test_cgroup.h"
 #include "keel_test_keelctl.h"
 
 /* Open /dev/keel-mirror, or skip when keel_mirror.ko is not loaded. */
@@ -80,6 +82,42 @@ static inline int mirror_add(int vm_fd, uint64_t gpa, uint64_t len,
 			     uint32_t *id)
 {
 	return mirror_add_flags(vm_fd, gpa, len, 0, id);
+}
+
+/*
+ * Protect [gpa, gpa + len) with setup @flags from a forked child, as
+ * keelctl does for a running QEMU with the VMM's VM fd (pidfd_getfd(2)),
+ * and attach the range to the VM so that it outlives the child; the child
+ * first enters cgroup @cgroup unless it is NULL. The range's id, or -errno.
+ */
+static inline long mirror_add_by_child(int vm_fd, uint64_t gpa, uint64_t len,
+				       uint32_t flags, const char *cgroup)
+{
+	int status, p[2];
+	uint32_t id = 0;
+	long ret;
+	pid_t pid;
+
+	if (pipe(p))
+		return -errno;
+	pid = fork();
+	if (!pid) {
+		int fd = cgroup ? cg_enter(cgroup) : 0;
+
+		if (!fd)
+			fd = mirror_add_flags(vm_fd, gpa, len, flags, &id);
+		ret = fd < 0 ? fd : mirror_ioctl(fd, KEEL_IOC_ATTACH, NULL);
+		if (!ret)
+			ret = id;
+		_exit(write(p[1], &ret, sizeof(ret)) != sizeof(ret));
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &ret, sizeof(ret)) != sizeof(ret))
+		ret = -ECHILD;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	return ret;
 }
 
 static inline int mirror_read(int fd, uint64_t gpa, void *buf, uint64_t len)

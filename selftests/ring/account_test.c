@@ -11,16 +11,15 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "keel_test_cgroup.h"
 #include "keel_test_file.h"
 #include "keel_test_user.h"
 #include "ring_test.h"
 
-#define CG_ROOT		"/sys/fs/cgroup"
 #define LIMIT_PARAM	"/sys/module/keel_ring/parameters/max_rings_per_user"
 /* The documented default, for a module that has no parameter. */
 #define LIMIT_DEFAULT	64
@@ -43,78 +42,6 @@ static int read_str(const char *path, char *buf, size_t len)
 	buf[n] = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	return n;
-}
-
-static long long read_ll(const char *path)
-{
-	char buf[64];
-
-	if (read_str(path, buf, sizeof(buf)) < 0)
-		return -1;
-	return strtoll(buf, NULL, 10);
-}
-
-/*
- * A cgroup v2 hierarchy at CG_ROOT (mounted if nothing is) with
- * @controller enabled for children: 0, or -errno (-EOPNOTSUPP when the
- * kernel lacks it).
- */
-static int cg_prepare(const char *controller)
-{
-	char buf[512], want[64];
-
-	if (access(CG_ROOT "/cgroup.controllers", F_OK) &&
-	    mount("cgroup2", CG_ROOT, "cgroup2", 0, NULL))
-		return errno == ENOENT || errno == ENODEV ? -EOPNOTSUPP : -errno;
-	if (!controller)
-		return 0;
-	if (read_str(CG_ROOT "/cgroup.controllers", buf, sizeof(buf)) < 0)
-		return -EIO;
-	/* Match whole words: " memory " in " cpu memory pids ". */
-	snprintf(want, sizeof(want), " %s ", controller);
-	memmove(buf + 1, buf, strlen(buf) + 1);
-	buf[0] = ' ';
-	strcat(buf, " ");
-	if (!strstr(buf, want))
-		return -EOPNOTSUPP;
-	snprintf(want, sizeof(want), "+%s", controller);
-	return write_text(CG_ROOT "/cgroup.subtree_control", want);
-}
-
-/* Move the calling process into cgroup @dir ("" for the root). */
-static int cg_enter(const char *dir)
-{
-	char path[256], pid[32];
-
-	snprintf(path, sizeof(path), CG_ROOT "%s%s/cgroup.procs",
-		 *dir ? "/" : "", dir);
-	snprintf(pid, sizeof(pid), "%d", getpid());
-	return write_text(path, pid);
-}
-
-/*
- * Leave and remove cgroup @dir. A thread that just exited may hold it for
- * a moment after kthread_stop() returned (it leaves its cgroup later in
- * its exit), so busy is retried; cleanup only, never a verdict.
- */
-static void cg_remove(const char *dir)
-{
-	char path[256];
-	int i;
-
-	cg_enter("");
-	snprintf(path, sizeof(path), CG_ROOT "/%s", dir);
-	for (i = 0; i < 1000 && rmdir(path) && errno == EBUSY; i++)
-		usleep(1000);
-}
-
-/* The memory cgroup's charge, in bytes. */
-static long long cg_current(const char *dir)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), CG_ROOT "/%s/memory.current", dir);
-	return read_ll(path);
 }
 
 /* Set up (not map) a ring of @slots slots of @slot_size on @fd. */
@@ -160,9 +87,9 @@ FIXTURE_SETUP(memcg)
 		SKIP(return, "no cgroup v2 memory controller");
 	ASSERT_EQ(0, ret);
 	snprintf(self->dir, sizeof(self->dir), "keel-ring-memcg-%d", getpid());
-	snprintf(path, sizeof(path), CG_ROOT "/%s", self->dir);
+	snprintf(path, sizeof(path), KEEL_CG_ROOT "/%s", self->dir);
 	ASSERT_EQ(0, mkdir(path, 0755));
-	snprintf(path, sizeof(path), CG_ROOT "/%s/memory.max", self->dir);
+	snprintf(path, sizeof(path), KEEL_CG_ROOT "/%s/memory.max", self->dir);
 	ASSERT_EQ(0, write_text(path, "33554432"));	/* 32 MiB */
 	ASSERT_EQ(0, cg_enter(self->dir));
 }
@@ -373,7 +300,7 @@ FIXTURE_SETUP(threads)
 	ASSERT_EQ(0, ret);
 	snprintf(self->dir, sizeof(self->dir), "keel-ring-threads-%d",
 		 getpid());
-	snprintf(path, sizeof(path), CG_ROOT "/%s", self->dir);
+	snprintf(path, sizeof(path), KEEL_CG_ROOT "/%s", self->dir);
 	ASSERT_EQ(0, mkdir(path, 0755));
 	ASSERT_EQ(0, cg_enter(self->dir));
 	ASSERT_LT(0, read_str("/proc/self/cgroup", self->want,

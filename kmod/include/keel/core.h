@@ -21,6 +21,7 @@
 #include <keel/state.h>
 
 struct kvm;
+struct mem_cgroup;
 struct module;
 struct eventfd_ctx;
 struct nlattr;
@@ -158,6 +159,28 @@ void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 /* Calls in the VM's own context, for its VMM (vm_ctx.c). */
 int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg);
+
+/*
+ * Allocations charged to the memory cgroup of the VM's VMM, not the
+ * caller's (vm_memcg.c): between keel_vm_charge_begin() and _end().
+ */
+struct keel_vm_charge {
+	struct mem_cgroup *memcg;	/* referenced until _end() */
+	struct mem_cgroup *old;		/* the caller's scope before */
+};
+
+void keel_vm_charge_begin(struct kvm *kvm, struct keel_vm_charge *c);
+void keel_vm_charge_end(struct keel_vm_charge *c);
+
+/*
+ * For memory a user's request sizes (a ring's slots, a mirror's pages):
+ * charged to the memory cgroup in force (__GFP_ACCOUNT), and a charge
+ * beyond the group's limit fails after reclaim instead of calling the OOM
+ * killer (__GFP_RETRY_MAYFAIL), so the request sees ENOMEM and nobody
+ * dies; so does an allocation the whole machine cannot satisfy.
+ */
+#define KEEL_GFP_CHARGED \
+	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 			 struct file *trigger, struct file *resample);
 
