@@ -33,6 +33,7 @@ static char out[65536];
 FIXTURE(mq) {
 	struct keel_qemu *q;
 	struct keel_guestmem_page f[FAILED_PAGES];
+	bool failed[FAILED_PAGES];	/* the kernel failed its frame */
 	size_t n;
 	uint64_t hva;
 	char pid[16];
@@ -131,7 +132,19 @@ static int fail_and_watch(struct __test_metadata *_metadata,
 		pfn = keel_guestmem_pfn(keel_qemu_pid(self->q),
 					self->hva + self->f[k].off);
 		EXPECT_NE(0, pfn);
-		EXPECT_EQ(0, keel_guestmem_fail(pfn));
+		ret = keel_guestmem_fail(pfn);
+		self->failed[k] = !ret;
+		/*
+		 * A frame of a transparent huge page that the kernel could
+		 * not split (Debian's THP "always" backs QEMU's RAM so) is
+		 * left as it is: "unsplit thp: Ignored", no signal, nothing
+		 * to repair. The kernel's limit; see Documentation/mirror.rst.
+		 */
+		if (ret == -EBUSY)
+			TH_LOG("frame 0x%" PRIx64 " (page %u of the file): in a huge page the kernel did not split, not failed",
+			       pfn, self->f[k].index);
+		else
+			EXPECT_EQ(0, ret);
 	}
 	for (i = 1; i <= rounds; i++) {
 		snprintf(want, sizeof(want), "KEEL-GUEST-MEM %u ", r0 + 1 + i);
@@ -184,7 +197,7 @@ static int protect(struct __test_metadata *_metadata, FIXTURE_DATA(mq) *self,
 TEST_F_TIMEOUT(mq, pages_fail, 1800)
 {
 	unsigned int ids[FAILED_PAGES];
-	long long repaired = 0, kept = 0;
+	long long failed = 0, repaired = 0, kept = 0;
 	int tries, ok = -EDEADLK;
 	char id[16];
 	size_t k;
@@ -209,13 +222,19 @@ TEST_F_TIMEOUT(mq, pages_fail, 1800)
 	}
 	EXPECT_EQ(3, ok) keel_qemu_dump(self->q, 4000);
 	for (k = 0; k < self->n; k++) {
+		failed += self->failed[k];
+		/* every failed page repaired, no other */
+		EXPECT_EQ(self->failed[k] ? 1 : 0,
+			  keel_test_obj_info("mirror", ids[k], "repaired_pages"));
 		repaired += keel_test_obj_info("mirror", ids[k], "repaired_pages");
 		kept += keel_test_obj_info("mirror", ids[k], "signals_kept");
 	}
-	TH_LOG("%zu pages of the guest's file failed: %lld repaired, %lld signals kept from QEMU",
-	       self->n, repaired, kept);
-	EXPECT_EQ((long long)self->n, repaired);
-	EXPECT_LE((long long)self->n, kept);
+	TH_LOG("%lld of %zu pages of the guest's file failed: %lld repaired, %lld signals kept from QEMU",
+	       failed, self->n, repaired, kept);
+	/* most frames are not in a huge page the kernel cannot split */
+	EXPECT_LE((long long)self->n / 2, failed);
+	EXPECT_EQ(failed, repaired);
+	EXPECT_LE(failed, kept);
 	for (k = 0; k < self->n; k++) {
 		snprintf(id, sizeof(id), "%u", ids[k]);
 		EXPECT_EQ(0, keel_test_keelctl((const char *[]){
