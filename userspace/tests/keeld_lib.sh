@@ -44,14 +44,15 @@ wait_socket() {
 	[ -S "$1" ]
 }
 
-# start_keeld DB [OPTIONS...]: start keeld and wait for its socket.
+# start_keeld DB [OPTIONS...]: start keeld and wait for its socket,
+# $keeld_start_tries x 20 ms at most (default 200).
 start_keeld() {
 	db=$1
 	shift
 	rm -f "$sock"
 	"$KEELD" --db "$db" --socket "$sock" "$@" 2>>"$tmp/keeld.log" &
 	keeld_pid=$!
-	wait_socket "$sock" "$keeld_pid" 200
+	wait_socket "$sock" "$keeld_pid" "${keeld_start_tries:-200}"
 }
 
 stop_keeld() {	# stop_keeld [SIGNAL]
