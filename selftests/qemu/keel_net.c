@@ -118,6 +118,20 @@ long keel_net_stream(long n, size_t len, unsigned int gap_us)
 	return i ? i : -errno;
 }
 
+long keel_net_send(struct keel_qemu *q, long n, size_t len,
+		   unsigned int gap_us, struct keel_net_report *now)
+{
+	unsigned long long udp = now->udp;
+	long sent;
+	int ret;
+
+	sent = keel_net_stream(n, len, gap_us);
+	ret = keel_net_wait_udp(q, udp + (sent > 0 ? sent : 0), now);
+	if (ret)
+		return ret;
+	return sent;
+}
+
 uint64_t keel_net_now_ns(void)
 {
 	struct timespec t;

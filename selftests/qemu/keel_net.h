@@ -48,6 +48,17 @@ int keel_net_wait_udp(struct keel_qemu *q, unsigned long long udp,
 long keel_net_stream(long n, size_t len, unsigned int gap_us);
 
 /*
+ * keel_net_stream(), then the guest's reports until every datagram sent
+ * arrived (@now: the report before, then the last one). A guest that the
+ * emulated CPU left stuck stops answering the host's neighbour probes, so
+ * the host's stream ends early with EHOSTUNREACH: that is -EDEADLK here
+ * (boot again), not a short stream. Returns how many were sent (fewer
+ * than @n only with a guest that reports), -EDEADLK or -errno.
+ */
+long keel_net_send(struct keel_qemu *q, long n, size_t len,
+		   unsigned int gap_us, struct keel_net_report *now);
+
+/*
  * @n pings (ICMP echo, raw socket) to the guest, @gap_us apart; the
  * round-trip times of those answered within a second, in ns, into @rtt
  * (sorted). Returns how many were answered, or -errno.
