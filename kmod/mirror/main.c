@@ -5,9 +5,11 @@
  * and the one path that undoes it, the ranges of all VMs (no two of a VM
  * overlap), the read, write and repair ioctls and the object's info.
  */
+#include <linux/debugfs.h>
 #include <linux/kvm_host.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
 #include "mirror.h"
@@ -66,6 +68,35 @@ bool keel_mirror_write_ours(struct kvm *kvm, gpa_t gpa, unsigned long len)
 	rcu_read_unlock();
 	return ours;
 }
+
+/*
+ * debugfs keel_mirror/pages, for CAP_SYS_ADMIN as debugfs is: a line
+ * "<object id> <gpa> <mirror pfn>" for each page of each set-up range,
+ * so that a test can poison a mirror page with the kernel's own
+ * injector (hwpoison-inject's corrupt-pfn).
+ */
+static int keel_mirror_pages_show(struct seq_file *sf, void *unused)
+{
+	struct keel_mirror *m;
+	unsigned long i;
+
+	mutex_lock(&keel_mirror_ranges_lock);
+	list_for_each_entry(m, &keel_mirror_ranges, node) {
+		if (!READ_ONCE(m->live))
+			continue;
+		mutex_lock(&m->lock);
+		for (i = 0; i < m->npages; i++)
+			seq_printf(sf, "%u %#llx %#lx\n", m->inst.obj.id,
+				   gfn_to_gpa(m->gfn + i),
+				   page_to_pfn(m->pages[i]));
+		mutex_unlock(&m->lock);
+	}
+	mutex_unlock(&keel_mirror_ranges_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(keel_mirror_pages);
+
+static struct dentry *keel_mirror_debugfs;
 
 static bool keel_mirror_overlaps(const struct keel_mirror *m)
 {
@@ -159,8 +190,10 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 	keel_vm_charge_end(&charge);
 	if (!ret)
 		ret = keel_mirror_write_get();
-	if (!ret)
+	if (!ret) {
 		WRITE_ONCE(m->live, true);
+		keel_mirror_scrub_start(m);
+	}
 	return ret;
 }
 
@@ -250,6 +283,7 @@ static int keel_mirror_open(struct keel_inst *inst)
 	mutex_init(&m->lock);
 	INIT_LIST_HEAD(&m->node);
 	INIT_LIST_HEAD(&m->repair_node);
+	INIT_DELAYED_WORK(&m->scrub, keel_mirror_scrub_work);
 	return 0;
 }
 
@@ -263,6 +297,7 @@ static void keel_mirror_teardown(struct keel_inst *inst)
 	struct keel_mirror *m = keel_mirror_of(inst);
 	bool listed;
 
+	keel_mirror_scrub_stop(m);
 	mutex_lock(&keel_mirror_ranges_lock);
 	listed = !list_empty(&m->node);
 	if (listed)
@@ -339,6 +374,8 @@ static const struct keel_info_field keel_mirror_fields[] = {
 	KEEL_INFO_BOOL(C, repair, KEEL_MIRROR_INFO_A_REPAIR, KEEL_INFO_BRIEF),
 	KEEL_INFO_U64(C, signals_kept, KEEL_MIRROR_INFO_A_SIGNALS_KEPT,
 		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, mirror_rebuilt, KEEL_MIRROR_INFO_A_MIRROR_REBUILT,
+		      KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
 };
@@ -407,12 +444,18 @@ static int __init keel_mirror_init(void)
 	if (ret) {
 		keel_mirror_sigbus_exit();
 		keel_mirror_write_exit();
+		return ret;
 	}
-	return ret;
+	/* optional: without debugfs, the tests that need it skip */
+	keel_mirror_debugfs = debugfs_create_dir("keel_mirror", NULL);
+	debugfs_create_file("pages", 0400, keel_mirror_debugfs, NULL,
+			    &keel_mirror_pages_fops);
+	return 0;
 }
 
 static void __exit keel_mirror_exit(void)
 {
+	debugfs_remove(keel_mirror_debugfs);
 	keel_feature_unregister(&keel_mirror_feature);
 	keel_mirror_sigbus_exit();
 	keel_mirror_write_exit();

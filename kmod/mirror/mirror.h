@@ -18,6 +18,7 @@
 #include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/workqueue.h>
 
 #include <keel/core.h>
 #include <linux/keel_mirror.h>
@@ -42,6 +43,8 @@
  * @repair: set up with %KEEL_MIRROR_SETUP_REPAIR (sigbus.c)
  * @signals_kept: memory-failure signals Keel did not send, the page
  *	repaired (sigbus.c)
+ * @mirror_rebuilt: mirror pages lost to a memory failure and rebuilt
+ *	from the guest page (scrub.c)
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -59,6 +62,7 @@ struct keel_mirror_counts {
 	u64 hot_uncounted;
 	u8 repair;
 	u64 signals_kept;
+	u64 mirror_rebuilt;
 };
 
 /**
@@ -118,6 +122,9 @@ struct keel_mirror_span {
  * @repair_node: in sigbus.c's list of ranges repaired on signals
  * @live: set up: its writes go through write.c (under
  *	keel_mirror_ranges_lock)
+ * @scrub: the periodic check of the mirror pages for memory failures
+ *	(scrub.c): queued from setup to teardown, the only writer of
+ *	@pages' pointers after setup (under @lock)
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -139,6 +146,7 @@ struct keel_mirror {
 	unsigned int nr_spans;
 	struct list_head repair_node;
 	bool live;
+	struct delayed_work scrub;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -179,6 +187,13 @@ int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 			    const void __user *buf);
 unsigned long keel_mirror_hva(struct keel_mirror *m, gpa_t gpa);
+
+/* scrub.c: a poisoned mirror page rebuilt from the guest page */
+void keel_mirror_scrub_start(struct keel_mirror *m);
+void keel_mirror_scrub_stop(struct keel_mirror *m);
+void keel_mirror_scrub_work(struct work_struct *work);
+int keel_mirror_scrub_read(struct page *page, unsigned int off, void *dst,
+			   unsigned int len);
 
 /* hot.c: the hot-spot profile */
 int keel_mirror_hot_alloc(struct keel_mirror *m);

@@ -217,7 +217,10 @@ int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 	return ret;
 }
 
-/* KEEL_MIRROR_IOC_READ: [gpa, gpa + len) of the mirror to @buf. */
+/*
+ * KEEL_MIRROR_IOC_READ: [gpa, gpa + len) of the mirror to @buf; -EIO for
+ * a mirror page lost to a memory failure and not rebuilt yet (scrub.c).
+ */
 int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 			   void __user *buf)
 {
@@ -231,10 +234,10 @@ int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 	while (len && !ret) {
 		n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
 		mutex_lock(&m->lock);
-		memcpy(bounce, page_address(m->pages[gpa_to_gfn(gpa) - m->gfn]) +
-		       offset_in_page(gpa), n);
+		ret = keel_mirror_scrub_read(m->pages[gpa_to_gfn(gpa) - m->gfn],
+					     offset_in_page(gpa), bounce, n);
 		mutex_unlock(&m->lock);
-		if (copy_to_user(buf, bounce, n))
+		if (!ret && copy_to_user(buf, bounce, n))
 			ret = -EFAULT;
 		gpa += n;
 		buf += n;

@@ -161,6 +161,10 @@ enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_SIGNALS_KEPT,	/* u64: memory-failure signals
 						 * not sent: the page repaired
 						 */
+	KEEL_MIRROR_INFO_A_MIRROR_REBUILT,	/* u64: mirror pages lost to a
+						 * memory failure, rebuilt from
+						 * the guest page
+						 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
