@@ -376,6 +376,10 @@ static const struct keel_info_field keel_mirror_fields[] = {
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(C, mirror_rebuilt, KEEL_MIRROR_INFO_A_MIRROR_REBUILT,
 		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, scrub_passes, KEEL_MIRROR_INFO_A_SCRUB_PASSES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, scrub_ns, KEEL_MIRROR_INFO_A_SCRUB_NS,
+		      KEEL_INFO_NS, KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
 };

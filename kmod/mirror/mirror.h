@@ -45,6 +45,8 @@
  *	repaired (sigbus.c)
  * @mirror_rebuilt: mirror pages lost to a memory failure and rebuilt
  *	from the guest page (scrub.c)
+ * @scrub_passes: checks of every mirror page for a failure (scrub.c)
+ * @scrub_ns: their time, rebuilds included
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -63,6 +65,8 @@ struct keel_mirror_counts {
 	u8 repair;
 	u64 signals_kept;
 	u64 mirror_rebuilt;
+	u64 scrub_passes;
+	u64 scrub_ns;
 };
 
 /**

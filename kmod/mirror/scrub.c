@@ -26,6 +26,7 @@
 #include <linux/moduleparam.h>
 #include <linux/page-flags.h>
 #include <linux/sched/mm.h>
+#include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
@@ -114,10 +115,13 @@ void keel_mirror_scrub_work(struct work_struct *work)
 {
 	struct keel_mirror *m = container_of(to_delayed_work(work),
 					     struct keel_mirror, scrub);
+	u64 start = ktime_get_ns();
 	unsigned long i;
 
+	if (!READ_ONCE(scrub_ms))
+		goto next;
 	/* only this work replaces pages: the flags are read unlocked */
-	for (i = 0; READ_ONCE(scrub_ms) && i < m->npages; i++) {
+	for (i = 0; i < m->npages; i++) {
 		if (PageHWPoison(READ_ONCE(m->pages[i]))) {
 			mutex_lock(&m->lock);
 			keel_mirror_rebuild(m, i);
@@ -126,6 +130,11 @@ void keel_mirror_scrub_work(struct work_struct *work)
 		if (!(i % 4096))
 			cond_resched();
 	}
+	mutex_lock(&m->lock);
+	m->c.scrub_passes++;
+	m->c.scrub_ns += ktime_get_ns() - start;
+	mutex_unlock(&m->lock);
+next:
 	keel_mirror_scrub_queue(m);
 }
 

@@ -165,6 +165,10 @@ enum keel_mirror_info_attr {
 						 * memory failure, rebuilt from
 						 * the guest page
 						 */
+	KEEL_MIRROR_INFO_A_SCRUB_PASSES,	/* u64: checks of the mirror
+						 * pages for failures
+						 */
+	KEEL_MIRROR_INFO_A_SCRUB_NS,		/* u64: their time */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
