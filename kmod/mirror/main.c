@@ -276,6 +276,34 @@ static long keel_mirror_repair_ioctl(struct keel_inst *inst, unsigned int cmd,
 	return put_user(repaired ? KEEL_MIRROR_REPAIRED : 0, &urep->result);
 }
 
+static long keel_mirror_log_ioctl(struct keel_inst *inst, unsigned int cmd,
+				  void __user *uarg)
+{
+	struct keel_mirror_log __user *ulog = uarg;
+	struct keel_mirror *m = keel_mirror_of(inst);
+	struct keel_mirror_log arg;
+	long ret;
+
+	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg),
+				  KEEL_MIRROR_LOG_FLAGS_ALL, cmd, uarg);
+	if (ret)
+		return ret;
+	if (!(arg.flags & KEEL_MIRROR_LOG_SET) && arg.addr)
+		return -EINVAL;
+	mutex_lock(&m->lock);
+	if (arg.flags & KEEL_MIRROR_LOG_SET) {
+		ret = keel_mirror_log_set(m, arg.addr);
+		if (!ret)
+			m->c.log = !!m->log_addr;
+	}
+	if (!ret && (arg.flags & KEEL_MIRROR_LOG_SYNC))
+		ret = keel_mirror_log_harvest(m);
+	mutex_unlock(&m->lock);
+	if (ret < 0)
+		return ret;
+	return put_user(ret, &ulog->pages);
+}
+
 static int keel_mirror_open(struct keel_inst *inst)
 {
 	struct keel_mirror *m = keel_mirror_of(inst);
@@ -380,6 +408,11 @@ static const struct keel_info_field keel_mirror_fields[] = {
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(C, scrub_ns, KEEL_MIRROR_INFO_A_SCRUB_NS,
 		      KEEL_INFO_NS, KEEL_INFO_COUNTER),
+	KEEL_INFO_BOOL(C, log, KEEL_MIRROR_INFO_A_LOG),
+	KEEL_INFO_U64(C, log_harvests, KEEL_MIRROR_INFO_A_LOG_HARVESTS,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, log_pages, KEEL_MIRROR_INFO_A_LOG_PAGES,
+		      KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
 };
@@ -414,6 +447,7 @@ static const struct keel_ioctl keel_mirror_ioctls[] = {
 	{ KEEL_MIRROR_IOC_READ, keel_mirror_rw, 0 },
 	{ KEEL_MIRROR_IOC_WRITE, keel_mirror_rw, 0 },
 	{ KEEL_MIRROR_IOC_REPAIR, keel_mirror_repair_ioctl, 0 },
+	{ KEEL_MIRROR_IOC_LOG, keel_mirror_log_ioctl, 0 },
 };
 
 static struct keel_feature keel_mirror_feature = {

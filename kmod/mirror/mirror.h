@@ -47,6 +47,9 @@
  *	from the guest page (scrub.c)
  * @scrub_passes: checks of every mirror page for a failure (scrub.c)
  * @scrub_ns: their time, rebuilds included
+ * @log: a dirty log is set (log.c)
+ * @log_harvests: harvests of it
+ * @log_pages: pages it said written, copied to the mirror
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -67,6 +70,9 @@ struct keel_mirror_counts {
 	u64 mirror_rebuilt;
 	u64 scrub_passes;
 	u64 scrub_ns;
+	u8 log;
+	u64 log_harvests;
+	u64 log_pages;
 };
 
 /**
@@ -112,7 +118,8 @@ struct keel_mirror_span {
  * @inst: the base: object, VM reference
  * @gfn: the range's first guest frame
  * @npages: its pages
- * @lock: protects @pages' content, @tracked, @lost, @c and @hot
+ * @lock: protects @pages' content, @tracked, @lost, @c, @hot and
+ *	@log_addr
  * @pages: the mirror, one page per guest page (allocated at setup)
  * @tracked: pages Keel write-tracks (and must untrack)
  * @lost: pages whose memslot went: never tracked again
@@ -127,8 +134,10 @@ struct keel_mirror_span {
  * @live: set up: its writes go through write.c (under
  *	keel_mirror_ranges_lock)
  * @scrub: the periodic check of the mirror pages for memory failures
- *	(scrub.c): queued from setup to teardown, the only writer of
- *	@pages' pointers after setup (under @lock)
+ *	and harvest of the dirty log (scrub.c): queued from setup to
+ *	teardown, the only writer of @pages' pointers after setup (under
+ *	@lock)
+ * @log_addr: the dirty log in the VMM's address space, or 0 (log.c)
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -137,7 +146,7 @@ struct keel_mirror {
 	struct keel_inst inst;
 	gfn_t gfn;
 	unsigned long npages;
-	/* protects @pages' content, @tracked, @lost, @c and @hot */
+	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr */
 	struct mutex lock;
 	struct page **pages;
 	unsigned long *tracked;
@@ -151,6 +160,7 @@ struct keel_mirror {
 	struct list_head repair_node;
 	bool live;
 	struct delayed_work scrub;
+	u64 log_addr;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -180,6 +190,8 @@ void keel_mirror_track_stop(struct keel_mirror *m);
 int keel_mirror_store_alloc(struct keel_mirror *m);
 void keel_mirror_store_free(struct keel_mirror *m);
 int keel_mirror_store_fill(struct keel_mirror *m);
+int keel_mirror_copy_page(struct keel_mirror *m, unsigned long idx,
+			  void *dst);
 void keel_mirror_take(struct keel_mirror *m, gpa_t gpa, const void *data,
 		      unsigned int len);
 void keel_mirror_written(struct keel_mirror *m, gpa_t gpa, const u8 *new,
@@ -198,6 +210,10 @@ void keel_mirror_scrub_stop(struct keel_mirror *m);
 void keel_mirror_scrub_work(struct work_struct *work);
 int keel_mirror_scrub_read(struct page *page, unsigned int off, void *dst,
 			   unsigned int len);
+
+/* log.c: writes declared in a dirty log of vhost's format */
+int keel_mirror_log_set(struct keel_mirror *m, u64 addr);
+long keel_mirror_log_harvest(struct keel_mirror *m);
 
 /* hot.c: the hot-spot profile */
 int keel_mirror_hot_alloc(struct keel_mirror *m);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A mirror page lost to a memory failure, rebuilt from the guest page.
+ * A mirror page lost to a memory failure, rebuilt from the guest page;
+ * the range's periodic work, which also harvests its dirty log (log.c).
  *
  * A failure of a page that the kernel owns (Keel's mirror pages are
  * ordinary kernel pages, in no page table and on no LRU list) is not
@@ -21,16 +22,13 @@
  * Lock order: the range's lock, then the VMM's mmap lock (store.c).
  */
 #include <linux/gfp.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/page-flags.h>
-#include <linux/sched/mm.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include "../compat/keel_compat.h"
 #include "mirror.h"
 
 static unsigned int scrub_ms = 1000;
@@ -45,39 +43,6 @@ static void keel_mirror_scrub_queue(struct keel_mirror *m)
 
 	queue_delayed_work(system_unbound_wq, &m->scrub,
 			   msecs_to_jiffies(ms ? ms : MSEC_PER_SEC));
-}
-
-/*
- * Copy the guest page of frame @idx of @m into @dst: 0, or -EHWPOISON
- * when the guest page has failed too (or fails during the copy), -EFAULT
- * without it. @m->lock held, which keeps every mirrored write out.
- */
-static int keel_mirror_scrub_copy(struct keel_mirror *m, unsigned long idx,
-				  struct page *dst)
-{
-	struct mm_struct *mm = m->inst.kvm->mm;
-	struct page *src;
-	unsigned long hva, left;
-	void *from;
-	long got;
-
-	lockdep_assert_held(&m->lock);
-	hva = keel_mirror_hva(m, gfn_to_gpa(m->gfn + idx));
-	if (kvm_is_error_hva(hva))
-		return -EFAULT;
-	if (!mmget_not_zero(mm))
-		return -ESRCH;
-	mmap_read_lock(mm);
-	got = keel_get_user_page(mm, hva, FOLL_HWPOISON, &src);
-	mmap_read_unlock(mm);
-	mmput(mm);
-	if (got != 1)
-		return got == -EHWPOISON ? -EHWPOISON : -EFAULT;
-	from = kmap_local_page(src);
-	left = copy_mc_to_kernel(page_address(dst), from, PAGE_SIZE);
-	kunmap_local(from);
-	put_page(src);
-	return left ? -EHWPOISON : 0;
 }
 
 /*
@@ -99,7 +64,7 @@ static int keel_mirror_rebuild(struct keel_mirror *m, unsigned long idx)
 	keel_vm_charge_end(&charge);
 	if (!fresh)
 		return -ENOMEM;
-	ret = keel_mirror_scrub_copy(m, idx, fresh);
+	ret = keel_mirror_copy_page(m, idx, page_address(fresh));
 	if (ret) {
 		__free_page(fresh);
 		return ret;
@@ -120,6 +85,10 @@ void keel_mirror_scrub_work(struct work_struct *work)
 
 	if (!READ_ONCE(scrub_ms))
 		goto next;
+	mutex_lock(&m->lock);
+	if (m->log_addr)
+		keel_mirror_log_harvest(m);
+	mutex_unlock(&m->lock);
 	/* only this work replaces pages: the flags are read unlocked */
 	for (i = 0; i < m->npages; i++) {
 		if (PageHWPoison(READ_ONCE(m->pages[i]))) {

@@ -16,11 +16,14 @@
 #include <linux/gfp.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/mmap_lock.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "../compat/keel_compat.h"
 #include "mirror.h"
 
 int keel_mirror_store_alloc(struct keel_mirror *m)
@@ -76,6 +79,41 @@ static int keel_mirror_copy_in(struct keel_mirror *m, gpa_t gpa,
 			     len);
 	srcu_read_unlock(&kvm->srcu, idx);
 	return ret;
+}
+
+/*
+ * Copy the guest page of frame @idx of @m to @dst, from any context that
+ * may sleep (through the VMM's mm, not current's), machine-check safe:
+ * 0, or -EHWPOISON when the guest page has failed (or fails during the
+ * copy), -EFAULT without a mapping, -ESRCH when the VMM is gone. @m->lock
+ * held, which keeps every mirrored write out.
+ */
+int keel_mirror_copy_page(struct keel_mirror *m, unsigned long idx,
+			  void *dst)
+{
+	struct mm_struct *mm = m->inst.kvm->mm;
+	struct page *src;
+	unsigned long hva, left;
+	void *from;
+	long got;
+
+	lockdep_assert_held(&m->lock);
+	hva = keel_mirror_hva(m, gfn_to_gpa(m->gfn + idx));
+	if (kvm_is_error_hva(hva))
+		return -EFAULT;
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	mmap_read_lock(mm);
+	got = keel_get_user_page(mm, hva, FOLL_HWPOISON, &src);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (got != 1)
+		return got == -EHWPOISON ? -EHWPOISON : -EFAULT;
+	from = kmap_local_page(src);
+	left = copy_mc_to_kernel(dst, from, PAGE_SIZE);
+	kunmap_local(from);
+	put_page(src);
+	return left ? -EHWPOISON : 0;
 }
 
 /*

@@ -369,6 +369,29 @@ int vnet_pin_worker(int cpu)
 	return pinned;
 }
 
+int vnet_log_start(struct vnet *v, uint64_t *log)
+{
+	uint64_t base = (uintptr_t)log;
+	uint64_t want = 1ull << VIRTIO_F_VERSION_1 | 1ull << VHOST_F_LOG_ALL;
+	struct vhost_vring_addr addr = {
+		.index = RXQ,
+		.flags = 1u << VHOST_VRING_F_LOG,
+		.desc_user_addr = (uintptr_t)vm_gpa2hva(v->vm, v->gpa.desc, 1),
+		.avail_user_addr = (uintptr_t)vm_gpa2hva(v->vm, v->gpa.avail, 1),
+		.used_user_addr = (uintptr_t)vm_gpa2hva(v->vm, v->gpa.used, 1),
+		.log_guest_addr = v->gpa.used,
+	};
+
+	/* QEMU's order when migration starts (vhost_dev_set_log()) */
+	if (ioctl(v->vhost_fd, VHOST_SET_LOG_BASE, &base))
+		return vnet_err(errno, "VHOST_SET_LOG_BASE");
+	if (ioctl(v->vhost_fd, VHOST_SET_FEATURES, &want))
+		return vnet_err(errno, "VHOST_SET_FEATURES with VHOST_F_LOG_ALL");
+	if (ioctl(v->vhost_fd, VHOST_SET_VRING_ADDR, &addr))
+		return vnet_err(errno, "VHOST_SET_VRING_ADDR with VHOST_VRING_F_LOG");
+	return 0;
+}
+
 int vnet_set_call(struct vnet *v, int call_fd)
 {
 	struct vhost_vring_file call = { RXQ, call_fd };

@@ -70,6 +70,14 @@ void vnet_destroy(struct vnet *v);
  */
 int vnet_pin_worker(int cpu);
 
+/*
+ * vhost logs its writes to guest memory from now on, as during a
+ * migration: @log is the dirty bitmap (bit N: guest page N), large
+ * enough for all of the VM's memory (VHOST_SET_LOG_BASE, VHOST_F_LOG_ALL,
+ * the used ring's writes with VHOST_VRING_F_LOG). 0 or -errno.
+ */
+int vnet_log_start(struct vnet *v, uint64_t *log);
+
 /* Point the queue's call at another eventfd (VHOST_SET_VRING_CALL). */
 int vnet_set_call(struct vnet *v, int call_fd);
 

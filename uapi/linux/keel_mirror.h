@@ -131,6 +131,37 @@ struct keel_mirror_repair {
 #define KEEL_MIRROR_IOC_REPAIR	_IOWR(KEEL_IOC_MAGIC, 0x62, \
 				      struct keel_mirror_repair)
 
+/* flags of struct keel_mirror_log */
+#define KEEL_MIRROR_LOG_SET	0x1u	/* take addr as the log (0: none) */
+#define KEEL_MIRROR_LOG_SYNC	0x2u	/* harvest the log now */
+#define KEEL_MIRROR_LOG_FLAGS_ALL (KEEL_MIRROR_LOG_SET | KEEL_MIRROR_LOG_SYNC)
+
+/*
+ * KEEL_MIRROR_IOC_LOG: writes to the range that KVM does not see as guest
+ * stores - vhost's, a device's, the VMM's own - declared in a dirty log
+ * of vhost's format: bit N (byte N / 8, bit N % 8) set when guest page N
+ * (gpa / 4096) was written, at addr in the VMM's address space, 8-byte
+ * aligned; for vhost, the buffer given with VHOST_SET_LOG_BASE under
+ * VHOST_F_LOG_ALL. Keel harvests the bits of the range: it clears each
+ * set bit and then copies that guest page to the mirror. It harvests
+ * every scrub_ms (module parameter) and on KEEL_MIRROR_LOG_SYNC, which
+ * returns how many pages it copied; until then a failure of such a page
+ * is repaired without the logged write (Documentation/mirror.rst).
+ * LOG_SET with SYNC sets first. From any holder of the range. Errors:
+ * EINVAL (flags, pad, addr unaligned or wrapping), EFAULT (the log's
+ * words for the range are not writable memory of the VMM), ENOENT (SYNC
+ * without a log), ESRCH (the VMM is exiting), ENOMEM.
+ */
+struct keel_mirror_log {
+	__u32 size;		/* in: sizeof(struct keel_mirror_log) */
+	__u32 flags;		/* in: KEEL_MIRROR_LOG_* */
+	__u64 addr;		/* in, with LOG_SET: the log (0: none) */
+	__u64 pages;		/* out, with LOG_SYNC: pages copied */
+};
+
+#define KEEL_MIRROR_IOC_LOG	_IOWR(KEEL_IOC_MAGIC, 0x64, \
+				      struct keel_mirror_log)
+
 /* KEEL_OBJ_A_INFO of a "mirror" object. */
 enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_UNSPEC,
@@ -169,6 +200,11 @@ enum keel_mirror_info_attr {
 						 * pages for failures
 						 */
 	KEEL_MIRROR_INFO_A_SCRUB_NS,		/* u64: their time */
+	KEEL_MIRROR_INFO_A_LOG,			/* u8: a dirty log is set */
+	KEEL_MIRROR_INFO_A_LOG_HARVESTS,	/* u64: harvests of the log */
+	KEEL_MIRROR_INFO_A_LOG_PAGES,		/* u64: pages the log said
+						 * written, copied
+						 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
