@@ -290,6 +290,9 @@ static long keel_mirror_log_ioctl(struct keel_inst *inst, unsigned int cmd,
 		return ret;
 	if (!(arg.flags & KEEL_MIRROR_LOG_SET) && arg.addr)
 		return -EINVAL;
+	/* Keel writes the log (clears bits): only the VMM may name it */
+	if ((arg.flags & KEEL_MIRROR_LOG_SET) && !keel_mirror_in_vmm(m))
+		return -EPERM;
 	mutex_lock(&m->lock);
 	if (arg.flags & KEEL_MIRROR_LOG_SET) {
 		ret = keel_mirror_log_set(m, arg.addr);

@@ -12,7 +12,8 @@
  *   guest's memory after a harvest: on KEEL_MIRROR_LOG_SYNC, and on its
  *   own every scrub_ms;
  * - bad input: unknown flags, an address without LOG_SET, unaligned,
- *   unmapped, a sync without a log: each refused, nothing changed.
+ *   unmapped, LOG_SET from another process, a sync without a log: each
+ *   refused, nothing changed.
  */
 #include "mirror_test.h"
 
@@ -165,7 +166,8 @@ TEST_F_TIMEOUT(vhost, logged_writes_mirrored, 600)
 	uint64_t bufs = self->net.gpa.bufs, rings = self->net.gpa.desc;
 	uint32_t bid = 0, rid = 0;
 	uint64_t pages = 0;
-	int bfd, rfd;
+	int bfd, rfd, st;
+	pid_t child;
 	long n;
 
 	/* the buffers protected, no log: vhost's writes go past the mirror */
@@ -215,6 +217,16 @@ TEST_F_TIMEOUT(vhost, logged_writes_mirrored, 600)
 	EXPECT_EQ(-EINVAL, mirror_log(bfd, KEEL_MIRROR_LOG_SET,
 				      (uintptr_t)self->log + 4, NULL));
 	EXPECT_EQ(-EFAULT, mirror_log(bfd, KEEL_MIRROR_LOG_SET, 4096, NULL));
+	/* a process other than the VMM may sync, not name the log */
+	child = fork();
+	if (!child)
+		_exit(mirror_log(bfd, KEEL_MIRROR_LOG_SET, (uintptr_t)self->log,
+				 NULL) != -EPERM ? 1 :
+		      mirror_log(bfd, KEEL_MIRROR_LOG_SYNC, 0, NULL) ? 2 : 0);
+	ASSERT_LT(0, child);
+	ASSERT_EQ(child, waitpid(child, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st))
+		TH_LOG("the child's LOG_SET and SYNC: status %#x", st);
 	EXPECT_EQ(1, keel_test_obj_info("mirror", bid, "log"));
 	EXPECT_EQ(0, mirror_log(bfd, KEEL_MIRROR_LOG_SET, 0, NULL));
 	EXPECT_EQ(0, keel_test_obj_info("mirror", bid, "log"));

@@ -147,8 +147,10 @@ struct keel_mirror_repair {
  * every scrub_ms (module parameter) and on KEEL_MIRROR_LOG_SYNC, which
  * returns how many pages it copied; until then a failure of such a page
  * is repaired without the logged write (Documentation/mirror.rst).
- * LOG_SET with SYNC sets first. From any holder of the range. Errors:
- * EINVAL (flags, pad, addr unaligned or wrapping), EFAULT (the log's
+ * LOG_SET with SYNC sets first. LOG_SET from the VMM only (Keel clears
+ * bits of the log: the VMM's memory), SYNC from any holder of the range.
+ * Errors: EPERM (LOG_SET from another process), EINVAL (flags, an addr
+ * without LOG_SET, addr unaligned or wrapping), EFAULT (the log's
  * words for the range are not writable memory of the VMM), ENOENT (SYNC
  * without a log), ESRCH (the VMM is exiting), ENOMEM.
  */
