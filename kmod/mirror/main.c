@@ -294,11 +294,8 @@ static long keel_mirror_log_ioctl(struct keel_inst *inst, unsigned int cmd,
 	if ((arg.flags & KEEL_MIRROR_LOG_SET) && !keel_mirror_in_vmm(m))
 		return -EPERM;
 	mutex_lock(&m->lock);
-	if (arg.flags & KEEL_MIRROR_LOG_SET) {
+	if (arg.flags & KEEL_MIRROR_LOG_SET)
 		ret = keel_mirror_log_set(m, arg.addr);
-		if (!ret)
-			m->c.log = !!m->log_addr;
-	}
 	if (!ret && (arg.flags & KEEL_MIRROR_LOG_SYNC))
 		ret = keel_mirror_log_harvest(m);
 	mutex_unlock(&m->lock);
@@ -430,6 +427,7 @@ static int keel_mirror_snapshot(struct keel_object *obj, void *snap)
 	BUILD_BUG_ON(offsetof(struct keel_mirror_info, c));
 	mutex_lock(&m->lock);
 	info->c = m->c;
+	info->c.log = !!m->log_addr;
 	info->hotspots.nr = keel_mirror_hot_top(m, info->top);
 	info->hotspots.rows = info->top;
 	mutex_unlock(&m->lock);

@@ -47,7 +47,7 @@
  *	from the guest page (scrub.c)
  * @scrub_passes: checks of every mirror page for a failure (scrub.c)
  * @scrub_ns: their time, rebuilds included
- * @log: a dirty log is set (log.c)
+ * @log: a dirty log is set (log.c); the snapshot's, from @log_addr
  * @log_harvests: harvests of it
  * @log_pages: pages it said written, copied to the mirror
  */
