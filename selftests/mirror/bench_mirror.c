@@ -35,6 +35,7 @@
 #include <time.h>
 #include <sys/mman.h>
 
+#include "keel_test_file.h"
 #include "keel_vm.h"
 
 #define RANGE_LEN	(64 * 4096ULL)
@@ -148,10 +149,12 @@ static double quantile(double *v, int n, double q)
 
 static void set_scrub_ms(const char *ms)
 {
-	FILE *f = fopen(SCRUB_MS, "we");
+	int ret = write_text(SCRUB_MS, ms);
 
-	if (!f || fputs(ms, f) < 0 || fclose(f))
+	if (ret) {
+		errno = -ret;
 		die(SCRUB_MS);
+	}
 }
 
 /*

@@ -38,33 +38,11 @@
 #include <time.h>
 
 #include "keel_vm.h"
+#include "rounds.h"
 
 #define RANGE_PAGES	8
 #define RANGE_LEN	(RANGE_PAGES * 4096ULL)
 #define ROUNDS		24
-
-/* The value of qword @i in round @r. */
-static inline uint64_t value(uint64_t r, uint64_t i)
-{
-	uint64_t x = (r << 32 | i) * 0x9e3779b97f4a7c15ULL;
-
-	return x ^ x >> 29;
-}
-
-/* Each round: write every qword, then check every one; report the errors. */
-static void guest_main(uint64_t base, uint64_t rounds)
-{
-	volatile uint64_t *p = (volatile uint64_t *)base;
-	uint64_t r, i, errors;
-
-	for (r = 1; r <= rounds; r++) {
-		for (i = 0; i < RANGE_LEN / 8; i++)
-			p[i] = value(r, i);
-		for (i = 0, errors = 0; i < RANGE_LEN / 8; i++)
-			errors += p[i] != value(r, i);
-		GUEST_SYNC(r, errors);
-	}
-}
 
 /* What the handlers need: one range, of this process. */
 static struct {
@@ -218,9 +196,9 @@ TEST_F_TIMEOUT(repair, poisoned_while_the_guest_works, 900)
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	ASSERT_EQ(0, vm_ram_mmio_handler_add(vm, g.gpa, RANGE_LEN, on_mmio,
 					     NULL));
-	vcpu = vm_vcpu_add(vm, guest_main);
+	vcpu = vm_vcpu_add(vm, rounds_guest);
 	ASSERT_NE(NULL, vcpu);
-	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, ROUNDS));
+	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, RANGE_LEN, ROUNDS));
 
 	rounds_while_poisoned(_metadata, vcpu, &p);
 
@@ -310,14 +288,14 @@ static void unaware_vmm(struct __test_metadata *_metadata, bool early_kill)
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	ASSERT_EQ(0, vm_ram_mmio_handler_add(vm, g.gpa, RANGE_LEN,
 					     on_mmio_plain, NULL));
-	vcpu = vm_vcpu_add(vm, guest_main);
+	vcpu = vm_vcpu_add(vm, rounds_guest);
 	ASSERT_NE(NULL, vcpu);
-	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, ROUNDS));
+	ASSERT_EQ(0, vcpu_args_set(vcpu, g.gpa, RANGE_LEN, ROUNDS));
 
 	rounds_while_poisoned(_metadata, vcpu, &p);
 	/* the VMM reads every page: the last poisoned ones repaired too */
 	for (i = 0; i < RANGE_LEN / 8; i++)
-		wrong += ((uint64_t *)g.mem)[i] != value(ROUNDS, i);
+		wrong += ((uint64_t *)g.mem)[i] != rounds_value(ROUNDS, i);
 	EXPECT_EQ(0, wrong);
 	/* and the mirror is the same: no store went past it */
 	fd = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);

@@ -22,7 +22,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "keel_test_file.h"
 #include "keel_vm.h"
+#include "rounds.h"
 
 #define RANGE_PAGES	8
 #define RANGE_LEN	(RANGE_PAGES * 4096ULL)
@@ -32,29 +34,6 @@
 #define SCRUB_MS	"/sys/module/keel_mirror/parameters/scrub_ms"
 /* polls of 100 ms for a rebuild: 30 s, the debug kernel's slowest */
 #define REBUILD_POLLS	300
-
-/* The value of qword @i in round @r. */
-static inline uint64_t value(uint64_t r, uint64_t i)
-{
-	uint64_t x = (r << 32 | i) * 0x9e3779b97f4a7c15ULL;
-
-	return x ^ x >> 29;
-}
-
-/* Each round: write every qword, then check every one; report the errors. */
-static void guest_main(uint64_t base, uint64_t rounds)
-{
-	volatile uint64_t *p = (volatile uint64_t *)base;
-	uint64_t r, i, errors;
-
-	for (r = 1; r <= rounds; r++) {
-		for (i = 0; i < RANGE_LEN / 8; i++)
-			p[i] = value(r, i);
-		for (i = 0, errors = 0; i < RANGE_LEN / 8; i++)
-			errors += p[i] != value(r, i);
-		GUEST_SYNC(r, errors);
-	}
-}
 
 static volatile int bad_signals;
 
@@ -123,18 +102,6 @@ static int poison_pfn(unsigned long pfn)
 	if (write(fd, buf, n) != n)
 		ret = errno == EHWPOISON ? 0 :
 		      (errno == EBUSY || errno == EIO) ? 1 : -errno;
-	close(fd);
-	return ret;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
 	close(fd);
 	return ret;
 }
@@ -243,7 +210,7 @@ FIXTURE_SETUP(scrub)
 	why = injector();
 	if (why)
 		SKIP(return, "%s", why);
-	ASSERT_EQ(0, write_str(SCRUB_MS, "100"));
+	ASSERT_EQ(0, write_text(SCRUB_MS, "100"));
 	self->vm = vm_create(0, 0);
 	ASSERT_NE(NULL, self->vm);
 	self->gpa = vm_alloc(self->vm, RANGE_LEN);
@@ -261,7 +228,7 @@ FIXTURE_TEARDOWN(scrub)
 {
 	char ids[24], out[256];
 
-	write_str(SCRUB_MS, "1000");
+	write_text(SCRUB_MS, "1000");
 	if (self->id > 0) {
 		snprintf(ids, sizeof(ids), "%ld", self->id);
 		keel_test_keelctl((const char *[]){ "mirror", "del", ids, NULL },
@@ -288,9 +255,9 @@ TEST_F_TIMEOUT(scrub, mirror_pages_poisoned_while_the_guest_works, 900)
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	ASSERT_EQ(0, vm_ram_mmio_handler_add(self->vm, self->gpa, RANGE_LEN,
 					     on_mmio, NULL));
-	vcpu = vm_vcpu_add(self->vm, guest_main);
+	vcpu = vm_vcpu_add(self->vm, rounds_guest);
 	ASSERT_NE(NULL, vcpu);
-	ASSERT_EQ(0, vcpu_args_set(vcpu, self->gpa, ROUNDS));
+	ASSERT_EQ(0, vcpu_args_set(vcpu, self->gpa, RANGE_LEN, ROUNDS));
 
 	ASSERT_EQ(0, pthread_create(&t, NULL, poison_loop, &p));
 	for (r = 1; r <= ROUNDS; r++) {
@@ -324,7 +291,7 @@ TEST_F_TIMEOUT(scrub, mirror_pages_poisoned_while_the_guest_works, 900)
 		EXPECT_EQ(0, madvise(self->mem + i * 4096, 4096,
 				     MADV_HWPOISON));
 	for (i = 0; i < RANGE_LEN / 8; i++)
-		wrong += ((uint64_t *)self->mem)[i] != value(ROUNDS, i);
+		wrong += ((uint64_t *)self->mem)[i] != rounds_value(ROUNDS, i);
 	EXPECT_EQ(0, wrong);
 	EXPECT_EQ(0, bad_signals);
 	repaired = keel_test_obj_info("mirror", self->id, "repaired_pages");
@@ -345,7 +312,7 @@ TEST_F_TIMEOUT(scrub, poisoned_mirror_reads_eio_until_rebuilt, 300)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, mirror_ioctl(fd, KEEL_IOC_OBJ_OPEN, &op));
 	close(fd);
-	ASSERT_EQ(0, write_str(SCRUB_MS, "0"));
+	ASSERT_EQ(0, write_text(SCRUB_MS, "0"));
 	/* a check under way with the old setting ends first */
 	usleep(300000);
 	pfn = mirror_pfn(self->id, gpa);
@@ -358,7 +325,7 @@ TEST_F_TIMEOUT(scrub, poisoned_mirror_reads_eio_until_rebuilt, 300)
 	EXPECT_EQ(0, keel_test_obj_info("mirror", self->id, "mirror_rebuilt"));
 	EXPECT_EQ(pfn, mirror_pfn(self->id, gpa));
 
-	ASSERT_EQ(0, write_str(SCRUB_MS, "100"));
+	ASSERT_EQ(0, write_text(SCRUB_MS, "100"));
 	EXPECT_EQ(1, wait_rebuilt(self->id, 1));
 	EXPECT_NE(pfn, mirror_pfn(self->id, gpa));
 	EXPECT_EQ(0, mirror_read(op.fd, gpa, buf, 4096));

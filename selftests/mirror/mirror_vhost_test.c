@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
+#include "keel_test_file.h"
 #include "keel_vm.h"
 #include "keel_irq.h"
 #include "vnet.h"
@@ -54,18 +55,6 @@ static void *vcpu_main(void *arg)
 
 	guest_run(self->vcpu, &self->uc);
 	return NULL;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 FIXTURE_SETUP(vhost)
@@ -107,7 +96,7 @@ FIXTURE_SETUP(vhost)
 
 FIXTURE_TEARDOWN(vhost)
 {
-	write_str(SCRUB_MS, "1000");
+	write_text(SCRUB_MS, "1000");
 	if (self->running) {
 		GUEST(self, quit) = 1;
 		irqfd_trigger(self->poke);
@@ -184,7 +173,7 @@ TEST_F_TIMEOUT(vhost, logged_writes_mirrored, 600)
 	rfd = mirror_add(self->vm->fd, rings, RINGS_LEN, &rid);
 	ASSERT_LE(0, bfd);
 	ASSERT_LE(0, rfd);
-	ASSERT_EQ(0, write_str(SCRUB_MS, "0"));
+	ASSERT_EQ(0, write_text(SCRUB_MS, "0"));
 	EXPECT_EQ(0, mirror_log(bfd, KEEL_MIRROR_LOG_SET,
 				(uintptr_t)self->log, NULL));
 	EXPECT_EQ(0, mirror_log(rfd, KEEL_MIRROR_LOG_SET | KEEL_MIRROR_LOG_SYNC,
@@ -203,7 +192,7 @@ TEST_F_TIMEOUT(vhost, logged_writes_mirrored, 600)
 	       keel_test_obj_info("mirror", rid, "log_pages"));
 
 	/* and on its own, every scrub_ms */
-	ASSERT_EQ(0, write_str(SCRUB_MS, "100"));
+	ASSERT_EQ(0, write_text(SCRUB_MS, "100"));
 	frames(_metadata, self, FRAMES);
 	usleep(1500 * 1000);
 	EXPECT_EQ(0, differ(self, bfd, bufs, BUFS_LEN));
