@@ -6,7 +6,8 @@
  * open addressing with a short probe: a site that finds no slot is not
  * counted on its own but in @hot_uncounted, so the profile's cost stays
  * bounded whatever the guest runs. The top sites, most writes first,
- * reach netlink through the object's info.
+ * reach netlink through the object's info; the whole profile moves with
+ * the range's state (state.c).
  */
 #include <linux/bits.h>
 #include <linux/hash.h>
@@ -18,6 +19,8 @@
 #define KEEL_MIRROR_HOT_BITS	8
 #define KEEL_MIRROR_HOT_SLOTS	BIT(KEEL_MIRROR_HOT_BITS)
 #define KEEL_MIRROR_HOT_PROBE	8
+
+static_assert(KEEL_MIRROR_HOT_SLOTS == KEEL_MIRROR_SAVED_HOT_MAX);
 
 int keel_mirror_hot_alloc(struct keel_mirror *m)
 {
@@ -32,8 +35,12 @@ void keel_mirror_hot_free(struct keel_mirror *m)
 	m->hot = NULL;
 }
 
-/* A trapped store of the site at @rip to @gpa; @rip 0: not known. */
-void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa)
+/*
+ * @writes stores of the site at @rip, the last to @gpa: false when the
+ * site has no slot.
+ */
+static bool keel_mirror_hot_add(struct keel_mirror *m, u64 rip, u64 writes,
+				gpa_t gpa)
 {
 	u32 i, h = hash_64(rip, KEEL_MIRROR_HOT_BITS);
 	struct keel_mirror_hot *e;
@@ -47,11 +54,60 @@ void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa)
 		} else if (e->rip != rip) {
 			continue;
 		}
-		e->writes++;
+		e->writes += writes;
 		e->gpa = gpa;
-		return;
+		return true;
 	}
-	m->c.hot_uncounted++;
+	return false;
+}
+
+/* A trapped store of the site at @rip to @gpa; @rip 0: not known. */
+void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa)
+{
+	if (!keel_mirror_hot_add(m, rip, 1, gpa))
+		m->c.hot_uncounted++;
+}
+
+/*
+ * Every site of the profile into @out (room for KEEL_MIRROR_HOT_SLOTS,
+ * as many as @m->c.hot_sites are written), in table order.
+ */
+void keel_mirror_hot_save(struct keel_mirror *m,
+			  struct keel_mirror_saved_hot *out)
+{
+	u32 i;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < KEEL_MIRROR_HOT_SLOTS; i++) {
+		if (!m->hot[i].writes)
+			continue;
+		out->rip = cpu_to_le64(m->hot[i].rip);
+		out->writes = cpu_to_le64(m->hot[i].writes);
+		out->gpa = cpu_to_le64(m->hot[i].gpa);
+		out++;
+	}
+}
+
+/*
+ * The profile becomes the @n sites of @in (no site twice, none without
+ * writes: checked by the caller). A site that finds no slot, as the same
+ * site would not while counting, is added to @hot_uncounted.
+ */
+void keel_mirror_hot_load(struct keel_mirror *m,
+			  const struct keel_mirror_saved_hot *in, u32 n)
+{
+	u64 writes;
+	u32 i;
+
+	lockdep_assert_held(&m->lock);
+	memset(m->hot, 0, KEEL_MIRROR_HOT_SLOTS * sizeof(*m->hot));
+	m->c.hot_sites = 0;
+	for (i = 0; i < n; i++) {
+		writes = le64_to_cpu(in[i].writes);
+		if (!keel_mirror_hot_add(m, le64_to_cpu(in[i].rip), writes,
+					 le64_to_cpu(in[i].gpa)))
+			m->c.hot_uncounted += writes;
+	}
 }
 
 static int keel_mirror_hot_cmp(const void *a, const void *b)

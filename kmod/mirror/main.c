@@ -3,7 +3,8 @@
  * keel_mirror.ko: /dev/keel-mirror, each open file one protected range of
  * a VM's guest memory and its mirror (uapi/linux/keel_mirror.h): setup
  * and the one path that undoes it, the ranges of all VMs (no two of a VM
- * overlap), the read, write and repair ioctls and the object's info.
+ * overlap), the read, write and repair ioctls and the object's info; the
+ * state commands are the core's (state.c has the range's side).
  */
 #include <linux/debugfs.h>
 #include <linux/kvm_host.h>
@@ -190,10 +191,8 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 	keel_vm_charge_end(&charge);
 	if (!ret)
 		ret = keel_mirror_write_get();
-	if (!ret) {
+	if (!ret)
 		WRITE_ONCE(m->live, true);
-		keel_mirror_scrub_start(m);
-	}
 	return ret;
 }
 
@@ -222,6 +221,9 @@ static long keel_mirror_setup(struct keel_inst *inst, unsigned int cmd,
 	ret = keel_inst_bind_vm(inst, arg.vm_fd);
 	if (!ret)
 		ret = keel_mirror_build(m, arg.flags);
+	/* A range runs from the start: its periodic work begins (state.c). */
+	if (!ret)
+		ret = keel_state_set_running(&inst->state, true);
 	return keel_inst_setup_end(inst, ret, &usetup->id);
 }
 
@@ -460,6 +462,7 @@ static struct keel_feature keel_mirror_feature = {
 		KEEL_FEATURE_INST(struct keel_mirror, inst),
 		.ioctls = keel_mirror_ioctls,
 		.nr_ioctls = ARRAY_SIZE(keel_mirror_ioctls),
+		.state = &keel_mirror_state_ops,
 		.open = keel_mirror_open,
 		.teardown = keel_mirror_teardown,
 		.release = keel_mirror_release,

@@ -220,6 +220,13 @@ int keel_mirror_hot_alloc(struct keel_mirror *m);
 void keel_mirror_hot_free(struct keel_mirror *m);
 void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa);
 u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top);
+void keel_mirror_hot_save(struct keel_mirror *m,
+			  struct keel_mirror_saved_hot *out);
+void keel_mirror_hot_load(struct keel_mirror *m,
+			  const struct keel_mirror_saved_hot *in, u32 n);
+
+/* state.c: the range in the state framework */
+extern const struct keel_state_ops keel_mirror_state_ops;
 
 /* repair.c: a page lost to a memory failure */
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired);

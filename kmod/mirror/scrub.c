@@ -107,13 +107,13 @@ next:
 	keel_mirror_scrub_queue(m);
 }
 
-/* Set up: the checks begin. */
+/* Set up and RESUME: the checks begin, the first after scrub_ms. */
 void keel_mirror_scrub_start(struct keel_mirror *m)
 {
 	keel_mirror_scrub_queue(m);
 }
 
-/* Teardown: no check runs or comes after this. */
+/* STOP and teardown: no check runs or comes after this. */
 void keel_mirror_scrub_stop(struct keel_mirror *m)
 {
 	cancel_delayed_work_sync(&m->scrub);

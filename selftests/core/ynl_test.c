@@ -680,6 +680,10 @@ static const char *state_type_name(uint32_t type)
 		return "uart16550a";
 	case KEEL_STATE_TYPE_RING:
 		return "ring";
+	case KEEL_STATE_TYPE_COALESCE:
+		return "coalesce";
+	case KEEL_STATE_TYPE_MIRROR:
+		return "mirror";
 	}
 	return "?";
 }

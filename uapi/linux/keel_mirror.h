@@ -227,4 +227,70 @@ enum keel_mirror_hot_attr {
 	KEEL_MIRROR_HOT_A_MAX = __KEEL_MIRROR_HOT_A_MAX - 1
 };
 
+/*
+ * Its state blob (linux/keel_state.h): the range it is for, its counters
+ * and its hot-spot profile. The mirror's bytes are not in it: they are
+ * the guest's, which setup copies on the side that loads the blob
+ * (Documentation/mirror.rst, "State").
+ */
+#define KEEL_MIRROR_SEC_RANGE	1	/* struct keel_mirror_saved_range */
+#define KEEL_MIRROR_SEC_COUNTS	2	/* struct keel_mirror_saved_counts */
+#define KEEL_MIRROR_SEC_HOT	3	/* struct keel_mirror_saved_hot, 0 to
+					 * KEEL_MIRROR_SAVED_HOT_MAX of them
+					 */
+
+/* Sites a saved profile holds at most: all that a range counts. */
+#define KEEL_MIRROR_SAVED_HOT_MAX	256
+
+/**
+ * struct keel_mirror_saved_range - section KEEL_MIRROR_SEC_RANGE, version 1
+ * @gpa: the range's first byte; a LOAD needs a range with the same
+ * @len: and the same length
+ * @setup_flags: KEEL_MIRROR_SETUP_* of the saving range (informational)
+ * @pad: zero
+ */
+struct keel_mirror_saved_range {
+	__le64 gpa;
+	__le64 len;
+	__le32 setup_flags;
+	__le32 pad;
+};
+
+/**
+ * struct keel_mirror_saved_counts - section KEEL_MIRROR_SEC_COUNTS,
+ *	version 1: the counters of the range's info that are its history
+ *	(the others follow from the range as it is set up on each side)
+ */
+struct keel_mirror_saved_counts {
+	__le64 guest_writes;
+	__le64 guest_bytes;
+	__le64 repaired_pages;
+	__le64 repair_ns;
+	__le64 repair_max_ns;
+	__le64 vmm_writes;
+	__le64 vmm_bytes;
+	__le64 hot_uncounted;
+	__le64 signals_kept;
+	__le64 mirror_rebuilt;
+	__le64 scrub_passes;
+	__le64 scrub_ns;
+	__le64 log_harvests;
+	__le64 log_pages;
+};
+
+/**
+ * struct keel_mirror_saved_hot - one site of section KEEL_MIRROR_SEC_HOT,
+ *	version 1
+ * @rip: the linear address of the store instruction (0: not known)
+ * @writes: its trapped stores, not zero
+ * @gpa: the guest-physical address of the last of them
+ *
+ * A site appears once; the sites are in no particular order.
+ */
+struct keel_mirror_saved_hot {
+	__le64 rip;
+	__le64 writes;
+	__le64 gpa;
+};
+
 #endif /* _UAPI_LINUX_KEEL_MIRROR_H */

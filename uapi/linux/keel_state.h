@@ -41,6 +41,7 @@
 #define KEEL_STATE_TYPE_VDEV_UART16550A	1
 #define KEEL_STATE_TYPE_RING		2
 #define KEEL_STATE_TYPE_COALESCE	3
+#define KEEL_STATE_TYPE_MIRROR		4
 /* 0xff00-0xffff: samples (built and tested, never installed) */
 
 /*

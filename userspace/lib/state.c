@@ -67,6 +67,8 @@ const char *keel_state_type_name(uint32_t type)
 		return "ring";
 	case KEEL_STATE_TYPE_COALESCE:
 		return "coalesce";
+	case KEEL_STATE_TYPE_MIRROR:
+		return "mirror";
 	}
 	return "?";
 }
