@@ -188,6 +188,7 @@ static int keel_mirror_build(struct keel_mirror *m, u32 flags)
 		ret = keel_vm_call(m->inst.kvm, keel_mirror_start, m);
 	if (!ret && (flags & KEEL_MIRROR_SETUP_REPAIR))
 		ret = keel_mirror_sigbus_add(m);
+	m->c.compare = !!(flags & KEEL_MIRROR_SETUP_COMPARE);
 	keel_vm_charge_end(&charge);
 	if (!ret)
 		ret = keel_mirror_write_get();
@@ -414,6 +415,9 @@ static const struct keel_info_field keel_mirror_fields[] = {
 	KEEL_INFO_U64(C, log_harvests, KEEL_MIRROR_INFO_A_LOG_HARVESTS,
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(C, log_pages, KEEL_MIRROR_INFO_A_LOG_PAGES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_BOOL(C, compare, KEEL_MIRROR_INFO_A_COMPARE),
+	KEEL_INFO_U64(C, compare_pages, KEEL_MIRROR_INFO_A_COMPARE_PAGES,
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),

@@ -50,6 +50,9 @@
  * @log: a dirty log is set (log.c); the snapshot's, from @log_addr
  * @log_harvests: harvests of it
  * @log_pages: pages it said written, copied to the mirror
+ * @compare: set up with %KEEL_MIRROR_SETUP_COMPARE (compare.c)
+ * @compare_pages: guest pages the comparison found to differ from their
+ *	mirror page, copied
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -73,6 +76,8 @@ struct keel_mirror_counts {
 	u8 log;
 	u64 log_harvests;
 	u64 log_pages;
+	u8 compare;
+	u64 compare_pages;
 };
 
 /**
@@ -138,6 +143,8 @@ struct keel_mirror_span {
  *	teardown, the only writer of @pages' pointers after setup (under
  *	@lock)
  * @log_addr: the dirty log in the VMM's address space, or 0 (log.c)
+ * @compare_next: jiffies when the next comparison is due, or 0 (compare.c,
+ *	@scrub's own)
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -161,6 +168,7 @@ struct keel_mirror {
 	bool live;
 	struct delayed_work scrub;
 	u64 log_addr;
+	unsigned long compare_next;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -210,6 +218,9 @@ void keel_mirror_scrub_stop(struct keel_mirror *m);
 void keel_mirror_scrub_work(struct work_struct *work);
 int keel_mirror_scrub_read(struct page *page, unsigned int off, void *dst,
 			   unsigned int len);
+
+/* compare.c: writes nobody declares, found by comparing */
+void keel_mirror_compare(struct keel_mirror *m);
 
 /* log.c: writes declared in a dirty log of vhost's format */
 int keel_mirror_log_set(struct keel_mirror *m, u64 addr);

@@ -99,6 +99,8 @@ void keel_mirror_scrub_work(struct work_struct *work)
 		if (!(i % 4096))
 			cond_resched();
 	}
+	if (m->c.compare)
+		keel_mirror_compare(m);
 	mutex_lock(&m->lock);
 	m->c.scrub_passes++;
 	m->c.scrub_ns += ktime_get_ns() - start;

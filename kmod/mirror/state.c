@@ -58,6 +58,7 @@ static void keel_mirror_counts_save(const struct keel_mirror_counts *c,
 	s->scrub_ns = cpu_to_le64(c->scrub_ns);
 	s->log_harvests = cpu_to_le64(c->log_harvests);
 	s->log_pages = cpu_to_le64(c->log_pages);
+	s->compare_pages = cpu_to_le64(c->compare_pages);
 }
 
 static void keel_mirror_counts_load(struct keel_mirror_counts *c,
@@ -77,6 +78,7 @@ static void keel_mirror_counts_load(struct keel_mirror_counts *c,
 	c->scrub_ns = le64_to_cpu(s->scrub_ns);
 	c->log_harvests = le64_to_cpu(s->log_harvests);
 	c->log_pages = le64_to_cpu(s->log_pages);
+	c->compare_pages = le64_to_cpu(s->compare_pages);
 }
 
 static int keel_mirror_state_save(struct keel_state *st,
@@ -86,8 +88,10 @@ static int keel_mirror_state_save(struct keel_state *st,
 	struct keel_mirror_saved_range range = {
 		.gpa = cpu_to_le64(gfn_to_gpa(m->gfn)),
 		.len = cpu_to_le64((u64)m->npages << PAGE_SHIFT),
-		.setup_flags = cpu_to_le32(m->c.repair ?
-					   KEEL_MIRROR_SETUP_REPAIR : 0),
+		.setup_flags = cpu_to_le32((m->c.repair ?
+					    KEEL_MIRROR_SETUP_REPAIR : 0) |
+					   (m->c.compare ?
+					    KEEL_MIRROR_SETUP_COMPARE : 0)),
 	};
 	struct keel_mirror_saved_counts counts;
 	struct keel_mirror_saved_hot *hot;

@@ -40,7 +40,16 @@
  * Keel); the guest's access that found it runs again on the fresh page.
  */
 #define KEEL_MIRROR_SETUP_REPAIR	0x1u
-#define KEEL_MIRROR_SETUP_FLAGS_ALL	KEEL_MIRROR_SETUP_REPAIR
+/*
+ * COMPARE: each periodic check (module parameter scrub_ms) also compares
+ * every guest page of the range with its mirror page and copies a page
+ * that differs into the mirror: the writes of writers that Keel neither
+ * traps nor hears of (the device emulation of a VMM that knows nothing of
+ * Keel, vhost without a log, DMA) reach the mirror within one period.
+ */
+#define KEEL_MIRROR_SETUP_COMPARE	0x2u
+#define KEEL_MIRROR_SETUP_FLAGS_ALL	(KEEL_MIRROR_SETUP_REPAIR | \
+					 KEEL_MIRROR_SETUP_COMPARE)
 
 /*
  * KEEL_MIRROR_IOC_SETUP: once per file, all or nothing. Errors: EINVAL
@@ -207,6 +216,13 @@ enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_LOG_PAGES,		/* u64: pages the log said
 						 * written, copied
 						 */
+	KEEL_MIRROR_INFO_A_COMPARE,		/* u8: set up with
+						 * SETUP_COMPARE
+						 */
+	KEEL_MIRROR_INFO_A_COMPARE_PAGES,	/* u64: guest pages found to
+						 * differ from their mirror,
+						 * copied
+						 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
@@ -276,6 +292,7 @@ struct keel_mirror_saved_counts {
 	__le64 scrub_ns;
 	__le64 log_harvests;
 	__le64 log_pages;
+	__le64 compare_pages;
 };
 
 /**

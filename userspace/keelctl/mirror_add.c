@@ -4,7 +4,10 @@
  * by its pid. The VM is taken with pidfd_getfd(2) (libkeel); the range is
  * set up with KEEL_MIRROR_SETUP_REPAIR, since a VMM that knows nothing of
  * Keel never asks for a repair: Keel repairs a failed page when the
- * failure is signalled, before the VMM hears of it. Then it is attached
+ * failure is signalled, before the VMM hears of it; and with
+ * KEEL_MIRROR_SETUP_COMPARE, since such a VMM declares none of its own
+ * writes to guest memory (nor lets vhost log them): Keel finds them by
+ * comparing each guest page with its mirror periodically. Then it is attached
  * to the VM; until the attach every descriptor is keelctl's own, so a
  * failure leaves nothing behind.
  */
@@ -69,7 +72,7 @@ int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 	}
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
-	s.flags = KEEL_MIRROR_SETUP_REPAIR;
+	s.flags = KEEL_MIRROR_SETUP_REPAIR | KEEL_MIRROR_SETUP_COMPARE;
 	s.vm_fd = vm;
 	s.gpa = r->gpa;
 	s.len = r->len;
