@@ -144,6 +144,9 @@ sparse:
 UDEVRULESDIR ?= /etc/udev/rules.d
 # Debian's build trees would sign them with a key only Debian has: we
 # install them unsigned, as any out-of-tree module.
+# Every uapi header: the ioctls, netlink attributes and wire formats.
+UAPI_HEADERS := $(sort $(wildcard uapi/linux/keel*.h))
+
 install: modules userspace man
 	$(MAKE) -C $(KDIR) M=$(MODDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra/keel CONFIG_MODULE_SIG_ALL= DEPMOD=true \
@@ -151,9 +154,7 @@ install: modules userspace man
 	rm -rf $(DESTDIR)/lib/modules/$(KREL)/extra/keel/samples
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) install
-	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux \
-		uapi/linux/keel.h uapi/linux/keel_vdev.h uapi/linux/keel_state.h \
-		uapi/linux/keel_ring.h uapi/linux/keeld.h
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/linux $(UAPI_HEADERS)
 	install -D -m 0644 kmod/udev/60-keel.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 \
@@ -166,11 +167,7 @@ uninstall:
 	-rmdir $(DESTDIR)/lib/modules/$(KREL)/extra 2>/dev/null
 	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	$(MAKE) -C userspace O=$(BUILD)/userspace PREFIX=$(PREFIX) uninstall
-	rm -f $(DESTDIR)$(PREFIX)/include/linux/keel.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keel_vdev.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keel_state.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keel_ring.h \
-		$(DESTDIR)$(PREFIX)/include/linux/keeld.h \
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/include/linux/,$(notdir $(UAPI_HEADERS))) \
 		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules \
 		$(DESTDIR)$(PREFIX)/share/man/man8/keelctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/keeld.8 \

@@ -40,12 +40,15 @@ grep -q 'keel.ko' "$dest/lib/modules/$rel/modules.dep"
 t $? "depmod knows keel.ko"
 
 [ -x "$dest/usr/local/sbin/keelctl" ] && [ -x "$dest/usr/local/sbin/keeld" ] &&
+	[ -x "$dest/usr/local/sbin/keel-iod" ] &&
 	[ -f "$dest/usr/local/include/linux/keel.h" ] &&
 	[ -f "$dest/usr/local/include/linux/keel_vdev.h" ] &&
 	[ -f "$dest/usr/local/include/linux/keel_state.h" ] &&
 	[ -f "$dest/usr/local/include/linux/keel_ring.h" ] &&
-	[ -f "$dest/usr/local/include/linux/keeld.h" ]
-t $? "keelctl, keeld and the uapi headers installed"
+	[ -f "$dest/usr/local/include/linux/keeld.h" ] &&
+	[ -f "$dest/usr/local/include/linux/keel_mirror.h" ] &&
+	[ -f "$dest/usr/local/include/linux/keel_remote.h" ]
+t $? "keelctl, keeld, keel-iod and the uapi headers installed"
 
 grep -q 'KERNEL=="keel|keel-\*", GROUP="kvm", MODE="0660"' \
 	"$dest/etc/udev/rules.d/60-keel.rules"

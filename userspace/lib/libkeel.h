@@ -579,4 +579,7 @@ struct json_object *keel_types_json(const struct keel_types *types);
 /* Print @o followed by a newline; compact unless @pretty. */
 int keel_json_print(FILE *f, struct json_object *o, bool pretty);
 
+/* journal.c: a daemon's stderr is journald's stream ("<PRIO>" prefixes) */
+bool keel_stderr_is_journal(void);
+
 #endif /* LIBKEEL_H */
