@@ -243,6 +243,7 @@ extern const struct keel_state_ops keel_mirror_state_ops;
 int keel_mirror_repair(struct keel_mirror *m, gpa_t gpa, bool *repaired);
 int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
 			      bool *repaired);
+int keel_mirror_repair_check(struct keel_mirror *m);
 
 /*
  * A redirected function's caller may sleep: a task, interrupts on (all

@@ -87,6 +87,51 @@ static int keel_mirror_replace(struct mm_struct *mm, unsigned long hva,
 	return 0;
 }
 
+/**
+ * keel_mirror_repair_check() - whether repair can replace @m's pages
+ * @m: a range being set up, its spans known (sigbus.c)
+ *
+ * Repair replaces pages of private anonymous memory only (see
+ * keel_mirror_replace()); guest RAM that is a shared or hugetlbfs
+ * mapping keeps its poisoned page in the file. Checked at setup so that
+ * the operator learns it then, not at the first failure; a VMM that maps
+ * other memory there later gets the kernel's own signal at a failure.
+ *
+ * Return: 0; -EMEDIUMTYPE when a page of the range is not in private
+ * anonymous memory; -ENOENT when a page is not mapped at all; -ESRCH when
+ * the VMM is gone.
+ */
+int keel_mirror_repair_check(struct keel_mirror *m)
+{
+	struct mm_struct *mm = m->inst.kvm->mm;
+	struct vm_area_struct *vma;
+	unsigned long hva;
+	unsigned int i;
+	int ret = 0;
+
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	mmap_read_lock(mm);
+	for (i = 0; i < m->nr_spans && !ret; i++) {
+		hva = m->spans[i].hva;
+		while (hva < m->spans[i].end) {
+			vma = vma_lookup(mm, hva);
+			if (!vma) {
+				ret = -ENOENT;
+				break;
+			}
+			if (!vma_is_anonymous(vma)) {
+				ret = -EMEDIUMTYPE;
+				break;
+			}
+			hva = vma->vm_end;
+		}
+	}
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return ret;
+}
+
 /*
  * Repair the page of @gpa (in the range) if it is poisoned: *@repaired
  * set when it is replaced now. @m->lock held. From any context that may

@@ -207,7 +207,9 @@ static int keel_mirror_sigbus_spans(struct keel_mirror *m)
  * @m: a range being set up with %KEEL_MIRROR_SETUP_REPAIR, mirror filled
  *
  * Return: 0; -EOPNOTSUPP when the kernel's signal functions could not be
- * traced; ftrace's error; -ENOENT (a page without mapping), -ENOMEM.
+ * traced; -EMEDIUMTYPE when a page is not private anonymous memory
+ * (keel_mirror_repair_check()); ftrace's error; -ENOENT (a page without
+ * mapping), -ENOMEM, -ESRCH.
  */
 int keel_mirror_sigbus_add(struct keel_mirror *m)
 {
@@ -217,6 +219,8 @@ int keel_mirror_sigbus_add(struct keel_mirror *m)
 	if (!keel_mirror_sigbus_ready)
 		return -EOPNOTSUPP;
 	ret = keel_mirror_sigbus_spans(m);
+	if (!ret)
+		ret = keel_mirror_repair_check(m);
 	if (ret)
 		return ret;
 	for (i = 0; i < ARRAY_SIZE(keel_mirror_hooks); i++) {

@@ -6,7 +6,9 @@
  * wrapping ranges, ranges outside the memslots, read-only memslots,
  * overlaps, a caller that is not the VMM, a second setup, reads, writes
  * and repairs outside the range or from another process (the VMM's
- * writes themselves reach memory and mirror). A range whose memslot is deleted under it keeps its mirror,
+ * writes themselves reach memory and mirror), REPAIR of guest RAM that is
+ * a shared file mapping (Keel cannot replace its pages; mirroring it
+ * without REPAIR works). A range whose memslot is deleted under it keeps its mirror,
  * counts the pages lost and goes away cleanly, as does one that outlives
  * its VMM's VM fd.
  */
@@ -278,6 +280,54 @@ TEST_F(bad, memslots)
 	close(fd);
 	EXPECT_EQ(-1, keel_test_obj_info("mirror", id, "lost_pages"));
 	munmap(ro, 4 * 4096);
+}
+
+/*
+ * Guest RAM that is a shared memfd mapping (QEMU's memory-backend-memfd):
+ * REPAIR is refused with EMEDIUMTYPE, and keelctl says why; the same
+ * range without REPAIR is mirrored.
+ */
+TEST_F(bad, shared_ram_not_repairable)
+{
+	const uint64_t gpa = EXTRA_GPA + 2 * EXTRA_LEN, len = 4 * 4096;
+	struct kvm_userspace_memory_region r;
+	char gpas[32], pids[16], out[4096];
+	uint8_t buf[4 * 4096];
+	uint32_t id = 0;
+	uint8_t *mem;
+	int mfd, fd;
+
+	mfd = memfd_create("guest-ram", MFD_CLOEXEC);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, len));
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 0x6b, len);
+	r = (struct kvm_userspace_memory_region){
+		.slot = 9, .guest_phys_addr = gpa, .memory_size = len,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_SET_USER_MEMORY_REGION, &r));
+
+	EXPECT_EQ(-EMEDIUMTYPE, setup(self, self->vm->fd, gpa, len,
+				      KEEL_MIRROR_SETUP_REPAIR, 0));
+	snprintf(pids, sizeof(pids), "%d", getpid());
+	snprintf(gpas, sizeof(gpas), "%#llx", (unsigned long long)gpa);
+	EXPECT_EQ(1, keel_test_keelctl((const char *[]){ "mirror", "add",
+					"--pid", pids, "--gpa", gpas,
+					"--len", "4096", NULL },
+				       NULL, out, sizeof(out), false));
+	EXPECT_NE(NULL, strstr(out, "shared or hugetlbfs")) TH_LOG("%s", out);
+
+	/* the refused setup changed nothing: mirroring alone is fine */
+	fd = mirror_add(self->vm->fd, gpa, len, &id);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mirror_read(fd, gpa, buf, len));
+	EXPECT_EQ(0, memcmp(buf, mem, len));
+	EXPECT_EQ(0, keel_test_obj_info("mirror", id, "repair"));
+	close(fd);
+	munmap(mem, len);
+	close(mfd);
 }
 
 /* The VMM closes its VM fd first: the range keeps the VM until it goes. */

@@ -57,8 +57,10 @@
  * than KEEL_MIRROR_MAX_LEN or wraps), ENOENT (a page of the range in no
  * memslot), EROFS (a page in a read-only memslot), EEXIST (the range
  * overlaps one the VM already protects), EOPNOTSUPP (REPAIR, and the
- * kernel does not let Keel see memory-failure signals), ESRCH (the VMM
- * is exiting), ENOMEM, EBADF. The caller need not be the VMM: a VM fd it
+ * kernel does not let Keel see memory-failure signals), EMEDIUMTYPE
+ * (REPAIR, and a page of the range is guest RAM that Keel cannot replace:
+ * a shared or hugetlbfs mapping, not private anonymous memory), ESRCH
+ * (the VMM is exiting), ENOMEM, EBADF. The caller need not be the VMM: a VM fd it
  * took from the VMM (pidfd_getfd(2)) will do; guest memory is read in
  * the VMM's address space all the same.
  */

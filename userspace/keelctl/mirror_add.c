@@ -47,6 +47,8 @@ static const char *setup_error(int errnum)
 		return "the range overlaps one this VM already protects (keelctl mirror list)";
 	case EOPNOTSUPP:
 		return "this kernel does not let Keel see memory-failure signals";
+	case EMEDIUMTYPE:
+		return "the guest RAM there is a shared or hugetlbfs mapping, whose failed pages Keel cannot replace (only private anonymous RAM)";
 	case EINVAL:
 		return "bad range (page aligned, at most 1 GiB)";
 	default:
