@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -32,6 +33,11 @@
  */
 #define GAP_US		1000
 #define GAP_US_MAX	64000
+/*
+ * A run starts within this many seconds of the test's start: one started
+ * later might not end before the harness's limit (TEST_F_TIMEOUT below).
+ */
+#define RUN_BUDGET_S	480
 
 static char out[65536];
 
@@ -273,14 +279,19 @@ TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 1740)
 {
 	struct run r = { 0 };
 	int tries, ret = -EDEADLK;
+	struct timespec t0, t;
 
 	if (keel_test_debug_kernel())
 		SKIP(return, KEEL_QEMU_DEBUG_SKIP);
 	if (access("/dev/keel-coalesce", F_OK))
 		SKIP(return, "keel_coalesce.ko is not loaded");
 	ASSERT_EQ(0, access("/dev/vhost-net", F_OK));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (tries = 0; tries < KEEL_QEMU_STREAM_TRIES && ret == -EDEADLK;
 	     tries++) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (tries && t.tv_sec - t0.tv_sec > RUN_BUDGET_S)
+			break;
 		if (r.q) {
 			TH_LOG("the nested guest %s: again",
 			       keel_qemu_fault(r.q));
@@ -288,6 +299,17 @@ TEST_F_TIMEOUT(vhost, moderated_by_pid_while_traffic_flows, 1740)
 		}
 		r = (struct run){ 0 };
 		ret = run_once(_metadata, &r);
+	}
+	/*
+	 * Every run ended with the nested guest stuck, the emulated CPU's
+	 * known fault (Documentation/testing.rst), nothing measured: that
+	 * says nothing of Keel.
+	 */
+	if (ret == -EDEADLK) {
+		keel_qemu_free(r.q);
+		SKIP(return,
+		     "the emulated CPU left the nested guest stuck in all %d runs: nothing measured",
+		     tries);
 	}
 	ASSERT_NE(NULL, r.q);
 	ASSERT_EQ(0, ret) keel_qemu_dump(r.q, 4000);
