@@ -43,6 +43,7 @@
 #define RANGE_LEN	(64 * 4096ULL)
 #define SCRUB_LEN	(32ULL << 20)
 #define SCRUB_MS	"/sys/module/keel_mirror/parameters/scrub_ms"
+#define COMPARE_MS	"/sys/module/keel_mirror/parameters/compare_ms"
 
 enum { G_STORES = 1, G_CPUID, G_READ };
 
@@ -149,20 +150,20 @@ static double quantile(double *v, int n, double q)
 	return v[(int)(q * (n - 1) + 0.5)];
 }
 
-static void set_scrub_ms(const char *ms)
+static void set_param(const char *path, const char *value)
 {
-	int ret = write_text(SCRUB_MS, ms);
+	int ret = write_text(path, value);
 
 	if (ret) {
 		errno = -ret;
-		die(SCRUB_MS);
+		die(path);
 	}
 }
 
 /*
- * The checks of a SCRUB_LEN range set up with @flags for 3 s at 100 ms,
- * and as a baseline the median of 5 copies of as many bytes in this
- * process.
+ * The checks of a SCRUB_LEN range set up with @flags for 3 s at 100 ms
+ * (with COMPARE, a comparison at every check: compare_ms 0), and as a
+ * baseline the median of 5 copies of as many bytes in this process.
  */
 static void scrub(uint32_t flags, const char *what)
 {
@@ -185,7 +186,8 @@ static void scrub(uint32_t flags, const char *what)
 		src[i] ^= buf[SCRUB_LEN - 1 - i];	/* not optimised away */
 	}
 	c = quantile(copy, 5, 0.5);
-	set_scrub_ms("100");
+	set_param(SCRUB_MS, "100");
+	set_param(COMPARE_MS, "0");
 	fd = mirror_add_flags(vm->fd, sgpa, SCRUB_LEN, flags, &id);
 	if (fd < 0) {
 		errno = -fd;
@@ -195,7 +197,8 @@ static void scrub(uint32_t flags, const char *what)
 	passes = keel_test_obj_info("mirror", id, "scrub_passes");
 	ns = keel_test_obj_info("mirror", id, "scrub_ns");
 	close(fd);
-	set_scrub_ms("1000");
+	set_param(SCRUB_MS, "1000");
+	set_param(COMPARE_MS, "1000");
 	free(buf);
 	if (passes <= 0 || ns <= 0) {
 		fprintf(stderr, "bench_mirror: no scrub passes (%lld)\n",
