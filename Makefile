@@ -33,7 +33,7 @@ help:
 	@echo "make install | uninstall | load | unload   on a real host"
 	@echo "make checkpatch | kerneldoc | sparse        style, kernel-doc and static checks"
 	@echo "make ynl-regen | ynl-check                  keel.ko's netlink code from the YNL spec"
-	@echo "make man            keelctl(8), keeld(8), keel(7) into build/man, checked by groff"
+	@echo "make man            keelctl(8), keeld(8), keel-iod(8), keel(7) into build/man, checked by groff"
 	@echo "make deb            keel-dkms and keel-tools packages into build/deb, checked by lintian"
 
 deps:
@@ -158,7 +158,7 @@ install: modules userspace man
 	install -D -m 0644 kmod/udev/60-keel.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man8 \
-		$(BUILD)/man/keelctl.8 $(BUILD)/man/keeld.8
+		$(BUILD)/man/keelctl.8 $(BUILD)/man/keeld.8 $(BUILD)/man/keel-iod.8
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/man/man7 \
 		$(BUILD)/man/keel.7
 
@@ -171,6 +171,7 @@ uninstall:
 		$(DESTDIR)$(UDEVRULESDIR)/60-keel.rules \
 		$(DESTDIR)$(PREFIX)/share/man/man8/keelctl.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/keeld.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/keel-iod.8 \
 		$(DESTDIR)$(PREFIX)/share/man/man7/keel.7
 
 # Debian packages (debian/): the tree without build/ copied to

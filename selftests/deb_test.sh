@@ -68,9 +68,11 @@ t $? "make deb built keel-tools and keel-dkms $version"
 
 dpkg-deb -x "$tools" "$tmp/tools" 2>/dev/null
 missing=
-for f in usr/sbin/keelctl usr/sbin/keeld lib/systemd/system/keeld.service \
+for f in usr/sbin/keelctl usr/sbin/keeld usr/sbin/keel-iod \
+	lib/systemd/system/keeld.service \
 	usr/lib/sysusers.d/keeld.conf lib/udev/rules.d/60-keel.rules \
 	usr/share/man/man8/keelctl.8.gz usr/share/man/man8/keeld.8.gz \
+	usr/share/man/man8/keel-iod.8.gz \
 	usr/share/man/man7/keel.7.gz \
 	usr/share/bash-completion/completions/keelctl; do
 	[ -e "$tmp/tools/$f" ] || missing+=" $f"

@@ -61,9 +61,10 @@ t $? "keeld.service starts the keeld installed; sysusers.d makes its user"
 
 [ -f "$dest/usr/local/share/man/man8/keelctl.8" ] &&
 	[ -f "$dest/usr/local/share/man/man8/keeld.8" ] &&
+	[ -f "$dest/usr/local/share/man/man8/keel-iod.8" ] &&
 	[ -f "$dest/usr/local/share/man/man7/keel.7" ] &&
 	grep -q '^\.TH "KEELCTL" 8 ' "$dest/usr/local/share/man/man8/keelctl.8"
-t $? "the manual pages keelctl(8), keeld(8) and keel(7)"
+t $? "the manual pages keelctl(8), keeld(8), keel-iod(8) and keel(7)"
 
 grep -q '^complete -F _keelctl keelctl$' \
 	"$dest/usr/local/share/bash-completion/completions/keelctl"
