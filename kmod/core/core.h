@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include <net/genetlink.h>
 #include <keel/core.h>
+#include <keel/io_claim.h>
 
 /*
  * The "keel" family's handlers (keel_nl_*_doit/dumpit), request policies,
@@ -122,6 +123,16 @@ void keel_dev_exit(void);
 extern struct workqueue_struct *keel_vm_wq;
 int keel_vm_ctx_init(void);
 void keel_vm_ctx_exit(void);
+
+/* Claimed guest I/O (io_claim.c, io_hook.c). */
+int keel_io_claims_init(void);
+void keel_io_claims_exit(void);
+struct keel_io_claim *keel_io_claim_lookup(struct kvm *kvm, enum kvm_bus bus,
+					   gpa_t addr, int len);
+int keel_io_hook_init(void);
+void keel_io_hook_exit(void);
+int keel_io_hook_get(void);
+void keel_io_hook_put(void);
 
 /* Objects attached to their VM (attach.c, obj_open.c). */
 long keel_inst_attach(struct keel_inst *inst, struct file *file);

@@ -20,13 +20,18 @@ static int __init keel_init(void)
 	ret = keel_vm_ctx_init();
 	if (ret)
 		goto err_netlink;
-	ret = keel_dev_init();
+	ret = keel_io_claims_init();
 	if (ret)
 		goto err_vm_ctx;
+	ret = keel_dev_init();
+	if (ret)
+		goto err_io;
 
 	pr_info("Keel %s core loaded\n", KEEL_RELEASE);
 	return 0;
 
+err_io:
+	keel_io_claims_exit();
 err_vm_ctx:
 	keel_vm_ctx_exit();
 err_netlink:
@@ -41,6 +46,7 @@ static void __exit keel_exit(void)
 {
 	keel_dev_exit();
 	keel_attach_exit();
+	keel_io_claims_exit();
 	keel_vm_ctx_exit();
 	keel_netlink_exit();
 	keel_host_facts_exit();

@@ -45,7 +45,7 @@ static void keel_vdev_teardown(struct keel_inst *inst)
 	struct keel_vdev_inst *vi = keel_vdev_of_inst(inst);
 	struct keel_vdev *dev = &vi->vdev;
 
-	keel_vdev_unclaim(vi);
+	keel_io_claim_del(&vi->claim);
 	keel_irq_line_unbind(&vi->irq);
 	kfree(dev->regs);
 	kfree(dev->io);
@@ -150,8 +150,6 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 	if (ret)
 		goto out;
 	vi->bus = arg.bus;
-	vi->kvm_bus = arg.bus == KEEL_VDEV_BUS_PIO ? KVM_PIO_BUS :
-						     KVM_MMIO_BUS;
 	vi->base = arg.base;
 	vi->len = arg.len;
 	ret = keel_vdev_build(vi, model);

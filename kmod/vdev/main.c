@@ -10,31 +10,12 @@
 
 static int __init keel_vdev_init(void)
 {
-	int ret;
-
-	ret = keel_vdev_claims_init();
-	if (ret)
-		return ret;
-	ret = keel_vdev_hook_init();
-	if (ret)
-		goto err_claims;
-	ret = keel_feature_register(&keel_vdev_feature);
-	if (ret)
-		goto err_hook;
-	return 0;
-
-err_hook:
-	keel_vdev_hook_exit();
-err_claims:
-	keel_vdev_claims_exit();
-	return ret;
+	return keel_feature_register(&keel_vdev_feature);
 }
 
 static void __exit keel_vdev_exit(void)
 {
 	keel_feature_unregister(&keel_vdev_feature);
-	keel_vdev_hook_exit();
-	keel_vdev_claims_exit();
 }
 
 module_init(keel_vdev_init);

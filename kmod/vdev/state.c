@@ -24,7 +24,7 @@ void keel_vdev_state_stop(struct keel_state *st)
 	struct keel_vdev *dev = &vi->vdev;
 
 	/* No vCPU is inside the device once this returns. */
-	keel_vdev_stop(vi);
+	keel_io_claim_stop(&vi->claim);
 	spin_lock_irq(&dev->lock);
 	dev->running = false;
 	keel_irq_line_enable(&vi->irq, false);
@@ -49,7 +49,7 @@ int keel_vdev_state_resume(struct keel_state *st)
 	spin_unlock_irq(&dev->lock);
 	keel_vdev_host_notify(dev);
 
-	ret = keel_vdev_start(vi);
+	ret = keel_io_claim_start(&vi->claim);
 	if (ret) {
 		spin_lock_irq(&dev->lock);
 		dev->running = false;

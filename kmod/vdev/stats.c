@@ -101,7 +101,7 @@ static int keel_vdev_snapshot(struct keel_object *obj, void *snap)
 	info->bus = vi->bus;
 	info->base = vi->base;
 	info->len = vi->len;
-	info->started = READ_ONCE(vi->started);
+	info->started = keel_io_claim_started(&vi->claim);
 	keel_irq_line_info(&vi->irq, &line);
 	info->irq_mode = line.mode;
 	info->irq_line = line.level;

@@ -11,11 +11,10 @@
 #include <linux/wait.h>
 #include <linux/kvm_host.h>
 #include <keel/core.h>
+#include <keel/io_claim.h>
 #include <linux/keel_vdev.h>
 
 #include "model.h"
-
-struct keel_vdev_vm;
 
 extern struct keel_feature keel_vdev_feature;
 extern const struct keel_object_type keel_vdev_obj_type;
@@ -30,19 +29,11 @@ struct keel_vdev_inst {
 	struct keel_vdev vdev;
 
 	u32 bus;			/* KEEL_VDEV_BUS_* */
-	enum kvm_bus kvm_bus;
 	u64 base;
 	u32 len;
 
-	/*
-	 * claims.c: the claims of the device's VM while its range is claimed
-	 * (NULL before and after); set and cleared under that VM's lock,
-	 * which also protects @started (read without it by the object's
-	 * info). The vCPU path never reads these: it finds the device
-	 * through its VM's ranges.
-	 */
-	struct keel_vdev_vm *claims_vm;
-	bool started;
+	/* claim.c: the range in the core's claimed guest I/O */
+	struct keel_io_claim claim;
 
 	/* The interrupt line on the VMM's irqfd; its own lock. */
 	struct keel_irq_line irq;
@@ -67,21 +58,8 @@ static inline struct keel_vdev_inst *keel_vdev_of_inst(struct keel_inst *inst)
 	return container_of(inst, struct keel_vdev_inst, inst);
 }
 
-/* claims.c */
-int keel_vdev_claims_init(void);
-void keel_vdev_claims_exit(void);
+/* claim.c */
 int keel_vdev_claim(struct keel_vdev_inst *vi);
-void keel_vdev_unclaim(struct keel_vdev_inst *vi);
-int keel_vdev_start(struct keel_vdev_inst *vi);
-void keel_vdev_stop(struct keel_vdev_inst *vi);
-struct keel_vdev_inst *keel_vdev_lookup(struct kvm *kvm, enum kvm_bus bus,
-					gpa_t addr, int len);
-
-/* hook.c */
-int keel_vdev_hook_get(void);
-void keel_vdev_hook_put(void);
-int keel_vdev_hook_init(void);
-void keel_vdev_hook_exit(void);
 
 /* models.c */
 const struct keel_vdev_model *keel_vdev_model_find(u32 id);
