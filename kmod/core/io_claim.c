@@ -17,9 +17,9 @@
  *   Writers replace an array with an updated copy and free the old one
  *   after a grace period (kvfree_rcu()).
  *
- * A VM holds at most as many claims, all claimants together, as the
- * limit the claimant adding one passes (keel_vdev's max_devices_per_vm,
- * ...). Setting up a claim takes the global keel_io_vms_lock only to find or create
+ * A VM holds at most max_claims_per_vm claims, all claimants together
+ * (module parameter; keel_vdev's max_devices_per_vm is the same value).
+ * Setting up a claim takes the global keel_io_vms_lock only to find or create
  * its VM's entry, O(1); the overlap check and the new array are made
  * under that VM's own lock and cost O(n) of its claims, at most the limit.
  *
@@ -29,12 +29,58 @@
  * the arrays and VM entries, which lookups may still hold, are freed after
  * one, by kvfree_rcu()/kfree_rcu().
  */
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
 #include <keel/io_claim.h>
 
 #include "core.h"
+
+#define KEEL_IO_MAX_PER_VM_DEFAULT	64
+#define KEEL_IO_MAX_PER_VM_LIMIT	65536
+
+/* The claims one VM may hold; read at each keel_io_claim_add(). */
+static unsigned int keel_io_claims_max = KEEL_IO_MAX_PER_VM_DEFAULT;
+
+/**
+ * keel_io_claims_max_set() - set max_claims_per_vm from a parameter write
+ * @val: the text written
+ * @kp: the parameter (keel.ko's own, or one of another name a module
+ *	gives the same value: keel_vdev's max_devices_per_vm)
+ *
+ * Return: 0, or -EINVAL for a value that is not 1 to 65536.
+ */
+int keel_io_claims_max_set(const char *val, const struct kernel_param *kp)
+{
+	struct kernel_param p = *kp;
+
+	p.arg = &keel_io_claims_max;
+	return param_set_uint_minmax(val, &p, 1, KEEL_IO_MAX_PER_VM_LIMIT);
+}
+EXPORT_SYMBOL_GPL(keel_io_claims_max_set);
+
+/**
+ * keel_io_claims_max_get() - max_claims_per_vm for a parameter read
+ * @buf: the page to print it in
+ * @kp: the parameter, as for keel_io_claims_max_set()
+ *
+ * Return: the bytes printed.
+ */
+int keel_io_claims_max_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(keel_io_claims_max));
+}
+EXPORT_SYMBOL_GPL(keel_io_claims_max_get);
+
+static const struct kernel_param_ops keel_io_claims_max_ops = {
+	.set = keel_io_claims_max_set,
+	.get = keel_io_claims_max_get,
+};
+
+module_param_cb(max_claims_per_vm, &keel_io_claims_max_ops, NULL, 0644);
+MODULE_PARM_DESC(max_claims_per_vm,
+		 "Claimed guest I/O ranges one VM may hold, both buses and all Keel devices together (1-65536, default 64); read at each setup");
 
 /* The arrays of a VM: port I/O, MMIO. */
 #define KEEL_IO_BUS_PIO		0
@@ -215,11 +261,10 @@ static void keel_io_vm_put(struct keel_io_vm *vm)
 /**
  * keel_io_claim_add() - claim a range of a VM's I/O space
  * @c: the claim, with &keel_io_claim.ops, .kvm, .bus, .base and .len set
- * @max_per_vm: the most claims the VM may hold, this one included, of
- *	all claimants together
  *
  * Adds @c's range, stopped, unless it overlaps another claim on the same
- * VM and bus or the VM already holds @max_per_vm claims. A claim holds
+ * VM and bus or the VM already holds max_claims_per_vm claims of all
+ * claimants together. A claim holds
  * the hook: starting and stopping it only sets its range's claim pointer,
  * so the state framework's STOP/RESUME cycles do not re-patch kernel text.
  *
@@ -229,7 +274,7 @@ static void keel_io_vm_put(struct keel_io_vm *vm)
  * wrapping range; -EADDRINUSE on an overlap, -ENOSPC when the VM is full,
  * -ENOMEM, or the error of installing the hook. Nothing changed on error.
  */
-int keel_io_claim_add(struct keel_io_claim *c, unsigned int max_per_vm)
+int keel_io_claim_add(struct keel_io_claim *c)
 {
 	u64 first = c->base, last = c->base + c->len - 1;
 	int bus = keel_io_bus_of(c->bus);
@@ -246,7 +291,7 @@ int keel_io_claim_add(struct keel_io_claim *c, unsigned int max_per_vm)
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
 	mutex_lock(&vm->lock);
-	if (vm->nr_claims >= max_per_vm) {
+	if (vm->nr_claims >= READ_ONCE(keel_io_claims_max)) {
 		ret = -ENOSPC;
 		goto unlock;
 	}

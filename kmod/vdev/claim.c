@@ -1,33 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A device's range in the core's claimed guest I/O (keel/io_claim.h): the
- * claim made at setup, the per-VM limit, and the access the vCPU thread
- * hands to the device's model.
+ * claim made at setup, the per-VM limit's name in this module, and the
+ * access the vCPU thread hands to the device's model.
  */
 #include <linux/moduleparam.h>
 
 #include "vdev.h"
 
-#define KEEL_VDEV_MAX_PER_VM_DEFAULT	64
-#define KEEL_VDEV_MAX_PER_VM_LIMIT	65536
-
-static unsigned int keel_vdev_max_per_vm = KEEL_VDEV_MAX_PER_VM_DEFAULT;
-
-static int keel_vdev_max_per_vm_set(const char *val,
-				    const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, KEEL_VDEV_MAX_PER_VM_LIMIT);
-}
-
+/* keel.ko's max_claims_per_vm, by the name keel_vdev always gave it. */
 static const struct kernel_param_ops keel_vdev_max_per_vm_ops = {
-	.set = keel_vdev_max_per_vm_set,
-	.get = param_get_uint,
+	.set = keel_io_claims_max_set,
+	.get = keel_io_claims_max_get,
 };
 
-module_param_cb(max_devices_per_vm, &keel_vdev_max_per_vm_ops,
-		&keel_vdev_max_per_vm, 0644);
+module_param_cb(max_devices_per_vm, &keel_vdev_max_per_vm_ops, NULL, 0644);
 MODULE_PARM_DESC(max_devices_per_vm,
-		 "Claimed ranges one VM may hold, both buses and all Keel devices together (1-65536, default 64); read at each setup");
+		 "The same value as keel.max_claims_per_vm: claimed ranges one VM may hold, both buses and all Keel devices together (1-65536, default 64)");
 
 /*
  * One guest access, on the vCPU thread under RCU (see keel/io_claim.h):
@@ -80,5 +69,5 @@ int keel_vdev_claim(struct keel_vdev_inst *vi)
 	c->bus = vi->bus == KEEL_VDEV_BUS_PIO ? KVM_PIO_BUS : KVM_MMIO_BUS;
 	c->base = vi->base;
 	c->len = vi->len;
-	return keel_io_claim_add(c, READ_ONCE(keel_vdev_max_per_vm));
+	return keel_io_claim_add(c);
 }

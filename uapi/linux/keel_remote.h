@@ -21,6 +21,8 @@
 #define _UAPI_LINUX_KEEL_REMOTE_H
 
 #include <linux/types.h>
+#include <linux/ioctl.h>
+#include <linux/keel.h>
 
 /* "KRIO" as the first four bytes of every message. */
 #define KEEL_REMOTE_MAGIC		0x4f49524bu
@@ -399,5 +401,193 @@ struct keel_remote_error {
 	__le16 detail;
 	char text[KEEL_REMOTE_TEXT_LEN];
 };
+
+/*
+ * The client module, keel_remote.ko: /dev/keel-remote.
+ *
+ * Each open file is one remote device of a VM: a guest-visible interface
+ * whose accesses are caught in the host kernel on the vCPU thread (the
+ * core's claimed guest I/O, as keel_vdev's), and whose requests the
+ * module forwards, as the READ, WRITE and FLUSH messages above, over a
+ * connection to the keel-iod serving the device. Userspace makes the
+ * connection and the session (HELLO, AUTH, OPEN: the key never enters
+ * the kernel) and hands the connected stream socket to the module with
+ * the session's parameters; after a lost connection it makes a new one
+ * (HELLO, AUTH, RESUME) and hands that over with KEEL_REMOTE_IOC_CONNECT,
+ * and the module sends every request that has no reply again. The device
+ * file is readable (poll EPOLLIN) while the device has no connection.
+ *
+ * The device is listed in the "keel" netlink family as an object of type
+ * "remote"; its KEEL_OBJ_A_INFO nest carries enum keel_remote_info_attr.
+ */
+#define KEEL_REMOTE_DEVICE		"/dev/keel-remote"
+
+/*
+ * Guest-visible interfaces. VIRTIO_BLK: a virtio block device on the
+ * virtio-mmio transport, version 2 (virtio 1.x), one request queue, on
+ * KEEL_REMOTE_MMIO_SIZE bytes of MMIO; Linux finds it with
+ * virtio_mmio.device=512@<base>:<irq>. Needs a block session.
+ */
+#define KEEL_REMOTE_IF_VIRTIO_BLK	1
+#define KEEL_REMOTE_MMIO_SIZE		0x200
+
+/* flags of struct keel_remote_setup */
+/*
+ * Keel binds irq_fd to GSI gsi of the VM itself, in the VM's own context,
+ * as the VMM's KVM_IRQFD would (for a VMM that knows nothing of Keel).
+ * Without it irq_fd is an eventfd the VMM already bound with KVM_IRQFD.
+ */
+#define KEEL_REMOTE_SETUP_GSI		0x1u
+/* The device is read-only: the guest sees VIRTIO_BLK_F_RO. */
+#define KEEL_REMOTE_SETUP_RO		0x2u
+#define KEEL_REMOTE_SETUP_FLAGS_ALL	(KEEL_REMOTE_SETUP_GSI | \
+					 KEEL_REMOTE_SETUP_RO)
+
+/**
+ * struct keel_remote_setup - KEEL_REMOTE_IOC_SETUP: make the device
+ * @size: sizeof(struct keel_remote_setup).
+ * @flags: KEEL_REMOTE_SETUP_*.
+ * @vm_fd: a KVM VM fd.
+ * @iface: KEEL_REMOTE_IF_*.
+ * @base: the guest-physical address of the interface's MMIO range,
+ *	KEEL_REMOTE_MMIO_SIZE bytes, 4 KiB-aligned.
+ * @irq_fd: the eventfd that raises the device's interrupt (edge).
+ * @gsi: with %KEEL_REMOTE_SETUP_GSI.
+ * @sock_fd: a connected stream socket (TCP or AF_UNIX) on which the
+ *	session was opened; the module takes a reference and uses it alone
+ *	from now on. EINVAL for another kind of file, ENOTCONN for a
+ *	socket that is not connected.
+ * @handle: the session's handle on that connection (OPEN's reply).
+ * @session: the session id (OPEN's reply), not zero.
+ * @next_id: the request id the module gives its first request: 1 for a
+ *	session just opened.
+ * @capacity: bytes of the device (OPEN's reply: dev.capacity), a
+ *	multiple of 512, not zero.
+ * @max_data: the most bytes of one READ or WRITE the server takes
+ *	(dev.max_data), at least 4096, at most %KEEL_REMOTE_MAX_DATA.
+ * @window: OPEN's window: the module keeps at most this many requests
+ *	without a reply; 1 to %KEEL_REMOTE_WINDOW.
+ * @keepalive_ms: the HELLO reply's: the module sends PING after a third
+ *	of it without sending; 0: never.
+ * @id: out: the object id.
+ * @pad: zero.
+ * @label: NUL-terminated, printable: the object's label.
+ *
+ * All or nothing, once per file. The device starts stopped: the guest's
+ * accesses to the range exit to the VMM until KEEL_REMOTE_IOC_START.
+ */
+struct keel_remote_setup {
+	__u32 size;
+	__u32 flags;
+	__s32 vm_fd;
+	__u32 iface;
+	__u64 base;
+	__s32 irq_fd;
+	__u32 gsi;
+	__s32 sock_fd;
+	__u32 handle;
+	__u64 session;
+	__u64 next_id;
+	__u64 capacity;
+	__u32 max_data;
+	__u32 window;
+	__u32 keepalive_ms;
+	__u32 id;
+	__u32 pad;
+	__u32 pad2;
+	char label[KEEL_NAME_MAX];
+};
+
+/*
+ * flags of struct keel_remote_connect: the connection carries a new
+ * session of the same device, because the old one is gone (the server
+ * restarted: RESUME answered ENOENT, and OPEN named the device). The
+ * module then numbers the requests it sends again from @next_id.
+ */
+#define KEEL_REMOTE_CONNECT_NEW_SESSION	0x1u
+#define KEEL_REMOTE_CONNECT_FLAGS_ALL	KEEL_REMOTE_CONNECT_NEW_SESSION
+
+/**
+ * struct keel_remote_connect - KEEL_REMOTE_IOC_CONNECT: a new connection
+ * @size: sizeof(struct keel_remote_connect).
+ * @flags: KEEL_REMOTE_CONNECT_*.
+ * @sock_fd: a connected stream socket on which the session was resumed
+ *	(RESUME) or, with %KEEL_REMOTE_CONNECT_NEW_SESSION, opened (OPEN).
+ * @handle: the session's handle on it.
+ * @session: the device's session id (EINVAL for another); with
+ *	%KEEL_REMOTE_CONNECT_NEW_SESSION the new session's id, not zero.
+ * @next_id: with %KEEL_REMOTE_CONNECT_NEW_SESSION, the id of the first
+ *	request on the new session (1); zero otherwise.
+ * @capacity: with %KEEL_REMOTE_CONNECT_NEW_SESSION the new session's
+ *	device capacity, which must be the device's (EINVAL otherwise); zero
+ *	otherwise.
+ * @window: with %KEEL_REMOTE_CONNECT_NEW_SESSION the new session's
+ *	window, 1 to %KEEL_REMOTE_WINDOW; zero otherwise.
+ * @pad: zero.
+ *
+ * Replaces the device's connection, lost or not (a lost one is what it is
+ * for). The module sends every request without a reply again on the new
+ * one, in id order: on a resumed session with its own id, and the server
+ * answers those it completed from its records without applying them
+ * twice; on a new session renumbered (block writes are idempotent by
+ * offset and data: Documentation/remote.rst, "Server restarts").
+ */
+struct keel_remote_connect {
+	__u32 size;
+	__u32 flags;
+	__s32 sock_fd;
+	__u32 handle;
+	__u64 session;
+	__u64 next_id;
+	__u64 capacity;
+	__u32 window;
+	__u32 pad;
+};
+
+#define KEEL_REMOTE_IOC_SETUP	_IOWR(KEEL_IOC_MAGIC, 0x70, struct keel_remote_setup)
+/* Handle the guest's accesses in the kernel (idempotent). */
+#define KEEL_REMOTE_IOC_START	_IO(KEEL_IOC_MAGIC, 0x71)
+/* Stop (idempotent): the guest's accesses exit to the VMM again. */
+#define KEEL_REMOTE_IOC_STOP	_IO(KEEL_IOC_MAGIC, 0x72)
+#define KEEL_REMOTE_IOC_CONNECT	_IOW(KEEL_IOC_MAGIC, 0x73, struct keel_remote_connect)
+
+/* KEEL_OBJ_A_INFO of a "remote" object. */
+enum keel_remote_info_attr {
+	KEEL_REMOTE_INFO_A_UNSPEC,
+	KEEL_REMOTE_INFO_A_PAD,
+	KEEL_REMOTE_INFO_A_IFACE,	/* u32: KEEL_REMOTE_IF_* */
+	KEEL_REMOTE_INFO_A_BASE,	/* u64 */
+	KEEL_REMOTE_INFO_A_STARTED,	/* u8 */
+	KEEL_REMOTE_INFO_A_CONNECTED,	/* u8 */
+	KEEL_REMOTE_INFO_A_SESSION,	/* u64 */
+	KEEL_REMOTE_INFO_A_CAPACITY,	/* u64: bytes */
+	KEEL_REMOTE_INFO_A_REQUESTS,	/* u64: guest requests completed */
+	KEEL_REMOTE_INFO_A_READS,	/* u64 */
+	KEEL_REMOTE_INFO_A_WRITES,	/* u64 */
+	KEEL_REMOTE_INFO_A_FLUSHES,	/* u64 */
+	KEEL_REMOTE_INFO_A_BYTES_READ,	/* u64 */
+	KEEL_REMOTE_INFO_A_BYTES_WRITTEN, /* u64 */
+	KEEL_REMOTE_INFO_A_ERRORS,	/* u64: requests completed with an error */
+	KEEL_REMOTE_INFO_A_IN_FLIGHT,	/* u32: sent, no reply yet */
+	KEEL_REMOTE_INFO_A_RECONNECTS,	/* u64: KEEL_REMOTE_IOC_CONNECT calls */
+	KEEL_REMOTE_INFO_A_REPLAYS,	/* u64: requests sent again */
+	KEEL_REMOTE_INFO_A_DISCONNECTS,	/* u64: connections lost */
+	KEEL_REMOTE_INFO_A_BAD_REPLIES,	/* u64: replies refused */
+	KEEL_REMOTE_INFO_A_BAD_DESCS,	/* u64: malformed guest requests */
+	KEEL_REMOTE_INFO_A_LAT_AVG_NS,	/* u64: request to reply, average */
+	KEEL_REMOTE_INFO_A_LAT_MAX_NS,	/* u64 */
+	KEEL_REMOTE_INFO_A_IRQS,	/* u64: interrupts signalled */
+	KEEL_REMOTE_INFO_A_BAD_ACCESSES, /* u64: guest MMIO accesses ignored */
+
+	__KEEL_REMOTE_INFO_A_MAX,
+	KEEL_REMOTE_INFO_A_MAX = __KEEL_REMOTE_INFO_A_MAX - 1
+};
+
+/*
+ * The state blob type of a "remote" object (linux/keel_state.h numbers
+ * them): such a device's state is its server session, so SAVE fails with
+ * EOPNOTSUPP and LOAD and SWAP are refused.
+ */
+#define KEEL_STATE_TYPE_REMOTE		5
 
 #endif /* _UAPI_LINUX_KEEL_REMOTE_H */

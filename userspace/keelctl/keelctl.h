@@ -80,6 +80,7 @@ extern const struct keelctl_cmd keelctl_cmd_vdev;
 extern const struct keelctl_cmd keelctl_cmd_ring;
 extern const struct keelctl_cmd keelctl_cmd_coalesce;
 extern const struct keelctl_cmd keelctl_cmd_mirror;
+extern const struct keelctl_cmd keelctl_cmd_remote;
 extern const struct keelctl_cmd keelctl_cmd_state;
 extern const struct keelctl_cmd keelctl_cmd_types;
 extern const struct keelctl_cmd keelctl_cmd_cloud;
@@ -360,6 +361,45 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
  */
 int keelctl_obj_del(struct keelctl *k, uint32_t id, const char *type,
 		    const char *noun);
+/*
+ * A descriptor of attached object @id's file (KEEL_IOC_OBJ_OPEN on
+ * /dev/keel), or -(exit code) after a message naming it an @noun
+ * (objdel.c).
+ */
+int keelctl_obj_file(const char *op, uint32_t id, const char *noun);
+
+/* What "remote add" was asked for, checked (cmd_remote.c). */
+struct remote_add_req {
+	int pid;		/* the VMM */
+	int vm_fd;		/* its descriptor of the VM, -1: its only VM */
+	uint64_t base;		/* MMIO, 4 KiB aligned */
+	uint32_t gsi;
+	const char *server;	/* unix:PATH or tcp:HOST:PORT */
+	const char *key;	/* the key file */
+	const char *device;	/* the server's name of the device; NULL: any */
+	const char *model;	/* NULL: any */
+	uint64_t min_capacity;	/* bytes */
+	bool ro;
+	const char *label;	/* "": the server's name of the device */
+};
+
+/*
+ * Connect to the server, open a block device there, set it up on the VM
+ * of r->pid as a virtio-mmio disk with Keel binding the interrupt to
+ * r->gsi, start and attach it; print its id (remote_add.c).
+ */
+int remote_add(struct keelctl *k, const struct remote_add_req *r);
+
+/* "remote connect" and "remote watch" (remote_add.c). */
+struct remote_connect_req {
+	uint32_t id;
+	const char *server;
+	const char *key;
+	const char *device;	/* NULL: the device's label */
+};
+
+int remote_connect(struct keelctl *k, const struct remote_connect_req *r);
+int remote_watch(struct keelctl *k, const struct remote_connect_req *r);
 
 /* What "mirror add" was asked for, checked (cmd_mirror.c). */
 struct mirror_add_req {

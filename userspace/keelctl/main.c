@@ -18,6 +18,7 @@ static const struct keelctl_cmd *const cmds[] = {
 	&keelctl_cmd_ring,
 	&keelctl_cmd_coalesce,
 	&keelctl_cmd_mirror,
+	&keelctl_cmd_remote,
 	&keelctl_cmd_state,
 	&keelctl_cmd_types,
 	&keelctl_cmd_cloud,

@@ -14,39 +14,6 @@
 #include "keelctl.h"
 
 #define OP		"vdev console"
-#define KEEL_DEVICE	"/dev/keel"
-
-/* The device's file, or -(exit code) after a message. */
-static int open_device(uint32_t id)
-{
-	int keel, fd;
-
-	keel = keelctl_open_dev(OP, KEEL_DEVICE, "keel");
-	if (keel < 0)
-		return keel;
-	fd = keel_obj_open(keel, id);
-	close(keel);
-	if (fd >= 0)
-		return fd;
-	switch (-fd) {
-	case ENOLINK:
-		fprintf(stderr, "keelctl: " OP ": device %u is not attached: it belongs to the VMM that created it, whose console it is\n",
-			id);
-		return -KEELCTL_EXIT_FAIL;
-	case ENOENT:
-		/* Gone since, or another user's: not there for the caller. */
-		fprintf(stderr, "keelctl: " OP ": no device %u\n", id);
-		return -KEELCTL_EXIT_NOT_FOUND;
-	case ENOTTY:
-	case EINVAL:
-		fprintf(stderr, "keelctl: " OP ": this Keel cannot open an attached device (KEEL_IOC_OBJ_OPEN is uapi version 4)\n");
-		return -KEELCTL_EXIT_FAIL;
-	default:
-		fprintf(stderr, "keelctl: " OP ": cannot open device %u: %s\n",
-			id, strerror(-fd));
-		return -keelctl_exit_code(KEEL_ERR_SYSTEM, -fd);
-	}
-}
 
 /* The object must be a vdev: -1 to go on, else the exit code. */
 static int check_vdev(struct keelctl *k, uint32_t id, char *label,
@@ -76,7 +43,7 @@ int vdev_console(struct keelctl *k, uint32_t id, unsigned int wait_ms,
 	rc = check_vdev(k, id, label, sizeof(label));
 	if (rc >= 0)
 		return rc;
-	fd = open_device(id);
+	fd = keelctl_obj_file(OP, id, "device");
 	if (fd < 0)
 		return -fd;
 

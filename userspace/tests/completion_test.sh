@@ -35,7 +35,7 @@ check() {
 	fi
 }
 
-check "alloc cloud coalesce free help host mirror monitor objects ring state types vdev version" ""
+check "alloc cloud coalesce free help host mirror monitor objects remote ring state types vdev version" ""
 check "mirror monitor" m
 check "add del hotspots list show" mirror ""
 check "--gpa --help --json --keeld --label --len --pid --pretty" mirror add --

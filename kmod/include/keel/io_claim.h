@@ -12,6 +12,7 @@
 
 #include <linux/types.h>
 #include <linux/kvm_host.h>
+#include <linux/moduleparam.h>
 
 struct keel_io_claim;
 struct keel_io_vm;
@@ -56,7 +57,15 @@ struct keel_io_claim {
 	bool started;		/* also read without the lock (info) */
 };
 
-int keel_io_claim_add(struct keel_io_claim *c, unsigned int max_per_vm);
+/*
+ * The claims one VM may hold, all claimants together: keel.ko's parameter
+ * max_claims_per_vm. A module gives the same value a parameter of its
+ * own name with these as its ops (keel_vdev's max_devices_per_vm).
+ */
+int keel_io_claims_max_set(const char *val, const struct kernel_param *kp);
+int keel_io_claims_max_get(char *buf, const struct kernel_param *kp);
+
+int keel_io_claim_add(struct keel_io_claim *c);
 void keel_io_claim_del(struct keel_io_claim *c);
 int keel_io_claim_start(struct keel_io_claim *c);
 void keel_io_claim_stop(struct keel_io_claim *c);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The remote tests' connection library: a real keel-iod in a network
+ * namespace of its own, joined to the test's by a veth pair (made with
+ * rtnetlink, as "ip netns add; ip link add ... type veth peer ..." would;
+ * busybox's ip in the test VM knows no namespaces), serving one block
+ * device on a sparse backing file with a key file of mode 0600, and the
+ * client's side of the handshake (keel-iod's own client library:
+ * HELLO, AUTH with both HMAC-SHA256 proofs, LIST, OPEN, RESUME) that
+ * leaves a connected TCP socket for KEEL_REMOTE_IOC_SETUP/CONNECT.
+ *
+ * keel-iod is $KEEL_IOD, else "keel-iod" beside the test program (the
+ * selftests build copies it there, so the test VM has it).
+ */
+#ifndef REMOTE_CONN_H
+#define REMOTE_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/keel_remote.h>
+
+#define RC_DEVICE_NAME	"rdisk0"
+
+/* What keel-remote-conn answers on its descriptor 3. */
+struct rc_helper_reply {
+	int32_t err;		/* 0 or -errno */
+	uint32_t handle, window, max_data, keepalive_ms, linger_ms;
+	uint32_t nrecords, pad;
+	uint64_t session, capacity, last_id;
+	char text[128];		/* why it failed */
+};
+
+struct rc_server {
+	char dir[64];		/* private directory: key, disk, log */
+	char iod[256];		/* keel-iod's path */
+	char helper[256];	/* keel-remote-conn's path */
+	char disk[128];		/* the backing file */
+	char key[128];		/* the key file */
+	char addr[64];		/* tcp:HOST:PORT it listens on */
+	char veth[2][16];	/* test's end, server's end */
+	uint64_t disk_size;
+	int ns_self, ns_srv;	/* network namespaces, or -1 */
+	pid_t pid;		/* keel-iod, or 0 */
+};
+
+/* What OPEN or RESUME gave, with the connected socket. */
+struct rc_session {
+	int fd;			/* the connection (blocking TCP socket) */
+	uint64_t session;
+	uint32_t handle, window, max_data, keepalive_ms, linger_ms;
+	uint64_t capacity;
+	uint64_t last_id;	/* RESUME: the highest id the server saw */
+	uint32_t nrecords;	/* RESUME: completed WRITE/FLUSH records */
+};
+
+/*
+ * Make the directory, the key and a sparse backing file of @disk_size
+ * bytes, the namespace and the veth pair. 0, or -errno with a "#" line
+ * on stdout saying what failed. -ENOENT: no keel-iod to run.
+ */
+int rc_server_init(struct rc_server *s, uint64_t disk_size);
+/* Start keel-iod (again) and wait until it accepts; 0 or -errno. */
+int rc_server_start(struct rc_server *s);
+/* Signal keel-iod with @sig and reap it (bounded); 0 or -errno. */
+int rc_server_stop(struct rc_server *s, int sig);
+/* Stop and unfreeze: SIGSTOP / SIGCONT without reaping. */
+int rc_server_signal(struct rc_server *s, int sig);
+/* Kill keel-iod, remove the namespace, the veth pair and the files. */
+void rc_server_free(struct rc_server *s);
+/* keel-iod's log as "#" lines. */
+void rc_server_dump_log(const struct rc_server *s);
+
+/*
+ * A new connection: HELLO, AUTH (the server's proof checked), LIST (the
+ * device must be there), OPEN of a block device of at least
+ * @min_capacity bytes named RC_DEVICE_NAME. 0 or -errno.
+ */
+int rc_open(struct rc_server *s, uint64_t min_capacity,
+	    struct rc_session *out);
+/* A new connection: HELLO, AUTH and RESUME of @session. 0 or -errno. */
+int rc_resume(struct rc_server *s, uint64_t session, struct rc_session *out);
+/* Close the session's socket (not the session). */
+void rc_session_close(struct rc_session *c);
+
+#endif /* REMOTE_CONN_H */
