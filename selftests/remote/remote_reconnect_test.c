@@ -294,7 +294,11 @@ TEST_F_TIMEOUT(rc, server_restart_new_session, 600)
 		TH_LOG("no info counters from keelctl: counters not checked");
 	} else {
 		EXPECT_EQ(1, v);
-		EXPECT_EQ(NB, remote_info(self->s.id, "replays"));
+		/*
+		 * Those of the NB the worker had sent before the kill count as
+		 * sent again; the test did not wait for all to be on the wire.
+		 */
+		EXPECT_GE(NB, remote_info(self->s.id, "replays"));
 		EXPECT_EQ(p.nops, remote_info(self->s.id, "requests"));
 		EXPECT_EQ(0, remote_info(self->s.id, "errors"));
 		EXPECT_EQ(0, remote_info(self->s.id, "in_flight"));
