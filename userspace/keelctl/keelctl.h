@@ -362,6 +362,12 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r);
 int keelctl_obj_del(struct keelctl *k, uint32_t id, const char *type,
 		    const char *noun);
 /*
+ * The id of object @id that an add command made: alone, or with -j the
+ * object as "TYPE show -j" prints it (its id alone, after a message,
+ * when it cannot be read back). The exit code (objdel.c).
+ */
+int keelctl_print_added(struct keelctl *k, const char *op, uint32_t id);
+/*
  * A descriptor of attached object @id's file (KEEL_IOC_OBJ_OPEN on
  * /dev/keel), or -(exit code) after a message naming it an @noun
  * (objdel.c).

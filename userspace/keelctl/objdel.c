@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Objects an add command attached to their VM (vdev, coalesce, remote):
- * a descriptor of one's file (KEEL_IOC_OBJ_OPEN), and "keelctl TYPE del
- * ID": KEEL_CMD_OBJ_DETACH, after checking that the id is of that type. The kernel lets go of the object's file and the object
+ * the new one's id printed, a descriptor of one's file (KEEL_IOC_OBJ_OPEN),
+ * and "keelctl TYPE del ID": KEEL_CMD_OBJ_DETACH, after checking that the
+ * id is of that type. The kernel lets go of the object's file and the object
  * goes with it (unless another descriptor of it is still open: then when
  * that closes). An object its VMM created itself is not attached, and
  * only that VMM removes it.
@@ -11,9 +12,35 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "keelctl.h"
 
 #define KEEL_DEVICE	"/dev/keel"
+
+int keelctl_print_added(struct keelctl *k, const char *op, uint32_t id)
+{
+	struct json_object *j;
+	struct keel_error err;
+	struct keel_obj o;
+
+	if (!k->json) {
+		printf("%u\n", id);
+		return fflush(stdout) ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
+	}
+	if (!k->sock)
+		k->sock = keel_open(&err);
+	if (k->sock && !keel_obj_get(k->sock, id, &o)) {
+		j = keel_obj_json(&o);
+		keel_obj_free(&o);
+		return keelctl_print_json(k, j);
+	}
+	fprintf(stderr, "keelctl: %s: device %u added, but it cannot be shown\n",
+		op, id);
+	j = json_object_new_object();
+	json_object_object_add(j, "id", json_object_new_uint64(id));
+	return keelctl_print_json(k, j);
+}
 
 int keelctl_obj_file(const char *op, uint32_t id, const char *noun)
 {

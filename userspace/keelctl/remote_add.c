@@ -127,28 +127,6 @@ static int setup_fail(int errnum, const struct remote_add_req *r)
 		    (unsigned long long)r->base, strerror(errnum));
 }
 
-static int print_added(struct keelctl *k, uint32_t id)
-{
-	struct json_object *j;
-	struct keel_error err;
-	struct keel_obj o;
-
-	if (!k->json) {
-		printf("%u\n", id);
-		return fflush(stdout) ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
-	}
-	if (!k->sock)
-		k->sock = keel_open(&err);
-	if (k->sock && !keel_obj_get(k->sock, id, &o)) {
-		j = keel_obj_json(&o);
-		keel_obj_free(&o);
-		return keelctl_print_json(k, j);
-	}
-	j = json_object_new_object();
-	json_object_object_add(j, "id", json_object_new_uint64(id));
-	return keelctl_print_json(k, j);
-}
-
 int remote_add(struct keelctl *k, const struct remote_add_req *r)
 {
 	const char *op = "remote add";
@@ -218,7 +196,7 @@ int remote_add(struct keelctl *k, const struct remote_add_req *r)
 			  strerror(-rc));
 		goto out;
 	}
-	rc = print_added(k, s.id);
+	rc = keelctl_print_added(k, op, s.id);
 out:
 	/* The kernel holds the socket and, attached, the device's file. */
 	iodc_disconnect(&c);

@@ -187,27 +187,6 @@ static int start_and_attach(struct add_fds *f, const struct vdev_add_req *r)
 		    strerror(-ret));
 }
 
-/* -j: the new object as "vdev show -j" prints it, or its id alone. */
-static int print_json(struct keelctl *k, uint32_t id)
-{
-	struct json_object *j;
-	struct keel_error err;
-	struct keel_obj o;
-
-	if (!k->sock)
-		k->sock = keel_open(&err);
-	if (k->sock && !keel_obj_get(k->sock, id, &o)) {
-		j = keel_obj_json(&o);
-		keel_obj_free(&o);
-		return keelctl_print_json(k, j);
-	}
-	fprintf(stderr, "keelctl: " OP ": device %u added, but it cannot be shown\n",
-		id);
-	j = json_object_new_object();
-	json_object_object_add(j, "id", json_object_new_uint64(id));
-	return keelctl_print_json(k, j);
-}
-
 int vdev_add(struct keelctl *k, const struct vdev_add_req *r)
 {
 	struct add_fds f = { .vm = -1, .dev = -1, .irq = -1, .resample = -1 };
@@ -238,8 +217,5 @@ int vdev_add(struct keelctl *k, const struct vdev_add_req *r)
 	close_fds(&f);
 	if (rc)
 		return rc;
-	if (k->json)
-		return print_json(k, id);
-	printf("%u\n", id);
-	return fflush(stdout) ? KEELCTL_EXIT_FAIL : KEELCTL_EXIT_OK;
+	return keelctl_print_added(k, OP, id);
 }
