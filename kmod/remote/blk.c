@@ -514,8 +514,11 @@ static long keel_remote_keepalive(struct keel_remote *rd)
  * keel_remote_worker() - the worker thread of a running device
  * @t: its thread; @t->data is the device
  *
- * Adopts the VMM's mm for its life (guest memory is read and written
- * through it) and charges its allocations to the VM's memory cgroup.
+ * Charges its allocations to the VM's memory cgroup, and adopts the
+ * VMM's mm (guest memory is read and written through it) for each round
+ * of work only, as io_uring's SQ thread does: a device attached to its
+ * VM (keel/core.h, KEEL_IOC_ATTACH) is reaped when the VMM's address
+ * space goes, which a reference held between rounds would keep for ever.
  *
  * Context: a &struct keel_thread; sleeps.
  *
@@ -527,20 +530,26 @@ int keel_remote_worker(struct keel_thread *t)
 	struct kvm *kvm = rd->inst.kvm;
 	struct keel_vm_charge charge;
 	long timeout;
+	int ret = 0;
 
-	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
-	if (!mmget_not_zero(kvm->mm))
-		return -ESRCH;
-	kthread_use_mm(kvm->mm);
 	keel_vm_charge_begin(kvm, &charge);
 	while (!keel_thread_should_stop(t)) {
 		atomic_set(&rd->wake, 0);
+		/* KVM holds mm_count; a VMM whose address space is gone is dead. */
+		if (!mmget_not_zero(kvm->mm)) {
+			ret = -ESRCH;
+			break;
+		}
+		kthread_use_mm(kvm->mm);
 		keel_remote_renumber(rd);
 		keel_remote_vq_sync(rd);
 		keel_remote_complete(rd);
 		keel_remote_take(rd);
 		keel_remote_send_pending(rd);
 		keel_remote_vq_notify(rd);
+		kthread_unuse_mm(kvm->mm);
+		/* The last user: its teardown is not this thread's. */
+		mmput_async(kvm->mm);
 		timeout = keel_remote_keepalive(rd);
 		wait_event_interruptible_timeout(t->wq,
 						 atomic_read(&rd->wake) ||
@@ -548,8 +557,5 @@ int keel_remote_worker(struct keel_thread *t)
 						 timeout);
 	}
 	keel_vm_charge_end(&charge);
-	kthread_unuse_mm(kvm->mm);
-	/* The VMM may have exited meanwhile: its teardown is not ours. */
-	mmput_async(kvm->mm);
-	return 0;
+	return ret;
 }

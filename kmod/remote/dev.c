@@ -60,7 +60,9 @@ static void keel_remote_teardown(struct keel_inst *inst)
 
 static int keel_remote_check(const struct keel_remote_setup *arg)
 {
-	if (arg->pad || arg->pad2)
+	if (arg->pad)
+		return -EINVAL;
+	if (!(arg->flags & KEEL_REMOTE_SETUP_LEVEL) && arg->resample_fd)
 		return -EINVAL;
 	if (arg->iface != KEEL_REMOTE_IF_VIRTIO_BLK)
 		return -EINVAL;
@@ -76,7 +78,8 @@ static int keel_remote_check(const struct keel_remote_setup *arg)
 	/* Ids from next_id on; far from wrapping. */
 	if (!arg->session || !arg->next_id || arg->next_id > U64_MAX / 2)
 		return -EINVAL;
-	if (arg->irq_fd < 0 || arg->sock_fd < 0)
+	if (arg->irq_fd < 0 || arg->sock_fd < 0 ||
+	    ((arg->flags & KEEL_REMOTE_SETUP_LEVEL) && arg->resample_fd < 0))
 		return -EBADF;
 	return 0;
 }
@@ -159,6 +162,7 @@ static long keel_remote_setup(struct keel_inst *inst, unsigned int cmd,
 	struct keel_remote *rd = keel_remote_of(inst);
 	struct keel_remote_setup __user *usetup = uarg;
 	struct keel_remote_setup arg;
+	int resample_fd;
 	int ret;
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg),
@@ -176,11 +180,14 @@ static long keel_remote_setup(struct keel_inst *inst, unsigned int cmd,
 		ret = keel_remote_build(rd, &arg);
 	if (!ret)
 		ret = keel_remote_sock_get(&rd->sink, arg.sock_fd);
+	resample_fd = arg.flags & KEEL_REMOTE_SETUP_LEVEL ? arg.resample_fd : -1;
 	if (!ret && (arg.flags & KEEL_REMOTE_SETUP_GSI))
 		ret = keel_irq_line_bind_gsi(&rd->irq, inst->kvm, arg.vm_fd,
-					     arg.gsi, arg.irq_fd, -1);
+					     arg.gsi, arg.irq_fd, resample_fd);
 	else if (!ret)
-		ret = keel_irq_line_bind(&rd->irq, arg.irq_fd, -1);
+		ret = keel_irq_line_bind(&rd->irq, arg.irq_fd, resample_fd);
+	if (!ret)
+		rd->irq_level = resample_fd >= 0;
 	if (!ret)
 		ret = keel_remote_claim(rd);
 	if (!ret) {

@@ -34,6 +34,28 @@ void keel_remote_mmio_reset(struct keel_remote *rd)
 	memset(m, 0, sizeof(*m));
 	m->gen = gen;
 	m->bad_accesses = bad;
+	keel_irq_line_set(&rd->irq, false);
+}
+
+/**
+ * keel_remote_isr_raise() - set InterruptStatus bits and interrupt
+ * @rd: the device
+ * @bits: VIRTIO_MMIO_INT_*
+ *
+ * A level-triggered line (%KEEL_REMOTE_SETUP_LEVEL) goes high and stays
+ * so until the driver acknowledges every bit; an edge line pulses once
+ * per event.
+ *
+ * Context: holding &keel_remote.mmio_lock.
+ */
+void keel_remote_isr_raise(struct keel_remote *rd, u32 bits)
+{
+	lockdep_assert_held(&rd->mmio_lock);
+	rd->mmio.isr |= bits;
+	if (rd->irq_level)
+		keel_irq_line_set(&rd->irq, true);
+	else
+		keel_irq_line_pulse(&rd->irq);
 }
 
 /**
@@ -50,8 +72,7 @@ void keel_remote_needs_reset(struct keel_remote *rd)
 	spin_lock_irq(&rd->mmio_lock);
 	if (!(rd->mmio.status & VIRTIO_CONFIG_S_NEEDS_RESET)) {
 		rd->mmio.status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-		rd->mmio.isr |= VIRTIO_MMIO_INT_CONFIG;
-		keel_irq_line_pulse(&rd->irq);
+		keel_remote_isr_raise(rd, VIRTIO_MMIO_INT_CONFIG);
 	}
 	spin_unlock_irq(&rd->mmio_lock);
 	rd->vq.live = false;
@@ -182,6 +203,8 @@ static bool keel_remote_reg_write(struct keel_remote *rd, u32 off, u32 val)
 		return true;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		m->isr &= ~val;
+		if (!m->isr)
+			keel_irq_line_set(&rd->irq, false);
 		return false;
 	case VIRTIO_MMIO_STATUS:
 		keel_remote_status_write(rd, val);

@@ -137,6 +137,8 @@ struct keel_remote {
 
 	struct keel_io_claim claim;	/* mmio.c */
 	struct keel_irq_line irq;	/* its own lock */
+	/* Set by setup: @irq is level-triggered (high while mmio.isr). */
+	bool irq_level;
 
 	/* The registers; taken on the vCPU thread, interrupts off. */
 	spinlock_t mmio_lock;
@@ -195,6 +197,7 @@ static inline struct keel_remote *keel_remote_of(struct keel_inst *inst)
 int keel_remote_claim(struct keel_remote *rd);
 void keel_remote_mmio_reset(struct keel_remote *rd);
 void keel_remote_needs_reset(struct keel_remote *rd);
+void keel_remote_isr_raise(struct keel_remote *rd, u32 bits);
 void keel_remote_kick(struct keel_remote *rd);
 
 /* vq.c */

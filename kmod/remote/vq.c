@@ -293,9 +293,7 @@ void keel_remote_vq_notify(struct keel_remote *rd)
 	    (le16_to_cpu(flags) & VRING_AVAIL_F_NO_INTERRUPT))
 		return;
 	spin_lock_irq(&rd->mmio_lock);
-	if (rd->mmio.gen == vq->gen) {
-		rd->mmio.isr |= VIRTIO_MMIO_INT_VRING;
-		keel_irq_line_pulse(&rd->irq);
-	}
+	if (rd->mmio.gen == vq->gen)
+		keel_remote_isr_raise(rd, VIRTIO_MMIO_INT_VRING);
 	spin_unlock_irq(&rd->mmio_lock);
 }

@@ -30,12 +30,19 @@ static inline int keel_test_obj_open(uint32_t id)
 	return ret;
 }
 
-/* keel_vdev's count of users (open files, attached ones among them). */
-static inline int keel_test_vdev_refcnt(void)
+/* Module @name's count of users (open files, attached ones among them). */
+static inline int keel_test_module_refcnt(const char *name)
 {
 	unsigned long long n;
+	char path[128];
 
-	return read_ull("/sys/module/keel_vdev/refcnt", &n) ? -1 : (int)n;
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
+	return read_ull(path, &n) ? -1 : (int)n;
+}
+
+static inline int keel_test_vdev_refcnt(void)
+{
+	return keel_test_module_refcnt("keel_vdev");
 }
 
 #endif /* KEEL_TEST_ATTACH_H */

@@ -100,7 +100,14 @@ TEST_F_TIMEOUT(bad, setup_refusals_change_nothing, 120)
 	BAD_SETUP(s.flags = 0x80, EINVAL);
 	BAD_SETUP(s.flags = ~KEEL_REMOTE_SETUP_FLAGS_ALL, EINVAL);
 	BAD_SETUP(s.pad = 1, EINVAL);
-	BAD_SETUP(s.pad2 = 1, EINVAL);
+	/* a resample eventfd only for a level-triggered interrupt */
+	BAD_SETUP(s.resample_fd = efd, EINVAL);
+	BAD_SETUP((s.flags |= KEEL_REMOTE_SETUP_LEVEL, s.resample_fd = -1),
+		  EBADF);
+	BAD_SETUP((s.flags |= KEEL_REMOTE_SETUP_LEVEL, s.resample_fd = pfd[0]),
+		  EINVAL, EBADF);
+	BAD_SETUP((s.flags |= KEEL_REMOTE_SETUP_LEVEL, s.resample_fd = s.irq_fd),
+		  EINVAL, EBUSY);
 	BAD_SETUP(s.iface = 0, EINVAL);
 	BAD_SETUP(s.iface = 99, EINVAL);
 	BAD_SETUP(s.base = REMOTE_BASE + 0x100, EINVAL);

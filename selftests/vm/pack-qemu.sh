@@ -11,10 +11,12 @@
 #   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ)
 #   /keel/guest/initramfs.cpio.gz the guest's busybox initramfs (mkguest.sh,
 #                                 cached in BUILD_DIR/qemu-guest), and when
-#                                 the kernel has virtio-net as a module, a
-#                                 second archive after it with the module
-#                                 and its dependencies (decompressed) and
-#                                 /keel-kmods.list, their insmod order
+#                                 the kernel has them as modules, a second
+#                                 archive after it with the drivers of
+#                                 virtio-net (PCI), virtio-blk (MMIO) and
+#                                 ext4 and their dependencies
+#                                 (decompressed) and /keel-kmods.list,
+#                                 their insmod order
 # Prints the ELF files it added, whose libraries the caller packs.
 #
 # Usage: pack-qemu.sh STAGE_DIR BUILD_DIR
@@ -58,12 +60,13 @@ initrd=$("$KEEL_VM_DIR/mkguest.sh" "$build/qemu-guest") ||
 	die "building the nested guest's initramfs failed"
 cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
 
-# The guest's NIC driver, for this kernel: the kernel takes concatenated
+# The guest's drivers, for this kernel: the kernel takes concatenated
 # archives as one initramfs.
 if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
 	mods=$(mktemp -d)
 	: >"$mods/keel-kmods.list"
-	stage_kmods "$mods" keel-kmods.list "virtio_pci virtio_net"
+	stage_kmods "$mods" keel-kmods.list \
+		"virtio_pci virtio_net virtio_mmio virtio_blk crc32c_generic ext4"
 	[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
 	(cd "$mods" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) |

@@ -426,7 +426,9 @@ struct keel_remote_error {
  * Guest-visible interfaces. VIRTIO_BLK: a virtio block device on the
  * virtio-mmio transport, version 2 (virtio 1.x), one request queue, on
  * KEEL_REMOTE_MMIO_SIZE bytes of MMIO; Linux finds it with
- * virtio_mmio.device=512@<base>:<irq>. Needs a block session.
+ * virtio_mmio.device=512@<base>:<irq> or an ACPI device LNRO0005 (QEMU's
+ * microvm describes each transport that has a device so). Needs a block
+ * session.
  */
 #define KEEL_REMOTE_IF_VIRTIO_BLK	1
 #define KEEL_REMOTE_MMIO_SIZE		0x200
@@ -440,8 +442,18 @@ struct keel_remote_error {
 #define KEEL_REMOTE_SETUP_GSI		0x1u
 /* The device is read-only: the guest sees VIRTIO_BLK_F_RO. */
 #define KEEL_REMOTE_SETUP_RO		0x2u
+/*
+ * The interrupt is level-triggered, as virtio-mmio's is: high while
+ * InterruptStatus is not zero. irq_fd and resample_fd are a KVM_IRQFD
+ * with KVM_IRQFD_FLAG_RESAMPLE (bound by Keel with
+ * %KEEL_REMOTE_SETUP_GSI); the device asserts again after the guest's EOI
+ * while the status stays set. Without it the interrupt is an edge per
+ * event, and resample_fd must be zero.
+ */
+#define KEEL_REMOTE_SETUP_LEVEL		0x4u
 #define KEEL_REMOTE_SETUP_FLAGS_ALL	(KEEL_REMOTE_SETUP_GSI | \
-					 KEEL_REMOTE_SETUP_RO)
+					 KEEL_REMOTE_SETUP_RO | \
+					 KEEL_REMOTE_SETUP_LEVEL)
 
 /**
  * struct keel_remote_setup - KEEL_REMOTE_IOC_SETUP: make the device
@@ -451,7 +463,8 @@ struct keel_remote_error {
  * @iface: KEEL_REMOTE_IF_*.
  * @base: the guest-physical address of the interface's MMIO range,
  *	KEEL_REMOTE_MMIO_SIZE bytes, 4 KiB-aligned.
- * @irq_fd: the eventfd that raises the device's interrupt (edge).
+ * @irq_fd: the eventfd that raises the device's interrupt (edge, or
+ *	level with %KEEL_REMOTE_SETUP_LEVEL).
  * @gsi: with %KEEL_REMOTE_SETUP_GSI.
  * @sock_fd: a connected stream socket (TCP or AF_UNIX) on which the
  *	session was opened; the module takes a reference and uses it alone
@@ -471,6 +484,8 @@ struct keel_remote_error {
  *	of it without sending; 0: never.
  * @id: out: the object id.
  * @pad: zero.
+ * @resample_fd: with %KEEL_REMOTE_SETUP_LEVEL, the irqfd's resample
+ *	eventfd; zero otherwise.
  * @label: NUL-terminated, printable: the object's label.
  *
  * All or nothing, once per file. The device starts stopped: the guest's
@@ -494,7 +509,7 @@ struct keel_remote_setup {
 	__u32 keepalive_ms;
 	__u32 id;
 	__u32 pad;
-	__u32 pad2;
+	__s32 resample_fd;
 	char label[KEEL_NAME_MAX];
 };
 

@@ -21,6 +21,7 @@ enum remote_opt {
 	OPT_MODEL,
 	OPT_MIN_CAPACITY,
 	OPT_RO,
+	OPT_LEVEL,
 	OPT_LABEL,
 	OPT_VM_FD,
 	NR_OPTS,
@@ -40,6 +41,7 @@ static const struct option longopts[] = {
 	{ "min-capacity", required_argument, NULL,
 	  OPT_VAL(OPT_MIN_CAPACITY) },
 	{ "ro", no_argument, NULL, OPT_VAL(OPT_RO) },
+	{ "level", no_argument, NULL, OPT_VAL(OPT_LEVEL) },
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
 	{ "vm-fd", required_argument, NULL, OPT_VAL(OPT_VM_FD) },
 	{ NULL, 0, NULL, 0 }
@@ -50,6 +52,7 @@ static const char *const opt_names[NR_OPTS] = {
 	[OPT_SERVER] = "--server", [OPT_KEY] = "--key",
 	[OPT_DEVICE] = "--device", [OPT_MODEL] = "--model",
 	[OPT_MIN_CAPACITY] = "--min-capacity", [OPT_RO] = "--ro",
+	[OPT_LEVEL] = "--level",
 	[OPT_LABEL] = "--label", [OPT_VM_FD] = "--vm-fd",
 };
 
@@ -76,6 +79,7 @@ static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 		.device = v[OPT_DEVICE],
 		.model = v[OPT_MODEL],
 		.ro = v[OPT_RO] != NULL,
+		.level = v[OPT_LEVEL] != NULL,
 		.label = v[OPT_LABEL] ?: "",
 	};
 	uint64_t n;
@@ -184,7 +188,7 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 		    "remote show ID\n"
 		    "remote add --pid PID --mmio ADDR --irq GSI --server ADDR --key FILE\n"
 		    "           [--device NAME] [--model MODEL] [--min-capacity BYTES]\n"
-		    "           [--ro] [--label LABEL] [--vm-fd FD]\n"
+		    "           [--ro] [--level] [--label LABEL] [--vm-fd FD]\n"
 		    "remote connect --server ADDR --key FILE [--device NAME] ID\n"
 		    "remote watch --server ADDR --key FILE [--device NAME] ID\n"
 		    "remote del ID",
@@ -220,6 +224,9 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	"  --model MODEL       add: the model the device must stand for\n"
 	"  --min-capacity N    add: bytes the device must hold at least\n"
 	"  --ro                add: read-only for the guest\n"
+	"  --level             add: a level-triggered interrupt, as\n"
+	"                      virtio-mmio's is (QEMU's microvm describes\n"
+	"                      its transports' interrupts so); default edge\n"
 	"  --label LABEL       add: default the server's name of the device\n"
 	"  --vm-fd FD          add: which VM, when the VMM has several\n",
 	.run = remote_run,

@@ -386,6 +386,7 @@ struct remote_add_req {
 	const char *model;	/* NULL: any */
 	uint64_t min_capacity;	/* bytes */
 	bool ro;
+	bool level;		/* level-triggered, with a resample eventfd */
 	const char *label;	/* "": the server's name of the device */
 };
 

@@ -28,7 +28,7 @@
 
 /* What keelctl holds while it sets the device up: -1 when not open. */
 struct add_fds {
-	int vm, dev, irq;
+	int vm, dev, irq, resample;
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -96,7 +96,7 @@ static int open_device(const char *op, struct iodc *c,
 
 static void close_fds(struct add_fds *f)
 {
-	int *fds[] = { &f->vm, &f->dev, &f->irq };
+	int *fds[] = { &f->vm, &f->dev, &f->irq, &f->resample };
 	size_t i;
 
 	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -130,7 +130,7 @@ static int setup_fail(int errnum, const struct remote_add_req *r)
 int remote_add(struct keelctl *k, const struct remote_add_req *r)
 {
 	const char *op = "remote add";
-	struct add_fds f = { .vm = -1, .dev = -1, .irq = -1 };
+	struct add_fds f = { .vm = -1, .dev = -1, .irq = -1, .resample = -1 };
 	struct keel_remote_open_reply rep;
 	struct keel_remote_setup s;
 	struct iodc c;
@@ -148,7 +148,9 @@ int remote_add(struct keelctl *k, const struct remote_add_req *r)
 		return rc;
 	}
 	f.irq = eventfd(0, EFD_CLOEXEC);
-	if (f.irq < 0) {
+	if (r->level)
+		f.resample = eventfd(0, EFD_CLOEXEC);
+	if (f.irq < 0 || (r->level && f.resample < 0)) {
 		rc = fail(op, errno, "cannot make an eventfd: %s",
 			  strerror(errno));
 		close_fds(&f);
@@ -164,12 +166,15 @@ int remote_add(struct keelctl *k, const struct remote_add_req *r)
 		goto out;
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
-	s.flags = KEEL_REMOTE_SETUP_GSI | (r->ro ? KEEL_REMOTE_SETUP_RO : 0);
+	s.flags = KEEL_REMOTE_SETUP_GSI | (r->ro ? KEEL_REMOTE_SETUP_RO : 0) |
+		  (r->level ? KEEL_REMOTE_SETUP_LEVEL : 0);
 	s.vm_fd = f.vm;
 	s.iface = KEEL_REMOTE_IF_VIRTIO_BLK;
 	s.base = r->base;
 	s.irq_fd = f.irq;
 	s.gsi = r->gsi;
+	if (r->level)
+		s.resample_fd = f.resample;
 	s.sock_fd = c.fd;
 	s.handle = le32toh(rep.handle);
 	s.session = le64toh(rep.session);

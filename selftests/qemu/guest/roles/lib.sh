@@ -34,3 +34,17 @@ now_us() {
 serial_field() {
 	sed -n "s/^${1#ttyS}: .* $2:\([0-9]*\).*/\1/p" /proc/tty/driver/serial
 }
+
+# load_kmods: load the drivers the test VM's kernel has as modules
+# (/keel-kmods.list, packed by pack-qemu.sh, in load order); nothing for a
+# kernel with them built in. Fails with a KEEL-GUEST-ERROR marker.
+load_kmods() {
+	[ -f /keel-kmods.list ] || return 0
+	while read -r _m; do
+		[ -d "/sys/module/$(basename "$_m" .ko | tr - _)" ] && continue
+		insmod "$_m" || {
+			marker "KEEL-GUEST-ERROR insmod $_m failed"
+			return 1
+		}
+	done </keel-kmods.list
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A remote disk for an unmodified QEMU, as an operator sets it up (the
+ * remote disk test and the demo): keel-iod serving a block device from a
+ * network namespace of its own (selftests/remote/remote_conn.h), QEMU's
+ * microvm started paused with a placeholder device on virtio-mmio
+ * transport 0 so that its ACPI tables describe that transport
+ * (LNRO0005, 512 bytes at 0xfeb00000, GSI 16, level-triggered), then
+ * "keelctl remote add --pid ... --level" on that range and GSI and
+ * "keelctl remote watch" in the background, and "cont". The guest runs
+ * role remote-disk (selftests/qemu/guest/roles/remote-disk).
+ */
+#ifndef KEEL_REMOTE_QEMU_H
+#define KEEL_REMOTE_QEMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "keel_qemu.h"
+#include "remote_conn.h"
+
+#define KRQ_MMIO	"0xfeb00000"
+#define KRQ_GSI		"16"
+
+struct krq {
+	struct rc_server srv;
+	bool srv_ready;
+	struct keel_qemu *q;
+	unsigned int id;	/* the remote device, 0 before add */
+	pid_t watch;		/* keelctl remote watch, 0 when not running */
+	bool show;		/* print each keelctl command and its output */
+};
+
+/*
+ * keel-iod serving a sparse disk of @disk_size bytes (keel-iod and
+ * keel-remote-conn from $KEEL_IOD / $KEEL_REMOTE_CONN, else the remote
+ * suite's, beside this program's directory). 0 or -errno.
+ */
+int krq_server_up(struct krq *k, uint64_t disk_size);
+
+/*
+ * QEMU paused (microvm with the placeholder, role remote-disk with
+ * @append after it), "keelctl remote add", "keelctl remote watch",
+ * "cont". 0, or -errno with a "#" line on stdout saying what failed
+ * (keelctl's output in it). k->q is set as soon as QEMU started.
+ */
+int krq_start(struct krq *k, const char *append);
+
+/* Kill keel-iod with @sig and start it again: 0 or -errno. */
+int krq_server_restart(struct krq *k, int sig);
+
+/* Counter @key of the remote device ("keelctl -j remote show"), or -1. */
+long long krq_info(const struct krq *k, const char *key);
+
+/* Whether keel-iod's backing file holds @needle. */
+bool krq_disk_has(const struct krq *k, const char *needle);
+
+/* Stop the watch and QEMU (the device goes with its VM); keep keel-iod. */
+void krq_stop(struct krq *k);
+
+/* krq_stop(), then keel-iod, its namespace and files. */
+void krq_free(struct krq *k);
+
+#endif /* KEEL_REMOTE_QEMU_H */
