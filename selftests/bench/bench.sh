@@ -33,6 +33,7 @@ declare -A benches=(
 	[mirror]=mirror/bench_mirror
 	[ring]=ring/bench_ring
 	[state]=state/bench_state
+	[remote]=remote/bench_remote
 )
 # suite -> script run on this machine (userspace, no kernel module)
 declare -A host_benches=(

@@ -2,9 +2,9 @@
 /*
  * Guest code: the virtio-blk driver on virtio-mmio version 2 that the
  * remote tests run against keel_remote.ko (blk_guest.h). Descriptors
- * BLK_DESCS_PER_SLOT * s to BLK_DESCS_PER_SLOT * (s + 1) - 1 belong to
- * request slot s; those after the last slot are left for hostile chains
- * (blk_desc()).
+ * D * s to D * (s + 1) - 1 belong to request slot s, where D is
+ * slot_segs + 2 (BLK_DESCS_PER_SLOT by default); those after the last
+ * slot are left for hostile chains (blk_desc()).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,7 +27,7 @@
 volatile struct blk_guest blk_guest;
 
 static uint16_t avail_idx, last_used;
-static unsigned int nslots, in_flight;
+static unsigned int nslots, slot_descs, in_flight;
 static bool slot_busy[BLK_MAX_SLOTS];
 static uint32_t slot_tag[BLK_MAX_SLOTS];
 
@@ -76,7 +76,7 @@ static void set_status(uint32_t bits)
 int blk_init(void)
 {
 	uint64_t feat, want;
-	uint32_t gen, qsize, i;
+	uint32_t gen, qsize, segs, i;
 
 	blk_guest.magic = rd32(VIRTIO_MMIO_MAGIC_VALUE);
 	blk_guest.version = rd32(VIRTIO_MMIO_VERSION);
@@ -133,10 +133,18 @@ int blk_init(void)
 		qsize = blk_guest.qnum_max;
 	if (qsize > BLK_MAX_QSIZE)
 		qsize = BLK_MAX_QSIZE;
-	if (qsize < 2 * BLK_DESCS_PER_SLOT)
+	segs = blk_guest.slot_segs;
+	if (!segs || segs > BLK_MAX_SEGS)
+		segs = BLK_MAX_SEGS;
+	slot_descs = segs + 2;
+	if (qsize < 2 * slot_descs)
 		return -8;
 	blk_guest.qnum = qsize;
-	nslots = qsize / BLK_DESCS_PER_SLOT - 1;
+	nslots = qsize / slot_descs - 1;
+	if (nslots > BLK_MAX_SLOTS)
+		nslots = BLK_MAX_SLOTS;
+	blk_guest.slots = nslots;
+	blk_guest.slot_descs = slot_descs;
 	for (i = 0; i < BLK_MAX_SLOTS; i++)
 		slot_busy[i] = false;
 	in_flight = 0;
@@ -236,20 +244,20 @@ int blk_submit(uint32_t type, uint64_t sector, uint32_t len, bool split,
 {
 	struct virtio_blk_outhdr *h;
 	struct vring_desc *d;
+	int free = blk_free_slot();
 	unsigned int s, i, n = 0;
 	uint64_t data;
 
-	for (s = 0; s < nslots && slot_busy[s]; s++)
-		;
-	if (s == nslots)
+	if (free < 0)
 		return -1;
-	d = &descs()[s * BLK_DESCS_PER_SLOT];
+	s = free;
+	d = &descs()[s * slot_descs];
 	h = slot_hdr(s);
 	h->type = type;
 	h->ioprio = 0;
 	h->sector = sector;
 	*slot_status(s) = 0xff;
-	i = s * BLK_DESCS_PER_SLOT;
+	i = s * slot_descs;
 	d[n].addr = (uintptr_t)h;
 	d[n].len = sizeof(*h);
 	d[n].flags = VRING_DESC_F_NEXT;
@@ -270,8 +278,8 @@ int blk_submit(uint32_t type, uint64_t sector, uint32_t len, bool split,
 				chunk = first;
 			if (chunk > seg)
 				chunk = seg;
-			if (n > BLK_MAX_SEGS || (blk_guest.seg_max &&
-						 n > blk_guest.seg_max))
+			if (n > slot_descs - 2 || (blk_guest.seg_max &&
+						   n > blk_guest.seg_max))
 				GUEST_FAIL("%u bytes need more than %u segments",
 					   len, n - 1);
 			d[n].addr = data + done;
@@ -312,23 +320,23 @@ static void blk_check_read(int s, volatile struct blk_op *op, uint32_t idx)
 	}
 }
 
-unsigned int blk_reap(void)
+int blk_reap_one(uint32_t *tag, uint8_t *status)
 {
-	unsigned int n = 0;
 	uint16_t end = blk_used_idx();
 
-	for (; last_used != end; last_used++) {
+	while (last_used != end) {
 		struct vring_used_elem *e =
 			&used()->ring[last_used % blk_guest.qnum];
-		uint32_t id = e->id, s = id / BLK_DESCS_PER_SLOT;
+		uint32_t id = e->id, s = id / slot_descs;
 
-		if (id >= nslots * BLK_DESCS_PER_SLOT && id < blk_guest.qnum) {
+		last_used++;
+		if (id >= nslots * slot_descs && id < blk_guest.qnum) {
 			blk_guest.raw_used++;
 			blk_guest.raw_last_head = id;
 			blk_guest.raw_last_len = e->len;
 			continue;
 		}
-		if (id % BLK_DESCS_PER_SLOT || s >= nslots) {
+		if (id % slot_descs || s >= nslots) {
 			blk_guest.bad_used++;
 			continue;
 		}
@@ -339,17 +347,41 @@ unsigned int blk_reap(void)
 		slot_busy[s] = false;
 		in_flight--;
 		blk_guest.completed++;
-		n++;
-		if (slot_tag[s] < BLK_PLAN_MAX) {
-			volatile struct blk_op *op = &blk_guest.ops[slot_tag[s]];
+		*tag = slot_tag[s];
+		*status = *slot_status(s);
+		return s;
+	}
+	return -1;
+}
 
-			op->status = *slot_status(s);
+unsigned int blk_reap(void)
+{
+	unsigned int n = 0;
+	uint32_t tag;
+	uint8_t status;
+	int s;
+
+	while ((s = blk_reap_one(&tag, &status)) >= 0) {
+		n++;
+		if (tag < BLK_PLAN_MAX) {
+			volatile struct blk_op *op = &blk_guest.ops[tag];
+
+			op->status = status;
 			if (op->type == VIRTIO_BLK_T_IN &&
 			    op->status == VIRTIO_BLK_S_OK)
-				blk_check_read(s, op, slot_tag[s]);
+				blk_check_read(s, op, tag);
 		}
 	}
 	return n;
+}
+
+int blk_free_slot(void)
+{
+	unsigned int s;
+
+	for (s = 0; s < nslots && slot_busy[s]; s++)
+		;
+	return s < nslots ? (int)s : -1;
 }
 
 void blk_wait_all(void)
@@ -379,7 +411,8 @@ static void blk_fill(int s, const volatile struct blk_op *op)
 void blk_run_ops(uint32_t first, uint32_t n, uint32_t depth, bool wait)
 {
 	uint32_t next = first, end = first + n;
-	unsigned int s, queued;
+	unsigned int queued;
+	int s;
 
 	if (!depth || depth > nslots)
 		depth = nslots;
@@ -389,9 +422,7 @@ void blk_run_ops(uint32_t first, uint32_t n, uint32_t depth, bool wait)
 			volatile struct blk_op *op = &blk_guest.ops[next];
 
 			GUEST_ASSERT(op->len <= BLK_SLOT_DATA);
-			/* the free slot blk_submit() will take */
-			for (s = 0; s < nslots && slot_busy[s]; s++)
-				;
+			s = blk_free_slot();
 			if (op->type == VIRTIO_BLK_T_OUT)
 				blk_fill(s, op);
 			op->status = 0xff;

@@ -19,7 +19,11 @@
 #define BLK_MAX_QSIZE		256u	/* descriptors we use at most */
 #define BLK_MAX_SEGS		16u	/* data descriptors of a request */
 #define BLK_DESCS_PER_SLOT	(BLK_MAX_SEGS + 2)	/* + header, status */
-#define BLK_MAX_SLOTS		(BLK_MAX_QSIZE / BLK_DESCS_PER_SLOT)
+/*
+ * Request slots at most: with slot_segs 1 (a page a request) a queue of
+ * 256 has room for 84; their headers fill the first 2 KiB of l.hdrs.
+ */
+#define BLK_MAX_SLOTS		64u
 #define BLK_SLOT_DATA		(64u << 10)	/* data bytes per slot */
 #define BLK_PLAN_MAX		128u
 
@@ -48,6 +52,11 @@ struct blk_guest {
 	uint64_t qsize;			/* queue size to ask for (<= max) */
 	struct blk_layout l;
 	uint32_t nops;
+	/*
+	 * Data descriptors a request slot holds (1 to BLK_MAX_SEGS; 0:
+	 * BLK_MAX_SEGS): fewer make more slots, so more requests in flight.
+	 */
+	uint32_t slot_segs;
 	struct blk_op ops[BLK_PLAN_MAX];
 	/* found by the guest */
 	uint32_t magic, version, device_id;
@@ -56,6 +65,8 @@ struct blk_guest {
 	uint64_t capacity;		/* sectors */
 	uint32_t size_max, seg_max;
 	uint32_t qnum_max, qnum;
+	uint32_t slots;			/* request slots of the queue */
+	uint32_t slot_descs;		/* descriptors of a slot */
 	/* counted by the guest */
 	uint64_t irqs;			/* interrupts of the device */
 	uint64_t isr_vring;		/* of them with the used-ring bit */
@@ -112,6 +123,15 @@ void blk_kick(void);
 unsigned int blk_reap(void);
 /* Poll until every slot is free (checking DEVICE_NEEDS_RESET). */
 void blk_wait_all(void);
+/*
+ * Consume used entries up to the first that completes a request slot:
+ * that slot (free again), with its tag and status byte in *@tag and
+ * *@status; -1 when there is none. Its read buffer keeps the data until
+ * the slot is used again. blk_reap() is this for every entry.
+ */
+int blk_reap_one(uint32_t *tag, uint8_t *status);
+/* The slot the next blk_submit() takes, or -1 when all are in flight. */
+int blk_free_slot(void);
 /* Requests in flight. */
 unsigned int blk_in_flight(void);
 /* Host pointer-free access to a slot's buffers. */

@@ -263,8 +263,8 @@ static int rc_net(struct rc_server *s, unsigned int net)
 
 	if (setns(s->ns_srv, CLONE_NEWNET))
 		return rc_err(errno, "setns to the server's namespace");
-	snprintf(ip, sizeof(ip), RC_NET ".2", net);
-	ret = nl_addr_up(s->veth[1], ip);
+	snprintf(s->ip, sizeof(s->ip), RC_NET ".2", net);
+	ret = nl_addr_up(s->veth[1], s->ip);
 	if (!ret)
 		ret = nl_addr_up("lo", NULL);
 	if (setns(s->ns_self, CLONE_NEWNET))
@@ -325,16 +325,13 @@ void rc_server_dump_log(const struct rc_server *s)
 	fflush(stdout);
 }
 
-/* A plain TCP connection to s->addr ("tcp:A.B.C.D:PORT"); 0 or -errno. */
-static int rc_try_connect(struct rc_server *s)
+/* A plain TCP connection to @port of the server's address; 0 or -errno. */
+static int rc_try_connect(struct rc_server *s, unsigned int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	char host[32];
-	unsigned int port;
 	int fd, ret = 0;
 
-	if (sscanf(s->addr, "tcp:%31[0-9.]:%u", host, &port) != 2 ||
-	    inet_pton(AF_INET, host, &sin.sin_addr) != 1)
+	if (inet_pton(AF_INET, s->ip, &sin.sin_addr) != 1)
 		return -EINVAL;
 	sin.sin_port = htons(port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -346,10 +343,47 @@ static int rc_try_connect(struct rc_server *s)
 	return ret;
 }
 
+pid_t rc_spawn(const struct rc_server *s, const char *const *argv,
+	       const char *log)
+{
+	pid_t pid;
+	int fd;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return rc_err(errno, "fork");
+	if (pid)
+		return pid;
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	if (setns(s->ns_srv, CLONE_NEWNET))
+		_exit(126);
+	execvp(argv[0], (char **)argv);
+	_exit(127);
+}
+
+int rc_wait_port(struct rc_server *s, unsigned int port, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < RC_HANG_MS / 10; i++) {
+		if (pid > 0 && waitpid(pid, NULL, WNOHANG) == pid)
+			return rc_err(ECHILD, "the server exited at its start");
+		if (!rc_try_connect(s, port))
+			return 0;
+		rc_sleep_ms(10);
+	}
+	return rc_err(ETIMEDOUT, "the server never accepted");
+}
+
 int rc_server_start(struct rc_server *s)
 {
 	char dev[256], log[160];
-	int i, status;
+	int ret;
 	pid_t pid;
 
 	if (s->pid)
@@ -357,41 +391,18 @@ int rc_server_start(struct rc_server *s)
 	snprintf(dev, sizeof(dev), "block,file=%s,name=" RC_DEVICE_NAME
 		 ",features=flush", s->disk);
 	snprintf(log, sizeof(log), "%s/iod.log", s->dir);
-	fflush(stdout);
-	pid = fork();
+	pid = rc_spawn(s, (const char *const[]){ s->iod, "--key", s->key,
+			"--listen", s->addr, "--device", dev,
+			"--name", "keel-remote-test", "-v", NULL }, log);
 	if (pid < 0)
-		return rc_err(errno, "fork");
-	if (!pid) {
-		const char *argv[] = {
-			s->iod, "--key", s->key, "--listen", s->addr + 0,
-			"--device", dev, "--name", "keel-remote-test", "-v",
-			NULL,
-		};
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			      0600);
-
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		if (setns(s->ns_srv, CLONE_NEWNET))
-			_exit(126);
-		execv(s->iod, (char **)argv);
-		_exit(127);
-	}
+		return pid;
 	s->pid = pid;
-	for (i = 0; i < RC_HANG_MS / 10; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			s->pid = 0;
-			rc_server_dump_log(s);
-			return rc_err(ECHILD, "keel-iod exited at its start");
-		}
-		if (!rc_try_connect(s))
-			return 0;
-		rc_sleep_ms(10);
-	}
-	rc_server_dump_log(s);
-	return rc_err(ETIMEDOUT, "keel-iod never accepted");
+	ret = rc_wait_port(s, RC_PORT, pid);
+	if (ret == -ECHILD)
+		s->pid = 0;
+	if (ret)
+		rc_server_dump_log(s);
+	return ret;
 }
 
 int rc_server_signal(struct rc_server *s, int sig)

@@ -38,6 +38,7 @@ struct rc_server {
 	char disk[128];		/* the backing file */
 	char key[128];		/* the key file */
 	char addr[64];		/* tcp:HOST:PORT it listens on */
+	char ip[16];		/* HOST: the server's end of the veth pair */
 	char veth[2][16];	/* test's end, server's end */
 	uint64_t disk_size;
 	int ns_self, ns_srv;	/* network namespaces, or -1 */
@@ -62,6 +63,17 @@ struct rc_session {
 int rc_server_init(struct rc_server *s, uint64_t disk_size);
 /* Start keel-iod (again) and wait until it accepts; 0 or -errno. */
 int rc_server_start(struct rc_server *s);
+/*
+ * Run @argv (argv[0] looked up in PATH) in the server's namespace, its
+ * output appended to @log: its pid, or -errno.
+ */
+pid_t rc_spawn(const struct rc_server *s, const char *const *argv,
+	       const char *log);
+/*
+ * Wait until TCP @port of the server's address accepts (bounded): 0, or
+ * -ECHILD when @pid (when > 0) exited first, or -ETIMEDOUT.
+ */
+int rc_wait_port(struct rc_server *s, unsigned int port, pid_t pid);
 /* Signal keel-iod with @sig and reap it (bounded); 0 or -errno. */
 int rc_server_stop(struct rc_server *s, int sig);
 /* Stop and unfreeze: SIGSTOP / SIGCONT without reaping. */

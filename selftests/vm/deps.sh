@@ -13,6 +13,7 @@ packages=(
 	linux-source-6.12 python3-yaml python3-jsonschema
 	qemu-system-x86 busybox-static cpio gzip xz-utils zstd
 	util-linux coreutils findutils gawk procps strace dmsetup e2fsprogs
+	nbd-server nbd-client
 	python3-docutils groff-base bash-completion
 	debhelper dh-dkms dkms lintian
 	"$@"

@@ -96,6 +96,8 @@ done
 #   disk  block devices with a file system: dmsetup, mkfs.ext4, and the
 #         loop, device-mapper (log-writes) and ext4 modules, where the
 #         kernel has them as modules
+#   nbd   Debian's nbd-server and nbd-client, and the kernel's nbd module
+#         (the remote benchmark's baseline)
 declare -A needs=()
 for n in ${KEEL_VM_NEEDS:-}; do needs[$n]=1; done
 if [[ -f $payload/keel/tests.sel ]]; then
@@ -137,6 +139,15 @@ for n in "${!needs[@]}"; do
 		done
 		stage_kmods "$stage" keel/kmods.list \
 			"loop dm_log_writes crc32c_generic ext4"
+		;;
+	nbd)
+		mkdir -p "$stage/keel/extra"
+		for tool in nbd-server nbd-client; do
+			f=$(PATH=/usr/sbin:/sbin:/usr/bin:/bin command -v "$tool") ||
+				die "$tool is missing (run selftests/vm/deps.sh)"
+			cp -L "$f" "$stage/keel/extra/$tool"
+		done
+		stage_kmods "$stage" keel/kmods.list nbd
 		;;
 	*) die "unknown need '$n' (a test's .needs file or KEEL_VM_NEEDS)" ;;
 	esac
