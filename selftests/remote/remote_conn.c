@@ -364,8 +364,9 @@ int rc_server_start(struct rc_server *s)
 	if (!pid) {
 		const char *argv[] = {
 			s->iod, "--key", s->key, "--listen", s->addr + 0,
-			"--device", dev, "--name", "keel-remote-test", "-v",
-			NULL,
+			"--device", dev,
+			"--device", "entropy,name=" RC_RNG_NAME,
+			"--name", "keel-remote-test", "-v", NULL,
 		};
 		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			      0600);
@@ -509,6 +510,12 @@ static void rc_fill(const struct rc_helper_reply *r, int fd,
 int rc_open(struct rc_server *s, uint64_t min_capacity,
 	    struct rc_session *out)
 {
+	return rc_open_dev(s, RC_DEVICE_NAME, min_capacity, out);
+}
+
+int rc_open_dev(struct rc_server *s, const char *name, uint64_t min_capacity,
+		struct rc_session *out)
+{
 	struct rc_helper_reply r;
 	char cap[32];
 	int fd;
@@ -517,7 +524,7 @@ int rc_open(struct rc_server *s, uint64_t min_capacity,
 	out->fd = -1;
 	snprintf(cap, sizeof(cap), "%llu", (unsigned long long)min_capacity);
 	fd = rc_helper(s, (const char *const[]){ s->helper, "open", s->addr,
-			s->key, RC_DEVICE_NAME, cap, NULL }, &r);
+			s->key, name, cap, NULL }, &r);
 	if (fd < 0)
 		return fd;
 	rc_fill(&r, fd, out);
