@@ -1,19 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The worker of a remote device ("keel-remote-<id>"), running while the
- * device runs, in the VMM's mm: it turns the guest's virtio-blk requests
- * into READ, WRITE and FLUSH messages with the session's request ids
- * (never more than the window ahead of the oldest without a reply),
- * answers GET_ID, unsupported and out-of-range requests itself, sends
- * (and after a new connection sends again) every request without a
- * reply, gives the replies back to the guest, and keeps the connection
- * alive with PING. A request the guest got wrong completes with IOERR;
- * a queue the guest broke gets DEVICE_NEEDS_RESET.
+ * device runs, in the VMM's mm: it turns the guest's requests, through
+ * its interface's struct keel_remote_iface, into READ, WRITE and FLUSH
+ * messages with the session's request ids (never more than the window
+ * ahead of the oldest without a reply), sends (and after a new
+ * connection sends again) every request without a reply, gives the
+ * replies back to the guest, and keeps the connection alive with PING.
+ *
+ * Also the virtio-blk interface: it answers GET_ID, unsupported and
+ * out-of-range requests itself; a request the guest got wrong completes
+ * with IOERR; a queue the guest broke gets DEVICE_NEEDS_RESET.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
 
 #include "remote.h"
 
@@ -24,12 +27,6 @@ struct keel_remote_outhdr {
 	__le64 sector;
 };
 
-/* What became of a chain. */
-enum {
-	KEEL_REMOTE_CHAIN_SENT,		/* a request with an id */
-	KEEL_REMOTE_CHAIN_LOCAL,	/* completed here */
-};
-
 /* The slot of request id @id. */
 static struct keel_remote_req *keel_remote_slot(struct keel_remote *rd,
 						u64 id)
@@ -37,14 +34,36 @@ static struct keel_remote_req *keel_remote_slot(struct keel_remote *rd,
 	return &rd->reqs[id % rd->window];
 }
 
-/* A guest access failed: the stop's signal, or the guest's fault. */
-static int keel_remote_fault(struct keel_remote *rd, int err)
+/**
+ * keel_remote_bad_desc() - count a malformed guest request
+ * @rd: the device
+ *
+ * Context: the worker; takes &keel_remote.req_lock.
+ */
+void keel_remote_bad_desc(struct keel_remote *rd)
 {
-	if (keel_thread_should_stop(&rd->worker))
-		return -EINTR;
 	spin_lock(&rd->req_lock);
 	rd->c.bad_descs++;
 	spin_unlock(&rd->req_lock);
+}
+
+/**
+ * keel_remote_fault() - a guest access failed
+ * @rd: the device
+ * @err: its error
+ *
+ * The stop's signal (-EINTR), or the guest's fault: counted, and the
+ * queue is broken (DEVICE_NEEDS_RESET).
+ *
+ * Context: the worker.
+ *
+ * Return: -EINTR or @err.
+ */
+int keel_remote_fault(struct keel_remote *rd, int err)
+{
+	if (keel_thread_should_stop(&rd->worker))
+		return -EINTR;
+	keel_remote_bad_desc(rd);
 	keel_remote_needs_reset(rd);
 	return err;
 }
@@ -74,10 +93,10 @@ static int keel_remote_gather(struct keel_remote *rd, u32 nr, u64 skip,
 	return len ? -EFAULT : 0;
 }
 
-/* Copy @len bytes into the segments @segs, in order. */
-static int keel_remote_scatter(struct keel_remote *rd,
-			       const struct keel_remote_seg *segs, u32 nr,
-			       const u8 *src, u32 len)
+/* Copy @len bytes into the segments @segs, in order (the worker). */
+int keel_remote_scatter(struct keel_remote *rd,
+			const struct keel_remote_seg *segs, u32 nr,
+			const u8 *src, u32 len)
 {
 	u32 i, n;
 	int ret;
@@ -119,7 +138,7 @@ static int keel_remote_wsegs(struct keel_remote *rd, u32 nr, u64 len,
 }
 
 /* A request's buffer of at least @len bytes, charged to the VM. */
-static int keel_remote_buf(struct keel_remote_req *r, u32 len)
+int keel_remote_buf(struct keel_remote_req *r, u32 len)
 {
 	size_t cap = PAGE_ALIGN(len);
 
@@ -131,8 +150,9 @@ static int keel_remote_buf(struct keel_remote_req *r, u32 len)
 	return r->buf ? 0 : -ENOMEM;
 }
 
-static void keel_remote_count_done(struct keel_remote *rd, u8 type, u32 len,
-				   u8 vstatus)
+/* Count a request completed to the guest; takes &keel_remote.req_lock. */
+void keel_remote_count_done(struct keel_remote *rd, u8 type, u32 len,
+			    u8 vstatus)
 {
 	spin_lock(&rd->req_lock);
 	rd->c.requests++;
@@ -181,14 +201,9 @@ static bool keel_remote_len_ok(struct keel_remote *rd, u64 len)
 	return len && len <= rd->max_data && !(len % KEEL_REMOTE_SECTOR);
 }
 
-/*
- * Turn the chain at @head (@nr descriptors in &keel_remote.chain) into
- * request @r, or complete it here. Returns KEEL_REMOTE_CHAIN_*, or a
- * negative errno: the queue is broken (or the worker stops) and the
- * chain stays available.
- */
-static int keel_remote_parse(struct keel_remote *rd, u16 head, u32 nr,
-			     struct keel_remote_req *r)
+/* virtio-blk's &keel_remote_iface.parse. */
+static int keel_remote_blk_parse(struct keel_remote *rd, u16 head, u32 nr,
+				 struct keel_remote_req *r)
 {
 	struct keel_remote_outhdr h;
 	u64 rlen = 0, wlen = 0, status_gpa = 0;
@@ -272,9 +287,7 @@ static int keel_remote_parse(struct keel_remote *rd, u16 head, u32 nr,
 
 bad:
 	/* A request no driver may make: counted, answered IOERR. */
-	spin_lock(&rd->req_lock);
-	rd->c.bad_descs++;
-	spin_unlock(&rd->req_lock);
+	keel_remote_bad_desc(rd);
 	type = U32_MAX;
 answer:
 	ret = keel_remote_finish(rd, head, status_gpa, vstatus, done);
@@ -285,6 +298,29 @@ answer:
 			       KEEL_REMOTE_MSG_WRITE : 0, 0, vstatus);
 	return KEEL_REMOTE_CHAIN_LOCAL;
 }
+
+/* virtio-blk's &keel_remote_iface.complete: data, status byte, entry. */
+static int keel_remote_blk_complete(struct keel_remote *rd,
+				    struct keel_remote_req *r)
+{
+	bool data = r->type == KEEL_REMOTE_MSG_READ &&
+		    r->vstatus == VIRTIO_BLK_S_OK;
+	int ret = 0;
+
+	if (data)
+		ret = keel_remote_scatter(rd, r->segs, r->nr_segs, r->buf,
+					  r->len);
+	if (ret)
+		return keel_remote_fault(rd, ret);
+	return keel_remote_finish(rd, r->head, r->status_gpa, r->vstatus,
+				  data ? r->len : 0);
+}
+
+const struct keel_remote_iface keel_remote_iface_blk = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.parse = keel_remote_blk_parse,
+	.complete = keel_remote_blk_complete,
+};
 
 /* Reverse the slots [@lo, @hi) of the window. */
 static void keel_remote_slots_reverse(struct keel_remote *rd, u32 lo, u32 hi)
@@ -360,7 +396,7 @@ static void keel_remote_take(struct keel_remote *rd)
 			keel_remote_fault(rd, ret);
 			return;
 		}
-		ret = keel_remote_parse(rd, head, nr, r);
+		ret = rd->ops->parse(rd, head, nr, r);
 		if (ret < 0)
 			return;
 		vq->last_avail++;
@@ -443,18 +479,7 @@ static void keel_remote_complete(struct keel_remote *rd)
 			continue;
 		/* A request of the queue before a reset completes to nobody. */
 		if (r->gen == vq->gen && vq->live) {
-			ret = 0;
-			if (r->type == KEEL_REMOTE_MSG_READ &&
-			    r->vstatus == VIRTIO_BLK_S_OK)
-				ret = keel_remote_scatter(rd, r->segs, r->nr_segs,
-							  r->buf, r->len);
-			if (ret)
-				ret = keel_remote_fault(rd, ret);
-			else
-				ret = keel_remote_finish(rd, r->head,
-							 r->status_gpa, r->vstatus,
-							 r->type == KEEL_REMOTE_MSG_READ &&
-							 !r->vstatus ? r->len : 0);
+			ret = rd->ops->complete(rd, r);
 			if (ret == -EINTR)
 				return;
 			if (!ret)

@@ -64,12 +64,21 @@ static int keel_remote_check(const struct keel_remote_setup *arg)
 		return -EINVAL;
 	if (!(arg->flags & KEEL_REMOTE_SETUP_LEVEL) && arg->resample_fd)
 		return -EINVAL;
-	if (arg->iface != KEEL_REMOTE_IF_VIRTIO_BLK)
+	switch (arg->iface) {
+	case KEEL_REMOTE_IF_VIRTIO_BLK:
+		if (!arg->capacity || arg->capacity % KEEL_REMOTE_SECTOR)
+			return -EINVAL;
+		break;
+	case KEEL_REMOTE_IF_VIRTIO_RNG:
+		/* An entropy session: no capacity, nothing read-only. */
+		if (arg->capacity || (arg->flags & KEEL_REMOTE_SETUP_RO))
+			return -EINVAL;
+		break;
+	default:
 		return -EINVAL;
+	}
 	if (!IS_ALIGNED(arg->base, SZ_4K) ||
 	    arg->base > U64_MAX - KEEL_REMOTE_MMIO_SIZE)
-		return -EINVAL;
-	if (!arg->capacity || arg->capacity % KEEL_REMOTE_SECTOR)
 		return -EINVAL;
 	if (arg->max_data < SZ_4K || arg->max_data > KEEL_REMOTE_MAX_DATA)
 		return -EINVAL;
@@ -91,12 +100,26 @@ static void keel_remote_config_u32(u8 *cfg, size_t off, u32 val)
 	memcpy(cfg + off, &v, sizeof(v));
 }
 
-/* What the guest sees: features and the virtio_blk_config. */
+/* The segments of one virtio-rng request (a driver gives one buffer). */
+#define KEEL_REMOTE_RNG_SEGS		16u
+
+/* What the guest sees: features and the configuration space. */
 static void keel_remote_config(struct keel_remote *rd, bool ro)
 {
 	u8 *cfg = rd->config;
 	__le64 capacity;
 
+	memset(cfg, 0, sizeof(rd->config));
+	if (rd->iface == KEEL_REMOTE_IF_VIRTIO_RNG) {
+		/* virtio-rng: no feature of its own, no configuration. */
+		rd->ops = &keel_remote_iface_rng;
+		rd->seg_cap = KEEL_REMOTE_RNG_SEGS;
+		rd->features = BIT_ULL(VIRTIO_F_VERSION_1);
+		rd->config_len = 0;
+		return;
+	}
+	rd->ops = &keel_remote_iface_blk;
+	rd->config_len = sizeof(struct virtio_blk_config);
 	rd->seg_max = min(rd->max_data / KEEL_REMOTE_SEG_SIZE,
 			  KEEL_REMOTE_QUEUE_MAX - 2);
 	rd->seg_cap = rd->seg_max;
@@ -107,7 +130,6 @@ static void keel_remote_config(struct keel_remote *rd, bool ro)
 		       BIT_ULL(VIRTIO_BLK_F_BLK_SIZE);
 	if (ro)
 		rd->features |= BIT_ULL(VIRTIO_BLK_F_RO);
-	memset(cfg, 0, sizeof(rd->config));
 	capacity = cpu_to_le64(rd->capacity / KEEL_REMOTE_SECTOR);
 	memcpy(cfg + offsetof(struct virtio_blk_config, capacity), &capacity,
 	       sizeof(capacity));

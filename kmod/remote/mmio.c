@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guest's side of a remote device: a virtio-mmio (version 2)
- * register file for a virtio block device, on the range the device
+ * register file for a virtio device (block or entropy: the interface's
+ * device id, features and configuration space), on the range the device
  * claims in the core's claimed guest I/O (keel/io_claim.h). Every access
  * runs on the vCPU thread under RCU: it takes &keel_remote.mmio_lock, changes registers and at most
  * wakes the worker; it never sleeps, and an access it does not know reads
  * 0 or is ignored (and counted), so a guest cannot make it exit.
  */
 #include <linux/virtio_config.h>
-#include <linux/virtio_ids.h>
 #include <linux/virtio_mmio.h>
 
 #include "remote.h"
@@ -95,7 +95,7 @@ static u32 keel_remote_reg_read(struct keel_remote *rd, u32 off)
 	case VIRTIO_MMIO_VERSION:
 		return 2;
 	case VIRTIO_MMIO_DEVICE_ID:
-		return VIRTIO_ID_BLOCK;
+		return rd->ops->device_id;
 	case VIRTIO_MMIO_VENDOR_ID:
 		return KEEL_REMOTE_MMIO_VENDOR;
 	case VIRTIO_MMIO_DEVICE_FEATURES:
@@ -251,8 +251,8 @@ static int keel_remote_access(struct keel_io_claim *c, gpa_t addr, int len,
 	if (off >= VIRTIO_MMIO_CONFIG) {
 		off -= VIRTIO_MMIO_CONFIG;
 		/* The configuration is read-only: nothing offered is writable. */
-		if (!write && off < sizeof(rd->config) &&
-		    len <= sizeof(rd->config) - off)
+		if (!write && off < rd->config_len &&
+		    len <= rd->config_len - off)
 			memcpy(val, rd->config + off, len);
 		else
 			rd->mmio.bad_accesses++;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Declarations shared between the files of keel_remote.ko: one remote
- * virtio-blk device per open /dev/keel-remote (dev.c), its virtio-mmio
+ * virtio device per open /dev/keel-remote (dev.c), its virtio-mmio
  * registers (mmio.c), its split virtqueue in guest memory (vq.c), the
- * worker that turns guest requests into messages (blk.c), the connection
+ * worker that turns guest requests into messages (blk.c), what differs
+ * between the guest-visible interfaces (struct keel_remote_iface: the
+ * virtio-blk one in blk.c, the virtio-rng one in rng.c), the connection
  * and its receiver (conn.c) and its info (stats.c).
  *
  * Threads and locks of a device:
@@ -68,10 +70,10 @@ struct keel_remote_req {
 	u8 state;		/* enum keel_remote_req_state */
 	bool need_send;		/* to be sent (again) on the connection */
 	bool sent_once;		/* worker only: a send is a replay */
-	u8 vstatus;		/* VIRTIO_BLK_S_* once DONE */
+	u8 vstatus;		/* VIRTIO_BLK_S_* once DONE (every iface) */
 	u64 offset;
 	u32 len;
-	u64 status_gpa;
+	u64 status_gpa;		/* virtio-blk: the status byte */
 	u32 nr_segs;		/* a READ's writable data segments */
 	struct keel_remote_seg *segs;	/* up to &keel_remote.seg_cap */
 	void *buf;
@@ -118,6 +120,40 @@ struct keel_remote_counts {
 	u64 lat_sum_ns, lat_count, lat_max_ns;
 };
 
+struct keel_remote;
+
+/* What a chain became (struct keel_remote_iface.parse). */
+enum {
+	KEEL_REMOTE_CHAIN_SENT,		/* a request with an id */
+	KEEL_REMOTE_CHAIN_LOCAL,	/* completed here */
+};
+
+/**
+ * struct keel_remote_iface - what differs between guest-visible interfaces
+ * @device_id: the virtio device id (VIRTIO_ID_*).
+ * @parse: turn the chain at @head (@nr descriptors in
+ *	&keel_remote.chain) into the READ, WRITE or FLUSH request @r (its
+ *	type, offset, len, segments, buffer), or complete it here. Returns
+ *	%KEEL_REMOTE_CHAIN_SENT or %KEEL_REMOTE_CHAIN_LOCAL, or a negative
+ *	errno (after keel_remote_fault()): the queue is broken, or the
+ *	worker stops, and the chain stays available. Nothing malformed may
+ *	become a request.
+ * @complete: give the DONE request @r (of the current queue) back to the
+ *	guest: its data, its status, its used entry. 0, or a negative errno
+ *	after keel_remote_fault() (-EINTR: the worker stops).
+ *
+ * Both run on the worker only, in the VMM's mm.
+ */
+struct keel_remote_iface {
+	u32 device_id;
+	int (*parse)(struct keel_remote *rd, u16 head, u32 nr,
+		     struct keel_remote_req *r);
+	int (*complete)(struct keel_remote *rd, struct keel_remote_req *r);
+};
+
+extern const struct keel_remote_iface keel_remote_iface_blk;
+extern const struct keel_remote_iface keel_remote_iface_rng;
+
 /* One open /dev/keel-remote file, on the core's feature base. */
 struct keel_remote {
 	struct keel_inst inst;
@@ -125,7 +161,8 @@ struct keel_remote {
 	/* Set by setup, constant afterwards. */
 	u64 base;
 	u32 iface;
-	u64 capacity;		/* bytes */
+	const struct keel_remote_iface *ops;	/* @iface's */
+	u64 capacity;		/* bytes; 0 for virtio-rng */
 	u32 max_data;
 	u32 window;
 	u32 keepalive_ms;
@@ -133,6 +170,7 @@ struct keel_remote {
 	u32 seg_max;		/* data segments of one request */
 	u32 seg_cap;		/* entries of each &keel_remote_req.segs */
 	u8 config[sizeof(struct virtio_blk_config)];	/* little-endian */
+	u32 config_len;		/* bytes of @config the guest sees */
 	char id_str[VIRTIO_BLK_ID_BYTES];	/* GET_ID: the label */
 
 	struct keel_io_claim claim;	/* mmio.c */
@@ -205,6 +243,7 @@ int keel_remote_guest_read(struct keel_remote *rd, u64 gpa, void *buf,
 			   u32 len);
 int keel_remote_guest_write(struct keel_remote *rd, u64 gpa,
 			    const void *buf, u32 len);
+bool keel_remote_guest_writable(struct keel_remote *rd, u64 gpa, u32 len);
 void keel_remote_vq_sync(struct keel_remote *rd);
 int keel_remote_vq_pop(struct keel_remote *rd, u16 *head);
 int keel_remote_vq_chain(struct keel_remote *rd, u16 head, u32 *nr);
@@ -213,6 +252,14 @@ void keel_remote_vq_notify(struct keel_remote *rd);
 
 /* blk.c */
 int keel_remote_worker(struct keel_thread *t);
+int keel_remote_fault(struct keel_remote *rd, int err);
+int keel_remote_scatter(struct keel_remote *rd,
+			const struct keel_remote_seg *segs, u32 nr,
+			const u8 *src, u32 len);
+int keel_remote_buf(struct keel_remote_req *r, u32 len);
+void keel_remote_count_done(struct keel_remote *rd, u8 type, u32 len,
+			    u8 vstatus);
+void keel_remote_bad_desc(struct keel_remote *rd);
 
 /* conn.c */
 int keel_remote_sock_get(struct keel_sink *s, int fd);

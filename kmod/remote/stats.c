@@ -36,7 +36,7 @@ struct keel_remote_info {
 #define S struct keel_remote_info
 static const struct keel_info_field keel_remote_fields[] = {
 	KEEL_INFO_U32(S, iface, KEEL_REMOTE_INFO_A_IFACE, KEEL_INFO_BRIEF,
-		      KEEL_INFO_ENUM("none", "virtio-blk")),
+		      KEEL_INFO_ENUM("none", "virtio-blk", "virtio-rng")),
 	KEEL_INFO_U64(S, base, KEEL_REMOTE_INFO_A_BASE, KEEL_INFO_BRIEF,
 		      KEEL_INFO_HEX),
 	KEEL_INFO_BOOL(S, started, KEEL_REMOTE_INFO_A_STARTED, KEEL_INFO_BRIEF),

@@ -97,6 +97,37 @@ int keel_remote_guest_write(struct keel_remote *rd, u64 gpa,
 }
 
 /**
+ * keel_remote_guest_writable() - whether a range is writable guest RAM
+ * @rd: the device
+ * @gpa: where
+ * @len: bytes
+ *
+ * As keel_remote_guest_write() would find it, before anything is sent
+ * for a request that will write there.
+ *
+ * Context: the worker.
+ *
+ * Return: true when every page of the range is in a writable memslot.
+ */
+bool keel_remote_guest_writable(struct keel_remote *rd, u64 gpa, u32 len)
+{
+	struct kvm *kvm = rd->inst.kvm;
+	bool ok = true;
+	int idx;
+	u32 n;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	while (len && ok) {
+		n = min_t(u64, len, PAGE_SIZE - offset_in_page(gpa));
+		ok = !kvm_is_error_hva(gfn_to_hva(kvm, gpa_to_gfn(gpa)));
+		gpa += n;
+		len -= n;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return ok;
+}
+
+/**
  * keel_remote_vq_sync() - take the queue's registers into the worker
  * @rd: the device
  *

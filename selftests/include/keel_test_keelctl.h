@@ -19,17 +19,17 @@
 #endif
 
 /*
- * Runs keelctl with @args (NULL-terminated, at most 14), @in (if not
+ * Runs keelctl with @args (NULL-terminated, at most 22), @in (if not
  * NULL) on its stdin; its stdout and stderr in @out. Its exit status, or
  * -1.
  */
 static inline int keel_test_keelctl(const char *const *args, const char *in,
 				    char *out, size_t len, bool as_user)
 {
-	const char *argv[16] = { getenv("KEELCTL") ?: KEELCTL_PATH };
+	const char *argv[24] = { getenv("KEELCTL") ?: KEELCTL_PATH };
 	size_t i;
 
-	for (i = 0; args[i] && i < 14; i++)
+	for (i = 0; args[i] && i < 22; i++)
 		argv[i + 1] = args[i];
 	return keel_test_run(argv, in, out, len, as_user);
 }

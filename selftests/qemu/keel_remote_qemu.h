@@ -8,7 +8,8 @@
  * (LNRO0005, 512 bytes at 0xfeb00000, GSI 16, level-triggered), then
  * "keelctl remote add --pid ... --level" on that range and GSI and
  * "keelctl remote watch" in the background, and "cont". The guest runs
- * role remote-disk (selftests/qemu/guest/roles/remote-disk).
+ * role remote-disk (selftests/qemu/guest/roles/remote-disk), or, with
+ * the server's entropy device as a virtio-rng device, remote-rng.
  */
 #ifndef KEEL_REMOTE_QEMU_H
 #define KEEL_REMOTE_QEMU_H
@@ -30,6 +31,11 @@ struct krq {
 	unsigned int id;	/* the remote device, 0 before add */
 	pid_t watch;		/* keelctl remote watch, 0 when not running */
 	bool show;		/* print each keelctl command and its output */
+	/*
+	 * Set before krq_start(): the server's entropy device (RC_RNG_NAME)
+	 * as a virtio-rng device ("remote add --type entropy"); else its disk.
+	 */
+	bool entropy;
 };
 
 /*

@@ -4,7 +4,8 @@
  * remote tests run against keel_remote.ko (blk_guest.h). Descriptors
  * D * s to D * (s + 1) - 1 belong to request slot s, where D is
  * slot_segs + 2 (BLK_DESCS_PER_SLOT by default); those after the last
- * slot are left for hostile chains (blk_desc()).
+ * slot are left for hostile chains (blk_desc()). The transport is
+ * vmmio_guest.c's.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,120 +15,75 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
-#include <string.h>
-
-#include "keel_guest_io.h"
-#include "keel_layout.h"
-#include "keel_irq.h"
 #include "keel_ucall.h"
+#include "vmmio_guest.h"
 #include "blk_guest.h"
-
-#define VIRTIO_MMIO_MAGIC	0x74726976u	/* "virt" */
 
 volatile struct blk_guest blk_guest;
 
-static uint16_t avail_idx, last_used;
+static struct vmmio vm;
 static unsigned int nslots, slot_descs, in_flight;
 static bool slot_busy[BLK_MAX_SLOTS];
 static uint32_t slot_tag[BLK_MAX_SLOTS];
 
-static inline uint32_t rd32(uint32_t reg)
-{
-	return mmio_read32(blk_guest.base + reg);
-}
-
-static inline void wr32(uint32_t reg, uint32_t v)
-{
-	mmio_write32(blk_guest.base + reg, v);
-}
-
 static struct vring_desc *descs(void)
 {
-	return (struct vring_desc *)(uintptr_t)blk_guest.l.desc;
-}
-
-static struct vring_avail *avail(void)
-{
-	return (struct vring_avail *)(uintptr_t)blk_guest.l.avail;
+	return vmmio_desc(&vm, 0);
 }
 
 static struct vring_used *used(void)
 {
-	return (struct vring_used *)(uintptr_t)blk_guest.l.used;
+	return vmmio_used(&vm);
 }
 
 static void blk_irq(struct guest_irq_frame *frame)
 {
-	uint32_t isr = rd32(VIRTIO_MMIO_INTERRUPT_STATUS);
+	uint32_t isr = vmmio_irq_ack(&vm);
 
 	(void)frame;
 	blk_guest.irqs++;
 	if (isr & VIRTIO_MMIO_INT_VRING)
 		blk_guest.isr_vring++;
-	if (isr)
-		wr32(VIRTIO_MMIO_INTERRUPT_ACK, isr);
-}
-
-static void set_status(uint32_t bits)
-{
-	wr32(VIRTIO_MMIO_STATUS, rd32(VIRTIO_MMIO_STATUS) | bits);
 }
 
 int blk_init(void)
 {
-	uint64_t feat, want;
 	uint32_t gen, qsize, segs, i;
+	uint64_t want;
+	int ret;
 
-	blk_guest.magic = rd32(VIRTIO_MMIO_MAGIC_VALUE);
-	blk_guest.version = rd32(VIRTIO_MMIO_VERSION);
-	blk_guest.device_id = rd32(VIRTIO_MMIO_DEVICE_ID);
-	if (blk_guest.magic != VIRTIO_MMIO_MAGIC)
-		return -1;
-	if (blk_guest.version != 2)
-		return -2;
-	if (blk_guest.device_id != VIRTIO_ID_BLOCK)
-		return -3;
-
-	wr32(VIRTIO_MMIO_STATUS, 0);			/* reset */
-	if (rd32(VIRTIO_MMIO_STATUS) != 0)
-		return -4;
-	set_status(VIRTIO_CONFIG_S_ACKNOWLEDGE);
-	set_status(VIRTIO_CONFIG_S_DRIVER);
-
-	wr32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
-	feat = rd32(VIRTIO_MMIO_DEVICE_FEATURES);
-	wr32(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
-	feat |= (uint64_t)rd32(VIRTIO_MMIO_DEVICE_FEATURES) << 32;
-	blk_guest.dev_features = feat;
-	if (!(feat & (1ull << VIRTIO_F_VERSION_1)))
-		return -5;
-	want = feat & (1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH |
-		       1ull << VIRTIO_BLK_F_SIZE_MAX |
-		       1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
-		       1ull << VIRTIO_BLK_F_BLK_SIZE);
-	blk_guest.drv_features = want;
-	wr32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
-	wr32(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)want);
-	wr32(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
-	wr32(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(want >> 32));
-	set_status(VIRTIO_CONFIG_S_FEATURES_OK);
-	if (!(rd32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_FEATURES_OK))
-		return -6;
+	vm = (struct vmmio){
+		.base = blk_guest.base,
+		.desc = blk_guest.l.desc,
+		.avail = blk_guest.l.avail,
+		.used = blk_guest.l.used,
+	};
+	ret = vmmio_probe(&vm, VIRTIO_ID_BLOCK,
+			  1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_BLK_F_FLUSH |
+			  1ull << VIRTIO_BLK_F_SIZE_MAX |
+			  1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_RO |
+			  1ull << VIRTIO_BLK_F_BLK_SIZE);
+	blk_guest.magic = vm.magic;
+	blk_guest.version = vm.version;
+	blk_guest.device_id = vm.device_id;
+	blk_guest.dev_features = vm.dev_features;
+	blk_guest.drv_features = vm.drv_features;
+	if (ret)
+		return ret;
+	want = vm.drv_features;
 
 	do {
-		gen = rd32(VIRTIO_MMIO_CONFIG_GENERATION);
-		blk_guest.capacity = rd32(VIRTIO_MMIO_CONFIG) |
-			(uint64_t)rd32(VIRTIO_MMIO_CONFIG + 4) << 32;
+		gen = vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG_GENERATION);
+		blk_guest.capacity = vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG) |
+			(uint64_t)vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG + 4) << 32;
 		if (want & (1ull << VIRTIO_BLK_F_SIZE_MAX))
-			blk_guest.size_max = rd32(VIRTIO_MMIO_CONFIG + 8);
+			blk_guest.size_max = vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG + 8);
 		if (want & (1ull << VIRTIO_BLK_F_SEG_MAX))
-			blk_guest.seg_max = rd32(VIRTIO_MMIO_CONFIG + 12);
-	} while (gen != rd32(VIRTIO_MMIO_CONFIG_GENERATION));
+			blk_guest.seg_max = vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG + 12);
+	} while (gen != vmmio_rd32(&vm, VIRTIO_MMIO_CONFIG_GENERATION));
 
-	wr32(VIRTIO_MMIO_QUEUE_SEL, 0);
-	if (rd32(VIRTIO_MMIO_QUEUE_READY))
-		return -7;
-	blk_guest.qnum_max = rd32(VIRTIO_MMIO_QUEUE_NUM_MAX);
+	vmmio_wr32(&vm, VIRTIO_MMIO_QUEUE_SEL, 0);
+	blk_guest.qnum_max = vmmio_rd32(&vm, VIRTIO_MMIO_QUEUE_NUM_MAX);
 	qsize = blk_guest.qsize ? blk_guest.qsize : BLK_MAX_QSIZE;
 	if (qsize > blk_guest.qnum_max)
 		qsize = blk_guest.qnum_max;
@@ -148,32 +104,10 @@ int blk_init(void)
 	for (i = 0; i < BLK_MAX_SLOTS; i++)
 		slot_busy[i] = false;
 	in_flight = 0;
-	avail_idx = last_used = 0;
-	/* the rings are the driver's: zeroed, whatever a previous run left */
-	memset(descs(), 0, KEEL_PAGE_SIZE);
-	memset(avail(), 0, KEEL_PAGE_SIZE);
-	memset(used(), 0, KEEL_PAGE_SIZE);
-	wr32(VIRTIO_MMIO_QUEUE_NUM, qsize);
-	wr32(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)blk_guest.l.desc);
-	wr32(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(blk_guest.l.desc >> 32));
-	wr32(VIRTIO_MMIO_QUEUE_AVAIL_LOW, (uint32_t)blk_guest.l.avail);
-	wr32(VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (uint32_t)(blk_guest.l.avail >> 32));
-	wr32(VIRTIO_MMIO_QUEUE_USED_LOW, (uint32_t)blk_guest.l.used);
-	wr32(VIRTIO_MMIO_QUEUE_USED_HIGH, (uint32_t)(blk_guest.l.used >> 32));
-	wr32(VIRTIO_MMIO_QUEUE_READY, 1);
-	if (rd32(VIRTIO_MMIO_QUEUE_READY) != 1)
-		return -9;
-
-	if (blk_guest.vector) {
-		guest_irq_handler_set(blk_guest.vector, blk_irq);
-		lapic_enable();
-		ioapic_route(blk_guest.gsi, blk_guest.vector, false, 0);
-		sti();
-	}
-	set_status(VIRTIO_CONFIG_S_DRIVER_OK);
-	if (rd32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)
-		return -10;
-	return 0;
+	ret = vmmio_queue(&vm, qsize);
+	if (ret)
+		return ret;
+	return vmmio_driver_ok(&vm, blk_guest.gsi, blk_guest.vector, blk_irq);
 }
 
 uint8_t *blk_wbuf(int slot)
@@ -217,26 +151,22 @@ struct vring_desc *blk_desc(unsigned int i)
 
 void blk_push_head(uint16_t head)
 {
-	avail()->ring[avail_idx % blk_guest.qnum] = head;
-	avail_idx++;
-	__atomic_store_n(&avail()->idx, avail_idx, __ATOMIC_RELEASE);
+	vmmio_push_head(&vm, head);
 }
 
 void blk_kick(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (!(used()->flags & VRING_USED_F_NO_NOTIFY))
-		wr32(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	vmmio_kick(&vm);
 }
 
 uint16_t blk_used_idx(void)
 {
-	return __atomic_load_n(&used()->idx, __ATOMIC_ACQUIRE);
+	return vmmio_used_idx(&vm);
 }
 
 bool blk_needs_reset(void)
 {
-	return rd32(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET;
+	return vmmio_needs_reset(&vm);
 }
 
 int blk_submit(uint32_t type, uint64_t sector, uint32_t len, bool split,
@@ -324,12 +254,12 @@ int blk_reap_one(uint32_t *tag, uint8_t *status)
 {
 	uint16_t end = blk_used_idx();
 
-	while (last_used != end) {
+	while (vm.last_used != end) {
 		struct vring_used_elem *e =
-			&used()->ring[last_used % blk_guest.qnum];
+			&used()->ring[vm.last_used % blk_guest.qnum];
 		uint32_t id = e->id, s = id / slot_descs;
 
-		last_used++;
+		vm.last_used++;
 		if (id >= nslots * slot_descs && id < blk_guest.qnum) {
 			blk_guest.raw_used++;
 			blk_guest.raw_last_head = id;

@@ -110,6 +110,16 @@ TEST_F_TIMEOUT(bad, setup_refusals_change_nothing, 120)
 		  EINVAL, EBUSY);
 	BAD_SETUP(s.iface = 0, EINVAL);
 	BAD_SETUP(s.iface = 99, EINVAL);
+	/* virtio-rng: an entropy session has no capacity, nothing is RO */
+	BAD_SETUP(s.iface = KEEL_REMOTE_IF_VIRTIO_RNG, EINVAL);
+	BAD_SETUP((s.iface = KEEL_REMOTE_IF_VIRTIO_RNG, s.capacity = 512),
+		  EINVAL);
+	BAD_SETUP((s.iface = KEEL_REMOTE_IF_VIRTIO_RNG, s.capacity = 0,
+		   s.flags |= KEEL_REMOTE_SETUP_RO), EINVAL);
+	BAD_SETUP((s.iface = KEEL_REMOTE_IF_VIRTIO_RNG, s.capacity = 0,
+		   s.max_data = 4095), EINVAL);
+	BAD_SETUP((s.iface = KEEL_REMOTE_IF_VIRTIO_RNG, s.capacity = 0,
+		   s.window = 0), EINVAL);
 	BAD_SETUP(s.base = REMOTE_BASE + 0x100, EINVAL);
 	BAD_SETUP(s.base = REMOTE_BASE + 8, EINVAL);
 	BAD_SETUP(s.capacity = 0, EINVAL);

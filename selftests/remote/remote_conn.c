@@ -393,6 +393,7 @@ int rc_server_start(struct rc_server *s)
 	snprintf(log, sizeof(log), "%s/iod.log", s->dir);
 	pid = rc_spawn(s, (const char *const[]){ s->iod, "--key", s->key,
 			"--listen", s->addr, "--device", dev,
+			"--device", "entropy,name=" RC_RNG_NAME,
 			"--name", "keel-remote-test", "-v", NULL }, log);
 	if (pid < 0)
 		return pid;
@@ -520,6 +521,12 @@ static void rc_fill(const struct rc_helper_reply *r, int fd,
 int rc_open(struct rc_server *s, uint64_t min_capacity,
 	    struct rc_session *out)
 {
+	return rc_open_dev(s, RC_DEVICE_NAME, min_capacity, out);
+}
+
+int rc_open_dev(struct rc_server *s, const char *name, uint64_t min_capacity,
+		struct rc_session *out)
+{
 	struct rc_helper_reply r;
 	char cap[32];
 	int fd;
@@ -528,7 +535,7 @@ int rc_open(struct rc_server *s, uint64_t min_capacity,
 	out->fd = -1;
 	snprintf(cap, sizeof(cap), "%llu", (unsigned long long)min_capacity);
 	fd = rc_helper(s, (const char *const[]){ s->helper, "open", s->addr,
-			s->key, RC_DEVICE_NAME, cap, NULL }, &r);
+			s->key, name, cap, NULL }, &r);
 	if (fd < 0)
 		return fd;
 	rc_fill(&r, fd, out);

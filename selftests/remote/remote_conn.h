@@ -4,7 +4,8 @@
  * namespace of its own, joined to the test's by a veth pair (made with
  * rtnetlink, as "ip netns add; ip link add ... type veth peer ..." would;
  * busybox's ip in the test VM knows no namespaces), serving one block
- * device on a sparse backing file with a key file of mode 0600, and the
+ * device on a sparse backing file and one entropy device, with a key
+ * file of mode 0600, and the
  * client's side of the handshake (keel-iod's own client library:
  * HELLO, AUTH with both HMAC-SHA256 proofs, LIST, OPEN, RESUME) that
  * leaves a connected TCP socket for KEEL_REMOTE_IOC_SETUP/CONNECT.
@@ -21,6 +22,7 @@
 #include <linux/keel_remote.h>
 
 #define RC_DEVICE_NAME	"rdisk0"
+#define RC_RNG_NAME	"rrng0"	/* its entropy device */
 
 /* What keel-remote-conn answers on its descriptor 3. */
 struct rc_helper_reply {
@@ -90,6 +92,9 @@ void rc_server_dump_log(const struct rc_server *s);
  */
 int rc_open(struct rc_server *s, uint64_t min_capacity,
 	    struct rc_session *out);
+/* The same, of the device @name (block, or entropy: no capacity). */
+int rc_open_dev(struct rc_server *s, const char *name, uint64_t min_capacity,
+		struct rc_session *out);
 /* A new connection: HELLO, AUTH and RESUME of @session. 0 or -errno. */
 int rc_resume(struct rc_server *s, uint64_t session, struct rc_session *out);
 /* Close the session's socket (not the session). */

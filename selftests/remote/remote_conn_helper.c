@@ -4,8 +4,9 @@
  * small dynamically linked program (keel-iod's client library and
  * OpenSSL's libcrypto), so that the statically linked test programs
  * need neither: connect to ADDR, HELLO, AUTH with the key file (the
- * server's proof checked), then LIST and OPEN of the block device NAME
- * of at least MIN_CAPACITY bytes ("open"), or RESUME of SESSION
+ * server's proof checked), then LIST and OPEN of the device NAME (of
+ * the type LIST gives it: a block device of at least MIN_CAPACITY bytes,
+ * or an entropy device) ("open"), or RESUME of SESSION
  * ("resume"). It answers on descriptor 3 (an AF_UNIX stream socket)
  * with one struct rc_helper_reply and, on success, the connected socket
  * (SCM_RIGHTS). Used by remote_conn.c only.
@@ -13,6 +14,7 @@
  *   keel-remote-conn open ADDR KEYFILE NAME MIN_CAPACITY
  *   keel-remote-conn resume ADDR KEYFILE SESSION
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,10 +102,15 @@ int main(int argc, char **argv)
 				break;
 		if (i == n)
 			return fail(&r, -ENODEV, "LIST: no such device", NULL);
-		iodc_open_req(&q, KEEL_REMOTE_DEV_BLOCK, NULL, argv[4],
-			      KEEL_REMOTE_FEAT_READ | KEEL_REMOTE_FEAT_WRITE |
-			      KEEL_REMOTE_FEAT_FLUSH,
-			      strtoull(argv[5], NULL, 0));
+		if (le16toh(devs[i].type) == KEEL_REMOTE_DEV_ENTROPY)
+			iodc_open_req(&q, KEEL_REMOTE_DEV_ENTROPY, NULL, argv[4],
+				      KEEL_REMOTE_FEAT_READ, 0);
+		else
+			iodc_open_req(&q, KEEL_REMOTE_DEV_BLOCK, NULL, argv[4],
+				      KEEL_REMOTE_FEAT_READ |
+				      KEEL_REMOTE_FEAT_WRITE |
+				      KEEL_REMOTE_FEAT_FLUSH,
+				      strtoull(argv[5], NULL, 0));
 		ret = iodc_open(&c, &q, &orep);
 		if (ret)
 			return fail(&r, ret, "OPEN", &c);

@@ -66,7 +66,7 @@ if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
 	mods=$(mktemp -d)
 	: >"$mods/keel-kmods.list"
 	stage_kmods "$mods" keel-kmods.list \
-		"virtio_pci virtio_net virtio_mmio virtio_blk crc32c_generic ext4"
+		"virtio_pci virtio_net virtio_mmio virtio_blk virtio_rng crc32c_generic ext4"
 	[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
 	(cd "$mods" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) |

@@ -431,6 +431,16 @@ struct keel_remote_error {
  * session.
  */
 #define KEEL_REMOTE_IF_VIRTIO_BLK	1
+/*
+ * VIRTIO_RNG: a virtio entropy device (virtio device id 4) on the same
+ * transport, one request queue, the only feature VIRTIO_F_VERSION_1, no
+ * configuration space; Linux's virtio_rng driver makes it a hw_random
+ * source (/dev/hwrng). Each chain the driver makes available is
+ * device-writable buffers only and becomes one READ (offset 0, the
+ * chain's bytes up to max_data); the used entry gives the bytes written.
+ * Needs an entropy session (OPEN of type KEEL_REMOTE_DEV_ENTROPY).
+ */
+#define KEEL_REMOTE_IF_VIRTIO_RNG	2
 #define KEEL_REMOTE_MMIO_SIZE		0x200
 
 /* flags of struct keel_remote_setup */
@@ -440,7 +450,10 @@ struct keel_remote_error {
  * Without it irq_fd is an eventfd the VMM already bound with KVM_IRQFD.
  */
 #define KEEL_REMOTE_SETUP_GSI		0x1u
-/* The device is read-only: the guest sees VIRTIO_BLK_F_RO. */
+/*
+ * The device is read-only: the guest sees VIRTIO_BLK_F_RO. VIRTIO_BLK
+ * only (EINVAL with another interface).
+ */
 #define KEEL_REMOTE_SETUP_RO		0x2u
 /*
  * The interrupt is level-triggered, as virtio-mmio's is: high while
@@ -474,8 +487,9 @@ struct keel_remote_error {
  * @session: the session id (OPEN's reply), not zero.
  * @next_id: the request id the module gives its first request: 1 for a
  *	session just opened.
- * @capacity: bytes of the device (OPEN's reply: dev.capacity), a
- *	multiple of 512, not zero.
+ * @capacity: VIRTIO_BLK: bytes of the device (OPEN's reply:
+ *	dev.capacity), a multiple of 512, not zero. VIRTIO_RNG: zero (an
+ *	entropy device has no capacity).
  * @max_data: the most bytes of one READ or WRITE the server takes
  *	(dev.max_data), at least 4096, at most %KEEL_REMOTE_MAX_DATA.
  * @window: OPEN's window: the module keeps at most this many requests

@@ -20,6 +20,7 @@ enum remote_opt {
 	OPT_DEVICE,
 	OPT_MODEL,
 	OPT_MIN_CAPACITY,
+	OPT_TYPE,
 	OPT_RO,
 	OPT_LEVEL,
 	OPT_LABEL,
@@ -40,6 +41,7 @@ static const struct option longopts[] = {
 	{ "model", required_argument, NULL, OPT_VAL(OPT_MODEL) },
 	{ "min-capacity", required_argument, NULL,
 	  OPT_VAL(OPT_MIN_CAPACITY) },
+	{ "type", required_argument, NULL, OPT_VAL(OPT_TYPE) },
 	{ "ro", no_argument, NULL, OPT_VAL(OPT_RO) },
 	{ "level", no_argument, NULL, OPT_VAL(OPT_LEVEL) },
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
@@ -51,7 +53,8 @@ static const char *const opt_names[NR_OPTS] = {
 	[OPT_PID] = "--pid", [OPT_MMIO] = "--mmio", [OPT_IRQ] = "--irq",
 	[OPT_SERVER] = "--server", [OPT_KEY] = "--key",
 	[OPT_DEVICE] = "--device", [OPT_MODEL] = "--model",
-	[OPT_MIN_CAPACITY] = "--min-capacity", [OPT_RO] = "--ro",
+	[OPT_MIN_CAPACITY] = "--min-capacity", [OPT_TYPE] = "--type",
+	[OPT_RO] = "--ro",
 	[OPT_LEVEL] = "--level",
 	[OPT_LABEL] = "--label", [OPT_VM_FD] = "--vm-fd",
 };
@@ -106,6 +109,13 @@ static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 			      &r.min_capacity))
 		return keelctl_usage_error(cmd, "bad --min-capacity '%s'",
 					   v[OPT_MIN_CAPACITY]);
+	if (v[OPT_TYPE] && !strcmp(v[OPT_TYPE], "entropy"))
+		r.entropy = true;
+	else if (v[OPT_TYPE] && strcmp(v[OPT_TYPE], "block"))
+		return keelctl_usage_error(cmd, "bad --type '%s': block or entropy",
+					   v[OPT_TYPE]);
+	if (r.entropy && (r.ro || v[OPT_MIN_CAPACITY]))
+		return keelctl_usage_error(cmd, "--ro and --min-capacity are for --type block");
 	if (v[OPT_VM_FD]) {
 		if (keelctl_parse_u64(v[OPT_VM_FD], 0x7fffffff, &n))
 			return keelctl_usage_error(cmd, "bad --vm-fd '%s'",
@@ -187,12 +197,13 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	.synopsis = "remote [list]\n"
 		    "remote show ID\n"
 		    "remote add --pid PID --mmio ADDR --irq GSI --server ADDR --key FILE\n"
-		    "           [--device NAME] [--model MODEL] [--min-capacity BYTES]\n"
-		    "           [--ro] [--level] [--label LABEL] [--vm-fd FD]\n"
+		    "           [--type block|entropy] [--device NAME] [--model MODEL]\n"
+		    "           [--min-capacity BYTES] [--ro] [--level] [--label LABEL]\n"
+		    "           [--vm-fd FD]\n"
 		    "remote connect --server ADDR --key FILE [--device NAME] ID\n"
 		    "remote watch --server ADDR --key FILE [--device NAME] ID\n"
 		    "remote del ID",
-	.summary = "Disks of running VMs served by keel-iod on another host; list, show, reconnect, remove.",
+	.summary = "Disks and entropy sources of running VMs served by keel-iod on another host; list, show, reconnect, remove.",
 	.help =
 	"  list        one line per remote device (the default): id, label\n"
 	"              and the fields keel_remote.ko marks for its list\n"
@@ -204,7 +215,9 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	"              connects to --server, proves the key, opens the block\n"
 	"              device that matches (--device, --model,\n"
 	"              --min-capacity), and attaches the device to the VM\n"
-	"              until \"remote del\" or its end\n"
+	"              until \"remote del\" or its end; with --type entropy\n"
+	"              a virtio-rng device whose bytes are a keel-iod\n"
+	"              entropy device's\n"
 	"  connect ID  a new connection for a device that lost its own: the\n"
 	"              session resumed, or, when the server restarted, the\n"
 	"              same device opened again; the requests in flight are\n"
@@ -223,6 +236,8 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	"                      default the device's label\n"
 	"  --model MODEL       add: the model the device must stand for\n"
 	"  --min-capacity N    add: bytes the device must hold at least\n"
+	"  --type TYPE         add: block (default: a virtio-blk disk) or\n"
+	"                      entropy (a virtio-rng device)\n"
 	"  --ro                add: read-only for the guest\n"
 	"  --level             add: a level-triggered interrupt, as\n"
 	"                      virtio-mmio's is (QEMU's microvm describes\n"

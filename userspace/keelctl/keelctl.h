@@ -385,15 +385,17 @@ struct remote_add_req {
 	const char *device;	/* the server's name of the device; NULL: any */
 	const char *model;	/* NULL: any */
 	uint64_t min_capacity;	/* bytes */
+	bool entropy;		/* an entropy device as virtio-rng; else a disk */
 	bool ro;
 	bool level;		/* level-triggered, with a resample eventfd */
 	const char *label;	/* "": the server's name of the device */
 };
 
 /*
- * Connect to the server, open a block device there, set it up on the VM
- * of r->pid as a virtio-mmio disk with Keel binding the interrupt to
- * r->gsi, start and attach it; print its id (remote_add.c).
+ * Connect to the server, open a block device there (an entropy device
+ * with r->entropy), set it up on the VM of r->pid as a virtio-mmio disk
+ * (a virtio-rng device) with Keel binding the interrupt to r->gsi, start
+ * and attach it; print its id (remote_add.c).
  */
 int remote_add(struct keelctl *k, const struct remote_add_req *r);
 

@@ -75,7 +75,7 @@ static int handshake(const char *op, struct iodc *c, const char *addr,
 	return 0;
 }
 
-/* OPEN the block device the request names. */
+/* OPEN the block (or entropy) device the request names. */
 static int open_device(const char *op, struct iodc *c,
 		       const struct remote_add_req *r,
 		       struct keel_remote_open_reply *rep)
@@ -84,9 +84,12 @@ static int open_device(const char *op, struct iodc *c,
 	uint64_t feat = KEEL_REMOTE_FEAT_READ | KEEL_REMOTE_FEAT_FLUSH;
 	int ret;
 
-	if (!r->ro)
+	if (r->entropy)
+		feat = KEEL_REMOTE_FEAT_READ;
+	else if (!r->ro)
 		feat |= KEEL_REMOTE_FEAT_WRITE;
-	iodc_open_req(&q, KEEL_REMOTE_DEV_BLOCK, r->model, r->device, feat,
+	iodc_open_req(&q, r->entropy ? KEEL_REMOTE_DEV_ENTROPY :
+		      KEEL_REMOTE_DEV_BLOCK, r->model, r->device, feat,
 		      r->min_capacity);
 	ret = iodc_open(c, &q, rep);
 	if (ret)
@@ -169,7 +172,8 @@ int remote_add(struct keelctl *k, const struct remote_add_req *r)
 	s.flags = KEEL_REMOTE_SETUP_GSI | (r->ro ? KEEL_REMOTE_SETUP_RO : 0) |
 		  (r->level ? KEEL_REMOTE_SETUP_LEVEL : 0);
 	s.vm_fd = f.vm;
-	s.iface = KEEL_REMOTE_IF_VIRTIO_BLK;
+	s.iface = r->entropy ? KEEL_REMOTE_IF_VIRTIO_RNG :
+			       KEEL_REMOTE_IF_VIRTIO_BLK;
 	s.base = r->base;
 	s.irq_fd = f.irq;
 	s.gsi = r->gsi;
@@ -224,10 +228,25 @@ static int info_u64(struct keel_obj *o, const char *name, uint64_t *v)
 	return ret;
 }
 
+/* Whether the object's info @name is the word @word. */
+static bool info_is(struct keel_obj *o, const char *name, const char *word)
+{
+	struct json_object *j = keel_obj_json(o), *info, *x;
+	bool ret = false;
+
+	if (j && json_object_object_get_ex(j, "info", &info) &&
+	    json_object_object_get_ex(info, name, &x) &&
+	    json_object_is_type(x, json_type_string))
+		ret = !strcmp(json_object_get_string(x), word);
+	json_object_put(j);
+	return ret;
+}
+
 /*
  * A new connection for device @id: RESUME of its session or, when the
  * server no longer knows it (it restarted), OPEN of the same device by
- * name and a new session; then KEEL_REMOTE_IOC_CONNECT.
+ * name (and type: block, or entropy for a virtio-rng device) and a new
+ * session; then KEEL_REMOTE_IOC_CONNECT.
  */
 static int reconnect(struct keelctl *k, const struct remote_connect_req *r,
 		     const char *op)
@@ -253,6 +272,7 @@ static int reconnect(struct keelctl *k, const struct remote_connect_req *r,
 	}
 	if (!ar.device || !ar.device[0])
 		ar.device = o.label;
+	ar.entropy = info_is(&o, "iface", "virtio-rng");
 	rc = handshake(op, &c, r->server, r->key);
 	if (rc) {
 		keel_obj_free(&o);
