@@ -124,9 +124,9 @@ int krq_start(struct krq *k, const char *append)
 			"remote", "add", "--pid", pid, "--mmio", KRQ_MMIO,
 			"--irq", KRQ_GSI, "--level",
 			"--server", k->srv.addr, "--key", k->srv.key,
-			"--type", k->entropy ? "entropy" : "block",
-			"--device", k->entropy ? RC_RNG_NAME : RC_DEVICE_NAME,
-			NULL });
+			/* a disk (the server's only block device): the list ends here */
+			k->entropy ? "--type" : NULL, "entropy",
+			"--device", RC_RNG_NAME, NULL });
 	id = strtoul(krq_out, &end, 10);
 	if (rc || end == krq_out || !id) {
 		printf("# keelctl remote add failed (%d): %s\n", rc, krq_out);

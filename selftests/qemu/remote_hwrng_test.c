@@ -10,7 +10,8 @@
  * drivers find it, the hw_random core makes it the current source, and
  * dd reads 32 KiB of /dev/hwrng (role remote-rng): every byte arrives,
  * they take all 256 values, and keel_remote counts the reads that
- * carried them, without an error or a bad descriptor.
+ * carried them, without an error or a bad descriptor. QEMU killed, the
+ * device goes with its VM.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -86,7 +87,8 @@ static long long field(const char *line, const char *key)
 TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 {
 	char line[256];
-	int ret = -EDEADLK;
+	int ret = -EDEADLK, fd = -1, i;
+	unsigned int id;
 
 	while (ret == -EDEADLK) {
 		if (self->k.q) {
@@ -119,6 +121,19 @@ TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 	EXPECT_EQ(0, krq_info(&self->k, "bad_descs"));
 	EXPECT_LT(0, krq_info(&self->k, "irqs"));
 	EXPECT_EQ(0, krq_info(&self->k, "capacity"));
+
+	/* QEMU killed: the device goes with its address space (a work item). */
+	id = self->k.id;
+	krq_stop(&self->k);
+	for (i = 0; i < 1000 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	EXPECT_EQ(-ENOENT, fd);
+	for (i = 0; i < 1000 && keel_test_module_refcnt("keel_remote"); i++)
+		usleep(10000);
+	EXPECT_EQ(0, keel_test_module_refcnt("keel_remote"));
 }
 
 TEST_HARNESS_MAIN
