@@ -172,6 +172,10 @@ TEST_F_TIMEOUT(rdisk, ext2_across_server_restart, 900)
 	int ret = -EDEADLK, fd = -1, i;
 	unsigned int id;
 
+	/* 6.1's harness runs the test after a skip in the setup */
+	if (_metadata->skip)
+		return;
+
 	while (ret == -EDEADLK) {
 		if (self->k.q) {
 			TH_LOG("the nested guest %s: again",

@@ -90,6 +90,10 @@ TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 	int ret = -EDEADLK, fd = -1, i;
 	unsigned int id;
 
+	/* 6.1's harness runs the test after a skip in the setup */
+	if (_metadata->skip)
+		return;
+
 	while (ret == -EDEADLK) {
 		if (self->k.q) {
 			TH_LOG("the nested guest %s: again",
