@@ -5,6 +5,7 @@
  * device added by pid and watched by keelctl, as an operator does it.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "keel_remote_qemu.h"
+#include "keel_test_attach.h"
 #include "keel_test_keelctl.h"
 
 /*
@@ -192,6 +194,77 @@ void krq_stop(struct krq *k)
 	keel_qemu_free(k->q);
 	k->q = NULL;
 	k->id = 0;
+}
+
+void krq_again(struct krq *k)
+{
+	printf("# the nested guest %s: again\n", keel_qemu_fault(k->q));
+	keel_qemu_dump(k->q, 1500);
+	krq_stop(k);
+}
+
+/* For a failure: the kernel stacks of keel_remote's threads. */
+static void krq_dump_threads(void)
+{
+	char path[300], buf[4096];
+	struct dirent *d;
+	ssize_t n;
+	DIR *dir;
+	int fd;
+
+	dir = opendir("/proc");
+	while (dir && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0 || strncmp(buf, "keel-remote", 11))
+			continue;
+		buf[n] = '\0';
+		printf("# %s %s", d->d_name, buf);
+		snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			keel_qemu_comment(buf);
+		}
+	}
+	if (dir)
+		closedir(dir);
+}
+
+void krq_stop_reaped(struct krq *k, int *obj_open, int *refcnt)
+{
+	unsigned int id = k->id;
+	int fd = -1, n = -1, i;
+
+	krq_stop(k);
+	for (i = 0; i < 1000 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	for (i = 0; i < 1000 && (n = keel_test_module_refcnt("keel_remote")); i++)
+		usleep(10000);
+	*obj_open = fd;
+	*refcnt = n;
+	if (fd != -ENOENT || n)
+		krq_dump_threads();
+}
+
+long long krq_field(const char *line, const char *key)
+{
+	char k[32];
+	const char *p;
+
+	snprintf(k, sizeof(k), "%s=", key);
+	p = strstr(line, k);
+	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
 }
 
 void krq_free(struct krq *k)

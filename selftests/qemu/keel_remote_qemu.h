@@ -65,6 +65,25 @@ bool krq_disk_has(const struct krq *k, const char *needle);
 /* Stop the watch and QEMU (the device goes with its VM); keep keel-iod. */
 void krq_stop(struct krq *k);
 
+/*
+ * After a start whose nested guest got stuck (keel_qemu.h): says so,
+ * shows the end of its console and stops it, for the caller to start
+ * again.
+ */
+void krq_again(struct krq *k);
+
+/*
+ * krq_stop(), then wait (bounded, 10 s each) until the device is gone
+ * (a work item reaps it once QEMU's address space is) and keel_remote's
+ * count of users is 0. Sets *@obj_open to what opening the device last
+ * gave (-ENOENT: gone) and *@refcnt to the last count; when either is not
+ * what it should be, shows the kernel stacks of keel_remote's threads.
+ */
+void krq_stop_reaped(struct krq *k, int *obj_open, int *refcnt);
+
+/* @key=<n> in a guest's line, or -1. */
+long long krq_field(const char *line, const char *key);
+
 /* krq_stop(), then keel-iod, its namespace and files. */
 void krq_free(struct krq *k);
 

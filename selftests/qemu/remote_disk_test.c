@@ -22,12 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <dirent.h>
-#include <fcntl.h>
-
 #include "kselftest_harness.h"
 #include "keel_remote_qemu.h"
-#include "keel_test_attach.h"
 
 #define BOOT_MS		KEEL_QEMU_BOOT_TIMEOUT_MS
 /* The guest's whole disk work, nested: a liveness bound. */
@@ -120,69 +116,18 @@ FIXTURE_TEARDOWN(rdisk)
 	krq_free(&self->k);
 }
 
-/* For a failure: the kernel stacks of keel_remote's threads. */
-static void dump_threads(void)
-{
-	char path[300], buf[4096];
-	struct dirent *d;
-	ssize_t n;
-	DIR *dir;
-	int fd;
-
-	dir = opendir("/proc");
-	while (dir && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0 || strncmp(buf, "keel-remote", 11))
-			continue;
-		buf[n] = '\0';
-		printf("# %s %s", d->d_name, buf);
-		snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
-		fd = open(path, O_RDONLY);
-		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			keel_qemu_comment(buf);
-		}
-	}
-	if (dir)
-		closedir(dir);
-}
-
-/* @key=<n> in @line, or -1. */
-static long long field(const char *line, const char *key)
-{
-	char k[32];
-	const char *p;
-
-	snprintf(k, sizeof(k), "%s=", key);
-	p = strstr(line, k);
-	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
-}
-
 TEST_F_TIMEOUT(rdisk, ext2_across_server_restart, 900)
 {
 	char check[256];
-	int ret = -EDEADLK, fd = -1, i;
-	unsigned int id;
+	int ret = -EDEADLK, fd, refcnt;
 
 	/* 6.1's harness runs the test after a skip in the setup */
 	if (_metadata->skip)
 		return;
 
 	while (ret == -EDEADLK) {
-		if (self->k.q) {
-			TH_LOG("the nested guest %s: again",
-			       keel_qemu_fault(self->k.q));
-			keel_qemu_dump(self->k.q, 1500);
-			krq_stop(&self->k);
-		}
+		if (self->k.q)
+			krq_again(&self->k);
 		ASSERT_GT(KEEL_QEMU_STREAM_TRIES, self->starts++)
 			TH_LOG("the nested guest got stuck at every start");
 		if (!self->k.srv.pid)
@@ -198,11 +143,11 @@ TEST_F_TIMEOUT(rdisk, ext2_across_server_restart, 900)
 	       krq_info(&self->k, "replays"), krq_info(&self->k, "irqs"));
 
 	/* The guest: every file intact, no error, interrupt-driven. */
-	EXPECT_EQ(GUEST_FILES, field(check, "ok")) TH_LOG("%s", check);
-	EXPECT_EQ(0, field(check, "failed"));
-	EXPECT_EQ(0, field(check, "errors"))
+	EXPECT_EQ(GUEST_FILES, krq_field(check, "ok")) TH_LOG("%s", check);
+	EXPECT_EQ(0, krq_field(check, "failed"));
+	EXPECT_EQ(0, krq_field(check, "errors"))
 		keel_qemu_dump(self->k.q, 8000);
-	EXPECT_LT(0, field(check, "irqs"));
+	EXPECT_LT(0, krq_field(check, "irqs"));
 
 	/* Keel: the restart was a lost connection and a reconnect. */
 	EXPECT_EQ(0, krq_info(&self->k, "errors"));
@@ -217,17 +162,9 @@ TEST_F_TIMEOUT(rdisk, ext2_across_server_restart, 900)
 	EXPECT_TRUE(krq_disk_has(&self->k, TAG "-63\n"));
 
 	/* QEMU killed: the device goes with its address space (a work item). */
-	id = self->k.id;
-	krq_stop(&self->k);
-	for (i = 0; i < 1000 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
-		if (fd >= 0)
-			close(fd);
-		usleep(10000);
-	}
-	EXPECT_EQ(-ENOENT, fd) dump_threads();
-	for (i = 0; i < 1000 && keel_test_module_refcnt("keel_remote"); i++)
-		usleep(10000);
-	EXPECT_EQ(0, keel_test_module_refcnt("keel_remote")) dump_threads();
+	krq_stop_reaped(&self->k, &fd, &refcnt);
+	EXPECT_EQ(-ENOENT, fd);
+	EXPECT_EQ(0, refcnt);
 }
 
 TEST_HARNESS_MAIN

@@ -22,7 +22,6 @@
 
 #include "kselftest_harness.h"
 #include "keel_remote_qemu.h"
-#include "keel_test_attach.h"
 
 #define BOOT_MS		KEEL_QEMU_BOOT_TIMEOUT_MS
 #define READ_BYTES	(64 * 512)
@@ -73,34 +72,18 @@ static int run_once(struct __test_metadata *_metadata,
 	return ret;
 }
 
-/* @key=<n> in @line, or -1. */
-static long long field(const char *line, const char *key)
-{
-	char k[32];
-	const char *p;
-
-	snprintf(k, sizeof(k), "%s=", key);
-	p = strstr(line, k);
-	return p ? strtoll(p + strlen(k), NULL, 10) : -1;
-}
-
 TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 {
 	char line[256];
-	int ret = -EDEADLK, fd = -1, i;
-	unsigned int id;
+	int ret = -EDEADLK, fd, refcnt;
 
 	/* 6.1's harness runs the test after a skip in the setup */
 	if (_metadata->skip)
 		return;
 
 	while (ret == -EDEADLK) {
-		if (self->k.q) {
-			TH_LOG("the nested guest %s: again",
-			       keel_qemu_fault(self->k.q));
-			keel_qemu_dump(self->k.q, 1500);
-			krq_stop(&self->k);
-		}
+		if (self->k.q)
+			krq_again(&self->k);
 		ASSERT_GT(KEEL_QEMU_STREAM_TRIES, self->starts++)
 			TH_LOG("the nested guest got stuck at every start");
 		ret = run_once(_metadata, self, line, sizeof(line));
@@ -113,8 +96,8 @@ TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 	       krq_info(&self->k, "irqs"));
 
 	/* The guest: the whole read, random, from the virtio source. */
-	EXPECT_EQ(READ_BYTES, field(line, "bytes")) TH_LOG("%s", line);
-	EXPECT_LE(250, field(line, "distinct")) TH_LOG("%s", line);
+	EXPECT_EQ(READ_BYTES, krq_field(line, "bytes")) TH_LOG("%s", line);
+	EXPECT_LE(250, krq_field(line, "distinct")) TH_LOG("%s", line);
 	EXPECT_NE(NULL, strstr(line, "current=virtio_rng")) TH_LOG("%s", line);
 
 	/* Keel carried those bytes: its reads, at least as many bytes. */
@@ -127,17 +110,9 @@ TEST_F_TIMEOUT(hwrng, dev_hwrng_reads_remote_entropy, 900)
 	EXPECT_EQ(0, krq_info(&self->k, "capacity"));
 
 	/* QEMU killed: the device goes with its address space (a work item). */
-	id = self->k.id;
-	krq_stop(&self->k);
-	for (i = 0; i < 1000 && (fd = keel_test_obj_open(id)) != -ENOENT; i++) {
-		if (fd >= 0)
-			close(fd);
-		usleep(10000);
-	}
+	krq_stop_reaped(&self->k, &fd, &refcnt);
 	EXPECT_EQ(-ENOENT, fd);
-	for (i = 0; i < 1000 && keel_test_module_refcnt("keel_remote"); i++)
-		usleep(10000);
-	EXPECT_EQ(0, keel_test_module_refcnt("keel_remote"));
+	EXPECT_EQ(0, refcnt);
 }
 
 TEST_HARNESS_MAIN
