@@ -3,7 +3,7 @@
 #
 # Keel's benchmarks: "make bench SUITE=<suite>" runs this. A kernel
 # suite's benchmark program runs in the VM harness (selftests/vm/vmtest.sh
-# MODE=bench) on KERNEL (default 6.1); a userspace suite (alloc) runs its
+# MODE=bench) on KERNEL (default 6.1); a userspace suite (alloc, bt) runs its
 # script on this machine. Under the nested TCG VM absolute figures mean
 # little: compare the ratios a benchmark prints.
 #
@@ -39,6 +39,7 @@ declare -A benches=(
 declare -A host_benches=(
 	[alloc]=selftests/bench/bench-alloc.sh
 	[cloud]=selftests/bench/bench-alloc.sh
+	[bt]=selftests/bench/bench-bt.sh
 )
 
 suites() {

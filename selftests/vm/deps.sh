@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
 	build-essential gcc-multilib pkg-config patch bc bison flex libelf-dev
-	libssl-dev
+	libssl-dev libzydis-dev
 	kmod sparse libmnl-dev libjson-c-dev python3 jq iproute2
 	libsqlite3-dev libpq-dev libsystemd-dev postgresql
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.1

@@ -1,0 +1,17 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make bench SUITE=bt": the cost of translated write hot spots on this
+# machine (no VM): bench-bt runs three write-heavy loops natively and
+# translated by keel-bt, alternating, and prints writes per second, the
+# ratio translated / native, the code growth and the translation time.
+# The rate of trapped stores, which translation replaces, is measured in
+# a guest by "make bench SUITE=mirror" (bench_mirror).
+# BENCH_ARGS=... go to bench-bt: [-n ITERATIONS] [-r REPS].
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+out=$repo/build/userspace
+make -s -C "$repo/userspace" O="$out" keel-bt
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of arguments
+exec "$out/keel-bt/bench-bt" ${BENCH_ARGS:-}

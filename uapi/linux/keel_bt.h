@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * keel_bt uapi: the region log of binary-translated write hot spots.
+ *
+ * Translated code (userspace/keel-bt, Documentation/bt.rst) makes each
+ * store of a hot spot twice: to the guest's memory, and to its mirror at
+ * a fixed offset. The stores of one region (a straight run of translated
+ * code) reach the mirror together, at the region's commit; until then
+ * each is recorded in the log below, which lives in guest memory beside
+ * the code cache. A recovery that rebuilds a lost guest page from the
+ * mirror overlays the log's published entries on it, so it never
+ * restores a page with half a region's stores, nor loses one.
+ *
+ * Guest, host and recovery read this layout: it is a contract, and only
+ * grows at the end.
+ */
+#ifndef _UAPI_LINUX_KEEL_BT_H
+#define _UAPI_LINUX_KEEL_BT_H
+
+#include <linux/types.h>
+
+/* Entries of one log: the most stores (8-byte pieces) a region holds. */
+#define KEEL_BT_LOG_ENTRIES	64
+
+/* Registers a store instruction may write besides memory (rollback). */
+#define KEEL_BT_LOG_RSAVE	4
+
+/*
+ * Indexes of struct keel_bt_log's flags[]: the arithmetic flags a store
+ * that reads them (adc, sbb, setcc, rcl, ...) found, for a rollback.
+ */
+#define KEEL_BT_FLAG_CF		0
+#define KEEL_BT_FLAG_PF		1
+#define KEEL_BT_FLAG_ZF		2
+#define KEEL_BT_FLAG_SF		3
+#define KEEL_BT_FLAG_OF		4
+
+/**
+ * struct keel_bt_log_entry - one store of the open region
+ * @addr: guest virtual address of the bytes stored (not the alias's)
+ * @val: the bytes, little endian, in the low @len bytes
+ * @len: 1, 2, 4 or 8
+ * @pad: zero
+ */
+struct keel_bt_log_entry {
+	__u64 addr;
+	__u64 val;
+	__u32 len;
+	__u32 pad;
+};
+
+/**
+ * struct keel_bt_log - the region log of one translated context
+ * @count: entries of the open region that are published, @e[0..count);
+ *	0 when no region is open or its commit finished
+ * @scratch: the values of the open region's two scratch registers, put
+ *	back at its commit
+ * @rsave: registers the store being logged writes besides memory (the
+ *	old values of xchg's, xadd's or cmpxchg's registers), for a rollback
+ *	to that store
+ * @flags: the flags the store being logged reads, as it found them (1 or
+ *	0, indexed by KEEL_BT_FLAG_*), for a rollback to that store
+ * @e: the entries
+ *
+ * The translated code writes a store to guest memory first, then its
+ * entry, then @count; a commit writes every entry to the mirror, then
+ * sets @count to 0. A recovery of a lost guest page takes the mirror's
+ * page and writes over it every published entry that falls in it, in
+ * order: the guest page as the vCPU last wrote it. A vCPU stopped between
+ * a store and the publication of its entry, with the store's bytes on the
+ * lost page, is rolled back to the store (the translation's window table
+ * says where), with @rsave's registers and @flags.
+ */
+struct keel_bt_log {
+	__u64 count;
+	__u64 scratch[2];
+	__u64 rsave[KEEL_BT_LOG_RSAVE];
+	__u8 flags[8];
+	struct keel_bt_log_entry e[KEEL_BT_LOG_ENTRIES];
+};
+
+#endif /* _UAPI_LINUX_KEEL_BT_H */

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench-bt: what translated stores cost against the same code run as it
+ * is, on this machine (no VM, no trap: the trapped rate is
+ * bench_mirror's, in a guest). Three write-heavy loops, each over a
+ * buffer mapped twice (the alias translated stores go through) with a
+ * mirror at a fixed offset:
+ *   fill   8 qword stores per iteration (a memset: the worst case, every
+ *          instruction but the loop's three a store)
+ *   update load, multiply-add, store, two arrays (a[i] = a[i] * k + b[i],
+ *          b[i] ^= a[i]): two stores in ten instructions
+ *   count  add [table + hash * 8], 1: a read-modify-write store per
+ *          iteration of a hash loop
+ * For each: the loop run natively and translated, alternating, REPS
+ * times; writes per second, the medians, and translated / native. Then
+ * the time to translate each loop (decode, emit, link). The mirror is
+ * compared with the buffer after every translated run.
+ *   bench-bt [-n ITERATIONS] [-r REPS]
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bt.h"
+
+#define BUF_LEN		(64 * 1024ul)
+#define ALIAS_OFF	0x10000000l
+#define MIRROR_OFF	0x20000000l
+#define CACHE_AT	0x30000000ul
+#define CACHE_LEN	(64 * 1024ul)
+#define RESERVE		0x40000000ul
+
+/*
+ * The loops, in the System V ABI: fill(buf, end, passes),
+ * update(a, n, passes) with b = a + n, count(table, iterations).
+ */
+void bt_fill(uint64_t *buf, uint64_t *end, uint64_t passes);
+void bt_fill_end(void);
+void bt_update(uint64_t *a, uint64_t n, uint64_t passes);
+void bt_update_end(void);
+void bt_count(uint64_t *table, uint64_t iterations);
+void bt_count_end(void);
+
+__asm__(
+	".text\n"
+	".globl bt_fill, bt_fill_end\n"
+	"bt_fill:\n"
+	"	mov %rdi, %r8\n"
+	"	mov $0x0123456789abcdef, %rax\n"
+	"1:	mov %rdi, %rcx\n"
+	"2:	mov %rax, (%rcx)\n"
+	"	mov %rax, 8(%rcx)\n"
+	"	mov %rax, 16(%rcx)\n"
+	"	mov %rax, 24(%rcx)\n"
+	"	mov %rax, 32(%rcx)\n"
+	"	mov %rax, 40(%rcx)\n"
+	"	mov %rax, 48(%rcx)\n"
+	"	mov %rax, 56(%rcx)\n"
+	"	add $64, %rcx\n"
+	"	cmp %rsi, %rcx\n"
+	"	jb 2b\n"
+	"	inc %rax\n"
+	"	dec %rdx\n"
+	"	jnz 1b\n"
+	"	ret\n"
+	"bt_fill_end:\n"
+	".globl bt_update, bt_update_end\n"
+	"bt_update:\n"
+	"	lea (%rdi,%rsi,8), %r9\n"
+	"1:	xor %ecx, %ecx\n"
+	"2:	mov (%rdi,%rcx,8), %rax\n"
+	"	imul $3, %rax, %rax\n"
+	"	add (%r9,%rcx,8), %rax\n"
+	"	mov %rax, (%rdi,%rcx,8)\n"
+	"	xor %rax, (%r9,%rcx,8)\n"
+	"	inc %rcx\n"
+	"	cmp %rsi, %rcx\n"
+	"	jb 2b\n"
+	"	dec %rdx\n"
+	"	jnz 1b\n"
+	"	ret\n"
+	"bt_update_end:\n"
+	".globl bt_count, bt_count_end\n"
+	"bt_count:\n"
+	"	mov $0x9e3779b97f4a7c15, %r8\n"
+	"	xor %eax, %eax\n"
+	"1:	mov %rax, %rcx\n"
+	"	imul %r8, %rcx\n"
+	"	shr $52, %rcx\n"
+	"	addq $1, (%rdi,%rcx,8)\n"
+	"	inc %rax\n"
+	"	cmp %rsi, %rax\n"
+	"	jb 1b\n"
+	"	ret\n"
+	"bt_count_end:\n");
+
+static uint8_t *buf, *cache;
+static struct keel_bt_log *logp;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void *map_at(uint64_t at, size_t len, int prot, int flags, int fd)
+{
+	void *p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
+
+	if (p == MAP_FAILED) {
+		perror("bench-bt: mmap");
+		exit(1);
+	}
+	return p;
+}
+
+static void setup(void)
+{
+	int fd = memfd_create("bench-bt", 0);
+	uint8_t *base;
+	uint64_t b;
+
+	base = mmap(NULL, RESERVE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (fd < 0 || base == MAP_FAILED || ftruncate(fd, BUF_LEN)) {
+		perror("bench-bt: setup");
+		exit(1);
+	}
+	b = (uint64_t)base;
+	buf = map_at(b, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+	map_at(b + ALIAS_OFF, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+	map_at(b + MIRROR_OFF, BUF_LEN, PROT_READ | PROT_WRITE,
+	       MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	cache = map_at(b + CACHE_AT, CACHE_LEN,
+		       PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	logp = map_at(b + CACHE_AT + CACHE_LEN, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	close(fd);
+}
+
+struct loop {
+	const char *name;
+	void *start, *end;
+	unsigned int stores;	/* per iteration */
+	uint8_t *trans;
+	struct kbt_block blk;
+};
+
+static struct kbt_config config(void)
+{
+	return (struct kbt_config){ .alias_off = ALIAS_OFF,
+				    .mirror_off = MIRROR_OFF,
+				    .log_addr = (uint64_t)logp };
+}
+
+static double translate(struct loop *l, uint8_t *at, unsigned int times)
+{
+	struct kbt_config cfg = config();
+	size_t len = (uint8_t *)l->end - (uint8_t *)l->start;
+	double t0 = now_ns();
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < times; i++) {
+		if (i)
+			kbt_block_free(&l->blk);
+		ret = kbt_translate(&cfg, l->start, len, (uint64_t)l->start,
+				    at, CACHE_LEN / 4, (uint64_t)at, &l->blk);
+		if (ret || l->blk.stop_why != KBT_STOP_END) {
+			fprintf(stderr, "bench-bt: %s: translation %s (%d)\n",
+				l->name, kbt_stop_name(l->blk.stop_why), ret);
+			exit(1);
+		}
+	}
+	l->trans = at;
+	return (now_ns() - t0) / times;
+}
+
+/* One run of the loop (natively or translated): its time in ns. */
+static double run(const struct loop *l, int translated, uint64_t n)
+{
+	void *f = translated ? (void *)l->trans : l->start;
+	uint64_t *b = (uint64_t *)buf;
+	double t0 = now_ns();
+
+	if (l->start == (void *)bt_fill)
+		((void (*)(uint64_t *, uint64_t *, uint64_t))f)(
+			b, b + BUF_LEN / 8, n / (BUF_LEN / 64));
+	else if (l->start == (void *)bt_update)
+		((void (*)(uint64_t *, uint64_t, uint64_t))f)(
+			b, BUF_LEN / 16, n / (BUF_LEN / 16));
+	else
+		((void (*)(uint64_t *, uint64_t))f)(b, n);
+	return now_ns() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct loop loops[] = {
+		{ .name = "fill", .start = (void *)bt_fill,
+		  .end = (void *)bt_fill_end, .stores = 8 },
+		{ .name = "update", .start = (void *)bt_update,
+		  .end = (void *)bt_update_end, .stores = 2 },
+		{ .name = "count", .start = (void *)bt_count,
+		  .end = (void *)bt_count_end, .stores = 1 },
+	};
+	uint64_t n = 1 << 24;
+	unsigned int reps = 7, i, r;
+	int opt, bad = 0;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		if (opt == 'n')
+			n = strtoull(optarg, NULL, 0);
+		else if (opt == 'r')
+			reps = strtoul(optarg, NULL, 0);
+		else
+			return 2;
+	}
+	if (!n || !reps || reps > 101) {
+		fprintf(stderr, "usage: bench-bt [-n ITERATIONS] [-r REPS]\n");
+		return 2;
+	}
+	setup();
+	printf("bench-bt: %llu iterations per run, %u runs each, "
+	       "alternating native and translated\n",
+	       (unsigned long long)n, reps);
+	printf("%-8s %14s %14s %8s %10s %12s\n", "loop", "native w/s",
+	       "translated w/s", "ratio", "bytes x", "translate us");
+	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		struct loop *l = &loops[i];
+		double tn[101], tt[101], xl_us, wn, wt;
+		size_t olen = (uint8_t *)l->end - (uint8_t *)l->start;
+
+		xl_us = translate(l, cache + i * (CACHE_LEN / 4), 1000) / 1e3;
+		for (r = 0; r < reps; r++) {
+			memset(buf, 0, BUF_LEN);
+			tn[r] = run(l, 0, n);
+			memset(buf, 0, BUF_LEN);
+			memset(buf + MIRROR_OFF, 0, BUF_LEN);
+			tt[r] = run(l, 1, n);
+			if (memcmp(buf, buf + MIRROR_OFF, BUF_LEN) ||
+			    logp->count) {
+				fprintf(stderr, "bench-bt: %s: the mirror "
+					"differs from memory\n", l->name);
+				bad = 1;
+			}
+			printf("#  %-8s run %u: native %.3f ms, translated "
+			       "%.3f ms\n", l->name, r, tn[r] / 1e6,
+			       tt[r] / 1e6);
+		}
+		qsort(tn, reps, sizeof(double), cmp_double);
+		qsort(tt, reps, sizeof(double), cmp_double);
+		wn = (double)n * l->stores / (tn[reps / 2] / 1e9);
+		wt = (double)n * l->stores / (tt[reps / 2] / 1e9);
+		printf("%-8s %14.3e %14.3e %7.2fx %9.1fx %12.1f\n", l->name,
+		       wn, wt, tt[reps / 2] / tn[reps / 2],
+		       (double)l->blk.trans_len / (double)olen, xl_us);
+		kbt_block_free(&l->blk);
+	}
+	printf("ratio: translated time / native time (median); bytes x: "
+	       "translated code size / original\n");
+	return bad;
+}

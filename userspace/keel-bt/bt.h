@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * keel-bt: the translator of write hot spots. Given a range of x86-64
+ * code, it emits code that does what the original does, except that
+ * every store to memory is made twice: to the guest's memory (through an
+ * alias window that is not write-tracked, at address + alias_off) and to
+ * its mirror (at address + mirror_off). The stores of one region reach
+ * the mirror together, at the region's commit, through the region log of
+ * <linux/keel_bt.h>. Documentation/bt.rst describes the translation, the
+ * log protocol and what is not translated.
+ *
+ * This header is the library's interface: translate (translate.c), and
+ * recover a lost page with the log and the window table (recover.c).
+ */
+#ifndef KEEL_BT_H
+#define KEEL_BT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/keel_bt.h>
+
+/* The placement of one translation: where its windows and log are. */
+struct kbt_config {
+	int64_t alias_off;	/* guest-side store at addr + alias_off */
+	int64_t mirror_off;	/* mirror store at addr + mirror_off */
+	uint64_t log_addr;	/* runtime address of struct keel_bt_log */
+};
+
+/*
+ * A store's window: a vCPU stopped at an address in [exec_end,
+ * publish) has made the store at store_start but not yet published its
+ * entry. If the bytes it stored are lost, the recovery rolls it back to
+ * store_start (registers in rsave_reg[] from the log's rsave[], the
+ * flags in flags from the log's flags[]).
+ */
+struct kbt_window {
+	uint64_t store_start;	/* translated store instruction */
+	uint64_t exec_end;	/* the instruction after it */
+	uint64_t publish;	/* the store of the log's count */
+	uint64_t orig_rip;	/* the original instruction */
+	uint8_t addr_reg;	/* GPR holding the store's address */
+	uint8_t size;		/* bytes stored */
+	uint8_t nsave;		/* registers in rsave_reg[] */
+	uint8_t rsave_reg[KEEL_BT_LOG_RSAVE];
+	uint8_t pad;
+	uint16_t flags;		/* RFLAGS bits the store reads */
+};
+
+/* One original instruction and where its translation starts. */
+struct kbt_map {
+	uint64_t orig_rip;
+	uint64_t trans_rip;
+};
+
+/* Why translation stopped at an instruction (kbt_block.stop_why). */
+enum kbt_stop {
+	KBT_STOP_END,		/* the end of the range */
+	KBT_STOP_UNDECODABLE,	/* not a valid instruction */
+	KBT_STOP_STORE_FORM,	/* a store of a form not translated */
+	KBT_STOP_CONTROL,	/* call, loop, far or system control flow */
+	KBT_STOP_REACH,		/* an operand out of rel32 reach */
+	KBT_STOP_SCRATCH,	/* no free scratch registers */
+};
+
+/* The result of one translation; kbt_block_free() releases it. */
+struct kbt_block {
+	uint64_t orig_start, orig_end;	/* original code translated */
+	uint64_t trans_start;		/* runtime address of the code */
+	size_t trans_len;		/* bytes of translated code */
+	struct kbt_window *windows;
+	unsigned int nwindows;
+	struct kbt_map *map;
+	unsigned int nmap;
+	unsigned int insns;		/* original instructions */
+	unsigned int stores;		/* stores translated */
+	unsigned int regions;		/* regions with a commit */
+	unsigned int commits;		/* commit sequences emitted */
+	uint64_t stop_rip;		/* where translation stopped */
+	enum kbt_stop stop_why;
+};
+
+/*
+ * Translate [code, code + len), which runs at orig_rip, into out (cap
+ * bytes), which will run at out_rip. Translated code leaves to the
+ * original code at the first instruction it does not translate, and at
+ * the end of the range. 0 or a negative errno (-ENOSPC: out too small;
+ * -EINVAL: bad config; -ERANGE: the log or an offset out of reach).
+ */
+int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
+		  size_t len, uint64_t orig_rip, uint8_t *out, size_t cap,
+		  uint64_t out_rip, struct kbt_block *blk);
+void kbt_block_free(struct kbt_block *blk);
+
+/* A stopped vCPU as the recovery sees and changes it. */
+struct kbt_vcpu {
+	uint64_t rip;
+	uint64_t rflags;
+	uint64_t gpr[16];	/* hardware order: rax, rcx, ... r15 */
+};
+
+/*
+ * The bytes [addr, addr + len) as the guest last wrote them: the mirror's
+ * bytes (mirror) with the log's published entries written over them.
+ */
+void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
+		     uint8_t *buf, size_t len);
+
+/*
+ * A guest page [page, page + psize) was lost and is about to be rebuilt
+ * from the mirror with kbt_log_overlay(). If the vCPU stands in a window
+ * whose store touched that page, roll it back to the store: its rip and
+ * the saved registers; *addr and *len then say which bytes the store
+ * touched, which the caller rebuilds too (they may reach into the next
+ * page). Returns 1 if rolled back (rip, rflags, gpr[] changed), 0 if
+ * not.
+ */
+int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
+		 struct kbt_vcpu *vcpu, uint64_t page, uint64_t psize,
+		 uint64_t *addr, size_t *len);
+
+/* The original instruction of a translated address, or 0. */
+uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip);
+
+const char *kbt_stop_name(enum kbt_stop why);
+
+#endif /* KEEL_BT_H */

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel-bt's recovery: what a lost guest page held, rebuilt from the
+ * mirror and the region log, and the rollback of a vCPU stopped between a
+ * translated store and the publication of its log entry (the window
+ * table of the translation).
+ */
+#include <string.h>
+
+#include "bt.h"
+
+/* RFLAGS bits and their index in the log's flags[] */
+static const struct {
+	uint16_t bit;
+	uint8_t index;
+} flag_index[] = {
+	{ 0x001, KEEL_BT_FLAG_CF }, { 0x004, KEEL_BT_FLAG_PF },
+	{ 0x040, KEEL_BT_FLAG_ZF }, { 0x080, KEEL_BT_FLAG_SF },
+	{ 0x800, KEEL_BT_FLAG_OF },
+};
+
+static unsigned int published(const struct keel_bt_log *log)
+{
+	return log->count < KEEL_BT_LOG_ENTRIES ? (unsigned int)log->count :
+						  KEEL_BT_LOG_ENTRIES;
+}
+
+void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
+		     uint8_t *buf, size_t len)
+{
+	unsigned int i, n = published(log);
+
+	for (i = 0; i < n; i++) {
+		const struct keel_bt_log_entry *e = &log->e[i];
+		uint64_t lo = e->addr, hi = e->addr + (e->len > 8 ? 8 : e->len);
+		uint8_t val[8];
+		uint64_t a;
+
+		if (hi <= addr || lo >= addr + len)
+			continue;
+		memcpy(val, &e->val, 8);	/* little endian */
+		for (a = lo < addr ? addr : lo; a < hi && a < addr + len; a++)
+			buf[a - addr] = val[a - lo];
+	}
+}
+
+static const struct kbt_window *window_at(const struct kbt_block *blk,
+					  uint64_t rip)
+{
+	unsigned int lo = 0, hi = blk->nwindows;
+
+	/* windows are in code order and do not overlap */
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+		const struct kbt_window *w = &blk->windows[mid];
+
+		if (rip < w->exec_end)
+			hi = mid;
+		else if (rip > w->publish)
+			lo = mid + 1;
+		else
+			return w;
+	}
+	return NULL;
+}
+
+int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
+		 struct kbt_vcpu *vcpu, uint64_t page, uint64_t psize,
+		 uint64_t *addr, size_t *len)
+{
+	const struct kbt_window *w = window_at(blk, vcpu->rip);
+	uint64_t at;
+	unsigned int i;
+
+	if (!w)
+		return 0;
+	at = vcpu->gpr[w->addr_reg];
+	if (at + w->size <= page || at >= page + psize)
+		return 0;
+	vcpu->rip = w->store_start;
+	for (i = 0; i < w->nsave; i++)
+		vcpu->gpr[w->rsave_reg[i]] = log->rsave[i];
+	for (i = 0; i < sizeof(flag_index) / sizeof(flag_index[0]); i++) {
+		uint64_t bit = flag_index[i].bit;
+
+		if (w->flags & bit)
+			vcpu->rflags = (vcpu->rflags & ~bit) |
+				       (log->flags[flag_index[i].index] ? bit : 0);
+	}
+	*addr = at;
+	*len = w->size;
+	return 1;
+}
+
+uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip)
+{
+	unsigned int lo = 0, hi = blk->nmap;
+
+	if (trans_rip < blk->trans_start ||
+	    trans_rip >= blk->trans_start + blk->trans_len || !hi)
+		return 0;
+	/* the last instruction whose translation starts at or before it */
+	while (hi - lo > 1) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (blk->map[mid].trans_rip <= trans_rip)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return blk->map[lo].trans_rip <= trans_rip ? blk->map[lo].orig_rip : 0;
+}

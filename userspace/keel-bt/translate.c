@@ -1,0 +1,581 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel-bt's translator: decodes a range of code, cuts it into regions
+ * (straight runs between branch targets and branches), and emits each
+ * region with its stores made twice and logged, and a commit that writes
+ * the region's stores to the mirror before the region is left. Branches
+ * inside the range go to their translations; every other way out goes
+ * to the original code.
+ *
+ * One store, in a region whose free registers s1 and s2 were saved to the
+ * log when it opened:
+ *
+ *	mov [log.rsave[i]], r		registers the store writes (rollback)
+ *	setcc [log.flags[i]]		flags the store reads (rollback)
+ *	lea s1, [m]			its address
+ *	<the store, to [m + alias_off]>
+ *	mov [log.e[n].addr], s1		per 8 bytes stored: the entry
+ *	mov{zx} s2, [s1 + alias_off]
+ *	mov [log.e[n].val], s2
+ *	mov dword [log.e[n].len], size
+ *	mov qword [log.count], n + 1	publish
+ *
+ * and the commit, before the region's branch or end:
+ *
+ *	mov s1, [log.e[i].addr]		per entry
+ *	mov s2, [log.e[i].val]
+ *	mov [s1 + mirror_off], s2
+ *	mov qword [log.count], 0
+ *	mov s1, [log.scratch[0]]
+ *	mov s2, [log.scratch[1]]
+ *
+ * None of these changes the flags, so a commit may sit between a compare
+ * and its branch.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define LOG_FIELD(cfg, f) ((cfg)->log_addr + offsetof(struct keel_bt_log, f))
+#define OFF_LIMIT (INT32_MAX - 64)
+
+/* A rel32 to fill in once every translation's address is known. */
+struct fixup {
+	size_t at;		/* offset of the rel32 in the code */
+	uint64_t target;	/* original address */
+};
+
+const struct kbt_flag kbt_flags[5] = {
+	{ ZYDIS_CPUFLAG_CF, KEEL_BT_FLAG_CF, ZYDIS_MNEMONIC_SETB },
+	{ ZYDIS_CPUFLAG_PF, KEEL_BT_FLAG_PF, ZYDIS_MNEMONIC_SETP },
+	{ ZYDIS_CPUFLAG_ZF, KEEL_BT_FLAG_ZF, ZYDIS_MNEMONIC_SETZ },
+	{ ZYDIS_CPUFLAG_SF, KEEL_BT_FLAG_SF, ZYDIS_MNEMONIC_SETS },
+	{ ZYDIS_CPUFLAG_OF, KEEL_BT_FLAG_OF, ZYDIS_MNEMONIC_SETO },
+};
+
+struct tr {
+	const struct kbt_config *cfg;
+	struct kbt_insn *in;
+	unsigned int n;		/* instructions translated */
+	uint64_t *trans;	/* runtime address of each translation */
+	struct kbt_emit e;
+	struct fixup *fx;
+	unsigned int nfx;
+	struct kbt_block *blk;
+	/* the region being emitted */
+	unsigned int s1, s2;
+	bool open;
+	unsigned int nent;
+	uint8_t lens[KEEL_BT_LOG_ENTRIES];
+};
+
+static struct kbt_mem mem_rip(uint64_t abs)
+{
+	return (struct kbt_mem){ .base = ZYDIS_REGISTER_RIP, .disp = (int64_t)abs };
+}
+
+static struct kbt_mem mem_reg(unsigned int reg, int64_t disp)
+{
+	return (struct kbt_mem){ .base = kbt_gpr(reg, 8), .disp = disp };
+}
+
+static bool fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* The absolute address of a RIP-relative memory operand. */
+static uint64_t rip_target(const struct kbt_insn *in, unsigned int op)
+{
+	uint64_t abs = 0;
+
+	ZydisCalcAbsoluteAddress(&in->di, &in->ops[op], in->rip, &abs);
+	return abs;
+}
+
+/* The store's memory operand, with alias_off added, for the emitter. */
+static struct kbt_mem store_mem(const struct kbt_insn *in, int64_t off)
+{
+	const ZydisDecodedOperand *op = &in->ops[in->mem_op];
+
+	if (in->rip_rel && op->mem.base == ZYDIS_REGISTER_RIP)
+		return mem_rip(rip_target(in, in->mem_op) + off);
+	return (struct kbt_mem){
+		.base = op->mem.base, .index = op->mem.index,
+		.scale = op->mem.scale, .disp = op->mem.disp.value + off,
+	};
+}
+
+static bool reaches(const struct tr *t, uint64_t abs)
+{
+	return kbt_rel32_reach(t->e.rip, abs) &&
+	       kbt_rel32_reach(t->e.rip + t->e.cap, abs);
+}
+
+/* Can the instruction's operands be moved to the code cache? */
+static bool in_reach(const struct tr *t, const struct kbt_insn *in)
+{
+	unsigned int i;
+
+	for (i = 0; i < in->di.operand_count_visible; i++) {
+		const ZydisDecodedOperand *op = &in->ops[i];
+		uint64_t abs;
+
+		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		if (op->mem.base == ZYDIS_REGISTER_RIP) {
+			abs = rip_target(in, i);
+			if (!reaches(t, abs))
+				return false;
+			if ((int)i == in->mem_op &&
+			    !reaches(t, abs + t->cfg->alias_off))
+				return false;
+		} else if ((int)i == in->mem_op &&
+			   !fits32(op->mem.disp.value + t->cfg->alias_off)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int decode_range(struct tr *t, const uint8_t *code, size_t len,
+			uint64_t rip)
+{
+	ZydisDecoder dec;
+	size_t off = 0, cap = 0;
+	struct kbt_insn *in;
+
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
+			 ZYDIS_STACK_WIDTH_64);
+	t->blk->stop_why = KBT_STOP_END;
+	while (off < len) {
+		if (t->n == cap) {
+			cap = cap ? 2 * cap : 64;
+			in = realloc(t->in, cap * sizeof(*in));
+			if (!in)
+				return -ENOMEM;
+			t->in = in;
+		}
+		in = &t->in[t->n];
+		kbt_decode(&dec, code + off, len - off, rip + off, in);
+		if (in->kind != KBT_STOP && !in_reach(t, in)) {
+			in->kind = KBT_STOP;
+			in->stop = KBT_STOP_REACH;
+		}
+		if (in->kind == KBT_STOP) {
+			t->blk->stop_why = in->stop;
+			break;
+		}
+		off += in->di.length;
+		t->n++;
+	}
+	t->blk->stop_rip = rip + off;
+	t->blk->orig_end = rip + off;
+	return 0;
+}
+
+static int find_insn(const struct tr *t, uint64_t rip)
+{
+	unsigned int lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (t->in[mid].rip == rip)
+			return mid;
+		if (t->in[mid].rip < rip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static void mark_leaders(struct tr *t)
+{
+	unsigned int i;
+	int j;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->in[i].kind != KBT_JCC && t->in[i].kind != KBT_JMP)
+			continue;
+		j = find_insn(t, t->in[i].target);
+		if (j >= 0)
+			t->in[j].leader = true;
+	}
+}
+
+static bool ends_region(const struct kbt_insn *in)
+{
+	return in->kind == KBT_JCC || in->kind == KBT_JMP ||
+	       in->kind == KBT_LEAVE;
+}
+
+/*
+ * [i, end) is the region starting at i: up to a branch target, a branch,
+ * or the instruction that would leave fewer than two registers unused.
+ */
+static unsigned int region_end(const struct tr *t, unsigned int i)
+{
+	uint16_t used = 1u << 4;	/* rsp */
+	unsigned int j = i;
+
+	while (j < t->n) {
+		if (j > i && t->in[j].leader)
+			break;
+		used |= t->in[j].used;
+		if (j > i && __builtin_popcount((uint16_t)~used) < 2)
+			break;
+		if (ends_region(&t->in[j++]))
+			break;
+	}
+	return j;
+}
+
+/* Two registers nothing in [i, end) uses, preferring the caller-saved. */
+static int pick_scratch(struct tr *t, unsigned int i, unsigned int end)
+{
+	static const uint8_t order[] = { 11, 10, 9, 8, 6, 7, 2, 1, 0,
+					 15, 14, 13, 12, 5, 3 };
+	uint16_t used = 1u << 4;	/* never rsp */
+	unsigned int k, got = 0;
+
+	for (; i < end; i++)
+		used |= t->in[i].used;
+	for (k = 0; k < sizeof(order) && got < 2; k++) {
+		if (used & (1u << order[k]))
+			continue;
+		if (got++ == 0)
+			t->s1 = order[k];
+		else
+			t->s2 = order[k];
+	}
+	return got == 2 ? 0 : -1;
+}
+
+static void open_region(struct tr *t)
+{
+	const struct kbt_config *cfg = t->cfg;
+	struct kbt_mem m;
+
+	m = mem_rip(LOG_FIELD(cfg, scratch[0]));
+	kbt_emit_mov_store(&t->e, &m, 8, t->s1);
+	m = mem_rip(LOG_FIELD(cfg, scratch[1]));
+	kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+	t->open = true;
+	t->nent = 0;
+	t->blk->regions++;
+}
+
+static void commit(struct tr *t)
+{
+	const struct kbt_config *cfg = t->cfg;
+	struct kbt_mem m;
+	unsigned int i;
+
+	if (!t->open)
+		return;
+	for (i = 0; i < t->nent; i++) {
+		m = mem_rip(LOG_FIELD(cfg, e[i].addr));
+		kbt_emit_mov_load(&t->e, t->s1, &m, 8);
+		m = mem_rip(LOG_FIELD(cfg, e[i].val));
+		kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+		m = mem_reg(t->s1, cfg->mirror_off);
+		kbt_emit_mov_store(&t->e, &m, t->lens[i], t->s2);
+	}
+	m = mem_rip(LOG_FIELD(cfg, count));
+	kbt_emit_mov_imm(&t->e, &m, 8, 0);
+	m = mem_rip(LOG_FIELD(cfg, scratch[0]));
+	kbt_emit_mov_load(&t->e, t->s1, &m, 8);
+	m = mem_rip(LOG_FIELD(cfg, scratch[1]));
+	kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+	t->open = false;
+	t->blk->commits++;
+}
+
+/*
+ * The original instruction at the cache's address: RIP-relative operands
+ * made absolute again, and the stored-to operand moved by off.
+ */
+static void emit_moved(struct tr *t, const struct kbt_insn *in, int64_t off)
+{
+	ZydisEncoderRequest req;
+	unsigned int i;
+
+	if (!in->rip_rel && (in->mem_op < 0 || !off)) {
+		kbt_emit_bytes(&t->e, in->bytes, in->di.length);
+		return;
+	}
+	if (ZYAN_FAILED(ZydisEncoderDecodedInstructionToEncoderRequest(
+			&in->di, in->ops, in->di.operand_count_visible, &req))) {
+		t->e.err = t->e.err ?: -EINVAL;
+		return;
+	}
+	for (i = 0; i < req.operand_count; i++) {
+		ZydisEncoderOperand *op = &req.operands[i];
+
+		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		if (op->mem.base == ZYDIS_REGISTER_RIP)
+			op->mem.displacement = (int64_t)rip_target(in, i);
+		if ((int)i == in->mem_op)
+			op->mem.displacement += off;
+	}
+	kbt_emit_req(&t->e, &req);
+}
+
+static int add_window(struct tr *t, const struct kbt_window *w)
+{
+	struct kbt_block *b = t->blk;
+	struct kbt_window *nw;
+
+	if ((b->nwindows & (b->nwindows - 1)) == 0) {
+		nw = realloc(b->windows,
+			     (b->nwindows ? 2 * b->nwindows : 16) * sizeof(*nw));
+		if (!nw)
+			return -ENOMEM;
+		b->windows = nw;
+	}
+	b->windows[b->nwindows++] = *w;
+	return 0;
+}
+
+static int emit_store(struct tr *t, const struct kbt_insn *in)
+{
+	const struct kbt_config *cfg = t->cfg;
+	unsigned int k = in->size <= 8 ? 1 : in->size / 8;
+	unsigned int w = in->size <= 8 ? in->size : 8;
+	struct kbt_window win = { .orig_rip = in->rip, .size = in->size };
+	struct kbt_mem m;
+	unsigned int id, e;
+
+	if (t->open && t->nent + k > KEEL_BT_LOG_ENTRIES)
+		commit(t);
+	if (!t->open)
+		open_region(t);
+	for (id = 0; id < 16; id++) {
+		if (!(in->written & (1u << id)))
+			continue;
+		m = mem_rip(LOG_FIELD(cfg, rsave[win.nsave]));
+		kbt_emit_mov_store(&t->e, &m, 8, id);
+		win.rsave_reg[win.nsave++] = id;
+	}
+	for (e = 0; e < 5; e++) {
+		const struct kbt_flag *f = &kbt_flags[e];
+
+		if (!(in->tested & f->bit))
+			continue;
+		m = mem_rip(LOG_FIELD(cfg, flags[f->index]));
+		kbt_emit_setcc(&t->e, f->setcc, &m);
+		win.flags |= f->bit;
+	}
+	m = store_mem(in, 0);
+	kbt_emit_lea(&t->e, t->s1, &m);
+	win.addr_reg = t->s1;
+	win.store_start = kbt_emit_rip(&t->e);
+	emit_moved(t, in, cfg->alias_off);
+	win.exec_end = kbt_emit_rip(&t->e);
+	for (e = 0; e < k; e++) {
+		unsigned int n = t->nent + e;
+
+		if (e) {
+			m = mem_reg(t->s1, 8 * e);
+			kbt_emit_lea(&t->e, t->s2, &m);
+		}
+		m = mem_rip(LOG_FIELD(cfg, e[n].addr));
+		kbt_emit_mov_store(&t->e, &m, 8, e ? t->s2 : t->s1);
+		m = mem_reg(t->s1, cfg->alias_off + 8 * e);
+		kbt_emit_mov_load(&t->e, t->s2, &m, w);
+		m = mem_rip(LOG_FIELD(cfg, e[n].val));
+		kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+		m = mem_rip(LOG_FIELD(cfg, e[n].len));
+		kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
+		t->lens[n] = (uint8_t)w;
+	}
+	t->nent += k;
+	win.publish = kbt_emit_rip(&t->e);
+	m = mem_rip(LOG_FIELD(cfg, count));
+	kbt_emit_mov_imm(&t->e, &m, 8, (int32_t)t->nent);
+	t->blk->stores++;
+	return add_window(t, &win);
+}
+
+static int add_fixup(struct tr *t, size_t at, uint64_t target)
+{
+	struct fixup *f;
+
+	if ((t->nfx & (t->nfx - 1)) == 0) {
+		f = realloc(t->fx, (t->nfx ? 2 * t->nfx : 16) * sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		t->fx = f;
+	}
+	t->fx[t->nfx++] = (struct fixup){ .at = at, .target = target };
+	return 0;
+}
+
+static int emit_insn(struct tr *t, const struct kbt_insn *in)
+{
+	switch (in->kind) {
+	case KBT_STORE:
+		return emit_store(t, in);
+	case KBT_JCC:
+	case KBT_JMP:
+		commit(t);
+		return add_fixup(t, kbt_emit_rel32(&t->e, in->kind == KBT_JCC ?
+						   in->cc : -1), in->target);
+	case KBT_LEAVE:
+		commit(t);
+		emit_moved(t, in, 0);
+		return 0;
+	default:
+		emit_moved(t, in, 0);
+		return 0;
+	}
+}
+
+/* Branches to a translated instruction go there, others to the original. */
+static int resolve(struct tr *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nfx && !t->e.err; i++) {
+		const struct fixup *f = &t->fx[i];
+		uint64_t to = f->target, from = t->e.rip + f->at + 4;
+		int j = find_insn(t, to);
+		int32_t rel;
+
+		if (j >= 0) {
+			to = t->trans[j];
+		} else if (!kbt_rel32_reach(from, to)) {
+			uint64_t stub = kbt_emit_rip(&t->e);
+
+			kbt_emit_jmp_abs(&t->e, to);
+			to = stub;
+		}
+		if (t->e.err)
+			break;
+		rel = (int32_t)(to - from);
+		memcpy(t->e.buf + f->at, &rel, 4);
+	}
+	return t->e.err;
+}
+
+static int emit_all(struct tr *t)
+{
+	const struct kbt_insn *last = NULL;
+	unsigned int i = 0, end, j;
+	int ret;
+
+	while (i < t->n) {
+		end = region_end(t, i);
+		for (j = i; j < end; j++)
+			if (t->in[j].kind == KBT_STORE)
+				break;
+		if (j < end && pick_scratch(t, i, end)) {
+			/* no two free registers: leave at the first store */
+			t->n = j;
+			t->blk->stop_rip = t->in[j].rip;
+			t->blk->stop_why = KBT_STOP_SCRATCH;
+			end = j;
+		}
+		for (j = i; j < end; j++) {
+			t->trans[j] = kbt_emit_rip(&t->e);
+			ret = emit_insn(t, &t->in[j]);
+			if (ret)
+				return ret;
+			last = &t->in[j];
+		}
+		commit(t);
+		i = end;
+	}
+	if (!last || (last->kind != KBT_JMP && last->kind != KBT_LEAVE))
+		kbt_emit_jmp_abs(&t->e, t->blk->stop_rip);
+	return t->e.err ?: resolve(t);
+}
+
+static int fill_map(struct tr *t)
+{
+	struct kbt_block *b = t->blk;
+	unsigned int i;
+
+	b->map = calloc(t->n ? t->n : 1, sizeof(*b->map));
+	if (!b->map)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++)
+		b->map[i] = (struct kbt_map){ t->in[i].rip, t->trans[i] };
+	b->nmap = t->n;
+	b->insns = t->n;
+	return 0;
+}
+
+int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
+		  size_t len, uint64_t orig_rip, uint8_t *out, size_t cap,
+		  uint64_t out_rip, struct kbt_block *blk)
+{
+	struct tr t = {
+		.cfg = cfg, .blk = blk,
+		.e = { .buf = out, .cap = cap, .rip = out_rip },
+	};
+	int ret;
+
+	memset(blk, 0, sizeof(*blk));
+	blk->orig_start = orig_rip;
+	blk->trans_start = out_rip;
+	if (!cfg || !code || !out ||
+	    cfg->alias_off < -OFF_LIMIT || cfg->alias_off > OFF_LIMIT ||
+	    cfg->mirror_off < -OFF_LIMIT || cfg->mirror_off > OFF_LIMIT ||
+	    !cfg->mirror_off || cfg->mirror_off == cfg->alias_off)
+		return -EINVAL;
+	if (!reaches(&t, cfg->log_addr) ||
+	    !reaches(&t, cfg->log_addr + sizeof(struct keel_bt_log)))
+		return -ERANGE;
+	ret = decode_range(&t, code, len, orig_rip);
+	if (ret)
+		goto out;
+	t.trans = calloc(t.n ? t.n : 1, sizeof(*t.trans));
+	if (!t.trans) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	mark_leaders(&t);
+	ret = emit_all(&t);
+	if (!ret)
+		ret = fill_map(&t);
+	blk->trans_len = t.e.len;
+out:
+	free(t.in);
+	free(t.trans);
+	free(t.fx);
+	if (ret)
+		kbt_block_free(blk);
+	return ret;
+}
+
+void kbt_block_free(struct kbt_block *blk)
+{
+	free(blk->windows);
+	free(blk->map);
+	blk->windows = NULL;
+	blk->map = NULL;
+	blk->nwindows = 0;
+	blk->nmap = 0;
+}
+
+const char *kbt_stop_name(enum kbt_stop why)
+{
+	static const char *const names[] = {
+		[KBT_STOP_END] = "end",
+		[KBT_STOP_UNDECODABLE] = "undecodable",
+		[KBT_STOP_STORE_FORM] = "store-form",
+		[KBT_STOP_CONTROL] = "control",
+		[KBT_STOP_REACH] = "reach",
+		[KBT_STOP_SCRATCH] = "scratch",
+	};
+
+	return (unsigned int)why < sizeof(names) / sizeof(names[0]) ?
+	       names[why] : "?";
+}

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keel-bt's refusals and edges: a bad placement is refused with its
+ * error and nothing emitted; each store form and control transfer that
+ * is not translated ends the translation exactly there, and the
+ * translated code leaves to the original instruction (also when the
+ * original code is out of rel32 reach of the code cache, through an
+ * absolute jump), so the code still does what it did; the window and
+ * map lookups outside the translation find nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bt.h"
+#include "tap.h"
+
+#define BUF_LEN		4096ul
+#define ALIAS_OFF	0x10000000l
+#define MIRROR_OFF	0x20000000l
+#define CACHE_AT	0x30000000ul
+#define CACHE_LEN	(64 * 1024ul)
+#define RESERVE		0x40000000ul
+
+/* Each snippet: f(buf, value), System V ABI; *_stop marks the refusal. */
+void snip_rep(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_rep_stop[], snip_rep_end[];
+void snip_push(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_push_stop[], snip_push_end[];
+void snip_call(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_call_stop[], snip_call_end[];
+void snip_fs(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_fs_stop[], snip_fs_end[];
+void snip_loop(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_loop_stop[], snip_loop_end[];
+
+__asm__(
+	".text\n"
+	".globl snip_rep, snip_rep_stop, snip_rep_end\n"
+	"snip_rep:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	mov %rdi, %rdx\n"
+	"	lea 64(%rdi), %rdi\n"
+	"	mov %esi, %eax\n"
+	"	mov $16, %ecx\n"
+	"snip_rep_stop:\n"
+	"	rep stosb\n"
+	"	mov %rsi, 8(%rdx)\n"
+	"	ret\n"
+	"snip_rep_end:\n"
+	".globl snip_push, snip_push_stop, snip_push_end\n"
+	"snip_push:\n"
+	"	mov %rsi, (%rdi)\n"
+	"snip_push_stop:\n"
+	"	push %rsi\n"
+	"	pop %rax\n"
+	"	mov %rax, 8(%rdi)\n"
+	"	ret\n"
+	"snip_push_end:\n"
+	".globl snip_call, snip_call_stop, snip_call_end\n"
+	"snip_call:\n"
+	"	mov %rsi, (%rdi)\n"
+	"snip_call_stop:\n"
+	"	call 1f\n"
+	"	mov %rsi, 8(%rdi)\n"
+	"	ret\n"
+	"1:	ret\n"
+	"snip_call_end:\n"
+	".globl snip_fs, snip_fs_stop, snip_fs_end\n"
+	"snip_fs:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	mov %fs:-8, %rax\n"	/* a load: translated */
+	"snip_fs_stop:\n"
+	"	mov %rax, %fs:-8\n"	/* a store through fs (the same
+					 * value back): not */
+	"	mov %rsi, 8(%rdi)\n"
+	"	ret\n"
+	"snip_fs_end:\n"
+	".globl snip_loop, snip_loop_stop, snip_loop_end\n"
+	"snip_loop:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	mov $2, %ecx\n"
+	"1:\n"
+	"	addq $1, 16(%rdi)\n"
+	"snip_loop_stop:\n"
+	"	loop 1b\n"
+	"	mov %rsi, 8(%rdi)\n"
+	"	ret\n"
+	"snip_loop_end:\n");
+
+static uint8_t *buf, *mirror, *cache;
+static struct keel_bt_log *logp;
+
+static void *map_at(uint64_t at, size_t len, int prot, int flags, int fd)
+{
+	void *p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	return p;
+}
+
+static void setup(void)
+{
+	int fd = memfd_create("bt-unit", 0);
+	uint8_t *base;
+	uint64_t b;
+
+	base = mmap(NULL, RESERVE, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (fd < 0 || base == MAP_FAILED || ftruncate(fd, BUF_LEN)) {
+		perror("setup");
+		exit(1);
+	}
+	b = (uint64_t)base;
+	buf = map_at(b, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+	map_at(b + ALIAS_OFF, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+	mirror = map_at(b + MIRROR_OFF, BUF_LEN, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	cache = map_at(b + CACHE_AT, CACHE_LEN,
+		       PROT_READ | PROT_WRITE | PROT_EXEC,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	logp = map_at(b + CACHE_AT + CACHE_LEN, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	close(fd);
+}
+
+static struct kbt_config config(void)
+{
+	return (struct kbt_config){ .alias_off = ALIAS_OFF,
+				    .mirror_off = MIRROR_OFF,
+				    .log_addr = (uint64_t)logp };
+}
+
+static int xlate(const struct kbt_config *cfg, const void *start,
+		 const void *end, size_t cap, struct kbt_block *blk)
+{
+	memset(cache, 0xcc, CACHE_LEN);
+	return kbt_translate(cfg, start, (const uint8_t *)end -
+			     (const uint8_t *)start, (uint64_t)start, cache,
+			     cap, (uint64_t)cache, blk);
+}
+
+static void refusals(void)
+{
+	struct kbt_config cfg = config();
+	struct kbt_block blk;
+	int ret;
+
+	cfg.mirror_off = 0;
+	ret = xlate(&cfg, snip_push, snip_push_end, CACHE_LEN, &blk);
+	ok(ret == -EINVAL && cache[0] == 0xcc,
+	   "no mirror offset: EINVAL, nothing emitted (%d)", ret);
+	cfg = config();
+	cfg.mirror_off = cfg.alias_off;
+	ret = xlate(&cfg, snip_push, snip_push_end, CACHE_LEN, &blk);
+	ok(ret == -EINVAL, "mirror at the alias: EINVAL (%d)", ret);
+	cfg = config();
+	cfg.alias_off = 1ll << 33;
+	ret = xlate(&cfg, snip_push, snip_push_end, CACHE_LEN, &blk);
+	ok(ret == -EINVAL, "an alias beyond a 32-bit displacement: EINVAL "
+	   "(%d)", ret);
+	cfg = config();
+	cfg.log_addr = (uint64_t)cache + (8ull << 30);
+	ret = xlate(&cfg, snip_push, snip_push_end, CACHE_LEN, &blk);
+	ok(ret == -ERANGE && cache[0] == 0xcc,
+	   "a log out of rel32 reach of the code: ERANGE (%d)", ret);
+	cfg = config();
+	ret = xlate(&cfg, snip_rep, snip_rep_end, 16, &blk);
+	ok(ret == -ENOSPC && !blk.windows && !blk.map,
+	   "16 bytes of room: ENOSPC, nothing kept (%d)", ret);
+	ret = kbt_translate(&cfg, NULL, 4, 0, cache, CACHE_LEN,
+			    (uint64_t)cache, &blk);
+	ok(ret == -EINVAL, "no code: EINVAL (%d)", ret);
+}
+
+struct snip {
+	const char *what;
+	void (*f)(uint8_t *buf, uint64_t v);
+	const uint8_t *stop, *end;
+	enum kbt_stop why;
+	unsigned int first, last;	/* offsets of the first and last store */
+};
+
+/*
+ * Translated up to the refusal, then the original runs on: memory as
+ * natively, the first store mirrored, the last (in the original) not.
+ */
+static void stops(void)
+{
+	static const struct snip snips[] = {
+		{ "rep stosb", snip_rep, snip_rep_stop, snip_rep_end,
+		  KBT_STOP_STORE_FORM, 0, 8 },
+		{ "push", snip_push, snip_push_stop, snip_push_end,
+		  KBT_STOP_STORE_FORM, 0, 8 },
+		{ "call", snip_call, snip_call_stop, snip_call_end,
+		  KBT_STOP_CONTROL, 0, 8 },
+		{ "a store through fs", snip_fs, snip_fs_stop, snip_fs_end,
+		  KBT_STOP_STORE_FORM, 0, 8 },
+		{ "loop", snip_loop, snip_loop_stop, snip_loop_end,
+		  KBT_STOP_CONTROL, 0, 8 },
+	};
+	static uint8_t native[BUF_LEN];
+	const uint64_t v = 0x1122334455667788ull;
+	struct kbt_config cfg = config();
+	unsigned int i;
+
+	for (i = 0; i < sizeof(snips) / sizeof(snips[0]); i++) {
+		const struct snip *s = &snips[i];
+		struct kbt_block blk;
+		int ret;
+
+		memset(buf, 0, BUF_LEN);
+		s->f(buf, v);
+		memcpy(native, buf, BUF_LEN);
+
+		ret = xlate(&cfg, (const void *)s->f, s->end, CACHE_LEN, &blk);
+		ok(!ret && blk.stop_why == s->why &&
+		   blk.stop_rip == (uint64_t)s->stop,
+		   "%s: translation stops (%s) at the instruction, +%lu", s->what,
+		   kbt_stop_name(blk.stop_why),
+		   (unsigned long)(blk.stop_rip - (uint64_t)s->f));
+		if (ret)
+			continue;
+		memset(buf, 0, BUF_LEN);
+		memset(mirror, 0, BUF_LEN);
+		memset(logp, 0, sizeof(*logp));
+		((void (*)(uint8_t *, uint64_t))(void *)cache)(buf, v);
+		ok(!memcmp(buf, native, BUF_LEN) &&
+		   !memcmp(mirror + s->first, buf + s->first, 8) &&
+		   memcmp(mirror + s->last, buf + s->last, 8) &&
+		   logp->count == 0,
+		   "%s: the translation leaves to the original there: memory "
+		   "as natively, the store before mirrored, the one after not",
+		   s->what);
+		ok(kbt_orig_rip(&blk, (uint64_t)cache + blk.trans_len) == 0 &&
+		   kbt_orig_rip(&blk, (uint64_t)cache - 1) == 0 &&
+		   kbt_orig_rip(&blk, blk.map[0].trans_rip) == (uint64_t)s->f,
+		   "%s: map lookups inside and outside the code", s->what);
+		kbt_block_free(&blk);
+	}
+}
+
+/* A vCPU outside every window, or whose store is on another page. */
+static void no_rollback(void)
+{
+	struct kbt_config cfg = config();
+	struct kbt_vcpu v = { 0 };
+	struct kbt_block blk;
+	uint64_t at = 0;
+	size_t len = 0;
+	int ret;
+
+	ret = xlate(&cfg, snip_rep, snip_rep_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.nwindows == 1, "one store, one window"))
+		return;
+	v.rip = blk.windows[0].store_start;
+	v.gpr[blk.windows[0].addr_reg] = (uint64_t)buf;
+	ok(!kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
+	   v.rip == blk.windows[0].store_start,
+	   "before the store: no rollback");
+	v.rip = blk.windows[0].exec_end;
+	v.gpr[blk.windows[0].addr_reg] = (uint64_t)buf + 8192;
+	ok(!kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
+	   !len, "a store to another page: no rollback");
+	v.gpr[blk.windows[0].addr_reg] = (uint64_t)buf + 4092;
+	ok(kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
+	   v.rip == blk.windows[0].store_start && at == (uint64_t)buf + 4092 &&
+	   len == 8, "a store reaching into the lost page: rolled back to it");
+	v.rip = blk.windows[0].publish + 1;
+	ok(!kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len),
+	   "after its entry is published: no rollback");
+	kbt_block_free(&blk);
+}
+
+int main(void)
+{
+	setup();
+	refusals();
+	stops();
+	no_rollback();
+	return tap_done();
+}
