@@ -457,10 +457,16 @@ static const struct keel_ioctl keel_mirror_ioctls[] = {
 	{ KEEL_MIRROR_IOC_LOG, keel_mirror_log_ioctl, 0 },
 };
 
+/* The mirror pages, mapped for the guest's mirror window (map.c). */
+static const struct file_operations keel_mirror_fops = {
+	.mmap = keel_mirror_mmap,
+};
+
 static struct keel_feature keel_mirror_feature = {
 	.name = "mirror",
 	.devname = "keel-mirror",
 	.owner = THIS_MODULE,
+	.fops = &keel_mirror_fops,
 	.type = &keel_mirror_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_mirror, inst),

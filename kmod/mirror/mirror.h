@@ -145,6 +145,8 @@ struct keel_mirror_span {
  * @log_addr: the dirty log in the VMM's address space, or 0 (log.c)
  * @compare_next: jiffies when the next comparison is due, or 0 (compare.c,
  *	@scrub's own)
+ * @map: the address space of the file whose mappings show the mirror
+ *	pages (map.c), once mapped, or NULL; under @lock
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -153,7 +155,7 @@ struct keel_mirror {
 	struct keel_inst inst;
 	gfn_t gfn;
 	unsigned long npages;
-	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr */
+	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr, @map */
 	struct mutex lock;
 	struct page **pages;
 	unsigned long *tracked;
@@ -169,6 +171,7 @@ struct keel_mirror {
 	struct delayed_work scrub;
 	u64 log_addr;
 	unsigned long compare_next;
+	struct address_space *map;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -211,6 +214,12 @@ int keel_mirror_store_read(struct keel_mirror *m, gpa_t gpa, u64 len,
 int keel_mirror_store_write(struct keel_mirror *m, gpa_t gpa, u64 len,
 			    const void __user *buf);
 unsigned long keel_mirror_hva(struct keel_mirror *m, gpa_t gpa);
+
+/* map.c: the mirror pages mapped into a process */
+int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma);
+void keel_mirror_map_begin(struct keel_mirror *m, unsigned long idx);
+void keel_mirror_map_end(struct keel_mirror *m, unsigned long idx,
+			 struct page *old, struct page *fresh);
 
 /* scrub.c: a poisoned mirror page rebuilt from the guest page */
 void keel_mirror_scrub_start(struct keel_mirror *m);

@@ -4,7 +4,8 @@
  * the range's periodic work, which also harvests its dirty log (log.c).
  *
  * A failure of a page that the kernel owns (Keel's mirror pages are
- * ordinary kernel pages, in no page table and on no LRU list) is not
+ * ordinary kernel pages, on no LRU list, in no page table but those of
+ * a mapping of the range's file, map.c) is not
  * signalled to anyone: memory_failure() marks the page HWPoison, finds no
  * owner it can act for and leaves it where it is. Keel looks for the mark
  * itself: every scrub_ms, a work item of each range tests the flag of
@@ -64,12 +65,17 @@ static int keel_mirror_rebuild(struct keel_mirror *m, unsigned long idx)
 	keel_vm_charge_end(&charge);
 	if (!fresh)
 		return -ENOMEM;
+	/*
+	 * Out of every mapping first (map.c): a store through one after
+	 * the copy would be lost with the old page.
+	 */
+	keel_mirror_map_begin(m, idx);
 	ret = keel_mirror_copy_page(m, idx, page_address(fresh));
+	keel_mirror_map_end(m, idx, old, ret ? NULL : fresh);
 	if (ret) {
 		__free_page(fresh);
 		return ret;
 	}
-	m->pages[idx] = fresh;
 	m->c.mirror_rebuilt++;
 	/* out of the page allocator's free lists for good: HWPoison */
 	__free_page(old);

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# "make bench SUITE=bt": the cost of translated write hot spots on this
-# machine (no VM): bench-bt runs three write-heavy loops natively and
+# "make bench SUITE=bt-host": the cost of translated write hot spots on
+# this machine (no VM): bench-bt runs three write-heavy loops natively and
 # translated by keel-bt, alternating, and prints writes per second, the
 # ratio translated / native, the code growth and the translation time.
-# The rate of trapped stores, which translation replaces, is measured in
-# a guest by "make bench SUITE=mirror" (bench_mirror).
+# "make bench SUITE=bt" measures a guest's loop unprotected, trapped and
+# translated, in the test VM (bench_bt).
 # BENCH_ARGS=... go to bench-bt: [-n ITERATIONS] [-r REPS].
 set -euo pipefail
 

@@ -3,7 +3,7 @@
 #
 # Keel's benchmarks: "make bench SUITE=<suite>" runs this. A kernel
 # suite's benchmark program runs in the VM harness (selftests/vm/vmtest.sh
-# MODE=bench) on KERNEL (default 6.1); a userspace suite (alloc, bt) runs its
+# MODE=bench) on KERNEL (default 6.1); a userspace suite (alloc, bt-host) runs its
 # script on this machine. Under the nested TCG VM absolute figures mean
 # little: compare the ratios a benchmark prints.
 #
@@ -31,6 +31,7 @@ declare -A benches=(
 	[vdev]="vdev/bench_vdev qemu/bench_uart"
 	[coalesce]="coalesce/bench_vnet qemu/bench_coalesce"
 	[mirror]=mirror/bench_mirror
+	[bt]=mirror/bench_bt
 	[ring]=ring/bench_ring
 	[state]=state/bench_state
 	[remote]=remote/bench_remote
@@ -39,7 +40,7 @@ declare -A benches=(
 declare -A host_benches=(
 	[alloc]=selftests/bench/bench-alloc.sh
 	[cloud]=selftests/bench/bench-alloc.sh
-	[bt]=selftests/bench/bench-bt.sh
+	[bt-host]=selftests/bench/bench-bt.sh
 )
 
 suites() {

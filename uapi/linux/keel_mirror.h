@@ -16,6 +16,12 @@
  * The setup runs in the VMM: the VM's creator calls it (EPERM from any
  * other address space).
  *
+ * Once set up, mmap(2) of the file, shared, maps mirror pages: offset
+ * (page index in the range) << 12, within the range; for the guest's
+ * mirror window, through which translated code writes the mirror
+ * (Documentation/bt.rst). A private mapping, or one beyond the range, is
+ * EINVAL; before the setup EBADFD.
+ *
  * Statistics are in the "keel" netlink family (type "mirror", enum
  * keel_mirror_info_attr).
  *

@@ -26,13 +26,11 @@
 #include <unistd.h>
 
 #include "bt.h"
+#include "hostmem.h"
 
 #define BUF_LEN		(64 * 1024ul)
-#define ALIAS_OFF	0x10000000l
-#define MIRROR_OFF	0x20000000l
-#define CACHE_AT	0x30000000ul
+#define MIRROR_OFF	KBT_HOST_MIRROR_OFF
 #define CACHE_LEN	(64 * 1024ul)
-#define RESERVE		0x40000000ul
 
 /*
  * The loops, in the System V ABI: fill(buf, end, passes),
@@ -98,6 +96,7 @@ __asm__(
 	"	ret\n"
 	"bt_count_end:\n");
 
+static struct kbt_hostmem hm;
 static uint8_t *buf, *cache;
 static struct keel_bt_log *logp;
 
@@ -109,40 +108,17 @@ static double now_ns(void)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-static void *map_at(uint64_t at, size_t len, int prot, int flags, int fd)
-{
-	void *p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
-
-	if (p == MAP_FAILED) {
-		perror("bench-bt: mmap");
-		exit(1);
-	}
-	return p;
-}
-
 static void setup(void)
 {
-	int fd = memfd_create("bench-bt", 0);
-	uint8_t *base;
-	uint64_t b;
+	int ret = kbt_hostmem_init(&hm, BUF_LEN, CACHE_LEN);
 
-	base = mmap(NULL, RESERVE, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (fd < 0 || base == MAP_FAILED || ftruncate(fd, BUF_LEN)) {
-		perror("bench-bt: setup");
+	if (ret) {
+		fprintf(stderr, "bench-bt: setup: %s\n", strerror(-ret));
 		exit(1);
 	}
-	b = (uint64_t)base;
-	buf = map_at(b, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-	map_at(b + ALIAS_OFF, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-	map_at(b + MIRROR_OFF, BUF_LEN, PROT_READ | PROT_WRITE,
-	       MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	cache = map_at(b + CACHE_AT, CACHE_LEN,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	logp = map_at(b + CACHE_AT + CACHE_LEN, 4096, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	close(fd);
+	buf = hm.data;
+	cache = hm.code[0];
+	logp = hm.log;
 }
 
 struct loop {
@@ -153,16 +129,9 @@ struct loop {
 	struct kbt_block blk;
 };
 
-static struct kbt_config config(void)
-{
-	return (struct kbt_config){ .alias_off = ALIAS_OFF,
-				    .mirror_off = MIRROR_OFF,
-				    .log_addr = (uint64_t)logp };
-}
-
 static double translate(struct loop *l, uint8_t *at, unsigned int times)
 {
-	struct kbt_config cfg = config();
+	struct kbt_config cfg = kbt_hostmem_config(&hm);
 	size_t len = (uint8_t *)l->end - (uint8_t *)l->start;
 	double t0 = now_ns();
 	unsigned int i;

@@ -110,6 +110,33 @@ static int written_mem(const struct kbt_insn *in)
 	return found;
 }
 
+/* mov [m], r (not ah..bh) or mov [m], imm; movnti [m], r */
+static void plain_source(struct kbt_insn *in)
+{
+	const ZydisDecodedOperand *src = &in->ops[1];
+	ZydisRegisterClass cls;
+
+	if ((in->di.mnemonic != ZYDIS_MNEMONIC_MOV &&
+	     in->di.mnemonic != ZYDIS_MNEMONIC_MOVNTI) || in->mem_op != 0 ||
+	    in->size > 8 || in->di.operand_count_visible != 2)
+		return;
+	if (src->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		in->src_imm = true;
+		in->imm = (int32_t)src->imm.value.s;
+		return;
+	}
+	if (src->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return;
+	cls = ZydisRegisterGetClass(src->reg.value);
+	if (cls == ZYDIS_REGCLASS_GPR8 &&
+	    src->reg.value >= ZYDIS_REGISTER_AH &&
+	    src->reg.value <= ZYDIS_REGISTER_BH)
+		return;
+	if (cls == ZYDIS_REGCLASS_GPR8 || cls == ZYDIS_REGCLASS_GPR16 ||
+	    cls == ZYDIS_REGCLASS_GPR32 || cls == ZYDIS_REGCLASS_GPR64)
+		in->src_reg = (int8_t)kbt_gpr_id(src->reg.value);
+}
+
 static void classify_store(struct kbt_insn *in, int m)
 {
 	const ZydisDecodedOperand *op = &in->ops[m];
@@ -132,6 +159,7 @@ static void classify_store(struct kbt_insn *in, int m)
 	in->kind = KBT_STORE;
 	in->mem_op = m;
 	in->size = op->size / 8;
+	plain_source(in);
 }
 
 /* Decode and classify the instruction at code, which runs at rip. */
@@ -145,6 +173,7 @@ int kbt_decode(const ZydisDecoder *dec, const uint8_t *code, size_t len,
 	in->rip = rip;
 	in->bytes = code;
 	in->mem_op = -1;
+	in->src_reg = -1;
 	if (ZYAN_FAILED(ZydisDecoderDecodeFull(dec, code, len, &in->di,
 					       in->ops))) {
 		stop(in, KBT_STOP_UNDECODABLE);

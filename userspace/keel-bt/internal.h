@@ -49,6 +49,14 @@ struct kbt_insn {
 	uint16_t used;		/* GPRs (by number) it reads or writes */
 	uint16_t written;	/* GPRs it writes */
 	uint16_t tested;	/* RFLAGS arithmetic bits it reads */
+	/*
+	 * A plain mov of at most 8 bytes: its source, whose low bytes are
+	 * the bytes stored (a GPR by number, else an immediate), so that
+	 * the log takes it without reading memory back; src_reg -1 else.
+	 */
+	int8_t src_reg;
+	bool src_imm;
+	int32_t imm;
 	bool leader;		/* a branch target: a region starts here */
 };
 

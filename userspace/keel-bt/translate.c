@@ -15,8 +15,8 @@
  *	lea s1, [m]			its address
  *	<the store, to [m + alias_off]>
  *	mov [log.e[n].addr], s1		per 8 bytes stored: the entry
- *	mov{zx} s2, [s1 + alias_off]
- *	mov [log.e[n].val], s2
+ *	mov{zx} s2, [s1 + alias_off]	(a mov's source register or
+ *	mov [log.e[n].val], s2		 immediate goes to val directly)
  *	mov dword [log.e[n].len], size
  *	mov qword [log.count], n + 1	publish
  *
@@ -387,10 +387,18 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		}
 		m = mem_rip(LOG_FIELD(cfg, e[n].addr));
 		kbt_emit_mov_store(&t->e, &m, 8, e ? t->s2 : t->s1);
-		m = mem_reg(t->s1, cfg->alias_off + 8 * e);
-		kbt_emit_mov_load(&t->e, t->s2, &m, w);
 		m = mem_rip(LOG_FIELD(cfg, e[n].val));
-		kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+		if (in->src_reg >= 0) {
+			/* the bytes stored are the register's low ones */
+			kbt_emit_mov_store(&t->e, &m, 8, in->src_reg);
+		} else if (in->src_imm) {
+			kbt_emit_mov_imm(&t->e, &m, 8, in->imm);
+		} else {
+			m = mem_reg(t->s1, cfg->alias_off + 8 * e);
+			kbt_emit_mov_load(&t->e, t->s2, &m, w);
+			m = mem_rip(LOG_FIELD(cfg, e[n].val));
+			kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+		}
 		m = mem_rip(LOG_FIELD(cfg, e[n].len));
 		kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
 		t->lens[n] = (uint8_t)w;

@@ -28,22 +28,19 @@
 
 #include "bt.h"
 #include "bt_gen.h"
+#include "hostmem.h"
 #include "tap.h"
 
 #define PAGE		4096ul
 #define DATA_LEN	(4 * PAGE)
-#define ALIAS_OFF	0x10000000l
-#define MIRROR_OFF	0x20000000l
-#define ORIG_AT		0x30000000ul
-#define TRANS_AT	0x30100000ul
-#define LOG_AT		0x30200000ul
+#define MIRROR_OFF	KBT_HOST_MIRROR_OFF
 #define CODE_CAP	(256 * 1024ul)
-#define RESERVE		0x40000000ul
 
 #define BLOCKS		3000
 #define STEP_RUNS	2	/* recovery runs per block */
 
-static uint8_t *base, *data, *alias, *mirror, *orig, *trans;
+static struct kbt_hostmem hm;
+static uint8_t *data, *mirror, *orig, *trans;
 static struct keel_bt_log *logp;
 static struct kbt_block blk;
 
@@ -130,58 +127,27 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 	}
 }
 
-static void *map_at(uint64_t at, size_t len, int prot, int flags, int fd)
-{
-	void *p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
-
 static void setup(void)
 {
 	static uint8_t altstack[64 * 1024];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	struct sigaction sa = { .sa_sigaction = on_trap,
 				.sa_flags = SA_SIGINFO | SA_ONSTACK };
-	int fd = memfd_create("guest", 0);
-	uint64_t b;
+	int ret = kbt_hostmem_init(&hm, DATA_LEN, CODE_CAP);
 
-	base = mmap(NULL, RESERVE, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (fd < 0 || base == MAP_FAILED || ftruncate(fd, DATA_LEN)) {
-		perror("setup");
+	if (ret) {
+		fprintf(stderr, "setup: %s\n", strerror(-ret));
 		exit(1);
 	}
-	b = (uint64_t)base;
-	data = map_at(b, DATA_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-	alias = map_at(b + ALIAS_OFF, DATA_LEN, PROT_READ | PROT_WRITE,
-		       MAP_SHARED, fd);
-	mirror = map_at(b + MIRROR_OFF, DATA_LEN, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	orig = map_at(b + ORIG_AT, CODE_CAP, PROT_READ | PROT_WRITE | PROT_EXEC,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	trans = map_at(b + TRANS_AT, CODE_CAP,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	logp = map_at(b + LOG_AT, PAGE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	close(fd);
+	data = hm.data;
+	mirror = hm.mirror;
+	orig = hm.code[0];
+	trans = hm.code[1];
+	logp = hm.log;
 	if (sigaltstack(&ss, NULL) || sigaction(SIGTRAP, &sa, NULL)) {
 		perror("signals");
 		exit(1);
 	}
-}
-
-static struct kbt_config config(void)
-{
-	return (struct kbt_config){
-		.alias_off = ALIAS_OFF, .mirror_off = MIRROR_OFF,
-		.log_addr = (uint64_t)logp,
-	};
 }
 
 static double now_us(void)
@@ -238,7 +204,7 @@ static void differential(void)
 	static struct bt_gen_insn gi[BT_GEN_MAX_INSNS + 1];
 	struct bt_gen_layout l = { .data = data, .data_len = DATA_LEN,
 				   .code_rip = (uint64_t)orig };
-	struct kbt_config cfg = config();
+	struct kbt_config cfg = kbt_hostmem_config(&hm);
 	unsigned int i, k, plain_bad = 0, step_bad = 0, untrans = 0;
 	unsigned long insns = 0, stores = 0, map_bad = 0;
 	unsigned long lost = 0, rolled = 0, overlaid = 0;

@@ -16,14 +16,11 @@
 #include <unistd.h>
 
 #include "bt.h"
+#include "hostmem.h"
 #include "tap.h"
 
 #define BUF_LEN		4096ul
-#define ALIAS_OFF	0x10000000l
-#define MIRROR_OFF	0x20000000l
-#define CACHE_AT	0x30000000ul
 #define CACHE_LEN	(64 * 1024ul)
-#define RESERVE		0x40000000ul
 
 /* Each snippet: f(buf, value), System V ABI; *_stop marks the refusal. */
 void snip_rep(uint8_t *buf, uint64_t v);
@@ -91,50 +88,27 @@ __asm__(
 	"	ret\n"
 	"snip_loop_end:\n");
 
+static struct kbt_hostmem hm;
 static uint8_t *buf, *mirror, *cache;
 static struct keel_bt_log *logp;
 
-static void *map_at(uint64_t at, size_t len, int prot, int flags, int fd)
-{
-	void *p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
-
-	if (p == MAP_FAILED) {
-		perror("mmap");
-		exit(1);
-	}
-	return p;
-}
-
 static void setup(void)
 {
-	int fd = memfd_create("bt-unit", 0);
-	uint8_t *base;
-	uint64_t b;
+	int ret = kbt_hostmem_init(&hm, BUF_LEN, CACHE_LEN);
 
-	base = mmap(NULL, RESERVE, PROT_NONE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (fd < 0 || base == MAP_FAILED || ftruncate(fd, BUF_LEN)) {
-		perror("setup");
+	if (ret) {
+		fprintf(stderr, "setup: %s\n", strerror(-ret));
 		exit(1);
 	}
-	b = (uint64_t)base;
-	buf = map_at(b, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-	map_at(b + ALIAS_OFF, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
-	mirror = map_at(b + MIRROR_OFF, BUF_LEN, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	cache = map_at(b + CACHE_AT, CACHE_LEN,
-		       PROT_READ | PROT_WRITE | PROT_EXEC,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	logp = map_at(b + CACHE_AT + CACHE_LEN, 4096, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1);
-	close(fd);
+	buf = hm.data;
+	mirror = hm.mirror;
+	cache = hm.code[0];
+	logp = hm.log;
 }
 
 static struct kbt_config config(void)
 {
-	return (struct kbt_config){ .alias_off = ALIAS_OFF,
-				    .mirror_off = MIRROR_OFF,
-				    .log_addr = (uint64_t)logp };
+	return kbt_hostmem_config(&hm);
 }
 
 static int xlate(const struct kbt_config *cfg, const void *start,

@@ -78,6 +78,7 @@ struct keel_mem_region {
 	uint32_t slot;
 	uint64_t gpa, size;
 	void *hva;
+	bool borrowed;		/* the caller's mapping: not unmapped here */
 };
 
 struct keel_vm {
@@ -120,6 +121,13 @@ void vm_free(struct keel_vm *vm);
 
 /* Add a RAM memslot at @gpa (page aligned, below KEEL_RAM_LIMIT). */
 void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size);
+/*
+ * Add a memslot at @gpa over memory the caller mapped at @hva and keeps
+ * mapped while the VM lives: a second guest-physical view of another
+ * region (an alias), or a device's pages. 0 or -errno.
+ */
+int vm_mem_region_map(struct keel_vm *vm, uint64_t gpa, uint64_t size,
+		      void *hva);
 /* Host pointer for guest-physical [gpa, gpa + len), or NULL. */
 void *vm_gpa2hva(const struct keel_vm *vm, uint64_t gpa, uint64_t len);
 /* Allocate page-aligned guest memory above the image; returns its gpa. */

@@ -76,12 +76,13 @@ void *vm_gpa2hva(const struct keel_vm *vm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size)
+static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
+			void *given)
 {
 	struct keel_mem_region *r;
 	struct kvm_userspace_memory_region kr;
 	unsigned int i;
-	void *hva;
+	void *hva = given;
 
 	if (!size || (gpa | size) & (KEEL_PAGE_SIZE - 1) ||
 	    size > KEEL_RAM_LIMIT || gpa > KEEL_RAM_LIMIT - size) {
@@ -99,8 +100,9 @@ void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size)
 		errno = -keel_err(ENOSPC, "too many memory regions");
 		return NULL;
 	}
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!hva)
+		hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (hva == MAP_FAILED) {
 		errno = -keel_err(errno, "mmap guest memory");
 		return NULL;
@@ -114,14 +116,29 @@ void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size)
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &kr)) {
 		int err = errno;
 
-		munmap(hva, size);
+		if (!given)
+			munmap(hva, size);
 		errno = -keel_err(err, "KVM_SET_USER_MEMORY_REGION");
 		return NULL;
 	}
 	vm->regions[vm->nr_regions++] = (struct keel_mem_region) {
 		.slot = kr.slot, .gpa = gpa, .size = size, .hva = hva,
+		.borrowed = given != NULL,
 	};
 	return hva;
+}
+
+void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size)
+{
+	return region_add(vm, gpa, size, NULL);
+}
+
+int vm_mem_region_map(struct keel_vm *vm, uint64_t gpa, uint64_t size,
+		      void *hva)
+{
+	if (!hva)
+		return -keel_err(EINVAL, "no memory to map");
+	return region_add(vm, gpa, size, hva) ? 0 : -errno;
 }
 
 uint64_t vm_alloc(struct keel_vm *vm, uint64_t size)
@@ -365,7 +382,8 @@ void vm_free(struct keel_vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	for (i = 0; i < vm->nr_regions; i++)
-		munmap(vm->regions[i].hva, vm->regions[i].size);
+		if (!vm->regions[i].borrowed)
+			munmap(vm->regions[i].hva, vm->regions[i].size);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	free(vm->cpuid);

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mirror pages mapped into a process: the window through which a
+ * guest's translated code writes the mirror itself (Documentation/bt.rst).
+ * The VMM maps the range's file, shared, at offset (page index) << 12,
+ * and makes the mapping a memslot at the guest-physical address of the
+ * guest's mirror window.
+ *
+ * Pages are mapped on fault, with a reference the mapping holds. The
+ * scrub replaces a failed mirror page (scrub.c): with the old page
+ * locked it unmaps it from every mapping of the device file, then
+ * publishes the new one; a fault takes the page only with its lock (a
+ * trylock: it never sleeps on it, so no fault that holds an mmap lock
+ * waits for the scrub, which takes the VMM's mmap lock to copy) and only
+ * if it is still the range's, so no mapping of a replaced page survives.
+ * The device file's mapping is shared by every open file of
+ * /dev/keel-mirror: an unmap at one range's page also unmaps that page
+ * offset of the others, which fault their own page in again.
+ *
+ * The mapping holds the file, so the range and its pages outlive it.
+ */
+#include <linux/mm.h>
+#include <linux/pagemap.h>
+
+#include "../compat/keel_compat.h"
+#include "mirror.h"
+
+static vm_fault_t keel_mirror_map_fault(struct vm_fault *vmf)
+{
+	struct keel_mirror *m = vmf->vma->vm_private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= m->npages)
+		return VM_FAULT_SIGBUS;
+	page = READ_ONCE(m->pages[vmf->pgoff]);
+	/* being replaced: try again once the scrub let it go */
+	if (!trylock_page(page))
+		return VM_FAULT_NOPAGE;
+	if (page != READ_ONCE(m->pages[vmf->pgoff])) {
+		unlock_page(page);
+		return VM_FAULT_NOPAGE;
+	}
+	if (PageHWPoison(page)) {
+		unlock_page(page);
+		return VM_FAULT_HWPOISON;
+	}
+	get_page(page);
+	vmf->page = page;
+	return VM_FAULT_LOCKED;
+}
+
+static const struct vm_operations_struct keel_mirror_map_ops = {
+	.fault = keel_mirror_map_fault,
+};
+
+/*
+ * A shared mapping of pages of the range, within it; the mapping cannot
+ * grow, is not inherited by a child, nor dumped.
+ */
+int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct keel_inst *inst = keel_inst_of(file);
+	struct keel_mirror *m = keel_mirror_of(inst);
+
+	if (!keel_inst_ready(inst))
+		return -EBADFD;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (vma->vm_pgoff >= m->npages ||
+	    vma_pages(vma) > m->npages - vma->vm_pgoff)
+		return -EINVAL;
+	keel_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
+	vma->vm_ops = &keel_mirror_map_ops;
+	vma->vm_private_data = m;
+	mutex_lock(&m->lock);
+	m->map = file->f_mapping;
+	mutex_unlock(&m->lock);
+	return 0;
+}
+
+/*
+ * Before the mirror page of frame @idx is replaced: keep faults off it
+ * and take it out of every mapping. Undone by keel_mirror_map_end().
+ * @m->lock held.
+ */
+void keel_mirror_map_begin(struct keel_mirror *m, unsigned long idx)
+{
+	struct page *old = m->pages[idx];
+
+	lockdep_assert_held(&m->lock);
+	lock_page(old);
+	if (m->map)
+		unmap_mapping_range(m->map, (loff_t)idx << PAGE_SHIFT,
+				    PAGE_SIZE, 1);
+}
+
+/* Publish @fresh (or nothing) and let faults in again. @m->lock held. */
+void keel_mirror_map_end(struct keel_mirror *m, unsigned long idx,
+			 struct page *old, struct page *fresh)
+{
+	lockdep_assert_held(&m->lock);
+	if (fresh)
+		WRITE_ONCE(m->pages[idx], fresh);
+	unlock_page(old);
+}

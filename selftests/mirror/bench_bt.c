@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_bt: a guest's write loop (bt_vm.h's bt_fill, eight qword stores
+ * an iteration over 64 KiB) in one guest, three ways, alternating, REPS
+ * runs each:
+ *   unprotected  over memory no range covers (no exit: the baseline)
+ *   trapped      over a protected range: every store exits, KVM emulates
+ *                it, keel_mirror copies it to the mirror
+ *   translated   over the same range, the loop translated by keel-bt and
+ *                its entry patched: stores through the alias and the
+ *                mirror window, no exit
+ * Prints each run, the medians in stores per second, translated against
+ * trapped (the goal: at least 10x) and against unprotected (the goal: at
+ * most 1.5x the time), and the translation's own time (bt_xlate). The
+ * mirror is compared with the guest's memory after every translated run.
+ * Not a test (no TAP): run it with
+ *   make bench SUITE=bt     or
+ *   selftests/vm/vmtest.sh MODE=bench BENCH=mirror/bench_bt \
+ *           [BENCH_ARGS="-p PASSES -t TRAPPED_PASSES -r REPS"]
+ * Under the nested TCG VM of the harness absolute times mean little; the
+ * ratios do.
+ */
+#include "bt_vm.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "bench_bt: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	double tu[101], tt[101], tx[101], su, st, sx;
+	unsigned int passes = 200, tpasses = 1, reps = 5, r;
+	uint64_t per_pass = BT_RANGE_LEN / 8, first;
+	struct bt_vm b;
+	int opt, ret, bad = 0;
+	long diff;
+
+	while ((opt = getopt(argc, argv, "p:t:r:")) != -1) {
+		if (opt == 'p')
+			passes = strtoul(optarg, NULL, 0);
+		else if (opt == 't')
+			tpasses = strtoul(optarg, NULL, 0);
+		else if (opt == 'r')
+			reps = strtoul(optarg, NULL, 0);
+		else
+			return 2;
+	}
+	if (!passes || !tpasses || !reps || reps > 101) {
+		fprintf(stderr, "usage: bench_bt [-p PASSES] [-t TRAPPED_PASSES] "
+			"[-r REPS]\n");
+		return 2;
+	}
+	ret = bt_vm_setup(&b);
+	if (ret)
+		die("setup", -ret);
+	ret = bt_vm_translate(&b);
+	if (ret)
+		die("bt_xlate", -ret);
+	printf("bench_bt: %llu stores a pass; %u passes unprotected and "
+	       "translated, %u trapped; %u runs each, alternating\n",
+	       (unsigned long long)per_pass, passes, tpasses, reps);
+	printf("translation: %s", b.stats);
+	for (r = 0; r < reps; r++) {
+		tu[r] = bt_vm_round(&b, passes, r, true);
+		tt[r] = bt_vm_round(&b, tpasses, r, false);
+		if (bt_vm_patch(&b))
+			die("patch", EINVAL);
+		tx[r] = bt_vm_round(&b, passes, r, false);
+		if (bt_vm_unpatch(&b))
+			die("unpatch", EINVAL);
+		if (tu[r] < 0 || tt[r] < 0 || tx[r] < 0)
+			die("guest", EIO);
+		diff = mirror_diff(b.mfd, b.gpa, b.mem, BT_RANGE_LEN, &first);
+		if (diff || b.log->count) {
+			fprintf(stderr, "bench_bt: run %u: the mirror differs "
+				"in %ld bytes\n", r, diff);
+			bad = 1;
+		}
+		printf("run %u: unprotected %.6f s, trapped %.6f s, "
+		       "translated %.6f s\n", r, tu[r], tt[r], tx[r]);
+	}
+	su = (double)passes * per_pass / median(tu, reps);
+	st = (double)tpasses * per_pass / median(tt, reps);
+	sx = (double)passes * per_pass / median(tx, reps);
+	printf("stores/s (median): unprotected %.4g, trapped %.4g, "
+	       "translated %.4g\n", su, st, sx);
+	printf("translated / trapped rate: %.1fx (goal >= 10x)\n", sx / st);
+	printf("translated time / unprotected time: %.2fx (goal <= 1.5x)\n",
+	       su / sx);
+	printf("trapped time / unprotected time: %.0fx\n", su / st);
+	bt_vm_free(&b);
+	return bad;
+}

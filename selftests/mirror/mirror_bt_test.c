@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Binary-translated write hot spots in a real KVM guest
+ * (Documentation/bt.rst). The guest's store loop over a protected range
+ * traps at every store, and keel_mirror's hot-spot profile names it;
+ * keel-bt (the bt_xlate helper) translates it into a code cache in guest
+ * memory, and its entry is patched with a jump there. The guest's stores
+ * then reach the range through its alias memslot (not write-tracked) and
+ * the mirror through the mirror window, a memslot over the range's mirror
+ * pages mapped from keel_mirror's file: no store traps, and the mirror
+ * equals the guest's memory, read through keel_mirror's own ioctl. With
+ * the patch removed (the original bytes exactly) every store traps again.
+ * Also the refusals of the mirror's mmap(2).
+ */
+#include "bt_vm.h"
+
+#define PASSES		2
+#define STORES		(PASSES * BT_RANGE_LEN / 8)
+
+FIXTURE(bt) {
+	struct bt_vm b;
+};
+
+FIXTURE_SETUP(bt)
+{
+	int ret = bt_vm_setup(&self->b);
+
+	if (ret == -ENOENT) {
+		bt_vm_free(&self->b);
+		SKIP(return, "keel_mirror.ko is not loaded");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(bt)
+{
+	bt_vm_free(&self->b);
+}
+
+static uint64_t json_u64(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ?
+	       (uint64_t)json_object_get_int64(v) : 0;
+}
+
+/* The guest's memory holds @seed + PASSES - 1 everywhere; mirror equal. */
+static void expect_filled(struct __test_metadata *_metadata,
+			  struct bt_vm *b, uint64_t seed, const char *when)
+{
+	uint64_t first = 0, i, bad = 0;
+
+	for (i = 0; i < BT_RANGE_LEN / 8; i++)
+		bad += ((uint64_t *)b->mem)[i] != seed + PASSES - 1;
+	EXPECT_EQ(0, bad) TH_LOG("%s: qwords not stored", when);
+	EXPECT_EQ(0, mirror_diff(b->mfd, b->gpa, b->mem, BT_RANGE_LEN, &first))
+		TH_LOG("%s: the mirror differs from %#llx", when,
+		       (unsigned long long)first);
+	EXPECT_EQ(0, memcmp(b->mirror, b->mem, BT_RANGE_LEN))
+		TH_LOG("%s: the mirror window differs", when);
+}
+
+static long long trapped(struct bt_vm *b)
+{
+	return keel_test_obj_info("mirror", b->id, "guest_writes");
+}
+
+TEST_F(bt, translated_hot_spot)
+{
+	struct bt_vm *b = &self->b;
+	struct json_object *arr, *e;
+	char ids[16], out[16384];
+	uint8_t orig[5];
+	long long before;
+	double t[3];
+	uint64_t rip;
+
+	if (!b->vm)
+		return;
+	/* 1. trapped: every store exits, the profile names the loop */
+	before = trapped(b);
+	t[0] = bt_vm_round(b, PASSES, 100, false);
+	ASSERT_LT(0, t[0]);
+	EXPECT_EQ(STORES, trapped(b) - before);
+	expect_filled(_metadata, b, 100, "trapped");
+	snprintf(ids, sizeof(ids), "%u", b->id);
+	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "-j", "mirror",
+					"hotspots", ids, NULL },
+				       NULL, out, sizeof(out), false));
+	arr = json_tokener_parse(out);
+	ASSERT_NE(NULL, arr) TH_LOG("%s", out);
+	ASSERT_LT(0, json_object_array_length(arr)) TH_LOG("%s", out);
+	e = json_object_array_get_idx(arr, 0);
+	rip = json_u64(e, "rip");
+	EXPECT_LE((uintptr_t)bt_fill, rip) TH_LOG("%s", out);
+	EXPECT_GT((uintptr_t)bt_fill_end, rip) TH_LOG("%s", out);
+	EXPECT_EQ(STORES / 8, json_u64(e, "writes")) TH_LOG("%s", out);
+	json_object_put(arr);
+
+	/* 2. translated and patched in: nothing traps, the mirror follows */
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	EXPECT_NE(NULL, strstr(b->stats, "stop=end")) TH_LOG("%s", b->stats);
+	EXPECT_NE(NULL, strstr(b->stats, "stores=8 ")) TH_LOG("%s", b->stats);
+	memcpy(orig, vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5), 5);
+	ASSERT_EQ(0, bt_vm_patch(b));
+	before = trapped(b);
+	t[1] = bt_vm_round(b, PASSES, 200, false);
+	ASSERT_LT(0, t[1]);
+	EXPECT_EQ(0, trapped(b) - before);
+	expect_filled(_metadata, b, 200, "translated");
+	EXPECT_EQ(0, b->log->count);
+
+	/* 3. the original bytes back: every store traps again */
+	ASSERT_EQ(0, bt_vm_unpatch(b));
+	EXPECT_EQ(0, memcmp(orig, vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5), 5));
+	before = trapped(b);
+	t[2] = bt_vm_round(b, PASSES, 300, false);
+	ASSERT_LT(0, t[2]);
+	EXPECT_EQ(STORES, trapped(b) - before);
+	expect_filled(_metadata, b, 300, "untranslated");
+	ksft_print_msg("%llu stores: trapped %.3f s, translated %.6f s, "
+		       "trapped again %.3f s; %s", (unsigned long long)STORES,
+		       t[0], t[1], t[2], b->stats);
+}
+
+/*
+ * The mirror's mmap: shared and within the range only, once set up; a
+ * store through it is the mirror's (keel_mirror's read sees it).
+ */
+TEST_F(bt, mmap)
+{
+	struct bt_vm *b = &self->b;
+	uint64_t got = 0, v = 0x5a5a5a5a12345678ULL;
+	void *p;
+	int fd;
+
+	if (!b->vm)
+		return;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, b->mfd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, BT_RANGE_LEN + 4096, PROT_READ, MAP_SHARED, b->mfd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, b->mfd, BT_RANGE_LEN);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	fd = open(KEEL_MIRROR_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EBADFD, errno);
+	close(fd);
+
+	/* the last page alone, at its offset */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, b->mfd,
+		 BT_RANGE_LEN - 4096);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, memcmp(p, b->mem + BT_RANGE_LEN - 4096, 4096));
+	*(volatile uint64_t *)p = v;
+	EXPECT_EQ(0, mirror_read(b->mfd, b->gpa + BT_RANGE_LEN - 4096, &got,
+				 8));
+	EXPECT_EQ(v, got);
+	EXPECT_EQ(v, *(uint64_t *)(b->mirror + BT_RANGE_LEN - 4096));
+	EXPECT_EQ(0, munmap(p, 4096));
+}
+
+TEST_HARNESS_MAIN
