@@ -312,6 +312,7 @@ static int keel_mirror_open(struct keel_inst *inst)
 	struct keel_mirror *m = keel_mirror_of(inst);
 
 	mutex_init(&m->lock);
+	mutex_init(&m->map_lock);
 	INIT_LIST_HEAD(&m->node);
 	INIT_LIST_HEAD(&m->repair_node);
 	INIT_DELAYED_WORK(&m->scrub, keel_mirror_scrub_work);
@@ -350,6 +351,7 @@ static void keel_mirror_teardown(struct keel_inst *inst)
 static void keel_mirror_release(struct keel_inst *inst)
 {
 	mutex_destroy(&keel_mirror_of(inst)->lock);
+	mutex_destroy(&keel_mirror_of(inst)->map_lock);
 }
 
 /* The object's info: its counters, then the top of its hot-spot profile. */

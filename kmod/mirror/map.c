@@ -6,21 +6,23 @@
  * and makes the mapping a memslot at the guest-physical address of the
  * guest's mirror window.
  *
- * Pages are mapped on fault, with a reference the mapping holds. The
- * scrub replaces a failed mirror page (scrub.c): with the old page
- * locked it unmaps it from every mapping of the device file, then
- * publishes the new one; a fault takes the page only with its lock (a
- * trylock: it never sleeps on it, so no fault that holds an mmap lock
- * waits for the scrub, which takes the VMM's mmap lock to copy) and only
- * if it is still the range's, so no mapping of a replaced page survives.
- * The device file's mapping is shared by every open file of
- * /dev/keel-mirror: an unmap at one range's page also unmaps that page
- * offset of the others, which fault their own page in again.
+ * Pages are mapped on fault, by the fault handler itself
+ * (vmf_insert_page(), VM_MIXEDMAP) under @map_lock, with a reference the
+ * page table holds. The scrub replaces a failed mirror page (scrub.c)
+ * under @map_lock: it unmaps the old page from every mapping of the
+ * device file, fills the new one from the guest page and publishes it.
+ * A fault only tries @map_lock and, while the scrub holds it, returns to
+ * be retried: it never sleeps on it, so no fault that holds an mmap lock
+ * waits for the scrub, which takes the VMM's mmap lock to copy. So no
+ * mapping of a replaced page survives, and no store through one falls
+ * between the copy and the new page. The device file's mapping is shared
+ * by every open file of /dev/keel-mirror: an unmap at one range's page
+ * also unmaps that page offset of the others, which fault their own page
+ * in again.
  *
  * The mapping holds the file, so the range and its pages outlive it.
  */
 #include <linux/mm.h>
-#include <linux/pagemap.h>
 
 #include "../compat/keel_compat.h"
 #include "mirror.h"
@@ -29,24 +31,20 @@ static vm_fault_t keel_mirror_map_fault(struct vm_fault *vmf)
 {
 	struct keel_mirror *m = vmf->vma->vm_private_data;
 	struct page *page;
+	vm_fault_t ret;
 
 	if (vmf->pgoff >= m->npages)
 		return VM_FAULT_SIGBUS;
-	page = READ_ONCE(m->pages[vmf->pgoff]);
-	/* being replaced: try again once the scrub let it go */
-	if (!trylock_page(page))
+	/* being replaced: the access runs again and faults again */
+	if (!mutex_trylock(&m->map_lock))
 		return VM_FAULT_NOPAGE;
-	if (page != READ_ONCE(m->pages[vmf->pgoff])) {
-		unlock_page(page);
-		return VM_FAULT_NOPAGE;
-	}
-	if (PageHWPoison(page)) {
-		unlock_page(page);
-		return VM_FAULT_HWPOISON;
-	}
-	get_page(page);
-	vmf->page = page;
-	return VM_FAULT_LOCKED;
+	page = m->pages[vmf->pgoff];
+	if (PageHWPoison(page))
+		ret = VM_FAULT_HWPOISON;
+	else
+		ret = vmf_insert_page(vmf->vma, vmf->address, page);
+	mutex_unlock(&m->map_lock);
+	return ret;
 }
 
 static const struct vm_operations_struct keel_mirror_map_ops = {
@@ -69,7 +67,8 @@ int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_pgoff >= m->npages ||
 	    vma_pages(vma) > m->npages - vma->vm_pgoff)
 		return -EINVAL;
-	keel_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP);
+	keel_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTCOPY |
+			  VM_DONTDUMP);
 	vma->vm_ops = &keel_mirror_map_ops;
 	vma->vm_private_data = m;
 	mutex_lock(&m->lock);
@@ -80,26 +79,23 @@ int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 
 /*
  * Before the mirror page of frame @idx is replaced: keep faults off it
- * and take it out of every mapping. Undone by keel_mirror_map_end().
- * @m->lock held.
+ * and take it out of every mapping. Until keel_mirror_map_end().
  */
 void keel_mirror_map_begin(struct keel_mirror *m, unsigned long idx)
 {
-	struct page *old = m->pages[idx];
-
 	lockdep_assert_held(&m->lock);
-	lock_page(old);
+	mutex_lock(&m->map_lock);
 	if (m->map)
 		unmap_mapping_range(m->map, (loff_t)idx << PAGE_SHIFT,
 				    PAGE_SIZE, 1);
 }
 
-/* Publish @fresh (or nothing) and let faults in again. @m->lock held. */
+/* Publish @fresh (or nothing) and let faults in again. */
 void keel_mirror_map_end(struct keel_mirror *m, unsigned long idx,
-			 struct page *old, struct page *fresh)
+			 struct page *fresh)
 {
 	lockdep_assert_held(&m->lock);
 	if (fresh)
 		WRITE_ONCE(m->pages[idx], fresh);
-	unlock_page(old);
+	mutex_unlock(&m->map_lock);
 }

@@ -147,6 +147,9 @@ struct keel_mirror_span {
  *	@scrub's own)
  * @map: the address space of the file whose mappings show the mirror
  *	pages (map.c), once mapped, or NULL; under @lock
+ * @map_lock: held by a fault of such a mapping (tried, never waited for)
+ *	and by the replacement of a mirror page (map.c), which takes it
+ *	inside @lock
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -172,6 +175,8 @@ struct keel_mirror {
 	u64 log_addr;
 	unsigned long compare_next;
 	struct address_space *map;
+	/* serialises map faults with the replacement of a page (map.c) */
+	struct mutex map_lock;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -219,7 +224,7 @@ unsigned long keel_mirror_hva(struct keel_mirror *m, gpa_t gpa);
 int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma);
 void keel_mirror_map_begin(struct keel_mirror *m, unsigned long idx);
 void keel_mirror_map_end(struct keel_mirror *m, unsigned long idx,
-			 struct page *old, struct page *fresh);
+			 struct page *fresh);
 
 /* scrub.c: a poisoned mirror page rebuilt from the guest page */
 void keel_mirror_scrub_start(struct keel_mirror *m);

@@ -71,7 +71,7 @@ static int keel_mirror_rebuild(struct keel_mirror *m, unsigned long idx)
 	 */
 	keel_mirror_map_begin(m, idx);
 	ret = keel_mirror_copy_page(m, idx, page_address(fresh));
-	keel_mirror_map_end(m, idx, old, ret ? NULL : fresh);
+	keel_mirror_map_end(m, idx, ret ? NULL : fresh);
 	if (ret) {
 		__free_page(fresh);
 		return ret;

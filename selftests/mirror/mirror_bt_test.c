@@ -13,6 +13,8 @@
  * Also the refusals of the mirror's mmap(2).
  */
 #include "bt_vm.h"
+#include "keel_test_file.h"
+#include "poison.h"
 
 #define PASSES		2
 #define STORES		(PASSES * BT_RANGE_LEN / 8)
@@ -122,6 +124,40 @@ TEST_F(bt, translated_hot_spot)
 	ksft_print_msg("%llu stores: trapped %.3f s, translated %.6f s, "
 		       "trapped again %.3f s; %s", (unsigned long long)STORES,
 		       t[0], t[1], t[2], b->stats);
+}
+
+/*
+ * A mirror page of the window fails (corrupt-pfn) while the translated
+ * loop writes through it, and the scrub replaces it: the next translated
+ * stores reach the new page (keel_mirror reads it equal to the guest's
+ * memory), as the VMM's own mapping shows it; not the old page, which
+ * KVM's and the VMM's mappings would still show had it not been unmapped.
+ */
+TEST_F(bt, mirror_page_replaced_while_mapped)
+{
+	struct bt_vm *b = &self->b;
+	uint64_t page = b->gpa + 3 * 4096;
+	unsigned long pfn;
+	const char *why;
+
+	if (!b->vm)
+		return;
+	why = injector();
+	if (why)
+		SKIP(return, "%s", why);
+	ASSERT_EQ(0, write_text(SCRUB_MS, "100"));
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_EQ(0, bt_vm_patch(b));
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 500, false));
+	expect_filled(_metadata, b, 500, "translated");
+	pfn = mirror_pfn(b->id, page);
+	ASSERT_NE(0, pfn);
+	ASSERT_EQ(1, poison_pfn(pfn));
+	EXPECT_EQ(1, wait_rebuilt(b->id, 1));
+	EXPECT_NE(pfn, mirror_pfn(b->id, page));
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 600, false));
+	expect_filled(_metadata, b, 600, "after the rebuild");
+	EXPECT_EQ(0, write_text(SCRUB_MS, "1000"));
 }
 
 /*
