@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Attached objects for tests: a new descriptor of one by id
- * (KEEL_IOC_OBJ_OPEN) and keel_vdev's count of users, which an attached
- * device holds until it is reaped.
+ * (KEEL_IOC_OBJ_OPEN) and a module's count of users (keel_vdev's, ...),
+ * which an attached device holds until it is reaped.
  */
 #ifndef KEEL_TEST_ATTACH_H
 #define KEEL_TEST_ATTACH_H
@@ -38,6 +38,22 @@ static inline int keel_test_module_refcnt(const char *name)
 
 	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", name);
 	return read_ull(path, &n) ? -1 : (int)n;
+}
+
+/*
+ * Module @name's count of users once it is @want, or what it is after
+ * 5 s: a device removed or reaped lets its reference go from a work
+ * item, after the call that removed it returned.
+ */
+static inline int keel_test_module_refcnt_wait(const char *name, int want)
+{
+	int i, n = keel_test_module_refcnt(name);
+
+	for (i = 0; i < 500 && n != want; i++) {
+		usleep(10000);
+		n = keel_test_module_refcnt(name);
+	}
+	return n;
 }
 
 static inline int keel_test_vdev_refcnt(void)

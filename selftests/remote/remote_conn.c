@@ -278,7 +278,13 @@ static int rc_net(struct rc_server *s, unsigned int net)
 
 int rc_server_init(struct rc_server *s, uint64_t disk_size)
 {
-	unsigned int net = 100 + getpid() % 150;
+	return rc_server_init_nth(s, disk_size, 0);
+}
+
+int rc_server_init_nth(struct rc_server *s, uint64_t disk_size,
+		       unsigned int nth)
+{
+	unsigned int net = 100 + (getpid() + 75 * nth) % 150;
 	int fd, ret;
 
 	memset(s, 0, sizeof(*s));
@@ -306,8 +312,11 @@ int rc_server_init(struct rc_server *s, uint64_t disk_size)
 		return ret;
 	}
 	close(fd);
-	snprintf(s->veth[0], sizeof(s->veth[0]), "krm%ua", (unsigned)getpid());
-	snprintf(s->veth[1], sizeof(s->veth[1]), "krm%ub", (unsigned)getpid());
+	/* krm<pid>a, b for the first server; c, d for the second ... */
+	snprintf(s->veth[0], sizeof(s->veth[0]), "krm%u%c", (unsigned int)getpid(),
+		 'a' + 2 * (nth % 12));
+	snprintf(s->veth[1], sizeof(s->veth[1]), "krm%u%c", (unsigned int)getpid(),
+		 'b' + 2 * (nth % 12));
 	return rc_net(s, net);
 }
 
@@ -382,19 +391,31 @@ int rc_wait_port(struct rc_server *s, unsigned int port, pid_t pid)
 
 int rc_server_start(struct rc_server *s)
 {
-	char dev[256], log[160];
+	char dev[256];
+
+	snprintf(dev, sizeof(dev), "block,file=%s,name=" RC_DEVICE_NAME
+		 ",features=flush", s->disk);
+	return rc_server_start_devs(s, (const char *const[]){ dev,
+				    "entropy,name=" RC_RNG_NAME, NULL });
+}
+
+int rc_server_start_devs(struct rc_server *s, const char *const *devs)
+{
+	const char *argv[32] = { s->iod, "--key", s->key, "--listen", s->addr,
+				 "--name", "keel-remote-test", "-v" };
+	unsigned int n = 8, i;
+	char log[160];
 	int ret;
 	pid_t pid;
 
 	if (s->pid)
 		return -EBUSY;
-	snprintf(dev, sizeof(dev), "block,file=%s,name=" RC_DEVICE_NAME
-		 ",features=flush", s->disk);
+	for (i = 0; devs[i] && i < 8; i++) {
+		argv[n++] = "--device";
+		argv[n++] = devs[i];
+	}
 	snprintf(log, sizeof(log), "%s/iod.log", s->dir);
-	pid = rc_spawn(s, (const char *const[]){ s->iod, "--key", s->key,
-			"--listen", s->addr, "--device", dev,
-			"--device", "entropy,name=" RC_RNG_NAME,
-			"--name", "keel-remote-test", "-v", NULL }, log);
+	pid = rc_spawn(s, argv, log);
 	if (pid < 0)
 		return pid;
 	s->pid = pid;

@@ -63,8 +63,19 @@ struct rc_session {
  * on stdout saying what failed. -ENOENT: no keel-iod to run.
  */
 int rc_server_init(struct rc_server *s, uint64_t disk_size);
-/* Start keel-iod (again) and wait until it accepts; 0 or -errno. */
+/*
+ * The same for the test's server number @nth (0: rc_server_init()'s):
+ * a namespace, veth pair, subnet and directory of its own, the same key.
+ */
+int rc_server_init_nth(struct rc_server *s, uint64_t disk_size,
+		       unsigned int nth);
+/*
+ * Start keel-iod (again) and wait until it accepts; 0 or -errno. Its
+ * devices: block RC_DEVICE_NAME on the backing file, entropy RC_RNG_NAME.
+ */
 int rc_server_start(struct rc_server *s);
+/* The same with the --device specs @devs (NULL-terminated, at most 8). */
+int rc_server_start_devs(struct rc_server *s, const char *const *devs);
 /*
  * Run @argv (argv[0] looked up in PATH) in the server's namespace, its
  * output appended to @log: its pid, or -errno.

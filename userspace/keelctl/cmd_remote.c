@@ -73,11 +73,11 @@ static int check_name(const struct keelctl_cmd *cmd, const char *opt,
 }
 
 static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
-		    const char *const *v, int argc, char **argv)
+		    const char *const *v, const char *const *servers,
+		    int nservers, int argc, char **argv)
 {
 	struct remote_add_req r = {
 		.vm_fd = -1,
-		.server = v[OPT_SERVER],
 		.key = v[OPT_KEY],
 		.device = v[OPT_DEVICE],
 		.model = v[OPT_MODEL],
@@ -88,6 +88,8 @@ static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	uint64_t n;
 	int rc;
 
+	memcpy(r.servers, servers, nservers * sizeof(*servers));
+	r.nservers = nservers;
 	if (argc > 1)
 		return keelctl_usage_error(cmd, "unexpected argument '%s'",
 					   argv[1]);
@@ -102,7 +104,7 @@ static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	if (!v[OPT_IRQ] || keelctl_parse_u64(v[OPT_IRQ], 1023, &n))
 		return keelctl_usage_error(cmd, "add needs --irq GSI (0-1023)");
 	r.gsi = (uint32_t)n;
-	if (!r.server || !r.key)
+	if (!r.nservers || !r.key)
 		return keelctl_usage_error(cmd, "add needs --server ADDR and --key FILE");
 	if (v[OPT_MIN_CAPACITY] &&
 	    keelctl_parse_u64(v[OPT_MIN_CAPACITY], UINT64_MAX,
@@ -134,7 +136,8 @@ static int add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 }
 
 static int connect_args(struct keelctl *k, const struct keelctl_cmd *cmd,
-			const char *const *v, int argc, char **argv)
+			const char *const *v, int nservers, int argc,
+			char **argv)
 {
 	struct remote_connect_req r = {
 		.server = v[OPT_SERVER],
@@ -149,6 +152,9 @@ static int connect_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	if (!r.server || !r.key)
 		return keelctl_usage_error(cmd, "%s needs --server ADDR and --key FILE",
 					   argv[0]);
+	if (nservers > 1)
+		return keelctl_usage_error(cmd, "%s takes one --server, the device's",
+					   argv[0]);
 	rc = check_name(cmd, "--device", r.device);
 	if (rc >= 0)
 		return rc;
@@ -160,13 +166,18 @@ static int connect_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 static int remote_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		      int argc, char **argv)
 {
+	const char *servers[KEELCTL_REMOTE_SERVERS];
 	const char *v[NR_OPTS] = { NULL };
 	unsigned int allowed = 0;
 	const char *sub;
 	uint32_t id;
-	int rc, o;
+	int rc, o, nservers;
 
-	rc = keelctl_opt_values(k, cmd, &argc, &argv, longopts, v, NR_OPTS);
+	rc = keelctl_opt_list(k, cmd, &argc, &argv, longopts, v, NR_OPTS,
+			      (struct keelctl_opt_rep){
+				.opt = OPT_SERVER, .list = servers,
+				.max = KEELCTL_REMOTE_SERVERS, .n = &nservers,
+			      });
 	if (rc >= 0)
 		return rc;
 	sub = argc > 0 ? argv[0] : "";
@@ -180,9 +191,9 @@ static int remote_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 						   opt_names[o],
 						   sub[0] ? sub : "list");
 	if (!strcmp(sub, "add"))
-		return add_args(k, cmd, v, argc, argv);
+		return add_args(k, cmd, v, servers, nservers, argc, argv);
 	if (allowed)
-		return connect_args(k, cmd, v, argc, argv);
+		return connect_args(k, cmd, v, nservers, argc, argv);
 	if (!strcmp(sub, "del")) {
 		if (argc != 2 || keelctl_parse_id(argv[1], &id) || !id)
 			return keelctl_usage_error(cmd, "del needs one device id");
@@ -196,7 +207,7 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	.noun = "device",
 	.synopsis = "remote [list]\n"
 		    "remote show ID\n"
-		    "remote add --pid PID --mmio ADDR --irq GSI --server ADDR --key FILE\n"
+		    "remote add --pid PID --mmio ADDR --irq GSI --server ADDR... --key FILE\n"
 		    "           [--type block|entropy] [--device NAME] [--model MODEL]\n"
 		    "           [--min-capacity BYTES] [--ro] [--level] [--label LABEL]\n"
 		    "           [--vm-fd FD]\n"
@@ -215,7 +226,9 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	"              connects to --server, proves the key, opens the block\n"
 	"              device that matches (--device, --model,\n"
 	"              --min-capacity), and attaches the device to the VM\n"
-	"              until \"remote del\" or its end; with --type entropy\n"
+	"              until \"remote del\" or its end; with several\n"
+	"              --server, the first that has such a device; with\n"
+	"              --type entropy\n"
 	"              a virtio-rng device whose bytes are a keel-iod\n"
 	"              entropy device's\n"
 	"  connect ID  a new connection for a device that lost its own: the\n"
@@ -230,7 +243,8 @@ const struct keelctl_cmd keelctl_cmd_remote = {
 	"  --mmio ADDR         add: the guest-physical address of the device's\n"
 	"                      512 bytes of registers, 4 KiB aligned\n"
 	"  --irq GSI           add: the interrupt, bound by Keel in the VM\n"
-	"  --server ADDR       tcp:HOST:PORT or unix:PATH of keel-iod\n"
+	"  --server ADDR       tcp:HOST:PORT or unix:PATH of keel-iod; add:\n"
+	"                      up to 8, tried in order\n"
 	"  --key FILE          the shared key (keel-iod(8)), mode 0600\n"
 	"  --device NAME       the server's name of the device; connect:\n"
 	"                      default the device's label\n"

@@ -127,9 +127,19 @@ int keelctl_opt_values(struct keelctl *k, const struct keelctl_cmd *cmd,
 		       int *argc, char ***argv, const struct option *longopts,
 		       const char **val, int n)
 {
+	return keelctl_opt_list(k, cmd, argc, argv, longopts, val, n,
+				(struct keelctl_opt_rep){ .opt = -1 });
+}
+
+int keelctl_opt_list(struct keelctl *k, const struct keelctl_cmd *cmd,
+		     int *argc, char ***argv, const struct option *longopts,
+		     const char **val, int n, struct keelctl_opt_rep rep)
+{
 	const struct option *lo;
 	int c, rc, i;
 
+	if (rep.n)
+		*rep.n = 0;
 	while ((c = keelctl_getopt(k, cmd, *argc, *argv, KEELCTL_OPTSTRING,
 				   longopts, &rc)) != -1) {
 		if (c == KEELCTL_OPT_EXIT)
@@ -137,12 +147,20 @@ int keelctl_opt_values(struct keelctl *k, const struct keelctl_cmd *cmd,
 		i = c - KEELCTL_OPT_VAL(0);
 		if (i < 0 || i >= n)
 			continue;
-		if (val[i]) {
-			for (lo = longopts; lo->name && lo->val != c; lo++)
-				;
+		for (lo = longopts; lo->name && lo->val != c; lo++)
+			;
+		if (i == rep.opt) {
+			if (*rep.n == rep.max)
+				return keelctl_usage_error(cmd, "--%s given more than %d times",
+							   lo->name, rep.max);
+			rep.list[(*rep.n)++] = optarg;
+			if (!val[i])
+				val[i] = optarg;
+			continue;
+		}
+		if (val[i])
 			return keelctl_usage_error(cmd, "--%s given twice",
 						   lo->name ? lo->name : "?");
-		}
 		val[i] = optarg ? optarg : "";
 	}
 	*argc -= optind;

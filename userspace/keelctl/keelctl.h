@@ -128,6 +128,21 @@ int keelctl_getopt(struct keelctl *k, const struct keelctl_cmd *cmd,
 int keelctl_opt_values(struct keelctl *k, const struct keelctl_cmd *cmd,
 		       int *argc, char ***argv, const struct option *longopts,
 		       const char **val, int n);
+/* One option that may be given several times: its values, in order. */
+struct keelctl_opt_rep {
+	int opt;		/* its index in @val; -1: none */
+	const char **list;	/* room for @max values */
+	int max;
+	int *n;			/* out: how many were given */
+};
+/*
+ * keelctl_opt_values(), but option @rep.opt (which takes a value) may be
+ * given up to @rep.max times: its values go to @rep.list, the first also
+ * to @val.
+ */
+int keelctl_opt_list(struct keelctl *k, const struct keelctl_cmd *cmd,
+		     int *argc, char ***argv, const struct option *longopts,
+		     const char **val, int n, struct keelctl_opt_rep rep);
 /*
  * For commands without options of their own: parse the common options
  * and leave @argc and @argv at the operands. -1 to go on, else the exit
@@ -374,13 +389,18 @@ int keelctl_print_added(struct keelctl *k, const char *op, uint32_t id);
  */
 int keelctl_obj_file(const char *op, uint32_t id, const char *noun);
 
+/* Servers "remote add" may be given, tried in order. */
+#define KEELCTL_REMOTE_SERVERS	8
+
 /* What "remote add" was asked for, checked (cmd_remote.c). */
 struct remote_add_req {
 	int pid;		/* the VMM */
 	int vm_fd;		/* its descriptor of the VM, -1: its only VM */
 	uint64_t base;		/* MMIO, 4 KiB aligned */
 	uint32_t gsi;
-	const char *server;	/* unix:PATH or tcp:HOST:PORT */
+	/* unix:PATH or tcp:HOST:PORT, tried in this order */
+	const char *servers[KEELCTL_REMOTE_SERVERS];
+	int nservers;
 	const char *key;	/* the key file */
 	const char *device;	/* the server's name of the device; NULL: any */
 	const char *model;	/* NULL: any */
@@ -392,8 +412,9 @@ struct remote_add_req {
 };
 
 /*
- * Connect to the server, open a block device there (an entropy device
- * with r->entropy), set it up on the VM of r->pid as a virtio-mmio disk
+ * Connect to the first server, open a block device there (an entropy
+ * device with r->entropy); when that server cannot be reached or has no
+ * such device (its refusal printed), the next one. Set the device up on the VM of r->pid as a virtio-mmio disk
  * (a virtio-rng device) with Keel binding the interrupt to r->gsi, start
  * and attach it; print its id (remote_add.c).
  */

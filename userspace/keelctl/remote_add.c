@@ -75,9 +75,9 @@ static int handshake(const char *op, struct iodc *c, const char *addr,
 	return 0;
 }
 
-/* OPEN the block (or entropy) device the request names. */
+/* OPEN the block (or entropy) device the request names on @addr. */
 static int open_device(const char *op, struct iodc *c,
-		       const struct remote_add_req *r,
+		       const struct remote_add_req *r, const char *addr,
 		       struct keel_remote_open_reply *rep)
 {
 	struct keel_remote_open q;
@@ -93,8 +93,34 @@ static int open_device(const char *op, struct iodc *c,
 		      r->min_capacity);
 	ret = iodc_open(c, &q, rep);
 	if (ret)
-		return server_fail(op, c, ret, "no device for this VM");
+		return server_fail(op, c, ret, addr);
 	return 0;
+}
+
+/*
+ * The session on the first of r->servers that has the device: each that
+ * cannot be reached or refuses says why (on stderr) and the next is
+ * tried. The exit code of the last failure when none has it.
+ */
+static int open_first(const char *op, struct iodc *c,
+		      const struct remote_add_req *r,
+		      struct keel_remote_open_reply *rep)
+{
+	int i, rc = KEELCTL_EXIT_FAIL;
+
+	for (i = 0; i < r->nservers; i++) {
+		rc = handshake(op, c, r->servers[i], r->key);
+		if (rc)
+			continue;
+		rc = open_device(op, c, r, r->servers[i], rep);
+		if (!rc)
+			return 0;
+		iodc_disconnect(c);
+	}
+	if (r->nservers > 1)
+		fprintf(stderr, "keelctl: %s: none of the %d servers has the device\n",
+			op, r->nservers);
+	return rc;
 }
 
 static void close_fds(struct add_fds *f)
@@ -159,14 +185,11 @@ int remote_add(struct keelctl *k, const struct remote_add_req *r)
 		close_fds(&f);
 		return rc;
 	}
-	rc = handshake(op, &c, r->server, r->key);
+	rc = open_first(op, &c, r, &rep);
 	if (rc) {
 		close_fds(&f);
 		return rc;
 	}
-	rc = open_device(op, &c, r, &rep);
-	if (rc)
-		goto out;
 	memset(&s, 0, sizeof(s));
 	s.size = sizeof(s);
 	s.flags = KEEL_REMOTE_SETUP_GSI | (r->ro ? KEEL_REMOTE_SETUP_RO : 0) |
@@ -287,7 +310,7 @@ static int reconnect(struct keelctl *k, const struct remote_connect_req *r,
 		cn.handle = le32toh(rr.handle);
 	} else if (rc == -ENOENT) {
 		ar.min_capacity = capacity;
-		rc = open_device(op, &c, &ar, &orep);
+		rc = open_device(op, &c, &ar, r->server, &orep);
 		if (rc)
 			goto out;
 		if (le64toh(orep.dev.capacity) != capacity) {

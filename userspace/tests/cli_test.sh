@@ -81,6 +81,19 @@ expect 2 err "bad size '1Q'" alloc --service a --memory 1Q
 expect 2 err "bad weight" alloc --service a --prefer cpu:rtm:x
 expect 2 err "vcpus given twice" alloc --service a --vcpus 1 --vcpus 2
 expect 2 err "free needs one allocation id" free
+# remote add takes up to 8 servers, tried in order; connect one.
+expect 0 out 'remote add --pid PID --mmio ADDR --irq GSI --server ADDR\.\.\. --key FILE$' remote --help
+expect 0 out '^  --server ADDR .*add:$' remote --help
+expect 2 err "connect takes one --server, the device's" \
+	remote connect --server unix:/a --server unix:/b --key k 1
+expect 2 err "watch takes one --server, the device's" \
+	remote watch --server unix:/a --server unix:/b --key k 1
+expect 2 err "--server given more than 8 times" remote add --pid 1 \
+	--mmio 0xd0000000 --irq 20 --key k --server unix:/1 --server unix:/2 \
+	--server unix:/3 --server unix:/4 --server unix:/5 --server unix:/6 \
+	--server unix:/7 --server unix:/8 --server unix:/9
+expect 2 err "--device given twice" remote add --pid 1 --mmio 0xd0000000 \
+	--irq 20 --key k --server unix:/1 --device a --device b
 expect 2 err "bad allocation id '0'" free 0
 expect 3 err "cannot reach keeld" --keeld /nonexistent/keeld.sock cloud host list
 expect 3 err "cannot reach keeld" alloc list --keeld /nonexistent/keeld.sock
