@@ -71,9 +71,13 @@ int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma)
 			  VM_DONTDUMP);
 	vma->vm_ops = &keel_mirror_map_ops;
 	vma->vm_private_data = m;
-	mutex_lock(&m->lock);
-	m->map = file->f_mapping;
-	mutex_unlock(&m->lock);
+	/*
+	 * Always the same value, the range's own file's, and written before
+	 * any fault can map a page: one that did is seen by the replacement
+	 * through @map_lock. Not under @lock, which nests outside the mmap
+	 * lock held here.
+	 */
+	WRITE_ONCE(m->map, file->f_mapping);
 	return 0;
 }
 
@@ -83,11 +87,14 @@ int keel_mirror_mmap(struct file *file, struct vm_area_struct *vma)
  */
 void keel_mirror_map_begin(struct keel_mirror *m, unsigned long idx)
 {
+	struct address_space *map;
+
 	lockdep_assert_held(&m->lock);
 	mutex_lock(&m->map_lock);
-	if (m->map)
-		unmap_mapping_range(m->map, (loff_t)idx << PAGE_SHIFT,
-				    PAGE_SIZE, 1);
+	map = READ_ONCE(m->map);
+	if (map)
+		unmap_mapping_range(map, (loff_t)idx << PAGE_SHIFT, PAGE_SIZE,
+				    1);
 }
 
 /* Publish @fresh (or nothing) and let faults in again. */

@@ -146,7 +146,8 @@ struct keel_mirror_span {
  * @compare_next: jiffies when the next comparison is due, or 0 (compare.c,
  *	@scrub's own)
  * @map: the address space of the file whose mappings show the mirror
- *	pages (map.c), once mapped, or NULL; under @lock
+ *	pages (map.c), once mapped, or NULL: set by mmap (always the same
+ *	value), read under @map_lock
  * @map_lock: held by a fault of such a mapping (tried, never waited for)
  *	and by the replacement of a mirror page (map.c), which takes it
  *	inside @lock
@@ -158,7 +159,7 @@ struct keel_mirror {
 	struct keel_inst inst;
 	gfn_t gfn;
 	unsigned long npages;
-	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr, @map */
+	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr */
 	struct mutex lock;
 	struct page **pages;
 	unsigned long *tracked;
