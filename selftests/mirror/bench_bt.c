@@ -69,8 +69,11 @@ int main(int argc, char **argv)
 	if (ret)
 		die("setup", -ret);
 	ret = bt_vm_translate(&b);
-	if (ret)
-		die("bt_xlate", -ret);
+	if (ret) {
+		fprintf(stderr, "bench_bt: bt_xlate: %s %s\n", strerror(-ret),
+			b.stats);
+		return 1;
+	}
 	printf("bench_bt: %llu stores a pass; %u passes unprotected and "
 	       "translated, %u trapped; %u runs each, alternating\n",
 	       (unsigned long long)per_pass, passes, tpasses, reps);
