@@ -6,8 +6,12 @@
 #ifndef KEEL_TEST_RUN_H
 #define KEEL_TEST_RUN_H
 
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -77,6 +81,34 @@ static inline int keel_test_run(const char *const *argv, const char *in,
 	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * A helper program into @buf: $@var if set, else @name beside this
+ * program, else (with @dir not NULL) @dir/@name, as in the test VM's
+ * selftests build, where a benchmark the harness runs from a directory
+ * of its own finds it. 0, or -ENOENT when that is not executable.
+ */
+static inline int keel_test_find_prog(char *buf, size_t len, const char *var,
+				      const char *name, const char *dir)
+{
+	const char *env = getenv(var);
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return access(buf, X_OK) ? -ENOENT : 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = 0;
+	snprintf(buf, len, "%s/%s", dirname(self), name);
+	if (!access(buf, X_OK) || !dir)
+		return access(buf, X_OK) ? -ENOENT : 0;
+	snprintf(buf, len, "%s/%s", dir, name);
+	return access(buf, X_OK) ? -ENOENT : 0;
 }
 
 #endif /* KEEL_TEST_RUN_H */

@@ -21,19 +21,7 @@
  * ratios do.
  */
 #include "bt_vm.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
+#include "keel_test_stats.h"
 
 static void die(const char *what, int err)
 {
@@ -97,9 +85,9 @@ int main(int argc, char **argv)
 		printf("run %u: unprotected %.6f s, trapped %.6f s, "
 		       "translated %.6f s\n", r, tu[r], tt[r], tx[r]);
 	}
-	su = (double)passes * per_pass / median(tu, reps);
-	st = (double)tpasses * per_pass / median(tt, reps);
-	sx = (double)passes * per_pass / median(tx, reps);
+	su = (double)passes * per_pass / quantile(tu, reps, 0.5);
+	st = (double)tpasses * per_pass / quantile(tt, reps, 0.5);
+	sx = (double)passes * per_pass / quantile(tx, reps, 0.5);
 	printf("stores/s (median): unprotected %.4g, trapped %.4g, "
 	       "translated %.4g\n", su, st, sx);
 	printf("translated / trapped rate: %.1fx (goal >= 10x)\n", sx / st);

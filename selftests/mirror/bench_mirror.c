@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 
 #include "keel_test_file.h"
+#include "keel_test_stats.h"
 #include "keel_vm.h"
 
 #define RANGE_LEN	(64 * 4096ULL)
@@ -134,20 +135,6 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		sig_errors++;
 	repaired_at = now();
 	repair_call = repaired_at - t0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The @q quantile of @v (sorted in place). */
-static double quantile(double *v, int n, double q)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[(int)(q * (n - 1) + 0.5)];
 }
 
 static void set_param(const char *path, const char *value)

@@ -189,35 +189,6 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 #define BT_VM_MIRROR_DIR	"/keel/selftests/mirror"
 
 /*
- * bt_xlate: $KEEL_BT_XLATE, beside this program, else in the test VM's
- * selftests build (the harness runs a benchmark from a directory of its
- * own). 0 or -ENOENT.
- */
-static inline int bt_xlate_path(char *path, size_t len)
-{
-	const char *env = getenv("KEEL_BT_XLATE");
-	ssize_t n;
-	char *slash;
-
-	if (env && *env) {
-		snprintf(path, len, "%s", env);
-		return access(path, X_OK) ? -ENOENT : 0;
-	}
-	n = readlink("/proc/self/exe", path, len - 16);
-	if (n > 0) {
-		path[n] = '\0';
-		slash = strrchr(path, '/');
-		if (slash) {
-			strcpy(slash + 1, "bt_xlate");
-			if (!access(path, X_OK))
-				return 0;
-		}
-	}
-	snprintf(path, len, "%s/bt_xlate", BT_VM_MIRROR_DIR);
-	return access(path, X_OK) ? -ENOENT : 0;
-}
-
-/*
  * Translate the guest's copy of bt_fill into the code cache with
  * bt_xlate, and zero the log: 0, or -errno (b->stats says why).
  */
@@ -232,7 +203,8 @@ static inline int bt_vm_translate(struct bt_vm *b)
 	int fi, fo, ret, i;
 	ssize_t n;
 
-	ret = bt_xlate_path(prog, sizeof(prog));
+	ret = keel_test_find_prog(prog, sizeof(prog), "KEEL_BT_XLATE",
+				  "bt_xlate", BT_VM_MIRROR_DIR);
 	if (ret || !code)
 		return ret ? ret : -EFAULT;
 	fi = mkstemp(in);

@@ -39,14 +39,6 @@ FIXTURE_TEARDOWN(bt)
 	bt_vm_free(&self->b);
 }
 
-static uint64_t json_u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ?
-	       (uint64_t)json_object_get_int64(v) : 0;
-}
-
 /* The guest's memory holds @seed + PASSES - 1 everywhere; mirror equal. */
 static void expect_filled(struct __test_metadata *_metadata,
 			  struct bt_vm *b, uint64_t seed, const char *when)

@@ -240,17 +240,6 @@ static void guest_hot(uint64_t base)
 	GUEST_SYNC(0);
 }
 
-static uint64_t json_u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return -1ULL;
-	if (json_object_is_type(v, json_type_string))
-		return strtoull(json_object_get_string(v), NULL, 0);
-	return json_object_get_uint64(v);
-}
-
 /*
  * The hot-spot profile ("keelctl mirror hotspots") names the store
  * instructions that trapped, most first, with their counts and the last

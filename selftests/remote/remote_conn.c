@@ -27,6 +27,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "keel_test_run.h"
 #include "remote_conn.h"
 
 #define RC_KEY_HEX	"5ee1c0de00112233445566778899aabbccddeeff0123456789abcdef01234567"
@@ -206,31 +207,12 @@ static int write_file(const char *path, const char *text, mode_t mode)
 	return close(fd) ? -errno : 0;
 }
 
-/* $@var, else @name beside this program, into @buf; 0 or -ENOENT. */
-static int find_prog(char *buf, size_t len, const char *var,
-		     const char *name)
-{
-	const char *env = getenv(var);
-	char self[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-	} else {
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n < 0)
-			return -errno;
-		self[n] = 0;
-		snprintf(buf, len, "%s/%s", dirname(self), name);
-	}
-	return access(buf, X_OK) ? -ENOENT : 0;
-}
-
 static int find_iod(struct rc_server *s)
 {
-	return find_prog(s->iod, sizeof(s->iod), "KEEL_IOD", "keel-iod") ?:
-	       find_prog(s->helper, sizeof(s->helper), "KEEL_REMOTE_CONN",
-			 "keel-remote-conn");
+	return keel_test_find_prog(s->iod, sizeof(s->iod), "KEEL_IOD",
+				   "keel-iod", NULL) ?:
+	       keel_test_find_prog(s->helper, sizeof(s->helper),
+				   "KEEL_REMOTE_CONN", "keel-remote-conn", NULL);
 }
 
 /* Make the server's namespace and the veth pair between the two. */

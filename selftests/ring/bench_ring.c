@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 #include <linux/keel_ring.h>
 
+#include "keel_test_stats.h"
+
 #define ENTRY		64
 #define SLOT		(ENTRY + 8)
 #define SLOTS		1024
@@ -285,13 +287,6 @@ static double run_once(enum transport t)
 		close(fds[1]);
 	}
 	return n_entries * 1e9 / (double)(sh->t_end - t0);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -91,6 +91,10 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 		  uint64_t out_rip, struct kbt_block *blk);
 void kbt_block_free(struct kbt_block *blk);
 
+/* The RFLAGS bit of each KEEL_BT_FLAG_* index of the log's flags[]. */
+#define KBT_NR_FLAGS	5
+extern const uint16_t kbt_flag_bit[KBT_NR_FLAGS];
+
 /* A stopped vCPU as the recovery sees and changes it. */
 struct kbt_vcpu {
 	uint64_t rip;

@@ -16,14 +16,6 @@
 			 ZYDIS_CPUFLAG_AF | ZYDIS_CPUFLAG_ZF | \
 			 ZYDIS_CPUFLAG_SF | ZYDIS_CPUFLAG_OF)
 
-/* The flags a rollback restores: their log index, and setcc to save them. */
-struct kbt_flag {
-	uint16_t bit;
-	uint8_t index;
-	ZydisMnemonic setcc;
-};
-extern const struct kbt_flag kbt_flags[5];
-
 /* What the translator does with an instruction. */
 enum kbt_kind {
 	KBT_PLAIN,	/* copied (RIP-relative operands moved) */

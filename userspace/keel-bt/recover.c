@@ -9,14 +9,10 @@
 
 #include "bt.h"
 
-/* RFLAGS bits and their index in the log's flags[] */
-static const struct {
-	uint16_t bit;
-	uint8_t index;
-} flag_index[] = {
-	{ 0x001, KEEL_BT_FLAG_CF }, { 0x004, KEEL_BT_FLAG_PF },
-	{ 0x040, KEEL_BT_FLAG_ZF }, { 0x080, KEEL_BT_FLAG_SF },
-	{ 0x800, KEEL_BT_FLAG_OF },
+const uint16_t kbt_flag_bit[KBT_NR_FLAGS] = {
+	[KEEL_BT_FLAG_CF] = 0x001, [KEEL_BT_FLAG_PF] = 0x004,
+	[KEEL_BT_FLAG_ZF] = 0x040, [KEEL_BT_FLAG_SF] = 0x080,
+	[KEEL_BT_FLAG_OF] = 0x800,
 };
 
 static unsigned int published(const struct keel_bt_log *log)
@@ -80,12 +76,12 @@ int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
 	vcpu->rip = w->store_start;
 	for (i = 0; i < w->nsave; i++)
 		vcpu->gpr[w->rsave_reg[i]] = log->rsave[i];
-	for (i = 0; i < sizeof(flag_index) / sizeof(flag_index[0]); i++) {
-		uint64_t bit = flag_index[i].bit;
+	for (i = 0; i < KBT_NR_FLAGS; i++) {
+		uint64_t bit = kbt_flag_bit[i];
 
 		if (w->flags & bit)
 			vcpu->rflags = (vcpu->rflags & ~bit) |
-				       (log->flags[flag_index[i].index] ? bit : 0);
+				       (log->flags[i] ? bit : 0);
 	}
 	*addr = at;
 	*len = w->size;

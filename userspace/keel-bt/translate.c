@@ -48,13 +48,28 @@ struct fixup {
 	uint64_t target;	/* original address */
 };
 
-const struct kbt_flag kbt_flags[5] = {
-	{ ZYDIS_CPUFLAG_CF, KEEL_BT_FLAG_CF, ZYDIS_MNEMONIC_SETB },
-	{ ZYDIS_CPUFLAG_PF, KEEL_BT_FLAG_PF, ZYDIS_MNEMONIC_SETP },
-	{ ZYDIS_CPUFLAG_ZF, KEEL_BT_FLAG_ZF, ZYDIS_MNEMONIC_SETZ },
-	{ ZYDIS_CPUFLAG_SF, KEEL_BT_FLAG_SF, ZYDIS_MNEMONIC_SETS },
-	{ ZYDIS_CPUFLAG_OF, KEEL_BT_FLAG_OF, ZYDIS_MNEMONIC_SETO },
+/* The setcc that saves each flag of the log's flags[] (kbt_flag_bit[]). */
+static const ZydisMnemonic flag_setcc[KBT_NR_FLAGS] = {
+	[KEEL_BT_FLAG_CF] = ZYDIS_MNEMONIC_SETB,
+	[KEEL_BT_FLAG_PF] = ZYDIS_MNEMONIC_SETP,
+	[KEEL_BT_FLAG_ZF] = ZYDIS_MNEMONIC_SETZ,
+	[KEEL_BT_FLAG_SF] = ZYDIS_MNEMONIC_SETS,
+	[KEEL_BT_FLAG_OF] = ZYDIS_MNEMONIC_SETO,
 };
+
+/* Room for element @n of the array at *@p, doubling from 16 elements. */
+static int grow(void *p, unsigned int n, size_t size)
+{
+	void **arr = p, *bigger;
+
+	if (n && (n < 16 || (n & (n - 1))))
+		return 0;
+	bigger = realloc(*arr, (n ? 2 * (size_t)n : 16) * size);
+	if (!bigger)
+		return -ENOMEM;
+	*arr = bigger;
+	return 0;
+}
 
 struct tr {
 	const struct kbt_config *cfg;
@@ -145,20 +160,15 @@ static int decode_range(struct tr *t, const uint8_t *code, size_t len,
 			uint64_t rip)
 {
 	ZydisDecoder dec;
-	size_t off = 0, cap = 0;
 	struct kbt_insn *in;
+	size_t off = 0;
 
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
 			 ZYDIS_STACK_WIDTH_64);
 	t->blk->stop_why = KBT_STOP_END;
 	while (off < len) {
-		if (t->n == cap) {
-			cap = cap ? 2 * cap : 64;
-			in = realloc(t->in, cap * sizeof(*in));
-			if (!in)
-				return -ENOMEM;
-			t->in = in;
-		}
+		if (grow(&t->in, t->n, sizeof(*t->in)))
+			return -ENOMEM;
 		in = &t->in[t->n];
 		kbt_decode(&dec, code + off, len - off, rip + off, in);
 		if (in->kind != KBT_STOP && !in_reach(t, in)) {
@@ -330,15 +340,9 @@ static void emit_moved(struct tr *t, const struct kbt_insn *in, int64_t off)
 static int add_window(struct tr *t, const struct kbt_window *w)
 {
 	struct kbt_block *b = t->blk;
-	struct kbt_window *nw;
 
-	if ((b->nwindows & (b->nwindows - 1)) == 0) {
-		nw = realloc(b->windows,
-			     (b->nwindows ? 2 * b->nwindows : 16) * sizeof(*nw));
-		if (!nw)
-			return -ENOMEM;
-		b->windows = nw;
-	}
+	if (grow(&b->windows, b->nwindows, sizeof(*b->windows)))
+		return -ENOMEM;
 	b->windows[b->nwindows++] = *w;
 	return 0;
 }
@@ -363,14 +367,12 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		kbt_emit_mov_store(&t->e, &m, 8, id);
 		win.rsave_reg[win.nsave++] = id;
 	}
-	for (e = 0; e < 5; e++) {
-		const struct kbt_flag *f = &kbt_flags[e];
-
-		if (!(in->tested & f->bit))
+	for (e = 0; e < KBT_NR_FLAGS; e++) {
+		if (!(in->tested & kbt_flag_bit[e]))
 			continue;
-		m = mem_rip(LOG_FIELD(cfg, flags[f->index]));
-		kbt_emit_setcc(&t->e, f->setcc, &m);
-		win.flags |= f->bit;
+		m = mem_rip(LOG_FIELD(cfg, flags[e]));
+		kbt_emit_setcc(&t->e, flag_setcc[e], &m);
+		win.flags |= kbt_flag_bit[e];
 	}
 	m = store_mem(in, 0);
 	kbt_emit_lea(&t->e, t->s1, &m);
@@ -413,14 +415,8 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 
 static int add_fixup(struct tr *t, size_t at, uint64_t target)
 {
-	struct fixup *f;
-
-	if ((t->nfx & (t->nfx - 1)) == 0) {
-		f = realloc(t->fx, (t->nfx ? 2 * t->nfx : 16) * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		t->fx = f;
-	}
+	if (grow(&t->fx, t->nfx, sizeof(*t->fx)))
+		return -ENOMEM;
 	t->fx[t->nfx++] = (struct fixup){ .at = at, .target = target };
 	return 0;
 }

@@ -183,12 +183,11 @@ static bool run_translated(const struct bt_regs *r0, const uint8_t *d0,
 	       !memcmp(mirror, data, DATA_LEN) && logp->count == 0;
 }
 
-static void print_block(unsigned int n, const uint8_t *code, size_t len)
+static void print_block(const uint8_t *code, size_t len)
 {
 	ZydisDisassembledInstruction di;
 	size_t off = 0;
 
-	(void)n;
 	while (off < len && ZYAN_SUCCESS(ZydisDisassembleIntel(
 			ZYDIS_MACHINE_MODE_LONG_64, (uint64_t)code + off,
 			code + off, len - off, &di))) {
@@ -264,7 +263,7 @@ static void differential(void)
 				       i, kbt_stop_name(blk.stop_why),
 				       (unsigned long)(blk.stop_rip -
 						       (uint64_t)orig));
-				print_block(i, orig, len - BT_GEN_TRAILER_LEN);
+				print_block(orig, len - BT_GEN_TRAILER_LEN);
 			}
 		}
 		for (k = 0; k < STEP_RUNS; k++) {
@@ -283,7 +282,7 @@ static void differential(void)
 					       rr.rolled, (unsigned long)(rr.rip -
 					       (uint64_t)trans));
 				if (rr.orig)
-					print_block(0, (void *)rr.orig, 15);
+					print_block((void *)rr.orig, 15);
 			}
 			lost += rr.lost;
 			rolled += rr.rolled;
