@@ -94,11 +94,11 @@ selftests: kselftest-headers ynl-tools userspace
 check:
 	@selftests/check.sh
 
-vmtest: deps all
-	@KERNEL=$(KERNEL) SUITE=$(SUITE) selftests/vm/vmtest.sh
+vmtest: deps
+	@KERNEL="$(KERNEL)" SUITE="$(SUITE)" selftests/vm/vmtest.sh
 
-kunit: deps all
-	@KERNEL=debug MODE=kunit SUITE=$(SUITE) selftests/vm/vmtest.sh
+kunit: deps
+	@KERNEL=debug MODE=kunit SUITE="$(SUITE)" selftests/vm/vmtest.sh
 
 # KERNEL defaults to "all" for vmtest; a benchmark runs on one kernel.
 bench:

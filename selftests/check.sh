@@ -12,6 +12,12 @@
 #      uninstall;
 #   4. the VM tests on the 6.1, 6.12 and debug kernels (selftests/vm), and
 #      the vdev and ring suites on 6.1 and 6.12 with DKMS's modules.
+# Each VM runs on one CPU (single-threaded TCG). With two CPUs or more
+# (KEEL_VM_JOBS, as for selftests/vm/vmtest.sh), the debug kernel's VM, by
+# far the longest, starts as soon as userspace, the selftests and its
+# modules are built, and runs beside the rest; after it, the same lane runs
+# the DKMS modules' VMs once the packages are there. Its output is printed
+# when the stock kernels' VMs have ended.
 # The last line printed is "N passed, N failed".
 set -uo pipefail
 
@@ -64,8 +70,34 @@ if ! selftests/vm/deps.sh; then
 	exit 1
 fi
 
+vm_kernels=${KERNEL:-all}
+[[ $vm_kernels != all ]] || vm_kernels=$(selftests/vm/kernels.sh --list)
+jobs=${KEEL_VM_JOBS:-$(nproc)}
+rm -f "$log/dkms.ready" "$log/dkms.none"
+
+# The debug kernel's VM tests, then the vdev and ring suites on the stock
+# kernels with the modules DKMS built (when the packages step has made
+# them: it leaves dkms.ready or dkms.none).
+lane_debug() {
+	if [[ " $vm_kernels " == *" debug "* ]]; then
+		KEEL_NO_BUILD=1 KERNEL=debug selftests/vm/vmtest.sh \
+			>"$log/vmtest-debug.log" 2>&1
+	fi
+	while [[ ! -e $log/dkms.ready && ! -e $log/dkms.none ]]; do
+		sleep 5
+	done
+	[[ -e $log/dkms.ready ]] || return 0
+	KEEL_NO_BUILD=1 KEEL_KMOD_ROOT=$BUILD/dkms KERNEL="6.1 6.12" \
+		SUITE="vdev ring" KEEL_VM_OUT=$BUILD/vm-dkms \
+		selftests/vm/vmtest.sh >"$log/dkms-vmtest.log" 2>&1
+}
+
 echo "== build checks"
-for k in 6.1 6.12 debug; do
+# What the debug kernel's VM needs first, so that it can start early.
+build_check userspace make -s -j"$(nproc)" userspace
+build_check selftests make -s -j"$(nproc)" selftests
+lane_pid=
+for k in debug 6.1 6.12; do
 	kdir=$(selftests/vm/kernels.sh --kdir "$k" 2>"$log/kernel-$k.log") || kdir=
 	if [ -z "$kdir" ]; then
 		fail "modules for $k: no build tree (see $log/kernel-$k.log)"
@@ -73,15 +105,17 @@ for k in 6.1 6.12 debug; do
 	fi
 	# C=2 runs sparse on every file, W=1 adds the extra warnings.
 	build_check "modules-$k-W1-sparse" \
-		make -s modules KDIR="$kdir" W=1 C=2
+		make -s -j"$(nproc)" modules KDIR="$kdir" W=1 C=2
 	# Its kernel-doc: the stricter checks differ between releases.
 	build_check "kerneldoc-$k" make -s kerneldoc KDIR="$kdir"
+	if [[ $k == debug && $jobs -ge 2 ]]; then
+		lane_debug &
+		lane_pid=$!
+	fi
 done
 build_check checkpatch make -s checkpatch
 build_check ynl-spec make -s ynl-check
-build_check userspace make -s userspace
-build_check selftests make -s selftests
-build_check man-pages make -s man
+build_check man-pages make -s -j"$(nproc)" man
 
 echo "== host tests"
 make -s -C userspace O="$BUILD/userspace" check >"$log/host-tests.log" 2>&1
@@ -98,12 +132,17 @@ kdirs=()
 for k in 6.1 6.12; do
 	d=$(selftests/vm/kernels.sh --kdir "$k" 2>/dev/null) && kdirs+=("$d")
 done
-rm -rf "$BUILD/dkms"
+rm -rf "$BUILD/dkms" "$BUILD/vm-dkms"
 KEEL_DKMS_OUT=$BUILD/dkms selftests/deb_test.sh "${kdirs[@]}" \
 	>"$log/deb-test.log" 2>&1
 grep -qE '^(not )?ok ' "$log/deb-test.log" ||
 	fail "package test did not run (see $log/deb-test.log)"
 tap_count "$log/deb-test.log" "package test"
+if [ -d "$BUILD/dkms" ]; then
+	touch "$log/dkms.ready"
+else
+	touch "$log/dkms.none"
+fi
 
 kdir=$(selftests/vm/kernels.sh --kdir 6.1 2>/dev/null) || kdir=
 if [ -n "$kdir" ]; then
@@ -131,14 +170,23 @@ vm_result() {
 }
 
 echo "== VM tests"
-KERNEL=${KERNEL:-all} selftests/vm/vmtest.sh 2>&1 | tee "$log/vmtest.log"
-vm_result "VM tests" "$log/vmtest.log"
+stock=$(echo " $vm_kernels " | sed 's/ debug / /; s/^ *//; s/ *$//')
+if [ -n "$stock" ]; then
+	KERNEL=$stock selftests/vm/vmtest.sh 2>&1 | tee "$log/vmtest.log"
+	vm_result "VM tests" "$log/vmtest.log"
+fi
+if [ -n "$lane_pid" ]; then
+	wait "$lane_pid"
+else
+	lane_debug
+fi
+if [[ " $vm_kernels " == *" debug "* ]]; then
+	cat "$log/vmtest-debug.log"
+	vm_result "VM tests on the debug kernel" "$log/vmtest-debug.log"
+fi
 
 echo "== DKMS's modules in the VMs"
-if [ -d "$BUILD/dkms" ]; then
-	KEEL_NO_BUILD=1 KEEL_KMOD_ROOT=$BUILD/dkms KERNEL="6.1 6.12" \
-		SUITE="vdev ring" KEEL_VM_OUT=$BUILD/vm-dkms \
-		selftests/vm/vmtest.sh >"$log/dkms-vmtest.log" 2>&1
+if [ -e "$log/dkms.ready" ]; then
 	tail -n 1 "$log/dkms-vmtest.log"
 	vm_result "VM tests with DKMS's modules" "$log/dkms-vmtest.log"
 else
