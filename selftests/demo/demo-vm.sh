@@ -9,7 +9,9 @@
 # by pid and a command typed into the guest through it; the interrupts of
 # its vhost-net queues moderated by pid while a stream flows; pages of its
 # guest's memory mirrored by pid, failing without the guest knowing, then
-# unprotected ones failing for comparison; a disk of its guest served by
+# unprotected ones failing for comparison; a guest's write hot spot found
+# in keel_mirror's profile, translated by keel-bt so that its stores stop
+# trapping, and dropped when it goes cold; a disk of its guest served by
 # keel-iod from another network namespace, the server restarted under the
 # guest's writes, its data intact. Then keeld,
 # the cloud resource database, with this machine registered from keel.ko
@@ -25,12 +27,13 @@ ring=/keel/selftests/demo/keel_demo_ring
 qemu_demo=/keel/selftests/qemu/keel_demo_qemu
 coal_demo=/keel/selftests/qemu/keel_demo_coalesce
 mirror_demo=/keel/selftests/qemu/keel_demo_mirror
+bt_demo=/keel/selftests/mirror/keel_demo_bt
 remote_demo=/keel/selftests/qemu/keel_demo_remote
 step() { printf '\n==== %s\n' "$*"; }
 
 missing=
 for f in "$guest" "$uart" "$ring" "$qemu_demo" "$coal_demo" "$mirror_demo" \
-	"$remote_demo" "$keeld"; do
+	"$bt_demo" "$remote_demo" "$keeld"; do
 	[ -x "$f" ] || missing="$missing $f"
 done
 for f in /keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
@@ -93,6 +96,9 @@ step "Interrupt moderation of a running guest's vhost-net queues, turned on by p
 
 step "Mirrored guest memory of a running QEMU: pages that fail, rebuilt by Keel (keel_mirror)"
 "$mirror_demo" || exit 1
+
+step "A write hot spot of a mirrored guest found, translated and dropped by Keel (keel_mirror, keel-bt)"
+"$bt_demo" || exit 1
 
 step "A running QEMU's disk served from another host's keel-iod, the server restarted underneath (keel_remote)"
 "$remote_demo" || exit 1

@@ -5,8 +5,10 @@
  * mirror window (the range's mirror pages, mmap(2)ed from keel_mirror)
  * as memslots at fixed offsets, a code cache and a region log in guest
  * memory; the guest's store loop; its translation by the bt_xlate helper
- * beside the test program, and the patch of the loop's entry with a jump
- * into its translation, and its removal.
+ * beside the test program (the whole function, or the loop around a hot
+ * store site), each translation in a slot of the code cache with its
+ * counter of translated stores; the patch of the translation's entry
+ * with a jump into it, and its removal.
  */
 #ifndef BT_VM_H
 #define BT_VM_H
@@ -25,6 +27,9 @@
 #define BT_ALIAS_OFF	0x20000000ULL
 #define BT_MIRROR_OFF	0x40000000ULL
 #define BT_CACHE_LEN	(16 * 4096ULL)
+#define BT_SLOT_LEN	4096ULL		/* code cache per translation */
+#define BT_SLOTS	(BT_CACHE_LEN / BT_SLOT_LEN)
+#define BT_COUNT_OFF	2048		/* the counters, in the log's page */
 
 /*
  * The guest's hot spot: bt_fill(buf, end, passes, seed) stores seed + pass
@@ -34,11 +39,14 @@
  */
 void bt_fill(uint64_t *buf, uint64_t *end, uint64_t passes, uint64_t seed);
 void bt_fill_end(void);
+/* the inner loop, which the selection translates */
+extern const uint8_t bt_fill_inner[], bt_fill_inner_end[];
 __asm__(".text\n"
-	".globl bt_fill, bt_fill_end\n"
+	".globl bt_fill, bt_fill_end, bt_fill_inner, bt_fill_inner_end\n"
 	"bt_fill:\n"
 	"	mov %rcx, %rax\n"
 	"1:	mov %rdi, %r8\n"
+	"bt_fill_inner:\n"
 	"2:	mov %rax, (%r8)\n"
 	"	mov %rax, 8(%r8)\n"
 	"	mov %rax, 16(%r8)\n"
@@ -50,6 +58,7 @@ __asm__(".text\n"
 	"	add $64, %r8\n"
 	"	cmp %rsi, %r8\n"
 	"	jb 2b\n"
+	"bt_fill_inner_end:\n"
 	"	inc %rax\n"
 	"	dec %rdx\n"
 	"	jnz 1b\n"
@@ -58,7 +67,7 @@ __asm__(".text\n"
 
 /* What the host asks of the guest's next round (guest memory). */
 static volatile struct {
-	uint64_t passes, seed, unprotected;
+	uint64_t passes, seed, unprotected, idle;
 } bt_req;
 
 /* Each round: report, then fill the range (or the page past it). */
@@ -66,6 +75,8 @@ static void bt_guest(uint64_t base, uint64_t plain)
 {
 	for (;;) {
 		GUEST_SYNC(0);
+		if (bt_req.idle)
+			continue;
 		if (bt_req.unprotected)
 			bt_fill((uint64_t *)plain,
 				(uint64_t *)(plain + BT_RANGE_LEN),
@@ -77,6 +88,13 @@ static void bt_guest(uint64_t base, uint64_t plain)
 	}
 }
 
+/* A translation in a slot of the code cache. */
+struct bt_xl {
+	uint64_t head, end;	/* the original code it covers */
+	uint8_t saved[5];	/* the head's bytes, while patched */
+	bool patched;
+};
+
 struct bt_vm {
 	struct keel_vm *vm;
 	struct keel_vcpu *vcpu;
@@ -85,8 +103,7 @@ struct bt_vm {
 	struct keel_bt_log *log;
 	int mfd;
 	uint32_t id;
-	uint8_t saved[5];	/* the loop's first bytes, while patched */
-	bool patched;
+	struct bt_xl xl[BT_SLOTS];
 	char stats[256];	/* bt_xlate's line */
 };
 
@@ -165,8 +182,9 @@ static inline double bt_now(void)
 
 /*
  * One round of the guest: @passes over the range (or, @unprotected, over
- * memory no range covers) storing @seed onwards. Its time in seconds, or
- * a negative value when the guest did not report back.
+ * memory no range covers) storing @seed onwards (none for 0 passes: the
+ * guest reports back at once). Its time in seconds, or a negative value
+ * when the guest did not report back.
  */
 static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 				 uint64_t seed, bool unprotected)
@@ -174,6 +192,7 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 	struct ucall uc;
 	double t0;
 
+	vm_guest_ptr(b->vm, &bt_req)->idle = !passes;
 	vm_guest_ptr(b->vm, &bt_req)->passes = passes;
 	vm_guest_ptr(b->vm, &bt_req)->seed = seed;
 	vm_guest_ptr(b->vm, &bt_req)->unprotected = unprotected;
@@ -188,21 +207,53 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 /* The test VM's selftests build, where a benchmark finds bt_xlate. */
 #define BT_VM_MIRROR_DIR	"/keel/selftests/mirror"
 
-/*
- * Translate the guest's copy of bt_fill into the code cache with
- * bt_xlate, and zero the log: 0, or -errno (b->stats says why).
- */
-static inline int bt_vm_translate(struct bt_vm *b)
+static inline uint64_t bt_vm_slot_gpa(const struct bt_vm *b, unsigned int slot)
 {
-	uint64_t rip = (uintptr_t)bt_fill;
-	size_t len = (uintptr_t)bt_fill_end - rip;
-	char in[] = "/tmp/bt_in.XXXXXX", out[] = "/tmp/bt_out.XXXXXX";
-	char a[7][32], prog[PATH_MAX];
-	const uint8_t *code = vm_gpa2hva(b->vm, rip, len);
-	const char *argv[11];
-	int fi, fo, ret, i;
-	ssize_t n;
+	return b->cache_gpa + slot * BT_SLOT_LEN;
+}
 
+/* Translation @slot's counter of translated stores (guest memory). */
+static inline uint64_t bt_vm_count_gpa(const struct bt_vm *b,
+				       unsigned int slot)
+{
+	return b->log_gpa + BT_COUNT_OFF + 8 * slot;
+}
+
+static inline uint64_t bt_vm_count(const struct bt_vm *b, unsigned int slot)
+{
+	return *(volatile uint64_t *)((uint8_t *)b->log + BT_COUNT_OFF + 8 * slot);
+}
+
+/* A number of bt_xlate's line ("key=..."), or 0. */
+static inline uint64_t bt_vm_stat(const struct bt_vm *b, const char *key)
+{
+	char pat[32];
+	const char *p;
+
+	snprintf(pat, sizeof(pat), "%s=", key);
+	p = strstr(b->stats, pat);
+	return p ? strtoull(p + strlen(pat), NULL, 0) : 0;
+}
+
+/*
+ * Translate guest code with bt_xlate into code cache slot @slot: [rip,
+ * rip + len), or with @hot the loop around the store at @hot within that
+ * window; with @count, the slot's counter counts translated stores. The
+ * slot's head and end are what was translated; the log is zeroed. 0, or
+ * -errno (b->stats says why).
+ */
+static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
+			      size_t len, uint64_t hot, bool count)
+{
+	char in[] = "/tmp/bt_in.XXXXXX", out[] = "/tmp/bt_out.XXXXXX";
+	char a[8][32], prog[PATH_MAX];
+	const uint8_t *code = vm_gpa2hva(b->vm, rip, len);
+	const char *argv[16];
+	int fi, fo, ret, i, n = 0;
+	ssize_t got;
+
+	if (slot >= BT_SLOTS || b->xl[slot].patched)
+		return -EINVAL;
 	ret = keel_test_find_prog(prog, sizeof(prog), "KEEL_BT_XLATE",
 				  "bt_xlate", BT_VM_MIRROR_DIR);
 	if (ret || !code)
@@ -213,30 +264,53 @@ static inline int bt_vm_translate(struct bt_vm *b)
 		ret = -errno;
 		goto out;
 	}
+	/* the original code: the heads patched in the window as they were */
+	for (i = 0; i < (int)BT_SLOTS; i++) {
+		const struct bt_xl *x = &b->xl[i];
+
+		if (x->patched && x->head >= rip && x->head + 5 <= rip + len &&
+		    pwrite(fi, x->saved, 5, x->head - rip) != 5) {
+			ret = -errno;
+			goto out;
+		}
+	}
+	argv[n++] = prog;
+	if (count) {
+		snprintf(a[6], 32, "%#llx",
+			 (unsigned long long)bt_vm_count_gpa(b, slot));
+		argv[n++] = "-c";
+		argv[n++] = a[6];
+	}
+	if (hot) {
+		snprintf(a[7], 32, "%#llx", (unsigned long long)hot);
+		argv[n++] = "-l";
+		argv[n++] = a[7];
+	}
 	snprintf(a[0], 32, "%#llx", BT_ALIAS_OFF);
 	snprintf(a[1], 32, "%#llx", BT_MIRROR_OFF);
 	snprintf(a[2], 32, "%#llx", (unsigned long long)b->log_gpa);
 	snprintf(a[3], 32, "%#llx", (unsigned long long)rip);
-	snprintf(a[4], 32, "%#llx", (unsigned long long)b->cache_gpa);
-	snprintf(a[5], 32, "%llu", BT_CACHE_LEN);
-	argv[0] = prog;
+	snprintf(a[4], 32, "%#llx", (unsigned long long)bt_vm_slot_gpa(b, slot));
+	snprintf(a[5], 32, "%llu", BT_SLOT_LEN);
 	for (i = 0; i < 6; i++)
-		argv[i + 1] = a[i];
-	argv[7] = in;
-	argv[8] = out;
-	argv[9] = NULL;
+		argv[n++] = a[i];
+	argv[n++] = in;
+	argv[n++] = out;
+	argv[n] = NULL;
 	ret = keel_test_run(argv, NULL, b->stats, sizeof(b->stats), false);
 	if (ret) {
 		ret = -EINVAL;
 		goto out;
 	}
-	n = pread(fo, b->cache, BT_CACHE_LEN, 0);
-	if (n <= 0) {
+	got = pread(fo, b->cache + slot * BT_SLOT_LEN, BT_SLOT_LEN, 0);
+	if (got <= 0) {
 		ret = -EIO;
 		goto out;
 	}
+	b->xl[slot].head = bt_vm_stat(b, "head");
+	b->xl[slot].end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
-	ret = 0;
+	ret = b->xl[slot].head ? 0 : -EIO;
 out:
 	if (fi >= 0) {
 		close(fi);
@@ -249,32 +323,57 @@ out:
 	return ret;
 }
 
-/* The guest's bt_fill begins with a jump into its translation. */
-static inline int bt_vm_patch(struct bt_vm *b)
+/* The translation of slot @slot entered: its head jumps to it. */
+static inline int bt_vm_patch_slot(struct bt_vm *b, unsigned int slot)
 {
-	uint8_t *at = vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5);
-	int64_t rel = (int64_t)b->cache_gpa - ((int64_t)(uintptr_t)bt_fill + 5);
-	int32_t rel32 = (int32_t)rel;
+	struct bt_xl *x = &b->xl[slot];
+	uint8_t *at;
+	int64_t rel;
 
-	if (!at || b->patched || rel != rel32)
+	if (slot >= BT_SLOTS || !x->head || x->patched)
 		return -EINVAL;
-	memcpy(b->saved, at, 5);
+	at = vm_gpa2hva(b->vm, x->head, 5);
+	rel = (int64_t)bt_vm_slot_gpa(b, slot) - (int64_t)(x->head + 5);
+	if (!at || rel != (int32_t)rel)
+		return -EINVAL;
+	memcpy(x->saved, at, 5);
 	at[0] = 0xe9;
-	memcpy(at + 1, &rel32, 4);
-	b->patched = true;
+	memcpy(at + 1, &(int32_t){ (int32_t)rel }, 4);
+	x->patched = true;
 	return 0;
 }
 
-/* ... and again with its own first bytes. */
+/* ... and left: the head's own bytes again. */
+static inline int bt_vm_unpatch_slot(struct bt_vm *b, unsigned int slot)
+{
+	struct bt_xl *x = &b->xl[slot];
+	uint8_t *at;
+
+	if (slot >= BT_SLOTS || !x->patched)
+		return -EINVAL;
+	at = vm_gpa2hva(b->vm, x->head, 5);
+	if (!at)
+		return -EINVAL;
+	memcpy(at, x->saved, 5);
+	x->patched = false;
+	return 0;
+}
+
+/* The guest's whole bt_fill, in slot 0, entered at its first byte. */
+static inline int bt_vm_translate(struct bt_vm *b)
+{
+	return bt_vm_xlate(b, 0, (uintptr_t)bt_fill,
+			   (uintptr_t)bt_fill_end - (uintptr_t)bt_fill, 0, false);
+}
+
+static inline int bt_vm_patch(struct bt_vm *b)
+{
+	return bt_vm_patch_slot(b, 0);
+}
+
 static inline int bt_vm_unpatch(struct bt_vm *b)
 {
-	uint8_t *at = vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5);
-
-	if (!at || !b->patched)
-		return -EINVAL;
-	memcpy(at, b->saved, 5);
-	b->patched = false;
-	return 0;
+	return bt_vm_unpatch_slot(b, 0);
 }
 
 #endif /* BT_VM_H */

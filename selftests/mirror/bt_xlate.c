@@ -5,19 +5,27 @@
  * so cannot link Zydis: translation in a userspace helper, as
  * Documentation/bt.rst describes.
  *
- *   bt_xlate ALIAS_OFF MIRROR_OFF LOG_ADDR ORIG_RIP OUT_RIP CAP IN OUT
+ *   bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] ALIAS_OFF MIRROR_OFF LOG_ADDR
+ *            ORIG_RIP OUT_RIP CAP IN OUT
  *
  * translates the code in file IN, which runs at ORIG_RIP, into file OUT,
  * to run at OUT_RIP (at most CAP bytes), and prints one line:
- * "insns=N stores=N regions=N stop=WHY stop_rip=0x... len=N us=N".
+ * "insns=N stores=N regions=N stop=WHY stop_rip=0x... len=N us=N
+ * head=0x... end=0x...". With -l, IN is a window of code around HOT_RIP
+ * and what is translated is the loop around it (kbt_find_loop()): head
+ * and end are that loop's, where the entry jump goes and where the
+ * translation covers up to (the stop, if it stopped before the loop's
+ * end). With -c, each commit adds its stores to the u64 at COUNT_ADDR.
  * Numbers in C notation (0x... for hexadecimal). Exit status 0, or 1
  * with the error on stderr.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bt.h"
 
@@ -38,50 +46,81 @@ static uint64_t num(const char *s)
 int main(int argc, char **argv)
 {
 	static uint8_t code[1 << 20], out[1 << 20];
-	struct kbt_config cfg;
+	struct kbt_config cfg = { 0 };
 	struct timespec t0, t1;
+	struct kbt_loop lp = { 0 };
 	struct kbt_block blk;
+	uint64_t base, hot = 0;
+	const uint8_t *from;
+	bool loop = false;
 	size_t len, cap;
+	char **a;
 	FILE *f;
-	int ret;
+	int ret, c;
 
-	if (argc != 9) {
-		fprintf(stderr, "usage: bt_xlate ALIAS_OFF MIRROR_OFF LOG_ADDR "
-			"ORIG_RIP OUT_RIP CAP IN OUT\n");
+	while ((c = getopt(argc, argv, "c:l:")) != -1) {
+		if (c == 'c') {
+			cfg.count_addr = num(optarg);
+		} else if (c == 'l') {
+			hot = num(optarg);
+			loop = true;
+		} else {
+			return 1;
+		}
+	}
+	if (argc - optind != 8) {
+		fprintf(stderr, "usage: bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] "
+			"ALIAS_OFF MIRROR_OFF LOG_ADDR ORIG_RIP OUT_RIP CAP IN "
+			"OUT\n");
 		return 1;
 	}
-	cfg = (struct kbt_config){ .alias_off = (int64_t)num(argv[1]),
-				   .mirror_off = (int64_t)num(argv[2]),
-				   .log_addr = num(argv[3]) };
-	cap = num(argv[6]);
+	a = argv + optind - 1;
+	cfg.alias_off = (int64_t)num(a[1]);
+	cfg.mirror_off = (int64_t)num(a[2]);
+	cfg.log_addr = num(a[3]);
+	base = num(a[4]);
+	cap = num(a[6]);
 	if (cap > sizeof(out))
 		cap = sizeof(out);
-	f = fopen(argv[7], "rb");
+	f = fopen(a[7], "rb");
 	if (!f) {
-		perror(argv[7]);
+		perror(a[7]);
 		return 1;
 	}
 	len = fread(code, 1, sizeof(code), f);
 	fclose(f);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = kbt_translate(&cfg, code, len, num(argv[4]), out, cap,
-			    num(argv[5]), &blk);
+	from = code;
+	if (loop) {
+		ret = kbt_find_loop(code, len, base, hot, &lp);
+		if (ret) {
+			fprintf(stderr, "bt_xlate: no loop around %#llx: %s\n",
+				(unsigned long long)hot, strerror(-ret));
+			return 1;
+		}
+		from = code + (lp.head - base);
+		len = lp.end - lp.head;
+		base = lp.head;
+	}
+	ret = kbt_translate(&cfg, from, len, base, out, cap, num(a[5]), &blk);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (ret) {
 		fprintf(stderr, "bt_xlate: %s\n", strerror(-ret));
 		return 1;
 	}
-	f = fopen(argv[8], "wb");
+	f = fopen(a[8], "wb");
 	if (!f || fwrite(out, 1, blk.trans_len, f) != blk.trans_len ||
 	    fclose(f)) {
-		perror(argv[8]);
+		perror(a[8]);
 		return 1;
 	}
 	printf("insns=%u stores=%u regions=%u stop=%s stop_rip=%#llx len=%zu "
-	       "us=%lld\n", blk.insns, blk.stores, blk.regions,
-	       kbt_stop_name(blk.stop_why), (unsigned long long)blk.stop_rip,
-	       blk.trans_len, (long long)((t1.tv_sec - t0.tv_sec) * 1000000 +
-					 (t1.tv_nsec - t0.tv_nsec) / 1000));
+	       "us=%lld head=%#llx end=%#llx\n", blk.insns, blk.stores,
+	       blk.regions, kbt_stop_name(blk.stop_why),
+	       (unsigned long long)blk.stop_rip, blk.trans_len,
+	       (long long)((t1.tv_sec - t0.tv_sec) * 1000000 +
+			   (t1.tv_nsec - t0.tv_nsec) / 1000),
+	       (unsigned long long)base, (unsigned long long)blk.stop_rip);
 	kbt_block_free(&blk);
 	return 0;
 }

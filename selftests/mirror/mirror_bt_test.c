@@ -10,9 +10,13 @@
  * pages mapped from keel_mirror's file: no store traps, and the mirror
  * equals the guest's memory, read through keel_mirror's own ioctl. With
  * the patch removed (the original bytes exactly) every store traps again.
+ * Keel's own selection (bt_engine.h over keel-bt's policy): the profile's
+ * hot site found, the loop around it translated and entered, the trap
+ * rate gone to zero, the translation dropped after its cool-down once
+ * the guest stops storing, and chosen again when it stores again.
  * Also the refusals of the mirror's mmap(2).
  */
-#include "bt_vm.h"
+#include "bt_engine.h"
 #include "keel_test_file.h"
 #include "poison.h"
 
@@ -116,6 +120,74 @@ TEST_F(bt, translated_hot_spot)
 	ksft_print_msg("%llu stores: trapped %.3f s, translated %.6f s, "
 		       "trapped again %.3f s; %s", (unsigned long long)STORES,
 		       t[0], t[1], t[2], b->stats);
+}
+
+/*
+ * Keel picks the hot spot itself: policy threshold one pass of a site's
+ * stores, budget two, cool-down two intervals; an interval is a round of
+ * the guest. The loop's eight sites are equally hot: the second one
+ * proposed is in the loop the first one's translation covers.
+ */
+TEST_F(bt, selected_and_dropped)
+{
+	static const struct kbt_sel_policy pol = {
+		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,
+	};
+	struct bt_vm *b = &self->b;
+	size_t flen = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
+	struct bt_engine e;
+	long long before;
+	int n;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_engine_init(&e, b, &pol));
+	/* 1. trapped: the hot site found and its loop translated */
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 700, false));
+	EXPECT_EQ(STORES, trapped(b) - before);
+	n = bt_engine_step(&e);
+	ASSERT_EQ(2, n);
+	ASSERT_EQ(1, e.translated) TH_LOG("refused: %s", e.err);
+	EXPECT_EQ(0, e.refused) TH_LOG("refused: %s", e.err);
+	EXPECT_EQ((uintptr_t)bt_fill_inner, b->xl[0].head) TH_LOG("%s", e.why);
+	EXPECT_EQ((uintptr_t)bt_fill_inner_end, b->xl[0].end) TH_LOG("%s", e.why);
+	EXPECT_TRUE(b->xl[0].patched);
+
+	/* 2. translated: nothing traps, the counter counts every store */
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 800, false));
+	EXPECT_EQ(0, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_count(b, 0));
+	expect_filled(_metadata, b, 800, "selected");
+	EXPECT_EQ(0, bt_engine_step(&e));
+	EXPECT_EQ(0, e.dropped);
+
+	/* 3. the guest stores nothing: dropped at the second cold interval */
+	ASSERT_LT(0, bt_vm_round(b, 0, 0, false));
+	EXPECT_EQ(0, bt_engine_step(&e));
+	EXPECT_TRUE(b->xl[0].patched);
+	ASSERT_LT(0, bt_vm_round(b, 0, 0, false));
+	EXPECT_EQ(1, bt_engine_step(&e));
+	EXPECT_EQ(1, e.dropped);
+	EXPECT_FALSE(b->xl[0].patched);
+	EXPECT_EQ(0, memcmp(vm_gpa2hva(b->vm, (uintptr_t)bt_fill, flen),
+			    (const void *)bt_fill, flen))
+		TH_LOG("the guest's bt_fill is not the original");
+
+	/* 4. trapped again, and chosen again */
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 900, false));
+	EXPECT_EQ(STORES, trapped(b) - before);
+	expect_filled(_metadata, b, 900, "dropped");
+	EXPECT_EQ(2, bt_engine_step(&e));
+	EXPECT_EQ(2, e.translated);
+	EXPECT_EQ(0, e.refused) TH_LOG("refused: %s", e.err);
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1000, false));
+	EXPECT_EQ(0, trapped(b) - before);
+	expect_filled(_metadata, b, 1000, "chosen again");
+	ksft_print_msg("selected: %s\n", e.why);
 }
 
 /*

@@ -24,6 +24,12 @@ struct kbt_config {
 	int64_t alias_off;	/* guest-side store at addr + alias_off */
 	int64_t mirror_off;	/* mirror store at addr + mirror_off */
 	uint64_t log_addr;	/* runtime address of struct keel_bt_log */
+	/*
+	 * Runtime address of a u64 to which each commit adds its region's
+	 * stores (the translated stores that did not trap), or 0 for none.
+	 * Not atomic: vCPUs sharing a translation may lose counts.
+	 */
+	uint64_t count_addr;
 };
 
 /*
@@ -84,7 +90,8 @@ struct kbt_block {
  * bytes), which will run at out_rip. Translated code leaves to the
  * original code at the first instruction it does not translate, and at
  * the end of the range. 0 or a negative errno (-ENOSPC: out too small;
- * -EINVAL: bad config; -ERANGE: the log or an offset out of reach).
+ * -EINVAL: bad config; -ERANGE: the log, the counter or an offset out of
+ * reach).
  */
 int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 		  size_t len, uint64_t orig_rip, uint8_t *out, size_t cap,
@@ -126,5 +133,30 @@ int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
 uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip);
 
 const char *kbt_stop_name(enum kbt_stop why);
+
+/* The jump that enters a translation: jmp rel32. */
+#define KBT_PATCH_LEN	5
+/* Instructions kbt_find_loop() decodes past the hot store at most. */
+#define KBT_LOOP_SCAN	256
+
+/* A loop: its head (the back edge's target) and the end of its back edge. */
+struct kbt_loop {
+	uint64_t head, end;
+};
+
+/*
+ * The innermost loop around the instruction at hot_rip, in the code
+ * [code, code + len) that runs at base: the first relative branch at or
+ * after hot_rip (within KBT_LOOP_SCAN instructions, before a ret or an
+ * indirect jump) that goes back to an address at or before hot_rip from
+ * which decoding lands on hot_rip. Its head is where the entry jump
+ * goes, so no branch of the loop may target the KBT_PATCH_LEN bytes
+ * after the head (branches from outside the loop cannot be seen here:
+ * the caller's placement must know its code). 0, or -EINVAL (hot_rip
+ * outside the code), -ENOENT (no such loop), -ERANGE (a loop shorter than
+ * the jump), -EBUSY (a branch of the loop into the jump's bytes).
+ */
+int kbt_find_loop(const uint8_t *code, size_t len, uint64_t base,
+		  uint64_t hot_rip, struct kbt_loop *lp);
 
 #endif /* KEEL_BT_H */

@@ -25,6 +25,9 @@
  *	mov s1, [log.e[i].addr]		per entry
  *	mov s2, [log.e[i].val]
  *	mov [s1 + mirror_off], s2
+ *	mov s1, [count_addr]		with a counter: the region's
+ *	lea s1, [s1 + stores]		 stores added to it
+ *	mov [count_addr], s1
  *	mov qword [log.count], 0
  *	mov s1, [log.scratch[0]]
  *	mov s2, [log.scratch[1]]
@@ -84,6 +87,7 @@ struct tr {
 	unsigned int s1, s2;
 	bool open;
 	unsigned int nent;
+	unsigned int nstores;
 	uint8_t lens[KEEL_BT_LOG_ENTRIES];
 };
 
@@ -277,6 +281,7 @@ static void open_region(struct tr *t)
 	kbt_emit_mov_store(&t->e, &m, 8, t->s2);
 	t->open = true;
 	t->nent = 0;
+	t->nstores = 0;
 	t->blk->regions++;
 }
 
@@ -295,6 +300,14 @@ static void commit(struct tr *t)
 		kbt_emit_mov_load(&t->e, t->s2, &m, 8);
 		m = mem_reg(t->s1, cfg->mirror_off);
 		kbt_emit_mov_store(&t->e, &m, t->lens[i], t->s2);
+	}
+	if (cfg->count_addr) {
+		m = mem_rip(cfg->count_addr);
+		kbt_emit_mov_load(&t->e, t->s1, &m, 8);
+		m = mem_reg(t->s1, t->nstores);
+		kbt_emit_lea(&t->e, t->s1, &m);
+		m = mem_rip(cfg->count_addr);
+		kbt_emit_mov_store(&t->e, &m, 8, t->s1);
 	}
 	m = mem_rip(LOG_FIELD(cfg, count));
 	kbt_emit_mov_imm(&t->e, &m, 8, 0);
@@ -410,6 +423,7 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 	m = mem_rip(LOG_FIELD(cfg, count));
 	kbt_emit_mov_imm(&t->e, &m, 8, (int32_t)t->nent);
 	t->blk->stores++;
+	t->nstores++;
 	return add_window(t, &win);
 }
 
@@ -535,7 +549,9 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 	    !cfg->mirror_off || cfg->mirror_off == cfg->alias_off)
 		return -EINVAL;
 	if (!reaches(&t, cfg->log_addr) ||
-	    !reaches(&t, cfg->log_addr + sizeof(struct keel_bt_log)))
+	    !reaches(&t, cfg->log_addr + sizeof(struct keel_bt_log)) ||
+	    (cfg->count_addr && (!reaches(&t, cfg->count_addr) ||
+				 !reaches(&t, cfg->count_addr + 8))))
 		return -ERANGE;
 	ret = decode_range(&t, code, len, orig_rip);
 	if (ret)

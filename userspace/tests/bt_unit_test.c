@@ -6,7 +6,8 @@
  * translated code leaves to the original instruction (also when the
  * original code is out of rel32 reach of the code cache, through an
  * absolute jump), so the code still does what it did; the window and
- * map lookups outside the translation find nothing.
+ * map lookups outside the translation find nothing; the counter of
+ * translated stores; the loop finder on nested loops and its refusals.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -86,7 +87,64 @@ __asm__(
 	"	loop 1b\n"
 	"	mov %rsi, 8(%rdi)\n"
 	"	ret\n"
-	"snip_loop_end:\n");
+	"snip_loop_end:\n"
+	/* three times two stores in a loop, one after it: seven */
+	".globl snip_count, snip_count_end\n"
+	"snip_count:\n"
+	"	mov $3, %ecx\n"
+	"1:	mov %rsi, (%rdi)\n"
+	"	addq $1, 8(%rdi)\n"
+	"	dec %ecx\n"
+	"	jnz 1b\n"
+	"	mov %rsi, 16(%rdi)\n"
+	"	ret\n"
+	"snip_count_end:\n"
+	/* the loops of the finder: nested; one too short; one whose head's
+	 * bytes a branch of the loop targets
+	 */
+	".globl loops, loops_outer, loops_inner, loops_store, loops_inner_end\n"
+	".globl loops_outer_end, loops_short, loops_short_end, loops_busy\n"
+	".globl loops_busy_store, loops_busy_end, loops_none, loops_end\n"
+	"loops:\n"
+	"	mov %rcx, %rax\n"
+	"loops_outer:\n"
+	"	mov %rdi, %r8\n"
+	"loops_inner:\n"
+	"	mov %rax, (%r8)\n"
+	"loops_store:\n"
+	"	mov %rax, 8(%r8)\n"
+	"	add $16, %r8\n"
+	"	cmp %rsi, %r8\n"
+	"	jb loops_inner\n"
+	"loops_inner_end:\n"
+	"	dec %rdx\n"
+	"	jnz loops_outer\n"
+	"loops_outer_end:\n"
+	"	ret\n"
+	"loops_short:\n"
+	"	mov %al, (%rdi)\n"
+	"	jnz loops_short\n"
+	"loops_short_end:\n"
+	"	ret\n"
+	"loops_busy:\n"
+	"	mov %al, (%rdi)\n"
+	"	jz 2f\n"
+	"2:	mov %al, 1(%rdi)\n"
+	"loops_busy_store:\n"
+	"	mov %al, 2(%rdi)\n"
+	"	jnz loops_busy\n"
+	"loops_busy_end:\n"
+	"	ret\n"
+	"loops_none:\n"
+	"	mov %rax, (%rdi)\n"
+	"	ret\n"
+	"loops_end:\n");
+void snip_count(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_count_end[];
+extern const uint8_t loops[], loops_outer[], loops_inner[], loops_store[],
+	loops_inner_end[], loops_outer_end[], loops_short[], loops_short_end[],
+	loops_busy[], loops_busy_store[], loops_busy_end[], loops_none[],
+	loops_end[];
 
 static struct kbt_hostmem hm;
 static uint8_t *buf, *mirror, *cache;
@@ -252,11 +310,72 @@ static void no_rollback(void)
 	kbt_block_free(&blk);
 }
 
+/* kbt_config.count_addr: each commit adds its region's stores. */
+static void counter(void)
+{
+	struct kbt_config cfg = config();
+	uint64_t *count = (uint64_t *)(cache + CACHE_LEN - 8);
+	struct kbt_block blk;
+	int ret;
+
+	cfg.count_addr = (uint64_t)cache + (8ull << 30);
+	ret = xlate(&cfg, (const void *)snip_count, snip_count_end,
+		    CACHE_LEN - 64, &blk);
+	ok(ret == -ERANGE && cache[0] == 0xcc,
+	   "a counter out of rel32 reach of the code: ERANGE (%d)", ret);
+	cfg.count_addr = (uint64_t)count;
+	ret = xlate(&cfg, (const void *)snip_count, snip_count_end,
+		    CACHE_LEN - 64, &blk);
+	if (!ok(!ret && blk.stop_why == KBT_STOP_END, "translated with a counter"))
+		return;
+	*count = 100;
+	memset(buf, 0, BUF_LEN);
+	memset(mirror, 0, BUF_LEN);
+	((void (*)(uint8_t *, uint64_t))(void *)cache)(buf, 7);
+	ok(*count == 107 && !memcmp(buf, mirror, 24) &&
+	   ((uint64_t *)buf)[1] == 3,
+	   "three times two stores and one: the counter grew by 7 (%llu)",
+	   (unsigned long long)(*count - 100));
+	kbt_block_free(&blk);
+}
+
+static void find_loop(void)
+{
+	size_t len = loops_end - loops;
+	struct kbt_loop lp = { 0 };
+	uint64_t b = (uint64_t)loops;
+	int ret;
+
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_store, &lp);
+	ok(!ret && lp.head == (uint64_t)loops_inner &&
+	   lp.end == (uint64_t)loops_inner_end,
+	   "a store of the inner loop: the inner loop (%d, +%llu..+%llu)", ret,
+	   (unsigned long long)(lp.head - b), (unsigned long long)(lp.end - b));
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_outer, &lp);
+	ok(ret == -EBUSY, "the outer loop's first instruction: its head's "
+	   "first 5 bytes hold the inner loop's head, EBUSY (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops, &lp);
+	ok(ret == -ENOENT, "before every loop: ENOENT (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_none, &lp);
+	ok(ret == -ENOENT, "a store followed by ret: ENOENT (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_store + 1, &lp);
+	ok(ret == -ENOENT, "inside an instruction: ENOENT (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_short, &lp);
+	ok(ret == -ERANGE, "a loop of 4 bytes: ERANGE (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, (uint64_t)loops_busy_store, &lp);
+	ok(ret == -EBUSY,
+	   "a branch of the loop into its head's first 5 bytes: EBUSY (%d)", ret);
+	ret = kbt_find_loop(loops, len, b, b + len, &lp);
+	ok(ret == -EINVAL, "a site past the code: EINVAL (%d)", ret);
+}
+
 int main(void)
 {
 	setup();
 	refusals();
 	stops();
 	no_rollback();
+	counter();
+	find_loop();
 	return tap_done();
 }

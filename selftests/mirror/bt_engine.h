@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VMM's side of Keel's choice of hot spots (Documentation/bt.rst,
+ * "Selection"), for a guest of bt_vm.h: once per interval, with the vCPU
+ * stopped, it reads keel_mirror's hot-spot profile (keelctl's JSON, the
+ * "keel" netlink family), the translations' counters from guest memory,
+ * runs keel-bt's policy (select.h) and does what it decides: translates
+ * the loop around a hot site into a free slot of the code cache and
+ * patches its head, or removes a cold translation's patch.
+ */
+#ifndef BT_ENGINE_H
+#define BT_ENGINE_H
+
+#include "bt_vm.h"
+#include "select.h"
+
+struct bt_engine {
+	struct bt_vm *b;
+	struct kbt_sel sel;
+	int slot_of[KBT_SEL_REGIONS];	/* region -> code cache slot */
+	unsigned int translated, dropped, refused;
+	char why[320];			/* the last translation's line */
+	char err[320];			/* why the last site was refused */
+};
+
+static inline int bt_engine_init(struct bt_engine *e, struct bt_vm *b,
+				 const struct kbt_sel_policy *pol)
+{
+	unsigned int i;
+
+	memset(e, 0, sizeof(*e));
+	e->b = b;
+	for (i = 0; i < KBT_SEL_REGIONS; i++)
+		e->slot_of[i] = -1;
+	return kbt_sel_init(&e->sel, pol);
+}
+
+/* keel_mirror's profile of the range: sites read, or -errno. */
+static inline int bt_engine_profile(struct bt_engine *e,
+				    struct kbt_sel_site *sites,
+				    unsigned int max)
+{
+	char ids[16], out[16384];
+	struct json_object *arr, *o;
+	unsigned int i, n;
+
+	snprintf(ids, sizeof(ids), "%u", e->b->id);
+	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "hotspots",
+						ids, NULL },
+			      NULL, out, sizeof(out), false))
+		return -EIO;
+	arr = json_tokener_parse(out);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		return -EPROTO;
+	}
+	n = json_object_array_length(arr);
+	for (i = 0; i < n && i < max; i++) {
+		o = json_object_array_get_idx(arr, i);
+		sites[i] = (struct kbt_sel_site){ json_u64(o, "rip"),
+						  json_u64(o, "writes") };
+	}
+	json_object_put(arr);
+	return (int)i;
+}
+
+static inline int bt_engine_free_slot(const struct bt_engine *e)
+{
+	unsigned int s;
+
+	for (s = 0; s < BT_SLOTS; s++)
+		if (!e->b->xl[s].patched)
+			return (int)s;
+	return -1;
+}
+
+/* Translate the loop around @hot into a free slot and enter it. */
+static inline void bt_engine_translate(struct bt_engine *e, uint64_t hot)
+{
+	struct bt_vm *b = e->b;
+	int slot = bt_engine_free_slot(e), r;
+	struct bt_xl *x;
+
+	/* in the loop of a site translated earlier in this interval */
+	if (kbt_sel_find(&e->sel, hot) >= 0)
+		return;
+	if (slot < 0 || bt_vm_xlate(b, slot, hot - 2048, 4096, hot, true)) {
+		snprintf(e->err, sizeof(e->err), "%#llx: %s",
+			 (unsigned long long)hot, slot < 0 ? "no free slot" :
+			 b->stats);
+		kbt_sel_refuse(&e->sel, hot);
+		e->refused++;
+		return;
+	}
+	x = &b->xl[slot];
+	*(volatile uint64_t *)((uint8_t *)b->log + BT_COUNT_OFF + 8 * slot) = 0;
+	r = kbt_sel_add(&e->sel, x->head, x->end, 0);
+	if (r < 0 || bt_vm_patch_slot(b, slot)) {
+		snprintf(e->err, sizeof(e->err), "%#llx: %s",
+			 (unsigned long long)hot, r < 0 ? strerror(-r) :
+			 "cannot patch its head");
+		kbt_sel_refuse(&e->sel, hot);
+		e->refused++;
+		if (r >= 0)
+			kbt_sel_drop(&e->sel, r);
+		return;
+	}
+	e->slot_of[r] = slot;
+	e->translated++;
+	snprintf(e->why, sizeof(e->why), "%#llx: %s", (unsigned long long)hot,
+		 b->stats);
+}
+
+/*
+ * One interval, the vCPU stopped outside the code cache: the actions
+ * taken (translations and drops), or -errno.
+ */
+static inline int bt_engine_step(struct bt_engine *e)
+{
+	struct kbt_sel_site sites[KEEL_MIRROR_HOTSPOTS_MAX];
+	struct kbt_sel_action act[KBT_SEL_REGIONS * 2];
+	unsigned int i, n;
+	int ns;
+
+	for (i = 0; i < KBT_SEL_REGIONS; i++)
+		if (e->slot_of[i] >= 0)
+			kbt_sel_count(&e->sel, i,
+				      bt_vm_count(e->b, e->slot_of[i]));
+	ns = bt_engine_profile(e, sites, KEEL_MIRROR_HOTSPOTS_MAX);
+	if (ns < 0)
+		return ns;
+	n = kbt_sel_step(&e->sel, sites, ns, act, KBT_SEL_REGIONS * 2);
+	for (i = 0; i < n; i++) {
+		if (act[i].op == KBT_SEL_TRANSLATE) {
+			bt_engine_translate(e, act[i].rip);
+			continue;
+		}
+		if (e->slot_of[act[i].region] < 0 ||
+		    bt_vm_unpatch_slot(e->b, e->slot_of[act[i].region]))
+			return -EIO;
+		e->slot_of[act[i].region] = -1;
+		kbt_sel_drop(&e->sel, act[i].region);
+		e->dropped++;
+	}
+	return (int)n;
+}
+
+#endif /* BT_ENGINE_H */
