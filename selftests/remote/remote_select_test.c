@@ -260,12 +260,13 @@ TEST_F_TIMEOUT(sel, servers_tried_in_order, 600)
 		const char *order, *type;
 		long long capacity;
 		int refusals;		/* of the first server */
+		int chosen;		/* 0: A, 1: B */
 	} cases[] = {
-		{ "AB", "block", DISK_A, 0 },
-		{ "BA", "block", DISK_B, 0 },
-		{ "AB", "entropy", 0, 1 },
+		{ "AB", "block", DISK_A, 0, 0 },
+		{ "BA", "block", DISK_B, 0, 1 },
+		{ "AB", "entropy", 0, 1, 1 },
 	};
-	char out[8192];
+	char out[8192], from[128];
 	unsigned int i, id;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -277,6 +278,10 @@ TEST_F_TIMEOUT(sel, servers_tried_in_order, 600)
 			  (int)has_refusal(out, &self->srv[0],
 				       "no device of that type"))
 			TH_LOG("case %u: %s", i, out);
+		snprintf(from, sizeof(from), "\" from %s\n",
+			 self->srv[cases[i].chosen].addr);
+		EXPECT_NE(NULL, strstr(out, from))
+			TH_LOG("case %u: the chosen server not named: %s", i, out);
 		id = added_id(out);
 		ASSERT_NE(0, id) TH_LOG("case %u: %s", i, out);
 		EXPECT_EQ(cases[i].capacity, remote_info(id, "capacity"))

@@ -100,7 +100,8 @@ static int open_device(const char *op, struct iodc *c,
 /*
  * The session on the first of r->servers that has the device: each that
  * cannot be reached or refuses says why (on stderr) and the next is
- * tried. The exit code of the last failure when none has it.
+ * tried; of several, the one chosen is named (on stderr). The exit code
+ * of the last failure when none has it.
  */
 static int open_first(const char *op, struct iodc *c,
 		      const struct remote_add_req *r,
@@ -113,8 +114,13 @@ static int open_first(const char *op, struct iodc *c,
 		if (rc)
 			continue;
 		rc = open_device(op, c, r, r->servers[i], rep);
-		if (!rc)
+		if (!rc) {
+			if (r->nservers > 1)
+				fprintf(stderr, "keelctl: %s: device \"%.*s\" "
+					"from %s\n", op, (int)sizeof(rep->dev.name),
+					rep->dev.name, r->servers[i]);
 			return 0;
+		}
 		iodc_disconnect(c);
 	}
 	if (r->nservers > 1)
