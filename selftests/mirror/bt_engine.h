@@ -6,7 +6,9 @@
  * "keel" netlink family), the translations' counters from guest memory,
  * runs keel-bt's policy (select.h) and does what it decides: translates
  * the loop around a hot site into a free slot of the code cache and
- * patches its head, or removes a cold translation's patch.
+ * patches its head, or removes a cold translation's patch. Translations
+ * that a guest store to their code removed (bt_vm_code_write()) leave
+ * the policy at the next interval.
  */
 #ifndef BT_ENGINE_H
 #define BT_ENGINE_H
@@ -18,7 +20,7 @@ struct bt_engine {
 	struct bt_vm *b;
 	struct kbt_sel sel;
 	int slot_of[KBT_SEL_REGIONS];	/* region -> code cache slot */
-	unsigned int translated, dropped, refused;
+	unsigned int translated, dropped, refused, invalidated;
 	char why[320];			/* the last translation's line */
 	char err[320];			/* why the last site was refused */
 };
@@ -74,20 +76,43 @@ static inline int bt_engine_free_slot(const struct bt_engine *e)
 	return -1;
 }
 
+/*
+ * The code around @hot that one memslot holds: 2 KiB either side, or
+ * less at the memslot's ends (page granular).
+ */
+static inline uint64_t bt_engine_window(const struct bt_vm *b, uint64_t hot,
+					uint64_t *len)
+{
+	uint64_t lo = hot - 2048, hi = hot + 2048;
+
+	while (!vm_gpa2hva(b->vm, lo, hi - lo)) {
+		if (lo < (hot & ~0xfffULL))
+			lo = hot & ~0xfffULL;
+		else if (hi > (hot | 0xfffULL) + 1)
+			hi = (hot | 0xfffULL) + 1;
+		else
+			return 0;
+	}
+	*len = hi - lo;
+	return lo;
+}
+
 /* Translate the loop around @hot into a free slot and enter it. */
 static inline void bt_engine_translate(struct bt_engine *e, uint64_t hot)
 {
 	struct bt_vm *b = e->b;
 	int slot = bt_engine_free_slot(e), r;
+	uint64_t lo, len = 0;
 	struct bt_xl *x;
 
 	/* in the loop of a site translated earlier in this interval */
 	if (kbt_sel_find(&e->sel, hot) >= 0)
 		return;
-	if (slot < 0 || bt_vm_xlate(b, slot, hot - 2048, 4096, hot, true)) {
+	lo = bt_engine_window(b, hot, &len);
+	if (slot < 0 || !lo || bt_vm_xlate(b, slot, lo, len, hot, true)) {
 		snprintf(e->err, sizeof(e->err), "%#llx: %s",
 			 (unsigned long long)hot, slot < 0 ? "no free slot" :
-			 b->stats);
+			 !lo ? "no code around it" : b->stats);
 		kbt_sel_refuse(&e->sel, hot);
 		e->refused++;
 		return;
@@ -122,10 +147,21 @@ static inline int bt_engine_step(struct bt_engine *e)
 	unsigned int i, n;
 	int ns;
 
-	for (i = 0; i < KBT_SEL_REGIONS; i++)
-		if (e->slot_of[i] >= 0)
-			kbt_sel_count(&e->sel, i,
-				      bt_vm_count(e->b, e->slot_of[i]));
+	for (i = 0; i < KBT_SEL_REGIONS; i++) {
+		struct bt_xl *x;
+
+		if (e->slot_of[i] < 0)
+			continue;
+		x = &e->b->xl[e->slot_of[i]];
+		if (x->invalidated) {
+			x->invalidated = false;
+			e->slot_of[i] = -1;
+			kbt_sel_drop(&e->sel, i);
+			e->invalidated++;
+			continue;
+		}
+		kbt_sel_count(&e->sel, i, bt_vm_count(e->b, e->slot_of[i]));
+	}
 	ns = bt_engine_profile(e, sites, KEEL_MIRROR_HOTSPOTS_MAX);
 	if (ns < 0)
 		return ns;

@@ -8,7 +8,11 @@
  * beside the test program (the whole function, or the loop around a hot
  * store site), each translation in a slot of the code cache with its
  * counter of translated stores; the patch of the translation's entry
- * with a jump into it, and its removal.
+ * with a jump into it, and its removal. The guest's code pages around
+ * the loop are a read-only memslot: a guest store to them exits to this
+ * VMM, which removes every translation whose code it touches before it
+ * makes the store, so the guest runs its new code, not a stale
+ * translation.
  */
 #ifndef BT_VM_H
 #define BT_VM_H
@@ -39,10 +43,11 @@
  */
 void bt_fill(uint64_t *buf, uint64_t *end, uint64_t passes, uint64_t seed);
 void bt_fill_end(void);
-/* the inner loop, which the selection translates */
-extern const uint8_t bt_fill_inner[], bt_fill_inner_end[];
+/* the inner loop, which the selection translates; its last store */
+extern const uint8_t bt_fill_inner[], bt_fill_inner_end[], bt_fill_last[];
 __asm__(".text\n"
 	".globl bt_fill, bt_fill_end, bt_fill_inner, bt_fill_inner_end\n"
+	".globl bt_fill_last\n"
 	"bt_fill:\n"
 	"	mov %rcx, %rax\n"
 	"1:	mov %rdi, %r8\n"
@@ -54,6 +59,7 @@ __asm__(".text\n"
 	"	mov %rax, 32(%r8)\n"
 	"	mov %rax, 40(%r8)\n"
 	"	mov %rax, 48(%r8)\n"
+	"bt_fill_last:\n"
 	"	mov %rax, 56(%r8)\n"
 	"	add $64, %r8\n"
 	"	cmp %rsi, %r8\n"
@@ -68,6 +74,7 @@ __asm__(".text\n"
 /* What the host asks of the guest's next round (guest memory). */
 static volatile struct {
 	uint64_t passes, seed, unprotected, idle;
+	uint64_t rewrite_at, rewrite_byte;	/* a code byte to store first */
 } bt_req;
 
 /* Each round: report, then fill the range (or the page past it). */
@@ -75,6 +82,8 @@ static void bt_guest(uint64_t base, uint64_t plain)
 {
 	for (;;) {
 		GUEST_SYNC(0);
+		if (bt_req.rewrite_at)
+			*(volatile uint8_t *)bt_req.rewrite_at = bt_req.rewrite_byte;
 		if (bt_req.idle)
 			continue;
 		if (bt_req.unprotected)
@@ -93,6 +102,7 @@ struct bt_xl {
 	uint64_t head, end;	/* the original code it covers */
 	uint8_t saved[5];	/* the head's bytes, while patched */
 	bool patched;
+	bool invalidated;	/* removed: the guest wrote its code */
 };
 
 struct bt_vm {
@@ -104,6 +114,8 @@ struct bt_vm {
 	int mfd;
 	uint32_t id;
 	struct bt_xl xl[BT_SLOTS];
+	uint64_t code_gpa, code_len;	/* the read-only code pages */
+	uint64_t code_writes;		/* guest stores to them */
 	char stats[256];	/* bt_xlate's line */
 };
 
@@ -117,6 +129,35 @@ static inline void bt_vm_free(struct bt_vm *b)
 		close(b->mfd);
 	memset(b, 0, sizeof(*b));
 	b->mfd = -1;
+}
+
+static inline int bt_vm_unpatch_slot(struct bt_vm *b, unsigned int slot);
+
+/*
+ * A guest store to its read-only code pages: every translation whose
+ * code [head, end) it touches is removed first (the head's bytes back),
+ * then the store is made, so the guest runs its new code.
+ */
+static inline bool bt_vm_code_write(struct keel_vcpu *vcpu, uint64_t gpa,
+				    bool write, void *data, unsigned int size,
+				    void *opaque)
+{
+	struct bt_vm *b = opaque;
+	uint8_t *at = vm_gpa2hva(vcpu->vm, gpa, size);
+	unsigned int s;
+
+	if (!write || !at)
+		return false;
+	for (s = 0; s < BT_SLOTS; s++) {
+		struct bt_xl *x = &b->xl[s];
+
+		if (x->patched && gpa < x->end && x->head < gpa + size &&
+		    !bt_vm_unpatch_slot(b, s))
+			x->invalidated = true;
+	}
+	memcpy(at, data, size);
+	b->code_writes++;
+	return true;
 }
 
 /*
@@ -135,6 +176,15 @@ static inline int bt_vm_setup(struct bt_vm *b)
 	b->vm = vm_create(0, 0);
 	if (!b->vm)
 		return -errno;
+	b->code_gpa = (uintptr_t)bt_fill & ~0xfffULL;
+	b->code_len = (((uintptr_t)bt_fill_end + 0xfffULL) & ~0xfffULL) -
+		      b->code_gpa;
+	ret = vm_mem_region_readonly(b->vm, b->code_gpa, b->code_len);
+	if (!ret)
+		ret = vm_ram_mmio_handler_add(b->vm, b->code_gpa, b->code_len,
+					      bt_vm_code_write, b);
+	if (ret)
+		return ret;
 	b->gpa = vm_alloc(b->vm, BT_RANGE_LEN);
 	b->plain_gpa = vm_alloc(b->vm, BT_RANGE_LEN);
 	b->cache_gpa = vm_alloc(b->vm, BT_CACHE_LEN);
@@ -201,6 +251,7 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 		fprintf(stderr, "# bt_vm: %s\n", ucall_str(b->vcpu, &uc));
 		return -1;
 	}
+	vm_guest_ptr(b->vm, &bt_req)->rewrite_at = 0;
 	return bt_now() - t0;
 }
 

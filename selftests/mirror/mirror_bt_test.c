@@ -13,7 +13,10 @@
  * Keel's own selection (bt_engine.h over keel-bt's policy): the profile's
  * hot site found, the loop around it translated and entered, the trap
  * rate gone to zero, the translation dropped after its cool-down once
- * the guest stops storing, and chosen again when it stores again.
+ * the guest stops storing, and chosen again when it stores again. The
+ * guest rewriting an instruction of the translated loop: the translation
+ * is removed before the store is made, the new code runs (trapped), and
+ * its own translation follows.
  * Also the refusals of the mirror's mmap(2).
  */
 #include "bt_engine.h"
@@ -188,6 +191,74 @@ TEST_F(bt, selected_and_dropped)
 	EXPECT_EQ(0, trapped(b) - before);
 	expect_filled(_metadata, b, 1000, "chosen again");
 	ksft_print_msg("selected: %s\n", e.why);
+}
+
+/* After a round of the rewritten loop: qword 7 of every 8 untouched. */
+static void expect_rewritten(struct __test_metadata *_metadata,
+			     struct bt_vm *b, uint64_t seed, uint64_t old,
+			     const char *when)
+{
+	uint64_t first = 0, i, bad = 0;
+
+	for (i = 0; i < BT_RANGE_LEN / 8; i++)
+		bad += ((uint64_t *)b->mem)[i] !=
+		       (i % 8 == 7 ? old : seed) + PASSES - 1;
+	EXPECT_EQ(0, bad) TH_LOG("%s: qwords not as the new code stores", when);
+	EXPECT_EQ(0, mirror_diff(b->mfd, b->gpa, b->mem, BT_RANGE_LEN, &first))
+		TH_LOG("%s: the mirror differs from %#llx", when,
+		       (unsigned long long)first);
+}
+
+/*
+ * The guest rewrites the displacement of its loop's last store (56 to
+ * 48) while the loop is translated: its code pages are read-only, the
+ * store exits to the VMM, which removes the translation and makes the
+ * store; the round's stores run the new code, trapped; the policy drops
+ * the stale translation and translates the new loop.
+ */
+TEST_F(bt, rewritten_code_invalidates)
+{
+	static const struct kbt_sel_policy pol = {
+		.threshold = BT_RANGE_LEN / 64, .budget = 1, .cool = 4,
+	};
+	struct bt_vm *b = &self->b;
+	uint64_t disp = (uintptr_t)bt_fill_last + 3;
+	uint8_t *code = vm_gpa2hva(b->vm, disp, 1);
+	struct bt_engine e;
+	long long before;
+
+	if (!b->vm)
+		return;
+	ASSERT_NE(NULL, code);
+	ASSERT_EQ(0x38, *code) TH_LOG("mov %%rax, 56(%%r8): not where expected");
+	ASSERT_EQ(0, bt_engine_init(&e, b, &pol));
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 100, false));
+	ASSERT_EQ(1, bt_engine_step(&e));
+	ASSERT_EQ(1, e.translated) TH_LOG("refused: %s", e.err);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 200, false));
+	expect_filled(_metadata, b, 200, "translated");
+
+	/* the rewrite, then the round: trapped, the new code's stores */
+	vm_guest_ptr(b->vm, &bt_req)->rewrite_at = disp;
+	vm_guest_ptr(b->vm, &bt_req)->rewrite_byte = 0x30;
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 300, false));
+	EXPECT_EQ(1, b->code_writes);
+	EXPECT_EQ(0x30, *code);
+	EXPECT_FALSE(b->xl[0].patched);
+	EXPECT_TRUE(b->xl[0].invalidated);
+	EXPECT_EQ(STORES, trapped(b) - before);
+	expect_rewritten(_metadata, b, 300, 200, "rewritten");
+
+	/* the stale translation leaves the policy, the new loop comes in */
+	EXPECT_EQ(1, bt_engine_step(&e));
+	EXPECT_EQ(1, e.invalidated);
+	EXPECT_EQ(2, e.translated) TH_LOG("refused: %s", e.err);
+	EXPECT_NE(NULL, strstr(b->stats, "stores=8 ")) TH_LOG("%s", b->stats);
+	before = trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 400, false));
+	EXPECT_EQ(0, trapped(b) - before);
+	expect_rewritten(_metadata, b, 400, 200, "the new loop translated");
 }
 
 /*

@@ -78,6 +78,10 @@ struct keel_mem_region {
 	uint32_t slot;
 	uint64_t gpa, size;
 	void *hva;
+	uint64_t map_size;	/* bytes of the mapping at hva (a region
+				 * split by vm_mem_region_readonly() keeps
+				 * the whole mapping in its first piece)
+				 */
 	bool borrowed;		/* the caller's mapping: not unmapped here */
 };
 
@@ -128,6 +132,16 @@ void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size);
  */
 int vm_mem_region_map(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 		      void *hva);
+/*
+ * Make guest-physical [gpa, gpa + size) (page aligned, within one region)
+ * read-only for the guest: its memslot is split in up to three, the
+ * middle one KVM_MEM_READONLY, over the same memory. A guest store there
+ * exits as MMIO (vm_ram_mmio_handler_add() takes it; the handler makes
+ * the store itself, through the host mapping, if it should happen). Call
+ * it before anything else refers to the region's memslot (a Keel object
+ * over it would see the memslot go). 0 or -errno.
+ */
+int vm_mem_region_readonly(struct keel_vm *vm, uint64_t gpa, uint64_t size);
 /* Host pointer for guest-physical [gpa, gpa + len), or NULL. */
 void *vm_gpa2hva(const struct keel_vm *vm, uint64_t gpa, uint64_t len);
 /* Allocate page-aligned guest memory above the image; returns its gpa. */

@@ -76,11 +76,28 @@ void *vm_gpa2hva(const struct keel_vm *vm, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+/* KVM_SET_USER_MEMORY_REGION: 0, or -1 with errno (a message printed). */
+static int slot_set(struct keel_vm *vm, uint32_t slot, uint64_t gpa,
+		    uint64_t size, void *hva, uint32_t flags)
+{
+	struct kvm_userspace_memory_region kr = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (!ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &kr))
+		return 0;
+	errno = -keel_err(errno, "KVM_SET_USER_MEMORY_REGION");
+	return -1;
+}
+
 static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 			void *given)
 {
 	struct keel_mem_region *r;
-	struct kvm_userspace_memory_region kr;
 	unsigned int i;
 	void *hva = given;
 
@@ -107,25 +124,70 @@ static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 		errno = -keel_err(errno, "mmap guest memory");
 		return NULL;
 	}
-	kr = (struct kvm_userspace_memory_region) {
-		.slot = vm->nr_regions,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)hva,
-	};
-	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &kr)) {
+	if (slot_set(vm, vm->nr_regions, gpa, size, hva, 0)) {
 		int err = errno;
 
 		if (!given)
 			munmap(hva, size);
-		errno = -keel_err(err, "KVM_SET_USER_MEMORY_REGION");
+		errno = err;
 		return NULL;
 	}
-	vm->regions[vm->nr_regions++] = (struct keel_mem_region) {
-		.slot = kr.slot, .gpa = gpa, .size = size, .hva = hva,
-		.borrowed = given != NULL,
+	vm->regions[vm->nr_regions] = (struct keel_mem_region) {
+		.slot = vm->nr_regions, .gpa = gpa, .size = size, .hva = hva,
+		.map_size = size, .borrowed = given != NULL,
 	};
+	vm->nr_regions++;
 	return hva;
+}
+
+int vm_mem_region_readonly(struct keel_vm *vm, uint64_t gpa, uint64_t size)
+{
+	struct keel_mem_region *r = NULL, old;
+	uint64_t end = gpa + size, piece[3][2];
+	unsigned int i, n = 0;
+	int p;
+
+	if (!size || (gpa | size) & (KEEL_PAGE_SIZE - 1) || end < gpa)
+		return -keel_err(EINVAL, "read-only range not page aligned");
+	for (i = 0; i < vm->nr_regions; i++)
+		if (gpa >= vm->regions[i].gpa &&
+		    end <= vm->regions[i].gpa + vm->regions[i].size)
+			r = &vm->regions[i];
+	if (!r)
+		return -keel_err(EINVAL, "read-only range not in one region");
+	if (vm->nr_regions + 2 > KEEL_MAX_MEM_REGIONS)
+		return -keel_err(ENOSPC, "too many memory regions");
+	old = *r;
+	piece[0][0] = old.gpa;
+	piece[0][1] = gpa;
+	piece[1][0] = gpa;
+	piece[1][1] = end;
+	piece[2][0] = end;
+	piece[2][1] = old.gpa + old.size;
+	/* KVM takes a memslot's new shape only through its deletion */
+	if (slot_set(vm, old.slot, old.gpa, 0, old.hva, 0))
+		return -errno;
+	for (p = 0; p < 3; p++) {
+		uint64_t at = piece[p][0], len = piece[p][1] - piece[p][0];
+		void *hva = (char *)old.hva + (at - old.gpa);
+		struct keel_mem_region *dst;
+
+		if (!len)
+			continue;
+		dst = n ? &vm->regions[vm->nr_regions] : r;
+		*dst = (struct keel_mem_region){
+			.slot = n ? vm->nr_regions : old.slot, .gpa = at,
+			.size = len, .hva = hva,
+			.map_size = n ? 0 : old.map_size,
+			.borrowed = n ? true : old.borrowed,
+		};
+		if (slot_set(vm, dst->slot, at, len, hva,
+			     p == 1 ? KVM_MEM_READONLY : 0))
+			return -errno;
+		if (n++)
+			vm->nr_regions++;
+	}
+	return 0;
 }
 
 void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size)
@@ -383,7 +445,7 @@ void vm_free(struct keel_vm *vm)
 		close(vm->fd);
 	for (i = 0; i < vm->nr_regions; i++)
 		if (!vm->regions[i].borrowed)
-			munmap(vm->regions[i].hva, vm->regions[i].size);
+			munmap(vm->regions[i].hva, vm->regions[i].map_size);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	free(vm->cpuid);
