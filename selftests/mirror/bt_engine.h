@@ -118,7 +118,6 @@ static inline void bt_engine_translate(struct bt_engine *e, uint64_t hot)
 		return;
 	}
 	x = &b->xl[slot];
-	*(volatile uint64_t *)((uint8_t *)b->log + BT_COUNT_OFF + 8 * slot) = 0;
 	r = kbt_sel_add(&e->sel, x->head, x->end, 0);
 	if (r < 0 || bt_vm_patch_slot(b, slot)) {
 		snprintf(e->err, sizeof(e->err), "%#llx: %s",

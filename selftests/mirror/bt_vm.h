@@ -270,9 +270,23 @@ static inline uint64_t bt_vm_count_gpa(const struct bt_vm *b,
 	return b->log_gpa + BT_COUNT_OFF + 8 * slot;
 }
 
+/* ... and where the VMM sees it. */
+static inline volatile uint64_t *bt_vm_counter(const struct bt_vm *b,
+					       unsigned int slot)
+{
+	return (volatile uint64_t *)((uint8_t *)b->log + BT_COUNT_OFF +
+				     8 * slot);
+}
+
 static inline uint64_t bt_vm_count(const struct bt_vm *b, unsigned int slot)
 {
-	return *(volatile uint64_t *)((uint8_t *)b->log + BT_COUNT_OFF + 8 * slot);
+	return *bt_vm_counter(b, slot);
+}
+
+/* The range's trapped guest stores so far (keel_mirror's statistics). */
+static inline long long bt_vm_trapped(const struct bt_vm *b)
+{
+	return keel_test_obj_info("mirror", b->id, "guest_writes");
 }
 
 /* A number of bt_xlate's line ("key=..."), or 0. */
@@ -289,8 +303,9 @@ static inline uint64_t bt_vm_stat(const struct bt_vm *b, const char *key)
 /*
  * Translate guest code with bt_xlate into code cache slot @slot: [rip,
  * rip + len), or with @hot the loop around the store at @hot within that
- * window; with @count, the slot's counter counts translated stores. The
- * slot's head and end are what was translated; the log is zeroed. 0, or
+ * window; with @count, the slot's counter (zeroed) counts translated
+ * stores. The slot's head and end are what was translated; the log is
+ * zeroed. 0, or
  * -errno (b->stats says why).
  */
 static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
@@ -361,6 +376,8 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	b->xl[slot].head = bt_vm_stat(b, "head");
 	b->xl[slot].end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
+	if (count)
+		*bt_vm_counter(b, slot) = 0;
 	ret = b->xl[slot].head ? 0 : -EIO;
 out:
 	if (fi >= 0) {

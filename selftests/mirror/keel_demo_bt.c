@@ -17,11 +17,6 @@
 #define PASSES	2
 #define STORES	(PASSES * BT_RANGE_LEN / 8)
 
-static long long trapped(struct bt_vm *b)
-{
-	return keel_test_obj_info("mirror", b->id, "guest_writes");
-}
-
 static bool filled(struct bt_vm *b, uint64_t seed)
 {
 	uint64_t i, first = 0;
@@ -62,9 +57,9 @@ int main(void)
 	       (unsigned long long)pol.threshold, pol.budget, pol.cool);
 	printf("round  stores  trapped  seconds   stores/s  Keel\n");
 	for (r = 0; r < sizeof(busy); r++) {
-		before = trapped(&b);
+		before = bt_vm_trapped(&b);
 		secs = bt_vm_round(&b, busy[r] ? PASSES : 0, 100 * (r + 1), false);
-		traps[r] = trapped(&b) - before;
+		traps[r] = bt_vm_trapped(&b) - before;
 		if (secs < 0 || (busy[r] && !filled(&b, 100 * (r + 1)))) {
 			fprintf(stderr, "keel_demo_bt: round %u went wrong\n", r + 1);
 			fail = 1;

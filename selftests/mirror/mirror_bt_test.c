@@ -62,11 +62,6 @@ static void expect_filled(struct __test_metadata *_metadata,
 		TH_LOG("%s: the mirror window differs", when);
 }
 
-static long long trapped(struct bt_vm *b)
-{
-	return keel_test_obj_info("mirror", b->id, "guest_writes");
-}
-
 TEST_F(bt, translated_hot_spot)
 {
 	struct bt_vm *b = &self->b;
@@ -80,10 +75,10 @@ TEST_F(bt, translated_hot_spot)
 	if (!b->vm)
 		return;
 	/* 1. trapped: every store exits, the profile names the loop */
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	t[0] = bt_vm_round(b, PASSES, 100, false);
 	ASSERT_LT(0, t[0]);
-	EXPECT_EQ(STORES, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 100, "trapped");
 	snprintf(ids, sizeof(ids), "%u", b->id);
 	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "-j", "mirror",
@@ -105,20 +100,20 @@ TEST_F(bt, translated_hot_spot)
 	EXPECT_NE(NULL, strstr(b->stats, "stores=8 ")) TH_LOG("%s", b->stats);
 	memcpy(orig, vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5), 5);
 	ASSERT_EQ(0, bt_vm_patch(b));
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	t[1] = bt_vm_round(b, PASSES, 200, false);
 	ASSERT_LT(0, t[1]);
-	EXPECT_EQ(0, trapped(b) - before);
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 200, "translated");
 	EXPECT_EQ(0, b->log->count);
 
 	/* 3. the original bytes back: every store traps again */
 	ASSERT_EQ(0, bt_vm_unpatch(b));
 	EXPECT_EQ(0, memcmp(orig, vm_gpa2hva(b->vm, (uintptr_t)bt_fill, 5), 5));
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	t[2] = bt_vm_round(b, PASSES, 300, false);
 	ASSERT_LT(0, t[2]);
-	EXPECT_EQ(STORES, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 300, "untranslated");
 	ksft_print_msg("%llu stores: trapped %.3f s, translated %.6f s, "
 		       "trapped again %.3f s; %s", (unsigned long long)STORES,
@@ -146,9 +141,9 @@ TEST_F(bt, selected_and_dropped)
 		return;
 	ASSERT_EQ(0, bt_engine_init(&e, b, &pol));
 	/* 1. trapped: the hot site found and its loop translated */
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 700, false));
-	EXPECT_EQ(STORES, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
 	n = bt_engine_step(&e);
 	ASSERT_EQ(2, n);
 	ASSERT_EQ(1, e.translated) TH_LOG("refused: %s", e.err);
@@ -158,9 +153,9 @@ TEST_F(bt, selected_and_dropped)
 	EXPECT_TRUE(b->xl[0].patched);
 
 	/* 2. translated: nothing traps, the counter counts every store */
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 800, false));
-	EXPECT_EQ(0, trapped(b) - before);
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	EXPECT_EQ(STORES, bt_vm_count(b, 0));
 	expect_filled(_metadata, b, 800, "selected");
 	EXPECT_EQ(0, bt_engine_step(&e));
@@ -179,16 +174,16 @@ TEST_F(bt, selected_and_dropped)
 		TH_LOG("the guest's bt_fill is not the original");
 
 	/* 4. trapped again, and chosen again */
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 900, false));
-	EXPECT_EQ(STORES, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 900, "dropped");
 	EXPECT_EQ(2, bt_engine_step(&e));
 	EXPECT_EQ(2, e.translated);
 	EXPECT_EQ(0, e.refused) TH_LOG("refused: %s", e.err);
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 1000, false));
-	EXPECT_EQ(0, trapped(b) - before);
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 1000, "chosen again");
 	ksft_print_msg("selected: %s\n", e.why);
 }
@@ -241,13 +236,13 @@ TEST_F(bt, rewritten_code_invalidates)
 	/* the rewrite, then the round: trapped, the new code's stores */
 	vm_guest_ptr(b->vm, &bt_req)->rewrite_at = disp;
 	vm_guest_ptr(b->vm, &bt_req)->rewrite_byte = 0x30;
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 300, false));
 	EXPECT_EQ(1, b->code_writes);
 	EXPECT_EQ(0x30, *code);
 	EXPECT_FALSE(b->xl[0].patched);
 	EXPECT_TRUE(b->xl[0].invalidated);
-	EXPECT_EQ(STORES, trapped(b) - before);
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
 	expect_rewritten(_metadata, b, 300, 200, "rewritten");
 
 	/* the stale translation leaves the policy, the new loop comes in */
@@ -255,9 +250,9 @@ TEST_F(bt, rewritten_code_invalidates)
 	EXPECT_EQ(1, e.invalidated);
 	EXPECT_EQ(2, e.translated) TH_LOG("refused: %s", e.err);
 	EXPECT_NE(NULL, strstr(b->stats, "stores=8 ")) TH_LOG("%s", b->stats);
-	before = trapped(b);
+	before = bt_vm_trapped(b);
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 400, false));
-	EXPECT_EQ(0, trapped(b) - before);
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	expect_rewritten(_metadata, b, 400, 200, "the new loop translated");
 }
 
