@@ -139,3 +139,17 @@ u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top)
 	}
 	return n;
 }
+
+/* The trapped stores of the profile's sites in [@start, @end). */
+u64 keel_mirror_hot_within(struct keel_mirror *m, u64 start, u64 end)
+{
+	u64 writes = 0;
+	u32 i;
+
+	lockdep_assert_held(&m->lock);
+	for (i = 0; i < KEEL_MIRROR_HOT_SLOTS; i++)
+		if (m->hot[i].writes && m->hot[i].rip >= start &&
+		    m->hot[i].rip < end)
+			writes += m->hot[i].writes;
+	return writes;
+}

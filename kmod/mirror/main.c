@@ -354,11 +354,16 @@ static void keel_mirror_release(struct keel_inst *inst)
 	mutex_destroy(&keel_mirror_of(inst)->map_lock);
 }
 
-/* The object's info: its counters, then the top of its hot-spot profile. */
+/*
+ * The object's info: its counters, the top of its hot-spot profile, the
+ * translations registered.
+ */
 struct keel_mirror_info {
 	struct keel_mirror_counts c;	/* first: the fields below use C */
 	struct keel_info_rows hotspots;
 	struct keel_mirror_hot top[KEEL_MIRROR_HOTSPOTS_MAX];
+	struct keel_info_rows translations;
+	struct keel_mirror_xl xl[KEEL_MIRROR_XLATES_MAX];
 };
 
 static const struct keel_info_field keel_mirror_hot_fields[] = {
@@ -376,6 +381,28 @@ static const struct keel_info_table keel_mirror_hot_table = {
 	.entry_size = sizeof(struct keel_mirror_hot),
 	.fields = keel_mirror_hot_fields,
 	.nr_fields = ARRAY_SIZE(keel_mirror_hot_fields),
+};
+
+#define X struct keel_mirror_xl
+static const struct keel_info_field keel_mirror_xl_fields[] = {
+	KEEL_INFO_U64(X, start, KEEL_MIRROR_XLATE_A_START, KEEL_INFO_HEX),
+	KEEL_INFO_U64(X, end, KEEL_MIRROR_XLATE_A_END, KEEL_INFO_HEX),
+	KEEL_INFO_U64(X, code, KEEL_MIRROR_XLATE_A_CODE, KEEL_INFO_HEX),
+	KEEL_INFO_BOOL(X, counted, KEEL_MIRROR_XLATE_A_COUNTED),
+	KEEL_INFO_U64(X, stores, KEEL_MIRROR_XLATE_A_STORES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(X, trapped, KEEL_MIRROR_XLATE_A_TRAPPED,
+		      KEEL_INFO_COUNTER),
+};
+
+#undef X
+
+static const struct keel_info_table keel_mirror_xl_table = {
+	.entry_attr = KEEL_MIRROR_INFO_A_TRANSLATION,
+	.pad_attr = KEEL_MIRROR_XLATE_A_PAD,
+	.entry_size = sizeof(struct keel_mirror_xl),
+	.fields = keel_mirror_xl_fields,
+	.nr_fields = ARRAY_SIZE(keel_mirror_xl_fields),
 };
 
 #define C struct keel_mirror_counts
@@ -423,6 +450,10 @@ static const struct keel_info_field keel_mirror_fields[] = {
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_TABLE(struct keel_mirror_info, hotspots,
 			KEEL_MIRROR_INFO_A_HOTSPOTS, &keel_mirror_hot_table),
+	KEEL_INFO_TABLE(struct keel_mirror_info, translations,
+			KEEL_MIRROR_INFO_A_TRANSLATIONS, &keel_mirror_xl_table),
+	KEEL_INFO_U64(C, translated_stores,
+		      KEEL_MIRROR_INFO_A_TRANSLATED_STORES, KEEL_INFO_COUNTER),
 };
 
 #undef C
@@ -431,10 +462,16 @@ static int keel_mirror_snapshot(struct keel_object *obj, void *snap)
 {
 	struct keel_mirror *m = keel_mirror_of(keel_inst_of_obj(obj));
 	struct keel_mirror_info *info = snap;
+	u64 translated;
 
 	BUILD_BUG_ON(offsetof(struct keel_mirror_info, c));
+	/* first: it reads the counters in guest memory, not under the lock */
+	info->translations.nr = keel_mirror_xlate_snapshot(m, info->xl,
+							   &translated);
+	info->translations.rows = info->xl;
 	mutex_lock(&m->lock);
 	info->c = m->c;
+	info->c.translated_stores = translated;
 	info->c.log = !!m->log_addr;
 	info->hotspots.nr = keel_mirror_hot_top(m, info->top);
 	info->hotspots.rows = info->top;
@@ -457,6 +494,7 @@ static const struct keel_ioctl keel_mirror_ioctls[] = {
 	{ KEEL_MIRROR_IOC_WRITE, keel_mirror_rw, 0 },
 	{ KEEL_MIRROR_IOC_REPAIR, keel_mirror_repair_ioctl, 0 },
 	{ KEEL_MIRROR_IOC_LOG, keel_mirror_log_ioctl, 0 },
+	{ KEEL_MIRROR_IOC_XLATE, keel_mirror_xlate_ioctl, 0 },
 };
 
 /* The mirror pages, mapped for the guest's mirror window (map.c). */

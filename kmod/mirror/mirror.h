@@ -53,6 +53,8 @@
  * @compare: set up with %KEEL_MIRROR_SETUP_COMPARE (compare.c)
  * @compare_pages: guest pages the comparison found to differ from their
  *	mirror page, copied
+ * @translated_stores: stores made by translations since removed
+ *	(xlate.c); the snapshot's adds those registered
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -78,6 +80,7 @@ struct keel_mirror_counts {
 	u64 log_pages;
 	u8 compare;
 	u64 compare_pages;
+	u64 translated_stores;
 };
 
 /**
@@ -90,6 +93,28 @@ struct keel_mirror_hot {
 	u64 rip;
 	u64 writes;
 	u64 gpa;
+};
+
+/**
+ * struct keel_mirror_xl - a translation of guest code (xlate.c)
+ * @start: the first byte of the original code (guest linear)
+ * @end: one past its last
+ * @code: where the translation runs
+ * @count_gpa: its counter, or 0 (@counted false)
+ * @base: the counter's value when it was registered
+ * @stores: the counter's last value read, less @base
+ * @trapped: the snapshot's: the profile's trapped stores in [@start, @end)
+ * @counted: registered with %KEEL_MIRROR_XLATE_COUNTED
+ */
+struct keel_mirror_xl {
+	u64 start;
+	u64 end;
+	u64 code;
+	u64 count_gpa;
+	u64 base;
+	u64 stores;
+	u64 trapped;
+	u8 counted;
 };
 
 /**
@@ -123,8 +148,8 @@ struct keel_mirror_span {
  * @inst: the base: object, VM reference
  * @gfn: the range's first guest frame
  * @npages: its pages
- * @lock: protects @pages' content, @tracked, @lost, @c, @hot and
- *	@log_addr
+ * @lock: protects @pages' content, @tracked, @lost, @c, @hot,
+ *	@log_addr, @xl and @nr_xl
  * @pages: the mirror, one page per guest page (allocated at setup)
  * @tracked: pages Keel write-tracks (and must untrack)
  * @lost: pages whose memslot went: never tracked again
@@ -148,6 +173,8 @@ struct keel_mirror_span {
  * @map: the address space of the file whose mappings show the mirror
  *	pages (map.c), once mapped, or NULL: set by mmap (always the same
  *	value), read under @map_lock
+ * @xl: the translations registered, in the order they were (xlate.c)
+ * @nr_xl: how many
  * @map_lock: held by a fault of such a mapping (tried, never waited for)
  *	and by the replacement of a mirror page (map.c), which takes it
  *	inside @lock
@@ -159,7 +186,10 @@ struct keel_mirror {
 	struct keel_inst inst;
 	gfn_t gfn;
 	unsigned long npages;
-	/* protects @pages' content, @tracked, @lost, @c, @hot, @log_addr */
+	/*
+	 * protects @pages' content, @tracked, @lost, @c, @hot, @log_addr,
+	 * @xl, @nr_xl
+	 */
 	struct mutex lock;
 	struct page **pages;
 	unsigned long *tracked;
@@ -176,6 +206,8 @@ struct keel_mirror {
 	u64 log_addr;
 	unsigned long compare_next;
 	struct address_space *map;
+	struct keel_mirror_xl xl[KEEL_MIRROR_XLATES_MAX];
+	unsigned int nr_xl;
 	/* serialises map faults with the replacement of a page (map.c) */
 	struct mutex map_lock;
 };
@@ -246,10 +278,18 @@ int keel_mirror_hot_alloc(struct keel_mirror *m);
 void keel_mirror_hot_free(struct keel_mirror *m);
 void keel_mirror_hot_count(struct keel_mirror *m, u64 rip, gpa_t gpa);
 u32 keel_mirror_hot_top(struct keel_mirror *m, struct keel_mirror_hot *top);
+u64 keel_mirror_hot_within(struct keel_mirror *m, u64 start, u64 end);
 void keel_mirror_hot_save(struct keel_mirror *m,
 			  struct keel_mirror_saved_hot *out);
 void keel_mirror_hot_load(struct keel_mirror *m,
 			  const struct keel_mirror_saved_hot *in, u32 n);
+
+/* xlate.c: translations of guest code that store without trapping */
+long keel_mirror_xlate_ioctl(struct keel_inst *inst, unsigned int cmd,
+			     void __user *uarg);
+unsigned int keel_mirror_xlate_snapshot(struct keel_mirror *m,
+					struct keel_mirror_xl *out,
+					u64 *stores);
 
 /* state.c: the range in the state framework */
 extern const struct keel_state_ops keel_mirror_state_ops;

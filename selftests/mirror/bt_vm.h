@@ -103,6 +103,7 @@ struct bt_xl {
 	uint8_t saved[5];	/* the head's bytes, while patched */
 	bool patched;
 	bool invalidated;	/* removed: the guest wrote its code */
+	bool counted;		/* its stores counted at bt_vm_count_gpa() */
 };
 
 struct bt_vm {
@@ -376,6 +377,7 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	b->xl[slot].head = bt_vm_stat(b, "head");
 	b->xl[slot].end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
+	b->xl[slot].counted = count;
 	if (count)
 		*bt_vm_counter(b, slot) = 0;
 	ret = b->xl[slot].head ? 0 : -EIO;
@@ -391,12 +393,40 @@ out:
 	return ret;
 }
 
-/* The translation of slot @slot entered: its head jumps to it. */
+/*
+ * Tell keel_mirror of slot @slot's translation (KEEL_MIRROR_IOC_XLATE),
+ * or with @del that it is gone: its statistics in the range's info.
+ */
+static inline int bt_vm_register(struct bt_vm *b, unsigned int slot, bool del)
+{
+	const struct bt_xl *x = &b->xl[slot];
+	struct keel_mirror_xlate a = {
+		.size = sizeof(a), .start = x->head,
+	};
+
+	if (del) {
+		a.flags = KEEL_MIRROR_XLATE_DEL;
+	} else {
+		a.end = x->end;
+		a.code = bt_vm_slot_gpa(b, slot);
+		if (x->counted) {
+			a.flags = KEEL_MIRROR_XLATE_COUNTED;
+			a.count_gpa = bt_vm_count_gpa(b, slot);
+		}
+	}
+	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? -errno : 0;
+}
+
+/*
+ * The translation of slot @slot entered: registered with keel_mirror,
+ * then its head jumps to it.
+ */
 static inline int bt_vm_patch_slot(struct bt_vm *b, unsigned int slot)
 {
 	struct bt_xl *x = &b->xl[slot];
 	uint8_t *at;
 	int64_t rel;
+	int ret;
 
 	if (slot >= BT_SLOTS || !x->head || x->patched)
 		return -EINVAL;
@@ -404,6 +434,9 @@ static inline int bt_vm_patch_slot(struct bt_vm *b, unsigned int slot)
 	rel = (int64_t)bt_vm_slot_gpa(b, slot) - (int64_t)(x->head + 5);
 	if (!at || rel != (int32_t)rel)
 		return -EINVAL;
+	ret = bt_vm_register(b, slot, false);
+	if (ret)
+		return ret;
 	memcpy(x->saved, at, 5);
 	at[0] = 0xe9;
 	memcpy(at + 1, &(int32_t){ (int32_t)rel }, 4);
@@ -411,7 +444,7 @@ static inline int bt_vm_patch_slot(struct bt_vm *b, unsigned int slot)
 	return 0;
 }
 
-/* ... and left: the head's own bytes again. */
+/* ... and left: the head's own bytes again, and keel_mirror told. */
 static inline int bt_vm_unpatch_slot(struct bt_vm *b, unsigned int slot)
 {
 	struct bt_xl *x = &b->xl[slot];
@@ -424,7 +457,7 @@ static inline int bt_vm_unpatch_slot(struct bt_vm *b, unsigned int slot)
 		return -EINVAL;
 	memcpy(at, x->saved, 5);
 	x->patched = false;
-	return 0;
+	return bt_vm_register(b, slot, true);
 }
 
 /* The guest's whole bt_fill, in slot 0, entered at its first byte. */

@@ -13,7 +13,9 @@
  * Keel's own selection (bt_engine.h over keel-bt's policy): the profile's
  * hot site found, the loop around it translated and entered, the trap
  * rate gone to zero, the translation dropped after its cool-down once
- * the guest stops storing, and chosen again when it stores again. The
+ * the guest stops storing, and chosen again when it stores again;
+ * keel_mirror lists each translation in place with the stores it made
+ * (KEEL_MIRROR_IOC_XLATE, and its refusals). The
  * guest rewriting an instruction of the translated loop: the translation
  * is removed before the store is made, the new code runs (trapped), and
  * its own translation follows.
@@ -60,6 +62,41 @@ static void expect_filled(struct __test_metadata *_metadata,
 		       (unsigned long long)first);
 	EXPECT_EQ(0, memcmp(b->mirror, b->mem, BT_RANGE_LEN))
 		TH_LOG("%s: the mirror window differs", when);
+}
+
+/*
+ * The range's translations as keelctl shows them (-j mirror
+ * translations): how many; the first's start, end, stores and trapped
+ * stores into @x (when there is one).
+ */
+static int translations(struct __test_metadata *_metadata, struct bt_vm *b,
+			uint64_t x[4])
+{
+	struct json_object *arr, *e;
+	char ids[16], out[8192];
+	int n;
+
+	snprintf(ids, sizeof(ids), "%u", b->id);
+	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "translations",
+						ids, NULL },
+			      NULL, out, sizeof(out), false))
+		return -1;
+	arr = json_tokener_parse(out);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		TH_LOG("not a JSON array: %s", out);
+		json_object_put(arr);
+		return -1;
+	}
+	n = (int)json_object_array_length(arr);
+	if (n) {
+		e = json_object_array_get_idx(arr, 0);
+		x[0] = json_u64(e, "start");
+		x[1] = json_u64(e, "end");
+		x[2] = json_u64(e, "stores");
+		x[3] = json_u64(e, "trapped");
+	}
+	json_object_put(arr);
+	return n;
 }
 
 TEST_F(bt, translated_hot_spot)
@@ -135,6 +172,7 @@ TEST_F(bt, selected_and_dropped)
 	size_t flen = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
 	struct bt_engine e;
 	long long before;
+	uint64_t x[4];
 	int n;
 
 	if (!b->vm)
@@ -158,6 +196,14 @@ TEST_F(bt, selected_and_dropped)
 	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	EXPECT_EQ(STORES, bt_vm_count(b, 0));
 	expect_filled(_metadata, b, 800, "selected");
+	/* keel_mirror lists it: the traps it saved, those before it */
+	ASSERT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ((uintptr_t)bt_fill_inner, x[0]);
+	EXPECT_EQ((uintptr_t)bt_fill_inner_end, x[1]);
+	EXPECT_EQ(STORES, x[2]);
+	EXPECT_EQ(STORES, x[3]);
+	EXPECT_EQ(STORES, keel_test_obj_info("mirror", b->id,
+					     "translated_stores"));
 	EXPECT_EQ(0, bt_engine_step(&e));
 	EXPECT_EQ(0, e.dropped);
 
@@ -169,6 +215,9 @@ TEST_F(bt, selected_and_dropped)
 	EXPECT_EQ(1, bt_engine_step(&e));
 	EXPECT_EQ(1, e.dropped);
 	EXPECT_FALSE(b->xl[0].patched);
+	EXPECT_EQ(0, translations(_metadata, b, x));
+	EXPECT_EQ(STORES, keel_test_obj_info("mirror", b->id,
+					     "translated_stores"));
 	EXPECT_EQ(0, memcmp(vm_gpa2hva(b->vm, (uintptr_t)bt_fill, flen),
 			    (const void *)bt_fill, flen))
 		TH_LOG("the guest's bt_fill is not the original");
@@ -185,7 +234,81 @@ TEST_F(bt, selected_and_dropped)
 	ASSERT_LT(0, bt_vm_round(b, PASSES, 1000, false));
 	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	expect_filled(_metadata, b, 1000, "chosen again");
+	ASSERT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ(STORES, x[2]);
+	EXPECT_EQ(2 * STORES, keel_test_obj_info("mirror", b->id,
+						 "translated_stores"));
 	ksft_print_msg("selected: %s\n", e.why);
+}
+
+/* KEEL_MIRROR_IOC_XLATE, one call: 0 or errno. */
+static int xlate(struct bt_vm *b, uint32_t flags, uint64_t start,
+		 uint64_t end, uint64_t count_gpa)
+{
+	struct keel_mirror_xlate a = {
+		.size = sizeof(a), .flags = flags, .start = start, .end = end,
+		.count_gpa = count_gpa,
+	};
+
+	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? errno : 0;
+}
+
+/*
+ * What may be registered as a translation: each bad one a clear error
+ * that leaves the list as it was; at most KEEL_MIRROR_XLATES_MAX.
+ */
+TEST_F(bt, xlate_refusals)
+{
+	const uint32_t C = KEEL_MIRROR_XLATE_COUNTED, D = KEEL_MIRROR_XLATE_DEL;
+	struct bt_vm *b = &self->b;
+	uint64_t code = 0x100000, cnt = bt_vm_count_gpa(b, 0), x[4];
+	struct keel_mirror_xlate a = { .size = 8, .start = code,
+				       .end = code + 16 };
+	unsigned int i;
+
+	if (!b->vm)
+		return;
+	EXPECT_EQ(-1, ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a));
+	EXPECT_EQ(EINVAL, errno) TH_LOG("a struct too small");
+	EXPECT_EQ(EINVAL, xlate(b, 0x4, code, code + 16, 0));
+	EXPECT_EQ(EINVAL, xlate(b, 0, code, code, 0));
+	EXPECT_EQ(EINVAL, xlate(b, 0, code + 16, code, 0));
+	EXPECT_EQ(EINVAL, xlate(b, 0, code,
+				code + KEEL_MIRROR_XLATE_MAX_LEN + 1, 0));
+	EXPECT_EQ(EINVAL, xlate(b, 0, code, code + 16, cnt));
+	EXPECT_EQ(EINVAL, xlate(b, C, code, code + 16, cnt + 4));
+	EXPECT_EQ(EINVAL, xlate(b, C, code, code + 16, b->gpa + 64))
+		TH_LOG("a counter inside the range");
+	EXPECT_EQ(EFAULT, xlate(b, C, code, code + 16, 1ULL << 45))
+		TH_LOG("a counter in no memslot");
+	EXPECT_EQ(0, translations(_metadata, b, x));
+
+	*bt_vm_counter(b, 0) = 7;
+	EXPECT_EQ(0, xlate(b, C, code, code + 16, cnt));
+	EXPECT_EQ(EEXIST, xlate(b, 0, code + 8, code + 24, 0));
+	EXPECT_EQ(EEXIST, xlate(b, 0, code - 8, code + 1, 0));
+	for (i = 1; i < KEEL_MIRROR_XLATES_MAX; i++)
+		EXPECT_EQ(0, xlate(b, 0, code + 16 * i, code + 16 * i + 16, 0));
+	EXPECT_EQ(ENOSPC, xlate(b, 0, code + 0x1000, code + 0x1010, 0));
+	EXPECT_EQ(KEEL_MIRROR_XLATES_MAX, translations(_metadata, b, x));
+	/* stores counted from the registration on */
+	EXPECT_EQ(code, x[0]);
+	EXPECT_EQ(0, x[2]);
+	*bt_vm_counter(b, 0) = 7 + 40;
+	EXPECT_EQ(KEEL_MIRROR_XLATES_MAX, translations(_metadata, b, x));
+	EXPECT_EQ(40, x[2]);
+
+	EXPECT_EQ(EINVAL, xlate(b, D, code, code + 16, 0));
+	EXPECT_EQ(EINVAL, xlate(b, D | C, code, 0, 0));
+	EXPECT_EQ(EINVAL, xlate(b, D, code, 0, cnt));
+	EXPECT_EQ(ENOENT, xlate(b, D, code + 8, 0, 0));
+	*bt_vm_counter(b, 0) = 7 + 45;
+	for (i = 0; i < KEEL_MIRROR_XLATES_MAX; i++)
+		EXPECT_EQ(0, xlate(b, D, code + 16 * i, 0, 0));
+	EXPECT_EQ(ENOENT, xlate(b, D, code, 0, 0));
+	EXPECT_EQ(0, translations(_metadata, b, x));
+	/* the last count kept when it went */
+	EXPECT_EQ(45, keel_test_obj_info("mirror", b->id, "translated_stores"));
 }
 
 /* After a round of the rewritten loop: qword 7 of every 8 untouched. */

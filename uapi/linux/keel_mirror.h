@@ -181,6 +181,54 @@ struct keel_mirror_log {
 #define KEEL_MIRROR_IOC_LOG	_IOWR(KEEL_IOC_MAGIC, 0x64, \
 				      struct keel_mirror_log)
 
+/* flags of struct keel_mirror_xlate */
+#define KEEL_MIRROR_XLATE_DEL		0x1u	/* remove the one at start */
+#define KEEL_MIRROR_XLATE_COUNTED	0x2u	/* count_gpa is its counter */
+#define KEEL_MIRROR_XLATE_FLAGS_ALL	(KEEL_MIRROR_XLATE_DEL | \
+					 KEEL_MIRROR_XLATE_COUNTED)
+
+/* Translations one range lists at most, and the code one may cover. */
+#define KEEL_MIRROR_XLATES_MAX		16
+#define KEEL_MIRROR_XLATE_MAX_LEN	0x10000ull
+
+/*
+ * KEEL_MIRROR_IOC_XLATE: the VMM (or the tool that places translations in
+ * the guest) tells Keel of a binary translation of guest code whose
+ * stores to the range no longer trap (Documentation/bt.rst): the
+ * original code [start, end) (guest linear addresses) and where the
+ * translation runs (code, for the record). With COUNTED, count_gpa is the
+ * guest-physical address of the little-endian u64 that the translated
+ * code adds its stores to (keel-bt's kbt_config.count_addr): Keel reads
+ * it for the range's info, whose "translations" list each translation
+ * with the stores it made since it was registered - each one a trap
+ * saved - and the trapped stores the profile counted for its sites, and
+ * whose "translated_stores" adds those of translations removed. The
+ * counter is guest memory: statistics, not a guarantee. Translations
+ * are not part of the range's state: after a migration the destination
+ * registers its own. With DEL, the translation that starts at start is
+ * removed (its counter read a last time); end, code and count_gpa must be
+ * zero. From any holder of the range.
+ *
+ * Errors: EINVAL (flags, DEL with other fields or other flags, start not
+ * below end, more than KEEL_MIRROR_XLATE_MAX_LEN bytes, count_gpa without
+ * COUNTED, not 8-byte aligned, or inside the range, whose stores trap),
+ * EFAULT (count_gpa is not guest memory Keel can read), EEXIST ([start,
+ * end) overlaps a translation registered), ENOSPC (KEEL_MIRROR_XLATES_MAX
+ * registered), ENOENT (DEL: none starts at start), ESRCH (the VMM is
+ * exiting), ENOMEM.
+ */
+struct keel_mirror_xlate {
+	__u32 size;		/* in: sizeof(struct keel_mirror_xlate) */
+	__u32 flags;		/* in: KEEL_MIRROR_XLATE_* */
+	__u64 start;		/* in: first byte of the original code */
+	__u64 end;		/* in: one past its last byte */
+	__u64 code;		/* in: where the translation runs (linear) */
+	__u64 count_gpa;	/* in, with COUNTED: the u64 counter */
+};
+
+#define KEEL_MIRROR_IOC_XLATE	_IOW(KEEL_IOC_MAGIC, 0x65, \
+				     struct keel_mirror_xlate)
+
 /* KEEL_OBJ_A_INFO of a "mirror" object. */
 enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_UNSPEC,
@@ -231,6 +279,18 @@ enum keel_mirror_info_attr {
 						 * differ from their mirror,
 						 * copied
 						 */
+	/*
+	 * The translations registered (KEEL_MIRROR_IOC_XLATE), in the order
+	 * they were, and the stores made by translations, those removed
+	 * included: the traps they saved.
+	 */
+	KEEL_MIRROR_INFO_A_TRANSLATIONS,	/* nest: INFO_A_TRANSLATION,
+						 * multi
+						 */
+	KEEL_MIRROR_INFO_A_TRANSLATION,		/* nest: enum
+						 * keel_mirror_xlate_attr
+						 */
+	KEEL_MIRROR_INFO_A_TRANSLATED_STORES,	/* u64 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
@@ -249,6 +309,25 @@ enum keel_mirror_hot_attr {
 
 	__KEEL_MIRROR_HOT_A_MAX,
 	KEEL_MIRROR_HOT_A_MAX = __KEEL_MIRROR_HOT_A_MAX - 1
+};
+
+/* One translation of KEEL_MIRROR_INFO_A_TRANSLATIONS. */
+enum keel_mirror_xlate_attr {
+	KEEL_MIRROR_XLATE_A_UNSPEC,
+	KEEL_MIRROR_XLATE_A_PAD,
+	KEEL_MIRROR_XLATE_A_START,	/* u64: first byte of the original */
+	KEEL_MIRROR_XLATE_A_END,	/* u64: one past its last */
+	KEEL_MIRROR_XLATE_A_CODE,	/* u64: where the translation runs */
+	KEEL_MIRROR_XLATE_A_COUNTED,	/* u8: it keeps a counter */
+	KEEL_MIRROR_XLATE_A_STORES,	/* u64: stores it made (counted
+					 * ones), each a trap saved
+					 */
+	KEEL_MIRROR_XLATE_A_TRAPPED,	/* u64: trapped stores the profile
+					 * counted for sites in [start, end)
+					 */
+
+	__KEEL_MIRROR_XLATE_A_MAX,
+	KEEL_MIRROR_XLATE_A_MAX = __KEEL_MIRROR_XLATE_A_MAX - 1
 };
 
 /*

@@ -69,32 +69,41 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return mirror_add(k, &r);
 }
 
-static int mirror_hotspots(struct keelctl *k, const struct keelctl_cmd *cmd,
-			   int argc, char **argv)
+/* One table of a range's info, @table: in text with the tables of @also. */
+static int mirror_table(struct keelctl *k, const struct keelctl_cmd *cmd,
+			int argc, char **argv, const char *table,
+			const char *const *also)
 {
-	struct json_object *j, *info, *hot;
+	struct json_object *j, *info, *rows;
+	char what[64];
 	struct keel_obj o;
 	uint32_t id;
 	int rc;
 
 	if (argc != 2)
-		return keelctl_usage_error(cmd, "hotspots wants one range id");
+		return keelctl_usage_error(cmd, "%s wants one range id", table);
 	if (keelctl_parse_id(argv[1], &id))
 		return keelctl_usage_error(cmd, "bad range id '%s'", argv[1]);
-	rc = keelctl_obj_get(k, id, "mirror", "mirror hotspots", &o);
+	snprintf(what, sizeof(what), "mirror %s", table);
+	rc = keelctl_obj_get(k, id, "mirror", what, &o);
 	if (rc >= 0)
 		return rc;
 	if (k->json) {
 		j = keel_obj_json(&o);
 		if (j && json_object_object_get_ex(j, "info", &info) &&
-		    json_object_object_get_ex(info, "hotspots", &hot))
-			rc = keelctl_print_json(k, json_object_get(hot));
+		    json_object_object_get_ex(info, table, &rows))
+			rc = keelctl_print_json(k, json_object_get(rows));
 		else
 			rc = keelctl_print_json(k, json_object_new_array());
 		json_object_put(j);
 	} else {
-		if (obj_print_field(&o, "hotspots", stdout))
-			printf("hotspots\n  -\n");
+		/* an empty table is not in the info: show it as one */
+		if (obj_print_field(&o, table, stdout))
+			printf("%s\n  -\n", table);
+		for (; *also; also++)
+			if (obj_print_field(&o, *also, stdout))
+				printf("%s\n  -\n", *also);
+		obj_print_field(&o, "translated_stores", stdout);
 		rc = KEELCTL_EXIT_OK;
 	}
 	keel_obj_free(&o);
@@ -123,7 +132,12 @@ static int mirror_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		return keelctl_obj_del(k, id, "mirror", "range");
 	}
 	if (argc > 0 && !strcmp(argv[0], "hotspots"))
-		return mirror_hotspots(k, cmd, argc, argv);
+		return mirror_table(k, cmd, argc, argv, "hotspots",
+				    (const char *const[]){ "translations",
+							   NULL });
+	if (argc > 0 && !strcmp(argv[0], "translations"))
+		return mirror_table(k, cmd, argc, argv, "translations",
+				    (const char *const[]){ NULL });
 	return keelctl_typed_list_show(k, cmd, argc, argv);
 }
 
@@ -133,6 +147,7 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	.synopsis = "mirror [list]\n"
 		    "mirror show ID\n"
 		    "mirror hotspots ID\n"
+		    "mirror translations ID\n"
 		    "mirror add --pid PID --gpa ADDR --len BYTES [--label LABEL]\n"
 		    "mirror del ID",
 	.summary = "Mirror a running VM's guest memory; list, show, remove.",
@@ -144,10 +159,19 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"               writes and their bytes, pages whose memslot went,\n"
 	"               repairs and their time, the VMM's writes, and the\n"
 	"               hot-spot profile\n"
-	"  hotspots ID  the hot-spot profile alone: the guest store\n"
+	"  hotspots ID  the hot-spot profile: the guest store\n"
 	"               instructions (linear RIP) whose stores to the range\n"
 	"               trapped most, most first, each with its count and\n"
-	"               the last address it stored to (-j: a JSON array)\n"
+	"               the last address it stored to (-j: a JSON array);\n"
+	"               in text, then the translations below\n"
+	"  translations ID\n"
+	"               the binary translations of guest code registered\n"
+	"               for the range (KEEL_MIRROR_IOC_XLATE): the original\n"
+	"               code's first and last byte, where the translation\n"
+	"               runs, the stores it made without a trap since it\n"
+	"               was placed and the trapped stores the profile\n"
+	"               counted for its code (-j: a JSON array); and the\n"
+	"               stores of all translations, removed ones included\n"
 	"  add          mirror a range of a running VMM's guest memory (QEMU,\n"
 	"               ...) without restarting it: a page of it lost to a\n"
 	"               memory failure is rebuilt from the mirror before the\n"

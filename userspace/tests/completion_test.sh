@@ -37,7 +37,7 @@ check() {
 
 check "alloc cloud coalesce free help host mirror monitor objects remote ring state types vdev version" ""
 check "mirror monitor" m
-check "add del hotspots list show" mirror ""
+check "add del hotspots list show translations" mirror ""
 check "--gpa --help --json --keeld --label --len --pid --pretty" mirror add --
 check "host policy template" -j cloud ""
 check "load resume save show stop swap" state ""
