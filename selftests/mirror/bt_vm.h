@@ -12,7 +12,9 @@
  * the loop are a read-only memslot: a guest store to them exits to this
  * VMM, which removes every translation whose code it touches before it
  * makes the store, so the guest runs its new code, not a stale
- * translation.
+ * translation. A guest page lost while the vCPU is stopped in a
+ * translation is rebuilt from the mirror and the region log, with the
+ * vCPU's rollback (bt_vm_recover(), keel-bt's recovery).
  */
 #ifndef BT_VM_H
 #define BT_VM_H
@@ -24,6 +26,7 @@
 #include <sys/mman.h>
 
 #include <linux/keel_bt.h>
+#include "bt.h"
 #include "keel_test_run.h"
 #include "keel_vm.h"
 
@@ -104,6 +107,8 @@ struct bt_xl {
 	bool patched;
 	bool invalidated;	/* removed: the guest wrote its code */
 	bool counted;		/* its stores counted at bt_vm_count_gpa() */
+	struct kbt_window *win;	/* its window table (bt_vm_recover()) */
+	unsigned int nwin;
 };
 
 struct bt_vm {
@@ -122,6 +127,10 @@ struct bt_vm {
 
 static inline void bt_vm_free(struct bt_vm *b)
 {
+	unsigned int s;
+
+	for (s = 0; s < BT_SLOTS; s++)
+		free(b->xl[s].win);
 	if (b->vm)
 		vm_free(b->vm);
 	if (b->mirror)
@@ -313,10 +322,12 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 			      size_t len, uint64_t hot, bool count)
 {
 	char in[] = "/tmp/bt_in.XXXXXX", out[] = "/tmp/bt_out.XXXXXX";
+	char win[] = "/tmp/bt_win.XXXXXX";
 	char a[8][32], prog[PATH_MAX];
 	const uint8_t *code = vm_gpa2hva(b->vm, rip, len);
-	const char *argv[16];
-	int fi, fo, ret, i, n = 0;
+	struct bt_xl *x = &b->xl[slot];
+	const char *argv[18];
+	int fi, fo, fw, ret, i, n = 0;
 	ssize_t got;
 
 	if (slot >= BT_SLOTS || b->xl[slot].patched)
@@ -327,7 +338,9 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		return ret ? ret : -EFAULT;
 	fi = mkstemp(in);
 	fo = mkstemp(out);
-	if (fi < 0 || fo < 0 || write(fi, code, len) != (ssize_t)len) {
+	fw = mkstemp(win);
+	if (fi < 0 || fo < 0 || fw < 0 ||
+	    write(fi, code, len) != (ssize_t)len) {
 		ret = -errno;
 		goto out;
 	}
@@ -342,6 +355,8 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		}
 	}
 	argv[n++] = prog;
+	argv[n++] = "-w";
+	argv[n++] = win;
 	if (count) {
 		snprintf(a[6], 32, "%#llx",
 			 (unsigned long long)bt_vm_count_gpa(b, slot));
@@ -374,10 +389,18 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		ret = -EIO;
 		goto out;
 	}
-	b->xl[slot].head = bt_vm_stat(b, "head");
-	b->xl[slot].end = bt_vm_stat(b, "end");
+	got = lseek(fw, 0, SEEK_END);
+	free(x->win);
+	x->win = got > 0 ? malloc(got) : NULL;
+	x->nwin = got > 0 ? got / sizeof(*x->win) : 0;
+	if (got < 0 || (got && (!x->win || pread(fw, x->win, got, 0) != got))) {
+		ret = -EIO;
+		goto out;
+	}
+	x->head = bt_vm_stat(b, "head");
+	x->end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
-	b->xl[slot].counted = count;
+	x->counted = count;
 	if (count)
 		*bt_vm_counter(b, slot) = 0;
 	ret = b->xl[slot].head ? 0 : -EIO;
@@ -389,6 +412,10 @@ out:
 	if (fo >= 0) {
 		close(fo);
 		unlink(out);
+	}
+	if (fw >= 0) {
+		close(fw);
+		unlink(win);
 	}
 	return ret;
 }
@@ -458,6 +485,67 @@ static inline int bt_vm_unpatch_slot(struct bt_vm *b, unsigned int slot)
 	memcpy(at, x->saved, 5);
 	x->patched = false;
 	return bt_vm_register(b, slot, true);
+}
+
+/* [addr, addr + len) of the range as the guest last wrote it, rebuilt. */
+static inline void bt_vm_rebuild(struct bt_vm *b, uint64_t addr, size_t len)
+{
+	uint8_t buf[4096];
+	size_t n;
+
+	for (; len; addr += n, len -= n) {
+		n = len < sizeof(buf) ? len : sizeof(buf);
+		if (addr < b->gpa || addr + n > b->gpa + BT_RANGE_LEN)
+			return;
+		memcpy(buf, b->mirror + (addr - b->gpa), n);
+		kbt_log_overlay(b->log, addr, buf, n);
+		memcpy(b->mem + (addr - b->gpa), buf, n);
+	}
+}
+
+/*
+ * The guest page at @page (in the range) was lost while the vCPU, @regs,
+ * is stopped, perhaps inside a translation with a region open, and has
+ * just been replaced with the mirror's page (KEEL_MIRROR_IOC_REPAIR): it
+ * becomes the page as the vCPU last wrote it, the mirror's bytes with the
+ * log's published entries over them. A vCPU stopped between a store to
+ * that page and its log entry is rolled back to the store, whose bytes
+ * (also those on the next page) are rebuilt as they were before it; it
+ * makes the store again when it runs. 1 if rolled back (@regs changed,
+ * *@addr and *@len the store's bytes), 0 if not.
+ */
+static inline int bt_vm_recover(struct bt_vm *b, uint64_t page,
+				struct kvm_regs *regs, uint64_t *addr,
+				size_t *len)
+{
+	struct kbt_vcpu v = { .rip = regs->rip, .rflags = regs->rflags };
+	__u64 *gpr[16] = {
+		&regs->rax, &regs->rcx, &regs->rdx, &regs->rbx, &regs->rsp,
+		&regs->rbp, &regs->rsi, &regs->rdi, &regs->r8, &regs->r9,
+		&regs->r10, &regs->r11, &regs->r12, &regs->r13, &regs->r14,
+		&regs->r15,
+	};
+	unsigned int i, s = (regs->rip - b->cache_gpa) / BT_SLOT_LEN;
+	int rolled = 0;
+
+	for (i = 0; i < 16; i++)
+		v.gpr[i] = *gpr[i];
+	if (regs->rip >= b->cache_gpa && s < BT_SLOTS && b->xl[s].patched) {
+		struct kbt_block blk = {
+			.windows = b->xl[s].win, .nwindows = b->xl[s].nwin,
+		};
+
+		rolled = kbt_rollback(&blk, b->log, &v, page, 4096, addr, len);
+	}
+	bt_vm_rebuild(b, page, 4096);
+	if (!rolled)
+		return 0;
+	bt_vm_rebuild(b, *addr, *len);
+	regs->rip = v.rip;
+	regs->rflags = v.rflags;
+	for (i = 0; i < 16; i++)
+		*gpr[i] = v.gpr[i];
+	return 1;
 }
 
 /* The guest's whole bt_fill, in slot 0, entered at its first byte. */

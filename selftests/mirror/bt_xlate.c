@@ -5,8 +5,8 @@
  * so cannot link Zydis: translation in a userspace helper, as
  * Documentation/bt.rst describes.
  *
- *   bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] ALIAS_OFF MIRROR_OFF LOG_ADDR
- *            ORIG_RIP OUT_RIP CAP IN OUT
+ *   bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] [-w WINDOWS] ALIAS_OFF MIRROR_OFF
+ *            LOG_ADDR ORIG_RIP OUT_RIP CAP IN OUT
  *
  * translates the code in file IN, which runs at ORIG_RIP, into file OUT,
  * to run at OUT_RIP (at most CAP bytes), and prints one line:
@@ -16,6 +16,8 @@
  * and end are that loop's, where the entry jump goes and where the
  * translation covers up to (the stop, if it stopped before the loop's
  * end). With -c, each commit adds its stores to the u64 at COUNT_ADDR.
+ * With -w, the translation's window table goes to file WINDOWS as an
+ * array of struct kbt_window, for a VMM's recovery (kbt_rollback()).
  * Numbers in C notation (0x... for hexadecimal). Exit status 0, or 1
  * with the error on stderr.
  */
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 	struct kbt_loop lp = { 0 };
 	struct kbt_block blk;
 	uint64_t base, hot = 0;
+	const char *windows = NULL;
 	const uint8_t *from;
 	bool loop = false;
 	size_t len, cap;
@@ -58,9 +61,11 @@ int main(int argc, char **argv)
 	FILE *f;
 	int ret, c;
 
-	while ((c = getopt(argc, argv, "c:l:")) != -1) {
+	while ((c = getopt(argc, argv, "c:l:w:")) != -1) {
 		if (c == 'c') {
 			cfg.count_addr = num(optarg);
+		} else if (c == 'w') {
+			windows = optarg;
 		} else if (c == 'l') {
 			hot = num(optarg);
 			loop = true;
@@ -70,8 +75,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 8) {
 		fprintf(stderr, "usage: bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] "
-			"ALIAS_OFF MIRROR_OFF LOG_ADDR ORIG_RIP OUT_RIP CAP IN "
-			"OUT\n");
+			"[-w WINDOWS] ALIAS_OFF MIRROR_OFF LOG_ADDR ORIG_RIP "
+			"OUT_RIP CAP IN OUT\n");
 		return 1;
 	}
 	a = argv + optind - 1;
@@ -113,6 +118,14 @@ int main(int argc, char **argv)
 	    fclose(f)) {
 		perror(a[8]);
 		return 1;
+	}
+	if (windows) {
+		f = fopen(windows, "wb");
+		if (!f || fwrite(blk.windows, sizeof(*blk.windows),
+				 blk.nwindows, f) != blk.nwindows || fclose(f)) {
+			perror(windows);
+			return 1;
+		}
 	}
 	printf("insns=%u stores=%u regions=%u stop=%s stop_rip=%#llx len=%zu "
 	       "us=%lld head=%#llx end=%#llx\n", blk.insns, blk.stores,

@@ -15,7 +15,9 @@
  * rate gone to zero, the translation dropped after its cool-down once
  * the guest stops storing, and chosen again when it stores again;
  * keel_mirror lists each translation in place with the stores it made
- * (KEEL_MIRROR_IOC_XLATE, and its refusals). The
+ * (KEEL_MIRROR_IOC_XLATE, and its refusals). A guest page lost while
+ * the vCPU is inside the translation with a region open, rebuilt from
+ * the mirror and the region log with the vCPU's rollback. The
  * guest rewriting an instruction of the translated loop: the translation
  * is removed before the store is made, the new code runs (trapped), and
  * its own translation follows.
@@ -24,6 +26,8 @@
 #include "bt_engine.h"
 #include "keel_test_file.h"
 #include "poison.h"
+
+#include <signal.h>
 
 #define PASSES		2
 #define STORES		(PASSES * BT_RANGE_LEN / 8)
@@ -386,6 +390,117 @@ TEST_F(bt, rewritten_code_invalidates)
  * memory), as the VMM's own mapping shows it; not the old page, which
  * KVM's and the VMM's mappings would still show had it not been unmapped.
  */
+/* SIGBUS of MADV_HWPOISON itself (6.12 and later): the test repairs. */
+static volatile int poison_signals;
+
+static void on_poison_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+	poison_signals++;
+}
+
+#define POISON_TRIALS	16
+
+/*
+ * A guest page lost while the vCPU is inside the translation with a
+ * region open: the vCPU single-stepped into the translated bt_fill and
+ * stopped at a random instruction, the page of the open region's last
+ * store (or of the loop's pointer) poisoned (madvise(MADV_HWPOISON)) and
+ * replaced by keel_mirror with the mirror's page, which lacks the open
+ * region's stores; the VMM rebuilds it from the mirror and the region
+ * log, and rolls back a vCPU caught between a store to it and its log
+ * entry (bt_vm_recover()). The page must be what the vCPU last wrote
+ * (but the rolled-back store's bytes), and the round, run on, must leave
+ * memory as the loop stores it and the mirror equal. Some trials must
+ * have needed the log (the mirror's page alone was not the page).
+ */
+TEST_F(bt, poisoned_while_translated)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+	};
+	struct keel_mirror_repair rep = { .size = sizeof(rep) };
+	struct sigaction sa = { .sa_sigaction = on_poison_signal,
+				.sa_flags = SA_SIGINFO };
+	static uint8_t before[4096];
+	unsigned int trial, step, steps, seed = 0x6b65656c;
+	unsigned int needed_log = 0, rolled = 0, stopped_inside = 0;
+	struct bt_vm *b = &self->b;
+	struct kvm_regs regs;
+	uint64_t page, addr = 0, i, bad;
+	struct ucall uc;
+	size_t len = 0;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_LT(0, b->xl[0].nwin) TH_LOG("no window table");
+	ASSERT_EQ(0, bt_vm_patch(b));
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	for (trial = 0; trial < POISON_TRIALS; trial++) {
+		vm_guest_ptr(b->vm, &bt_req)->idle = 0;
+		vm_guest_ptr(b->vm, &bt_req)->passes = PASSES;
+		vm_guest_ptr(b->vm, &bt_req)->seed = 3000 + trial * 10;
+		/* into the first pass's stores, somewhere */
+		steps = 40 + rand_r(&seed) % 3000;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+		for (step = 0; step < steps; step++) {
+			ASSERT_EQ(UCALL_EXIT, guest_run(b->vcpu, &uc))
+				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
+			ASSERT_EQ(KVM_EXIT_DEBUG, uc.args[0])
+				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
+		}
+		dbg.control = 0;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_GET_REGS, &regs));
+		stopped_inside += regs.rip >= b->cache_gpa &&
+				  regs.rip < b->cache_gpa + BT_SLOT_LEN;
+
+		page = b->log->count ?
+		       b->log->e[b->log->count - 1].addr : regs.r8;
+		if (page < b->gpa || page >= b->gpa + BT_RANGE_LEN)
+			page = b->gpa;
+		page &= ~4095ULL;
+		memcpy(before, b->mem + (page - b->gpa), 4096);
+		needed_log += !!memcmp(before, b->mirror + (page - b->gpa), 4096);
+
+		ASSERT_EQ(0, madvise(b->mem + (page - b->gpa), 4096,
+				     MADV_HWPOISON)) TH_LOG("%s", strerror(errno));
+		rep.gpa = page;
+		ASSERT_EQ(0, ioctl(b->mfd, KEEL_MIRROR_IOC_REPAIR, &rep))
+			TH_LOG("%s", strerror(errno));
+		ASSERT_EQ(KEEL_MIRROR_REPAIRED, rep.result);
+		if (bt_vm_recover(b, page, &regs, &addr, &len)) {
+			rolled++;
+			ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_REGS, &regs));
+		} else {
+			len = 0;
+		}
+		for (i = 0, bad = 0; i < 4096; i++)
+			bad += b->mem[page - b->gpa + i] != before[i] &&
+			       !(page + i >= addr && page + i < addr + len);
+		EXPECT_EQ(0, bad)
+			TH_LOG("trial %u: %llu bytes of the page at %#llx not as the vCPU left them (rip %#llx, %llu entries)",
+			       trial, (unsigned long long)bad,
+			       (unsigned long long)page,
+			       (unsigned long long)regs.rip,
+			       (unsigned long long)b->log->count);
+
+		ASSERT_EQ(UCALL_SYNC, guest_run(b->vcpu, &uc))
+			TH_LOG("%s", ucall_str(b->vcpu, &uc));
+		expect_filled(_metadata, b, 3000 + trial * 10, "after the repair");
+	}
+	signal(SIGBUS, SIG_DFL);
+	ksft_print_msg("%u pages lost in the translation, %u stopped in it, %u needed the log, %u rollbacks, %d signals of the poisoning\n",
+		       POISON_TRIALS, stopped_inside, needed_log, rolled,
+		       poison_signals);
+	EXPECT_LT(POISON_TRIALS / 2, stopped_inside);
+	EXPECT_LT(0, needed_log);
+}
+
 TEST_F(bt, mirror_page_replaced_while_mapped)
 {
 	struct bt_vm *b = &self->b;
