@@ -172,7 +172,13 @@ if [ "$KEEL_KUNIT" = y ] && [ -s /keel/kmod/modules.order ]; then
 	while read -r ko; do
 		case $ko in *_kunit.ko) ;; *) continue ;; esac
 		name=$(modname "$ko")
-		case $name in *"$KEEL_KUNIT_FILTER"*) ;; *) continue ;; esac
+		# SUITE may name several suites: a KUnit module of any of them
+		hit=y
+		[ -z "$KEEL_KUNIT_FILTER" ] || hit=n
+		for w in $KEEL_KUNIT_FILTER; do
+			case $name in *"$w"*) hit=y ;; esac
+		done
+		[ $hit = y ] || continue
 		before=$(dmesg | wc -l)
 		echo "KEEL-KUNIT-BEGIN $name"
 		insmod "/keel/kmod/$ko"
