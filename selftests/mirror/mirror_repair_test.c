@@ -48,7 +48,7 @@
  * On the debug kernel a round takes about ten times as long, and the
  * poisoner (every 5 to 20 ms) fails about three times as many pages a
  * round: 8 rounds there fail about as many pages as 24 on the stock
- * kernels.
+ * kernels, or more.
  */
 #define ROUNDS_DEBUG	8
 
