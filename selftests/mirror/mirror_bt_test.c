@@ -383,13 +383,6 @@ TEST_F(bt, rewritten_code_invalidates)
 	expect_rewritten(_metadata, b, 400, 200, "the new loop translated");
 }
 
-/*
- * A mirror page of the window fails (corrupt-pfn) while the translated
- * loop writes through it, and the scrub replaces it: the next translated
- * stores reach the new page (keel_mirror reads it equal to the guest's
- * memory), as the VMM's own mapping shows it; not the old page, which
- * KVM's and the VMM's mappings would still show had it not been unmapped.
- */
 /* SIGBUS of MADV_HWPOISON itself (6.12 and later): the test repairs. */
 static volatile int poison_signals;
 
@@ -501,6 +494,13 @@ TEST_F(bt, poisoned_while_translated)
 	EXPECT_LT(0, needed_log);
 }
 
+/*
+ * A mirror page of the window fails (corrupt-pfn) while the translated
+ * loop writes through it, and the scrub replaces it: the next translated
+ * stores reach the new page (keel_mirror reads it equal to the guest's
+ * memory), as the VMM's own mapping shows it; not the old page, which
+ * KVM's and the VMM's mappings would still show had it not been unmapped.
+ */
 TEST_F(bt, mirror_page_replaced_while_mapped)
 {
 	struct bt_vm *b = &self->b;
