@@ -161,9 +161,14 @@ static inline bool bt_vm_code_write(struct keel_vcpu *vcpu, uint64_t gpa,
 	for (s = 0; s < BT_SLOTS; s++) {
 		struct bt_xl *x = &b->xl[s];
 
-		if (x->patched && gpa < x->end && x->head < gpa + size &&
-		    !bt_vm_unpatch_slot(b, s))
-			x->invalidated = true;
+		if (!x->patched || gpa >= x->end || x->head >= gpa + size)
+			continue;
+		/*
+		 * Gone once its head's bytes are back, even if keel_mirror
+		 * then refused to forget it (bt_vm_unpatch_slot()'s error).
+		 */
+		bt_vm_unpatch_slot(b, s);
+		x->invalidated = !x->patched;
 	}
 	memcpy(at, data, size);
 	b->code_writes++;

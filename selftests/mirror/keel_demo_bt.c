@@ -56,6 +56,7 @@ int main(void)
 	       "hot, %u translations at most, dropped after %u cold rounds.\n\n",
 	       (unsigned long long)STORES, b.id,
 	       (unsigned long long)pol.threshold, pol.budget, pol.cool);
+	snprintf(ids, sizeof(ids), "%u", b.id);
 	printf("round  stores  trapped  seconds   stores/s  Keel\n");
 	for (r = 0; r < sizeof(busy); r++) {
 		before = bt_vm_trapped(&b);
@@ -88,7 +89,6 @@ int main(void)
 			printf("dropped the cold translation: original bytes back\n");
 		else
 			printf("%s\n", busy[r] ? "-" : "(the guest idles)");
-		snprintf(ids, sizeof(ids), "%u", b.id);
 		if ((r == 0 || r == 2) &&
 		    !keel_test_keelctl((const char *[]){ "mirror", "hotspots",
 						ids, NULL },

@@ -69,11 +69,14 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	return mirror_add(k, &r);
 }
 
-/* One table of a range's info, @table: in text with the tables of @also. */
-static int mirror_table(struct keelctl *k, const struct keelctl_cmd *cmd,
-			int argc, char **argv, const char *table,
-			const char *const *also)
+/*
+ * Fields of a range's info, @fields (NULL-terminated): -j prints the
+ * first, a table, as a JSON array; the text form prints each of them.
+ */
+static int mirror_fields(struct keelctl *k, const struct keelctl_cmd *cmd,
+			 int argc, char **argv, const char *const *fields)
 {
+	const char *table = fields[0];
 	struct json_object *j, *info, *rows;
 	char what[64];
 	struct keel_obj o;
@@ -98,12 +101,9 @@ static int mirror_table(struct keelctl *k, const struct keelctl_cmd *cmd,
 		json_object_put(j);
 	} else {
 		/* an empty table is not in the info: show it as one */
-		if (obj_print_field(&o, table, stdout))
-			printf("%s\n  -\n", table);
-		for (; *also; also++)
-			if (obj_print_field(&o, *also, stdout))
-				printf("%s\n  -\n", *also);
-		obj_print_field(&o, "translated_stores", stdout);
+		for (; *fields; fields++)
+			if (obj_print_field(&o, *fields, stdout))
+				printf("%s\n  -\n", *fields);
 		rc = KEELCTL_EXIT_OK;
 	}
 	keel_obj_free(&o);
@@ -132,12 +132,16 @@ static int mirror_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 		return keelctl_obj_del(k, id, "mirror", "range");
 	}
 	if (argc > 0 && !strcmp(argv[0], "hotspots"))
-		return mirror_table(k, cmd, argc, argv, "hotspots",
-				    (const char *const[]){ "translations",
-							   NULL });
+		return mirror_fields(k, cmd, argc, argv,
+				     (const char *const[]){ "hotspots",
+							    "translations",
+							    "translated_stores",
+							    NULL });
 	if (argc > 0 && !strcmp(argv[0], "translations"))
-		return mirror_table(k, cmd, argc, argv, "translations",
-				    (const char *const[]){ NULL });
+		return mirror_fields(k, cmd, argc, argv,
+				     (const char *const[]){ "translations",
+							    "translated_stores",
+							    NULL });
 	return keelctl_typed_list_show(k, cmd, argc, argv);
 }
 
