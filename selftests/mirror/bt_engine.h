@@ -7,8 +7,8 @@
  * runs keel-bt's policy (select.h) and does what it decides: translates
  * the loop around a hot site into a free slot of the code cache and
  * patches its head, or removes a cold translation's patch. Translations
- * that a guest store to their code removed (bt_vm_code_write()) leave
- * the policy at the next interval.
+ * that a guest store to their code removed (bt_vm_code_write()), or a
+ * fault in them (bt_vm_fault()), leave the policy at the next interval.
  */
 #ifndef BT_ENGINE_H
 #define BT_ENGINE_H
@@ -20,7 +20,7 @@ struct bt_engine {
 	struct bt_vm *b;
 	struct kbt_sel sel;
 	int slot_of[KBT_SEL_REGIONS];	/* region -> code cache slot */
-	unsigned int translated, dropped, refused, invalidated;
+	unsigned int translated, dropped, refused, invalidated, faulted;
 	char why[320];			/* the last translation's line */
 	char err[320];			/* why the last site was refused */
 };
@@ -152,11 +152,13 @@ static inline int bt_engine_step(struct bt_engine *e)
 		if (e->slot_of[i] < 0)
 			continue;
 		x = &e->b->xl[e->slot_of[i]];
-		if (x->invalidated) {
+		if (x->invalidated || x->faulted) {
+			e->invalidated += x->invalidated;
+			e->faulted += x->faulted;
 			x->invalidated = false;
+			x->faulted = false;
 			e->slot_of[i] = -1;
 			kbt_sel_drop(&e->sel, i);
-			e->invalidated++;
 			continue;
 		}
 		kbt_sel_count(&e->sel, i, bt_vm_count(e->b, e->slot_of[i]));

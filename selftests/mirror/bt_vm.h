@@ -14,7 +14,11 @@
  * makes the store, so the guest runs its new code, not a stale
  * translation. A guest page lost while the vCPU is stopped in a
  * translation is rebuilt from the mirror and the region log, with the
- * vCPU's rollback (bt_vm_recover(), keel-bt's recovery).
+ * vCPU's rollback (bt_vm_recover(), keel-bt's recovery). A fault the
+ * guest takes in translated code becomes the original instruction's: the
+ * guest's exception hook reports it to this VMM before the handler runs,
+ * and the VMM completes the open region and rewrites the frame
+ * (bt_vm_fault(), keel-bt's kbt_fault()).
  */
 #ifndef BT_VM_H
 #define BT_VM_H
@@ -29,6 +33,8 @@
 #include "bt.h"
 #include "keel_test_run.h"
 #include "keel_vm.h"
+#include "keel_irq.h"
+#include "keel_guest_io.h"
 
 #define BT_RANGE_LEN	(16 * 4096ULL)
 #define BT_ALIAS_OFF	0x20000000ULL
@@ -74,17 +80,98 @@ __asm__(".text\n"
 	"	ret\n"
 	"bt_fill_end:\n");
 
+/*
+ * bt_fill with r10 and r11 holding BT_MARK10 and BT_MARK11, which bt_fill
+ * leaves alone and its translation takes as scratch registers: a fault
+ * handler must see them (Documentation/bt.rst, "Faults in translated
+ * code").
+ */
+#define BT_MARK10	0x1010101010101010ULL
+#define BT_MARK11	0x1111111111111111ULL
+void bt_fill_marked(uint64_t *buf, uint64_t *end, uint64_t passes,
+		    uint64_t seed);
+__asm__(".text\n"
+	".globl bt_fill_marked\n"
+	"bt_fill_marked:\n"
+	"	movabs $0x1010101010101010, %r10\n"
+	"	movabs $0x1111111111111111, %r11\n"
+	"	jmp bt_fill\n");
+
+/* What the guest's page fault handler saw (bt_guest_page_fault()). */
+struct bt_fault_seen {
+	uint64_t faults;
+	uint64_t rip, cr2, error_code;
+	uint64_t rax, rcx, rdx, rsi, rdi, r8, r10, r11;
+};
+
 /* What the host asks of the guest's next round (guest memory). */
 static volatile struct {
 	uint64_t passes, seed, unprotected, idle;
 	uint64_t rewrite_at, rewrite_byte;	/* a code byte to store first */
+	uint64_t cache, cache_len;	/* the code cache (the fault hook) */
+	uint64_t skew;			/* bytes skipped at the start */
+	uint64_t flush_tlb;		/* the host changed page tables */
+	uint64_t pte[2];		/* page fault: PTEs to set present */
+	uint64_t pte_addr[2];		/* ... of these pages */
+	struct bt_fault_seen seen;
 } bt_req;
+
+/* The guest's report of a fault in translated code (bt_vm_round()). */
+#define BT_SYNC_FAULT	1
+
+/* Every exception in the code cache goes to the VMM first. */
+static void bt_guest_exception(struct guest_irq_frame *frame)
+{
+	if (frame->rip - bt_req.cache < bt_req.cache_len)
+		GUEST_SYNC(BT_SYNC_FAULT, (uint64_t)frame);
+}
+
+/*
+ * A page fault on a page whose PTE (and its alias's) the host cleared:
+ * what the handler sees, then both present again.
+ */
+static void bt_guest_page_fault(struct guest_irq_frame *frame)
+{
+	struct bt_fault_seen *s = (struct bt_fault_seen *)&bt_req.seen;
+	unsigned int i;
+
+	if (!bt_req.pte[0])
+		GUEST_FAIL("page fault at rip 0x%lx, cr2 0x%lx, error code 0x%lx",
+			   frame->rip, read_cr2(), frame->error_code);
+	s->faults++;
+	s->rip = frame->rip;
+	s->cr2 = read_cr2();
+	s->error_code = frame->error_code;
+	s->rax = frame->rax;
+	s->rcx = frame->rcx;
+	s->rdx = frame->rdx;
+	s->rsi = frame->rsi;
+	s->rdi = frame->rdi;
+	s->r8 = frame->r8;
+	s->r10 = frame->r10;
+	s->r11 = frame->r11;
+	for (i = 0; i < 2; i++) {
+		*(volatile uint64_t *)bt_req.pte[i] |= 1;
+		__asm__ volatile("invlpg (%0)" : : "r"(bt_req.pte_addr[i])
+				 : "memory");
+		bt_req.pte[i] = 0;
+	}
+}
 
 /* Each round: report, then fill the range (or the page past it). */
 static void bt_guest(uint64_t base, uint64_t plain)
 {
+	uint64_t cr3;
+
+	guest_irq_exception_hook_set(bt_guest_exception);
+	guest_irq_handler_set(14, bt_guest_page_fault);
 	for (;;) {
 		GUEST_SYNC(0);
+		if (bt_req.flush_tlb) {
+			__asm__ volatile("mov %%cr3, %0\n\tmov %0, %%cr3"
+					 : "=r"(cr3) : : "memory");
+			bt_req.flush_tlb = 0;
+		}
 		if (bt_req.rewrite_at)
 			*(volatile uint8_t *)bt_req.rewrite_at = bt_req.rewrite_byte;
 		if (bt_req.idle)
@@ -93,6 +180,11 @@ static void bt_guest(uint64_t base, uint64_t plain)
 			bt_fill((uint64_t *)plain,
 				(uint64_t *)(plain + BT_RANGE_LEN),
 				bt_req.passes, bt_req.seed);
+		else if (bt_req.skew)
+			bt_fill_marked((uint64_t *)(base + bt_req.skew),
+				       (uint64_t *)(base + BT_RANGE_LEN - 64 +
+						    bt_req.skew),
+				       bt_req.passes, bt_req.seed);
 		else
 			bt_fill((uint64_t *)base,
 				(uint64_t *)(base + BT_RANGE_LEN),
@@ -106,9 +198,13 @@ struct bt_xl {
 	uint8_t saved[5];	/* the head's bytes, while patched */
 	bool patched;
 	bool invalidated;	/* removed: the guest wrote its code */
+	bool faulted;		/* removed: the guest faulted in it */
 	bool counted;		/* its stores counted at bt_vm_count_gpa() */
 	struct kbt_window *win;	/* its window table (bt_vm_recover()) */
 	unsigned int nwin;
+	struct kbt_map *map;	/* its map (bt_vm_fault()) */
+	unsigned int nmap;
+	size_t len;		/* bytes of translated code */
 };
 
 struct bt_vm {
@@ -123,14 +219,22 @@ struct bt_vm {
 	uint64_t code_gpa, code_len;	/* the read-only code pages */
 	uint64_t code_writes;		/* guest stores to them */
 	char stats[256];	/* bt_xlate's line */
+	/* faults in translated code (bt_vm_fault()) */
+	uint64_t faults;
+	struct {
+		uint64_t rip, orig, published;
+		bool mirror_equal;	/* after the region's completion */
+	} fault;
 };
 
 static inline void bt_vm_free(struct bt_vm *b)
 {
 	unsigned int s;
 
-	for (s = 0; s < BT_SLOTS; s++)
+	for (s = 0; s < BT_SLOTS; s++) {
 		free(b->xl[s].win);
+		free(b->xl[s].map);
+	}
 	if (b->vm)
 		vm_free(b->vm);
 	if (b->mirror)
@@ -229,6 +333,8 @@ static inline int bt_vm_setup(struct bt_vm *b)
 				b->mirror);
 	if (ret)
 		return ret;
+	vm_guest_ptr(b->vm, &bt_req)->cache = b->cache_gpa;
+	vm_guest_ptr(b->vm, &bt_req)->cache_len = BT_CACHE_LEN;
 	b->vcpu = vm_vcpu_add(b->vm, bt_guest);
 	if (!b->vcpu || vcpu_args_set(b->vcpu, b->gpa, b->plain_gpa))
 		return -EINVAL;
@@ -236,6 +342,8 @@ static inline int bt_vm_setup(struct bt_vm *b)
 		return -EIO;
 	return 0;
 }
+
+static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa);
 
 static inline double bt_now(void)
 {
@@ -255,6 +363,7 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 				 uint64_t seed, bool unprotected)
 {
 	struct ucall uc;
+	uint64_t cmd;
 	double t0;
 
 	vm_guest_ptr(b->vm, &bt_req)->idle = !passes;
@@ -262,7 +371,17 @@ static inline double bt_vm_round(struct bt_vm *b, uint64_t passes,
 	vm_guest_ptr(b->vm, &bt_req)->seed = seed;
 	vm_guest_ptr(b->vm, &bt_req)->unprotected = unprotected;
 	t0 = bt_now();
-	if (guest_run(b->vcpu, &uc) != UCALL_SYNC) {
+	while ((cmd = guest_run(b->vcpu, &uc)) == UCALL_SYNC &&
+	       uc.args[0] == BT_SYNC_FAULT) {
+		if (bt_vm_fault(b, uc.args[1]) != 1) {
+			fprintf(stderr, "# bt_vm: a fault at %#llx in the "
+				"code cache that is not an original "
+				"instruction's\n",
+				(unsigned long long)b->fault.rip);
+			return -1;
+		}
+	}
+	if (cmd != UCALL_SYNC) {
 		fprintf(stderr, "# bt_vm: %s\n", ucall_str(b->vcpu, &uc));
 		return -1;
 	}
@@ -327,12 +446,12 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 			      size_t len, uint64_t hot, bool count)
 {
 	char in[] = "/tmp/bt_in.XXXXXX", out[] = "/tmp/bt_out.XXXXXX";
-	char win[] = "/tmp/bt_win.XXXXXX";
+	char win[] = "/tmp/bt_win.XXXXXX", map[] = "/tmp/bt_map.XXXXXX";
 	char a[8][32], prog[PATH_MAX];
 	const uint8_t *code = vm_gpa2hva(b->vm, rip, len);
 	struct bt_xl *x = &b->xl[slot];
-	const char *argv[18];
-	int fi, fo, fw, ret, i, n = 0;
+	const char *argv[20];
+	int fi, fo, fw, fm, ret, i, n = 0;
 	ssize_t got;
 
 	if (slot >= BT_SLOTS || b->xl[slot].patched)
@@ -344,7 +463,8 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	fi = mkstemp(in);
 	fo = mkstemp(out);
 	fw = mkstemp(win);
-	if (fi < 0 || fo < 0 || fw < 0 ||
+	fm = mkstemp(map);
+	if (fi < 0 || fo < 0 || fw < 0 || fm < 0 ||
 	    write(fi, code, len) != (ssize_t)len) {
 		ret = -errno;
 		goto out;
@@ -362,6 +482,8 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	argv[n++] = prog;
 	argv[n++] = "-w";
 	argv[n++] = win;
+	argv[n++] = "-m";
+	argv[n++] = map;
 	if (count) {
 		snprintf(a[6], 32, "%#llx",
 			 (unsigned long long)bt_vm_count_gpa(b, slot));
@@ -402,6 +524,15 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		ret = -EIO;
 		goto out;
 	}
+	got = lseek(fm, 0, SEEK_END);
+	free(x->map);
+	x->map = got > 0 ? malloc(got) : NULL;
+	x->nmap = got > 0 ? got / sizeof(*x->map) : 0;
+	if (got < 0 || (got && (!x->map || pread(fm, x->map, got, 0) != got))) {
+		ret = -EIO;
+		goto out;
+	}
+	x->len = bt_vm_stat(b, "len");
 	x->head = bt_vm_stat(b, "head");
 	x->end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
@@ -421,6 +552,10 @@ out:
 	if (fw >= 0) {
 		close(fw);
 		unlink(win);
+	}
+	if (fm >= 0) {
+		close(fm);
+		unlink(map);
 	}
 	return ret;
 }
@@ -473,6 +608,7 @@ static inline int bt_vm_patch_slot(struct bt_vm *b, unsigned int slot)
 	at[0] = 0xe9;
 	memcpy(at + 1, &(int32_t){ (int32_t)rel }, 4);
 	x->patched = true;
+	x->faulted = false;
 	return 0;
 }
 
@@ -550,6 +686,94 @@ static inline int bt_vm_recover(struct bt_vm *b, uint64_t page,
 	regs->rflags = v.rflags;
 	for (i = 0; i < 16; i++)
 		*gpr[i] = v.gpr[i];
+	return 1;
+}
+
+static void bt_vm_mirror_write(void *arg, uint64_t addr, uint64_t val,
+			       uint32_t len)
+{
+	struct bt_vm *b = arg;
+
+	if (addr >= b->gpa && addr + len <= b->gpa + BT_RANGE_LEN)
+		memcpy(b->mirror + (addr - b->gpa), &val, len);
+}
+
+/*
+ * The guest's exception hook reported an exception at a translated
+ * instruction, its frame at @frame_gpa: make it the original
+ * instruction's (kbt_fault()): the open region's published stores to the
+ * mirror, the region's scratch registers and rip in the frame the
+ * original's, and a page fault's address in the alias (CR2) the address
+ * the original instruction used. The handler then sees the exception at
+ * the original instruction and returns there, to the original code,
+ * which runs trapped. The translation's jump is removed first (the
+ * original bytes back, bt_vm_unpatch_slot()): the original code may
+ * branch into the bytes it replaced (bt_fill's outer loop does), and the
+ * faulting instruction may be one of them. The translation stays in the
+ * code cache, to be patched in again. 1, or 0 / a negative errno from
+ * kbt_fault() (not an original instruction's).
+ */
+static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
+{
+	struct guest_irq_frame *f = vm_gpa2hva(b->vm, frame_gpa, sizeof(*f));
+	uint64_t *gpr[16], rip = f ? f->rip : 0;
+	unsigned int i, s = (rip - b->cache_gpa) / BT_SLOT_LEN;
+	struct kbt_vcpu v = { .rip = rip };
+	struct kvm_sregs sregs;
+	struct bt_xl *x;
+	int ret;
+
+	b->fault.rip = rip;
+	if (!f || rip < b->cache_gpa || s >= BT_SLOTS || !b->xl[s].patched)
+		return 0;
+	x = &b->xl[s];
+	gpr[0] = &f->rax;
+	gpr[1] = &f->rcx;
+	gpr[2] = &f->rdx;
+	gpr[3] = &f->rbx;
+	gpr[4] = &f->rsp;
+	gpr[5] = &f->rbp;
+	gpr[6] = &f->rsi;
+	gpr[7] = &f->rdi;
+	gpr[8] = &f->r8;
+	gpr[9] = &f->r9;
+	gpr[10] = &f->r10;
+	gpr[11] = &f->r11;
+	gpr[12] = &f->r12;
+	gpr[13] = &f->r13;
+	gpr[14] = &f->r14;
+	gpr[15] = &f->r15;
+	for (i = 0; i < 16; i++)
+		v.gpr[i] = *gpr[i];
+	v.rflags = f->rflags;
+	b->fault.published = b->log->count;
+	{
+		struct kbt_block blk = {
+			.trans_start = bt_vm_slot_gpa(b, s), .trans_len = x->len,
+			.map = x->map, .nmap = x->nmap,
+		};
+
+		ret = kbt_fault(&blk, b->log, &v, bt_vm_mirror_write, b);
+	}
+	if (ret != 1)
+		return ret;
+	b->faults++;
+	b->fault.orig = v.rip;
+	b->fault.mirror_equal = !memcmp(b->mirror, b->mem, BT_RANGE_LEN);
+	for (i = 0; i < 16; i++)
+		*gpr[i] = v.gpr[i];
+	f->rip = v.rip;
+	if (f->vector == 14) {
+		if (ioctl(b->vcpu->fd, KVM_GET_SREGS, &sregs))
+			return -errno;
+		if (sregs.cr2 - (b->gpa + BT_ALIAS_OFF) < BT_RANGE_LEN) {
+			sregs.cr2 -= BT_ALIAS_OFF;
+			if (ioctl(b->vcpu->fd, KVM_SET_SREGS, &sregs))
+				return -errno;
+		}
+	}
+	bt_vm_unpatch_slot(b, s);
+	x->faulted = !x->patched;
 	return 1;
 }
 

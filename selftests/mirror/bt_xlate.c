@@ -5,8 +5,8 @@
  * so cannot link Zydis: translation in a userspace helper, as
  * Documentation/bt.rst describes.
  *
- *   bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] [-w WINDOWS] ALIAS_OFF MIRROR_OFF
- *            LOG_ADDR ORIG_RIP OUT_RIP CAP IN OUT
+ *   bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] [-w WINDOWS] [-m MAP] ALIAS_OFF
+ *            MIRROR_OFF LOG_ADDR ORIG_RIP OUT_RIP CAP IN OUT
  *
  * translates the code in file IN, which runs at ORIG_RIP, into file OUT,
  * to run at OUT_RIP (at most CAP bytes), and prints one line:
@@ -18,6 +18,9 @@
  * end). With -c, each commit adds its stores to the u64 at COUNT_ADDR.
  * With -w, the translation's window table goes to file WINDOWS as an
  * array of struct kbt_window, for a VMM's recovery (kbt_rollback()).
+ * With -m, the translation's map goes to file MAP as an array of struct
+ * kbt_map, for a VMM that turns a fault in it into the original
+ * instruction's (kbt_fault()).
  * Numbers in C notation (0x... for hexadecimal). Exit status 0, or 1
  * with the error on stderr.
  */
@@ -30,6 +33,18 @@
 #include <unistd.h>
 
 #include "bt.h"
+
+/* @n elements of @size bytes at @p into the file @path. */
+static int put_file(const char *path, const void *p, size_t size, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	if (!f || fwrite(p, size, n, f) != n || fclose(f)) {
+		perror(path);
+		return -1;
+	}
+	return 0;
+}
 
 static uint64_t num(const char *s)
 {
@@ -53,7 +68,7 @@ int main(int argc, char **argv)
 	struct kbt_loop lp = { 0 };
 	struct kbt_block blk;
 	uint64_t base, hot = 0;
-	const char *windows = NULL;
+	const char *windows = NULL, *map = NULL;
 	const uint8_t *from;
 	bool loop = false;
 	size_t len, cap;
@@ -61,11 +76,13 @@ int main(int argc, char **argv)
 	FILE *f;
 	int ret, c;
 
-	while ((c = getopt(argc, argv, "c:l:w:")) != -1) {
+	while ((c = getopt(argc, argv, "c:l:w:m:")) != -1) {
 		if (c == 'c') {
 			cfg.count_addr = num(optarg);
 		} else if (c == 'w') {
 			windows = optarg;
+		} else if (c == 'm') {
+			map = optarg;
 		} else if (c == 'l') {
 			hot = num(optarg);
 			loop = true;
@@ -75,8 +92,8 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind != 8) {
 		fprintf(stderr, "usage: bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] "
-			"[-w WINDOWS] ALIAS_OFF MIRROR_OFF LOG_ADDR ORIG_RIP "
-			"OUT_RIP CAP IN OUT\n");
+			"[-w WINDOWS] [-m MAP] ALIAS_OFF MIRROR_OFF LOG_ADDR "
+			"ORIG_RIP OUT_RIP CAP IN OUT\n");
 		return 1;
 	}
 	a = argv + optind - 1;
@@ -113,20 +130,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bt_xlate: %s\n", strerror(-ret));
 		return 1;
 	}
-	f = fopen(a[8], "wb");
-	if (!f || fwrite(out, 1, blk.trans_len, f) != blk.trans_len ||
-	    fclose(f)) {
-		perror(a[8]);
+	if (put_file(a[8], out, 1, blk.trans_len) ||
+	    (windows && put_file(windows, blk.windows, sizeof(*blk.windows),
+				 blk.nwindows)) ||
+	    (map && put_file(map, blk.map, sizeof(*blk.map), blk.nmap)))
 		return 1;
-	}
-	if (windows) {
-		f = fopen(windows, "wb");
-		if (!f || fwrite(blk.windows, sizeof(*blk.windows),
-				 blk.nwindows, f) != blk.nwindows || fclose(f)) {
-			perror(windows);
-			return 1;
-		}
-	}
 	printf("insns=%u stores=%u regions=%u stop=%s stop_rip=%#llx len=%zu "
 	       "us=%lld head=%#llx end=%#llx\n", blk.insns, blk.stores,
 	       blk.regions, kbt_stop_name(blk.stop_why),

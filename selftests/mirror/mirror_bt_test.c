@@ -20,11 +20,15 @@
  * the mirror and the region log with the vCPU's rollback. The
  * guest rewriting an instruction of the translated loop: the translation
  * is removed before the store is made, the new code runs (trapped), and
- * its own translation follows.
+ * its own translation follows. A page fault in the translated loop, seen
+ * by the guest's handler at the original store, with the original's
+ * registers and the mirror equal to memory; one in a translation Keel
+ * chose leaves its policy, which chooses the loop again.
  * Also the refusals of the mirror's mmap(2).
  */
 #include "bt_engine.h"
 #include "keel_test_file.h"
+#include "keel_test_kernel.h"
 #include "poison.h"
 
 #include <signal.h>
@@ -492,6 +496,222 @@ TEST_F(bt, poisoned_while_translated)
 		       poison_signals);
 	EXPECT_LT(POISON_TRIALS / 2, stopped_inside);
 	EXPECT_LT(0, needed_log);
+}
+
+/*
+ * The 2 MiB page of the guest's identity map around @addr made 512 4 KiB
+ * pages (the same addresses); the host tells the guest to flush its TLB.
+ * The page table's guest-physical address, or 0.
+ */
+#define BT_PDE_LARGE	(1ULL << 7)
+static uint64_t split_large_page(struct bt_vm *b, uint64_t addr)
+{
+	uint64_t *pde = vm_gpa2hva(b->vm, KEEL_GPA_PD + 8 * (addr >> 21), 8);
+	uint64_t pt, *pte, i;
+
+	if (!pde || addr >= KEEL_IDENTITY_MAP_SIZE)
+		return 0;
+	if (!(*pde & BT_PDE_LARGE))
+		return *pde & 0x000ffffffffff000ULL;
+	pt = vm_alloc(b->vm, 4096);
+	pte = vm_gpa2hva(b->vm, pt, 4096);
+	if (!pt || !pte)
+		return 0;
+	for (i = 0; i < 512; i++)
+		pte[i] = ((addr & ~0x1fffffULL) + i * 4096) | (*pde & 0x1f);
+	*pde = pt | 0x3;
+	vm_guest_ptr(b->vm, &bt_req)->flush_tlb = 1;
+	return pt;
+}
+
+/*
+ * The guest's page @page of the range and its alias page not present in
+ * its page tables until its page fault handler makes them present again;
+ * the next round starts @skew bytes into the range. 0 or -ENOMEM.
+ */
+static int arm_fault(struct bt_vm *b, uint64_t page, uint64_t skew)
+{
+	volatile typeof(bt_req) *req = vm_guest_ptr(b->vm, &bt_req);
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		uint64_t addr = page + (i ? BT_ALIAS_OFF : 0);
+		uint64_t pt = split_large_page(b, addr);
+
+		if (!pt)
+			return -ENOMEM;
+		req->pte[i] = pt + 8 * ((addr >> 12) & 511);
+		req->pte_addr[i] = addr;
+		*(uint64_t *)vm_gpa2hva(b->vm, req->pte[i], 8) &= ~1ULL;
+	}
+	req->flush_tlb = 1;
+	req->skew = skew;
+	memset((void *)&req->seen, 0, sizeof(req->seen));
+	return 0;
+}
+
+/* The original store of the loop at @k * 8 bytes into an iteration. */
+static uint64_t loop_store(unsigned int k)
+{
+	return (uintptr_t)bt_fill_inner + (k ? 3 + 4 * (k - 1) : 0);
+}
+
+/* one trial per skew; each traps up to 12 K stores, slow under KASAN */
+#define FAULT_TRIALS		7
+#define FAULT_TRIALS_DEBUG	3
+
+/*
+ * A page fault in translated code is the original instruction's (7
+ * times, 3 on a debug kernel). The
+ * guest's page of the range and its alias page are not present in its
+ * page tables; the translated loop, started @skew bytes into the range so
+ * that the page begins inside an iteration, faults at its store to the
+ * alias with some of the iteration's stores made and logged. The guest's
+ * handler sees the fault at the original store, with the address the
+ * original uses, the original's registers (its scratch registers r10 and
+ * r11 their own, not the region's), and the mirror equal to memory (the
+ * open region completed); it makes both pages present and returns to the
+ * original code (the translation's jump removed first: bt_fill's outer
+ * loop branches into the bytes it replaced), which makes the rest of the
+ * round's stores, trapped. Patched in again, the next round runs
+ * translated.
+ */
+TEST_F_TIMEOUT(bt, fault_in_translation, 90)
+{
+	unsigned int trials = keel_test_debug_kernel() ? FAULT_TRIALS_DEBUG :
+							 FAULT_TRIALS;
+	unsigned int trial, k, seed = 0x6b65656c;
+	struct bt_vm *b = &self->b;
+	uint64_t page, buf, end, tseed, i, bad, translated;
+	uint64_t translated_all = 0;
+	struct bt_fault_seen seen;
+	long long before;
+
+	if (!b->vm)
+		return;
+	/* store k of the loop: 3 bytes for the first, 4 for the others */
+	ASSERT_EQ(3 + 6 * 4, bt_fill_last - bt_fill_inner);
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_LT(0, b->xl[0].nmap) TH_LOG("no map");
+	for (trial = 0; trial < trials; trial++) {
+		uint64_t skew = 8 * (1 + trial % 7);
+		volatile struct bt_fault_seen *gs;
+
+		ASSERT_EQ(0, bt_vm_patch(b));
+
+		tseed = 5000 + trial * 10;
+		page = b->gpa + 4096 * (8 + rand_r(&seed) % 8);
+		buf = b->gpa + skew;
+		end = b->gpa + BT_RANGE_LEN - 64 + skew;
+		k = (64 - skew) / 8;	/* the loop's first store to the page */
+		ASSERT_EQ(0, arm_fault(b, page, skew));
+		gs = &vm_guest_ptr(b->vm, &bt_req)->seen;
+		before = bt_vm_trapped(b);
+
+		ASSERT_LT(0, bt_vm_round(b, PASSES, tseed, false));
+		memcpy(&seen, (void *)gs, sizeof(seen));
+		ASSERT_EQ(1, seen.faults);
+		ASSERT_EQ(trial + 1, b->faults);
+		EXPECT_EQ(loop_store(k), seen.rip)
+			TH_LOG("trial %u: the handler's rip", trial);
+		EXPECT_EQ(b->fault.orig, seen.rip);
+		EXPECT_EQ(page, seen.cr2) TH_LOG("trial %u: CR2", trial);
+		EXPECT_EQ(2, seen.error_code);	/* a write, not present */
+		EXPECT_EQ(page, seen.r8 + 8 * k);
+		EXPECT_EQ(tseed, seen.rax);
+		EXPECT_EQ(tseed, seen.rcx);
+		EXPECT_EQ(PASSES, seen.rdx);
+		EXPECT_EQ(buf, seen.rdi);
+		EXPECT_EQ(end, seen.rsi);
+		EXPECT_EQ(BT_MARK10, seen.r10) TH_LOG("trial %u: r10", trial);
+		EXPECT_EQ(BT_MARK11, seen.r11) TH_LOG("trial %u: r11", trial);
+		EXPECT_EQ(k, b->fault.published);
+		EXPECT_TRUE(b->fault.mirror_equal)
+			TH_LOG("trial %u: the mirror when the guest saw the fault",
+			       trial);
+		EXPECT_EQ(0, b->log->count);
+		/* the stores before the page translated, the rest trapped */
+		translated = (page - buf) / 8;
+		translated_all += translated;
+		EXPECT_EQ(PASSES * (end - buf) / 8 - translated,
+			  bt_vm_trapped(b) - before) TH_LOG("trial %u", trial);
+		for (i = 0, bad = 0; i < BT_RANGE_LEN / 8; i++) {
+			uint64_t a = b->gpa + 8 * i;
+
+			if (a >= buf && a < end)
+				bad += ((uint64_t *)b->mem)[i] !=
+				       tseed + PASSES - 1;
+		}
+		EXPECT_EQ(0, bad)
+			TH_LOG("trial %u: %llu qwords not stored (the page at %#llx holds %#llx)",
+			       trial, (unsigned long long)bad,
+			       (unsigned long long)page,
+			       (unsigned long long)((uint64_t *)b->mem)[(page - b->gpa) / 8]);
+		EXPECT_EQ(0, memcmp(b->mirror, b->mem, BT_RANGE_LEN))
+			TH_LOG("trial %u: the mirror window differs", trial);
+		/* the jump gone: the original code ran on, as it was */
+		EXPECT_FALSE(b->xl[0].patched);
+	}
+	ASSERT_EQ(0, bt_vm_patch(b));
+	vm_guest_ptr(b->vm, &bt_req)->skew = 0;
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 9000, false));
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+	expect_filled(_metadata, b, 9000, "translated after the faults");
+	ksft_print_msg("%llu page faults in the translation, each seen at the original store with its registers and address; %llu translated stores before them, the rest trapped\n",
+		       (unsigned long long)b->faults,
+		       (unsigned long long)translated_all);
+}
+
+/*
+ * A fault in a translation Keel chose: the translation's jump goes, and
+ * the policy hears of it at its next interval (bt_engine_step()) and
+ * chooses the loop again, since its stores trap again.
+ */
+TEST_F(bt, fault_leaves_the_policy)
+{
+	static const struct kbt_sel_policy pol = {
+		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,
+	};
+	struct bt_vm *b = &self->b;
+	uint64_t page, x[4];
+	struct bt_engine e;
+	long long before;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_engine_init(&e, b, &pol));
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1100, false));
+	ASSERT_EQ(2, bt_engine_step(&e));
+	ASSERT_EQ(1, e.translated) TH_LOG("refused: %s", e.err);
+	ASSERT_TRUE(b->xl[0].patched);
+
+	/* 24 bytes in: the page begins at the iteration's sixth store */
+	page = b->gpa + 5 * 4096;
+	ASSERT_EQ(0, arm_fault(b, page, 24));
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1200, false));
+	EXPECT_EQ(1, vm_guest_ptr(b->vm, &bt_req)->seen.faults);
+	EXPECT_EQ(loop_store(5), vm_guest_ptr(b->vm, &bt_req)->seen.rip);
+	EXPECT_EQ(page, vm_guest_ptr(b->vm, &bt_req)->seen.cr2);
+	EXPECT_EQ(5, b->fault.published);
+	EXPECT_TRUE(b->fault.mirror_equal);
+	EXPECT_FALSE(b->xl[0].patched);
+	EXPECT_TRUE(b->xl[0].faulted);
+	EXPECT_EQ(0, translations(_metadata, b, x));
+	EXPECT_LT(0, bt_vm_trapped(b) - before);
+	EXPECT_EQ(0, memcmp(b->mirror, b->mem, BT_RANGE_LEN));
+
+	/* the policy drops it, and takes the loop, hot again, once more */
+	EXPECT_LE(1, bt_engine_step(&e));
+	EXPECT_EQ(1, e.faulted);
+	EXPECT_EQ(0, e.invalidated);
+	EXPECT_EQ(2, e.translated) TH_LOG("refused: %s", e.err);
+	vm_guest_ptr(b->vm, &bt_req)->skew = 0;
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1300, false));
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+	expect_filled(_metadata, b, 1300, "chosen again after the fault");
 }
 
 /*

@@ -52,10 +52,20 @@ struct kbt_window {
 	uint16_t flags;		/* RFLAGS bits the store reads */
 };
 
-/* One original instruction and where its translation starts. */
+/*
+ * One original instruction and where its translation starts; exec_rip
+ * is the translated instruction that does what the original does (the
+ * store to the alias, the copied load, ...), the one that takes the
+ * original's faults. With open, the region's scratch registers s1 and s2
+ * hold the region's values there, their own in the log's scratch[].
+ */
 struct kbt_map {
 	uint64_t orig_rip;
 	uint64_t trans_rip;
+	uint64_t exec_rip;
+	uint8_t s1, s2;
+	uint8_t open;
+	uint8_t pad[5];
 };
 
 /* Why translation stopped at an instruction (kbt_block.stop_why). */
@@ -131,6 +141,28 @@ int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
 
 /* The original instruction of a translated address, or 0. */
 uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip);
+
+/* Writes @len (1 to 8) bytes of @val to the mirror of guest address @addr. */
+typedef void (*kbt_mirror_write_t)(void *arg, uint64_t addr, uint64_t val,
+				   uint32_t len);
+
+/*
+ * The vCPU took an exception (a page fault, #GP, #DE, ...) at @vcpu->rip,
+ * before the instruction there did anything. If that is the translation
+ * of an original instruction, make the exception the original's: the
+ * open region's published stores go to the mirror (@mirror_write) and
+ * the log is emptied, so the mirror equals memory and no region is left
+ * half done; the region's scratch registers get their own values back
+ * from the log; rip becomes the original instruction, where the guest's
+ * handler sees the exception and to which it returns, in the original
+ * code. The flags and every other register already are the original's.
+ * Returns 1 if done (rip, gpr[] changed), 0 if rip is not in this
+ * translation, -EINVAL if it is an instruction of the translation's own
+ * (the log, the commit, the counter: their placement is broken).
+ */
+int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
+	      struct kbt_vcpu *vcpu, kbt_mirror_write_t mirror_write,
+	      void *arg);
 
 const char *kbt_stop_name(enum kbt_stop why);
 

@@ -5,6 +5,7 @@
  * translated store and the publication of its log entry (the window
  * table of the translation).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "bt.h"
@@ -105,4 +106,38 @@ uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip)
 			hi = mid;
 	}
 	return blk->map[lo].trans_rip <= trans_rip ? blk->map[lo].orig_rip : 0;
+}
+
+int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
+	      struct kbt_vcpu *vcpu, kbt_mirror_write_t mirror_write,
+	      void *arg)
+{
+	unsigned int lo = 0, hi = blk->nmap, i, n;
+	const struct kbt_map *m;
+
+	if (vcpu->rip < blk->trans_start ||
+	    vcpu->rip >= blk->trans_start + blk->trans_len || !hi)
+		return 0;
+	while (hi - lo > 1) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (blk->map[mid].trans_rip <= vcpu->rip)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	m = &blk->map[lo];
+	if (m->trans_rip > vcpu->rip || m->exec_rip != vcpu->rip)
+		return -EINVAL;
+	if (m->open) {
+		n = published(log);
+		for (i = 0; i < n; i++)
+			mirror_write(arg, log->e[i].addr, log->e[i].val,
+				     log->e[i].len > 8 ? 8 : log->e[i].len);
+		log->count = 0;
+		vcpu->gpr[m->s1] = log->scratch[0];
+		vcpu->gpr[m->s2] = log->scratch[1];
+	}
+	vcpu->rip = m->orig_rip;
+	return 1;
 }

@@ -79,6 +79,7 @@ struct tr {
 	struct kbt_insn *in;
 	unsigned int n;		/* instructions translated */
 	uint64_t *trans;	/* runtime address of each translation */
+	struct kbt_map *map;	/* each one's entry of kbt_block.map */
 	struct kbt_emit e;
 	struct fixup *fx;
 	unsigned int nfx;
@@ -350,6 +351,17 @@ static void emit_moved(struct tr *t, const struct kbt_insn *in, int64_t off)
 	kbt_emit_req(&t->e, &req);
 }
 
+/* The instruction being emitted does its original's work here. */
+static void mark_exec(struct tr *t, const struct kbt_insn *in)
+{
+	struct kbt_map *m = &t->map[in - t->in];
+
+	m->exec_rip = kbt_emit_rip(&t->e);
+	m->open = t->open;
+	m->s1 = (uint8_t)t->s1;
+	m->s2 = (uint8_t)t->s2;
+}
+
 static int add_window(struct tr *t, const struct kbt_window *w)
 {
 	struct kbt_block *b = t->blk;
@@ -391,6 +403,7 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 	kbt_emit_lea(&t->e, t->s1, &m);
 	win.addr_reg = t->s1;
 	win.store_start = kbt_emit_rip(&t->e);
+	mark_exec(t, in);
 	emit_moved(t, in, cfg->alias_off);
 	win.exec_end = kbt_emit_rip(&t->e);
 	for (e = 0; e < k; e++) {
@@ -443,13 +456,16 @@ static int emit_insn(struct tr *t, const struct kbt_insn *in)
 	case KBT_JCC:
 	case KBT_JMP:
 		commit(t);
+		mark_exec(t, in);
 		return add_fixup(t, kbt_emit_rel32(&t->e, in->kind == KBT_JCC ?
 						   in->cc : -1), in->target);
 	case KBT_LEAVE:
 		commit(t);
+		mark_exec(t, in);
 		emit_moved(t, in, 0);
 		return 0;
 	default:
+		mark_exec(t, in);
 		emit_moved(t, in, 0);
 		return 0;
 	}
@@ -520,11 +536,12 @@ static int fill_map(struct tr *t)
 	struct kbt_block *b = t->blk;
 	unsigned int i;
 
-	b->map = calloc(t->n ? t->n : 1, sizeof(*b->map));
-	if (!b->map)
-		return -ENOMEM;
-	for (i = 0; i < t->n; i++)
-		b->map[i] = (struct kbt_map){ t->in[i].rip, t->trans[i] };
+	for (i = 0; i < t->n; i++) {
+		t->map[i].orig_rip = t->in[i].rip;
+		t->map[i].trans_rip = t->trans[i];
+	}
+	b->map = t->map;
+	t->map = NULL;
 	b->nmap = t->n;
 	b->insns = t->n;
 	return 0;
@@ -557,7 +574,8 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 	if (ret)
 		goto out;
 	t.trans = calloc(t.n ? t.n : 1, sizeof(*t.trans));
-	if (!t.trans) {
+	t.map = calloc(t.n ? t.n : 1, sizeof(*t.map));
+	if (!t.trans || !t.map) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -569,6 +587,7 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 out:
 	free(t.in);
 	free(t.trans);
+	free(t.map);
 	free(t.fx);
 	if (ret)
 		kbt_block_free(blk);

@@ -10,8 +10,14 @@
  * "lost" (overwritten) and rebuilt as a recovery does: from the mirror
  * and the region log, with the rollback of a vCPU caught between a store
  * and its log entry. The rebuilt page must be what the guest had, and the
- * run must end as the native one did. Also: the translator's refusals and
- * where it leaves to the original code.
+ * run must end as the native one did. Then each block runs natively and
+ * translated with a random page of guest memory (and of its alias) made
+ * inaccessible: the page fault the translated code takes, passed to
+ * kbt_fault(), must become the native run's fault at the original
+ * instruction (registers, flags, memory, and the open region's published
+ * stores in the mirror), from which the original code runs to the same
+ * end. Also: the translator's refusals and where it leaves to the
+ * original code.
  */
 #include <errno.h>
 #include <signal.h>
@@ -41,6 +47,7 @@
 
 static struct kbt_hostmem hm;
 static uint8_t *data, *mirror, *orig, *trans;
+static int64_t alias_off;
 static struct keel_bt_log *logp;
 static struct kbt_block blk;
 
@@ -51,6 +58,44 @@ static struct {
 	int lost, rolled, overlaid, bad;
 	uint64_t rip, orig;
 } rr;
+
+/* What a fault run found wrong (fault_run.bad). */
+enum {
+	FB_RET = 1 << 0,	/* kbt_fault did not return 1 */
+	FB_RIP = 1 << 1,	/* not the native fault's instruction */
+	FB_REGS = 1 << 2,	/* GPRs differ from the native fault's */
+	FB_FLAGS = 1 << 3,	/* flags differ from the native fault's */
+	FB_MEM = 1 << 4,	/* memory differs from the native fault's */
+	FB_MIRROR = 1 << 5,	/* mirror differs from memory */
+	FB_LOG = 1 << 6,	/* log not emptied */
+	FB_MADDR = 1 << 7,	/* a mirror write outside the data */
+	FB_STRAY = 1 << 8,	/* a fault outside the code run */
+	FB_NOFAULT = 1 << 9,	/* the translation did not fault */
+	FB_NATIVE = 1 << 10,	/* the native run with the fault ends wrong */
+	FB_END = 1 << 11,	/* the resumed run ends wrong */
+	FB_NBITS = 12,
+};
+
+static const char *const fb_name[FB_NBITS] = {
+	"return", "rip", "registers", "flags", "memory", "mirror", "log",
+	"mirror-address", "stray-fault", "no-fault", "native-end", "end",
+};
+
+enum { FR_IDLE, FR_NATIVE, FR_TRANS };
+
+/* The fault run in progress, for the SIGSEGV handler. */
+static struct {
+	int phase, busy, faults, ret;
+	unsigned int bad;
+	uint64_t page;			/* the inaccessible page of data */
+	const uint8_t *d0;		/* the run's initial memory */
+	uint64_t mask;			/* flags compared */
+	uint64_t log_count;		/* published entries at the fault */
+	uint64_t trans_rip;		/* the translated fault's rip */
+	/* the native fault */
+	uint64_t rip, rflags, gpr[16];
+} fr;
+static uint8_t fault_mem[DATA_LEN];	/* memory at the native fault */
 
 static const int greg[16] = {
 	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI,
@@ -127,12 +172,140 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 	}
 }
 
+/* Make page fr.page of data prot, with @alias its alias too: 0 or -1. */
+static int fault_prot(int prot, bool alias)
+{
+	if (mprotect((void *)fr.page, PAGE, prot))
+		return -1;
+	return alias ? mprotect((void *)(fr.page + alias_off), PAGE, prot) : 0;
+}
+
+/* Give the page back; if that fails, die of the fault when it repeats. */
+static void fault_unprotect(bool alias)
+{
+	if (fault_prot(PROT_READ | PROT_WRITE, alias))
+		signal(SIGSEGV, SIG_DFL);
+}
+
+static bool in_fault_page(uint64_t addr)
+{
+	return addr - fr.page < PAGE ||
+	       (fr.phase == FR_TRANS && addr - alias_off - fr.page < PAGE);
+}
+
+/* kbt_fault's mirror writes: @len bytes of @val at @addr's mirror. */
+static void mirror_put(void *arg, uint64_t addr, uint64_t val, uint32_t len)
+{
+	(void)arg;
+	if (addr < (uint64_t)data || len < 1 || len > 8 ||
+	    addr + len > (uint64_t)data + DATA_LEN) {
+		fr.bad |= FB_MADDR;
+		return;
+	}
+	memcpy((void *)(addr + MIRROR_OFF), &val, len);
+}
+
+/* The native run faulted on the page: note where and what, go on. */
+static void fault_native(ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	size_t off = fr.page - (uint64_t)data;
+	int i;
+
+	fr.rip = (uint64_t)g[REG_RIP];
+	fr.rflags = (uint64_t)g[REG_EFL];
+	for (i = 0; i < 16; i++)
+		fr.gpr[i] = (uint64_t)g[greg[i]];
+	if (fr.rip - (uint64_t)orig >= CODE_CAP)
+		fr.bad |= FB_STRAY;
+	/* nothing can have stored to the inaccessible page */
+	memcpy(fault_mem, data, off);
+	memcpy(fault_mem + off, fr.d0 + off, PAGE);
+	memcpy(fault_mem + off + PAGE, data + off + PAGE,
+	       DATA_LEN - off - PAGE);
+	fault_unprotect(false);
+}
+
+/*
+ * The translated run faulted on the page: make it the original's fault
+ * with kbt_fault(), compare with the native fault, and go on from there
+ * in the original code.
+ */
+static void fault_trans(ucontext_t *uc)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct kbt_vcpu v = { .rip = (uint64_t)g[REG_RIP],
+			      .rflags = (uint64_t)g[REG_EFL] };
+	int i;
+
+	fr.trans_rip = v.rip;
+	if (v.rip - (uint64_t)trans >= blk.trans_len) {
+		fr.bad |= FB_STRAY;
+		fault_unprotect(true);
+		return;
+	}
+	for (i = 0; i < 16; i++)
+		v.gpr[i] = (uint64_t)g[greg[i]];
+	fr.log_count = logp->count;
+	fr.ret = kbt_fault(&blk, logp, &v, mirror_put, NULL);
+	if (fr.ret != 1)
+		fr.bad |= FB_RET;
+	if (v.rip != fr.rip)
+		fr.bad |= FB_RIP;
+	if (memcmp(v.gpr, fr.gpr, sizeof(v.gpr)))
+		fr.bad |= FB_REGS;
+	if ((v.rflags ^ fr.rflags) & fr.mask)
+		fr.bad |= FB_FLAGS;
+	if (logp->count)
+		fr.bad |= FB_LOG;
+	fault_unprotect(true);
+	if (memcmp(data, fault_mem, DATA_LEN))
+		fr.bad |= FB_MEM;
+	if (memcmp(mirror, data, DATA_LEN))
+		fr.bad |= FB_MIRROR;
+	if (fr.bad) {
+		/* noted; go on from the native fault rather than crash */
+		v.rip = fr.rip;
+		v.rflags = fr.rflags;
+		memcpy(v.gpr, fr.gpr, sizeof(v.gpr));
+	}
+	g[REG_RIP] = (greg_t)v.rip;
+	g[REG_EFL] = (greg_t)v.rflags;
+	for (i = 0; i < 16; i++)
+		g[greg[i]] = (greg_t)v.gpr[i];
+}
+
+/*
+ * SA_NODEFER: a fault in the handler itself comes back here and, as any
+ * fault that is not the run's, restores the default action and dies of
+ * the fault when it repeats.
+ */
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	if (fr.busy || fr.phase == FR_IDLE ||
+	    !in_fault_page((uint64_t)si->si_addr)) {
+		signal(SIGSEGV, SIG_DFL);
+		return;
+	}
+	fr.busy = 1;
+	fr.faults++;
+	if (fr.phase == FR_NATIVE)
+		fault_native(ctx);
+	else
+		fault_trans(ctx);
+	fr.busy = 0;
+}
+
 static void setup(void)
 {
 	static uint8_t altstack[64 * 1024];
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
 	struct sigaction sa = { .sa_sigaction = on_trap,
 				.sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct sigaction segv = { .sa_sigaction = on_segv,
+				  .sa_flags = SA_SIGINFO | SA_ONSTACK |
+					      SA_NODEFER };
 	int ret = kbt_hostmem_init(&hm, DATA_LEN, CODE_CAP);
 
 	if (ret) {
@@ -144,7 +317,9 @@ static void setup(void)
 	orig = hm.code[0];
 	trans = hm.code[1];
 	logp = hm.log;
-	if (sigaltstack(&ss, NULL) || sigaction(SIGTRAP, &sa, NULL)) {
+	alias_off = kbt_hostmem_config(&hm).alias_off;
+	if (sigaltstack(&ss, NULL) || sigaction(SIGTRAP, &sa, NULL) ||
+	    sigaction(SIGSEGV, &segv, NULL)) {
 		perror("signals");
 		exit(1);
 	}
@@ -197,6 +372,175 @@ static void print_block(const uint8_t *code, size_t len)
 	}
 }
 
+struct fault_stats {
+	unsigned int faulted, untouched, bad, open, loads, stores;
+	unsigned long execs, refused, outside, map_wrong;
+};
+
+/* kbt_fault's mirror writes when nothing may be written: count them. */
+static void mirror_count(void *arg, uint64_t addr, uint64_t val,
+			 uint32_t len)
+{
+	(void)addr;
+	(void)val;
+	(void)len;
+	++*(unsigned int *)arg;
+}
+
+/*
+ * kbt_fault over the whole translation, with a made-up log: at each
+ * instruction's exec_rip it goes to the original (the open region's two
+ * entries mirrored, the log emptied, the scratch registers back); at a
+ * translated instruction's start that is not its exec_rip (a store's log
+ * bookkeeping) it refuses with -EINVAL, outside the translation with 0,
+ * both changing nothing.
+ */
+static void fault_at_map(struct fault_stats *st)
+{
+	static const struct keel_bt_log lz = {
+		.count = 2, .scratch = { 0x5c1, 0x5c2 },
+		.e = { { .addr = 0x1000, .len = 8 },
+		       { .addr = 0x2000, .len = 4 } },
+	};
+	struct keel_bt_log lg;
+	struct kbt_vcpu v0 = { .rflags = 0x202 }, v;
+	uint64_t outside[2] = { blk.trans_start - 1,
+				blk.trans_start + blk.trans_len };
+	unsigned int k, calls;
+	int i, ret;
+
+	for (i = 0; i < 16; i++)
+		v0.gpr[i] = 0x1111111111111111ull * (uint64_t)i;
+	for (k = 0; k < blk.nmap; k++) {
+		const struct kbt_map *m = &blk.map[k];
+		struct kbt_vcpu want = v0;
+
+		lg = lz;
+		v = v0;
+		v.rip = m->exec_rip;
+		calls = 0;
+		ret = kbt_fault(&blk, &lg, &v, mirror_count, &calls);
+		want.rip = m->orig_rip;
+		if (m->open) {
+			want.gpr[m->s1] = lz.scratch[0];
+			want.gpr[m->s2] = lz.scratch[1];
+		}
+		st->execs++;
+		if (ret != 1 || memcmp(&v, &want, sizeof(v)) ||
+		    calls != (m->open ? 2u : 0u) ||
+		    lg.count != (m->open ? 0u : lz.count))
+			st->map_wrong++;
+		if (m->trans_rip == m->exec_rip)
+			continue;
+		lg = lz;
+		v = v0;
+		v.rip = m->trans_rip;
+		calls = 0;
+		ret = kbt_fault(&blk, &lg, &v, mirror_count, &calls);
+		want = v0;
+		want.rip = m->trans_rip;
+		st->refused++;
+		if (ret != -EINVAL || memcmp(&v, &want, sizeof(v)) || calls ||
+		    memcmp(&lg, &lz, sizeof(lg)))
+			st->map_wrong++;
+	}
+	for (k = 0; k < 2; k++) {
+		lg = lz;
+		v = v0;
+		v.rip = outside[k];
+		calls = 0;
+		ret = kbt_fault(&blk, &lg, &v, mirror_count, &calls);
+		st->outside++;
+		if (ret != 0 || v.rip != outside[k] || calls ||
+		    memcmp(&lg, &lz, sizeof(lg)))
+			st->map_wrong++;
+	}
+}
+
+/*
+ * The block (gi[0..n]), natively and translated, with a random page of
+ * data inaccessible until the first fault on it. The translated fault
+ * must be the native one once kbt_fault() made it the original's, and
+ * both runs must end as the plain native run did.
+ */
+static void fault_run(unsigned int i, const struct bt_regs *r0,
+		      const uint8_t *d0, const struct bt_regs *rn,
+		      const uint8_t *dn, uint64_t undef,
+		      const struct bt_gen_insn *gi, unsigned int n,
+		      uint64_t *rng, struct fault_stats *st)
+{
+	struct bt_regs r = *r0;
+	unsigned int k, j;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.page = (uint64_t)data + PAGE * (bt_gen_rand(rng) %
+					   (DATA_LEN / PAGE));
+	fr.d0 = d0;
+	fr.mask = BT_FLAGS_ARITH & ~undef;
+
+	memcpy(data, d0, DATA_LEN);
+	if (fault_prot(PROT_NONE, false)) {
+		perror("mprotect");
+		exit(1);
+	}
+	fr.phase = FR_NATIVE;
+	bt_run(&r, orig, 0);
+	fr.phase = FR_IDLE;
+	if (!fr.faults) {
+		fault_unprotect(false);
+		st->untouched++;
+		return;
+	}
+	st->faulted++;
+	if (!same_regs(&r, rn, undef) || memcmp(data, dn, DATA_LEN))
+		fr.bad |= FB_NATIVE;
+	for (j = 0; j < n; j++)
+		if ((uint64_t)orig + gi[j].off == fr.rip)
+			break;
+	if (j < n && (gi[j].flags & BT_GEN_I_STORE))
+		st->stores++;
+	else
+		st->loads++;
+
+	r = *r0;
+	memcpy(data, d0, DATA_LEN);
+	memcpy(mirror, d0, DATA_LEN);
+	memset(logp, 0, sizeof(*logp));
+	if (fault_prot(PROT_NONE, true)) {
+		perror("mprotect");
+		exit(1);
+	}
+	fr.faults = 0;
+	fr.phase = FR_TRANS;
+	bt_run(&r, trans, 0);
+	fr.phase = FR_IDLE;
+	if (!fr.faults) {
+		fault_unprotect(true);
+		fr.bad |= FB_NOFAULT;
+	}
+	if (!same_regs(&r, rn, undef) || memcmp(data, dn, DATA_LEN) ||
+	    logp->count)
+		fr.bad |= FB_END;
+	if (fr.log_count)
+		st->open++;
+	if (!fr.bad)
+		return;
+	if (st->bad++ < 3) {
+		printf("# block %u, page %lu: fault at +%lx, translated +%lx "
+		       "(kbt_fault %d, %lu entries published) wrong:", i,
+		       (unsigned long)((fr.page - (uint64_t)data) / PAGE),
+		       (unsigned long)(fr.rip - (uint64_t)orig),
+		       (unsigned long)(fr.trans_rip - (uint64_t)trans),
+		       fr.ret, (unsigned long)fr.log_count);
+		for (k = 0; k < FB_NBITS; k++)
+			if (fr.bad & (1u << k))
+				printf(" %s", fb_name[k]);
+		printf("\n");
+		if (fr.rip - (uint64_t)orig < CODE_CAP)
+			print_block((void *)fr.rip, 15);
+	}
+}
+
 static void differential(void)
 {
 	static uint8_t d0[DATA_LEN], dn[DATA_LEN];
@@ -207,8 +551,10 @@ static void differential(void)
 	unsigned int i, k, plain_bad = 0, step_bad = 0, untrans = 0;
 	unsigned long insns = 0, stores = 0, map_bad = 0;
 	unsigned long lost = 0, rolled = 0, overlaid = 0;
-	double t_tr = 0, t0;
+	struct fault_stats fs = { 0 };
+	double t_tr = 0, t_fault = 0, t0;
 	uint64_t rng = 0x6b65656c2d6274ull;
+	uint64_t frng = 0x6661756c74ull;	/* rng's blocks stay the same */
 	size_t len, tlen = 0, olen = 0;
 
 	for (i = 0; i < BLOCKS; i++) {
@@ -288,6 +634,10 @@ static void differential(void)
 			rolled += rr.rolled;
 			overlaid += rr.overlaid;
 		}
+		t0 = now_us();
+		fault_run(i, &r0, d0, &rn, dn, undef, gi, n, &frng, &fs);
+		fault_at_map(&fs);
+		t_fault += now_us() - t0;
 		kbt_block_free(&blk);
 	}
 	ok(untrans == 0, "every one of %d blocks translated to its end "
@@ -302,9 +652,20 @@ static void differential(void)
 	ok(overlaid > 0 && rolled > 0, "of %lu pages lost, %lu needed the "
 	   "log over the mirror, %lu a rollback to the store", lost,
 	   overlaid, rolled);
+	ok(fs.bad == 0, "a fault in translated code is the original "
+	   "instruction's: %u of %d blocks wrong (%u faulted, %u did not "
+	   "touch the page)", fs.bad, BLOCKS, fs.faulted, fs.untouched);
+	ok(fs.open > 0, "of %u faults, %u in an open region with published "
+	   "stores; %u at loads, %u at stores", fs.faulted, fs.open,
+	   fs.loads, fs.stores);
+	ok(fs.map_wrong == 0 && fs.refused > 0, "kbt_fault at %lu exec_rips "
+	   "goes to the original, refuses %lu other translated addresses, "
+	   "ignores %lu outside: %lu wrong", fs.execs, fs.refused,
+	   fs.outside, fs.map_wrong);
 	printf("# translation: %.1f us per block of %.1f instructions, "
 	       "%.1f bytes out per byte in\n", t_tr / BLOCKS,
 	       (double)insns / BLOCKS, (double)tlen / (double)olen);
+	printf("# fault runs: %.1f us per block\n", t_fault / BLOCKS);
 }
 
 int main(void)

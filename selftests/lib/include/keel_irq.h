@@ -17,6 +17,7 @@
  * the saved registers and rip; they are restored on return.
  */
 struct guest_irq_frame {
+	uint64_t r15, r14, r13, r12, rbp, rbx;
 	uint64_t r11, r10, r9, r8, rdi, rsi, rdx, rcx, rax;
 	uint64_t vector;
 	uint64_t error_code;	/* 0 for vectors without one */
@@ -43,6 +44,15 @@ extern const char guest_idt_stubs[];
  * off; the interrupted code's SSE state is saved around them.
  */
 void guest_irq_handler_set(uint8_t vector, guest_irq_handler_t handler);
+
+/*
+ * Install (or, with NULL, remove) the hook that sees every exception
+ * (vectors below 32) first, before its handler: it may change the frame,
+ * every register of the interrupted code. A VMM that runs translated code
+ * in the guest uses it to make a fault there the original instruction's
+ * (Documentation/bt.rst, "Faults in translated code").
+ */
+void guest_irq_exception_hook_set(guest_irq_handler_t hook);
 
 /*
  * Interrupt deliveries the library dropped because the CPU made the same

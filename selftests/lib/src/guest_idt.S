@@ -2,7 +2,9 @@
 /*
  * Guest interrupt entry: 256 stubs of 16 bytes each (the IDT points at
  * guest_idt_stubs + 16 * vector) and the common path that saves the
- * caller-saved registers and the SSE state, calls the C dispatcher
+ * general-purpose registers (all of them, so that the frame is the
+ * interrupted code's whole state: an exception hook may change any) and
+ * the SSE state, calls the C dispatcher
  * guest_irq_dispatch(struct guest_irq_frame *) and returns with iretq;
  * and safe_halt(), whose HLT the dispatcher must be able to recognise.
  *
@@ -44,7 +46,13 @@ guest_idt_common:
 	pushq %r9
 	pushq %r10
 	pushq %r11
-	/* 16 qwords pushed on a 16-byte aligned stack: still aligned. */
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	/* 22 qwords pushed on a 16-byte aligned stack: still aligned. */
 	movq %rsp, %rdi
 	subq $512, %rsp
 	fxsave64 (%rsp)
@@ -52,6 +60,12 @@ guest_idt_common:
 	call guest_irq_dispatch
 	fxrstor64 (%rsp)
 	addq $512, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
 	popq %r11
 	popq %r10
 	popq %r9

@@ -18,6 +18,7 @@
 
 /* Lives in guest memory: each VM has its own copy. */
 guest_irq_handler_t guest_irq_handlers[256];
+static guest_irq_handler_t guest_irq_exception_hook;
 volatile uint64_t guest_irq_duplicates;
 volatile uint64_t guest_irq_shadow_fixups;
 
@@ -84,6 +85,8 @@ void guest_irq_dispatch(struct guest_irq_frame *frame)
 		return;
 	}
 	fix_broken_sti_shadow(frame);
+	if (vector < 32 && guest_irq_exception_hook)
+		guest_irq_exception_hook(frame);
 	if (handler) {
 		handler(frame);
 	} else if (vector < 32) {
@@ -104,6 +107,11 @@ void guest_irq_dispatch(struct guest_irq_frame *frame)
 void guest_irq_handler_set(uint8_t vector, guest_irq_handler_t handler)
 {
 	guest_irq_handlers[vector] = handler;
+}
+
+void guest_irq_exception_hook_set(guest_irq_handler_t hook)
+{
+	guest_irq_exception_hook = hook;
 }
 
 uint32_t lapic_read(uint32_t reg)
