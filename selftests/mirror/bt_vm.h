@@ -18,7 +18,9 @@
  * guest takes in translated code becomes the original instruction's: the
  * guest's exception hook reports it to this VMM before the handler runs,
  * and the VMM completes the open region and rewrites the frame
- * (bt_vm_fault(), keel-bt's kbt_fault()).
+ * (bt_vm_fault(), keel-bt's kbt_fault()). A translated store to memory
+ * outside the range exits through the hole around the alias and is made
+ * as the original would make it (bt_vm_alias_hole()).
  */
 #ifndef BT_VM_H
 #define BT_VM_H
@@ -219,6 +221,8 @@ struct bt_vm {
 	uint64_t code_gpa, code_len;	/* the read-only code pages */
 	uint64_t code_writes;		/* guest stores to them */
 	char stats[256];	/* bt_xlate's line */
+	/* translated stores to memory outside the range (bt_vm_elsewhere()) */
+	uint64_t elsewhere_stores, elsewhere_mirror;
 	/* faults in translated code (bt_vm_fault()) */
 	uint64_t faults;
 	struct {
@@ -280,6 +284,87 @@ static inline bool bt_vm_code_write(struct keel_vcpu *vcpu, uint64_t gpa,
 }
 
 /*
+ * A translated store, or the load of a read-modify-write, to memory
+ * outside the protected range: its address plus BT_ALIAS_OFF is in no
+ * memslot, so it exits as MMIO here, and is made where the original
+ * would make it (a store to the guest's code pages as
+ * bt_vm_code_write() makes it). Slow, an exit per access, but what the
+ * original does: a translated function may be called on any memory.
+ */
+static inline bool bt_vm_alias_hole(struct keel_vcpu *vcpu, uint64_t gpa,
+				    bool write, void *data, unsigned int size,
+				    void *opaque)
+{
+	struct bt_vm *b = opaque;
+	uint64_t at = gpa - BT_ALIAS_OFF;
+	uint8_t *hva = vm_gpa2hva(vcpu->vm, at, size);
+
+	if (!hva)
+		return false;
+	if (!write) {
+		memcpy(data, hva, size);
+		return true;
+	}
+	b->elsewhere_stores++;
+	if (at < b->code_gpa + b->code_len && b->code_gpa < at + size)
+		return bt_vm_code_write(vcpu, at, write, data, size, b);
+	memcpy(hva, data, size);
+	return true;
+}
+
+/*
+ * The commit's store to the mirror of memory outside the range: there is
+ * no mirror; the store goes nowhere.
+ */
+static inline bool bt_vm_mirror_hole(struct keel_vcpu *vcpu, uint64_t gpa,
+				     bool write, void *data, unsigned int size,
+				     void *opaque)
+{
+	struct bt_vm *b = opaque;
+
+	(void)vcpu;
+	(void)gpa;
+	if (!write)
+		memset(data, 0, size);
+	else
+		b->elsewhere_mirror++;
+	return true;
+}
+
+/*
+ * The holes around the alias and the mirror window, over all of the
+ * guest's RAM: 0 or -errno.
+ */
+static inline int bt_vm_holes(struct bt_vm *b)
+{
+	uint64_t end = 0, off;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < b->vm->nr_regions; i++) {
+		const struct keel_mem_region *r = &b->vm->regions[i];
+
+		if (r->gpa < BT_ALIAS_OFF && r->gpa + r->size > end)
+			end = r->gpa + r->size;
+	}
+	if (end > BT_ALIAS_OFF || end > BT_MIRROR_OFF - BT_ALIAS_OFF)
+		return -ERANGE;
+	for (i = 0; i < 2 && !ret; i++) {
+		keel_mmio_handler_t fn = i ? bt_vm_mirror_hole :
+					     bt_vm_alias_hole;
+
+		off = i ? BT_MIRROR_OFF : BT_ALIAS_OFF;
+		ret = vm_mmio_handler_add(b->vm, off, b->gpa, fn, b);
+		if (!ret)
+			ret = vm_mmio_handler_add(b->vm,
+						  off + b->gpa + BT_RANGE_LEN,
+						  end - b->gpa - BT_RANGE_LEN,
+						  fn, b);
+	}
+	return ret;
+}
+
+/*
  * The VM, the range protected (its content a pattern first), its alias,
  * its mirror window, the code cache, the log and the vCPU, stopped at its
  * first report. 0, -ENOENT without keel_mirror, or -errno.
@@ -331,6 +416,8 @@ static inline int bt_vm_setup(struct bt_vm *b)
 	}
 	ret = vm_mem_region_map(b->vm, b->gpa + BT_MIRROR_OFF, BT_RANGE_LEN,
 				b->mirror);
+	if (!ret)
+		ret = bt_vm_holes(b);
 	if (ret)
 		return ret;
 	vm_guest_ptr(b->vm, &bt_req)->cache = b->cache_gpa;
@@ -434,6 +521,20 @@ static inline uint64_t bt_vm_stat(const struct bt_vm *b, const char *key)
 	return p ? strtoull(p + strlen(pat), NULL, 0) : 0;
 }
 
+/* A table bt_xlate wrote to file @fd into *@p (replaced), *@n entries. */
+static inline int bt_vm_load_table(int fd, void **p, unsigned int *n,
+				   size_t size)
+{
+	off_t got = lseek(fd, 0, SEEK_END);
+
+	free(*p);
+	*p = got > 0 ? malloc(got) : NULL;
+	*n = got > 0 ? got / size : 0;
+	if (got < 0 || (got && (!*p || pread(fd, *p, got, 0) != got)))
+		return -EIO;
+	return 0;
+}
+
 /*
  * Translate guest code with bt_xlate into code cache slot @slot: [rip,
  * rip + len), or with @hot the loop around the store at @hot within that
@@ -516,22 +617,13 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		ret = -EIO;
 		goto out;
 	}
-	got = lseek(fw, 0, SEEK_END);
-	free(x->win);
-	x->win = got > 0 ? malloc(got) : NULL;
-	x->nwin = got > 0 ? got / sizeof(*x->win) : 0;
-	if (got < 0 || (got && (!x->win || pread(fw, x->win, got, 0) != got))) {
-		ret = -EIO;
+	ret = bt_vm_load_table(fw, (void **)&x->win, &x->nwin,
+			       sizeof(*x->win));
+	if (!ret)
+		ret = bt_vm_load_table(fm, (void **)&x->map, &x->nmap,
+				       sizeof(*x->map));
+	if (ret)
 		goto out;
-	}
-	got = lseek(fm, 0, SEEK_END);
-	free(x->map);
-	x->map = got > 0 ? malloc(got) : NULL;
-	x->nmap = got > 0 ? got / sizeof(*x->map) : 0;
-	if (got < 0 || (got && (!x->map || pread(fm, x->map, got, 0) != got))) {
-		ret = -EIO;
-		goto out;
-	}
 	x->len = bt_vm_stat(b, "len");
 	x->head = bt_vm_stat(b, "head");
 	x->end = bt_vm_stat(b, "end");
@@ -775,6 +867,37 @@ static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
 	bt_vm_unpatch_slot(b, s);
 	x->faulted = !x->patched;
 	return 1;
+}
+
+/*
+ * The protection removed, with the vCPU stopped: every translation's jump
+ * first (the original bytes back, each deregistered), then the mirror
+ * window and the alias, then the range itself (its mapping and file).
+ * A translation left in place would store through windows that are gone.
+ * 0 or -errno (what failed is left as it was).
+ */
+static inline int bt_vm_unprotect(struct bt_vm *b)
+{
+	unsigned int s;
+	int ret;
+
+	for (s = 0; s < BT_SLOTS; s++) {
+		if (!b->xl[s].patched)
+			continue;
+		ret = bt_vm_unpatch_slot(b, s);
+		if (ret)
+			return ret;
+	}
+	ret = vm_mem_region_del(b->vm, b->gpa + BT_MIRROR_OFF);
+	if (!ret)
+		ret = vm_mem_region_del(b->vm, b->gpa + BT_ALIAS_OFF);
+	if (ret)
+		return ret;
+	munmap(b->mirror, BT_RANGE_LEN);
+	b->mirror = NULL;
+	close(b->mfd);
+	b->mfd = -1;
+	return 0;
 }
 
 /* The guest's whole bt_fill, in slot 0, entered at its first byte. */

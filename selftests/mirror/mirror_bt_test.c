@@ -23,7 +23,9 @@
  * its own translation follows. A page fault in the translated loop, seen
  * by the guest's handler at the original store, with the original's
  * registers and the mirror equal to memory; one in a translation Keel
- * chose leaves its policy, which chooses the loop again.
+ * chose leaves its policy, which chooses the loop again. The translated
+ * loop called on memory the range does not cover stores there as the
+ * original does. The protection removed: the translation goes first.
  * Also the refusals of the mirror's mmap(2).
  */
 #include "bt_engine.h"
@@ -661,6 +663,91 @@ TEST_F_TIMEOUT(bt, fault_in_translation, 90)
 	ksft_print_msg("%llu page faults in the translation, each seen at the original store with its registers and address; %llu translated stores before them, the rest trapped\n",
 		       (unsigned long long)b->faults,
 		       (unsigned long long)translated_all);
+}
+
+/*
+ * The translated function called on memory the range does not cover: its
+ * stores (through the alias, where nothing is mapped for that memory)
+ * exit to the VMM, which makes them where the original would; the
+ * commit's stores to a mirror that memory does not have go nowhere. The
+ * memory is as the original stores it, the range and its mirror are
+ * untouched, and the translation goes on serving the range.
+ */
+TEST_F(bt, translated_store_elsewhere)
+{
+	struct bt_vm *b = &self->b;
+	const uint64_t *plain;
+	static uint8_t range[BT_RANGE_LEN];
+	uint64_t i, bad;
+	long long before;
+
+	if (!b->vm)
+		return;
+	plain = vm_gpa2hva(b->vm, b->plain_gpa, BT_RANGE_LEN);
+	ASSERT_NE(NULL, plain);
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_EQ(0, bt_vm_patch(b));
+	memcpy(range, b->mem, BT_RANGE_LEN);
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, 1, 1400, true));
+	for (i = 0, bad = 0; i < BT_RANGE_LEN / 8; i++)
+		bad += plain[i] != 1400;
+	EXPECT_EQ(0, bad) TH_LOG("qwords of the plain memory not stored");
+	EXPECT_EQ(BT_RANGE_LEN / 8, b->elsewhere_stores);
+	EXPECT_EQ(BT_RANGE_LEN / 8, b->elsewhere_mirror);
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+	EXPECT_EQ(0, memcmp(range, b->mem, BT_RANGE_LEN));
+	EXPECT_EQ(0, memcmp(b->mirror, b->mem, BT_RANGE_LEN));
+	EXPECT_EQ(0, b->log->count);
+	EXPECT_TRUE(b->xl[0].patched);
+
+	/* the range again: translated, nothing traps */
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1500, false));
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+	EXPECT_EQ(BT_RANGE_LEN / 8, b->elsewhere_stores);
+	expect_filled(_metadata, b, 1500, "translated after the plain memory");
+}
+
+/*
+ * The VMM removes the protection while the loop is translated: the
+ * translation goes first, with the original bytes back, then the windows
+ * and the range; the guest's stores then go to its memory alone, with no
+ * exit, and keel_mirror no longer has the range.
+ */
+TEST_F(bt, unprotected_untranslates)
+{
+	size_t flen = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
+	struct bt_vm *b = &self->b;
+	uint64_t i, bad, exits;
+	long long before;
+	uint32_t id;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_EQ(0, bt_vm_patch(b));
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1600, false));
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+
+	id = b->id;
+	ASSERT_EQ(0, bt_vm_unprotect(b));
+	EXPECT_FALSE(b->xl[0].patched);
+	EXPECT_EQ(0, memcmp(vm_gpa2hva(b->vm, (uintptr_t)bt_fill, flen),
+			    (const void *)bt_fill, flen))
+		TH_LOG("the guest's bt_fill is not the original");
+	EXPECT_GT(0, keel_test_obj_info("mirror", id, "guest_writes"))
+		TH_LOG("the range is still there");
+
+	exits = b->vcpu->stats.total;
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1700, false));
+	for (i = 0, bad = 0; i < BT_RANGE_LEN / 8; i++)
+		bad += ((uint64_t *)b->mem)[i] != 1700 + PASSES - 1;
+	EXPECT_EQ(0, bad) TH_LOG("qwords not stored");
+	EXPECT_EQ(0, b->elsewhere_stores);
+	/* the round's own report, nothing for its stores */
+	EXPECT_GE(4, b->vcpu->stats.total - exits);
 }
 
 /*

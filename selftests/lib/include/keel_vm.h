@@ -133,6 +133,11 @@ void *vm_mem_region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size);
 int vm_mem_region_map(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 		      void *hva);
 /*
+ * Delete the memslot vm_mem_region_map() added at @gpa; the memory stays
+ * the caller's. 0, -ENOENT (none there) or -errno of KVM.
+ */
+int vm_mem_region_del(struct keel_vm *vm, uint64_t gpa);
+/*
  * Make guest-physical [gpa, gpa + size) (page aligned, within one region)
  * read-only for the guest: its memslot is split in up to three, the
  * middle one KVM_MEM_READONLY, over the same memory. A guest store there

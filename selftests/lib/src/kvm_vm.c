@@ -94,9 +94,25 @@ static int slot_set(struct keel_vm *vm, uint32_t slot, uint64_t gpa,
 	return -1;
 }
 
+/* The lowest memslot number no region uses. */
+static uint32_t free_slot(const struct keel_vm *vm)
+{
+	uint32_t s;
+	unsigned int i;
+
+	for (s = 0;; s++) {
+		for (i = 0; i < vm->nr_regions; i++)
+			if (vm->regions[i].slot == s)
+				break;
+		if (i == vm->nr_regions)
+			return s;
+	}
+}
+
 static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 			void *given)
 {
+	uint32_t slot = free_slot(vm);
 	struct keel_mem_region *r;
 	unsigned int i;
 	void *hva = given;
@@ -124,7 +140,7 @@ static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 		errno = -keel_err(errno, "mmap guest memory");
 		return NULL;
 	}
-	if (slot_set(vm, vm->nr_regions, gpa, size, hva, 0)) {
+	if (slot_set(vm, slot, gpa, size, hva, 0)) {
 		int err = errno;
 
 		if (!given)
@@ -133,7 +149,7 @@ static void *region_add(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 		return NULL;
 	}
 	vm->regions[vm->nr_regions] = (struct keel_mem_region) {
-		.slot = vm->nr_regions, .gpa = gpa, .size = size, .hva = hva,
+		.slot = slot, .gpa = gpa, .size = size, .hva = hva,
 		.map_size = size, .borrowed = given != NULL,
 	};
 	vm->nr_regions++;
@@ -176,7 +192,7 @@ int vm_mem_region_readonly(struct keel_vm *vm, uint64_t gpa, uint64_t size)
 			continue;
 		dst = n ? &vm->regions[vm->nr_regions] : r;
 		*dst = (struct keel_mem_region){
-			.slot = n ? vm->nr_regions : old.slot, .gpa = at,
+			.slot = n ? free_slot(vm) : old.slot, .gpa = at,
 			.size = len, .hva = hva,
 			.map_size = n ? 0 : old.map_size,
 			.borrowed = n ? true : old.borrowed,
@@ -201,6 +217,23 @@ int vm_mem_region_map(struct keel_vm *vm, uint64_t gpa, uint64_t size,
 	if (!hva)
 		return -keel_err(EINVAL, "no memory to map");
 	return region_add(vm, gpa, size, hva) ? 0 : -errno;
+}
+
+int vm_mem_region_del(struct keel_vm *vm, uint64_t gpa)
+{
+	struct keel_mem_region *r;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_regions; i++) {
+		r = &vm->regions[i];
+		if (r->gpa != gpa || !r->borrowed || r->map_size != r->size)
+			continue;
+		if (slot_set(vm, r->slot, r->gpa, 0, r->hva, 0))
+			return -errno;
+		*r = vm->regions[--vm->nr_regions];
+		return 0;
+	}
+	return -keel_err(ENOENT, "no mapped memory region there");
 }
 
 uint64_t vm_alloc(struct keel_vm *vm, uint64_t size)
