@@ -146,11 +146,22 @@ vm_debug() {
 		>"$log/vmtest-debug.log" 2>&1
 }
 
+# DKMS's modules in the stock kernels' VMs: run once, by whichever lane
+# of VMs is free first (mkdir is the claim), so that neither CPU idles.
+vm_dkms() {
+	mkdir "$log/dkms.claim" 2>/dev/null || return 0
+	[ -d "$BUILD/dkms" ] || return 0
+	KEEL_NO_BUILD=1 KEEL_KMOD_ROOT=$BUILD/dkms KERNEL="6.1 6.12" \
+		SUITE="vdev ring" KEEL_VM_OUT=$BUILD/vm-dkms \
+		selftests/vm/vmtest.sh >"$log/dkms-vmtest.log" 2>&1
+}
+
 echo "== VM tests"
+rm -rf "$log/dkms.claim" "$log/dkms-vmtest.log"
 debug_pid=
 if [[ " $vm_kernels " == *" debug "* && $jobs -ge 2 ]]; then
 	echo "the debug kernel's VM runs beside the others (KEEL_VM_JOBS=1: one after another)"
-	vm_debug &
+	{ vm_debug; vm_dkms; } &
 	debug_pid=$!
 fi
 stock=$(echo " $vm_kernels " | sed 's/ debug / /; s/^ *//; s/ *$//')
@@ -158,12 +169,15 @@ if [ -n "$stock" ]; then
 	KERNEL=$stock selftests/vm/vmtest.sh 2>&1 | tee "$log/vmtest.log"
 	vm_result "VM tests" "$log/vmtest.log"
 fi
+vm_dkms
+if [ -n "$debug_pid" ]; then
+	wait "$debug_pid"
+elif [[ " $vm_kernels " == *" debug "* ]]; then
+	vm_debug
+fi
 
 echo "== DKMS's modules in the VMs"
 if [ -d "$BUILD/dkms" ]; then
-	KEEL_NO_BUILD=1 KEEL_KMOD_ROOT=$BUILD/dkms KERNEL="6.1 6.12" \
-		SUITE="vdev ring" KEEL_VM_OUT=$BUILD/vm-dkms \
-		selftests/vm/vmtest.sh >"$log/dkms-vmtest.log" 2>&1
 	tail -n 1 "$log/dkms-vmtest.log"
 	vm_result "VM tests with DKMS's modules" "$log/dkms-vmtest.log"
 else
@@ -172,11 +186,6 @@ fi
 
 if [[ " $vm_kernels " == *" debug "* ]]; then
 	echo "== the debug kernel's VM"
-	if [ -n "$debug_pid" ]; then
-		wait "$debug_pid"
-	else
-		vm_debug
-	fi
 	cat "$log/vmtest-debug.log"
 	vm_result "VM tests on the debug kernel" "$log/vmtest-debug.log"
 fi
