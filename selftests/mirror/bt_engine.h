@@ -3,10 +3,12 @@
  * The VMM's side of Keel's choice of hot spots (Documentation/bt.rst,
  * "Selection"), for a guest of bt_vm.h: once per interval, with the vCPU
  * stopped, it reads keel_mirror's hot-spot profile (keelctl's JSON, the
- * "keel" netlink family), the translations' counters from guest memory,
- * runs keel-bt's policy (select.h) and does what it decides: translates
- * the loop around a hot site into a free slot of the code cache and
- * patches its head, or removes a cold translation's patch. Translations
+ * "keel" netlink family), the translations' counters from guest memory
+ * (less their stores to memory outside the range, which exited and so
+ * do not keep a translation warm: bt_vm_count_saved()), runs keel-bt's
+ * policy (select.h) and does what it decides: translates the loop around
+ * a hot site into a free slot of the code cache and patches its head, or
+ * removes a cold translation's patch. Translations
  * that a guest store to their code removed (bt_vm_code_write()), or a
  * fault in them (bt_vm_fault()), leave the policy at the next interval.
  */
@@ -161,7 +163,8 @@ static inline int bt_engine_step(struct bt_engine *e)
 			kbt_sel_drop(&e->sel, i);
 			continue;
 		}
-		kbt_sel_count(&e->sel, i, bt_vm_count(e->b, e->slot_of[i]));
+		kbt_sel_count(&e->sel, i,
+			      bt_vm_count_saved(e->b, e->slot_of[i]));
 	}
 	ns = bt_engine_profile(e, sites, KEEL_MIRROR_HOTSPOTS_MAX);
 	if (ns < 0)

@@ -202,6 +202,7 @@ struct bt_xl {
 	bool invalidated;	/* removed: the guest wrote its code */
 	bool faulted;		/* removed: the guest faulted in it */
 	bool counted;		/* its stores counted at bt_vm_count_gpa() */
+	uint64_t elsewhere;	/* of those, to memory outside the range */
 	struct kbt_window *win;	/* its window table (bt_vm_recover()) */
 	unsigned int nwin;
 	struct kbt_map *map;	/* its map (bt_vm_fault()) */
@@ -296,8 +297,9 @@ static inline bool bt_vm_alias_hole(struct keel_vcpu *vcpu, uint64_t gpa,
 				    void *opaque)
 {
 	struct bt_vm *b = opaque;
-	uint64_t at = gpa - BT_ALIAS_OFF;
+	uint64_t at = gpa - BT_ALIAS_OFF, s;
 	uint8_t *hva = vm_gpa2hva(vcpu->vm, at, size);
+	struct kvm_regs regs;
 
 	if (!hva)
 		return false;
@@ -306,6 +308,12 @@ static inline bool bt_vm_alias_hole(struct keel_vcpu *vcpu, uint64_t gpa,
 		return true;
 	}
 	b->elsewhere_stores++;
+	/* the translation that made it: its counter counts it too */
+	if (!ioctl(vcpu->fd, KVM_GET_REGS, &regs)) {
+		s = (regs.rip - b->cache_gpa) / BT_SLOT_LEN;
+		if (regs.rip >= b->cache_gpa && s < BT_SLOTS)
+			b->xl[s].elsewhere++;
+	}
 	if (at < b->code_gpa + b->code_len && b->code_gpa < at + size)
 		return bt_vm_code_write(vcpu, at, write, data, size, b);
 	memcpy(hva, data, size);
@@ -504,6 +512,16 @@ static inline uint64_t bt_vm_count(const struct bt_vm *b, unsigned int slot)
 	return *bt_vm_counter(b, slot);
 }
 
+/*
+ * ... less its stores to memory outside the range, which exited
+ * (bt_vm_alias_hole()): the traps it saved.
+ */
+static inline uint64_t bt_vm_count_saved(const struct bt_vm *b,
+					 unsigned int slot)
+{
+	return bt_vm_count(b, slot) - b->xl[slot].elsewhere;
+}
+
 /* The range's trapped guest stores so far (keel_mirror's statistics). */
 static inline long long bt_vm_trapped(const struct bt_vm *b)
 {
@@ -629,6 +647,7 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	x->end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
 	x->counted = count;
+	x->elsewhere = 0;
 	if (count)
 		*bt_vm_counter(b, slot) = 0;
 	ret = b->xl[slot].head ? 0 : -EIO;

@@ -25,7 +25,8 @@
  * registers and the mirror equal to memory; one in a translation Keel
  * chose leaves its policy, which chooses the loop again. The translated
  * loop called on memory the range does not cover stores there as the
- * original does. The protection removed: the translation goes first.
+ * original does, and the policy, which sees it save no trap, drops it.
+ * The protection removed: the translation goes first.
  * Also the refusals of the mirror's mmap(2).
  */
 #include "bt_engine.h"
@@ -707,6 +708,41 @@ TEST_F(bt, translated_store_elsewhere)
 	EXPECT_EQ(0, bt_vm_trapped(b) - before);
 	EXPECT_EQ(BT_RANGE_LEN / 8, b->elsewhere_stores);
 	expect_filled(_metadata, b, 1500, "translated after the plain memory");
+}
+
+/*
+ * The loop Keel translated goes on storing, but to memory outside the
+ * range: each store exits (bt_vm_alias_hole()), so it saves no trap and
+ * the policy sees the translation cold and drops it after its cool-down,
+ * although its counter grows.
+ */
+TEST_F(bt, elsewhere_goes_cold)
+{
+	static const struct kbt_sel_policy pol = {
+		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,
+	};
+	struct bt_vm *b = &self->b;
+	struct bt_engine e;
+	uint64_t count;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_engine_init(&e, b, &pol));
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 1800, false));
+	ASSERT_EQ(2, bt_engine_step(&e));
+	ASSERT_EQ(1, e.translated) TH_LOG("refused: %s", e.err);
+	ASSERT_TRUE(b->xl[0].patched);
+
+	count = bt_vm_count(b, 0);
+	ASSERT_LT(0, bt_vm_round(b, 1, 1900, true));
+	EXPECT_EQ(BT_RANGE_LEN / 8, bt_vm_count(b, 0) - count);
+	EXPECT_EQ(BT_RANGE_LEN / 8, b->xl[0].elsewhere);
+	EXPECT_EQ(0, bt_engine_step(&e));
+	EXPECT_TRUE(b->xl[0].patched);
+	ASSERT_LT(0, bt_vm_round(b, 1, 2000, true));
+	EXPECT_EQ(1, bt_engine_step(&e));
+	EXPECT_EQ(1, e.dropped);
+	EXPECT_FALSE(b->xl[0].patched);
 }
 
 /*
