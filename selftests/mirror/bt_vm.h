@@ -112,6 +112,7 @@ static volatile struct {
 	uint64_t rewrite_at, rewrite_byte;	/* a code byte to store first */
 	uint64_t cache, cache_len;	/* the code cache (the fault hook) */
 	uint64_t skew;			/* bytes skipped at the start */
+	uint64_t plain_len;		/* bytes of an unprotected round, or 0 */
 	uint64_t flush_tlb;		/* the host changed page tables */
 	uint64_t pte[2];		/* page fault: PTEs to set present */
 	uint64_t pte_addr[2];		/* ... of these pages */
@@ -180,7 +181,8 @@ static void bt_guest(uint64_t base, uint64_t plain)
 			continue;
 		if (bt_req.unprotected)
 			bt_fill((uint64_t *)plain,
-				(uint64_t *)(plain + BT_RANGE_LEN),
+				(uint64_t *)(plain + (bt_req.plain_len ?:
+						      BT_RANGE_LEN)),
 				bt_req.passes, bt_req.seed);
 		else if (bt_req.skew)
 			bt_fill_marked((uint64_t *)(base + bt_req.skew),

@@ -716,7 +716,9 @@ TEST_F(bt, translated_store_elsewhere)
  * the policy sees the translation cold and drops it after its cool-down,
  * although its counter grows.
  */
-TEST_F(bt, elsewhere_goes_cold)
+#define ELSEWHERE_LEN	(4 * 4096)	/* 2,048 stores: above the threshold */
+
+TEST_F_TIMEOUT(bt, elsewhere_goes_cold, 90)
 {
 	static const struct kbt_sel_policy pol = {
 		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,
@@ -734,9 +736,11 @@ TEST_F(bt, elsewhere_goes_cold)
 	ASSERT_TRUE(b->xl[0].patched);
 
 	count = bt_vm_count(b, 0);
+	vm_guest_ptr(b->vm, &bt_req)->plain_len = ELSEWHERE_LEN;
 	ASSERT_LT(0, bt_vm_round(b, 1, 1900, true));
-	EXPECT_EQ(BT_RANGE_LEN / 8, bt_vm_count(b, 0) - count);
-	EXPECT_EQ(BT_RANGE_LEN / 8, b->xl[0].elsewhere);
+	EXPECT_EQ(ELSEWHERE_LEN / 8, bt_vm_count(b, 0) - count);
+	EXPECT_EQ(ELSEWHERE_LEN / 8, b->xl[0].elsewhere);
+	EXPECT_LT(pol.threshold, ELSEWHERE_LEN / 8);
 	EXPECT_EQ(0, bt_engine_step(&e));
 	EXPECT_TRUE(b->xl[0].patched);
 	ASSERT_LT(0, bt_vm_round(b, 1, 2000, true));
