@@ -224,7 +224,7 @@ struct bt_vm {
 	uint64_t code_gpa, code_len;	/* the read-only code pages */
 	uint64_t code_writes;		/* guest stores to them */
 	char stats[256];	/* bt_xlate's line */
-	/* translated stores to memory outside the range (bt_vm_elsewhere()) */
+	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
 	uint64_t elsewhere_stores, elsewhere_mirror;
 	/* faults in translated code (bt_vm_fault()) */
 	uint64_t faults;
@@ -286,6 +286,13 @@ static inline bool bt_vm_code_write(struct keel_vcpu *vcpu, uint64_t gpa,
 	return true;
 }
 
+/* The code cache slot that @rip lies in, or -1. */
+static inline int bt_vm_slot_at(const struct bt_vm *b, uint64_t rip)
+{
+	return rip >= b->cache_gpa && rip < b->cache_gpa + BT_CACHE_LEN ?
+	       (int)((rip - b->cache_gpa) / BT_SLOT_LEN) : -1;
+}
+
 /*
  * A translated store, or the load of a read-modify-write, to memory
  * outside the protected range: its address plus BT_ALIAS_OFF is in no
@@ -299,9 +306,10 @@ static inline bool bt_vm_alias_hole(struct keel_vcpu *vcpu, uint64_t gpa,
 				    void *opaque)
 {
 	struct bt_vm *b = opaque;
-	uint64_t at = gpa - BT_ALIAS_OFF, s;
+	uint64_t at = gpa - BT_ALIAS_OFF;
 	uint8_t *hva = vm_gpa2hva(vcpu->vm, at, size);
 	struct kvm_regs regs;
+	int s;
 
 	if (!hva)
 		return false;
@@ -312,8 +320,8 @@ static inline bool bt_vm_alias_hole(struct keel_vcpu *vcpu, uint64_t gpa,
 	b->elsewhere_stores++;
 	/* the translation that made it: its counter counts it too */
 	if (!ioctl(vcpu->fd, KVM_GET_REGS, &regs)) {
-		s = (regs.rip - b->cache_gpa) / BT_SLOT_LEN;
-		if (regs.rip >= b->cache_gpa && s < BT_SLOTS)
+		s = bt_vm_slot_at(b, regs.rip);
+		if (s >= 0)
 			b->xl[s].elsewhere++;
 	}
 	if (at < b->code_gpa + b->code_len && b->code_gpa < at + size)
@@ -779,12 +787,12 @@ static inline int bt_vm_recover(struct bt_vm *b, uint64_t page,
 		&regs->r10, &regs->r11, &regs->r12, &regs->r13, &regs->r14,
 		&regs->r15,
 	};
-	unsigned int i, s = (regs->rip - b->cache_gpa) / BT_SLOT_LEN;
-	int rolled = 0;
+	int rolled = 0, s = bt_vm_slot_at(b, regs->rip);
+	unsigned int i;
 
 	for (i = 0; i < 16; i++)
 		v.gpr[i] = *gpr[i];
-	if (regs->rip >= b->cache_gpa && s < BT_SLOTS && b->xl[s].patched) {
+	if (s >= 0 && b->xl[s].patched) {
 		struct kbt_block blk = {
 			.windows = b->xl[s].win, .nwindows = b->xl[s].nwin,
 		};
@@ -830,14 +838,14 @@ static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
 {
 	struct guest_irq_frame *f = vm_gpa2hva(b->vm, frame_gpa, sizeof(*f));
 	uint64_t *gpr[16], rip = f ? f->rip : 0;
-	unsigned int i, s = (rip - b->cache_gpa) / BT_SLOT_LEN;
+	int ret, s = bt_vm_slot_at(b, rip);
 	struct kbt_vcpu v = { .rip = rip };
 	struct kvm_sregs sregs;
 	struct bt_xl *x;
-	int ret;
+	unsigned int i;
 
 	b->fault.rip = rip;
-	if (!f || rip < b->cache_gpa || s >= BT_SLOTS || !b->xl[s].patched)
+	if (!f || s < 0 || !b->xl[s].patched)
 		return 0;
 	x = &b->xl[s];
 	gpr[0] = &f->rax;

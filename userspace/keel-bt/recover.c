@@ -6,6 +6,7 @@
  * table of the translation).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "bt.h"
@@ -89,45 +90,55 @@ int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
 	return 1;
 }
 
-uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip)
+static bool in_translation(const struct kbt_block *blk, uint64_t rip)
+{
+	return rip >= blk->trans_start &&
+	       rip < blk->trans_start + blk->trans_len;
+}
+
+/*
+ * The map entry of the last instruction whose translation starts at or
+ * before @rip, which lies in the translation; NULL if there is none.
+ */
+static const struct kbt_map *map_at(const struct kbt_block *blk,
+				    uint64_t rip)
 {
 	unsigned int lo = 0, hi = blk->nmap;
 
-	if (trans_rip < blk->trans_start ||
-	    trans_rip >= blk->trans_start + blk->trans_len || !hi)
-		return 0;
-	/* the last instruction whose translation starts at or before it */
+	if (!hi)
+		return NULL;
 	while (hi - lo > 1) {
 		unsigned int mid = (lo + hi) / 2;
 
-		if (blk->map[mid].trans_rip <= trans_rip)
+		if (blk->map[mid].trans_rip <= rip)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return blk->map[lo].trans_rip <= trans_rip ? blk->map[lo].orig_rip : 0;
+	return blk->map[lo].trans_rip <= rip ? &blk->map[lo] : NULL;
+}
+
+uint64_t kbt_orig_rip(const struct kbt_block *blk, uint64_t trans_rip)
+{
+	const struct kbt_map *m;
+
+	if (!in_translation(blk, trans_rip))
+		return 0;
+	m = map_at(blk, trans_rip);
+	return m ? m->orig_rip : 0;
 }
 
 int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 	      struct kbt_vcpu *vcpu, kbt_mirror_write_t mirror_write,
 	      void *arg)
 {
-	unsigned int lo = 0, hi = blk->nmap, i, n;
 	const struct kbt_map *m;
+	unsigned int i, n;
 
-	if (vcpu->rip < blk->trans_start ||
-	    vcpu->rip >= blk->trans_start + blk->trans_len || !hi)
+	if (!in_translation(blk, vcpu->rip) || !blk->nmap)
 		return 0;
-	while (hi - lo > 1) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (blk->map[mid].trans_rip <= vcpu->rip)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	m = &blk->map[lo];
-	if (m->trans_rip > vcpu->rip || m->exec_rip != vcpu->rip)
+	m = map_at(blk, vcpu->rip);
+	if (!m || m->exec_rip != vcpu->rip)
 		return -EINVAL;
 	if (m->open) {
 		n = published(log);
