@@ -52,6 +52,7 @@ static int keel_inst_open(struct inode *inode, struct file *file)
 		goto put;
 	inst = p + ops->inst_offset;
 	inst->feature = f;
+	inst->file = file;
 	mutex_init(&inst->setup_lock);
 	INIT_LIST_HEAD(&inst->attach_node);
 	if (ops->open) {

@@ -11,7 +11,9 @@
  * space, from a worker of Keel's workqueue (a kernel thread) that adopts
  * it for the call. keel_vm_irqfd_assign() issues the VMM's own KVM_IRQFD
  * so (the module functions that would do it, kvm_irqfd() and
- * kvm_set_irq(), are not exported):
+ * kvm_set_irq(), are not exported), and keel_vm_ctx_memslot() its
+ * KVM_SET_USER_MEMORY_REGION (kvm_set_memory_region() is not exported
+ * by newer kernels):
  *
  * - kthread_use_mm() on the VM's mm (kvm->mm, which KVM pins), with an
  *   mm_users reference taken only if the VMM is still alive;
@@ -141,19 +143,36 @@ static int keel_vm_ctx_install(struct file *file)
 	return fd;
 }
 
-/* KVM_IRQFD on @data's VM; in the VMM's address space (keel_vm_call()). */
-static int keel_vm_ctx_irqfd(void *data)
+/*
+ * The VM ioctl @cmd on @vm_file with @karg (@size bytes) copied to a page
+ * of the VMM's address space for the call; in that address space
+ * (keel_vm_call()).
+ */
+static int keel_vm_ctx_ioctl(struct file *vm_file, unsigned int cmd,
+			     const void *karg, size_t size)
 {
-	struct keel_vm_irqfd_call *c = data;
-	struct kvm_irqfd karg = { .gsi = c->gsi }, *arg = &karg;
 	unsigned long uaddr;
-	int fd, rfd = -1;
 	int ret;
 
 	uaddr = vm_mmap(NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, 0);
 	if (IS_ERR_VALUE(uaddr))
 		return (int)uaddr;
+	if (copy_to_user((void __user *)uaddr, karg, size))
+		ret = -EFAULT;
+	else
+		ret = vm_file->f_op->unlocked_ioctl(vm_file, cmd, uaddr);
+	vm_munmap(uaddr, PAGE_SIZE);
+	return ret;
+}
+
+/* KVM_IRQFD on @data's VM; in the VMM's address space (keel_vm_call()). */
+static int keel_vm_ctx_irqfd(void *data)
+{
+	struct keel_vm_irqfd_call *c = data;
+	struct kvm_irqfd karg = { .gsi = c->gsi }, *arg = &karg;
+	int fd, rfd = -1;
+	int ret;
 
 	mutex_lock(&keel_vm_ctx_lock);
 	fd = keel_vm_ctx_install(c->trigger);
@@ -171,18 +190,13 @@ static int keel_vm_ctx_irqfd(void *data)
 		arg->flags |= KVM_IRQFD_FLAG_RESAMPLE;
 		arg->resamplefd = rfd;
 	}
-	if (copy_to_user((void __user *)uaddr, arg, sizeof(*arg)))
-		ret = -EFAULT;
-	else
-		ret = c->vm_file->f_op->unlocked_ioctl(c->vm_file, KVM_IRQFD,
-						       uaddr);
+	ret = keel_vm_ctx_ioctl(c->vm_file, KVM_IRQFD, arg, sizeof(*arg));
 	if (rfd >= 0)
 		close_fd(rfd);
 close:
 	close_fd(fd);
 unlock:
 	mutex_unlock(&keel_vm_ctx_lock);
-	vm_munmap(uaddr, PAGE_SIZE);
 	return ret;
 }
 
@@ -274,6 +288,92 @@ put_file:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(keel_vm_irqfd_assign);
+
+/**
+ * keel_vm_file_get() - a VM fd of the caller, checked to be @kvm's
+ * @kvm: the VM
+ * @vm_fd: a descriptor of the calling process
+ *
+ * For calls that act with the VMM's own VM ioctls (keel_vm_ctx_memslot()).
+ *
+ * Context: process context.
+ *
+ * Return: the file, referenced (fput() it); ERR_PTR(-EBADF) when @vm_fd
+ * is not open, ERR_PTR(-EINVAL) when it is not a VM fd of @kvm.
+ */
+struct file *keel_vm_file_get(struct kvm *kvm, int vm_fd)
+{
+	struct file *file = keel_vm_fget(vm_fd);
+
+	if (!IS_ERR(file) && file->private_data != kvm) {
+		fput(file);
+		file = ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+EXPORT_SYMBOL_GPL(keel_vm_file_get);
+
+/**
+ * keel_vm_free_slots() - memslot numbers a VM does not use
+ * @kvm: the VM
+ * @slots: out: @n slot numbers of address space 0, highest first
+ * @n: how many
+ *
+ * The highest numbers KVM allows a VMM that are free: a VMM numbers its
+ * memslots from 0 up (QEMU takes the lowest free one), so these are the
+ * last it would take. Free when this returns: the caller adds its slots
+ * before the VMM would reach them, which only a VMM with tens of thousands
+ * of memslots could.
+ *
+ * Context: process context; takes @kvm's slots_lock.
+ *
+ * Return: 0, or -ENOSPC.
+ */
+int keel_vm_free_slots(struct kvm *kvm, u32 *slots, unsigned int n)
+{
+	unsigned int found = 0;
+	int id;
+
+	mutex_lock(&kvm->slots_lock);
+	for (id = KVM_USER_MEM_SLOTS - 1; id >= 0 && found < n; id--)
+		if (!id_to_memslot(__kvm_memslots(kvm, 0), id))
+			slots[found++] = id;
+	mutex_unlock(&kvm->slots_lock);
+	return found == n ? 0 : -ENOSPC;
+}
+EXPORT_SYMBOL_GPL(keel_vm_free_slots);
+
+/**
+ * keel_vm_ctx_memslot() - add or delete a memslot as the VMM would
+ * @vm_file: the VM's file (keel_vm_file_get())
+ * @slot: its number, in address space 0 (keel_vm_free_slots())
+ * @gpa: its first guest-physical byte
+ * @size: its bytes; 0 deletes the slot
+ * @hva: the VMM's address of its memory
+ *
+ * KVM_SET_USER_MEMORY_REGION, issued in the VM's own context: call it
+ * from a function that keel_vm_call() runs. KVM checks everything as for
+ * the VMM: an overlap with another memslot is -EEXIST, an address it
+ * cannot map -EINVAL.
+ *
+ * Context: in the VM's context (keel_vm_call()); sleeps.
+ *
+ * Return: 0 or KVM's error.
+ */
+int keel_vm_ctx_memslot(struct file *vm_file, u32 slot, u64 gpa, u64 size,
+			u64 hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = hva,
+	};
+
+	return keel_vm_ctx_ioctl(vm_file, KVM_SET_USER_MEMORY_REGION, &r,
+				 sizeof(r));
+}
+EXPORT_SYMBOL_GPL(keel_vm_ctx_memslot);
 
 int keel_vm_ctx_init(void)
 {

@@ -313,6 +313,7 @@ static int keel_mirror_open(struct keel_inst *inst)
 
 	mutex_init(&m->lock);
 	mutex_init(&m->map_lock);
+	mutex_init(&m->win_lock);
 	INIT_LIST_HEAD(&m->node);
 	INIT_LIST_HEAD(&m->repair_node);
 	INIT_DELAYED_WORK(&m->scrub, keel_mirror_scrub_work);
@@ -329,6 +330,7 @@ static void keel_mirror_teardown(struct keel_inst *inst)
 	struct keel_mirror *m = keel_mirror_of(inst);
 	bool listed;
 
+	keel_mirror_windows_del(m);
 	keel_mirror_scrub_stop(m);
 	mutex_lock(&keel_mirror_ranges_lock);
 	listed = !list_empty(&m->node);
@@ -352,6 +354,13 @@ static void keel_mirror_release(struct keel_inst *inst)
 {
 	mutex_destroy(&keel_mirror_of(inst)->lock);
 	mutex_destroy(&keel_mirror_of(inst)->map_lock);
+	mutex_destroy(&keel_mirror_of(inst)->win_lock);
+}
+
+/* Let go of the VMM's address space: the windows go with the range. */
+static void keel_mirror_detached(struct keel_inst *inst)
+{
+	keel_mirror_windows_del(keel_mirror_of(inst));
 }
 
 /*
@@ -454,6 +463,10 @@ static const struct keel_info_field keel_mirror_fields[] = {
 			KEEL_MIRROR_INFO_A_TRANSLATIONS, &keel_mirror_xl_table),
 	KEEL_INFO_U64(C, translated_stores,
 		      KEEL_MIRROR_INFO_A_TRANSLATED_STORES, KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, alias_gpa, KEEL_MIRROR_INFO_A_ALIAS_GPA,
+		      KEEL_INFO_HEX),
+	KEEL_INFO_U64(C, window_gpa, KEEL_MIRROR_INFO_A_WINDOW_GPA,
+		      KEEL_INFO_HEX),
 };
 
 #undef C
@@ -495,6 +508,7 @@ static const struct keel_ioctl keel_mirror_ioctls[] = {
 	{ KEEL_MIRROR_IOC_REPAIR, keel_mirror_repair_ioctl, 0 },
 	{ KEEL_MIRROR_IOC_LOG, keel_mirror_log_ioctl, 0 },
 	{ KEEL_MIRROR_IOC_XLATE, keel_mirror_xlate_ioctl, 0 },
+	{ KEEL_MIRROR_IOC_WINDOWS, keel_mirror_windows_ioctl, 0 },
 };
 
 /* The mirror pages, mapped for the guest's mirror window (map.c). */
@@ -516,6 +530,7 @@ static struct keel_feature keel_mirror_feature = {
 		.open = keel_mirror_open,
 		.teardown = keel_mirror_teardown,
 		.release = keel_mirror_release,
+		.detached = keel_mirror_detached,
 	},
 };
 

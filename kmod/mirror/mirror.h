@@ -55,6 +55,8 @@
  *	mirror page, copied
  * @translated_stores: stores made by translations since removed
  *	(xlate.c); the snapshot's adds those registered
+ * @alias_gpa: the alias Keel placed (window.c), or 0
+ * @window_gpa: the mirror window Keel placed, or 0
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -81,6 +83,8 @@ struct keel_mirror_counts {
 	u8 compare;
 	u64 compare_pages;
 	u64 translated_stores;
+	u64 alias_gpa;
+	u64 window_gpa;
 };
 
 /**
@@ -178,6 +182,17 @@ struct keel_mirror_span {
  * @map_lock: held by a fault of such a mapping (tried, never waited for)
  *	and by the replacement of a mirror page (map.c), which takes it
  *	inside @lock
+ * @win_lock: protects the windows Keel placed (window.c): @win_vm,
+ *	@win_slot, @alias_gpa, @window_gpa, @win_alias_hva, @win_hva;
+ *	outside every other lock. The call in the VM's context that adds
+ *	them writes @win_hva while the caller, holding it, waits
+ * @win_vm: the VM file their memslots were added with, held while they
+ *	exist; NULL: no windows
+ * @win_slot: the memslot numbers of the alias and the mirror window
+ * @alias_gpa: the alias's first guest-physical byte
+ * @window_gpa: the mirror window's
+ * @win_alias_hva: the VMM's address of the range's guest memory
+ * @win_hva: Keel's mapping of the mirror pages in the VMM
  *
  * Set up once, constant afterwards but for what @lock protects; torn down
  * once, by the feature's teardown.
@@ -210,6 +225,14 @@ struct keel_mirror {
 	unsigned int nr_xl;
 	/* serialises map faults with the replacement of a page (map.c) */
 	struct mutex map_lock;
+	/* protects the window fields below; outside every other lock */
+	struct mutex win_lock;
+	struct file *win_vm;
+	u32 win_slot[2];
+	u64 alias_gpa;
+	u64 window_gpa;
+	u64 win_alias_hva;
+	unsigned long win_hva;
 };
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
@@ -290,6 +313,11 @@ long keel_mirror_xlate_ioctl(struct keel_inst *inst, unsigned int cmd,
 unsigned int keel_mirror_xlate_snapshot(struct keel_mirror *m,
 					struct keel_mirror_xl *out,
 					u64 *stores);
+
+/* window.c: the alias and mirror window Keel places for the VMM */
+long keel_mirror_windows_ioctl(struct keel_inst *inst, unsigned int cmd,
+			       void __user *uarg);
+void keel_mirror_windows_del(struct keel_mirror *m);
 
 /* state.c: the range in the state framework */
 extern const struct keel_state_ops keel_mirror_state_ops;

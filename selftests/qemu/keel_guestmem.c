@@ -125,3 +125,37 @@ int keel_guestmem_fail(uint64_t pfn)
 	close(fd);
 	return ret;
 }
+
+long keel_guestmem_boot(struct keel_qemu **qp, const struct keel_qemu_opts *o,
+			const char *live, int timeout_ms, uint64_t *hva,
+			struct keel_guestmem_page *p, size_t max)
+{
+	size_t n;
+	int ret;
+
+	keel_qemu_free(*qp);
+	*qp = NULL;
+	ret = keel_qemu_boot(qp, o, "KEEL-GUEST-MEM-READY",
+			     KEEL_QEMU_BOOT_TIMEOUT_MS);
+	if (!ret)
+		ret = keel_qemu_wait_live(*qp, live, timeout_ms);
+	if (ret == -EDEADLK)
+		return ret;
+	if (ret) {
+		fprintf(stderr, "# the guest did not come up (%d)\n", ret);
+		keel_qemu_dump(*qp, 4000);
+		return ret;
+	}
+	*hva = keel_qemu_gpa2hva(*qp, KEEL_GUESTMEM_GPA);
+	if (!*hva) {
+		fprintf(stderr, "# gpa2hva: %s\n",
+			keel_qemu_monitor(*qp, "gpa2hva 0x100000"));
+		return -ENOENT;
+	}
+	n = keel_guestmem_find(keel_qemu_pid(*qp), *hva, p, max);
+	if (!n) {
+		fprintf(stderr, "# none of the guest file's pages found\n");
+		return -ENOENT;
+	}
+	return n;
+}

@@ -51,4 +51,16 @@ uint64_t keel_guestmem_pfn(pid_t pid, uint64_t hva);
 /* A memory failure of host frame @pfn: 0 or -errno. */
 int keel_guestmem_fail(uint64_t pfn);
 
+/*
+ * Boots QEMU with @o (keel_qemu_boot(): a guest whose role writes the
+ * file and prints KEEL-GUEST-MEM-READY), waits for @live (within
+ * @timeout_ms after that) and finds up to @max pages of the file in QEMU's memory:
+ * QEMU's address of KEEL_GUESTMEM_GPA in *@hva, the pages in @p. How
+ * many were found (at least one); -EDEADLK when the emulated CPU broke
+ * the guest, another -errno with the cause on stderr.
+ */
+long keel_guestmem_boot(struct keel_qemu **qp, const struct keel_qemu_opts *o,
+			const char *live, int timeout_ms, uint64_t *hva,
+			struct keel_guestmem_page *p, size_t max);
+
 #endif /* KEEL_GUESTMEM_H */

@@ -64,30 +64,19 @@ static int start(struct __test_metadata *_metadata, FIXTURE_DATA(mq) *self)
 		.mem_mib = KEEL_GUESTMEM_MIB,
 		.append = KEEL_GUESTMEM_APPEND,
 	};
-	int ret;
+	long ret;
 
-	keel_qemu_free(self->q);
-	self->q = NULL;
-	ret = keel_qemu_boot(&self->q, &o, "KEEL-GUEST-MEM-READY", BOOT_MS);
-	if (!ret)
-		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-MEM 1 ok 0",
-					  ROUND_MS);
+	ret = keel_guestmem_boot(&self->q, &o, "KEEL-GUEST-MEM 1 ok 0",
+				 ROUND_MS, &self->hva, self->f, FAILED_PAGES);
 	if (ret == -EDEADLK)
 		return ret;
-	EXPECT_EQ(0, ret)
-		keel_qemu_dump(self->q, 4000);
-	if (ret)
-		return ret;
+	EXPECT_EQ(FAILED_PAGES, ret)
+		TH_LOG("found %ld of the guest file's pages", ret);
+	if (ret != FAILED_PAGES)
+		return -ENOENT;
+	self->n = ret;
 	snprintf(self->pid, sizeof(self->pid), "%d", keel_qemu_pid(self->q));
-	self->hva = keel_qemu_gpa2hva(self->q, KEEL_GUESTMEM_GPA);
-	EXPECT_NE(0, self->hva)
-		TH_LOG("gpa2hva: %s",
-		       keel_qemu_monitor(self->q, "gpa2hva 0x100000"));
-	self->n = keel_guestmem_find(keel_qemu_pid(self->q), self->hva, self->f,
-				     FAILED_PAGES);
-	EXPECT_EQ(FAILED_PAGES, self->n)
-		TH_LOG("found %zu of the guest file's pages", self->n);
-	return self->hva && self->n == FAILED_PAGES ? 0 : -ENOENT;
+	return 0;
 }
 
 FIXTURE_SETUP(mq)

@@ -229,6 +229,47 @@ struct keel_mirror_xlate {
 #define KEEL_MIRROR_IOC_XLATE	_IOW(KEEL_IOC_MAGIC, 0x65, \
 				     struct keel_mirror_xlate)
 
+/*
+ * flags of struct keel_mirror_windows. DEL: remove the range's windows;
+ * vm_fd must be given, the offsets zero.
+ */
+#define KEEL_MIRROR_WINDOWS_DEL		0x1u
+#define KEEL_MIRROR_WINDOWS_FLAGS_ALL	KEEL_MIRROR_WINDOWS_DEL
+
+/*
+ * KEEL_MIRROR_IOC_WINDOWS: Keel places the two guest-physical windows
+ * that translated code needs (Documentation/bt.rst) into the VM, for a
+ * VMM that knows nothing of Keel: the alias, [gpa + alias_off, + len),
+ * the range's guest memory a second time (a memslot over the VMM's own
+ * mapping of it, which KVM does not write-track: a store there does not
+ * trap and does not reach the mirror), and the mirror window, [gpa +
+ * mirror_off, + len), the range's mirror pages themselves (a memslot over
+ * Keel's mapping of them in the VMM's address space, as mmap(2) of the
+ * range's file makes it). Each is a memslot of address space 0 with the
+ * highest slot number KVM allows that the VM does not use; the VMM does
+ * not know of them. They go with DEL, with the range (detached, or its
+ * VMM gone), or with the VM. The range's guest memory must be one memslot.
+ *
+ * Errors: EINVAL (flags, pad, an offset zero or not page aligned, windows
+ * that overlap each other or the range or wrap, DEL with an offset, a
+ * vm_fd that is not a VM fd of the range's VM, or KVM refused the
+ * address), EBADF, EBUSY (the range has windows), ENOENT (DEL: it has
+ * none), EXDEV (the range is not in one memslot), EEXIST (a window
+ * overlaps a memslot of the VM), ENOSPC (no free slot numbers), ESRCH
+ * (the VMM is exiting), ENOMEM.
+ */
+struct keel_mirror_windows {
+	__u32 size;		/* in: sizeof(struct keel_mirror_windows) */
+	__u32 flags;		/* in: KEEL_MIRROR_WINDOWS_* */
+	__s32 vm_fd;		/* in: a KVM VM fd of the range's VM */
+	__u32 pad;		/* must be zero */
+	__u64 alias_off;	/* in: the alias at gpa + alias_off */
+	__u64 mirror_off;	/* in: the mirror window at gpa + mirror_off */
+};
+
+#define KEEL_MIRROR_IOC_WINDOWS	_IOW(KEEL_IOC_MAGIC, 0x66, \
+				     struct keel_mirror_windows)
+
 /* KEEL_OBJ_A_INFO of a "mirror" object. */
 enum keel_mirror_info_attr {
 	KEEL_MIRROR_INFO_A_UNSPEC,
@@ -291,6 +332,13 @@ enum keel_mirror_info_attr {
 						 * keel_mirror_xlate_attr
 						 */
 	KEEL_MIRROR_INFO_A_TRANSLATED_STORES,	/* u64 */
+	/*
+	 * The windows Keel placed (KEEL_MIRROR_IOC_WINDOWS): the first
+	 * guest-physical byte of the alias and of the mirror window, 0 when
+	 * there are none.
+	 */
+	KEEL_MIRROR_INFO_A_ALIAS_GPA,		/* u64 */
+	KEEL_MIRROR_INFO_A_WINDOW_GPA,		/* u64 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1

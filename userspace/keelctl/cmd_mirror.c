@@ -19,6 +19,8 @@ enum mirror_opt {
 	OPT_GPA,
 	OPT_LEN,
 	OPT_LABEL,
+	OPT_ALIAS_OFF,
+	OPT_MIRROR_OFF,
 	NR_OPTS,
 };
 
@@ -30,12 +32,15 @@ static const struct option longopts[] = {
 	{ "gpa", required_argument, NULL, OPT_VAL(OPT_GPA) },
 	{ "len", required_argument, NULL, OPT_VAL(OPT_LEN) },
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
+	{ "alias-off", required_argument, NULL, OPT_VAL(OPT_ALIAS_OFF) },
+	{ "mirror-off", required_argument, NULL, OPT_VAL(OPT_MIRROR_OFF) },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const opt_names[NR_OPTS] = {
 	[OPT_PID] = "--pid", [OPT_GPA] = "--gpa", [OPT_LEN] = "--len",
-	[OPT_LABEL] = "--label",
+	[OPT_LABEL] = "--label", [OPT_ALIAS_OFF] = "--alias-off",
+	[OPT_MIRROR_OFF] = "--mirror-off",
 };
 
 #define PAGE_BYTES	4096ull
@@ -66,6 +71,14 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	if (strlen(r.label) >= KEEL_NAME_MAX)
 		return keelctl_usage_error(cmd, "label longer than %d characters",
 					   KEEL_NAME_MAX - 1);
+	if (!v[OPT_ALIAS_OFF] != !v[OPT_MIRROR_OFF])
+		return keelctl_usage_error(cmd, "--alias-off and --mirror-off go together");
+	if (v[OPT_ALIAS_OFF] &&
+	    (keelctl_parse_u64(v[OPT_ALIAS_OFF], UINT64_MAX, &r.alias_off) ||
+	     keelctl_parse_u64(v[OPT_MIRROR_OFF], UINT64_MAX, &r.mirror_off) ||
+	     !r.alias_off || !r.mirror_off || r.alias_off % PAGE_BYTES ||
+	     r.mirror_off % PAGE_BYTES))
+		return keelctl_usage_error(cmd, "--alias-off and --mirror-off need nonzero offsets, page aligned");
 	return mirror_add(k, &r);
 }
 
@@ -153,6 +166,7 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		    "mirror hotspots ID\n"
 		    "mirror translations ID\n"
 		    "mirror add --pid PID --gpa ADDR --len BYTES [--label LABEL]\n"
+		    "           [--alias-off OFF --mirror-off OFF]\n"
 		    "mirror del ID",
 	.summary = "Mirror a running VM's guest memory; list, show, remove.",
 	.help =
@@ -180,11 +194,18 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"               ...) without restarting it: a page of it lost to a\n"
 	"               memory failure is rebuilt from the mirror before the\n"
 	"               VMM hears of it, and the guest goes on; attached to\n"
-	"               the VM until \"mirror del\" or its end\n"
+	"               the VM until \"mirror del\" or its end; with\n"
+	"               --alias-off and --mirror-off, Keel also places the\n"
+	"               windows that translated code stores through: the\n"
+	"               range's guest memory again at ADDR + alias offset,\n"
+	"               not write-tracked, and its mirror at ADDR + mirror\n"
+	"               offset (memslots the VMM does not know of)\n"
 	"  del ID       stop mirroring, free the mirror\n",
 	.options = "  --pid PID         add: the VMM's process id\n"
 		   "  --gpa ADDR        add: the first guest-physical byte, page aligned\n"
 		   "  --len BYTES       add: how many, a multiple of 4096, at most 1 GiB\n"
-		   "  --label LABEL     add: a name for it, up to 31 characters\n",
+		   "  --label LABEL     add: a name for it, up to 31 characters\n"
+		   "  --alias-off OFF   add: the alias window at ADDR + OFF\n"
+		   "  --mirror-off OFF  add: the mirror window at ADDR + OFF\n",
 	.run = mirror_run,
 };

@@ -437,6 +437,8 @@ struct mirror_add_req {
 	uint64_t gpa;		/* first byte, page aligned */
 	uint64_t len;		/* bytes, page multiple */
 	const char *label;	/* "" for none */
+	uint64_t alias_off;	/* windows (both, or 0 for none) */
+	uint64_t mirror_off;
 };
 
 /*

@@ -7,9 +7,11 @@
  * failure is signalled, before the VMM hears of it; and with
  * KEEL_MIRROR_SETUP_COMPARE, since such a VMM declares none of its own
  * writes to guest memory (nor lets vhost log them): Keel finds them by
- * comparing each guest page with its mirror periodically. Then it is attached
- * to the VM; until the attach every descriptor is keelctl's own, so a
- * failure leaves nothing behind.
+ * comparing each guest page with its mirror periodically. With offsets for
+ * them, Keel places the windows translated code stores through
+ * (KEEL_MIRROR_IOC_WINDOWS). Then it is attached to the VM; until the
+ * attach every descriptor is keelctl's own (the windows are taken away
+ * again if the attach fails), so a failure leaves nothing behind.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -56,6 +58,52 @@ static const char *setup_error(int errnum)
 	}
 }
 
+/* Why KEEL_MIRROR_IOC_WINDOWS refused, or NULL when its errno says it. */
+static const char *windows_error(int errnum)
+{
+	switch (errnum) {
+	case EEXIST:
+		return "a window overlaps guest memory or a device the VM maps (memslot)";
+	case EXDEV:
+		return "the range is not one memslot of the VM: no alias for it";
+	case ENOSPC:
+		return "the VM has no free memslot numbers";
+	case EINVAL:
+		return "bad windows (they overlap each other or the range, or the VM cannot map that address)";
+	default:
+		return NULL;
+	}
+}
+
+/* The windows of @r on the range @dev; its exit code, 0 when done. */
+static int add_windows(int dev, int vm, const struct mirror_add_req *r)
+{
+	struct keel_mirror_windows w;
+	const char *why;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.vm_fd = vm;
+	w.alias_off = r->alias_off;
+	w.mirror_off = r->mirror_off;
+	if (!ioctl(dev, KEEL_MIRROR_IOC_WINDOWS, &w))
+		return 0;
+	why = windows_error(errno);
+	return fail(errno, why ? why : "cannot place the windows", why != NULL);
+}
+
+/* Take the windows away again; the range goes with keelctl's descriptor. */
+static void del_windows(int dev, int vm)
+{
+	struct keel_mirror_windows w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = KEEL_MIRROR_WINDOWS_DEL;
+	w.vm_fd = vm;
+	ioctl(dev, KEEL_MIRROR_IOC_WINDOWS, &w);
+}
+
 int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 {
 	struct keel_mirror_setup s;
@@ -85,8 +133,16 @@ int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 			  why != NULL);
 		goto out;
 	}
+	if (r->alias_off) {
+		rc = add_windows(dev, vm, r);
+		if (rc)
+			goto out;
+	}
 	ret = keel_obj_attach(dev);
 	if (ret) {
+		/* Keel's mapping in the VMM holds the range: let it go. */
+		if (r->alias_off)
+			del_windows(dev, vm);
 		rc = fail(-ret, "cannot attach the range to the VM", false);
 		goto out;
 	}

@@ -38,7 +38,7 @@ check() {
 check "alloc cloud coalesce free help host mirror monitor objects remote ring state types vdev version" ""
 check "mirror monitor" m
 check "add del hotspots list show translations" mirror ""
-check "--gpa --help --json --keeld --label --len --pid --pretty" mirror add --
+check "--alias-off --gpa --help --json --keeld --label --len --mirror-off --pid --pretty" mirror add --
 check "host policy template" -j cloud ""
 check "load resume save show stop swap" state ""
 check "-f" state save -f

@@ -13,6 +13,7 @@ add="mirror add --gpa 0x100000 --len 0x10000"
 
 # Help.
 expect 0 out 'mirror add --pid PID --gpa ADDR --len BYTES \[--label LABEL\]$' mirror --help
+expect 0 out '^ *\[--alias-off OFF --mirror-off OFF\]$' mirror --help
 expect 0 out 'mirror del ID' mirror -h
 expect 0 out '^  --len BYTES ' mirror -h
 
@@ -32,6 +33,14 @@ expect 2 err 'the range wraps' mirror add --pid 1 --gpa 0xfffffffffffff000 --len
 expect 2 err 'label longer than 31 characters' mirror add --pid 1 --gpa 0 --len 4096 \
 	--label 0123456789012345678901234567890123
 expect 2 err "unexpected argument 'extra'" mirror add --pid 1 --gpa 0 --len 4096 extra
+expect 2 err '--alias-off and --mirror-off go together' mirror add --pid 1 --gpa 0 --len 4096 \
+	--alias-off 0x1000000000
+expect 2 err '--alias-off and --mirror-off go together' mirror add --pid 1 --gpa 0 --len 4096 \
+	--mirror-off 0x1000000000
+expect 2 err 'need nonzero offsets, page aligned' mirror add --pid 1 --gpa 0 --len 4096 \
+	--alias-off 0 --mirror-off 0x1000000000
+expect 2 err 'need nonzero offsets, page aligned' mirror add --pid 1 --gpa 0 --len 4096 \
+	--alias-off 0x1000000000 --mirror-off 0x2000000800
 expect 2 err 'needs a value' mirror add --gpa 0 --len 4096 --pid
 
 # del, and add's options elsewhere.

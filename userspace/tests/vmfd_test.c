@@ -289,7 +289,7 @@ static void test_keelctl(const struct holder *one, const struct holder *two)
 	}
 	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",
 		"--pid", pid1, "--port", "0x2f8", "--irq", "3", NULL });
-	ok(rc == 3 && !strcmp(err, "keelctl: vdev add: keel_vdev.ko is not loaded (no /dev/keel-vdev)"),
+	ok(rc == 3 && !strcmp(err, "keelctl: vdev add: keel_vdev.ko is not loaded (no /dev/keel-vdev): load it with modprobe keel_vdev"),
 	   "keelctl: the VM taken, no keel_vdev.ko: %d %s", rc, err);
 	snprintf(fd, sizeof(fd), "%d", two->fds[1]);
 	rc = keelctl(err, sizeof(err), (const char *[]){ "vdev", "add",

@@ -159,6 +159,10 @@ void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 /* Calls in the VM's own context, for its VMM (vm_ctx.c). */
 int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg);
+struct file *keel_vm_file_get(struct kvm *kvm, int vm_fd);
+int keel_vm_free_slots(struct kvm *kvm, u32 *slots, unsigned int n);
+int keel_vm_ctx_memslot(struct file *vm_file, u32 slot, u64 gpa, u64 size,
+			u64 hva);
 
 /*
  * Allocations charged to the memory cgroup of the VM's VMM, not the

@@ -148,6 +148,8 @@ void keel_feature_unregister(struct keel_feature *f);
 /**
  * struct keel_inst - one open file of a feature's device
  * @feature: the feature it belongs to
+ * @file: the open file that is this instance: not a reference, the
+ *	instance does not outlive it (get_file() for one)
  * @obj: its registry object once set up
  * @state: its state, when @obj.state points here (set up with state ops)
  * @kvm: the VM of keel_inst_bind_vm(): a counted reference, dropped on
@@ -162,6 +164,7 @@ void keel_feature_unregister(struct keel_feature *f);
  */
 struct keel_inst {
 	struct keel_feature *feature;
+	struct file *file;
 	struct keel_object obj;
 	struct keel_state state;
 	struct kvm *kvm;

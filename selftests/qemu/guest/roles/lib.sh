@@ -48,3 +48,23 @@ load_kmods() {
 		}
 	done </keel-kmods.list
 }
+
+# mem_file N: /tmp/data, a file of N pages in tmpfs (guest RAM) whose page
+# i begins with "KEEL-PAGE-<i, 6 digits>-" repeated to its end (a newline
+# last), so that the host finds its pages in the VMM's memory; prints its
+# md5. Fails with a KEEL-GUEST-ERROR marker.
+mem_file() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			s = sprintf("KEEL-PAGE-%06d-", i)
+			while (length(s) < 4095)
+				s = s s
+			printf "%s\n", substr(s, 1, 4095)
+		}
+	}' >/tmp/data || {
+		marker "KEEL-GUEST-ERROR cannot write /tmp/data"
+		return 1
+	}
+	_sum=$(md5sum </tmp/data) || return 1
+	echo "${_sum%% *}"
+}
