@@ -19,6 +19,10 @@
  * is outside everything else (the calls in the VM's context take KVM's
  * slots_lock, and KVM's page-track callbacks @lock), and @lock is taken
  * inside it only to publish the addresses for the info.
+ * keel_mirror_win_slots_lock, inside @win_lock, makes the choice of free
+ * memslot numbers and their use one step for all ranges: two ranges of a
+ * VM placing windows at once would otherwise pick the same numbers, and
+ * the second's KVM_SET_USER_MEMORY_REGION would move the first's memslot.
  */
 #include <linux/file.h>
 #include <linux/kvm_host.h>
@@ -26,6 +30,9 @@
 #include <linux/mman.h>
 
 #include "mirror.h"
+
+/* Serialises the choice of memslot numbers with their use (see above). */
+static DEFINE_MUTEX(keel_mirror_win_slots_lock);
 
 /* What the calls in the VM's context add or delete. */
 struct keel_mirror_win_call {
@@ -166,14 +173,16 @@ static long keel_mirror_win_add(struct keel_mirror *m,
 	vm = keel_vm_file_get(m->inst.kvm, w->vm_fd);
 	if (IS_ERR(vm))
 		return PTR_ERR(vm);
+	mutex_lock(&keel_mirror_win_slots_lock);
 	ret = keel_vm_free_slots(m->inst.kvm, m->win_slot, 2);
-	if (ret)
-		goto put;
-	m->win_vm = vm;
-	m->alias_gpa = alias;
-	m->window_gpa = window;
-	m->win_alias_hva = c.alias_hva;
-	ret = keel_vm_call(m->inst.kvm, keel_mirror_win_add_fn, &c);
+	if (!ret) {
+		m->win_vm = vm;
+		m->alias_gpa = alias;
+		m->window_gpa = window;
+		m->win_alias_hva = c.alias_hva;
+		ret = keel_vm_call(m->inst.kvm, keel_mirror_win_add_fn, &c);
+	}
+	mutex_unlock(&keel_mirror_win_slots_lock);
 	if (ret) {
 		m->win_vm = NULL;
 		goto put;

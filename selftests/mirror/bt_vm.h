@@ -223,6 +223,11 @@ struct bt_vm {
 	struct bt_xl xl[BT_SLOTS];
 	uint64_t code_gpa, code_len;	/* the read-only code pages */
 	uint64_t code_writes;		/* guest stores to them */
+	/*
+	 * the alias and the mirror window are Keel's (KEEL_MIRROR_IOC_WINDOWS),
+	 * as for a VMM that knows nothing of Keel, not the VMM's own memslots
+	 */
+	bool keel_windows;
 	char stats[256];	/* bt_xlate's line */
 	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
 	uint64_t elsewhere_stores, elsewhere_mirror;
@@ -241,6 +246,15 @@ static inline void bt_vm_free(struct bt_vm *b)
 	for (s = 0; s < BT_SLOTS; s++) {
 		free(b->xl[s].win);
 		free(b->xl[s].map);
+	}
+	/* Keel's mapping of the mirror holds the range until they go */
+	if (b->keel_windows && b->vm) {
+		struct keel_mirror_windows w = {
+			.size = sizeof(w), .flags = KEEL_MIRROR_WINDOWS_DEL,
+			.vm_fd = b->vm->fd,
+		};
+
+		mirror_ioctl(b->mfd, KEEL_MIRROR_IOC_WINDOWS, &w);
 	}
 	if (b->vm)
 		vm_free(b->vm);
@@ -382,12 +396,39 @@ static inline int bt_vm_holes(struct bt_vm *b)
 	return ret;
 }
 
+/* The alias and the mirror window as memslots of the VMM's own. */
+static inline int bt_vm_own_windows(struct bt_vm *b)
+{
+	int ret;
+
+	ret = vm_mem_region_map(b->vm, b->gpa + BT_ALIAS_OFF, BT_RANGE_LEN,
+				b->mem);
+	if (!ret)
+		ret = vm_mem_region_map(b->vm, b->gpa + BT_MIRROR_OFF,
+					BT_RANGE_LEN, b->mirror);
+	return ret;
+}
+
+/* The alias and the mirror window placed by Keel. */
+static inline int bt_vm_keel_windows(struct bt_vm *b)
+{
+	struct keel_mirror_windows w = {
+		.size = sizeof(w), .vm_fd = b->vm->fd,
+		.alias_off = BT_ALIAS_OFF, .mirror_off = BT_MIRROR_OFF,
+	};
+	int ret = mirror_ioctl(b->mfd, KEEL_MIRROR_IOC_WINDOWS, &w);
+
+	b->keel_windows = !ret;
+	return ret;
+}
+
 /*
  * The VM, the range protected (its content a pattern first), its alias,
- * its mirror window, the code cache, the log and the vCPU, stopped at its
- * first report. 0, -ENOENT without keel_mirror, or -errno.
+ * its mirror window (the VMM's own memslots, or with @keel_windows
+ * Keel's), the code cache, the log and the vCPU, stopped at its first
+ * report. 0, -ENOENT without keel_mirror, or -errno.
  */
-static inline int bt_vm_setup(struct bt_vm *b)
+static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
 {
 	struct ucall uc;
 	uint64_t i;
@@ -422,18 +463,14 @@ static inline int bt_vm_setup(struct bt_vm *b)
 	b->mfd = mirror_add(b->vm->fd, b->gpa, BT_RANGE_LEN, &b->id);
 	if (b->mfd < 0)
 		return b->mfd;
-	ret = vm_mem_region_map(b->vm, b->gpa + BT_ALIAS_OFF, BT_RANGE_LEN,
-				b->mem);
-	if (ret)
-		return ret;
+	/* the VMM's view of the mirror, also when the window is Keel's */
 	b->mirror = mmap(NULL, BT_RANGE_LEN, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, b->mfd, 0);
 	if (b->mirror == MAP_FAILED) {
 		b->mirror = NULL;
 		return -errno;
 	}
-	ret = vm_mem_region_map(b->vm, b->gpa + BT_MIRROR_OFF, BT_RANGE_LEN,
-				b->mirror);
+	ret = keel_windows ? bt_vm_keel_windows(b) : bt_vm_own_windows(b);
 	if (!ret)
 		ret = bt_vm_holes(b);
 	if (ret)
@@ -446,6 +483,11 @@ static inline int bt_vm_setup(struct bt_vm *b)
 	if (guest_run(b->vcpu, &uc) != UCALL_SYNC)
 		return -EIO;
 	return 0;
+}
+
+static inline int bt_vm_setup(struct bt_vm *b)
+{
+	return bt_vm_setup_windows(b, false);
 }
 
 static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa);

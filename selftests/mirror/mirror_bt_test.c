@@ -110,9 +110,14 @@ static int translations(struct __test_metadata *_metadata, struct bt_vm *b,
 	return n;
 }
 
-TEST_F(bt, translated_hot_spot)
+/*
+ * A round trapped (the profile names the loop), the loop translated and
+ * patched in (nothing traps, the mirror follows), the original bytes
+ * back (every store traps again).
+ */
+static void hot_spot_rounds(struct __test_metadata *_metadata,
+			    struct bt_vm *b)
 {
-	struct bt_vm *b = &self->b;
 	struct json_object *arr, *e;
 	char ids[16], out[16384];
 	uint8_t orig[5];
@@ -120,8 +125,6 @@ TEST_F(bt, translated_hot_spot)
 	double t[3];
 	uint64_t rip;
 
-	if (!b->vm)
-		return;
 	/* 1. trapped: every store exits, the profile names the loop */
 	before = bt_vm_trapped(b);
 	t[0] = bt_vm_round(b, PASSES, 100, false);
@@ -168,13 +171,51 @@ TEST_F(bt, translated_hot_spot)
 		       t[0], t[1], t[2], b->stats);
 }
 
+TEST_F(bt, translated_hot_spot)
+{
+	if (self->b.vm)
+		hot_spot_rounds(_metadata, &self->b);
+}
+
+/*
+ * The same with the alias and the mirror window that Keel places for a
+ * VMM that knows nothing of Keel (KEEL_MIRROR_IOC_WINDOWS), not the
+ * VMM's own memslots.
+ */
+FIXTURE(keel_windows) {
+	struct bt_vm b;
+};
+
+FIXTURE_SETUP(keel_windows)
+{
+	int ret = bt_vm_setup_windows(&self->b, true);
+
+	if (ret == -ENOENT) {
+		bt_vm_free(&self->b);
+		SKIP(return, "keel_mirror.ko is not loaded");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
+	ASSERT_TRUE(self->b.keel_windows);
+}
+
+FIXTURE_TEARDOWN(keel_windows)
+{
+	bt_vm_free(&self->b);
+}
+
+TEST_F(keel_windows, translated_hot_spot)
+{
+	if (self->b.vm)
+		hot_spot_rounds(_metadata, &self->b);
+}
+
 /*
  * Keel picks the hot spot itself: policy threshold one pass of a site's
  * stores, budget two, cool-down two intervals; an interval is a round of
  * the guest. The loop's eight sites are equally hot: the second one
  * proposed is in the loop the first one's translation covers.
  */
-TEST_F(bt, selected_and_dropped)
+TEST_F_TIMEOUT(bt, selected_and_dropped, 90)
 {
 	static const struct kbt_sel_policy pol = {
 		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,
@@ -674,7 +715,7 @@ TEST_F_TIMEOUT(bt, fault_in_translation, 90)
  * memory is as the original stores it, the range and its mirror are
  * untouched, and the translation goes on serving the range.
  */
-TEST_F(bt, translated_store_elsewhere)
+TEST_F_TIMEOUT(bt, translated_store_elsewhere, 90)
 {
 	struct bt_vm *b = &self->b;
 	const uint64_t *plain;
@@ -795,7 +836,7 @@ TEST_F(bt, unprotected_untranslates)
  * the policy hears of it at its next interval (bt_engine_step()) and
  * chooses the loop again, since its stores trap again.
  */
-TEST_F(bt, fault_leaves_the_policy)
+TEST_F_TIMEOUT(bt, fault_leaves_the_policy, 90)
 {
 	static const struct kbt_sel_policy pol = {
 		.threshold = BT_RANGE_LEN / 64, .budget = 2, .cool = 2,

@@ -6,7 +6,8 @@
  * through the mirror window, and the range's own stores still trap and
  * are mirrored. The windows go with DEL, with the range's detach
  * ("keelctl mirror del") and with its VMM's end; every refusal leaves
- * nothing behind (the same windows are placed afterwards).
+ * nothing behind (the same windows are placed afterwards); two ranges of
+ * a VM have windows of their own.
  */
 #include "mirror_test.h"
 
@@ -223,6 +224,29 @@ TEST_F(win, refusals)
 	EXPECT_EQ(0, windows(self->fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
 			     0, 0));
 	vm_free(other);
+}
+
+/* Two ranges of a VM, each with its windows: one goes, the other stays. */
+TEST_F(win, two_ranges)
+{
+	uint64_t gpa = vm_alloc(self->vm, RANGE_LEN);
+	uint32_t id;
+	int fd;
+
+	fd = mirror_add(self->vm->fd, gpa, RANGE_LEN, &id);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+			     MIRROR_OFF));
+	ASSERT_EQ(0, windows(fd, self->vm->fd, 0, ALIAS_OFF, MIRROR_OFF));
+	EXPECT_EQ(gpa + ALIAS_OFF, info(id, "alias_gpa"));
+	EXPECT_EQ(0, windows(self->fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
+			     0, 0));
+	EXPECT_FALSE(slot_at(self->vm, self->gpa + ALIAS_OFF));
+	EXPECT_TRUE(slot_at(self->vm, gpa + ALIAS_OFF));
+	EXPECT_TRUE(slot_at(self->vm, gpa + MIRROR_OFF));
+	EXPECT_EQ(0, windows(fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL, 0, 0));
+	EXPECT_FALSE(slot_at(self->vm, gpa + ALIAS_OFF));
+	close(fd);
 }
 
 /* Until range @id is gone (info -1): whether it went. */
