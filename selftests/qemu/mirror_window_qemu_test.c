@@ -84,8 +84,19 @@ FIXTURE_TEARDOWN(wq)
 }
 
 /*
+ * A command's end without its output: -EDEADLK when the emulated CPU
+ * broke the guest (it panicked in an interrupt, and QEMU, -no-reboot,
+ * ended), else @err.
+ */
+static int sh_broken(FIXTURE_DATA(wq) *self, int err)
+{
+	return keel_qemu_panicked(self->q) ? -EDEADLK : err;
+}
+
+/*
  * Runs @cmd in the guest's shell: its output (up to the end marker) in
- * out, 0; -EDEADLK when the emulated CPU broke the guest, -ETIMEDOUT.
+ * out, 0; -EDEADLK when the emulated CPU broke the guest, -ETIMEDOUT,
+ * -EIO (QEMU ended otherwise).
  */
 static int sh(FIXTURE_DATA(wq) *self, const char *cmd)
 {
@@ -97,20 +108,21 @@ static int sh(FIXTURE_DATA(wq) *self, const char *cmd)
 
 	snprintf(line, sizeof(line), "%s; echo %s\n", cmd, SH_END);
 	if (write(self->com2, line, strlen(line)) != (ssize_t)strlen(line))
-		return -EIO;
+		return sh_broken(self, -EIO);
 	out[0] = 0;
 	while (waited < SH_MS) {
 		struct pollfd p = { .fd = self->com2, .events = POLLIN };
 
 		if (poll(&p, 1, 1000) <= 0) {
 			waited += 1000;
-			if (waited % 5000 == 0 && keel_qemu_stuck(self->q) == 1)
+			if (keel_qemu_panicked(self->q) ||
+			    (waited % 5000 == 0 && keel_qemu_stuck(self->q) == 1))
 				return -EDEADLK;
 			continue;
 		}
 		r = read(self->com2, out + len, sizeof(out) - 1 - len);
 		if (r <= 0)
-			return -EIO;
+			return sh_broken(self, -EIO);
 		len += r;
 		out[len] = 0;
 		end = strstr(out, SH_END "\n");
@@ -130,8 +142,10 @@ static int guest_load(FIXTURE_DATA(wq) *self, uint64_t gpa, uint64_t *val)
 
 	snprintf(cmd, sizeof(cmd), "devmem 0x%" PRIx64 " 64", gpa);
 	ret = sh(self, cmd);
-	if (!ret && sscanf(out, "%" SCNx64, val) != 1)
+	if (!ret && sscanf(out, "%" SCNx64, val) != 1) {
+		fprintf(stderr, "# %s printed: %s\n", cmd, out);
 		ret = -EIO;
+	}
 	return ret;
 }
 
@@ -331,7 +345,12 @@ static int run(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	EXPECT_STREQ("ANIWLEEK", bytes);
 	ret = 1;
 out:
-	if (id)
+	if (ret < 0 && ret != -EDEADLK) {
+		TH_LOG("error %d; the guest's console:", ret);
+		keel_qemu_dump(self->q, 4000);
+	}
+	/* a range goes with its QEMU */
+	if (id && keel_qemu_exit_status(self->q) == -1)
 		EXPECT_EQ(0, del(id)) TH_LOG("%s", out);
 	return ret;
 }
