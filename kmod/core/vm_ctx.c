@@ -232,6 +232,30 @@ static bool keel_vm_gsi_has_irqfd(struct kvm *kvm, u32 gsi)
 }
 
 /**
+ * keel_vm_file_get() - a VM fd of the caller, checked to be @kvm's
+ * @kvm: the VM
+ * @vm_fd: a descriptor of the calling process
+ *
+ * For calls that act with the VMM's own VM ioctls (keel_vm_ctx_memslot()).
+ *
+ * Context: process context.
+ *
+ * Return: the file, referenced (fput() it); ERR_PTR(-EBADF) when @vm_fd
+ * is not open, ERR_PTR(-EINVAL) when it is not a VM fd of @kvm.
+ */
+struct file *keel_vm_file_get(struct kvm *kvm, int vm_fd)
+{
+	struct file *file = keel_vm_fget(vm_fd);
+
+	if (!IS_ERR(file) && file->private_data != kvm) {
+		fput(file);
+		file = ERR_PTR(-EINVAL);
+	}
+	return file;
+}
+EXPORT_SYMBOL_GPL(keel_vm_file_get);
+
+/**
  * keel_vm_irqfd_assign() - bind eventfds to a GSI of a VM, for its VMM
  * @kvm: the VM, referenced by the caller
  * @vm_fd: a VM fd of the calling process for @kvm (one the caller took
@@ -262,13 +286,9 @@ int keel_vm_irqfd_assign(struct kvm *kvm, int vm_fd, u32 gsi,
 	struct file *vm_file;
 	int ret;
 
-	vm_file = keel_vm_fget(vm_fd);
+	vm_file = keel_vm_file_get(kvm, vm_fd);
 	if (IS_ERR(vm_file))
 		return PTR_ERR(vm_file);
-	if (vm_file->private_data != kvm) {
-		ret = -EINVAL;
-		goto put_file;
-	}
 	/* KVM would bind an unrouted GSI and never deliver it. */
 	if (!keel_vm_gsi_routed(kvm, gsi)) {
 		ret = -EINVAL;
@@ -288,30 +308,6 @@ put_file:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(keel_vm_irqfd_assign);
-
-/**
- * keel_vm_file_get() - a VM fd of the caller, checked to be @kvm's
- * @kvm: the VM
- * @vm_fd: a descriptor of the calling process
- *
- * For calls that act with the VMM's own VM ioctls (keel_vm_ctx_memslot()).
- *
- * Context: process context.
- *
- * Return: the file, referenced (fput() it); ERR_PTR(-EBADF) when @vm_fd
- * is not open, ERR_PTR(-EINVAL) when it is not a VM fd of @kvm.
- */
-struct file *keel_vm_file_get(struct kvm *kvm, int vm_fd)
-{
-	struct file *file = keel_vm_fget(vm_fd);
-
-	if (!IS_ERR(file) && file->private_data != kvm) {
-		fput(file);
-		file = ERR_PTR(-EINVAL);
-	}
-	return file;
-}
-EXPORT_SYMBOL_GPL(keel_vm_file_get);
 
 /**
  * keel_vm_free_slots() - memslot numbers a VM does not use

@@ -237,6 +237,12 @@ struct keel_mirror {
 
 #define keel_mirror_of(i)	container_of(i, struct keel_mirror, inst)
 
+/* The bytes of @m's range. */
+static inline u64 keel_mirror_len(const struct keel_mirror *m)
+{
+	return (u64)m->npages << PAGE_SHIFT;
+}
+
 /* A guest-physical address in @m's range. */
 static inline bool keel_mirror_covers(const struct keel_mirror *m, gpa_t gpa)
 {

@@ -87,7 +87,7 @@ static int keel_mirror_state_save(struct keel_state *st,
 	struct keel_mirror *m = keel_mirror_of_state(st);
 	struct keel_mirror_saved_range range = {
 		.gpa = cpu_to_le64(gfn_to_gpa(m->gfn)),
-		.len = cpu_to_le64((u64)m->npages << PAGE_SHIFT),
+		.len = cpu_to_le64(keel_mirror_len(m)),
 		.setup_flags = cpu_to_le32((m->c.repair ?
 					    KEEL_MIRROR_SETUP_REPAIR : 0) |
 					   (m->c.compare ?
@@ -150,7 +150,7 @@ static int keel_mirror_state_check(struct keel_state *st,
 		keel_state_find(b, KEEL_MIRROR_SEC_RANGE)->data;
 
 	if (le64_to_cpu(range->gpa) != gfn_to_gpa(m->gfn) ||
-	    le64_to_cpu(range->len) != (u64)m->npages << PAGE_SHIFT) {
+	    le64_to_cpu(range->len) != keel_mirror_len(m)) {
 		*why = "mirror: the blob is of a range at other addresses";
 		return -EINVAL;
 	}

@@ -12,8 +12,8 @@
  *
  * The mapping holds the range's file (map.c), so a range with windows
  * lives until they go: on KEEL_MIRROR_WINDOWS_DEL, when the range is
- * detached or its VMM ends (keel_mirror_windows_detached()), or with the
- * VMM's address space. Its teardown deletes what is left.
+ * detached or its VMM ends (the feature's ->detached,
+ * keel_mirror_windows_del()), or with the VMM's address space. Its teardown deletes what is left.
  *
  * Locking: @win_lock of struct keel_mirror protects the window fields; it
  * is outside everything else (the calls in the VM's context take KVM's
@@ -34,60 +34,58 @@
 /* Serialises the choice of memslot numbers with their use (see above). */
 static DEFINE_MUTEX(keel_mirror_win_slots_lock);
 
-/* What the calls in the VM's context add or delete. */
-struct keel_mirror_win_call {
-	struct keel_mirror *m;
-	u64 len;
-	u64 alias_hva;
-};
-
+/* In the VM's context: @arg's windows go, as recorded in it. */
 static int keel_mirror_win_del_fn(void *arg)
 {
-	struct keel_mirror_win_call *c = arg;
-	struct keel_mirror *m = c->m;
+	struct keel_mirror *m = arg;
+	u64 len = keel_mirror_len(m);
 	struct vm_area_struct *vma;
 	bool ours;
 
 	keel_vm_ctx_memslot(m->win_vm, m->win_slot[1], m->window_gpa, 0,
 			    m->win_hva);
 	keel_vm_ctx_memslot(m->win_vm, m->win_slot[0], m->alias_gpa, 0,
-			    c->alias_hva);
+			    m->win_alias_hva);
 	/* Only Keel's own mapping, never what the VMM may have put there. */
 	mmap_read_lock(current->mm);
 	vma = find_vma(current->mm, m->win_hva);
 	ours = vma && vma->vm_start == m->win_hva &&
-	       vma->vm_end == m->win_hva + c->len &&
+	       vma->vm_end == m->win_hva + len &&
 	       vma->vm_file == m->inst.file;
 	mmap_read_unlock(current->mm);
 	if (ours)
-		vm_munmap(m->win_hva, c->len);
+		vm_munmap(m->win_hva, len);
 	return 0;
 }
 
+/*
+ * In the VM's context: @arg's windows as recorded in it, and Keel's
+ * mapping of the mirror, whose address it records in @win_hva.
+ */
 static int keel_mirror_win_add_fn(void *arg)
 {
-	struct keel_mirror_win_call *c = arg;
-	struct keel_mirror *m = c->m;
+	struct keel_mirror *m = arg;
+	u64 len = keel_mirror_len(m);
 	unsigned long hva;
 	int ret;
 
-	hva = vm_mmap(m->inst.file, 0, c->len, PROT_READ | PROT_WRITE,
+	hva = vm_mmap(m->inst.file, 0, len, PROT_READ | PROT_WRITE,
 		      MAP_SHARED, 0);
 	if (IS_ERR_VALUE(hva))
 		return (int)hva;
 	m->win_hva = hva;
 	ret = keel_vm_ctx_memslot(m->win_vm, m->win_slot[0], m->alias_gpa,
-				  c->len, c->alias_hva);
+				  len, m->win_alias_hva);
 	if (ret)
 		goto unmap;
 	ret = keel_vm_ctx_memslot(m->win_vm, m->win_slot[1], m->window_gpa,
-				  c->len, hva);
+				  len, hva);
 	if (!ret)
 		return 0;
 	keel_vm_ctx_memslot(m->win_vm, m->win_slot[0], m->alias_gpa, 0,
-			    c->alias_hva);
+			    m->win_alias_hva);
 unmap:
-	vm_munmap(hva, c->len);
+	vm_munmap(hva, len);
 	return ret;
 }
 
@@ -124,18 +122,12 @@ static void keel_mirror_win_publish(struct keel_mirror *m, u64 alias,
 /* Delete @m's windows, if any. @win_lock held. */
 static void keel_mirror_win_del(struct keel_mirror *m)
 {
-	struct keel_mirror_win_call c = {
-		.m = m,
-		.len = (u64)m->npages << PAGE_SHIFT,
-	};
-
 	lockdep_assert_held(&m->win_lock);
 	if (!m->win_vm)
 		return;
 	keel_mirror_win_publish(m, 0, 0);
-	c.alias_hva = m->win_alias_hva;
 	/* -ESRCH: the VMM's address space, and all of it, is gone. */
-	keel_vm_call(m->inst.kvm, keel_mirror_win_del_fn, &c);
+	keel_vm_call(m->inst.kvm, keel_mirror_win_del_fn, m);
 	fput(m->win_vm);
 	m->win_vm = NULL;
 }
@@ -144,10 +136,9 @@ static void keel_mirror_win_del(struct keel_mirror *m)
 static long keel_mirror_win_add(struct keel_mirror *m,
 				const struct keel_mirror_windows *w)
 {
-	u64 len = (u64)m->npages << PAGE_SHIFT;
+	u64 len = keel_mirror_len(m);
 	u64 gpa = gfn_to_gpa(m->gfn);
-	struct keel_mirror_win_call c = { .m = m, .len = len };
-	u64 alias, window;
+	u64 alias, window, alias_hva;
 	struct file *vm;
 	long ret;
 
@@ -167,8 +158,8 @@ static long keel_mirror_win_add(struct keel_mirror *m,
 		return -EINVAL;
 	if (m->win_vm)
 		return -EBUSY;
-	c.alias_hva = keel_mirror_win_alias_hva(m);
-	if (!c.alias_hva)
+	alias_hva = keel_mirror_win_alias_hva(m);
+	if (!alias_hva)
 		return -EXDEV;
 	vm = keel_vm_file_get(m->inst.kvm, w->vm_fd);
 	if (IS_ERR(vm))
@@ -179,8 +170,8 @@ static long keel_mirror_win_add(struct keel_mirror *m,
 		m->win_vm = vm;
 		m->alias_gpa = alias;
 		m->window_gpa = window;
-		m->win_alias_hva = c.alias_hva;
-		ret = keel_vm_call(m->inst.kvm, keel_mirror_win_add_fn, &c);
+		m->win_alias_hva = alias_hva;
+		ret = keel_vm_call(m->inst.kvm, keel_mirror_win_add_fn, m);
 	}
 	mutex_unlock(&keel_mirror_win_slots_lock);
 	if (ret) {

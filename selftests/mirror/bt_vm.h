@@ -248,14 +248,8 @@ static inline void bt_vm_free(struct bt_vm *b)
 		free(b->xl[s].map);
 	}
 	/* Keel's mapping of the mirror holds the range until they go */
-	if (b->keel_windows && b->vm) {
-		struct keel_mirror_windows w = {
-			.size = sizeof(w), .flags = KEEL_MIRROR_WINDOWS_DEL,
-			.vm_fd = b->vm->fd,
-		};
-
-		mirror_ioctl(b->mfd, KEEL_MIRROR_IOC_WINDOWS, &w);
-	}
+	if (b->keel_windows && b->vm)
+		mirror_windows(b->mfd, b->vm->fd, KEEL_MIRROR_WINDOWS_DEL, 0, 0);
 	if (b->vm)
 		vm_free(b->vm);
 	if (b->mirror)
@@ -412,11 +406,8 @@ static inline int bt_vm_own_windows(struct bt_vm *b)
 /* The alias and the mirror window placed by Keel. */
 static inline int bt_vm_keel_windows(struct bt_vm *b)
 {
-	struct keel_mirror_windows w = {
-		.size = sizeof(w), .vm_fd = b->vm->fd,
-		.alias_off = BT_ALIAS_OFF, .mirror_off = BT_MIRROR_OFF,
-	};
-	int ret = mirror_ioctl(b->mfd, KEEL_MIRROR_IOC_WINDOWS, &w);
+	int ret = mirror_windows(b->mfd, b->vm->fd, 0, BT_ALIAS_OFF,
+				 BT_MIRROR_OFF);
 
 	b->keel_windows = !ret;
 	return ret;

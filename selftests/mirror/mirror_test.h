@@ -41,6 +41,18 @@ static inline int mirror_ioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
+/* KEEL_MIRROR_IOC_WINDOWS on range @fd: 0 or -errno. */
+static inline int mirror_windows(int fd, int vm_fd, uint32_t flags,
+				 uint64_t alias_off, uint64_t mirror_off)
+{
+	struct keel_mirror_windows w = {
+		.size = sizeof(w), .flags = flags, .vm_fd = vm_fd,
+		.alias_off = alias_off, .mirror_off = mirror_off,
+	};
+
+	return mirror_ioctl(fd, KEEL_MIRROR_IOC_WINDOWS, &w);
+}
+
 static inline void mirror_setup_init(struct keel_mirror_setup *s, int vm_fd,
 				     uint64_t gpa, uint64_t len,
 				     const char *label)

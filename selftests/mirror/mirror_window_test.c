@@ -79,17 +79,6 @@ FIXTURE_TEARDOWN(win)
 		vm_free(self->vm);
 }
 
-static int windows(int fd, int vm_fd, uint32_t flags, uint64_t alias_off,
-		   uint64_t mirror_off)
-{
-	struct keel_mirror_windows w = {
-		.size = sizeof(w), .flags = flags, .vm_fd = vm_fd,
-		.alias_off = alias_off, .mirror_off = mirror_off,
-	};
-
-	return mirror_ioctl(fd, KEEL_MIRROR_IOC_WINDOWS, &w);
-}
-
 static long long info(uint32_t id, const char *key)
 {
 	return keel_test_obj_info("mirror", id, key);
@@ -117,8 +106,8 @@ TEST_F(win, stores_through_the_windows)
 	struct keel_vcpu *vcpu;
 	struct ucall uc;
 
-	ASSERT_EQ(0, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-			     MIRROR_OFF));
+	ASSERT_EQ(0, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+				    MIRROR_OFF));
 	EXPECT_EQ(self->gpa + ALIAS_OFF, info(self->id, "alias_gpa"));
 	EXPECT_EQ(self->gpa + MIRROR_OFF, info(self->id, "window_gpa"));
 
@@ -154,13 +143,13 @@ TEST_F(win, stores_through_the_windows)
 
 	/* DEL: the memslots are gone, and the addresses free again */
 	EXPECT_TRUE(slot_at(self->vm, self->gpa + ALIAS_OFF));
-	EXPECT_EQ(0, windows(self->fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
-			     0, 0));
+	EXPECT_EQ(0, mirror_windows(self->fd, self->vm->fd,
+				    KEEL_MIRROR_WINDOWS_DEL, 0, 0));
 	EXPECT_FALSE(slot_at(self->vm, self->gpa + ALIAS_OFF));
 	EXPECT_FALSE(slot_at(self->vm, self->gpa + MIRROR_OFF));
 	EXPECT_EQ(0, info(self->id, "alias_gpa"));
-	EXPECT_EQ(-ENOENT, windows(self->fd, self->vm->fd,
-				   KEEL_MIRROR_WINDOWS_DEL, 0, 0));
+	EXPECT_EQ(-ENOENT, mirror_windows(self->fd, self->vm->fd,
+					  KEEL_MIRROR_WINDOWS_DEL, 0, 0));
 	/* the range goes on trapping */
 	EXPECT_EQ(512, info(self->id, "guest_writes"));
 }
@@ -179,50 +168,55 @@ TEST_F(win, refusals)
 	other = vm_create(0, 0);
 	ASSERT_NE(NULL, other);
 
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0x2, ALIAS_OFF,
-				   MIRROR_OFF));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, 0, MIRROR_OFF));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, ALIAS_OFF, 0));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, ALIAS_OFF + 8,
-				   MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0x2,
+					  ALIAS_OFF, MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0, 0,
+					  MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+					  0));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0,
+					  ALIAS_OFF + 8, MIRROR_OFF));
 	/* on the range, on each other, wrapping */
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, 4096,
-				   MIRROR_OFF));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-				   ALIAS_OFF + 4096));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-				   -self->gpa - 4096));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0, 4096,
+					  MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+					  ALIAS_OFF + 4096));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+					  -self->gpa - 4096));
 	/* not the range's VM, not a VM, not open */
-	EXPECT_EQ(-EINVAL, windows(self->fd, other->fd, 0, ALIAS_OFF,
-				   MIRROR_OFF));
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->fd, 0, ALIAS_OFF,
-				   MIRROR_OFF));
-	EXPECT_EQ(-EBADF, windows(self->fd, 1000, 0, ALIAS_OFF, MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, other->fd, 0, ALIAS_OFF,
+					  MIRROR_OFF));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->fd, 0, ALIAS_OFF,
+					  MIRROR_OFF));
+	EXPECT_EQ(-EBADF, mirror_windows(self->fd, 1000, 0, ALIAS_OFF,
+					 MIRROR_OFF));
 	/* on a memslot: the alias, then the mirror window (the alias undone) */
-	EXPECT_EQ(-EEXIST, windows(self->fd, self->vm->fd, 0, extra,
-				   MIRROR_OFF));
-	EXPECT_EQ(-EEXIST, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-				   extra));
+	EXPECT_EQ(-EEXIST, mirror_windows(self->fd, self->vm->fd, 0, extra,
+					  MIRROR_OFF));
+	EXPECT_EQ(-EEXIST, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+					  extra));
 	EXPECT_FALSE(slot_at(self->vm, self->gpa + ALIAS_OFF));
 	/* DEL with offsets, DEL of none */
-	EXPECT_EQ(-EINVAL, windows(self->fd, self->vm->fd,
-				   KEEL_MIRROR_WINDOWS_DEL, ALIAS_OFF, 0));
-	EXPECT_EQ(-ENOENT, windows(self->fd, self->vm->fd,
-				   KEEL_MIRROR_WINDOWS_DEL, 0, 0));
+	EXPECT_EQ(-EINVAL, mirror_windows(self->fd, self->vm->fd,
+					  KEEL_MIRROR_WINDOWS_DEL, ALIAS_OFF,
+					  0));
+	EXPECT_EQ(-ENOENT, mirror_windows(self->fd, self->vm->fd,
+					  KEEL_MIRROR_WINDOWS_DEL, 0, 0));
 	EXPECT_EQ(0, info(self->id, "alias_gpa"));
 
 	/* a range over two memslots has no alias */
 	fd = mirror_add(self->vm->fd, EXTRA_GPA + EXTRA_LEN - 4096, 8192, &id);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EXDEV, windows(fd, self->vm->fd, 0, ALIAS_OFF, MIRROR_OFF));
+	EXPECT_EQ(-EXDEV, mirror_windows(fd, self->vm->fd, 0, ALIAS_OFF,
+					 MIRROR_OFF));
 	close(fd);
 
-	EXPECT_EQ(0, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-			     MIRROR_OFF));
-	EXPECT_EQ(-EBUSY, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-				  MIRROR_OFF));
-	EXPECT_EQ(0, windows(self->fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
-			     0, 0));
+	EXPECT_EQ(0, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+				    MIRROR_OFF));
+	EXPECT_EQ(-EBUSY, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+					 MIRROR_OFF));
+	EXPECT_EQ(0, mirror_windows(self->fd, self->vm->fd,
+				    KEEL_MIRROR_WINDOWS_DEL, 0, 0));
 	vm_free(other);
 }
 
@@ -235,16 +229,18 @@ TEST_F(win, two_ranges)
 
 	fd = mirror_add(self->vm->fd, gpa, RANGE_LEN, &id);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-			     MIRROR_OFF));
-	ASSERT_EQ(0, windows(fd, self->vm->fd, 0, ALIAS_OFF, MIRROR_OFF));
+	ASSERT_EQ(0, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+				    MIRROR_OFF));
+	ASSERT_EQ(0, mirror_windows(fd, self->vm->fd, 0, ALIAS_OFF,
+				    MIRROR_OFF));
 	EXPECT_EQ(gpa + ALIAS_OFF, info(id, "alias_gpa"));
-	EXPECT_EQ(0, windows(self->fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
-			     0, 0));
+	EXPECT_EQ(0, mirror_windows(self->fd, self->vm->fd,
+				    KEEL_MIRROR_WINDOWS_DEL, 0, 0));
 	EXPECT_FALSE(slot_at(self->vm, self->gpa + ALIAS_OFF));
 	EXPECT_TRUE(slot_at(self->vm, gpa + ALIAS_OFF));
 	EXPECT_TRUE(slot_at(self->vm, gpa + MIRROR_OFF));
-	EXPECT_EQ(0, windows(fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL, 0, 0));
+	EXPECT_EQ(0, mirror_windows(fd, self->vm->fd, KEEL_MIRROR_WINDOWS_DEL,
+				    0, 0));
 	EXPECT_FALSE(slot_at(self->vm, gpa + ALIAS_OFF));
 	close(fd);
 }
@@ -272,8 +268,8 @@ TEST_F(win, go_with_the_range)
 	uint32_t id[2];
 	pid_t pid;
 
-	ASSERT_EQ(0, windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
-			     MIRROR_OFF));
+	ASSERT_EQ(0, mirror_windows(self->fd, self->vm->fd, 0, ALIAS_OFF,
+				    MIRROR_OFF));
 	ASSERT_EQ(0, mirror_ioctl(self->fd, KEEL_IOC_ATTACH, NULL));
 	close(self->fd);
 	self->fd = -1;
@@ -300,7 +296,8 @@ TEST_F(win, go_with_the_range)
 			fd[i] = mirror_add(vm->fd, gpa + i * RANGE_LEN,
 					   RANGE_LEN, &id[i]);
 			if (fd[i] < 0 ||
-			    windows(fd[i], vm->fd, 0, ALIAS_OFF, MIRROR_OFF))
+			    mirror_windows(fd[i], vm->fd, 0, ALIAS_OFF,
+					   MIRROR_OFF))
 				_exit(1);
 		}
 		if (!vm || mirror_ioctl(fd[0], KEEL_IOC_ATTACH, NULL) ||

@@ -75,33 +75,30 @@ static const char *windows_error(int errnum)
 	}
 }
 
+/* KEEL_MIRROR_IOC_WINDOWS on the range @dev: 0, or -1 with errno. */
+static int windows(int dev, int vm, uint32_t flags, uint64_t alias_off,
+		   uint64_t mirror_off)
+{
+	struct keel_mirror_windows w;
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = flags;
+	w.vm_fd = vm;
+	w.alias_off = alias_off;
+	w.mirror_off = mirror_off;
+	return ioctl(dev, KEEL_MIRROR_IOC_WINDOWS, &w);
+}
+
 /* The windows of @r on the range @dev; its exit code, 0 when done. */
 static int add_windows(int dev, int vm, const struct mirror_add_req *r)
 {
-	struct keel_mirror_windows w;
 	const char *why;
 
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.vm_fd = vm;
-	w.alias_off = r->alias_off;
-	w.mirror_off = r->mirror_off;
-	if (!ioctl(dev, KEEL_MIRROR_IOC_WINDOWS, &w))
+	if (!windows(dev, vm, 0, r->alias_off, r->mirror_off))
 		return 0;
 	why = windows_error(errno);
 	return fail(errno, why ? why : "cannot place the windows", why != NULL);
-}
-
-/* Take the windows away again; the range goes with keelctl's descriptor. */
-static void del_windows(int dev, int vm)
-{
-	struct keel_mirror_windows w;
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = KEEL_MIRROR_WINDOWS_DEL;
-	w.vm_fd = vm;
-	ioctl(dev, KEEL_MIRROR_IOC_WINDOWS, &w);
 }
 
 int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
@@ -142,7 +139,7 @@ int mirror_add(struct keelctl *k, const struct mirror_add_req *r)
 	if (ret) {
 		/* Keel's mapping in the VMM holds the range: let it go. */
 		if (r->alias_off)
-			del_windows(dev, vm);
+			windows(dev, vm, KEEL_MIRROR_WINDOWS_DEL, 0, 0);
 		rc = fail(-ret, "cannot attach the range to the VM", false);
 		goto out;
 	}
