@@ -38,7 +38,8 @@ static struct keel_remote_req *keel_remote_slot(struct keel_remote *rd,
  * keel_remote_bad_desc() - count a malformed guest request
  * @rd: the device
  *
- * Context: the worker; takes &keel_remote.req_lock.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held); takes &keel_remote.req_lock.
  */
 void keel_remote_bad_desc(struct keel_remote *rd)
 {
@@ -55,7 +56,8 @@ void keel_remote_bad_desc(struct keel_remote *rd)
  * The stop's signal (-EINTR), or the guest's fault: counted, and the
  * queue is broken (DEVICE_NEEDS_RESET).
  *
- * Context: the worker.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held).
  *
  * Return: -EINTR or @err.
  */
@@ -93,7 +95,7 @@ static int keel_remote_gather(struct keel_remote *rd, u32 nr, u64 skip,
 	return len ? -EFAULT : 0;
 }
 
-/* Copy @len bytes into the segments @segs, in order (the worker). */
+/* Copy @len bytes into the segments @segs, in order (under vq_mutex). */
 int keel_remote_scatter(struct keel_remote *rd,
 			const struct keel_remote_seg *segs, u32 nr,
 			const u8 *src, u32 len)
@@ -496,6 +498,37 @@ static void keel_remote_complete(struct keel_remote *rd)
 	}
 }
 
+/**
+ * keel_remote_rx_complete() - the receiver gives the guest its replies
+ * @rd: the device
+ *
+ * Completes the DONE requests and interrupts the driver, as the worker's
+ * round does, when the device runs and no round is under way
+ * (&keel_remote.vq_mutex free); otherwise wakes the worker for them. At
+ * queue depth 1 this spares each request the worker's second wake-up.
+ *
+ * Context: the receiver; sleeps.
+ */
+void keel_remote_rx_complete(struct keel_remote *rd)
+{
+	struct mm_struct *mm = rd->inst.kvm->mm;
+
+	if (!mutex_trylock(&rd->vq_mutex)) {
+		keel_remote_kick(rd);
+		return;
+	}
+	/* Stopped: the replies wait as DONE for the worker's start. */
+	if (rd->running && mmget_not_zero(mm)) {
+		kthread_use_mm(mm);
+		keel_remote_vq_sync(rd);
+		keel_remote_complete(rd);
+		keel_remote_vq_notify(rd);
+		kthread_unuse_mm(mm);
+		mmput_async(mm);
+	}
+	mutex_unlock(&rd->vq_mutex);
+}
+
 /*
  * Keepalive: a PING after a third of keepalive_ms without sending; the
  * connection is dead when nothing came for keepalive_ms with a PING out.
@@ -566,12 +599,14 @@ int keel_remote_worker(struct keel_thread *t)
 			break;
 		}
 		kthread_use_mm(kvm->mm);
+		mutex_lock(&rd->vq_mutex);
 		keel_remote_renumber(rd);
 		keel_remote_vq_sync(rd);
 		keel_remote_complete(rd);
 		keel_remote_take(rd);
 		keel_remote_send_pending(rd);
 		keel_remote_vq_notify(rd);
+		mutex_unlock(&rd->vq_mutex);
 		kthread_unuse_mm(kvm->mm);
 		/* The last user: its teardown is not this thread's. */
 		mmput_async(kvm->mm);

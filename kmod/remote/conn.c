@@ -185,11 +185,18 @@ static struct keel_remote_req *keel_remote_find(struct keel_remote *rd,
 	return ok ? r : NULL;
 }
 
-/* The reply is in: the request is DONE, for the worker. */
+/*
+ * The reply is in: the request is DONE. When no other request is at the
+ * server (none SENT, the window not full, no renumbering due), this
+ * thread gives it to the guest at once: the worker would only be woken
+ * for it. Otherwise the worker takes the replies as they come, together.
+ */
 static void keel_remote_done(struct keel_remote *rd, struct keel_remote_req *r,
 			     u8 vstatus)
 {
 	u64 lat = ktime_get_ns() - READ_ONCE(r->sent_ns);
+	bool alone;
+	u64 id;
 
 	spin_lock(&rd->req_lock);
 	r->vstatus = vstatus;
@@ -197,8 +204,14 @@ static void keel_remote_done(struct keel_remote *rd, struct keel_remote_req *r,
 	rd->c.lat_sum_ns += lat;
 	rd->c.lat_count++;
 	rd->c.lat_max_ns = max(rd->c.lat_max_ns, lat);
+	alone = !rd->renumber_to && rd->next_id - rd->tail_id < rd->window;
+	for (id = rd->tail_id; alone && id != rd->next_id; id++)
+		alone = rd->reqs[id % rd->window].state != KEEL_REMOTE_REQ_SENT;
 	spin_unlock(&rd->req_lock);
-	keel_remote_kick(rd);
+	if (alone)
+		keel_remote_rx_complete(rd);
+	else
+		keel_remote_kick(rd);
 }
 
 /*

@@ -23,6 +23,7 @@ static int keel_remote_open(struct keel_inst *inst)
 	spin_lock_init(&rd->mmio_lock);
 	spin_lock_init(&rd->req_lock);
 	mutex_init(&rd->tx_mutex);
+	mutex_init(&rd->vq_mutex);
 	mutex_init(&rd->ctl_lock);
 	keel_irq_line_init(&rd->irq);
 	/* A device starts stopped: no signal until START. */
@@ -231,6 +232,10 @@ static void keel_remote_stop(struct keel_state *st)
 	struct keel_remote *rd = keel_remote_of(keel_inst_of_state(st));
 
 	keel_io_claim_stop(&rd->claim);
+	/* After a round or a completion by the receiver, none until START. */
+	mutex_lock(&rd->vq_mutex);
+	rd->running = false;
+	mutex_unlock(&rd->vq_mutex);
 	mutex_lock(&rd->ctl_lock);
 	keel_thread_stop(&rd->worker);
 	mutex_unlock(&rd->ctl_lock);
@@ -243,6 +248,9 @@ static int keel_remote_resume(struct keel_state *st)
 	int ret;
 
 	keel_irq_line_enable(&rd->irq, true);
+	mutex_lock(&rd->vq_mutex);
+	rd->running = true;
+	mutex_unlock(&rd->vq_mutex);
 	mutex_lock(&rd->ctl_lock);
 	ret = keel_remote_rx_start(rd);
 	if (!ret) {

@@ -65,7 +65,9 @@ void keel_remote_isr_raise(struct keel_remote *rd, u32 bits)
  * Sets DEVICE_NEEDS_RESET (virtio 1.x) and raises a configuration
  * interrupt, once; the worker leaves the queue alone until the reset.
  *
- * Context: the worker; takes &keel_remote.mmio_lock.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held); takes
+ * &keel_remote.mmio_lock.
  */
 void keel_remote_needs_reset(struct keel_remote *rd)
 {

@@ -13,11 +13,14 @@
  * - the vCPU thread runs mmio.c's access() under RCU: it takes only
  *   @mmio_lock and wakes the worker;
  * - the worker (blk.c, "keel-remote-<id>") runs while the device is
- *   RUNNING, in the VMM's mm: it alone reads and writes guest memory and
- *   sends on the connection (under @tx_mutex);
+ *   RUNNING, in the VMM's mm: it reads and writes guest memory (each
+ *   round under @vq_mutex) and alone sends on the connection (under
+ *   @tx_mutex);
  * - the receiver (conn.c, "keel-remote-<id>-rx") runs while there is a
  *   connection, once the device was first started: it alone reads the
- *   connection and moves requests from SENT to DONE;
+ *   connection and moves requests from SENT to DONE, and when nothing
+ *   else is at the server it gives the replies to the guest itself
+ *   (under @vq_mutex, taken only if free) instead of waking the worker;
  * - ioctls and state ops serialise on @ctl_lock (after the framework's
  *   state mutex).
  */
@@ -57,7 +60,8 @@ enum keel_remote_req_state {
 
 /*
  * One request with an id: slot (id % window) of &keel_remote.reqs. The
- * worker fills it while FREE and owns it again once DONE; @state,
+ * worker fills it while FREE; once DONE it is the holder's of
+ * &keel_remote.vq_mutex (the worker, or the receiver completing); @state,
  * @need_send and @vstatus change under &keel_remote.req_lock. @buf holds
  * a WRITE's data (read by the worker's sends) or a READ's reply (written
  * by the receiver while SENT).
@@ -142,7 +146,8 @@ enum {
  *	guest: its data, its status, its used entry. 0, or a negative errno
  *	after keel_remote_fault() (-EINTR: the worker stops).
  *
- * Both run on the worker only, in the VMM's mm.
+ * @parse runs on the worker, @complete on the worker or the receiver;
+ * both in the VMM's mm with &keel_remote.vq_mutex held.
  */
 struct keel_remote_iface {
 	u32 device_id;
@@ -182,8 +187,15 @@ struct keel_remote {
 	spinlock_t mmio_lock;
 	struct keel_remote_mmio mmio;
 
-	/* The worker's; no lock (only the worker touches them). */
 	struct keel_thread worker;
+	/*
+	 * @vq_mutex is held by whoever uses the queue: @vq, @chain, the
+	 * DONE slots' completion (DONE to FREE, @tail_id's move) and the
+	 * renumbering. The worker holds it for each round; the receiver
+	 * completes under it only when it is free and @running is set.
+	 */
+	struct mutex vq_mutex;
+	bool running;		/* RUNNING: the receiver may complete */
 	struct keel_remote_vq vq;
 	struct keel_remote_seg *chain;	/* KEEL_REMOTE_QUEUE_MAX entries */
 	/* Anything for the worker: notify, reply, connection. */
@@ -252,6 +264,7 @@ void keel_remote_vq_notify(struct keel_remote *rd);
 
 /* blk.c */
 int keel_remote_worker(struct keel_thread *t);
+void keel_remote_rx_complete(struct keel_remote *rd);
 int keel_remote_fault(struct keel_remote *rd, int err);
 int keel_remote_scatter(struct keel_remote *rd,
 			const struct keel_remote_seg *segs, u32 nr,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The device's split virtqueue in guest memory, for the worker only:
- * guest memory read and written through the VMM's mm (which the worker
+ * The device's split virtqueue in guest memory, for whoever holds
+ * &keel_remote.vq_mutex (the worker, or the receiver completing): guest
+ * memory read and written through the VMM's mm (which that thread
  * adopted) under kvm->srcu, so nothing outside guest RAM is ever
  * touched; the avail ring popped, descriptor chains walked with every
  * index and length checked and the walk bounded by the queue size; used
@@ -36,7 +37,7 @@ struct keel_remote_used_elem {
  * @buf: the kernel buffer
  * @len: bytes
  *
- * Context: the worker, in the VMM's mm; may sleep.
+ * Context: the worker or the receiver, in the VMM's mm; may sleep.
  *
  * Return: 0, or -EFAULT when the range is not guest RAM.
  */
@@ -65,7 +66,7 @@ int keel_remote_guest_read(struct keel_remote *rd, u64 gpa, void *buf,
  * KVM wants a running vCPU to log the dirty page (a warning otherwise).
  * So, as vhost without its log, these writes are not in KVM's dirty log.
  *
- * Context: the worker, in the VMM's mm; may sleep.
+ * Context: the worker or the receiver, in the VMM's mm; may sleep.
  *
  * Return: 0, or -EFAULT when the range is not writable guest RAM.
  */
@@ -105,7 +106,7 @@ int keel_remote_guest_write(struct keel_remote *rd, u64 gpa,
  * As keel_remote_guest_write() would find it, before anything is sent
  * for a request that will write there.
  *
- * Context: the worker.
+ * Context: the worker, &keel_remote.vq_mutex held.
  *
  * Return: true when every page of the range is in a writable memslot.
  */
@@ -128,14 +129,15 @@ bool keel_remote_guest_writable(struct keel_remote *rd, u64 gpa, u32 len)
 }
 
 /**
- * keel_remote_vq_sync() - take the queue's registers into the worker
+ * keel_remote_vq_sync() - take the queue's registers into &keel_remote.vq
  * @rd: the device
  *
  * After a reset the indexes start again from 0. A queue the driver made
  * ready with a size that is not a power of two up to the maximum is
  * broken: DEVICE_NEEDS_RESET.
  *
- * Context: the worker.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held).
  */
 void keel_remote_vq_sync(struct keel_remote *rd)
 {
@@ -179,7 +181,7 @@ void keel_remote_vq_sync(struct keel_remote *rd)
  * Does not consume it: the caller moves &keel_remote_vq.last_avail on
  * once it took the request.
  *
- * Context: the worker.
+ * Context: the worker, &keel_remote.vq_mutex held.
  *
  * Return: 0; -ENOENT when none is available; -EFAULT (ring not in guest
  * RAM) or -EINVAL (an index out of range): the queue is broken.
@@ -220,7 +222,7 @@ int keel_remote_vq_pop(struct keel_remote *rd, u16 *head)
  * below the size, no INDIRECT (not offered), every device-readable one
  * before every device-writable one, no range that wraps.
  *
- * Context: the worker.
+ * Context: the worker, &keel_remote.vq_mutex held.
  *
  * Return: 0; -EFAULT (descriptor table not in guest RAM), -ELOOP (too
  * long) or -EINVAL: the queue is broken.
@@ -272,7 +274,8 @@ int keel_remote_vq_chain(struct keel_remote *rd, u16 head, u32 *nr)
  * The entry is written first, the index after it (a write barrier in
  * between), as the driver reads them in the other order.
  *
- * Context: the worker.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held).
  *
  * Return: 0, or -EFAULT when the used ring is not in guest RAM.
  */
@@ -308,7 +311,8 @@ int keel_remote_vq_push(struct keel_remote *rd, u16 head, u32 len)
  * One interrupt for every push since the last one, unless the driver
  * asked for none (VRING_AVAIL_F_NO_INTERRUPT).
  *
- * Context: the worker.
+ * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
+ * held).
  */
 void keel_remote_vq_notify(struct keel_remote *rd)
 {

@@ -16,7 +16,10 @@
  * figures pool its runs. Its IOPS are its requests over its time by this
  * process's CLOCK_MONOTONIC on both paths. Prints IOPS, p50 and p99
  * latency of each and the ratios keel / nbd, and how far the guest's TSC
- * timed keel's phases from that clock (a check of the ticks' conversion). No thresholds: it fails (exit 1) only when a
+ * timed keel's phases from that clock (a check of the ticks' conversion),
+ * and how often keel_remote's two threads slept and were woken again per
+ * request (their voluntary context switches, /proc/PID/status). No
+ * thresholds: it fails (exit 1) only when a
  * request failed, a read returned other data than the image holds, or a
  * backing file after the writes is not block for block what they wrote
  * (checked whole). Not a test (no TAP): run it with
@@ -27,6 +30,8 @@
  * its used ring). Under the nested TCG VM of the harness absolute
  * figures mean little; the ratios do.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -160,7 +165,55 @@ struct keel_side {
 	uint64_t *lat;
 	double tsc_error;	/* largest |guest-timed / host-timed - 1| */
 	bool irq;		/* the guest halts until the interrupt */
+	uint64_t wakes[2];	/* the threads' switches in keel_run()s */
 };
+
+/*
+ * The voluntary context switches of keel_remote's threads so far: the
+ * worker ("keel-remote-<id>") into w[0], the receiver ("keel-remote-<id>-rx",
+ * "keel-remote-<id>-r" as the kernel shortens it) into w[1].
+ */
+static void dev_switches(uint64_t w[2])
+{
+	char path[64], comm[32], line[128];
+	unsigned long long v;
+	struct dirent *d;
+	const char *c;
+	char *end;
+	long pid;
+	DIR *dir;
+	FILE *f;
+
+	w[0] = w[1] = 0;
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "keel-remote-", 12))
+			continue;
+		for (c = comm + 12; isdigit((unsigned char)*c); c++)
+			;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+				w[*c == '-'] += v;
+		fclose(f);
+	}
+	closedir(dir);
+}
 
 static double now(void)
 {
@@ -283,6 +336,7 @@ static void keel_run(struct keel_side *k, const struct bio_phase *p,
 {
 	volatile struct bench_ctl *c = vm_guest_ptr(k->vm, &ctl);
 	double t0, guest_secs, err;
+	uint64_t w0[2], w1[2];
 	struct ucall uc;
 	uint32_t i;
 
@@ -294,12 +348,16 @@ static void keel_run(struct keel_side *k, const struct bio_phase *p,
 	c->halt = k->irq;
 	c->blocks = k->blocks_gpa;
 	c->lat = k->lat_gpa;
+	dev_switches(w0);
 	t0 = now();
 	if (guest_run(k->vcpu, &uc) != UCALL_SYNC) {
 		fprintf(stderr, "bench_remote: %s\n", ucall_str(k->vcpu, &uc));
 		exit(1);
 	}
 	*secs = now() - t0;
+	dev_switches(w1);
+	k->wakes[0] += w1[0] - w0[0];
+	k->wakes[1] += w1[1] - w0[1];
 	for (i = 0; i < n; i++)
 		lat_ns[i] = k->lat[i] * 1000000 / k->tsc_khz;
 	guest_secs = (double)(c->t1 - c->t0) / (k->tsc_khz * 1e3);
@@ -349,7 +407,7 @@ int main(int argc, char **argv)
 	struct nbd_side nbd;
 	struct rc_server srv;
 	char nbd_img[160];
-	uint64_t *lat[2], disk;
+	uint64_t *lat[2], disk, wakes[BIO_PHASES][2];
 	bool irq = false;
 	int opt, ret, status = 0;
 	double secs;
@@ -420,6 +478,7 @@ int main(int argc, char **argv)
 		const struct bio_phase *p = &bio_phases[i];
 		double total[2] = { 0, 0 };
 
+		keel.wakes[0] = keel.wakes[1] = 0;
 		for (r = 0; r < reps; r++) {
 			keel_run(&keel, p, blocks[i], nops, lat[0] + r * nops,
 				 &secs, &res[0][i]);
@@ -444,6 +503,8 @@ int main(int argc, char **argv)
 					 nblocks))
 				status = 1;
 		}
+		wakes[i][0] = keel.wakes[0];
+		wakes[i][1] = keel.wakes[1];
 		bio_stats(&res[0][i], lat[0], reps * nops, total[0]);
 		if (!ret)
 			bio_stats(&res[1][i], lat[1], reps * nops, total[1]);
@@ -479,6 +540,13 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	printf("  keel_remote's threads, sleeps per request (worker, receiver):");
+	for (i = 0; i < BIO_PHASES; i++)
+		printf("%s %s qd%u %.2f, %.2f", i ? ";" : "",
+		       bio_phases[i].name, bio_phases[i].depth,
+		       (double)wakes[i][0] / ((double)reps * nops),
+		       (double)wakes[i][1] / ((double)reps * nops));
+	printf("\n");
 	if (status)
 		rc_server_dump_log(&srv);
 	rc_server_free(&srv);
