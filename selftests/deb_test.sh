@@ -23,7 +23,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 version=$(cat "$root/VERSION")
 debs=$root/build/deb
 tmp=$(mktemp -d)
-modules=(keel keel_vdev keel_ring keel_coalesce keel_mirror keel_remote)
+modules=(keel keel_vdev keel_ring keel_coalesce keel_mirror keel_remote keel_guest)
 # Set while this script has keel-dkms installed on the host: purged on
 # any exit, so that an interrupted run leaves the host as it found it.
 installed=

@@ -50,6 +50,16 @@ static inline void keel_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+static inline void keel_vm_flags_clear(struct vm_area_struct *vma,
+				       vm_flags_t flags)
+{
+#ifdef KEEL_HAVE_VM_FLAGS_SET
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 /*
  * Keep out of @vma the page faults that take only its own lock (6.4+):
  * with the mmap lock held for writing, the VMA is then Keel's alone until

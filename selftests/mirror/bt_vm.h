@@ -37,6 +37,7 @@
 #include "keel_vm.h"
 #include "keel_irq.h"
 #include "keel_guest_io.h"
+#include "bt_fill.h"	/* the guest's hot spot */
 
 #define BT_RANGE_LEN	(16 * 4096ULL)
 #define BT_ALIAS_OFF	0x20000000ULL
@@ -45,42 +46,6 @@
 #define BT_SLOT_LEN	4096ULL		/* code cache per translation */
 #define BT_SLOTS	(BT_CACHE_LEN / BT_SLOT_LEN)
 #define BT_COUNT_OFF	2048		/* the counters, in the log's page */
-
-/*
- * The guest's hot spot: bt_fill(buf, end, passes, seed) stores seed + pass
- * into every qword of [buf, end), passes times, eight stores an
- * iteration. Written in assembly so that the stores are what the test
- * counts (a compiler may make a loop rep stos).
- */
-void bt_fill(uint64_t *buf, uint64_t *end, uint64_t passes, uint64_t seed);
-void bt_fill_end(void);
-/* the inner loop, which the selection translates; its last store */
-extern const uint8_t bt_fill_inner[], bt_fill_inner_end[], bt_fill_last[];
-__asm__(".text\n"
-	".globl bt_fill, bt_fill_end, bt_fill_inner, bt_fill_inner_end\n"
-	".globl bt_fill_last\n"
-	"bt_fill:\n"
-	"	mov %rcx, %rax\n"
-	"1:	mov %rdi, %r8\n"
-	"bt_fill_inner:\n"
-	"2:	mov %rax, (%r8)\n"
-	"	mov %rax, 8(%r8)\n"
-	"	mov %rax, 16(%r8)\n"
-	"	mov %rax, 24(%r8)\n"
-	"	mov %rax, 32(%r8)\n"
-	"	mov %rax, 40(%r8)\n"
-	"	mov %rax, 48(%r8)\n"
-	"bt_fill_last:\n"
-	"	mov %rax, 56(%r8)\n"
-	"	add $64, %r8\n"
-	"	cmp %rsi, %r8\n"
-	"	jb 2b\n"
-	"bt_fill_inner_end:\n"
-	"	inc %rax\n"
-	"	dec %rdx\n"
-	"	jnz 1b\n"
-	"	ret\n"
-	"bt_fill_end:\n");
 
 /*
  * bt_fill with r10 and r11 holding BT_MARK10 and BT_MARK11, which bt_fill

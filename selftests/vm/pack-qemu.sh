@@ -16,7 +16,11 @@
 #                                 virtio-net (PCI), virtio-blk (MMIO) and
 #                                 ext4 and their dependencies
 #                                 (decompressed) and /keel-kmods.list,
-#                                 their insmod order
+#                                 their insmod order; and Keel's guest
+#                                 parts for this kernel, when built:
+#                                 /keel/keel_guest.ko (loaded by the tests
+#                                 that use it, with their windows) and
+#                                 /bin/keel-views (selftests/qemu)
 # Prints the ELF files it added, whose libraries the caller packs.
 #
 # Usage: pack-qemu.sh STAGE_DIR BUILD_DIR
@@ -60,14 +64,26 @@ initrd=$("$KEEL_VM_DIR/mkguest.sh" "$build/qemu-guest") ||
 	die "building the nested guest's initramfs failed"
 cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
 
-# The guest's drivers, for this kernel: the kernel takes concatenated
-# archives as one initramfs.
-if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
+# The guest's drivers and Keel's guest parts, for this kernel: the kernel
+# takes concatenated archives as one initramfs.
+guest_ko=${KEEL_KMOD_ROOT:-$build/kmod}/${KEEL_KREL:-}/kmod/guest/keel_guest.ko
+views=$build/selftests/qemu/keel-views
+if [[ -f ${KEEL_MODDIR:-}/modules.dep || -f $guest_ko || -x $views ]]; then
 	mods=$(mktemp -d)
-	: >"$mods/keel-kmods.list"
-	stage_kmods "$mods" keel-kmods.list \
-		"virtio_pci virtio_net virtio_mmio virtio_blk virtio_rng crc32c_generic ext4"
-	[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
+	if [[ -f ${KEEL_MODDIR:-}/modules.dep ]]; then
+		: >"$mods/keel-kmods.list"
+		stage_kmods "$mods" keel-kmods.list \
+			"virtio_pci virtio_net virtio_mmio virtio_blk virtio_rng crc32c_generic ext4"
+		[[ -s $mods/keel-kmods.list ]] || rm "$mods/keel-kmods.list"
+	fi
+	if [[ -f $guest_ko ]]; then
+		mkdir -p "$mods/keel"
+		cp "$guest_ko" "$mods/keel/keel_guest.ko"
+	fi
+	if [[ -x $views ]]; then
+		mkdir -p "$mods/bin"
+		cp "$views" "$mods/bin/keel-views"
+	fi
 	(cd "$mods" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc -R 0:0 --quiet) |
 		gzip -6 >>"$stage/keel/guest/initramfs.cpio.gz"
