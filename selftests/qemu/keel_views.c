@@ -7,14 +7,29 @@
  * libraries).
  *
  *   keel-views FILE PAGE OP...
+ *   keel-views FILE PAGE bt PASSES
  *
  * maps page PAGE of FILE (shared), pins it with KEEL_GUEST_IOC_PIN on
  * /dev/keel-guest, maps the alias view at the page + VIEWS_ALIAS and the
- * mirror view at the page + VIEWS_MIRROR, and runs each OP in order:
+ * mirror view at the page + VIEWS_MIRROR (distances a translation's
+ * 32-bit displacements reach), and then either runs each OP in order:
  *   p:OFF=VAL  a:OFF=VAL  m:OFF=VAL   store the qword VAL at OFF of the
  *                                     page, of the alias or of the mirror
  *   p:OFF      a:OFF      m:OFF       load it; prints "0x..." on a line
- * Exit status 0, or 1 with the error on stderr.
+ * or, with "bt", runs its hot spot bt_fill() (selftests/mirror/bt_fill.h)
+ * over the page translated by the host, talking on stdin and stdout:
+ *   1. one pass, trapped by Keel (512 stores); prints
+ *      "KEEL-BT-TRAPPED stores=512", "KEEL-BT-CODE rip=... len=...
+ *      cache=... log=... alias=... mirror=...", "KEEL-BT-HEX <the code of
+ *      bt_fill in hex>" and "KEEL-BT-WAIT";
+ *   2. reads "X <head> <translated code in hex>": the translation, for
+ *      the code cache at cache with its log at log; copies it there and
+ *      patches a jump to it at head; runs PASSES passes; prints
+ *      "KEEL-BT-TRANSLATED stores=N equal=E" (E: 1 when the mirror view
+ *      is the page) and "KEEL-BT-WAIT";
+ *   3. reads "go": puts the head's bytes back, runs one pass, trapped
+ *      again, and prints "KEEL-BT-RESTORED stores=512 equal=E".
+ * Exit status 0, or 1 with the error on stderr (2: bad usage).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,14 +42,20 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/keel_bt.h>
 #include <linux/keel_guest.h>
+#include "bt_fill.h"
 
 #define PAGE		4096ul
 /* The views' fixed distances from the memory, in the process. */
-#define VIEWS_ALIAS	(1ul << 40)
-#define VIEWS_MIRROR	(2ul << 40)
-/* The page, low enough for its views within 47 bits of address. */
+#define VIEWS_ALIAS	0x40000000ul
+#define VIEWS_MIRROR	0x60000000ul
+/* The page, and the code cache within a jump's reach of the code. */
 #define PAGE_AT		(1ul << 33)
+#define CACHE_AT	0x10000000ul
+#define CACHE_LEN	(64 * 1024ul)
+#define LOG_OFF		(32 * 1024ul)	/* the region log, in the cache */
+#define STORES		(PAGE / 8)	/* one pass of bt_fill */
 
 static void die(const char *what)
 {
@@ -56,17 +77,146 @@ static void *view(int fd, void *at, uint64_t off)
 	return p;
 }
 
+/* The qword operations on the page and its views. */
+static int ops(uint8_t *page, int n, char **op)
+{
+	unsigned long long off, val;
+	volatile uint64_t *q;
+	char kind, *end;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		kind = op[i][0];
+		if (op[i][1] != ':' || !strchr("pam", kind))
+			goto bad;
+		off = strtoull(op[i] + 2, &end, 0);
+		if (off > PAGE - 8 || off % 8 || (*end && *end != '='))
+			goto bad;
+		q = (volatile uint64_t *)(page + off +
+			(kind == 'a' ? VIEWS_ALIAS :
+			 kind == 'm' ? VIEWS_MIRROR : 0));
+		if (*end == '=') {
+			val = strtoull(end + 1, &end, 0);
+			if (*end)
+				goto bad;
+			*q = val;
+		} else {
+			printf("0x%llx\n", (unsigned long long)*q);
+		}
+	}
+	return 0;
+bad:
+	fprintf(stderr, "keel-views: not an operation: %s\n", op[i]);
+	return 2;
+}
+
+/* A line of stdin, without its newline; exits when there is none. */
+static char *line(void)
+{
+	static char buf[16384];
+	size_t len;
+
+	if (!fgets(buf, sizeof(buf), stdin)) {
+		errno = EPIPE;
+		die("stdin");
+	}
+	len = strlen(buf);
+	if (len && buf[len - 1] == '\n')
+		buf[--len] = 0;
+	return buf;
+}
+
+/* Write @len bytes at @at of the program's own code. */
+static void code_write(uint8_t *at, const uint8_t *bytes, size_t len)
+{
+	uintptr_t lo = (uintptr_t)at & ~(PAGE - 1);
+	size_t span = (uintptr_t)at + len - lo;
+
+	if (mprotect((void *)lo, span, PROT_READ | PROT_WRITE | PROT_EXEC))
+		die("mprotect of the code");
+	memcpy(at, bytes, len);
+	if (mprotect((void *)lo, span, PROT_READ | PROT_EXEC))
+		die("mprotect of the code");
+}
+
+static int equal(const uint8_t *page)
+{
+	return !memcmp(page, page + VIEWS_MIRROR, PAGE);
+}
+
+/* The "bt" exchange; see the top of the file. */
+static int bt(uint8_t *page, unsigned long passes)
+{
+	uint64_t *buf = (uint64_t *)page, *end = buf + STORES;
+	uint8_t *cache, *p, saved[5], jump[5];
+	unsigned long long head;
+	size_t len, i;
+	char *l, *hex;
+	int64_t rel;
+
+	cache = mmap((void *)CACHE_AT, CACHE_LEN,
+		     PROT_READ | PROT_WRITE | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (cache != (void *)CACHE_AT)
+		die("mmap of the code cache");
+
+	bt_fill(buf, end, 1, 1);
+	len = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
+	printf("KEEL-BT-TRAPPED stores=%lu\n", STORES);
+	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx log=%#lx alias=%#lx mirror=%#lx\n",
+	       (unsigned long)(uintptr_t)bt_fill, len, CACHE_AT,
+	       CACHE_AT + LOG_OFF, VIEWS_ALIAS, VIEWS_MIRROR);
+	printf("KEEL-BT-HEX ");
+	for (i = 0; i < len; i++)
+		printf("%02x", ((const uint8_t *)(uintptr_t)bt_fill)[i]);
+	printf("\nKEEL-BT-WAIT\n");
+	fflush(stdout);
+
+	l = line();
+	if (sscanf(l, "X %llx", &head) != 1 || !(hex = strchr(l + 2, ' ')))
+		goto bad;
+	hex++;
+	len = strlen(hex) / 2;
+	if (!len || len > LOG_OFF || strlen(hex) % 2 ||
+	    head < (uintptr_t)bt_fill || head + 5 > (uintptr_t)bt_fill_end)
+		goto bad;
+	for (i = 0; i < len; i++)
+		if (sscanf(hex + 2 * i, "%2hhx", &cache[i]) != 1)
+			goto bad;
+	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
+	rel = (int64_t)CACHE_AT - (int64_t)(head + 5);
+	if (rel != (int32_t)rel)
+		goto bad;
+	p = (uint8_t *)(uintptr_t)head;
+	memcpy(saved, p, 5);
+	jump[0] = 0xe9;
+	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
+	code_write(p, jump, 5);
+
+	bt_fill(buf, end, passes, 2);
+	printf("KEEL-BT-TRANSLATED stores=%lu equal=%d\nKEEL-BT-WAIT\n",
+	       passes * STORES, equal(page));
+	fflush(stdout);
+
+	if (strcmp(line(), "go"))
+		goto bad;
+	code_write(p, saved, 5);
+	bt_fill(buf, end, 1, 3);
+	printf("KEEL-BT-RESTORED stores=%lu equal=%d\n", STORES, equal(page));
+	return 0;
+bad:
+	fprintf(stderr, "keel-views: not what the exchange expects: %.80s\n", l);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct keel_guest_pin pin = { .size = sizeof(pin), .len = PAGE };
-	volatile uint64_t *q;
-	unsigned long long off, val;
 	uint8_t *page;
-	char kind, *end;
-	int fd, g, i;
+	int fd, g;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: keel-views FILE PAGE OP...\n");
+		fprintf(stderr, "usage: keel-views FILE PAGE OP... | bt PASSES\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR);
@@ -86,27 +236,7 @@ int main(int argc, char **argv)
 	view(g, page + VIEWS_ALIAS, KEEL_GUEST_VIEW_ALIAS);
 	view(g, page + VIEWS_MIRROR, KEEL_GUEST_VIEW_MIRROR);
 
-	for (i = 3; i < argc; i++) {
-		kind = argv[i][0];
-		if (argv[i][1] != ':' || !strchr("pam", kind))
-			goto bad;
-		off = strtoull(argv[i] + 2, &end, 0);
-		if (off > PAGE - 8 || off % 8 || (*end && *end != '='))
-			goto bad;
-		q = (volatile uint64_t *)(page + off +
-			(kind == 'a' ? VIEWS_ALIAS :
-			 kind == 'm' ? VIEWS_MIRROR : 0));
-		if (*end == '=') {
-			val = strtoull(end + 1, &end, 0);
-			if (*end)
-				goto bad;
-			*q = val;
-		} else {
-			printf("0x%llx\n", (unsigned long long)*q);
-		}
-	}
-	return 0;
-bad:
-	fprintf(stderr, "keel-views: not an operation: %s\n", argv[i]);
-	return 2;
+	if (!strcmp(argv[3], "bt") && argc == 5)
+		return bt(page, strtoul(argv[4], NULL, 0));
+	return ops(page, argc - 3, argv + 3);
 }

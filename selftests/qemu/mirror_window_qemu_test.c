@@ -23,6 +23,13 @@
  * alias view is memory and traps nothing, the mirror view shows the old
  * bytes, then the stored ones once the process stores through it; a store
  * to the page itself traps and Keel mirrors it.
+ *
+ * Last, translation in the Linux guest: the process runs a store loop
+ * (bt_fill) over the page, trapped; Keel's hot-spot profile names its
+ * store; keel-bt's translator (bt_xlate, on the host) translates the loop
+ * for the process's views, code cache and log; the process patches it
+ * in and runs it: 102,400 stores without a trap, the mirror view equal to
+ * the page; then the original code again, trapped and mirrored.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -34,10 +41,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "kselftest_harness.h"
 #include "keel_guestmem.h"
 #include "keel_test_file.h"
 #include "keel_test_keelctl.h"
+#include "keel_test_run.h"
 
 #define BOOT_MS		KEEL_QEMU_BOOT_TIMEOUT_MS
 /* A command of the guest's shell: a liveness bound, not a measurement. */
@@ -54,6 +64,11 @@
 #define GUEST_KO	"/keel/keel_guest.ko"
 /* The views' stores: away from the devmem run's, on a page it may have used */
 #define VIEW_OFF	256
+/* keel-views bt: its translated passes over the page, 512 stores each */
+#define BT_PASSES	200
+#define BT_STORES	512
+/* Where the test VM has bt_xlate (the mirror suite's build). */
+#define BT_XLATE_DIR	"/keel/selftests/mirror"
 
 static char out[16384];
 
@@ -105,21 +120,18 @@ static int sh_broken(FIXTURE_DATA(wq) *self, int err)
 }
 
 /*
- * Runs @cmd in the guest's shell: its output (up to the end marker) in
- * out, 0; -EDEADLK when the emulated CPU broke the guest, -ETIMEDOUT,
- * -EIO (QEMU ended otherwise).
+ * Reads what the guest's shell prints up to a line @mark into out (the
+ * line left out), 0; -ENOMSG when the command ended (SH_END) before it,
+ * -EDEADLK when the emulated CPU broke the guest, -ETIMEDOUT, -EIO (QEMU
+ * ended otherwise).
  */
-static int sh(FIXTURE_DATA(wq) *self, const char *cmd)
+static int sh_wait(FIXTURE_DATA(wq) *self, const char *mark)
 {
-	char line[512];
 	size_t len = 0;
 	char *end;
 	int waited = 0;
 	ssize_t r;
 
-	snprintf(line, sizeof(line), "%s; echo %s\n", cmd, SH_END);
-	if (write(self->com2, line, strlen(line)) != (ssize_t)strlen(line))
-		return sh_broken(self, -EIO);
 	out[0] = 0;
 	while (waited < SH_MS) {
 		struct pollfd p = { .fd = self->com2, .events = POLLIN };
@@ -136,13 +148,41 @@ static int sh(FIXTURE_DATA(wq) *self, const char *cmd)
 			return sh_broken(self, -EIO);
 		len += r;
 		out[len] = 0;
-		end = strstr(out, SH_END "\n");
+		end = strstr(out, mark);
 		if (end) {
 			*end = 0;
 			return 0;
 		}
+		if (strstr(out, SH_END "\n"))
+			return -ENOMSG;
 	}
 	return -ETIMEDOUT;
+}
+
+/* Sends @line (a newline added) to the guest's shell, or what it runs. */
+static int sh_send(FIXTURE_DATA(wq) *self, const char *line)
+{
+	size_t len = strlen(line);
+
+	if (write(self->com2, line, len) != (ssize_t)len ||
+	    write(self->com2, "\n", 1) != 1)
+		return sh_broken(self, -EIO);
+	return 0;
+}
+
+/*
+ * Runs @cmd in the guest's shell: its output (up to the end marker) in
+ * out, 0; -EDEADLK when the emulated CPU broke the guest, -ETIMEDOUT,
+ * -EIO (QEMU ended otherwise).
+ */
+static int sh(FIXTURE_DATA(wq) *self, const char *cmd)
+{
+	char line[512];
+	int ret;
+
+	snprintf(line, sizeof(line), "%s; echo %s", cmd, SH_END);
+	ret = sh_send(self, line);
+	return ret ? ret : sh_wait(self, SH_END "\n");
 }
 
 /* devmem's 64-bit load at @gpa in the guest, in *val. */
@@ -448,6 +488,191 @@ out:
 	return ret;
 }
 
+/* The number after " @name=" in the line of out that begins with @key. */
+static uint64_t field(const char *key, const char *name)
+{
+	char want[32];
+	const char *l, *v;
+
+	l = strstr(out, key);
+	if (!l)
+		return 0;
+	snprintf(want, sizeof(want), " %s=", name);
+	v = strstr(l, want);
+	if (!v || (strchr(l, '\n') && v > strchr(l, '\n')))
+		return 0;
+	return strtoull(v + strlen(want), NULL, 0);
+}
+
+/* The hottest store of range @id (keelctl mirror hotspots), 0 if none. */
+static uint64_t hottest(unsigned int id)
+{
+	char ids[16], json[4096];
+	struct json_object *a, *rip;
+	uint64_t v = 0;
+
+	snprintf(ids, sizeof(ids), "%u", id);
+	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "hotspots",
+						ids, NULL }, NULL, json,
+			      sizeof(json), false))
+		return 0;
+	a = json_tokener_parse(json);
+	if (a && json_object_is_type(a, json_type_array) &&
+	    json_object_array_length(a) &&
+	    json_object_object_get_ex(json_object_array_get_idx(a, 0), "rip",
+				      &rip))
+		v = json_object_get_uint64(rip);
+	json_object_put(a);
+	return v;
+}
+
+/*
+ * keel-bt's translator on the host: the loop around @hot in @code (@len
+ * bytes at @rip, as the guest printed them in hex) for the process's
+ * placement (the KEEL-BT-CODE line in out), into @line as the process
+ * takes it ("X <head> <hex>"). 0 or -errno.
+ */
+static int translate(const char *code, uint64_t rip, size_t len,
+		     uint64_t hot, char *line, size_t size)
+{
+	char in[] = "/tmp/bt_in.XXXXXX", res[] = "/tmp/bt_out.XXXXXX";
+	char prog[PATH_MAX], a[6][32], stats[512];
+	const char *argv[12];
+	uint8_t bytes[4096], xl[32768];
+	int fi, fo, ret = -EIO, i;
+	ssize_t got;
+	size_t n;
+
+	if (len > sizeof(bytes) || strlen(code) < 2 * len)
+		return -EINVAL;
+	for (n = 0; n < len; n++)
+		if (sscanf(code + 2 * n, "%2hhx", &bytes[n]) != 1)
+			return -EINVAL;
+	if (keel_test_find_prog(prog, sizeof(prog), "KEEL_BT_XLATE",
+				"bt_xlate", BT_XLATE_DIR))
+		return -ENOENT;
+	snprintf(a[0], 32, "%#llx", (unsigned long long)hot);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)field("KEEL-BT-CODE", "alias"));
+	snprintf(a[2], 32, "%#llx", (unsigned long long)field("KEEL-BT-CODE", "mirror"));
+	snprintf(a[3], 32, "%#llx", (unsigned long long)field("KEEL-BT-CODE", "log"));
+	snprintf(a[4], 32, "%#llx", (unsigned long long)rip);
+	snprintf(a[5], 32, "%#llx", (unsigned long long)field("KEEL-BT-CODE", "cache"));
+	fi = mkstemp(in);
+	fo = mkstemp(res);
+	if (fi < 0 || fo < 0 || write(fi, bytes, len) != (ssize_t)len)
+		goto out;
+	argv[0] = prog;
+	argv[1] = "-l";
+	for (i = 0; i < 6; i++)
+		argv[2 + i] = a[i];
+	argv[8] = "32768";
+	argv[9] = in;
+	argv[10] = res;
+	argv[11] = NULL;
+	if (keel_test_run(argv, NULL, stats, sizeof(stats), false)) {
+		fprintf(stderr, "# bt_xlate: %s", stats);
+		goto out;
+	}
+	got = pread(fo, xl, sizeof(xl), 0);
+	if (got <= 0 || !strstr(stats, "head="))
+		goto out;
+	n = snprintf(line, size, "X %#llx ",
+		     strtoull(strstr(stats, "head=") + 5, NULL, 0));
+	for (i = 0; i < got && n + 3 < size; i++)
+		n += snprintf(line + n, size - n, "%02x", xl[i]);
+	ret = i == got ? 0 : -E2BIG;
+	fprintf(stderr, "# bt_xlate: %s", stats);
+out:
+	if (fi >= 0) {
+		close(fi);
+		unlink(in);
+	}
+	if (fo >= 0) {
+		close(fo);
+		unlink(res);
+	}
+	return ret;
+}
+
+/*
+ * Translation in the guest's process on page @k ("keel-views bt"): 1 when
+ * every check ran, -EDEADLK when the emulated CPU broke the guest,
+ * another error when a step failed.
+ */
+static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
+		  size_t k)
+{
+	static char line[70000], hex[8192];
+	unsigned int index = self->f[k].index, id;
+	uint64_t rip, len, hot;
+	char cmd[128];
+	int ret;
+
+	id = protect(_metadata, self, k);
+	if (!id)
+		return -EIO;
+	snprintf(cmd, sizeof(cmd), "keel-views /tmp/data %u bt %d 2>&1; echo %s",
+		 index, BT_PASSES, SH_END);
+	ret = sh_send(self, cmd);
+	if (!ret)
+		ret = sh_wait(self, "KEEL-BT-WAIT\n");
+	if (ret)
+		goto out;
+
+	/* one pass trapped: Keel's profile names a store of the loop */
+	rip = field("KEEL-BT-CODE", "rip");
+	len = field("KEEL-BT-CODE", "len");
+	EXPECT_EQ(BT_STORES, field("KEEL-BT-TRAPPED", "stores"));
+	EXPECT_EQ(BT_STORES, keel_test_obj_info("mirror", id, "guest_writes"));
+	hot = hottest(id);
+	EXPECT_LE(rip, hot);
+	EXPECT_GT(rip + len, hot) TH_LOG("hottest 0x%" PRIx64 ", bt_fill at 0x%" PRIx64,
+					 hot, rip);
+	if (!strstr(out, "KEEL-BT-HEX ") ||
+	    sscanf(strstr(out, "KEEL-BT-HEX ") + 12, "%8191s", hex) != 1) {
+		ret = -EIO;
+		goto out;
+	}
+	ret = translate(hex, rip, len, hot, line, sizeof(line));
+	EXPECT_EQ(0, ret);
+	if (ret)
+		goto out;
+
+	/* patched in: no trap, the mirror the page */
+	ret = sh_send(self, line);
+	if (!ret)
+		ret = sh_wait(self, "KEEL-BT-WAIT\n");
+	if (ret)
+		goto out;
+	EXPECT_EQ((uint64_t)BT_PASSES * BT_STORES,
+		  field("KEEL-BT-TRANSLATED", "stores"));
+	EXPECT_EQ(1, field("KEEL-BT-TRANSLATED", "equal"));
+	EXPECT_EQ(BT_STORES, keel_test_obj_info("mirror", id, "guest_writes"));
+
+	/* the original code again: trapped and mirrored */
+	ret = sh_send(self, "go");
+	if (!ret)
+		ret = sh_wait(self, SH_END "\n");
+	if (ret)
+		goto out;
+	EXPECT_EQ(1, field("KEEL-BT-RESTORED", "equal")) TH_LOG("%s", out);
+	EXPECT_EQ(2 * BT_STORES,
+		  keel_test_obj_info("mirror", id, "guest_writes"));
+	TH_LOG("page %u of the file: %d stores translated in a guest process, none trapped",
+	       index, BT_PASSES * BT_STORES);
+	EXPECT_EQ(0, del(id)) TH_LOG("%s", out);
+	id = 0;
+	ret = 1;
+out:
+	if (ret < 0 && ret != -EDEADLK) {
+		TH_LOG("error %d; the guest printed: %s", ret, out);
+		keel_qemu_dump(self->q, 4000);
+	}
+	if (id && keel_qemu_exit_status(self->q) == -1)
+		EXPECT_EQ(0, del(id)) TH_LOG("%s", out);
+	return ret;
+}
+
 TEST_F_TIMEOUT(wq, stores_through_the_windows, 1800)
 {
 	int tries, ret = -EDEADLK;
@@ -475,6 +700,9 @@ TEST_F_TIMEOUT(wq, stores_through_the_windows, 1800)
 			if (!ret)
 				ret = run_views(_metadata, self,
 						k < self->n ? k : k - 1);
+			if (ret == 1)
+				ret = run_bt(_metadata, self,
+					     k < self->n ? k : k - 1);
 		}
 		if (ret == -EDEADLK)
 			TH_LOG("the guest %s: again", keel_qemu_fault(self->q));
