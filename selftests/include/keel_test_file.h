@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small files of /proc and /sys for host-side tests: read one into a
- * string or a number, write one.
+ * string or a number, write one; and a temporary file's end.
  */
 #ifndef KEEL_TEST_FILE_H
 #define KEEL_TEST_FILE_H
@@ -58,6 +58,15 @@ static inline int write_text(const char *path, const char *text)
 		n = -errno;
 	close(fd);
 	return n < 0 ? n : 0;
+}
+
+/* A temporary file of mkstemp(): closed and removed (@fd < 0: none). */
+static inline void keel_test_tmp_drop(int fd, const char *path)
+{
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
 }
 
 #endif /* KEEL_TEST_FILE_H */

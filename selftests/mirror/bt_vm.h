@@ -33,6 +33,7 @@
 
 #include <linux/keel_bt.h>
 #include "bt.h"
+#include "keel_test_file.h"
 #include "keel_test_run.h"
 #include "keel_vm.h"
 #include "keel_irq.h"
@@ -660,22 +661,10 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		*bt_vm_counter(b, slot) = 0;
 	ret = b->xl[slot].head ? 0 : -EIO;
 out:
-	if (fi >= 0) {
-		close(fi);
-		unlink(in);
-	}
-	if (fo >= 0) {
-		close(fo);
-		unlink(out);
-	}
-	if (fw >= 0) {
-		close(fw);
-		unlink(win);
-	}
-	if (fm >= 0) {
-		close(fm);
-		unlink(map);
-	}
+	keel_test_tmp_drop(fi, in);
+	keel_test_tmp_drop(fo, out);
+	keel_test_tmp_drop(fw, win);
+	keel_test_tmp_drop(fm, map);
 	return ret;
 }
 

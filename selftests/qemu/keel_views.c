@@ -18,15 +18,18 @@
  *   p:OFF      a:OFF      m:OFF       load it; prints "0x..." on a line
  * or, with "bt", runs its hot spot bt_fill() (selftests/mirror/bt_fill.h)
  * over the page translated by the host, talking on stdin and stdout:
+ *   0. PASSES passes over a page of its own that nothing protects; prints
+ *      "KEEL-BT-NATIVE stores=N ns=T" (T: their time, CLOCK_MONOTONIC);
  *   1. one pass, trapped by Keel (512 stores); prints
- *      "KEEL-BT-TRAPPED stores=512", "KEEL-BT-CODE rip=... len=...
- *      cache=... log=... alias=... mirror=...", "KEEL-BT-HEX <the code of
- *      bt_fill in hex>" and "KEEL-BT-WAIT";
- *   2. reads "X <head> <translated code in hex>": the translation, for
- *      the code cache at cache with its log at log; copies it there and
- *      patches a jump to it at head; runs PASSES passes; prints
- *      "KEEL-BT-TRANSLATED stores=N equal=E" (E: 1 when the mirror view
- *      is the page) and "KEEL-BT-WAIT";
+ *      "KEEL-BT-TRAPPED stores=512 ns=T", "KEEL-BT-CODE rip=... len=...
+ *      cache=... cache_gpa=... log=... alias=... mirror=...",
+ *      "KEEL-BT-HEX <the code of bt_fill in hex>" and "KEEL-BT-WAIT";
+ *   2. reads "X <head>" once the host has written the translation (for
+ *      the code cache at cache, its log at log) into the cache's first
+ *      page, at guest-physical cache_gpa (locked in memory); patches a
+ *      jump to it at head; runs PASSES passes; prints
+ *      "KEEL-BT-TRANSLATED stores=N ns=T equal=E" (E: 1 when the mirror
+ *      view is the page) and "KEEL-BT-WAIT";
  *   3. reads "go": puts the head's bytes back, runs one pass, trapped
  *      again, and prints "KEEL-BT-RESTORED stores=512 equal=E".
  * Exit status 0, or 1 with the error on stderr (2: bad usage).
@@ -40,6 +43,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/keel_bt.h>
@@ -139,6 +143,35 @@ static void code_write(uint8_t *at, const uint8_t *bytes, size_t len)
 		die("mprotect of the code");
 }
 
+/* bt_fill() over [buf, end), @passes times: its time in ns. */
+static unsigned long long timed_fill(uint64_t *buf, uint64_t *end,
+				     unsigned long passes, uint64_t seed)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bt_fill(buf, end, passes, seed);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec -
+	       t0.tv_nsec;
+}
+
+/* The guest-physical address of the page at @p (root: /proc/self/pagemap). */
+static unsigned long long gpa(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)p / PAGE * 8) != 8)
+		die("/proc/self/pagemap");
+	close(fd);
+	if (!(e >> 63) || !(e & ((1ull << 55) - 1))) {
+		errno = ENXIO;
+		die("no frame in /proc/self/pagemap");
+	}
+	return (e & ((1ull << 55) - 1)) * PAGE;
+}
+
 static int equal(const uint8_t *page)
 {
 	return !memcmp(page, page + VIEWS_MIRROR, PAGE);
@@ -149,22 +182,31 @@ static int bt(uint8_t *page, unsigned long passes)
 {
 	uint64_t *buf = (uint64_t *)page, *end = buf + STORES;
 	uint8_t *cache, *p, saved[5], jump[5];
-	unsigned long long head;
+	unsigned long long head, ns;
+	uint64_t *own;
 	size_t len, i;
-	char *l, *hex;
 	int64_t rel;
+	char *l;
 
 	cache = mmap((void *)CACHE_AT, CACHE_LEN,
 		     PROT_READ | PROT_WRITE | PROT_EXEC,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE |
+		     MAP_POPULATE | MAP_LOCKED, -1, 0);
 	if (cache != (void *)CACHE_AT)
 		die("mmap of the code cache");
 
-	bt_fill(buf, end, 1, 1);
+	own = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (own == MAP_FAILED)
+		die("mmap of an unprotected page");
+	ns = timed_fill(own, own + STORES, passes, 0);
+	printf("KEEL-BT-NATIVE stores=%lu ns=%llu\n", passes * STORES, ns);
+
+	ns = timed_fill(buf, end, 1, 1);
 	len = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
-	printf("KEEL-BT-TRAPPED stores=%lu\n", STORES);
-	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx log=%#lx alias=%#lx mirror=%#lx\n",
-	       (unsigned long)(uintptr_t)bt_fill, len, CACHE_AT,
+	printf("KEEL-BT-TRAPPED stores=%lu ns=%llu\n", STORES, ns);
+	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx cache_gpa=%#llx log=%#lx alias=%#lx mirror=%#lx\n",
+	       (unsigned long)(uintptr_t)bt_fill, len, CACHE_AT, gpa(cache),
 	       CACHE_AT + LOG_OFF, VIEWS_ALIAS, VIEWS_MIRROR);
 	printf("KEEL-BT-HEX ");
 	for (i = 0; i < len; i++)
@@ -173,16 +215,9 @@ static int bt(uint8_t *page, unsigned long passes)
 	fflush(stdout);
 
 	l = line();
-	if (sscanf(l, "X %llx", &head) != 1 || !(hex = strchr(l + 2, ' ')))
-		goto bad;
-	hex++;
-	len = strlen(hex) / 2;
-	if (!len || len > LOG_OFF || strlen(hex) % 2 ||
+	if (sscanf(l, "X %llx", &head) != 1 ||
 	    head < (uintptr_t)bt_fill || head + 5 > (uintptr_t)bt_fill_end)
 		goto bad;
-	for (i = 0; i < len; i++)
-		if (sscanf(hex + 2 * i, "%2hhx", &cache[i]) != 1)
-			goto bad;
 	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
 	rel = (int64_t)CACHE_AT - (int64_t)(head + 5);
 	if (rel != (int32_t)rel)
@@ -193,9 +228,9 @@ static int bt(uint8_t *page, unsigned long passes)
 	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
 	code_write(p, jump, 5);
 
-	bt_fill(buf, end, passes, 2);
-	printf("KEEL-BT-TRANSLATED stores=%lu equal=%d\nKEEL-BT-WAIT\n",
-	       passes * STORES, equal(page));
+	ns = timed_fill(buf, end, passes, 2);
+	printf("KEEL-BT-TRANSLATED stores=%lu ns=%llu equal=%d\nKEEL-BT-WAIT\n",
+	       passes * STORES, ns, equal(page));
 	fflush(stdout);
 
 	if (strcmp(line(), "go"))
