@@ -14,6 +14,7 @@
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
@@ -53,8 +54,10 @@ void keel_remote_bad_desc(struct keel_remote *rd)
  * @rd: the device
  * @err: its error
  *
- * The stop's signal (-EINTR), or the guest's fault: counted, and the
- * queue is broken (DEVICE_NEEDS_RESET).
+ * The stop's signal (-EINTR: the worker stops, or the thread that
+ * failed has SIGKILL, as the receiver does when it is stopped while it
+ * completes), or the guest's fault: counted, and the queue is broken
+ * (DEVICE_NEEDS_RESET).
  *
  * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
  * held).
@@ -63,7 +66,7 @@ void keel_remote_bad_desc(struct keel_remote *rd)
  */
 int keel_remote_fault(struct keel_remote *rd, int err)
 {
-	if (keel_thread_should_stop(&rd->worker))
+	if (keel_thread_should_stop(&rd->worker) || fatal_signal_pending(current))
 		return -EINTR;
 	keel_remote_bad_desc(rd);
 	keel_remote_needs_reset(rd);

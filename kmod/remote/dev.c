@@ -232,13 +232,14 @@ static void keel_remote_stop(struct keel_state *st)
 	struct keel_remote *rd = keel_remote_of(keel_inst_of_state(st));
 
 	keel_io_claim_stop(&rd->claim);
-	/* After a round or a completion by the receiver, none until START. */
-	mutex_lock(&rd->vq_mutex);
-	rd->running = false;
-	mutex_unlock(&rd->vq_mutex);
+	/* The stop ends a send the worker is blocked in (vq_mutex held). */
 	mutex_lock(&rd->ctl_lock);
 	keel_thread_stop(&rd->worker);
 	mutex_unlock(&rd->ctl_lock);
+	/* After a completion by the receiver under way, none until START. */
+	mutex_lock(&rd->vq_mutex);
+	rd->running = false;
+	mutex_unlock(&rd->vq_mutex);
 	keel_irq_line_enable(&rd->irq, false);
 }
 
