@@ -51,11 +51,47 @@ static DEFINE_MUTEX(keel_vm_ctx_lock);
 /* Calls in VMs' contexts and attached objects' reaping (attach.c). */
 struct workqueue_struct *keel_vm_wq;
 
+/**
+ * keel_vm_mm_use() - adopt a VM's address space in a kernel thread
+ * @kvm: the VM, referenced by the caller
+ *
+ * For one piece of work in the VMM's address space (guest memory through
+ * the VMM's mapping of it), let go with keel_vm_mm_unuse(): a kernel
+ * thread that holds it only while it works never keeps the address space
+ * of a VMM that exited, so the VMM's attached objects are reaped.
+ *
+ * Context: a kernel thread with no address space adopted.
+ *
+ * Return: true; false when the VMM's address space is gone (KVM holds
+ * only mm_count): the VMM is dead.
+ */
+bool keel_vm_mm_use(struct kvm *kvm)
+{
+	if (!mmget_not_zero(kvm->mm))
+		return false;
+	kthread_use_mm(kvm->mm);
+	return true;
+}
+EXPORT_SYMBOL_GPL(keel_vm_mm_use);
+
+/**
+ * keel_vm_mm_unuse() - let go of what keel_vm_mm_use() adopted
+ * @kvm: the VM
+ *
+ * Context: the kernel thread that adopted it.
+ */
+void keel_vm_mm_unuse(struct kvm *kvm)
+{
+	kthread_unuse_mm(kvm->mm);
+	/* The VMM may have exited meanwhile: its teardown is not ours. */
+	mmput_async(kvm->mm);
+}
+EXPORT_SYMBOL_GPL(keel_vm_mm_unuse);
+
 struct keel_vm_call {
 	struct work_struct work;
 	struct completion done;
 	struct kvm *kvm;
-	struct mm_struct *mm;
 	int (*fn)(void *arg);
 	void *arg;
 	int ret;
@@ -66,19 +102,15 @@ static void keel_vm_call_work(struct work_struct *work)
 	struct keel_vm_call *c = container_of(work, struct keel_vm_call, work);
 	struct keel_vm_charge charge;
 
-	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
-	if (!mmget_not_zero(c->mm)) {
+	if (!keel_vm_mm_use(c->kvm)) {
 		c->ret = -ESRCH;
 		goto out;
 	}
-	kthread_use_mm(c->mm);
 	/* A kernel thread's allocations are charged to no one otherwise. */
 	keel_vm_charge_begin(c->kvm, &charge);
 	c->ret = c->fn(c->arg);
 	keel_vm_charge_end(&charge);
-	kthread_unuse_mm(c->mm);
-	/* The VMM may have exited meanwhile: its teardown is not ours. */
-	mmput_async(c->mm);
+	keel_vm_mm_unuse(c->kvm);
 out:
 	complete(&c->done);
 }
@@ -115,7 +147,6 @@ int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg)
 	INIT_WORK(&c->work, keel_vm_call_work);
 	init_completion(&c->done);
 	c->kvm = kvm;
-	c->mm = kvm->mm;
 	c->fn = fn;
 	c->arg = arg;
 	queue_work(keel_vm_wq, &c->work);

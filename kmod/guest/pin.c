@@ -23,6 +23,12 @@ static bool keel_guest_window_ok(phys_addr_t phys)
 				 IORES_DESC_NONE) == REGION_DISJOINT;
 }
 
+/* Whether pinned page @i's frame follows page @i - 1's: one run. */
+static bool keel_guest_follows(struct page **pages, unsigned long i)
+{
+	return i && page_to_pfn(pages[i]) == page_to_pfn(pages[i - 1]) + 1;
+}
+
 /* Undo what keel_guest_reserve() did for @runs[0, @nr_runs). */
 static void keel_guest_release_runs(struct keel_guest_run *runs,
 				    unsigned long nr_runs)
@@ -58,14 +64,14 @@ static int keel_guest_reserve(struct page **pages, unsigned long nr,
 			if (!keel_guest_window_ok(page_to_phys(pages[i]) +
 						  off[k]))
 				return -EEXIST;
-		if (!i || page_to_pfn(pages[i]) != page_to_pfn(pages[i - 1]) + 1)
+		if (!keel_guest_follows(pages, i))
 			n++;
 	}
 	runs = kvcalloc(n, sizeof(*runs), GFP_KERNEL_ACCOUNT);
 	if (!runs)
 		return -ENOMEM;
 	for (i = 0, r = 0; i < nr; i++) {
-		if (i && page_to_pfn(pages[i]) == page_to_pfn(pages[i - 1]) + 1) {
+		if (keel_guest_follows(pages, i)) {
 			runs[r - 1].nr++;
 			continue;
 		}

@@ -13,7 +13,8 @@
  * The mapping holds the range's file (map.c), so a range with windows
  * lives until they go: on KEEL_MIRROR_WINDOWS_DEL, when the range is
  * detached or its VMM ends (the feature's ->detached,
- * keel_mirror_windows_del()), or with the VMM's address space. Its teardown deletes what is left.
+ * keel_mirror_windows_del()), or with the VMM's address space. Its
+ * teardown deletes what is left.
  *
  * Locking: @win_lock of struct keel_mirror protects the window fields; it
  * is outside everything else (the calls in the VM's context take KVM's

@@ -13,7 +13,6 @@
  * with IOERR; a queue the guest broke gets DEVICE_NEEDS_RESET.
  */
 #include <linux/mm.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/virtio_blk.h>
@@ -514,20 +513,16 @@ static void keel_remote_complete(struct keel_remote *rd)
  */
 void keel_remote_rx_complete(struct keel_remote *rd)
 {
-	struct mm_struct *mm = rd->inst.kvm->mm;
-
 	if (!mutex_trylock(&rd->vq_mutex)) {
 		keel_remote_kick(rd);
 		return;
 	}
 	/* Stopped: the replies wait as DONE for the worker's start. */
-	if (rd->running && mmget_not_zero(mm)) {
-		kthread_use_mm(mm);
+	if (rd->running && keel_vm_mm_use(rd->inst.kvm)) {
 		keel_remote_vq_sync(rd);
 		keel_remote_complete(rd);
 		keel_remote_vq_notify(rd);
-		kthread_unuse_mm(mm);
-		mmput_async(mm);
+		keel_vm_mm_unuse(rd->inst.kvm);
 	}
 	mutex_unlock(&rd->vq_mutex);
 }
@@ -596,12 +591,10 @@ int keel_remote_worker(struct keel_thread *t)
 	keel_vm_charge_begin(kvm, &charge);
 	while (!keel_thread_should_stop(t)) {
 		atomic_set(&rd->wake, 0);
-		/* KVM holds mm_count; a VMM whose address space is gone is dead. */
-		if (!mmget_not_zero(kvm->mm)) {
+		if (!keel_vm_mm_use(kvm)) {
 			ret = -ESRCH;
 			break;
 		}
-		kthread_use_mm(kvm->mm);
 		mutex_lock(&rd->vq_mutex);
 		keel_remote_renumber(rd);
 		keel_remote_vq_sync(rd);
@@ -610,9 +603,7 @@ int keel_remote_worker(struct keel_thread *t)
 		keel_remote_send_pending(rd);
 		keel_remote_vq_notify(rd);
 		mutex_unlock(&rd->vq_mutex);
-		kthread_unuse_mm(kvm->mm);
-		/* The last user: its teardown is not this thread's. */
-		mmput_async(kvm->mm);
+		keel_vm_mm_unuse(kvm);
 		timeout = keel_remote_keepalive(rd);
 		wait_event_interruptible_timeout(t->wq,
 						 atomic_read(&rd->wake) ||

@@ -66,8 +66,7 @@ void keel_remote_isr_raise(struct keel_remote *rd, u32 bits)
  * interrupt, once; the worker leaves the queue alone until the reset.
  *
  * Context: the worker, or the receiver completing (&keel_remote.vq_mutex
- * held); takes
- * &keel_remote.mmio_lock.
+ * held); takes &keel_remote.mmio_lock.
  */
 void keel_remote_needs_reset(struct keel_remote *rd)
 {

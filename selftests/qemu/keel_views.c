@@ -117,7 +117,7 @@ bad:
 /* A line of stdin, without its newline; exits when there is none. */
 static char *line(void)
 {
-	static char buf[16384];
+	static char buf[256];
 	size_t len;
 
 	if (!fgets(buf, sizeof(buf), stdin)) {
@@ -159,17 +159,18 @@ static unsigned long long timed_fill(uint64_t *buf, uint64_t *end,
 /* The guest-physical address of the page at @p (root: /proc/self/pagemap). */
 static unsigned long long gpa(const void *p)
 {
-	uint64_t e = 0;
+	uint64_t e = 0, pfn;
 	int fd = open("/proc/self/pagemap", O_RDONLY);
 
 	if (fd < 0 || pread(fd, &e, 8, (uintptr_t)p / PAGE * 8) != 8)
 		die("/proc/self/pagemap");
 	close(fd);
-	if (!(e >> 63) || !(e & ((1ull << 55) - 1))) {
+	pfn = e & ((1ull << 55) - 1);	/* bit 63: present */
+	if (!(e >> 63) || !pfn) {
 		errno = ENXIO;
 		die("no frame in /proc/self/pagemap");
 	}
-	return (e & ((1ull << 55) - 1)) * PAGE;
+	return pfn * PAGE;
 }
 
 static int equal(const uint8_t *page)
@@ -233,7 +234,8 @@ static int bt(uint8_t *page, unsigned long passes)
 	       passes * STORES, ns, equal(page));
 	fflush(stdout);
 
-	if (strcmp(line(), "go"))
+	l = line();
+	if (strcmp(l, "go"))
 		goto bad;
 	code_write(p, saved, 5);
 	bt_fill(buf, end, 1, 3);

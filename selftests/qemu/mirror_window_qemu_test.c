@@ -69,6 +69,8 @@
 #define BT_STORES	512
 /* Where the test VM has bt_xlate (the mirror suite's build). */
 #define BT_XLATE_DIR	"/keel/selftests/mirror"
+/* The translation fits the code cache's first page, which keel-views locks. */
+#define BT_CACHE_PAGE	4096
 
 static char out[16384];
 
@@ -495,14 +497,15 @@ out:
 static uint64_t field(const char *key, const char *name)
 {
 	char want[32];
-	const char *l, *v;
+	const char *l, *v, *eol;
 
 	l = strstr(out, key);
 	if (!l)
 		return 0;
 	snprintf(want, sizeof(want), " %s=", name);
 	v = strstr(l, want);
-	if (!v || (strchr(l, '\n') && v > strchr(l, '\n')))
+	eol = strchr(l, '\n');
+	if (!v || (eol && v > eol))
 		return 0;
 	return strtoull(v + strlen(want), NULL, 0);
 }
@@ -543,9 +546,9 @@ static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
 	uint64_t hva = keel_qemu_gpa2hva(self->q,
 					 field("KEEL-BT-CODE", "cache_gpa"));
 	char in[] = "/tmp/bt_in.XXXXXX", res[] = "/tmp/bt_out.XXXXXX";
-	char prog[PATH_MAX], a[6][32], stats[512], path[64];
+	char prog[PATH_MAX], a[7][32], stats[512], path[64];
 	const char *argv[12];
-	uint8_t bytes[4096], xl[32768];
+	uint8_t bytes[4096], xl[BT_CACHE_PAGE];
 	int fi, fo, fm = -1, ret = -EIO, i;
 	ssize_t got;
 	size_t n;
@@ -572,17 +575,17 @@ static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
 	argv[1] = "-l";
 	for (i = 0; i < 6; i++)
 		argv[2 + i] = a[i];
-	argv[8] = "32768";
+	snprintf(a[6], 32, "%d", BT_CACHE_PAGE);
+	argv[8] = a[6];
 	argv[9] = in;
 	argv[10] = res;
 	argv[11] = NULL;
-	if (keel_test_run(argv, NULL, stats, sizeof(stats), false)) {
-		fprintf(stderr, "# bt_xlate: %s", stats);
-		goto out;
-	}
+	i = keel_test_run(argv, NULL, stats, sizeof(stats), false);
 	fprintf(stderr, "# bt_xlate: %s", stats);
+	if (i)
+		goto out;
 	got = pread(fo, xl, sizeof(xl), 0);
-	if (got <= 0 || got > 4096 || !hva || !strstr(stats, "head="))
+	if (got <= 0 || !hva || !strstr(stats, "head="))
 		goto out;
 	*head = strtoull(strstr(stats, "head=") + 5, NULL, 0);
 	snprintf(path, sizeof(path), "/proc/%s/mem", self->pid);

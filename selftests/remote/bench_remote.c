@@ -165,7 +165,6 @@ struct keel_side {
 	uint64_t *lat;
 	double tsc_error;	/* largest |guest-timed / host-timed - 1| */
 	bool irq;		/* the guest halts until the interrupt */
-	uint64_t wakes[2];	/* the threads' switches in keel_run()s */
 };
 
 /*
@@ -328,11 +327,12 @@ static void keel_start(struct keel_side *k, struct rc_server *srv,
 
 /*
  * Phase @p in the guest: latencies in ns into @lat_ns, the phase's time
- * as this process sees it (CLOCK_MONOTONIC, as the nbd side's) in *@secs.
+ * as this process sees it (CLOCK_MONOTONIC, as the nbd side's) in *@secs,
+ * the device threads' sleeps (dev_switches()) added to @wakes.
  */
 static void keel_run(struct keel_side *k, const struct bio_phase *p,
 		     const uint32_t *blocks, uint32_t n, uint64_t *lat_ns,
-		     double *secs, struct bio_result *r)
+		     double *secs, struct bio_result *r, uint64_t wakes[2])
 {
 	volatile struct bench_ctl *c = vm_guest_ptr(k->vm, &ctl);
 	double t0, guest_secs, err;
@@ -356,8 +356,8 @@ static void keel_run(struct keel_side *k, const struct bio_phase *p,
 	}
 	*secs = now() - t0;
 	dev_switches(w1);
-	k->wakes[0] += w1[0] - w0[0];
-	k->wakes[1] += w1[1] - w0[1];
+	wakes[0] += w1[0] - w0[0];
+	wakes[1] += w1[1] - w0[1];
 	for (i = 0; i < n; i++)
 		lat_ns[i] = k->lat[i] * 1000000 / k->tsc_khz;
 	guest_secs = (double)(c->t1 - c->t0) / (k->tsc_khz * 1e3);
@@ -407,7 +407,7 @@ int main(int argc, char **argv)
 	struct nbd_side nbd;
 	struct rc_server srv;
 	char nbd_img[160];
-	uint64_t *lat[2], disk, wakes[BIO_PHASES][2];
+	uint64_t *lat[2], disk, wakes[BIO_PHASES][2] = { { 0 } };
 	bool irq = false;
 	int opt, ret, status = 0;
 	double secs;
@@ -478,10 +478,9 @@ int main(int argc, char **argv)
 		const struct bio_phase *p = &bio_phases[i];
 		double total[2] = { 0, 0 };
 
-		keel.wakes[0] = keel.wakes[1] = 0;
 		for (r = 0; r < reps; r++) {
 			keel_run(&keel, p, blocks[i], nops, lat[0] + r * nops,
-				 &secs, &res[0][i]);
+				 &secs, &res[0][i], wakes[i]);
 			total[0] += secs;
 			if (p->write &&
 			    check_writes(srv.disk, tags[0], p, blocks[i], nops,
@@ -503,8 +502,6 @@ int main(int argc, char **argv)
 					 nblocks))
 				status = 1;
 		}
-		wakes[i][0] = keel.wakes[0];
-		wakes[i][1] = keel.wakes[1];
 		bio_stats(&res[0][i], lat[0], reps * nops, total[0]);
 		if (!ret)
 			bio_stats(&res[1][i], lat[1], reps * nops, total[1]);

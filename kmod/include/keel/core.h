@@ -158,6 +158,8 @@ struct kvm *keel_vm_get(int fd);
 void keel_vm_put(struct kvm *kvm);
 pid_t keel_vm_creator_pid(struct kvm *kvm);
 /* Calls in the VM's own context, for its VMM (vm_ctx.c). */
+bool keel_vm_mm_use(struct kvm *kvm);
+void keel_vm_mm_unuse(struct kvm *kvm);
 int keel_vm_call(struct kvm *kvm, int (*fn)(void *arg), void *arg);
 struct file *keel_vm_file_get(struct kvm *kvm, int vm_fd);
 int keel_vm_free_slots(struct kvm *kvm, u32 *slots, unsigned int n);
