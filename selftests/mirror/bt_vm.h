@@ -41,8 +41,13 @@
 #include "bt_fill.h"	/* the guest's hot spot */
 
 #define BT_RANGE_LEN	(16 * 4096ULL)
-#define BT_ALIAS_OFF	0x20000000ULL
-#define BT_MIRROR_OFF	0x40000000ULL
+/*
+ * 2 and 4 MiB off multiples of 256 MiB, so that a line, its alias and its
+ * mirror differ in the linear-address bits AMD's L1 data cache predicts
+ * its way from (Documentation/bt.rst, "Placement in a guest")
+ */
+#define BT_ALIAS_OFF	0x20200000ULL
+#define BT_MIRROR_OFF	0x40400000ULL
 #define BT_CACHE_LEN	(16 * 4096ULL)
 #define BT_SLOT_LEN	4096ULL		/* code cache per translation */
 #define BT_SLOTS	(BT_CACHE_LEN / BT_SLOT_LEN)
@@ -854,13 +859,14 @@ static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
 	for (i = 0; i < 16; i++)
 		v.gpr[i] = *gpr[i];
 	v.rflags = f->rflags;
-	b->fault.published = b->log->count;
 	{
 		struct kbt_block blk = {
 			.trans_start = bt_vm_slot_gpa(b, s), .trans_len = x->len,
 			.map = x->map, .nmap = x->nmap,
+			.windows = x->win, .nwindows = x->nwin,
 		};
 
+		b->fault.published = kbt_log_sync(&blk, b->log, v.rip);
 		ret = kbt_fault(&blk, b->log, &v, bt_vm_mirror_write, b);
 	}
 	if (ret != 1)

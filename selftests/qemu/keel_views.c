@@ -51,9 +51,12 @@
 #include "bt_fill.h"
 
 #define PAGE		4096ul
-/* The views' fixed distances from the memory, in the process. */
-#define VIEWS_ALIAS	0x40000000ul
-#define VIEWS_MIRROR	0x60000000ul
+/*
+ * The views' fixed distances from the memory, in the process: not
+ * multiples of 256 MiB (Documentation/bt.rst, "Placement in a guest").
+ */
+#define VIEWS_ALIAS	0x40200000ul
+#define VIEWS_MIRROR	0x60400000ul
 /* The page, and the code cache within a jump's reach of the code. */
 #define PAGE_AT		(1ul << 33)
 #define CACHE_AT	0x10000000ul

@@ -63,13 +63,15 @@ struct keel_bt_log_entry {
  * @e: the entries
  *
  * The translated code writes a store to guest memory first, then its
- * entry, then @count; a commit writes every entry to the mirror, then
- * sets @count to 0. A recovery of a lost guest page takes the mirror's
- * page and writes over it every published entry that falls in it, in
- * order: the guest page as the vCPU last wrote it. A vCPU stopped between
- * a store and the publication of its entry, with the store's bytes on the
- * lost page, is rolled back to the store (the translation's window table
- * says where), with @rsave's registers and @flags.
+ * entry, and after the last store of a run of consecutive stores @count;
+ * a commit writes every entry to the mirror, then sets @count to 0. A
+ * recovery of a lost guest page first counts the entries a vCPU stopped
+ * inside a run has written (the translation's window table says which,
+ * from its rip), then takes the mirror's page and writes over it every
+ * published entry that falls in it, in order: the guest page as the vCPU
+ * last wrote it. A vCPU stopped between a store and the end of its entry,
+ * with the store's bytes on the lost page, is rolled back to the store,
+ * with @rsave's registers and @flags.
  */
 struct keel_bt_log {
 	__u64 count;

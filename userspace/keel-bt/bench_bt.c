@@ -11,10 +11,12 @@
  *          b[i] ^= a[i]): two stores in ten instructions
  *   count  add [table + hash * 8], 1: a read-modify-write store per
  *          iteration of a hash loop
- * For each: the loop run natively and translated, alternating, REPS
- * times; writes per second, the medians, and translated / native. Then
- * the time to translate each loop (decode, emit, link). The mirror is
- * compared with the buffer after every translated run.
+ * For each: the loop run natively, translated, and translated for the
+ * "flat" placement (the alias and the mirror at distances that are
+ * multiples of 256 MiB, hostmem.h), alternating, REPS times; writes per
+ * second, the medians, and translated / native. Then the time to
+ * translate each loop (decode, emit, link). The mirror is compared with
+ * the buffer after every translated run.
  *   bench-bt [-n ITERATIONS] [-r REPS]
  */
 #include <errno.h>
@@ -29,7 +31,6 @@
 #include "hostmem.h"
 
 #define BUF_LEN		(64 * 1024ul)
-#define MIRROR_OFF	KBT_HOST_MIRROR_OFF
 #define CACHE_LEN	(64 * 1024ul)
 
 /*
@@ -121,17 +122,22 @@ static void setup(void)
 	logp = hm.log;
 }
 
+/* The two placements: hostmem.h's, and the flat one. */
+enum { PL_COLOURED, PL_FLAT, PL_NR };
+
 struct loop {
 	const char *name;
 	void *start, *end;
 	unsigned int stores;	/* per iteration */
-	uint8_t *trans;
-	struct kbt_block blk;
+	uint8_t *trans[PL_NR];
+	struct kbt_block blk[PL_NR];
 };
 
-static double translate(struct loop *l, uint8_t *at, unsigned int times)
+static double translate(struct loop *l, int pl, uint8_t *at,
+			unsigned int times)
 {
-	struct kbt_config cfg = kbt_hostmem_config(&hm);
+	struct kbt_config cfg = pl == PL_FLAT ? kbt_hostmem_config_flat(&hm) :
+						kbt_hostmem_config(&hm);
 	size_t len = (uint8_t *)l->end - (uint8_t *)l->start;
 	double t0 = now_ns();
 	unsigned int i;
@@ -139,23 +145,24 @@ static double translate(struct loop *l, uint8_t *at, unsigned int times)
 
 	for (i = 0; i < times; i++) {
 		if (i)
-			kbt_block_free(&l->blk);
+			kbt_block_free(&l->blk[pl]);
 		ret = kbt_translate(&cfg, l->start, len, (uint64_t)l->start,
-				    at, CACHE_LEN / 4, (uint64_t)at, &l->blk);
-		if (ret || l->blk.stop_why != KBT_STOP_END) {
+				    at, CACHE_LEN / 4, (uint64_t)at, &l->blk[pl]);
+		if (ret || l->blk[pl].stop_why != KBT_STOP_END) {
 			fprintf(stderr, "bench-bt: %s: translation %s (%d)\n",
-				l->name, kbt_stop_name(l->blk.stop_why), ret);
+				l->name, kbt_stop_name(l->blk[pl].stop_why),
+				ret);
 			exit(1);
 		}
 	}
-	l->trans = at;
+	l->trans[pl] = at;
 	return (now_ns() - t0) / times;
 }
 
-/* One run of the loop (natively or translated): its time in ns. */
-static double run(const struct loop *l, int translated, uint64_t n)
+/* One run of the loop (natively, or translated for @pl): its time in ns. */
+static double run(const struct loop *l, int translated, int pl, uint64_t n)
 {
-	void *f = translated ? (void *)l->trans : l->start;
+	void *f = translated ? (void *)l->trans[pl] : l->start;
 	uint64_t *b = (uint64_t *)buf;
 	double t0 = now_ns();
 
@@ -207,40 +214,54 @@ int main(int argc, char **argv)
 	printf("bench-bt: %llu iterations per run, %u runs each, "
 	       "alternating native and translated\n",
 	       (unsigned long long)n, reps);
-	printf("%-8s %14s %14s %8s %10s %12s\n", "loop", "native w/s",
-	       "translated w/s", "ratio", "bytes x", "translate us");
+	printf("%-8s %14s %14s %8s %14s %8s %8s %12s\n", "loop", "native w/s",
+	       "translated w/s", "ratio", "flat w/s", "ratio", "bytes x",
+	       "translate us");
 	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		struct loop *l = &loops[i];
-		double tn[101], tt[101], xl_us, wn, wt;
+		double tn[101], tt[101], tf[101], xl_us;
 		size_t olen = (uint8_t *)l->end - (uint8_t *)l->start;
+		uint8_t *mirror[PL_NR] = { hm.mirror, hm.mirror_flat };
+		double *t[PL_NR] = { tt, tf };
+		int pl;
 
-		xl_us = translate(l, cache + i * (CACHE_LEN / 4), 1000) / 1e3;
+		xl_us = translate(l, PL_COLOURED, cache + i * (CACHE_LEN / 4),
+				  1000) / 1e3;
+		translate(l, PL_FLAT, hm.code[1] + i * (CACHE_LEN / 4), 1);
 		for (r = 0; r < reps; r++) {
 			memset(buf, 0, BUF_LEN);
-			tn[r] = run(l, 0, n);
-			memset(buf, 0, BUF_LEN);
-			memset(buf + MIRROR_OFF, 0, BUF_LEN);
-			tt[r] = run(l, 1, n);
-			if (memcmp(buf, buf + MIRROR_OFF, BUF_LEN) ||
-			    logp->count) {
-				fprintf(stderr, "bench-bt: %s: the mirror "
-					"differs from memory\n", l->name);
-				bad = 1;
+			tn[r] = run(l, 0, 0, n);
+			for (pl = 0; pl < PL_NR; pl++) {
+				memset(buf, 0, BUF_LEN);
+				memset(mirror[pl], 0, BUF_LEN);
+				t[pl][r] = run(l, 1, pl, n);
+				if (memcmp(buf, mirror[pl], BUF_LEN) ||
+				    logp->count) {
+					fprintf(stderr, "bench-bt: %s: the "
+						"mirror differs from memory\n",
+						l->name);
+					bad = 1;
+				}
 			}
 			printf("#  %-8s run %u: native %.3f ms, translated "
-			       "%.3f ms\n", l->name, r, tn[r] / 1e6,
-			       tt[r] / 1e6);
+			       "%.3f ms, flat %.3f ms\n", l->name, r,
+			       tn[r] / 1e6, tt[r] / 1e6, tf[r] / 1e6);
 		}
 		qsort(tn, reps, sizeof(double), cmp_double);
 		qsort(tt, reps, sizeof(double), cmp_double);
-		wn = (double)n * l->stores / (tn[reps / 2] / 1e9);
-		wt = (double)n * l->stores / (tt[reps / 2] / 1e9);
-		printf("%-8s %14.3e %14.3e %7.2fx %9.1fx %12.1f\n", l->name,
-		       wn, wt, tt[reps / 2] / tn[reps / 2],
-		       (double)l->blk.trans_len / (double)olen, xl_us);
-		kbt_block_free(&l->blk);
+		qsort(tf, reps, sizeof(double), cmp_double);
+		printf("%-8s %14.3e %14.3e %7.2fx %14.3e %7.2fx %7.1fx %12.1f\n",
+		       l->name, (double)n * l->stores / (tn[reps / 2] / 1e9),
+		       (double)n * l->stores / (tt[reps / 2] / 1e9),
+		       tt[reps / 2] / tn[reps / 2],
+		       (double)n * l->stores / (tf[reps / 2] / 1e9),
+		       tf[reps / 2] / tn[reps / 2],
+		       (double)l->blk[0].trans_len / (double)olen, xl_us);
+		kbt_block_free(&l->blk[PL_COLOURED]);
+		kbt_block_free(&l->blk[PL_FLAT]);
 	}
-	printf("ratio: translated time / native time (median); bytes x: "
-	       "translated code size / original\n");
+	printf("ratio: translated time / native time (median); flat: the "
+	       "alias and mirror at multiples of 256 MiB; bytes x: translated "
+	       "code size / original\n");
 	return bad;
 }

@@ -33,16 +33,20 @@ struct kbt_config {
 };
 
 /*
- * A store's window: a vCPU stopped at an address in [exec_end,
- * publish) has made the store at store_start but not yet published its
- * entry. If the bytes it stored are lost, the recovery rolls it back to
- * store_start (registers in rsave_reg[] from the log's rsave[], the
- * flags in flags from the log's flags[]).
+ * A store's window: the addresses [exec_end, end] where a vCPU has made
+ * the store at store_start. Its entries are e[ent_first, ent_done) of the
+ * log, complete from entry_end on; the log's count says so only after the
+ * last store of the run of consecutive stores it belongs to (the window
+ * of a store that is not the run's last ends where the next store's
+ * begins). A vCPU stopped in [exec_end, entry_end) whose store's bytes are
+ * lost is rolled back to store_start (registers in rsave_reg[] from the
+ * log's rsave[], the flags in flags from the log's flags[]).
  */
 struct kbt_window {
 	uint64_t store_start;	/* translated store instruction */
 	uint64_t exec_end;	/* the instruction after it */
-	uint64_t publish;	/* the store of the log's count */
+	uint64_t entry_end;	/* the instruction after its log entries */
+	uint64_t end;		/* the window's last address */
 	uint64_t orig_rip;	/* the original instruction */
 	uint8_t addr_reg;	/* GPR holding the store's address */
 	uint8_t size;		/* bytes stored */
@@ -50,7 +54,13 @@ struct kbt_window {
 	uint8_t rsave_reg[KEEL_BT_LOG_RSAVE];
 	uint8_t pad;
 	uint16_t flags;		/* RFLAGS bits the store reads */
+	uint8_t ent_first;	/* its first entry */
+	uint8_t ent_done;	/* the entries complete once it is logged */
+	uint8_t pad2[4];
 };
+
+/* kbt_map.s2 of a region that does not use (nor save) a second scratch */
+#define KBT_NO_REG	0xff
 
 /*
  * One original instruction and where its translation starts; exec_rip
@@ -91,6 +101,7 @@ struct kbt_block {
 	unsigned int stores;		/* stores translated */
 	unsigned int regions;		/* regions with a commit */
 	unsigned int commits;		/* commit sequences emitted */
+	unsigned int alias_loads;	/* loads through the alias (in_pair) */
 	uint64_t stop_rip;		/* where translation stopped */
 	enum kbt_stop stop_why;
 };
@@ -127,15 +138,25 @@ void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
 		     uint8_t *buf, size_t len);
 
 /*
- * A guest page [page, page + psize) was lost and is about to be rebuilt
- * from the mirror with kbt_log_overlay(). If the vCPU stands in a window
- * whose store touched that page, roll it back to the store: its rip and
- * the saved registers; *addr and *len then say which bytes the store
- * touched, which the caller rebuilds too (they may reach into the next
- * page). Returns 1 if rolled back (rip, rflags, gpr[] changed), 0 if
- * not.
+ * The log's count as the vCPU at @rip has made it: inside a run of stores
+ * whose entries are published together, the entries it has written in
+ * full are counted in @log (its count set). Call before reading the log
+ * for a stopped vCPU. Returns the count.
  */
-int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
+uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
+		      uint64_t rip);
+
+/*
+ * A guest page [page, page + psize) was lost and is about to be rebuilt
+ * from the mirror with kbt_log_overlay(). Brings the log's count up to
+ * the vCPU (kbt_log_sync()). If the vCPU stands in a window before its
+ * store's entries are written and the store touched that page, roll it
+ * back to the store: its rip and the saved registers; *addr and *len
+ * then say which bytes the store touched, which the caller rebuilds too
+ * (they may reach into the next page). Returns 1 if rolled back (rip,
+ * rflags, gpr[] changed), 0 if not.
+ */
+int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
 		 struct kbt_vcpu *vcpu, uint64_t page, uint64_t psize,
 		 uint64_t *addr, size_t *len);
 

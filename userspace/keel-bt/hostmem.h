@@ -15,13 +15,25 @@
 
 #include "bt.h"
 
-#define KBT_HOST_ALIAS_OFF	0x10000000l
-#define KBT_HOST_MIRROR_OFF	0x20000000l
+/*
+ * The alias and the mirror at 2 MiB-aligned distances whose bits 21-27
+ * differ from each other and from the buffer's: on AMD's cores the L1
+ * data cache predicts a line's way from bits 12-27 of its linear address,
+ * and three copies of a line that share those bits (distances that are
+ * multiples of 256 MiB) evict one another at every access. bench-bt
+ * measures both placements; Documentation/bt.rst has the figures.
+ */
+#define KBT_HOST_ALIAS_OFF	0x10200000l
+#define KBT_HOST_MIRROR_OFF	0x20400000l
+/* the same distances rounded down to 256 MiB */
+#define KBT_HOST_ALIAS_FLAT	0x10000000l
+#define KBT_HOST_MIRROR_FLAT	0x20000000l
 #define KBT_HOST_CODE_AT	0x30000000ul
 #define KBT_HOST_RESERVE	0x40000000ul
 
 struct kbt_hostmem {
 	uint8_t *data, *mirror;
+	uint8_t *mirror_flat;	/* the mirror at KBT_HOST_MIRROR_FLAT */
 	uint8_t *code[2];	/* each code_len bytes, read-write-execute */
 	struct keel_bt_log *log;
 	size_t data_len, code_len;
@@ -44,6 +56,9 @@ static inline int kbt_hostmem_init(struct kbt_hostmem *h, size_t data_len,
 	uint8_t *b;
 	int err;
 
+	/* the two placements' windows must not overlap */
+	if (data_len > KBT_HOST_ALIAS_OFF - KBT_HOST_ALIAS_FLAT)
+		return -EINVAL;
 	h->data_len = data_len;
 	h->code_len = code_len;
 	b = mmap(NULL, KBT_HOST_RESERVE, PROT_NONE, anon | MAP_NORESERVE, -1,
@@ -53,13 +68,17 @@ static inline int kbt_hostmem_init(struct kbt_hostmem *h, size_t data_len,
 	h->data = kbt_host_map(b, data_len, rw, MAP_SHARED, fd);
 	h->mirror = kbt_host_map(b + KBT_HOST_MIRROR_OFF, data_len, rw, anon,
 				 -1);
+	h->mirror_flat = kbt_host_map(b + KBT_HOST_MIRROR_FLAT, data_len, rw,
+				      anon, -1);
 	h->code[0] = kbt_host_map(b + KBT_HOST_CODE_AT, 2 * code_len,
 				  rw | PROT_EXEC, anon, -1);
 	h->code[1] = h->code[0] ? h->code[0] + code_len : NULL;
 	h->log = kbt_host_map(b + KBT_HOST_CODE_AT + 2 * code_len, 4096, rw,
 			      anon, -1);
-	if (!h->data || !h->mirror || !h->code[0] || !h->log ||
-	    !kbt_host_map(b + KBT_HOST_ALIAS_OFF, data_len, rw, MAP_SHARED, fd))
+	if (!h->data || !h->mirror || !h->mirror_flat || !h->code[0] ||
+	    !h->log ||
+	    !kbt_host_map(b + KBT_HOST_ALIAS_OFF, data_len, rw, MAP_SHARED, fd) ||
+	    !kbt_host_map(b + KBT_HOST_ALIAS_FLAT, data_len, rw, MAP_SHARED, fd))
 		goto fail;
 	close(fd);
 	return 0;
@@ -74,6 +93,15 @@ static inline struct kbt_config kbt_hostmem_config(const struct kbt_hostmem *h)
 {
 	return (struct kbt_config){ .alias_off = KBT_HOST_ALIAS_OFF,
 				    .mirror_off = KBT_HOST_MIRROR_OFF,
+				    .log_addr = (uint64_t)h->log };
+}
+
+/* The placement with the distances rounded to 256 MiB. */
+static inline struct kbt_config
+kbt_hostmem_config_flat(const struct kbt_hostmem *h)
+{
+	return (struct kbt_config){ .alias_off = KBT_HOST_ALIAS_FLAT,
+				    .mirror_off = KBT_HOST_MIRROR_FLAT,
 				    .log_addr = (uint64_t)h->log };
 }
 

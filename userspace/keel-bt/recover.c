@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keel-bt's recovery: what a lost guest page held, rebuilt from the
- * mirror and the region log, and the rollback of a vCPU stopped between a
- * translated store and the publication of its log entry (the window
- * table of the translation).
+ * mirror and the region log; the log's count brought up to a vCPU stopped
+ * inside a run of stores that publish their entries together, and the
+ * rollback of a vCPU stopped between a translated store and its log
+ * entry (the window table of the translation).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -54,7 +55,7 @@ static const struct kbt_window *window_at(const struct kbt_block *blk,
 
 		if (rip < w->exec_end)
 			hi = mid;
-		else if (rip > w->publish)
+		else if (rip > w->end)
 			lo = mid + 1;
 		else
 			return w;
@@ -62,7 +63,17 @@ static const struct kbt_window *window_at(const struct kbt_block *blk,
 	return NULL;
 }
 
-int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
+uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
+		      uint64_t rip)
+{
+	const struct kbt_window *w = window_at(blk, rip);
+
+	if (w)
+		log->count = rip >= w->entry_end ? w->ent_done : w->ent_first;
+	return log->count;
+}
+
+int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
 		 struct kbt_vcpu *vcpu, uint64_t page, uint64_t psize,
 		 uint64_t *addr, size_t *len)
 {
@@ -70,7 +81,8 @@ int kbt_rollback(const struct kbt_block *blk, const struct keel_bt_log *log,
 	uint64_t at;
 	unsigned int i;
 
-	if (!w)
+	kbt_log_sync(blk, log, vcpu->rip);
+	if (!w || vcpu->rip >= w->entry_end)
 		return 0;
 	at = vcpu->gpr[w->addr_reg];
 	if (at + w->size <= page || at >= page + psize)
@@ -141,13 +153,15 @@ int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 	if (!m || m->exec_rip != vcpu->rip)
 		return -EINVAL;
 	if (m->open) {
+		kbt_log_sync(blk, log, vcpu->rip);
 		n = published(log);
 		for (i = 0; i < n; i++)
 			mirror_write(arg, log->e[i].addr, log->e[i].val,
 				     log->e[i].len > 8 ? 8 : log->e[i].len);
 		log->count = 0;
 		vcpu->gpr[m->s1] = log->scratch[0];
-		vcpu->gpr[m->s2] = log->scratch[1];
+		if (m->s2 != KBT_NO_REG)
+			vcpu->gpr[m->s2] = log->scratch[1];
 	}
 	vcpu->rip = m->orig_rip;
 	return 1;

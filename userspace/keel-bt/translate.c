@@ -8,7 +8,7 @@
  * to the original code.
  *
  * One store, in a region whose free registers s1 and s2 were saved to the
- * log when it opened:
+ * log when it opened (s2 only if the region needs it):
  *
  *	mov [log.rsave[i]], r		registers the store writes (rollback)
  *	setcc [log.flags[i]]		flags the store reads (rollback)
@@ -18,11 +18,15 @@
  *	mov{zx} s2, [s1 + alias_off]	(a mov's source register or
  *	mov [log.e[n].val], s2		 immediate goes to val directly)
  *	mov dword [log.e[n].len], size
- *	mov qword [log.count], n + 1	publish
+ *	mov qword [log.count], n + 1	publish, after the last store of a
+ *					run of consecutive stores
  *
- * and the commit, before the region's branch or end:
+ * and the commit, right after the region's last store:
  *
- *	mov s1, [log.e[i].addr]		per entry
+ *	mov [m + mirror_off], r		per entry of a mov whose address and
+ *					source registers are unchanged since
+ *	mov [s1 + mirror_off], s2	the last entry, if s1 and s2 hold it
+ *	mov s1, [log.e[i].addr]		any other entry
  *	mov s2, [log.e[i].val]
  *	mov [s1 + mirror_off], s2
  *	mov s1, [count_addr]		with a counter: the region's
@@ -33,7 +37,9 @@
  *	mov s2, [log.scratch[1]]
  *
  * None of these changes the flags, so a commit may sit between a compare
- * and its branch.
+ * and its branch. The instructions of a run publish their entries
+ * together; a vCPU stopped inside the run has its entries counted by the
+ * recovery from its rip and the window table (recover.c).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -84,12 +90,20 @@ struct tr {
 	struct fixup *fx;
 	unsigned int nfx;
 	struct kbt_block *blk;
-	/* the region being emitted */
+	/* the region being emitted; its last store */
+	unsigned int last;
 	unsigned int s1, s2;
+	bool save_s2;		/* s2 is used: saved at the open */
 	bool open;
 	unsigned int nent;
 	unsigned int nstores;
 	uint8_t lens[KEEL_BT_LOG_ENTRIES];
+	/* each entry's store, if the commit repeats it (repeatable()) */
+	const struct kbt_insn *repeat[KEEL_BT_LOG_ENTRIES];
+	bool last_live;		/* s1, s2 hold the last entry's address, bytes */
+	/* the previous store of the run being emitted, its window open */
+	struct kbt_window pend;
+	bool pending;
 };
 
 static struct kbt_mem mem_rip(uint64_t abs)
@@ -271,6 +285,82 @@ static int pick_scratch(struct tr *t, unsigned int i, unsigned int end)
 	return got == 2 ? 0 : -1;
 }
 
+/* Entries of the log the store takes: one per 8 bytes. */
+static unsigned int store_entries(const struct kbt_insn *in)
+{
+	return in->size <= 8 ? 1 : in->size / 8;
+}
+
+/*
+ * Can memory operand @mop of @in be moved by @off (a displacement that
+ * still fits, a RIP-relative target the code cache reaches)? *@regs: the
+ * registers its address is made of.
+ */
+static bool movable(const struct tr *t, const struct kbt_insn *in, int mop,
+		    int64_t off, uint16_t *regs)
+{
+	const ZydisDecodedOperand *op = &in->ops[mop];
+	int id;
+
+	*regs = 0;
+	if (op->mem.base == ZYDIS_REGISTER_RIP)
+		return reaches(t, rip_target(in, mop) + off);
+	if (!fits32(op->mem.disp.value + off))
+		return false;
+	id = kbt_gpr_id(op->mem.base);
+	if (id >= 0)
+		*regs |= 1u << id;
+	id = kbt_gpr_id(op->mem.index);
+	if (id >= 0)
+		*regs |= 1u << id;
+	return true;
+}
+
+/*
+ * Can the commit make the store again, at mirror_off, instead of copying
+ * its entry? A mov of a register or an immediate whose address and
+ * source registers no instruction changes from it to the region's last
+ * store (the commit follows that one).
+ */
+static bool repeatable(const struct tr *t, const struct kbt_insn *in)
+{
+	uint16_t regs;
+	unsigned int q;
+
+	if (in->src_reg < 0 && !in->src_imm)
+		return false;
+	if (!movable(t, in, in->mem_op, t->cfg->mirror_off, &regs))
+		return false;
+	if (in->src_reg >= 0)
+		regs |= 1u << in->src_reg;
+	for (q = (unsigned int)(in - t->in) + 1; q <= t->last; q++)
+		if (t->in[q].written & regs)
+			return false;
+	return true;
+}
+
+/*
+ * The region [i, end): its last store, and whether it needs s2 (a store
+ * of more than 8 bytes, one whose bytes are read back, or an entry the
+ * commit copies from the log).
+ */
+static void region_setup(struct tr *t, unsigned int i, unsigned int end)
+{
+	const struct kbt_insn *in;
+	unsigned int j;
+
+	t->last = i;
+	for (j = i; j < end; j++)
+		if (t->in[j].kind == KBT_STORE)
+			t->last = j;
+	t->save_s2 = false;
+	for (j = i; j < end; j++) {
+		in = &t->in[j];
+		if (in->kind == KBT_STORE && !repeatable(t, in))
+			t->save_s2 = true;
+	}
+}
+
 static void open_region(struct tr *t)
 {
 	const struct kbt_config *cfg = t->cfg;
@@ -278,27 +368,56 @@ static void open_region(struct tr *t)
 
 	m = mem_rip(LOG_FIELD(cfg, scratch[0]));
 	kbt_emit_mov_store(&t->e, &m, 8, t->s1);
-	m = mem_rip(LOG_FIELD(cfg, scratch[1]));
-	kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+	if (t->save_s2) {
+		m = mem_rip(LOG_FIELD(cfg, scratch[1]));
+		kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+	}
 	t->open = true;
 	t->nent = 0;
 	t->nstores = 0;
+	t->last_live = false;
 	t->blk->regions++;
+}
+
+/* The commit's store of the entry @in made: the original, at the mirror. */
+static void repeat_store(struct tr *t, const struct kbt_insn *in)
+{
+	struct kbt_mem m = store_mem(in, t->cfg->mirror_off);
+	int32_t imm = in->imm;
+
+	if (in->src_reg >= 0) {
+		kbt_emit_mov_store(&t->e, &m, in->size, in->src_reg);
+		return;
+	}
+	if (in->size == 1)
+		imm = (int8_t)imm;
+	else if (in->size == 2)
+		imm = (int16_t)imm;
+	kbt_emit_mov_imm(&t->e, &m, in->size, imm);
 }
 
 static void commit(struct tr *t)
 {
 	const struct kbt_config *cfg = t->cfg;
+	bool live = t->last_live;
 	struct kbt_mem m;
 	unsigned int i;
 
 	if (!t->open)
 		return;
 	for (i = 0; i < t->nent; i++) {
-		m = mem_rip(LOG_FIELD(cfg, e[i].addr));
-		kbt_emit_mov_load(&t->e, t->s1, &m, 8);
-		m = mem_rip(LOG_FIELD(cfg, e[i].val));
-		kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+		if (t->repeat[i]) {
+			repeat_store(t, t->repeat[i]);
+			continue;
+		}
+		if (i + 1 < t->nent || !live) {
+			/* s1 and s2 no longer hold the last entry */
+			live = false;
+			m = mem_rip(LOG_FIELD(cfg, e[i].addr));
+			kbt_emit_mov_load(&t->e, t->s1, &m, 8);
+			m = mem_rip(LOG_FIELD(cfg, e[i].val));
+			kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+		}
 		m = mem_reg(t->s1, cfg->mirror_off);
 		kbt_emit_mov_store(&t->e, &m, t->lens[i], t->s2);
 	}
@@ -314,22 +433,26 @@ static void commit(struct tr *t)
 	kbt_emit_mov_imm(&t->e, &m, 8, 0);
 	m = mem_rip(LOG_FIELD(cfg, scratch[0]));
 	kbt_emit_mov_load(&t->e, t->s1, &m, 8);
-	m = mem_rip(LOG_FIELD(cfg, scratch[1]));
-	kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+	if (t->save_s2) {
+		m = mem_rip(LOG_FIELD(cfg, scratch[1]));
+		kbt_emit_mov_load(&t->e, t->s2, &m, 8);
+	}
 	t->open = false;
+	t->last_live = false;
 	t->blk->commits++;
 }
 
 /*
  * The original instruction at the cache's address: RIP-relative operands
- * made absolute again, and the stored-to operand moved by off.
+ * made absolute again, and memory operand @mop (if not -1) moved by off.
  */
-static void emit_moved(struct tr *t, const struct kbt_insn *in, int64_t off)
+static void emit_moved(struct tr *t, const struct kbt_insn *in, int mop,
+		       int64_t off)
 {
 	ZydisEncoderRequest req;
 	unsigned int i;
 
-	if (!in->rip_rel && (in->mem_op < 0 || !off)) {
+	if (!in->rip_rel && (mop < 0 || !off)) {
 		kbt_emit_bytes(&t->e, in->bytes, in->di.length);
 		return;
 	}
@@ -345,7 +468,7 @@ static void emit_moved(struct tr *t, const struct kbt_insn *in, int64_t off)
 			continue;
 		if (op->mem.base == ZYDIS_REGISTER_RIP)
 			op->mem.displacement = (int64_t)rip_target(in, i);
-		if ((int)i == in->mem_op)
+		if ((int)i == mop)
 			op->mem.displacement += off;
 	}
 	kbt_emit_req(&t->e, &req);
@@ -359,7 +482,7 @@ static void mark_exec(struct tr *t, const struct kbt_insn *in)
 	m->exec_rip = kbt_emit_rip(&t->e);
 	m->open = t->open;
 	m->s1 = (uint8_t)t->s1;
-	m->s2 = (uint8_t)t->s2;
+	m->s2 = t->save_s2 ? (uint8_t)t->s2 : KBT_NO_REG;
 }
 
 static int add_window(struct tr *t, const struct kbt_window *w)
@@ -372,14 +495,29 @@ static int add_window(struct tr *t, const struct kbt_window *w)
 	return 0;
 }
 
+/*
+ * Does the run of consecutive stores end with @in, so that it publishes
+ * their entries? It does at the region's last store, before any other
+ * instruction, and before a store whose entries need a commit first.
+ */
+static bool run_ends(const struct tr *t, const struct kbt_insn *in)
+{
+	unsigned int next = (unsigned int)(in - t->in) + 1;
+
+	return next > t->last || t->in[next].kind != KBT_STORE ||
+	       t->nent + store_entries(&t->in[next]) > KEEL_BT_LOG_ENTRIES;
+}
+
 static int emit_store(struct tr *t, const struct kbt_insn *in)
 {
 	const struct kbt_config *cfg = t->cfg;
-	unsigned int k = in->size <= 8 ? 1 : in->size / 8;
+	unsigned int k = store_entries(in);
 	unsigned int w = in->size <= 8 ? in->size : 8;
 	struct kbt_window win = { .orig_rip = in->rip, .size = in->size };
+	bool repeat = repeatable(t, in);
 	struct kbt_mem m;
 	unsigned int id, e;
+	int ret;
 
 	if (t->open && t->nent + k > KEEL_BT_LOG_ENTRIES)
 		commit(t);
@@ -404,8 +542,16 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 	win.addr_reg = t->s1;
 	win.store_start = kbt_emit_rip(&t->e);
 	mark_exec(t, in);
-	emit_moved(t, in, cfg->alias_off);
+	emit_moved(t, in, in->mem_op, cfg->alias_off);
 	win.exec_end = kbt_emit_rip(&t->e);
+	if (t->pending) {
+		/* the previous store's window ends where this one's begins */
+		t->pend.end = win.exec_end - 1;
+		t->pending = false;
+		ret = add_window(t, &t->pend);
+		if (ret)
+			return ret;
+	}
 	for (e = 0; e < k; e++) {
 		unsigned int n = t->nent + e;
 
@@ -430,14 +576,87 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		m = mem_rip(LOG_FIELD(cfg, e[n].len));
 		kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
 		t->lens[n] = (uint8_t)w;
+		t->repeat[n] = repeat ? in : NULL;
 	}
+	win.ent_first = (uint8_t)t->nent;
 	t->nent += k;
-	win.publish = kbt_emit_rip(&t->e);
-	m = mem_rip(LOG_FIELD(cfg, count));
-	kbt_emit_mov_imm(&t->e, &m, 8, (int32_t)t->nent);
+	win.ent_done = (uint8_t)t->nent;
+	win.entry_end = kbt_emit_rip(&t->e);
+	/* s1 and s2 keep the address and the bytes of a one-entry store */
+	t->last_live = k == 1 && in->src_reg < 0 && !in->src_imm;
 	t->blk->stores++;
 	t->nstores++;
+	if (!run_ends(t, in)) {
+		t->pend = win;
+		t->pending = true;
+		return 0;
+	}
+	win.end = kbt_emit_rip(&t->e);
+	m = mem_rip(LOG_FIELD(cfg, count));
+	kbt_emit_mov_imm(&t->e, &m, 8, (int32_t)t->nent);
 	return add_window(t, &win);
+}
+
+/* Do memory operand @ia of @a and @ib of @b name the same address? */
+static bool same_mem(const struct kbt_insn *a, int ia,
+		     const struct kbt_insn *b, int ib)
+{
+	const ZydisDecodedOperand *x = &a->ops[ia], *y = &b->ops[ib];
+
+	if (x->mem.base != y->mem.base || x->mem.index != y->mem.index ||
+	    x->mem.scale != y->mem.scale || x->mem.segment != y->mem.segment ||
+	    a->di.address_width != b->di.address_width)
+		return false;
+	if (x->mem.base == ZYDIS_REGISTER_RIP)
+		return rip_target(a, ia) == rip_target(b, ib);
+	return x->mem.disp.value == y->mem.disp.value;
+}
+
+/*
+ * A load whose address a store of the region makes later, no register of
+ * the address changed in between (a[i] read, then written): the memory
+ * operand to read through the alias, as the store writes it, or -1. Read
+ * through its own address, the line would be held under two linear
+ * addresses in turn, which AMD's L1 data cache does not do at once
+ * (Documentation/bt.rst, "Placement in a guest"). The store runs whenever
+ * the load does (a region has no branch), so the alias serves both.
+ */
+static int in_pair(const struct tr *t, const struct kbt_insn *in)
+{
+	unsigned int i, q, n = (unsigned int)(in - t->in);
+	const ZydisDecodedOperand *op = NULL;
+	uint16_t regs;
+	int mop = -1;
+
+	if (in->kind != KBT_PLAIN || n >= t->last)
+		return -1;
+	for (i = 0; i < in->di.operand_count; i++) {
+		const ZydisDecodedOperand *o = &in->ops[i];
+
+		if (o->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		if (mop >= 0 || o->mem.type != ZYDIS_MEMOP_TYPE_MEM ||
+		    o->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT)
+			return -1;
+		mop = (int)i;
+	}
+	if (mop < 0)
+		return -1;
+	op = &in->ops[mop];
+	if (op->mem.segment == ZYDIS_REGISTER_FS ||
+	    op->mem.segment == ZYDIS_REGISTER_GS ||
+	    !movable(t, in, mop, t->cfg->alias_off, &regs) ||
+	    (in->written & regs))
+		return -1;
+	for (q = n + 1; q <= t->last; q++) {
+		const struct kbt_insn *s = &t->in[q];
+
+		if (s->kind == KBT_STORE && same_mem(s, s->mem_op, in, mop))
+			return mop;
+		if (s->written & regs)
+			return -1;
+	}
+	return -1;
 }
 
 static int add_fixup(struct tr *t, size_t at, uint64_t target)
@@ -450,6 +669,10 @@ static int add_fixup(struct tr *t, size_t at, uint64_t target)
 
 static int emit_insn(struct tr *t, const struct kbt_insn *in)
 {
+	int mop;
+
+	if (in->kind != KBT_STORE)
+		t->last_live = false;
 	switch (in->kind) {
 	case KBT_STORE:
 		return emit_store(t, in);
@@ -462,11 +685,13 @@ static int emit_insn(struct tr *t, const struct kbt_insn *in)
 	case KBT_LEAVE:
 		commit(t);
 		mark_exec(t, in);
-		emit_moved(t, in, 0);
+		emit_moved(t, in, -1, 0);
 		return 0;
 	default:
+		mop = in_pair(t, in);
+		t->blk->alias_loads += mop >= 0;
 		mark_exec(t, in);
-		emit_moved(t, in, 0);
+		emit_moved(t, in, mop, t->cfg->alias_off);
 		return 0;
 	}
 }
@@ -516,11 +741,15 @@ static int emit_all(struct tr *t)
 			t->blk->stop_why = KBT_STOP_SCRATCH;
 			end = j;
 		}
+		region_setup(t, i, end);
 		for (j = i; j < end; j++) {
 			t->trans[j] = kbt_emit_rip(&t->e);
 			ret = emit_insn(t, &t->in[j]);
 			if (ret)
 				return ret;
+			/* the region's stores reach the mirror at once */
+			if (j == t->last)
+				commit(t);
 			last = &t->in[j];
 		}
 		commit(t);

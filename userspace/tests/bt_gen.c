@@ -153,6 +153,9 @@ struct gen {
 	uint16_t def;		/* flags it defines */
 	uint16_t und;		/* flags it leaves undefined */
 	uint8_t iflags;
+	/* the last load's memory operand, which a store may reuse */
+	ZydisEncoderOperand last_load;
+	bool have_load;
 };
 
 /* Condition codes: jcc, setcc, cmovcc mnemonics and the flags read. */
@@ -283,10 +286,40 @@ static int64_t rnd_imm(struct gen *g, unsigned int size)
  * aligned, the address is a multiple of size (up to 8; 16 stays 16-byte
  * aligned too), so locked accesses never split a cache line.
  */
+static void op_mem_new(struct gen *g, ZydisEncoderOperand *o,
+		       unsigned int size, unsigned int kind, bool aligned);
+
+/* A memory operand of @size bytes (aligned to it if @aligned). */
 static void op_mem(struct gen *g, ZydisEncoderOperand *o, unsigned int size,
 		   bool aligned)
 {
 	unsigned int kind = rnd(g->rng, 16);
+
+	/* a third of the stores write where the last load read */
+	if ((g->iflags & BT_GEN_I_STORE) && !aligned && g->have_load &&
+	    !rnd(g->rng, 3)) {
+		uint64_t t = (uint64_t)g->last_load.mem.displacement;
+		uint64_t end = (uintptr_t)g->l->data + g->l->data_len;
+		bool rip = g->last_load.mem.base == ZYDIS_REGISTER_RIP;
+
+		if (!rip || t + size <= end) {
+			*o = g->last_load;
+			o->mem.size = size;
+			if (rip)
+				g->iflags |= BT_GEN_I_RIPREL;
+			return;
+		}
+	}
+	op_mem_new(g, o, size, kind, aligned);
+	if (!(g->iflags & BT_GEN_I_STORE)) {
+		g->last_load = *o;
+		g->have_load = true;
+	}
+}
+
+static void op_mem_new(struct gen *g, ZydisEncoderOperand *o,
+		       unsigned int size, unsigned int kind, bool aligned)
+{
 	int64_t disp;
 
 	o->type = ZYDIS_OPERAND_TYPE_MEMORY;

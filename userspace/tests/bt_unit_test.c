@@ -10,6 +10,7 @@
  * translated stores; the loop finder on nested loops and its refusals.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,38 @@ __asm__(
 	"	mov %rsi, 16(%rdi)\n"
 	"	ret\n"
 	"snip_count_end:\n"
+	/* movs the commit makes again: of a register, of immediates */
+	".globl snip_movs, snip_movs_end\n"
+	"snip_movs:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	mov %esi, 8(%rdi)\n"
+	"	movb $0xf7, 12(%rdi)\n"
+	"	movw $-2, 14(%rdi)\n"
+	"	movq $-3, 16(%rdi)\n"
+	"	ret\n"
+	"snip_movs_end:\n"
+	/* a store alone (its source changes after it), then a run of two */
+	".globl snip_run, snip_run_end\n"
+	"snip_run:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	add $1, %rsi\n"
+	"	mov %rsi, 8(%rdi)\n"
+	"	addq $1, 16(%rdi)\n"
+	"	ret\n"
+	"snip_run_end:\n"
+	/* a load of what a store of the region writes, and three that are not */
+	".globl snip_pair, snip_pair_end\n"
+	"snip_pair:\n"
+	"	mov 8(%rdi), %rax\n"		/* through the alias */
+	"	add %rsi, %rax\n"
+	"	mov 16(%rdi), %rdx\n"		/* another address */
+	"	mov %rax, 8(%rdi)\n"
+	"	mov (%rdi), %rcx\n"		/* its register changes */
+	"	lea 8(%rdi), %rdi\n"
+	"	mov %rcx, (%rdi)\n"
+	"	mov (%rdi), %rax\n"		/* after the last store */
+	"	ret\n"
+	"snip_pair_end:\n"
 	/* the loops of the finder: nested; one too short; one whose head's
 	 * bytes a branch of the loop targets
 	 */
@@ -141,6 +174,12 @@ __asm__(
 	"loops_end:\n");
 void snip_count(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_count_end[];
+void snip_movs(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_movs_end[];
+void snip_run(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_run_end[];
+void snip_pair(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_pair_end[];
 extern const uint8_t loops[], loops_outer[], loops_inner[], loops_store[],
 	loops_inner_end[], loops_outer_end[], loops_short[], loops_short_end[],
 	loops_busy[], loops_busy_store[], loops_busy_end[], loops_none[],
@@ -304,9 +343,102 @@ static void no_rollback(void)
 	ok(kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
 	   v.rip == blk.windows[0].store_start && at == (uint64_t)buf + 4092 &&
 	   len == 8, "a store reaching into the lost page: rolled back to it");
-	v.rip = blk.windows[0].publish + 1;
+	v.rip = blk.windows[0].end + 1;
 	ok(!kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len),
 	   "after its entry is published: no rollback");
+	kbt_block_free(&blk);
+}
+
+/* Run translated @f over a zeroed buffer and mirror: both end equal. */
+static bool run_equal(struct kbt_block *blk, void (*f)(uint8_t *, uint64_t),
+		      uint64_t v, uint8_t *native)
+{
+	memset(native, 0, 64);
+	f(native, v);
+	memset(buf, 0, 64);
+	memset(mirror, 0, 64);
+	((void (*)(uint8_t *, uint64_t))blk->trans_start)(buf, v);
+	return !memcmp(buf, native, 64) && !memcmp(mirror, native, 64) &&
+	       !logp->count;
+}
+
+/*
+ * The commit makes a mov again at the mirror (no s2 needed for a region
+ * of such movs), and consecutive stores publish their entries together:
+ * the windows say which entries a vCPU inside the run has written.
+ */
+static void runs(void)
+{
+	struct kbt_config cfg = config();
+	const struct kbt_window *w;
+	struct kbt_vcpu v = { 0 };
+	static uint8_t native[64];
+	struct kbt_block blk;
+	uint64_t at = 0;
+	size_t len = 0;
+	unsigned int i;
+	bool no_s2 = true;
+	int ret;
+
+	ret = xlate(&cfg, snip_movs, snip_movs_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.nwindows == 5, "five movs, five windows (%d)", ret))
+		return;
+	for (i = 0; i < blk.nmap; i++)
+		no_s2 &= blk.map[i].s2 == KBT_NO_REG;
+	ok(no_s2, "a region of movs made again at the commit: no second "
+	   "scratch register");
+	for (i = 0; i + 1 < blk.nwindows; i++)
+		if (blk.windows[i].end + 1 != blk.windows[i + 1].exec_end ||
+		    blk.windows[i].ent_first != i ||
+		    blk.windows[i].ent_done != i + 1)
+			break;
+	ok(i == 4, "one run: each window ends where the next store's begins");
+	ok(run_equal(&blk, snip_movs, 0x1122334455667788ull, native),
+	   "movs of a register and of 1-, 2- and 8-byte immediates: memory "
+	   "and mirror as natively");
+	kbt_block_free(&blk);
+
+	ret = xlate(&cfg, snip_run, snip_run_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.nwindows == 3, "three stores, three windows (%d)",
+		ret))
+		return;
+	w = blk.windows;
+	ok(w[0].end < w[1].exec_end - 1 && w[1].end + 1 == w[2].exec_end,
+	   "a store alone, then a run of two");
+	ok(blk.map[0].s2 != KBT_NO_REG, "a region with a read-modify-write "
+	   "uses a second scratch register");
+	logp->count = 1;
+	ok(kbt_log_sync(&blk, logp, w[1].exec_end) == 1 &&
+	   kbt_log_sync(&blk, logp, w[1].entry_end) == 2 &&
+	   kbt_log_sync(&blk, logp, w[2].store_start) == 2 &&
+	   kbt_log_sync(&blk, logp, w[2].exec_end) == 2 &&
+	   kbt_log_sync(&blk, logp, w[2].end) == 3,
+	   "the entries a vCPU in the run has written, counted from its rip");
+	logp->count = 1;
+	v.rip = w[1].exec_end;
+	v.gpr[w[1].addr_reg] = (uint64_t)buf + 8;
+	ok(kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
+	   v.rip == w[1].store_start && logp->count == 1 &&
+	   at == (uint64_t)buf + 8 && len == 8,
+	   "stopped after the store, before its entry: rolled back to it");
+	v.rip = w[2].store_start;
+	ok(!kbt_rollback(&blk, logp, &v, (uint64_t)buf, 4096, &at, &len) &&
+	   logp->count == 2, "stopped before the next store: its entry "
+	   "counted, no rollback");
+	logp->count = 0;
+	ok(run_equal(&blk, snip_run, 41, native),
+	   "a store alone and a run: memory and mirror as natively");
+	kbt_block_free(&blk);
+
+	ret = xlate(&cfg, snip_pair, snip_pair_end, CACHE_LEN, &blk);
+	ok(!ret && blk.alias_loads == 1, "a load of what the region then "
+	   "stores goes through the alias; another address, a changed base "
+	   "register, a load after the last store do not (%u)",
+	   blk.alias_loads);
+	if (!ret)
+		ok(run_equal(&blk, snip_pair, 5, native),
+		   "with a load through the alias: memory and mirror as "
+		   "natively");
 	kbt_block_free(&blk);
 }
 
@@ -375,6 +507,7 @@ int main(void)
 	refusals();
 	stops();
 	no_rollback();
+	runs();
 	counter();
 	find_loop();
 	return tap_done();
