@@ -420,6 +420,8 @@ static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
 	if (!b->gpa || !b->plain_gpa || !b->cache_gpa || !b->log_gpa ||
 	    !b->mem || !b->cache || !b->log)
 		return -ENOMEM;
+	/* an empty log: nothing published, every entry's length 0 */
+	memset(b->log, 0, sizeof(*b->log));
 	for (i = 0; i < BT_RANGE_LEN / 8; i++)
 		((uint64_t *)b->mem)[i] = i * 0x9e3779b97f4a7c15ULL;
 	b->mfd = mirror_add(b->vm->fd, b->gpa, BT_RANGE_LEN, &b->id);

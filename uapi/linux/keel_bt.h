@@ -39,7 +39,9 @@
  * struct keel_bt_log_entry - one store of the open region
  * @addr: guest virtual address of the bytes stored (not the alias's)
  * @val: the bytes, little endian, in the low @len bytes
- * @len: 1, 2, 4 or 8
+ * @len: 1, 2 or 4; 0 (or 8) for 8. Outside an open region every entry's
+ *	len is 0: the translated code writes it only for a shorter store and
+ *	puts 0 back after its commit, so a zeroed log is an empty one
  * @pad: zero
  */
 struct keel_bt_log_entry {

@@ -24,6 +24,12 @@ static unsigned int published(const struct keel_bt_log *log)
 						  KEEL_BT_LOG_ENTRIES;
 }
 
+/* The bytes entry @e holds: its len, where 0 (and anything above) is 8. */
+static unsigned int entry_len(const struct keel_bt_log_entry *e)
+{
+	return e->len && e->len < 8 ? e->len : 8;
+}
+
 void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
 		     uint8_t *buf, size_t len)
 {
@@ -31,7 +37,7 @@ void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
 
 	for (i = 0; i < n; i++) {
 		const struct keel_bt_log_entry *e = &log->e[i];
-		uint64_t lo = e->addr, hi = e->addr + (e->len > 8 ? 8 : e->len);
+		uint64_t lo = e->addr, hi = e->addr + entry_len(e);
 		uint8_t val[8];
 		uint64_t a;
 
@@ -157,8 +163,11 @@ int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 		n = published(log);
 		for (i = 0; i < n; i++)
 			mirror_write(arg, log->e[i].addr, log->e[i].val,
-				     log->e[i].len > 8 ? 8 : log->e[i].len);
+				     entry_len(&log->e[i]));
 		log->count = 0;
+		/* as the commit leaves them: 0 (8 bytes) outside a region */
+		for (i = 0; i < n; i++)
+			log->e[i].len = 0;
 		vcpu->gpr[m->s1] = log->scratch[0];
 		if (m->s2 != KBT_NO_REG)
 			vcpu->gpr[m->s2] = log->scratch[1];

@@ -17,7 +17,7 @@
  *	mov [log.e[n].addr], s1		per 8 bytes stored: the entry
  *	mov{zx} s2, [s1 + alias_off]	(a mov's source register or
  *	mov [log.e[n].val], s2		 immediate goes to val directly)
- *	mov dword [log.e[n].len], size
+ *	mov dword [log.e[n].len], size	(below 8 bytes: 0 stands for 8)
  *	mov qword [log.count], n + 1	publish, after the last store of a
  *					run of consecutive stores
  *
@@ -33,6 +33,7 @@
  *	lea s1, [s1 + stores]		 stores added to it
  *	mov [count_addr], s1
  *	mov qword [log.count], 0
+ *	mov dword [log.e[i].len], 0	each length written above
  *	mov s1, [log.scratch[0]]
  *	mov s2, [log.scratch[1]]
  *
@@ -431,6 +432,13 @@ static void commit(struct tr *t)
 	}
 	m = mem_rip(LOG_FIELD(cfg, count));
 	kbt_emit_mov_imm(&t->e, &m, 8, 0);
+	/* lengths back to 0 once nothing is published */
+	for (i = 0; i < t->nent; i++) {
+		if (t->lens[i] == 8)
+			continue;
+		m = mem_rip(LOG_FIELD(cfg, e[i].len));
+		kbt_emit_mov_imm(&t->e, &m, 4, 0);
+	}
 	m = mem_rip(LOG_FIELD(cfg, scratch[0]));
 	kbt_emit_mov_load(&t->e, t->s1, &m, 8);
 	if (t->save_s2) {
@@ -573,8 +581,11 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 			m = mem_rip(LOG_FIELD(cfg, e[n].val));
 			kbt_emit_mov_store(&t->e, &m, 8, t->s2);
 		}
-		m = mem_rip(LOG_FIELD(cfg, e[n].len));
-		kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
+		if (w < 8) {
+			/* 0, what every entry's len is outside a region, is 8 */
+			m = mem_rip(LOG_FIELD(cfg, e[n].len));
+			kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
+		}
 		t->lens[n] = (uint8_t)w;
 		t->repeat[n] = repeat ? in : NULL;
 	}

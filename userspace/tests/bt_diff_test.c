@@ -51,6 +51,20 @@ static int64_t alias_off;
 static struct keel_bt_log *logp;
 static struct kbt_block blk;
 
+/*
+ * The log as no region leaves it open: nothing published, every entry's
+ * length 0 (8 bytes), which regions count on.
+ */
+static bool log_empty(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < KEEL_BT_LOG_ENTRIES; i++)
+		if (logp->e[i].len)
+			return false;
+	return !logp->count;
+}
+
 /* the recovery run in progress, for the SIGTRAP handler */
 static struct {
 	unsigned long step, lose_at;
@@ -277,7 +291,7 @@ static void fault_trans(ucontext_t *uc)
 		fr.bad |= FB_REGS;
 	if ((v.rflags ^ fr.rflags) & fr.mask)
 		fr.bad |= FB_FLAGS;
-	if (logp->count)
+	if (!log_empty())
 		fr.bad |= FB_LOG;
 	fault_unprotect(true);
 	if (memcmp(data, fault_mem, DATA_LEN))
@@ -376,7 +390,7 @@ static bool run_translated(const struct bt_regs *r0, const uint8_t *d0,
 	memset(logp, 0, sizeof(*logp));
 	bt_run(&r, trans, step);
 	return same_regs(&r, rn, undef) && !memcmp(data, dn, DATA_LEN) &&
-	       !memcmp(mirror, data, DATA_LEN) && logp->count == 0;
+	       !memcmp(mirror, data, DATA_LEN) && log_empty();
 }
 
 static void print_block(const uint8_t *code, size_t len)
@@ -542,7 +556,7 @@ static void fault_run(unsigned int i, const struct bt_regs *r0,
 		fr.bad |= FB_NOFAULT;
 	}
 	if (!same_regs(&r, rn, undef) || memcmp(data, dn, DATA_LEN) ||
-	    logp->count)
+	    !log_empty())
 		fr.bad |= FB_END;
 	if (fr.log_count)
 		st->open++;

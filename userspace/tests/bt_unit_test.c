@@ -353,11 +353,16 @@ static void no_rollback(void)
 static bool run_equal(struct kbt_block *blk, void (*f)(uint8_t *, uint64_t),
 		      uint64_t v, uint8_t *native)
 {
+	unsigned int i;
+
 	memset(native, 0, 64);
 	f(native, v);
 	memset(buf, 0, 64);
 	memset(mirror, 0, 64);
 	((void (*)(uint8_t *, uint64_t))blk->trans_start)(buf, v);
+	for (i = 0; i < KEEL_BT_LOG_ENTRIES; i++)
+		if (logp->e[i].len)
+			return false;	/* a length left for the next region */
 	return !memcmp(buf, native, 64) && !memcmp(mirror, native, 64) &&
 	       !logp->count;
 }
