@@ -184,6 +184,13 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The median of @reps run times @t (sorted here), in ns. */
+static double median(double *t, unsigned int reps)
+{
+	qsort(t, reps, sizeof(double), cmp_double);
+	return t[reps / 2];
+}
+
 int main(int argc, char **argv)
 {
 	struct loop loops[] = {
@@ -219,7 +226,7 @@ int main(int argc, char **argv)
 	       "translate us");
 	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		struct loop *l = &loops[i];
-		double tn[101], tt[101], tf[101], xl_us;
+		double tn[101], tt[101], tf[101], xl_us, mn, mt, mf, w;
 		size_t olen = (uint8_t *)l->end - (uint8_t *)l->start;
 		uint8_t *mirror[PL_NR] = { hm.mirror, hm.mirror_flat };
 		double *t[PL_NR] = { tt, tf };
@@ -247,15 +254,12 @@ int main(int argc, char **argv)
 			       "%.3f ms, flat %.3f ms\n", l->name, r,
 			       tn[r] / 1e6, tt[r] / 1e6, tf[r] / 1e6);
 		}
-		qsort(tn, reps, sizeof(double), cmp_double);
-		qsort(tt, reps, sizeof(double), cmp_double);
-		qsort(tf, reps, sizeof(double), cmp_double);
+		mn = median(tn, reps);
+		mt = median(tt, reps);
+		mf = median(tf, reps);
+		w = (double)n * l->stores * 1e9;	/* writes, per s over ns */
 		printf("%-8s %14.3e %14.3e %7.2fx %14.3e %7.2fx %7.1fx %12.1f\n",
-		       l->name, (double)n * l->stores / (tn[reps / 2] / 1e9),
-		       (double)n * l->stores / (tt[reps / 2] / 1e9),
-		       tt[reps / 2] / tn[reps / 2],
-		       (double)n * l->stores / (tf[reps / 2] / 1e9),
-		       tf[reps / 2] / tn[reps / 2],
+		       l->name, w / mn, w / mt, mt / mn, w / mf, mf / mn,
 		       (double)l->blk[0].trans_len / (double)olen, xl_us);
 		kbt_block_free(&l->blk[PL_COLOURED]);
 		kbt_block_free(&l->blk[PL_FLAT]);

@@ -50,6 +50,7 @@ struct kbt_insn {
 	bool src_imm;
 	int32_t imm;
 	bool leader;		/* a branch target: a region starts here */
+	bool repeat;		/* KBT_STORE: the commit makes it again */
 };
 
 int kbt_decode(const ZydisDecoder *dec, const uint8_t *code, size_t len,

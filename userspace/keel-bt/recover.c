@@ -69,14 +69,19 @@ static const struct kbt_window *window_at(const struct kbt_block *blk,
 	return NULL;
 }
 
-uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
-		      uint64_t rip)
+/* The log's count as a vCPU at @rip in window @w (or none) has made it. */
+static uint64_t log_sync(const struct kbt_window *w, struct keel_bt_log *log,
+			 uint64_t rip)
 {
-	const struct kbt_window *w = window_at(blk, rip);
-
 	if (w)
 		log->count = rip >= w->entry_end ? w->ent_done : w->ent_first;
 	return log->count;
+}
+
+uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
+		      uint64_t rip)
+{
+	return log_sync(window_at(blk, rip), log, rip);
 }
 
 int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
@@ -87,7 +92,7 @@ int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
 	uint64_t at;
 	unsigned int i;
 
-	kbt_log_sync(blk, log, vcpu->rip);
+	log_sync(w, log, vcpu->rip);
 	if (!w || vcpu->rip >= w->entry_end)
 		return 0;
 	at = vcpu->gpr[w->addr_reg];

@@ -341,13 +341,13 @@ static bool repeatable(const struct tr *t, const struct kbt_insn *in)
 }
 
 /*
- * The region [i, end): its last store, and whether it needs s2 (a store
- * of more than 8 bytes, one whose bytes are read back, or an entry the
- * commit copies from the log).
+ * The region [i, end): its last store, which of its stores the commit
+ * makes again, and whether it needs s2 (a store of more than 8 bytes, one
+ * whose bytes are read back, or an entry the commit copies from the log).
  */
 static void region_setup(struct tr *t, unsigned int i, unsigned int end)
 {
-	const struct kbt_insn *in;
+	struct kbt_insn *in;
 	unsigned int j;
 
 	t->last = i;
@@ -357,8 +357,10 @@ static void region_setup(struct tr *t, unsigned int i, unsigned int end)
 	t->save_s2 = false;
 	for (j = i; j < end; j++) {
 		in = &t->in[j];
-		if (in->kind == KBT_STORE && !repeatable(t, in))
-			t->save_s2 = true;
+		if (in->kind != KBT_STORE)
+			continue;
+		in->repeat = repeatable(t, in);
+		t->save_s2 |= !in->repeat;
 	}
 }
 
@@ -522,7 +524,6 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 	unsigned int k = store_entries(in);
 	unsigned int w = in->size <= 8 ? in->size : 8;
 	struct kbt_window win = { .orig_rip = in->rip, .size = in->size };
-	bool repeat = repeatable(t, in);
 	struct kbt_mem m;
 	unsigned int id, e;
 	int ret;
@@ -587,7 +588,7 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 			kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
 		}
 		t->lens[n] = (uint8_t)w;
-		t->repeat[n] = repeat ? in : NULL;
+		t->repeat[n] = in->repeat ? in : NULL;
 	}
 	win.ent_first = (uint8_t)t->nent;
 	t->nent += k;
