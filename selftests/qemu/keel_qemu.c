@@ -625,12 +625,15 @@ int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms)
 		if (step > KEEL_QEMU_STUCK_CHECK_MS)
 			step = KEEL_QEMU_STUCK_CHECK_MS;
 		ret = keel_qemu_wait_for(q, marker, step);
-		if (ret == -ESRCH && keel_qemu_panicked(q))
+		/* A panicked guest may take minutes to reboot, and QEMU to exit. */
+		if (ret && keel_qemu_panicked(q))
 			return -EDEADLK;
-		if (ret != -ETIMEDOUT || left_ms(deadline) == 0)
+		if (ret != -ETIMEDOUT)
 			return ret;
 		if (q->len == before && keel_qemu_stuck(q) == 1)
 			return -EDEADLK;
+		if (left_ms(deadline) == 0)
+			return ret;
 	}
 }
 

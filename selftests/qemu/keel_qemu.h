@@ -129,8 +129,10 @@ unsigned long long keel_qemu_stuck_ip(struct keel_qemu *q);
  * The same fault's other face: the interrupt is delivered again at the
  * first instruction of its own entry, with interrupts off, until the
  * entry stack overflows and the guest panics ("Fatal exception in
- * interrupt"; QEMU then exits, -no-reboot). True when the console shows
- * that panic. A fault of Keel's that panicked the guest in an interrupt
+ * interrupt"). QEMU exits once the guest's reboot gets through, which
+ * can take minutes: on microvm without ACPI the kernel first knocks at a
+ * keyboard controller there is not, each knock an exit of the nested
+ * guest. True when the console shows that panic, QEMU gone or not. A fault of Keel's that panicked the guest in an interrupt
  * every time would still fail a test: only KEEL_QEMU_BOOT_TRIES starts
  * are made, each noted.
  */
@@ -145,8 +147,9 @@ const char *keel_qemu_fault(struct keel_qemu *q);
 
 /*
  * As keel_qemu_wait_for(), and after every KEEL_QEMU_STUCK_CHECK_MS
- * without console output, asks keel_qemu_stuck(): -EDEADLK when stuck,
- * and when QEMU exited after keel_qemu_panicked().
+ * without @marker, asks keel_qemu_panicked() and, when no console output
+ * came either, keel_qemu_stuck(): -EDEADLK when the guest panicked or is
+ * stuck, whether QEMU still runs or not.
  */
 int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms);
 
