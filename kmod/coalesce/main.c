@@ -113,14 +113,13 @@ static long keel_coal_setup(struct keel_inst *inst, unsigned int cmd,
 	if (!ret)
 		ret = keel_coal_params_from_uapi(&p, &arg.params);
 	if (!ret)
-		ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+		ret = keel_inst_setup_begin_vm(inst, arg.label,
+					       sizeof(arg.label), arg.vm_fd);
 	if (ret)
 		return ret;
 	keel_coal_init(&o->c, &p, true);
 	o->stopped = true;
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	if (!ret)
-		ret = keel_coal_bind(o, &arg);
+	ret = keel_coal_bind(o, &arg);
 	if (ret)
 		goto out;
 

@@ -58,14 +58,13 @@ static long keel_vm_bind(struct keel_inst *inst, unsigned int cmd,
 
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), KEEL_VM_BIND_SIZE_VER0,
 				  KEEL_VM_BIND_FLAGS_ALL, cmd, uarg);
-	if (ret)
-		return ret;
-
-	ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
-	if (ret)
-		return ret;
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	return keel_inst_setup_end(inst, ret, &ubind->id);
+	if (!ret)
+		ret = keel_inst_setup_begin_vm(inst, arg.label,
+					       sizeof(arg.label), arg.vm_fd);
+	/* The VM is all a bound instance has: nothing else to build. */
+	if (!ret)
+		ret = keel_inst_setup_end(inst, 0, &ubind->id);
+	return ret;
 }
 
 static const struct keel_ioctl keel_vm_ioctls[] = {

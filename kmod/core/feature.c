@@ -145,15 +145,52 @@ static int keel_inst_mmap(struct file *file, struct vm_area_struct *vma)
 	return fops->mmap(file, vma);
 }
 
+/*
+ * Setup, step 1, both ways: checks @label, takes the setup lock, takes a
+ * reference to the VM of *@vm_fd when @vm_fd is given, and initialises
+ * the object with @label and the VM, and the state when the feature has
+ * one. The errors in that order; on one, nothing changed and the lock is
+ * not held.
+ */
+static int keel_inst_setup_start(struct keel_inst *inst, const char *label,
+				 size_t label_len, const int *vm_fd)
+{
+	struct keel_feature *f = inst->feature;
+	struct kvm *kvm = NULL;
+
+	label_len = min_t(size_t, label_len, sizeof(inst->obj.label));
+	if (!keel_label_valid(label, label_len))
+		return -EINVAL;
+	mutex_lock(&inst->setup_lock);
+	if (inst->set_up) {
+		mutex_unlock(&inst->setup_lock);
+		return -EBUSY;
+	}
+	if (vm_fd) {
+		kvm = keel_vm_get(*vm_fd);
+		if (IS_ERR(kvm)) {
+			mutex_unlock(&inst->setup_lock);
+			return PTR_ERR(kvm);
+		}
+	}
+	keel_object_init(&inst->obj, &f->part, f->type, kvm);
+	strscpy(inst->obj.label, label, label_len);
+	inst->kvm = kvm;
+	if (f->ops.state)
+		keel_inst_set_state(inst, f->ops.state);
+	return 0;
+}
+
 /**
  * keel_inst_setup_begin() - setup, step 1: take the setup lock
  * @inst: the instance, from the module's setup ioctl
  * @label: the object's label from the ioctl's argument
  * @label_len: bytes of @label
  *
+ * For an instance without a VM; keel_inst_setup_begin_vm() binds one.
  * Called once the module checked the rest of the ioctl's argument. On
  * success the setup lock is held, the object is initialised with @label
- * (cut to fit &keel_object.label; no VM yet), and the state too when
+ * (cut to fit &keel_object.label; no VM), and the state too when
  * &keel_feature_ops.state is set; the module then builds its instance and
  * must call keel_inst_setup_end(), whatever happens. On failure nothing
  * changed and the lock is not held.
@@ -166,23 +203,37 @@ static int keel_inst_mmap(struct file *file, struct vm_area_struct *vma)
 int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 			  size_t label_len)
 {
-	struct keel_feature *f = inst->feature;
-
-	label_len = min_t(size_t, label_len, sizeof(inst->obj.label));
-	if (!keel_label_valid(label, label_len))
-		return -EINVAL;
-	mutex_lock(&inst->setup_lock);
-	if (inst->set_up) {
-		mutex_unlock(&inst->setup_lock);
-		return -EBUSY;
-	}
-	keel_object_init(&inst->obj, &f->part, f->type, NULL);
-	strscpy(inst->obj.label, label, label_len);
-	if (f->ops.state)
-		keel_inst_set_state(inst, f->ops.state);
-	return 0;
+	return keel_inst_setup_start(inst, label, label_len, NULL);
 }
 EXPORT_SYMBOL_GPL(keel_inst_setup_begin);
+
+/**
+ * keel_inst_setup_begin_vm() - setup, step 1, for an instance of a VM
+ * @inst: the instance, from the module's setup ioctl
+ * @label: the object's label from the ioctl's argument
+ * @label_len: bytes of @label
+ * @vm_fd: a KVM VM fd of the calling process, from the same argument
+ *
+ * As keel_inst_setup_begin(), and binds the instance to the VM of @vm_fd:
+ * a counted reference (keel_vm_get()) for the instance and its object
+ * (&keel_inst.kvm, &keel_object.kvm), which teardown drops after
+ * &keel_feature_ops.teardown. On failure nothing changed, the lock is not
+ * held and teardown does not run: the module initialises its instance
+ * after this call and before any step that can fail.
+ *
+ * Context: process context; sleeps (the setup lock, a mutex).
+ *
+ * Return: 0; -EINVAL when @label is not valid (as keel_inst_setup_begin());
+ * -EBUSY when the instance is already set up; -EBADF when @vm_fd is not
+ * open, -EINVAL when it is not a KVM VM fd. The first that applies, in
+ * that order.
+ */
+int keel_inst_setup_begin_vm(struct keel_inst *inst, const char *label,
+			     size_t label_len, int vm_fd)
+{
+	return keel_inst_setup_start(inst, label, label_len, &vm_fd);
+}
+EXPORT_SYMBOL_GPL(keel_inst_setup_begin_vm);
 
 /**
  * keel_inst_set_state() - give an instance state during setup
@@ -207,37 +258,6 @@ void keel_inst_set_state(struct keel_inst *inst,
 	inst->obj.state = &inst->state;
 }
 EXPORT_SYMBOL_GPL(keel_inst_set_state);
-
-/**
- * keel_inst_bind_vm() - bind an instance to a VM during setup
- * @inst: the instance, in setup
- * @vm_fd: a KVM VM fd of the calling process
- *
- * Takes a counted reference to the VM (keel_vm_get()) for the instance
- * and its object (&keel_inst.kvm, &keel_object.kvm); teardown drops it,
- * after &keel_feature_ops.teardown.
- *
- * Context: process context, between keel_inst_setup_begin() and
- * keel_inst_setup_end() (the setup lock held).
- *
- * Return: 0; -EBADF when @vm_fd is not open, -EINVAL when it is not a KVM
- * VM fd; -EBUSY (with a warning) when the instance already has a VM.
- */
-int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd)
-{
-	struct kvm *kvm;
-
-	lockdep_assert_held(&inst->setup_lock);
-	if (WARN_ON(inst->kvm))
-		return -EBUSY;
-	kvm = keel_vm_get(vm_fd);
-	if (IS_ERR(kvm))
-		return PTR_ERR(kvm);
-	inst->kvm = kvm;
-	inst->obj.kvm = kvm;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(keel_inst_bind_vm);
 
 /**
  * keel_inst_setup_end() - setup, step 2: publish the instance or undo it

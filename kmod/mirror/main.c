@@ -212,16 +212,15 @@ static long keel_mirror_setup(struct keel_inst *inst, unsigned int cmd,
 	if (!ret)
 		ret = keel_mirror_check_range(arg.gpa, arg.len);
 	if (!ret)
-		ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+		ret = keel_inst_setup_begin_vm(inst, arg.label,
+					       sizeof(arg.label), arg.vm_fd);
 	if (ret)
 		return ret;
 	m->gfn = gpa_to_gfn(arg.gpa);
 	m->npages = arg.len >> PAGE_SHIFT;
 	m->c.gpa = arg.gpa;
 	m->c.protected_bytes = arg.len;
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	if (!ret)
-		ret = keel_mirror_build(m, arg.flags);
+	ret = keel_mirror_build(m, arg.flags);
 	/* A range runs from the start: its periodic work begins (state.c). */
 	if (!ret)
 		ret = keel_state_set_running(&inst->state, true);

@@ -195,12 +195,11 @@ static long keel_remote_setup(struct keel_inst *inst, unsigned int cmd,
 	if (ret)
 		return ret;
 
-	ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+	ret = keel_inst_setup_begin_vm(inst, arg.label, sizeof(arg.label),
+				       arg.vm_fd);
 	if (ret)
 		return ret;
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	if (!ret)
-		ret = keel_remote_build(rd, &arg);
+	ret = keel_remote_build(rd, &arg);
 	if (!ret)
 		ret = keel_remote_sock_get(&rd->sink, arg.sock_fd);
 	resample_fd = arg.flags & KEEL_REMOTE_SETUP_LEVEL ? arg.resample_fd : -1;

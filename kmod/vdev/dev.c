@@ -141,14 +141,12 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 	if (ret)
 		return ret;
 
-	ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+	ret = keel_inst_setup_begin_vm(inst, arg.label, sizeof(arg.label),
+				       arg.vm_fd);
 	if (ret)
 		return ret;
 	/* A device's state ops are its model's. */
 	keel_inst_set_state(inst, model->state_ops);
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	if (ret)
-		goto out;
 	vi->bus = arg.bus;
 	vi->base = arg.base;
 	vi->len = arg.len;
@@ -160,7 +158,6 @@ static long keel_vdev_setup(struct keel_inst *inst, unsigned int cmd,
 		ret = keel_irq_line_bind(&vi->irq, irq_fd, resample_fd);
 	if (!ret)
 		ret = keel_vdev_claim(vi);
-out:
 	return keel_inst_setup_end(inst, ret, &usetup->id);
 }
 

@@ -151,15 +151,14 @@ static long keel_sample_setup(struct keel_inst *inst, unsigned int cmd,
 	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg),
 				  KEEL_SAMPLE_SETUP_FLAGS_ALL, cmd, uarg);
 	if (!ret)
-		ret = keel_inst_setup_begin(inst, arg.label, sizeof(arg.label));
+		ret = keel_inst_setup_begin_vm(inst, arg.label,
+					       sizeof(arg.label), arg.vm_fd);
 	if (ret)
 		return ret;
 	keel_irq_line_init(&s->irq);
 	keel_thread_init(&s->thread);
 	spin_lock_init(&s->lock);
-	ret = keel_inst_bind_vm(inst, arg.vm_fd);
-	if (!ret)
-		ret = keel_irq_line_bind(&s->irq, arg.irq_fd, -1);
+	ret = keel_irq_line_bind(&s->irq, arg.irq_fd, -1);
 	if (!ret)
 		ret = keel_evwait_start(&s->bell, arg.bell_fd, keel_sample_bell);
 	/* A doorbell that is its own irqfd would ring itself forever. */

@@ -12,16 +12,18 @@
  *
  *	open        zeroed allocation, ops->open() for the module's fields
  *	setup       the module's setup ioctl: check the argument, then
- *		    keel_inst_setup_begin(), build, keel_inst_setup_end();
- *		    all or nothing, once (-EBUSY afterwards)
+ *		    keel_inst_setup_begin() (_vm() to bind a VM), build,
+ *		    keel_inst_setup_end(); all or nothing, once (-EBUSY
+ *		    afterwards)
  *	set up      keel_inst_ready(): every other ioctl and file operation
  *	release     the object leaves the registry (waiting for netlink
  *		    readers), ops->teardown(), the VM reference is dropped,
  *		    ops->release(), free
  *
  * ops->teardown() is the one path that undoes setup: on release, and on a
- * setup that failed after keel_inst_setup_begin() (with whatever the
- * module built so far, so it must cope with a partial build).
+ * setup that failed after keel_inst_setup_begin() or _vm() succeeded
+ * (with whatever the module built so far, so it must cope with a partial
+ * build; a begin that fails changes nothing and tears nothing down).
  *
  * ioctls: the core's ioctl entry of the file handles the
  * core's numbers (the state framework's 0x90-0x9f); any other number goes
@@ -83,10 +85,10 @@ struct keel_ioctl {
  * @open: optional: initialise the module's fields of a new (zeroed)
  *	instance, on open(); 0 or a negative errno, which fails the open
  * @teardown: optional: undo setup, also a partial one (a setup that
- *	failed after keel_inst_setup_begin()); runs once the object is out of
- *	the registry, before the state is destroyed and the VM reference
- *	dropped: with the setup lock held when a setup fails, with no Keel
- *	lock on release
+ *	failed after keel_inst_setup_begin() or _vm()); runs once the
+ *	object is out of the registry, before the state is destroyed and
+ *	the VM reference dropped: with the setup lock held when a setup
+ *	fails, with no Keel lock on release
  * @release: optional: undo @open, on release, after any @teardown
  * @detached: optional: the core let go of the attached instance (it was
  *	detached, or its VMM ended; attach.c). Descriptors of it from
@@ -152,9 +154,9 @@ void keel_feature_unregister(struct keel_feature *f);
  *	instance does not outlive it (get_file() for one)
  * @obj: its registry object once set up
  * @state: its state, when @obj.state points here (set up with state ops)
- * @kvm: the VM of keel_inst_bind_vm(): a counted reference, dropped on
- *	teardown; NULL before
- * @setup_lock: serialises setup (keel_inst_setup_begin() to
+ * @kvm: the VM of keel_inst_setup_begin_vm(): a counted reference,
+ *	dropped on teardown; NULL before, and without a VM
+ * @setup_lock: serialises setup (keel_inst_setup_begin() or _vm() to
  *	keel_inst_setup_end())
  * @set_up: the instance is set up: written once, under @setup_lock, with
  *	release semantics, and read with keel_inst_ready() by everything else
@@ -213,9 +215,10 @@ static inline struct keel_inst *keel_inst_of_state(struct keel_state *st)
 /* The setup sequence (feature.c). */
 int keel_inst_setup_begin(struct keel_inst *inst, const char *label,
 			  size_t label_len);
+int keel_inst_setup_begin_vm(struct keel_inst *inst, const char *label,
+			     size_t label_len, int vm_fd);
 void keel_inst_set_state(struct keel_inst *inst,
 			 const struct keel_state_ops *ops);
-int keel_inst_bind_vm(struct keel_inst *inst, int vm_fd);
 int keel_inst_setup_end(struct keel_inst *inst, int err, u32 __user *uid);
 
 /*
