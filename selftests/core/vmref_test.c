@@ -70,8 +70,9 @@ TEST(vm_fd_accepted)
 
 	ASSERT_EQ(0, bind_vm(keel, vm, 0, "accepted", &id));
 	EXPECT_NE(0, id);
-	/* One binding per file. */
+	/* One binding per file, said before anything of the new VM fd. */
 	EXPECT_EQ(EBUSY, bind_vm(keel, vm, 0, "again", NULL));
+	EXPECT_EQ(EBUSY, bind_vm(keel, -1, 0, NULL, NULL));
 	close(vm);
 	close(keel);
 }
