@@ -868,7 +868,7 @@ static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
 			.windows = x->win, .nwindows = x->nwin,
 		};
 
-		b->fault.published = kbt_log_sync(&blk, b->log, v.rip);
+		b->fault.published = kbt_log_sync(&blk, b->log, &v);
 		ret = kbt_fault(&blk, b->log, &v, bt_vm_mirror_write, b);
 	}
 	if (ret != 1)

@@ -40,8 +40,9 @@
  * @addr: guest virtual address of the bytes stored (not the alias's)
  * @val: the bytes, little endian, in the low @len bytes
  * @len: 1, 2 or 4; 0 (or 8) for 8. Outside an open region every entry's
- *	len is 0: the translated code writes it only for a shorter store and
- *	puts 0 back after its commit, so a zeroed log is an empty one
+ *	len is 0: the translated code (a recovery, for a register entry)
+ *	writes it only for a shorter store and the commit puts 0 back, so a
+ *	zeroed log is an empty one
  * @pad: zero
  */
 struct keel_bt_log_entry {
@@ -66,14 +67,18 @@ struct keel_bt_log_entry {
  *
  * The translated code writes a store to guest memory first, then its
  * entry, and after the last store of a run of consecutive stores @count;
- * a commit writes every entry to the mirror, then sets @count to 0. A
+ * a commit writes every entry to the mirror, then sets @count to 0. The
+ * entry of a mov whose address and source registers stay unchanged
+ * until the commit is not written by the code (a register entry): its
+ * slot is counted, and a recovery makes it from the vCPU's registers. A
  * recovery of a lost guest page first counts the entries a vCPU stopped
- * inside a run has written (the translation's window table says which,
- * from its rip), then takes the mirror's page and writes over it every
- * published entry that falls in it, in order: the guest page as the vCPU
- * last wrote it. A vCPU stopped between a store and the end of its entry,
- * with the store's bytes on the lost page, is rolled back to the store,
- * with @rsave's registers and @flags.
+ * inside a run has written and makes its register entries (the
+ * translation's window table says which and how, from its rip), then
+ * takes the mirror's page and writes over it every published entry that
+ * falls in it, in order: the guest page as the vCPU last wrote it. A
+ * vCPU stopped between a store and the end of its entry, with the
+ * store's bytes on the lost page, is rolled back to the store, with
+ * @rsave's registers and @flags.
  */
 struct keel_bt_log {
 	__u64 count;

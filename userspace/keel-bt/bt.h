@@ -41,6 +41,14 @@ struct kbt_config {
  * begins). A vCPU stopped in [exec_end, entry_end) whose store's bytes are
  * lost is rolled back to store_start (registers in rsave_reg[] from the
  * log's rsave[], the flags in flags from the log's flags[]).
+ *
+ * A register entry (reg_entry): the store is a mov whose address and
+ * source registers stay as they are until the region's commit, which
+ * makes it again from them. The code writes no entry for it (entry_end
+ * is exec_end); kbt_log_sync() writes it from the stopped vCPU's
+ * registers: address base + index * scale + disp (a register KBT_NO_REG
+ * is none; a RIP-relative address is all disp), bytes the register src,
+ * or the immediate imm sign-extended when src is KBT_NO_REG.
  */
 struct kbt_window {
 	uint64_t store_start;	/* translated store instruction */
@@ -56,7 +64,13 @@ struct kbt_window {
 	uint16_t flags;		/* RFLAGS bits the store reads */
 	uint8_t ent_first;	/* its first entry */
 	uint8_t ent_done;	/* the entries complete once it is logged */
-	uint8_t pad2[4];
+	uint8_t reg_entry;	/* its entry is made from the registers */
+	uint8_t base, index;	/* reg_entry: the address's registers */
+	uint8_t scale;
+	uint8_t src;		/* reg_entry: the source register */
+	uint8_t pad2[3];
+	int32_t imm;		/* reg_entry: or this immediate */
+	int64_t disp;		/* reg_entry: the address's displacement */
 };
 
 /* kbt_map.s2 of a region that does not use (nor save) a second scratch */
@@ -138,13 +152,14 @@ void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
 		     uint8_t *buf, size_t len);
 
 /*
- * The log's count as the vCPU at @rip has made it: inside a run of stores
- * whose entries are published together, the entries it has written in
- * full are counted in @log (its count set). Call before reading the log
- * for a stopped vCPU. Returns the count.
+ * The log as the stopped @vcpu has made it: inside a run of stores whose
+ * entries are published together, the entries it has written in full
+ * are counted in @log (its count set); the open region's register
+ * entries it has made are written into @log from its registers. Call
+ * before reading the log for a stopped vCPU. Returns the count.
  */
 uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
-		      uint64_t rip);
+		      const struct kbt_vcpu *vcpu);
 
 /*
  * A guest page [page, page + psize) was lost and is about to be rebuilt

@@ -2,9 +2,10 @@
 /*
  * keel-bt's recovery: what a lost guest page held, rebuilt from the
  * mirror and the region log; the log's count brought up to a vCPU stopped
- * inside a run of stores that publish their entries together, and the
- * rollback of a vCPU stopped between a translated store and its log
- * entry (the window table of the translation).
+ * inside a run of stores that publish their entries together, with the
+ * entries the code leaves to the vCPU's registers, and the rollback of a
+ * vCPU stopped between a translated store and its log entry (the window
+ * table of the translation).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -69,19 +70,73 @@ static const struct kbt_window *window_at(const struct kbt_block *blk,
 	return NULL;
 }
 
-/* The log's count as a vCPU at @rip in window @w (or none) has made it. */
-static uint64_t log_sync(const struct kbt_window *w, struct keel_bt_log *log,
-			 uint64_t rip)
+/* The last window whose store starts at or before @rip, or -1. */
+static int window_before(const struct kbt_block *blk, uint64_t rip)
+{
+	unsigned int lo = 0, hi = blk->nwindows;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (blk->windows[mid].store_start <= rip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (int)lo - 1;
+}
+
+static uint64_t reg_or_none(const struct kbt_vcpu *vcpu, uint8_t reg)
+{
+	return reg < 16 ? vcpu->gpr[reg] : 0;
+}
+
+/*
+ * The register entries of the open region that @vcpu has made, written
+ * into @log from its registers: those of the region's stores up to its
+ * rip (back to the region's first entry) that the count publishes.
+ */
+static void log_fill(const struct kbt_block *blk, struct keel_bt_log *log,
+		     const struct kbt_vcpu *vcpu)
+{
+	unsigned int n = published(log);
+	int i;
+
+	if (!n)
+		return;
+	for (i = window_before(blk, vcpu->rip); i >= 0; i--) {
+		const struct kbt_window *w = &blk->windows[i];
+		struct keel_bt_log_entry *e = &log->e[w->ent_first];
+
+		if (w->reg_entry && w->ent_first < n) {
+			e->addr = reg_or_none(vcpu, w->base) +
+				  reg_or_none(vcpu, w->index) * w->scale +
+				  (uint64_t)w->disp;
+			e->val = w->src < 16 ? vcpu->gpr[w->src] :
+					       (uint64_t)(int64_t)w->imm;
+			e->len = w->size < 8 ? w->size : 0;
+		}
+		if (!w->ent_first)
+			break;	/* the region's first entry */
+	}
+}
+
+/* The log as a vCPU in window @w (or none) has made it. */
+static uint64_t log_sync(const struct kbt_block *blk,
+			 const struct kbt_window *w, struct keel_bt_log *log,
+			 const struct kbt_vcpu *vcpu)
 {
 	if (w)
-		log->count = rip >= w->entry_end ? w->ent_done : w->ent_first;
+		log->count = vcpu->rip >= w->entry_end ? w->ent_done :
+							 w->ent_first;
+	log_fill(blk, log, vcpu);
 	return log->count;
 }
 
 uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
-		      uint64_t rip)
+		      const struct kbt_vcpu *vcpu)
 {
-	return log_sync(window_at(blk, rip), log, rip);
+	return log_sync(blk, window_at(blk, vcpu->rip), log, vcpu);
 }
 
 int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
@@ -92,7 +147,7 @@ int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
 	uint64_t at;
 	unsigned int i;
 
-	log_sync(w, log, vcpu->rip);
+	log_sync(blk, w, log, vcpu);
 	if (!w || vcpu->rip >= w->entry_end)
 		return 0;
 	at = vcpu->gpr[w->addr_reg];
@@ -164,7 +219,7 @@ int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 	if (!m || m->exec_rip != vcpu->rip)
 		return -EINVAL;
 	if (m->open) {
-		kbt_log_sync(blk, log, vcpu->rip);
+		kbt_log_sync(blk, log, vcpu);
 		n = published(log);
 		for (i = 0; i < n; i++)
 			mirror_write(arg, log->e[i].addr, log->e[i].val,

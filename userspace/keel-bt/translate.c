@@ -21,6 +21,10 @@
  *	mov qword [log.count], n + 1	publish, after the last store of a
  *					run of consecutive stores
  *
+ * A register entry (a mov of one entry that the commit makes again from
+ * its registers, struct kbt_window) is the store alone: no lea, no entry
+ * written; a recovery makes the entry from the vCPU's registers.
+ *
  * and the commit, right after the region's last store:
  *
  *	mov [m + mirror_off], r		per entry of a mov whose address and
@@ -518,6 +522,37 @@ static bool run_ends(const struct tr *t, const struct kbt_insn *in)
 	       t->nent + store_entries(&t->in[next]) > KEEL_BT_LOG_ENTRIES;
 }
 
+/*
+ * Does the log take the store @in as a register entry, which the code
+ * does not write (struct kbt_window)? A store the commit makes again
+ * from its registers (repeatable()), of one entry, with a 64-bit address.
+ * If so, describes it in @win.
+ */
+static bool reg_entry(const struct kbt_insn *in, struct kbt_window *win)
+{
+	const ZydisDecodedOperand *op = &in->ops[in->mem_op];
+	int base, index;
+
+	if (!in->repeat || store_entries(in) != 1 ||
+	    in->di.address_width != 64)
+		return false;
+	win->reg_entry = 1;
+	win->src = in->src_reg >= 0 ? (uint8_t)in->src_reg : KBT_NO_REG;
+	win->imm = in->imm;
+	if (op->mem.base == ZYDIS_REGISTER_RIP) {
+		win->base = win->index = KBT_NO_REG;
+		win->disp = (int64_t)rip_target(in, in->mem_op);
+		return true;
+	}
+	base = kbt_gpr_id(op->mem.base);
+	index = kbt_gpr_id(op->mem.index);
+	win->base = base >= 0 ? (uint8_t)base : KBT_NO_REG;
+	win->index = index >= 0 ? (uint8_t)index : KBT_NO_REG;
+	win->scale = index >= 0 ? op->mem.scale : 0;
+	win->disp = op->mem.disp.value;
+	return true;
+}
+
 static int emit_store(struct tr *t, const struct kbt_insn *in)
 {
 	const struct kbt_config *cfg = t->cfg;
@@ -546,9 +581,11 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		kbt_emit_setcc(&t->e, flag_setcc[e], &m);
 		win.flags |= kbt_flag_bit[e];
 	}
-	m = store_mem(in, 0);
-	kbt_emit_lea(&t->e, t->s1, &m);
 	win.addr_reg = t->s1;
+	if (!reg_entry(in, &win)) {
+		m = store_mem(in, 0);
+		kbt_emit_lea(&t->e, t->s1, &m);
+	}
 	win.store_start = kbt_emit_rip(&t->e);
 	mark_exec(t, in);
 	emit_moved(t, in, in->mem_op, cfg->alias_off);
@@ -564,6 +601,10 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 	for (e = 0; e < k; e++) {
 		unsigned int n = t->nent + e;
 
+		t->lens[n] = (uint8_t)w;
+		t->repeat[n] = in->repeat ? in : NULL;
+		if (win.reg_entry)
+			break;
 		if (e) {
 			m = mem_reg(t->s1, 8 * e);
 			kbt_emit_lea(&t->e, t->s2, &m);
@@ -587,8 +628,6 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 			m = mem_rip(LOG_FIELD(cfg, e[n].len));
 			kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
 		}
-		t->lens[n] = (uint8_t)w;
-		t->repeat[n] = in->repeat ? in : NULL;
 	}
 	win.ent_first = (uint8_t)t->nent;
 	t->nent += k;

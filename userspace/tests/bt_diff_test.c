@@ -281,7 +281,7 @@ static void fault_trans(ucontext_t *uc)
 	}
 	for (i = 0; i < 16; i++)
 		v.gpr[i] = (uint64_t)g[greg[i]];
-	fr.log_count = kbt_log_sync(&blk, logp, v.rip);
+	fr.log_count = kbt_log_sync(&blk, logp, &v);
 	fr.ret = kbt_fault(&blk, logp, &v, mirror_put, NULL);
 	if (fr.ret != 1)
 		fr.bad |= FB_RET;
@@ -587,6 +587,7 @@ static void differential(void)
 	struct kbt_config cfg = kbt_hostmem_config(&hm);
 	unsigned int i, k, plain_bad = 0, step_bad = 0, untrans = 0;
 	unsigned long insns = 0, stores = 0, map_bad = 0, alias_loads = 0;
+	unsigned long reg_entries = 0;
 	unsigned long lost = 0, rolled = 0, overlaid = 0, synced = 0;
 	struct fault_stats fs = { 0 };
 	double t_tr = 0, t_fault = 0, t0;
@@ -627,6 +628,8 @@ static void differential(void)
 		insns += blk.insns;
 		stores += blk.stores;
 		alias_loads += blk.alias_loads;
+		for (k = 0; k < blk.nwindows; k++)
+			reg_entries += blk.windows[k].reg_entry;
 		if (blk.stop_why != KBT_STOP_END && untrans++ < 5) {
 			ZydisDisassembledInstruction di;
 
@@ -680,8 +683,9 @@ static void differential(void)
 		kbt_block_free(&blk);
 	}
 	ok(untrans == 0, "every one of %d blocks translated to its end "
-	   "(%lu instructions, %lu stores, %lu loads through the alias)",
-	   BLOCKS, insns, stores, alias_loads);
+	   "(%lu instructions, %lu stores, %lu of them register entries, "
+	   "%lu loads through the alias)",
+	   BLOCKS, insns, stores, reg_entries, alias_loads);
 	ok(plain_bad == 0, "translated runs equal native, mirror equals "
 	   "memory: %u of %d differ", plain_bad, BLOCKS);
 	ok(map_bad == 0, "every translated instruction maps back to its "

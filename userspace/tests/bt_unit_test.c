@@ -40,7 +40,7 @@ __asm__(
 	".text\n"
 	".globl snip_rep, snip_rep_stop, snip_rep_end\n"
 	"snip_rep:\n"
-	"	mov %rsi, (%rdi)\n"
+	"	add %rsi, (%rdi)\n"
 	"	mov %rdi, %rdx\n"
 	"	lea 64(%rdi), %rdi\n"
 	"	mov %esi, %eax\n"
@@ -115,10 +115,20 @@ __asm__(
 	"snip_run:\n"
 	"	mov %rsi, (%rdi)\n"
 	"	add $1, %rsi\n"
-	"	mov %rsi, 8(%rdi)\n"
+	"	add %rsi, 8(%rdi)\n"
 	"	addq $1, 16(%rdi)\n"
 	"	ret\n"
 	"snip_run_end:\n"
+	/* register entries (their registers unchanged) around a logged one */
+	".globl snip_reg, snip_reg_end\n"
+	"snip_reg:\n"
+	"	mov $3, %edx\n"
+	"	mov %rsi, (%rdi,%rdx,8)\n"
+	"	addq $1, 8(%rdi)\n"
+	"	movl $-7, 16(%rdi)\n"
+	"	add $1, %rdx\n"
+	"	ret\n"
+	"snip_reg_end:\n"
 	/* a load of what a store of the region writes, and three that are not */
 	".globl snip_pair, snip_pair_end\n"
 	"snip_pair:\n"
@@ -178,6 +188,8 @@ void snip_movs(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_movs_end[];
 void snip_run(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_run_end[];
+void snip_reg(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_reg_end[];
 void snip_pair(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_pair_end[];
 extern const uint8_t loops[], loops_outer[], loops_inner[], loops_store[],
@@ -367,6 +379,62 @@ static bool run_equal(struct kbt_block *blk, void (*f)(uint8_t *, uint64_t),
 	       !logp->count;
 }
 
+/* kbt_log_sync() for a vCPU at @rip whose registers are all 0. */
+static uint64_t sync_at(const struct kbt_block *blk, uint64_t rip)
+{
+	struct kbt_vcpu v = { .rip = rip };
+
+	return kbt_log_sync(blk, logp, &v);
+}
+
+/*
+ * Register entries: the code writes none of them; kbt_log_sync() makes
+ * those a stopped vCPU has stored from its registers, and leaves the
+ * logged one between them and those not yet stored alone.
+ */
+static void reg_entries(void)
+{
+	struct kbt_config cfg = config();
+	const struct kbt_window *w;
+	struct kbt_vcpu v = { 0 };
+	static uint8_t native[64];
+	struct kbt_block blk;
+	const uint64_t val = 0x8877665544332211ull;
+	int ret;
+
+	ret = xlate(&cfg, snip_reg, snip_reg_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.nwindows == 3, "three stores, three windows (%d)",
+		ret))
+		return;
+	w = blk.windows;
+	ok(w[0].reg_entry && w[0].base == 7 && w[0].index == 2 &&
+	   w[0].scale == 8 && w[0].disp == 0 && w[0].src == 6 &&
+	   !w[1].reg_entry && w[2].reg_entry && w[2].base == 7 &&
+	   w[2].index == KBT_NO_REG && w[2].disp == 16 &&
+	   w[2].src == KBT_NO_REG && w[2].imm == -7 && w[2].size == 4,
+	   "a mov of a register with an index, one of an immediate: register "
+	   "entries; the add between them logged");
+	memset(logp, 0x5a, sizeof(*logp));
+	v.gpr[7] = (uint64_t)buf;
+	v.gpr[6] = val;
+	v.gpr[2] = 3;
+	v.rip = w[2].store_start;
+	ok(kbt_log_sync(&blk, logp, &v) == 2 &&
+	   logp->e[0].addr == (uint64_t)buf + 24 && logp->e[0].val == val &&
+	   logp->e[0].len == 0 && logp->e[2].addr == 0x5a5a5a5a5a5a5a5aull,
+	   "before the third store: the first made from the registers, the "
+	   "second left as the code wrote it, the third not made");
+	v.rip = w[2].end;
+	ok(kbt_log_sync(&blk, logp, &v) == 3 &&
+	   logp->e[2].addr == (uint64_t)buf + 16 &&
+	   (uint32_t)logp->e[2].val == (uint32_t)-7 && logp->e[2].len == 4,
+	   "after it: the immediate's entry made, with its length");
+	memset(logp, 0, sizeof(*logp));
+	ok(run_equal(&blk, snip_reg, val, native),
+	   "register entries: memory and mirror as natively, no length left");
+	kbt_block_free(&blk);
+}
+
 /*
  * The commit makes a mov again at the mirror (no s2 needed for a region
  * of such movs), and consecutive stores publish their entries together:
@@ -398,6 +466,12 @@ static void runs(void)
 		    blk.windows[i].ent_done != i + 1)
 			break;
 	ok(i == 4, "one run: each window ends where the next store's begins");
+	for (i = 0; i < blk.nwindows; i++)
+		if (!blk.windows[i].reg_entry ||
+		    blk.windows[i].entry_end != blk.windows[i].exec_end)
+			break;
+	ok(i == 5, "movs whose registers stay until the commit: register "
+	   "entries, none written by the code");
 	ok(run_equal(&blk, snip_movs, 0x1122334455667788ull, native),
 	   "movs of a register and of 1-, 2- and 8-byte immediates: memory "
 	   "and mirror as natively");
@@ -413,11 +487,13 @@ static void runs(void)
 	ok(blk.map[0].s2 != KBT_NO_REG, "a region with a read-modify-write "
 	   "uses a second scratch register");
 	logp->count = 1;
-	ok(kbt_log_sync(&blk, logp, w[1].exec_end) == 1 &&
-	   kbt_log_sync(&blk, logp, w[1].entry_end) == 2 &&
-	   kbt_log_sync(&blk, logp, w[2].store_start) == 2 &&
-	   kbt_log_sync(&blk, logp, w[2].exec_end) == 2 &&
-	   kbt_log_sync(&blk, logp, w[2].end) == 3,
+	ok(!w[0].reg_entry && !w[1].reg_entry && !w[2].reg_entry,
+	   "a mov whose source changes, read-modify-writes: logged");
+	ok(sync_at(&blk, w[1].exec_end) == 1 &&
+	   sync_at(&blk, w[1].entry_end) == 2 &&
+	   sync_at(&blk, w[2].store_start) == 2 &&
+	   sync_at(&blk, w[2].exec_end) == 2 &&
+	   sync_at(&blk, w[2].end) == 3,
 	   "the entries a vCPU in the run has written, counted from its rip");
 	logp->count = 1;
 	v.rip = w[1].exec_end;
@@ -434,6 +510,8 @@ static void runs(void)
 	ok(run_equal(&blk, snip_run, 41, native),
 	   "a store alone and a run: memory and mirror as natively");
 	kbt_block_free(&blk);
+
+	reg_entries();
 
 	ret = xlate(&cfg, snip_pair, snip_pair_end, CACHE_LEN, &blk);
 	ok(!ret && blk.alias_loads == 1, "a load of what the region then "
