@@ -132,9 +132,10 @@ unsigned long long keel_qemu_stuck_ip(struct keel_qemu *q);
  * interrupt"). QEMU exits once the guest's reboot gets through, which
  * can take minutes: on microvm without ACPI the kernel first knocks at a
  * keyboard controller there is not, each knock an exit of the nested
- * guest. True when the console shows that panic, QEMU gone or not. A fault of Keel's that panicked the guest in an interrupt
- * every time would still fail a test: only KEEL_QEMU_BOOT_TRIES starts
- * are made, each noted.
+ * guest. True when the console shows that panic, QEMU gone or not. A
+ * fault of Keel's that panicked the guest in an interrupt every time
+ * would still fail a test: only KEEL_QEMU_BOOT_TRIES starts are made,
+ * each noted.
  */
 bool keel_qemu_panicked(struct keel_qemu *q);
 

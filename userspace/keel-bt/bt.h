@@ -56,7 +56,7 @@ struct kbt_window {
 	uint64_t entry_end;	/* the instruction after its log entries */
 	uint64_t end;		/* the window's last address */
 	uint64_t orig_rip;	/* the original instruction */
-	uint8_t addr_reg;	/* GPR holding the store's address */
+	uint8_t addr_reg;	/* GPR holding its address, or KBT_NO_REG */
 	uint8_t size;		/* bytes stored */
 	uint8_t nsave;		/* registers in rsave_reg[] */
 	uint8_t rsave_reg[KEEL_BT_LOG_RSAVE];

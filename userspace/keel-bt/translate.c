@@ -530,26 +530,23 @@ static bool run_ends(const struct tr *t, const struct kbt_insn *in)
  */
 static bool reg_entry(const struct kbt_insn *in, struct kbt_window *win)
 {
-	const ZydisDecodedOperand *op = &in->ops[in->mem_op];
+	struct kbt_mem m;
 	int base, index;
 
 	if (!in->repeat || store_entries(in) != 1 ||
 	    in->di.address_width != 64)
 		return false;
+	/* RIP-relative: base RIP (no GPR), the absolute address in disp */
+	m = store_mem(in, 0);
+	base = kbt_gpr_id(m.base);
+	index = kbt_gpr_id(m.index);
 	win->reg_entry = 1;
 	win->src = in->src_reg >= 0 ? (uint8_t)in->src_reg : KBT_NO_REG;
 	win->imm = in->imm;
-	if (op->mem.base == ZYDIS_REGISTER_RIP) {
-		win->base = win->index = KBT_NO_REG;
-		win->disp = (int64_t)rip_target(in, in->mem_op);
-		return true;
-	}
-	base = kbt_gpr_id(op->mem.base);
-	index = kbt_gpr_id(op->mem.index);
 	win->base = base >= 0 ? (uint8_t)base : KBT_NO_REG;
 	win->index = index >= 0 ? (uint8_t)index : KBT_NO_REG;
-	win->scale = index >= 0 ? op->mem.scale : 0;
-	win->disp = op->mem.disp.value;
+	win->scale = index >= 0 ? m.scale : 0;
+	win->disp = m.disp;
 	return true;
 }
 
@@ -581,10 +578,12 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		kbt_emit_setcc(&t->e, flag_setcc[e], &m);
 		win.flags |= kbt_flag_bit[e];
 	}
-	win.addr_reg = t->s1;
+	/* a register entry's address is in no one register: none to roll back */
+	win.addr_reg = KBT_NO_REG;
 	if (!reg_entry(in, &win)) {
 		m = store_mem(in, 0);
 		kbt_emit_lea(&t->e, t->s1, &m);
+		win.addr_reg = t->s1;
 	}
 	win.store_start = kbt_emit_rip(&t->e);
 	mark_exec(t, in);
