@@ -199,6 +199,13 @@ struct bt_vm {
 	 * as for a VMM that knows nothing of Keel, not the VMM's own memslots
 	 */
 	bool keel_windows;
+	/*
+	 * translations registered by "keelctl mirror xlate" and "unxlate"
+	 * (the range attached), as a tool that places code in a guest of an
+	 * unmodified VMM does, not by the VMM's KEEL_MIRROR_IOC_XLATE
+	 */
+	bool by_keelctl;
+	char keelctl_out[512];	/* what keelctl printed last */
 	char stats[256];	/* bt_xlate's line */
 	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
 	uint64_t elsewhere_stores, elsewhere_mirror;
@@ -676,6 +683,43 @@ out:
 }
 
 /*
+ * bt_vm_register() through keelctl: "mirror xlate ID --start ... --end
+ * ... --code ... [--count-gpa ...]" or "mirror unxlate ID --start ...".
+ * 0, or -EIO with keelctl's words in b->keelctl_out.
+ */
+static inline int bt_vm_register_keelctl(struct bt_vm *b, unsigned int slot,
+					 bool del)
+{
+	const struct bt_xl *x = &b->xl[slot];
+	char a[5][32];
+	const char *argv[14] = {
+		"mirror", del ? "unxlate" : "xlate", a[0], "--start", a[1],
+	};
+	int n = 5;
+
+	snprintf(a[0], 32, "%u", b->id);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)x->head);
+	if (!del) {
+		snprintf(a[2], 32, "%#llx", (unsigned long long)x->end);
+		snprintf(a[3], 32, "%#llx",
+			 (unsigned long long)bt_vm_slot_gpa(b, slot));
+		argv[n++] = "--end";
+		argv[n++] = a[2];
+		argv[n++] = "--code";
+		argv[n++] = a[3];
+		if (x->counted) {
+			snprintf(a[4], 32, "%#llx",
+				 (unsigned long long)bt_vm_count_gpa(b, slot));
+			argv[n++] = "--count-gpa";
+			argv[n++] = a[4];
+		}
+	}
+	argv[n] = NULL;
+	return keel_test_keelctl(argv, NULL, b->keelctl_out,
+				 sizeof(b->keelctl_out), false) ? -EIO : 0;
+}
+
+/*
  * Tell keel_mirror of slot @slot's translation (KEEL_MIRROR_IOC_XLATE),
  * or with @del that it is gone: its statistics in the range's info.
  */
@@ -686,6 +730,8 @@ static inline int bt_vm_register(struct bt_vm *b, unsigned int slot, bool del)
 		.size = sizeof(a), .start = x->head,
 	};
 
+	if (b->by_keelctl)
+		return bt_vm_register_keelctl(b, slot, del);
 	if (del) {
 		a.flags = KEEL_MIRROR_XLATE_DEL;
 	} else {

@@ -15,7 +15,10 @@
  * rate gone to zero, the translation dropped after its cool-down once
  * the guest stops storing, and chosen again when it stores again;
  * keel_mirror lists each translation in place with the stores it made
- * (KEEL_MIRROR_IOC_XLATE, and its refusals). A guest page lost while
+ * (KEEL_MIRROR_IOC_XLATE, and its refusals), also when a tool registers
+ * it with "keelctl mirror xlate" on an attached range, as for a guest of
+ * an unmodified VMM (and keelctl's words for each refusal). A guest page
+ * lost while
  * the vCPU is inside the translation with a region open, rebuilt from
  * the mirror and the region log with the vCPU's rollback. The
  * guest rewriting an instruction of the translated loop: the translation
@@ -361,6 +364,113 @@ TEST_F(bt, xlate_refusals)
 	EXPECT_EQ(0, translations(_metadata, b, x));
 	/* the last count kept when it went */
 	EXPECT_EQ(45, keel_test_obj_info("mirror", b->id, "translated_stores"));
+}
+
+/*
+ * keelctl @args on range @b (its id for "ID"): its exit status, and
+ * whether what it printed has @words (NULL: anything).
+ */
+static int keelctl_says(struct bt_vm *b, const char *const *args,
+			const char *words, bool *said)
+{
+	const char *argv[16];
+	char ids[16];
+	int i, ret;
+
+	snprintf(ids, sizeof(ids), "%u", b->id);
+	for (i = 0; args[i] && i < 15; i++)
+		argv[i] = strcmp(args[i], "ID") ? args[i] : ids;
+	argv[i] = NULL;
+	ret = keel_test_keelctl(argv, NULL, b->keelctl_out,
+				sizeof(b->keelctl_out), false);
+	*said = !words || strstr(b->keelctl_out, words);
+	return ret;
+}
+
+/*
+ * What a tool that places code in the guest of an unmodified VMM does:
+ * the range attached (as "keelctl mirror add" leaves it), the loop
+ * translated with a counter and registered by "keelctl mirror xlate",
+ * a round with no trap, "mirror translations" showing its stores; each
+ * refusal in words with its exit status, the list as it was; "keelctl
+ * mirror unxlate" as the patch goes, its stores in the total.
+ */
+TEST_F(bt, keelctl_xlate)
+{
+	struct bt_vm *b = &self->b;
+	const char *far = "0x700000", *far_end = "0x700010";
+	char cnt[32], big[32];
+	long long before;
+	uint64_t x[4];
+	bool said;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, ioctl(b->mfd, KEEL_IOC_ATTACH, NULL));
+	b->by_keelctl = true;
+	ASSERT_EQ(0, bt_vm_xlate(b, 0, (uintptr_t)bt_fill,
+				 (uintptr_t)bt_fill_end - (uintptr_t)bt_fill,
+				 0, true)) TH_LOG("bt_xlate: %s", b->stats);
+	ASSERT_EQ(0, bt_vm_patch(b)) TH_LOG("%s", b->keelctl_out);
+	ASSERT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ(b->xl[0].head, x[0]);
+	EXPECT_EQ(b->xl[0].end, x[1]);
+	EXPECT_EQ(0, x[2]);
+
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 200, false));
+	EXPECT_EQ(0, bt_vm_trapped(b) - before);
+	expect_filled(_metadata, b, 200, "translated");
+	ASSERT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ(STORES, x[2]);
+
+	/* each refusal: its words, its status, nothing registered */
+	snprintf(cnt, sizeof(cnt), "%#llx", (unsigned long long)b->gpa + 64);
+	snprintf(big, sizeof(big), "%#llx", 1ULL << 45);
+	EXPECT_EQ(1, keelctl_says(b, (const char *[]){ "mirror", "xlate", "ID",
+			"--start", far, "--end", far_end, "--code", far,
+			"--count-gpa", cnt, NULL },
+			"mirror xlate: the counter lies in the range", &said));
+	EXPECT_TRUE(said) TH_LOG("%s", b->keelctl_out);
+	EXPECT_EQ(1, keelctl_says(b, (const char *[]){ "mirror", "xlate", "ID",
+			"--start", far, "--end", far_end, "--code", far,
+			"--count-gpa", big, NULL },
+			"is not guest memory of the VM", &said));
+	EXPECT_TRUE(said) TH_LOG("%s", b->keelctl_out);
+	snprintf(cnt, sizeof(cnt), "%#llx",
+		 (unsigned long long)b->xl[0].head + 8);
+	snprintf(big, sizeof(big), "%#llx",
+		 (unsigned long long)b->xl[0].head + 16);
+	EXPECT_EQ(1, keelctl_says(b, (const char *[]){ "mirror", "xlate", "ID",
+			"--start", cnt, "--end", big, "--code", far, NULL },
+			"overlaps a translation registered", &said));
+	EXPECT_TRUE(said) TH_LOG("%s", b->keelctl_out);
+	EXPECT_EQ(5, keelctl_says(b, (const char *[]){ "mirror", "unxlate",
+			"ID", "--start", far, NULL },
+			"no translation registered starts at --start", &said));
+	EXPECT_TRUE(said) TH_LOG("%s", b->keelctl_out);
+	EXPECT_EQ(5, keelctl_says(b, (const char *[]){ "mirror", "xlate",
+			"999999", "--start", far, "--end", far_end,
+			"--code", far, NULL }, NULL, &said));
+	EXPECT_EQ(2, keelctl_says(b, (const char *[]){ "mirror", "xlate", "ID",
+			"--start", far, "--end", far, "--code", far, NULL },
+			"xlate needs --end ADDR, above --start", &said));
+	EXPECT_TRUE(said) TH_LOG("%s", b->keelctl_out);
+	ASSERT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ(b->xl[0].head, x[0]);
+	EXPECT_EQ(STORES, x[2]);
+
+	/* out again: the original code traps, its stores in the total */
+	ASSERT_EQ(0, bt_vm_unpatch(b)) TH_LOG("%s", b->keelctl_out);
+	EXPECT_EQ(0, translations(_metadata, b, x));
+	EXPECT_EQ(STORES, keel_test_obj_info("mirror", b->id,
+					     "translated_stores"));
+	before = bt_vm_trapped(b);
+	ASSERT_LT(0, bt_vm_round(b, PASSES, 300, false));
+	EXPECT_EQ(STORES, bt_vm_trapped(b) - before);
+	expect_filled(_metadata, b, 300, "untranslated");
+	EXPECT_EQ(0, keelctl_says(b, (const char *[]){ "mirror", "del", "ID",
+			NULL }, NULL, &said)) TH_LOG("%s", b->keelctl_out);
 }
 
 /* After a round of the rewritten loop: qword 7 of every 8 untouched. */

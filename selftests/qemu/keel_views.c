@@ -22,11 +22,13 @@
  *      "KEEL-BT-NATIVE stores=N ns=T" (T: their time, CLOCK_MONOTONIC);
  *   1. one pass, trapped by Keel (512 stores); prints
  *      "KEEL-BT-TRAPPED stores=512 ns=T", "KEEL-BT-CODE rip=... len=...
- *      cache=... cache_gpa=... log=... alias=... mirror=...",
+ *      cache=... cache_gpa=... log=... log_gpa=... alias=... mirror=...",
  *      "KEEL-BT-HEX <the code of bt_fill in hex>" and "KEEL-BT-WAIT";
  *   2. reads "X <head>" once the host has written the translation (for
  *      the code cache at cache, its log at log) into the cache's first
- *      page, at guest-physical cache_gpa (locked in memory); patches a
+ *      page, at guest-physical cache_gpa (the cache is locked in
+ *      memory; the log's page, at log_gpa, may hold the translation's
+ *      counter too, which starts at 0); patches a
  *      jump to it at head; runs PASSES passes; prints
  *      "KEEL-BT-TRANSLATED stores=N ns=T equal=E" (E: 1 when the mirror
  *      view is the page) and "KEEL-BT-WAIT";
@@ -209,9 +211,10 @@ static int bt(uint8_t *page, unsigned long passes)
 	ns = timed_fill(buf, end, 1, 1);
 	len = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
 	printf("KEEL-BT-TRAPPED stores=%lu ns=%llu\n", STORES, ns);
-	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx cache_gpa=%#llx log=%#lx alias=%#lx mirror=%#lx\n",
+	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx cache_gpa=%#llx log=%#lx log_gpa=%#llx alias=%#lx mirror=%#lx\n",
 	       (unsigned long)(uintptr_t)bt_fill, len, CACHE_AT, gpa(cache),
-	       CACHE_AT + LOG_OFF, VIEWS_ALIAS, VIEWS_MIRROR);
+	       CACHE_AT + LOG_OFF, gpa(cache + LOG_OFF), VIEWS_ALIAS,
+	       VIEWS_MIRROR);
 	printf("KEEL-BT-HEX ");
 	for (i = 0; i < len; i++)
 		printf("%02x", ((const uint8_t *)(uintptr_t)bt_fill)[i]);

@@ -28,8 +28,12 @@
  * (bt_fill) over the page, trapped; Keel's hot-spot profile names its
  * store; keel-bt's translator (bt_xlate, on the host) translates the loop
  * for the process's views, code cache and log and writes it into the code
- * cache through QEMU's memory; the process patches it in and runs it: 1,024,000 stores without a trap, the mirror view equal to
- * the page; then the original code again, trapped and mirrored.
+ * cache through QEMU's memory, and registers it with Keel as the tool that
+ * places code would (keelctl mirror xlate, its counter by its log); the
+ * process patches it in and runs it: 1,024,000 stores without a trap,
+ * which keelctl mirror translations shows, the mirror view equal to the
+ * page; then the original code again, trapped and mirrored, and the
+ * translation gone (keelctl mirror unxlate), its stores in the total.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -42,6 +46,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <linux/keel_bt.h>
 
 #include "kselftest_harness.h"
 #include "keel_guestmem.h"
@@ -71,6 +76,16 @@
 #define BT_XLATE_DIR	"/keel/selftests/mirror"
 /* The translation fits the code cache's first page, which keel-views locks. */
 #define BT_CACHE_PAGE	4096
+/*
+ * The counter its commits add their stores to, which keel_mirror reads
+ * (keelctl mirror xlate --count-gpa): in the log's page, after the log.
+ * Not in the code's page: a store there is a store to code, which the
+ * CPU (and an emulator, for its own translations) must check its
+ * decoded instructions against.
+ */
+#define BT_COUNT_OFF	2048
+_Static_assert(sizeof(struct keel_bt_log) <= BT_COUNT_OFF,
+	       "the counter lies after the log");
 
 static char out[16384];
 
@@ -532,22 +547,84 @@ static uint64_t hottest(unsigned int id)
 	return v;
 }
 
+/* "keelctl mirror xlate" of range @id: its exit status, its words in out. */
+static int xlate(unsigned int id, uint64_t start, uint64_t end, uint64_t code,
+		 uint64_t count_gpa)
+{
+	char a[5][32];
+
+	snprintf(a[0], 32, "%u", id);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
+	snprintf(a[2], 32, "%#llx", (unsigned long long)end);
+	snprintf(a[3], 32, "%#llx", (unsigned long long)code);
+	snprintf(a[4], 32, "%#llx", (unsigned long long)count_gpa);
+	return keel_test_keelctl((const char *[]){ "mirror", "xlate", a[0],
+						   "--start", a[1], "--end",
+						   a[2], "--code", a[3],
+						   "--count-gpa", a[4], NULL },
+				 NULL, out, sizeof(out), false);
+}
+
+/* "keelctl mirror unxlate" of range @id: its exit status. */
+static int unxlate(unsigned int id, uint64_t start)
+{
+	char a[2][32];
+
+	snprintf(a[0], 32, "%u", id);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
+	return keel_test_keelctl((const char *[]){ "mirror", "unxlate", a[0],
+						   "--start", a[1], NULL },
+				 NULL, out, sizeof(out), false);
+}
+
+/*
+ * Range @id's translations (keelctl -j mirror translations): how many;
+ * the first's start, end, stores and trapped stores in @x. -1 on error.
+ */
+static int translations(unsigned int id, uint64_t x[4])
+{
+	static const char *const keys[4] = { "start", "end", "stores",
+					     "trapped" };
+	struct json_object *a, *v;
+	char ids[16], json[4096];
+	int n, i;
+
+	snprintf(ids, sizeof(ids), "%u", id);
+	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "translations",
+						ids, NULL }, NULL, json,
+			      sizeof(json), false))
+		return -1;
+	a = json_tokener_parse(json);
+	if (!a || !json_object_is_type(a, json_type_array)) {
+		json_object_put(a);
+		return -1;
+	}
+	n = (int)json_object_array_length(a);
+	for (i = 0; n && i < 4; i++)
+		x[i] = json_object_object_get_ex(json_object_array_get_idx(a, 0),
+						 keys[i], &v) ?
+		       json_object_get_uint64(v) : 0;
+	json_object_put(a);
+	return n;
+}
+
 /*
  * keel-bt's translator on the host: the loop around @hot in @code (@len
  * bytes at @rip, as the guest printed them in hex) for the process's
  * placement (the KEEL-BT-CODE line in out), written into the process's
  * code cache through QEMU's memory (the serial line would take a stream
- * of interrupts, which break the emulated guest); its head in *@head.
- * 0 or -errno.
+ * of interrupts, which break the emulated guest), with a counter of its
+ * stores at the log's BT_COUNT_OFF; its head and end (the original
+ * code it covers) in *@head and *@end. 0 or -errno.
  */
 static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
-		     size_t len, uint64_t hot, uint64_t *head)
+		     size_t len, uint64_t hot, uint64_t *head, uint64_t *end)
 {
 	uint64_t hva = keel_qemu_gpa2hva(self->q,
 					 field("KEEL-BT-CODE", "cache_gpa"));
 	char in[] = "/tmp/bt_in.XXXXXX", res[] = "/tmp/bt_out.XXXXXX";
-	char prog[PATH_MAX], a[7][32], stats[512], path[64];
-	const char *argv[12];
+	char prog[PATH_MAX], a[8][32], stats[512], path[64];
+	const char *argv[14];
 	uint8_t bytes[4096], xl[BT_CACHE_PAGE];
 	int fi, fo, fm = -1, ret = -EIO, i;
 	ssize_t got;
@@ -572,14 +649,18 @@ static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
 	if (fi < 0 || fo < 0 || write(fi, bytes, len) != (ssize_t)len)
 		goto out;
 	argv[0] = prog;
-	argv[1] = "-l";
+	argv[1] = "-c";
+	snprintf(a[7], 32, "%#llx", (unsigned long long)
+		 field("KEEL-BT-CODE", "log") + BT_COUNT_OFF);
+	argv[2] = a[7];
+	argv[3] = "-l";
 	for (i = 0; i < 6; i++)
-		argv[2 + i] = a[i];
+		argv[4 + i] = a[i];
 	snprintf(a[6], 32, "%d", BT_CACHE_PAGE);
-	argv[8] = a[6];
-	argv[9] = in;
-	argv[10] = res;
-	argv[11] = NULL;
+	argv[10] = a[6];
+	argv[11] = in;
+	argv[12] = res;
+	argv[13] = NULL;
 	i = keel_test_run(argv, NULL, stats, sizeof(stats), false);
 	fprintf(stderr, "# bt_xlate: %s", stats);
 	if (i)
@@ -588,6 +669,8 @@ static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
 	if (got <= 0 || !hva || !strstr(stats, "head="))
 		goto out;
 	*head = strtoull(strstr(stats, "head=") + 5, NULL, 0);
+	*end = strstr(stats, "end=") ? strtoull(strstr(stats, "end=") + 4,
+						NULL, 0) : 0;
 	snprintf(path, sizeof(path), "/proc/%s/mem", self->pid);
 	fm = open(path, O_WRONLY | O_CLOEXEC);
 	if (fm >= 0 && pwrite(fm, xl, got, hva) == got)
@@ -610,7 +693,7 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 {
 	static char hex[8192];
 	unsigned int index = self->f[k].index, id;
-	uint64_t rip, len, hot, head, ns[3];
+	uint64_t rip, len, hot, head, end, ns[3], x[4];
 	char cmd[128];
 	int ret;
 
@@ -641,8 +724,14 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		ret = -EIO;
 		goto out;
 	}
-	ret = translate(self, hex, rip, len, hot, &head);
+	ret = translate(self, hex, rip, len, hot, &head, &end);
 	EXPECT_EQ(0, ret);
+	if (ret)
+		goto out;
+	/* registered as the tool that placed it would: keelctl mirror xlate */
+	ret = xlate(id, head, end, field("KEEL-BT-CODE", "cache"),
+		    field("KEEL-BT-CODE", "log_gpa") + BT_COUNT_OFF);
+	EXPECT_EQ(0, ret) TH_LOG("%s", out);
 	if (ret)
 		goto out;
 
@@ -657,6 +746,12 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		  field("KEEL-BT-TRANSLATED", "stores"));
 	EXPECT_EQ(1, field("KEEL-BT-TRANSLATED", "equal"));
 	EXPECT_EQ(BT_STORES, keel_test_obj_info("mirror", id, "guest_writes"));
+	/* keel_mirror read the counter: every store a trap saved */
+	EXPECT_EQ(1, translations(id, x)) TH_LOG("%s", out);
+	EXPECT_EQ(head, x[0]);
+	EXPECT_EQ(end, x[1]);
+	EXPECT_EQ((uint64_t)BT_PASSES * BT_STORES, x[2]);
+	EXPECT_EQ(BT_STORES, x[3]);
 	ns[2] = field("KEEL-BT-TRANSLATED", "ns");
 	/* figures, not judged: the nested guest's clock */
 	if (ns[0] && ns[1] && ns[2])
@@ -674,6 +769,10 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	EXPECT_EQ(1, field("KEEL-BT-RESTORED", "equal")) TH_LOG("%s", out);
 	EXPECT_EQ(2 * BT_STORES,
 		  keel_test_obj_info("mirror", id, "guest_writes"));
+	EXPECT_EQ(0, unxlate(id, head)) TH_LOG("%s", out);
+	EXPECT_EQ(0, translations(id, x));
+	EXPECT_EQ((long long)BT_PASSES * BT_STORES,
+		  keel_test_obj_info("mirror", id, "translated_stores"));
 	TH_LOG("page %u of the file: %d stores translated in a guest process, none trapped",
 	       index, BT_PASSES * BT_STORES);
 	EXPECT_EQ(0, del(id)) TH_LOG("%s", out);

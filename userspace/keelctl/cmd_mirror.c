@@ -3,7 +3,8 @@
  * keelctl mirror: the protected ranges of keel_mirror.ko, listed or shown
  * as every object type is (cmd_typed.c), and the hot-spot profile of one:
  * the guest store instructions that trapped most, for binary translation.
- * This file owns the command line; add is mirror_add.c's, del objdel.c's.
+ * This file owns the command line; add is mirror_add.c's, del objdel.c's,
+ * xlate and unxlate mirror_xlate.c's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,11 @@ enum mirror_opt {
 	OPT_LABEL,
 	OPT_ALIAS_OFF,
 	OPT_MIRROR_OFF,
+	NR_ADD_OPTS,
+	OPT_START = NR_ADD_OPTS,
+	OPT_END,
+	OPT_CODE,
+	OPT_COUNT_GPA,
 	NR_OPTS,
 };
 
@@ -34,13 +40,19 @@ static const struct option longopts[] = {
 	{ "label", required_argument, NULL, OPT_VAL(OPT_LABEL) },
 	{ "alias-off", required_argument, NULL, OPT_VAL(OPT_ALIAS_OFF) },
 	{ "mirror-off", required_argument, NULL, OPT_VAL(OPT_MIRROR_OFF) },
+	{ "start", required_argument, NULL, OPT_VAL(OPT_START) },
+	{ "end", required_argument, NULL, OPT_VAL(OPT_END) },
+	{ "code", required_argument, NULL, OPT_VAL(OPT_CODE) },
+	{ "count-gpa", required_argument, NULL, OPT_VAL(OPT_COUNT_GPA) },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char *const opt_names[NR_OPTS] = {
 	[OPT_PID] = "--pid", [OPT_GPA] = "--gpa", [OPT_LEN] = "--len",
 	[OPT_LABEL] = "--label", [OPT_ALIAS_OFF] = "--alias-off",
-	[OPT_MIRROR_OFF] = "--mirror-off",
+	[OPT_MIRROR_OFF] = "--mirror-off", [OPT_START] = "--start",
+	[OPT_END] = "--end", [OPT_CODE] = "--code",
+	[OPT_COUNT_GPA] = "--count-gpa",
 };
 
 #define PAGE_BYTES	4096ull
@@ -80,6 +92,51 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 	     r.mirror_off % PAGE_BYTES))
 		return keelctl_usage_error(cmd, "--alias-off and --mirror-off need nonzero offsets, page aligned");
 	return mirror_add(k, &r);
+}
+
+/*
+ * xlate ID --start ADDR --end ADDR --code ADDR [--count-gpa GPA], or
+ * unxlate ID --start ADDR (@del): checked, then mirror_xlate().
+ */
+static int mirror_xlate_args(struct keelctl *k, const struct keelctl_cmd *cmd,
+			     const char *const *v, int argc, char **argv,
+			     bool del)
+{
+	const char *verb = del ? "unxlate" : "xlate";
+	struct mirror_xlate_req r = { .del = del };
+	int o;
+
+	if (argc != 2 || keelctl_parse_id(argv[1], &r.id) || !r.id)
+		return keelctl_usage_error(cmd, "%s needs one range id", verb);
+	for (o = 0; o < NR_ADD_OPTS; o++)
+		if (v[o])
+			return keelctl_usage_error(cmd, "%s is for add",
+						   opt_names[o]);
+	if (!v[OPT_START] ||
+	    keelctl_parse_u64(v[OPT_START], UINT64_MAX, &r.start))
+		return keelctl_usage_error(cmd, "%s needs --start ADDR", verb);
+	if (del) {
+		for (o = OPT_END; o < NR_OPTS; o++)
+			if (v[o])
+				return keelctl_usage_error(cmd, "%s is for xlate",
+							   opt_names[o]);
+		return mirror_xlate(k, &r);
+	}
+	if (!v[OPT_END] || keelctl_parse_u64(v[OPT_END], UINT64_MAX, &r.end) ||
+	    r.end <= r.start)
+		return keelctl_usage_error(cmd, "xlate needs --end ADDR, above --start");
+	if (r.end - r.start > KEEL_MIRROR_XLATE_MAX_LEN)
+		return keelctl_usage_error(cmd, "xlate covers at most %llu bytes of code",
+					   (unsigned long long)KEEL_MIRROR_XLATE_MAX_LEN);
+	if (!v[OPT_CODE] || keelctl_parse_u64(v[OPT_CODE], UINT64_MAX, &r.code))
+		return keelctl_usage_error(cmd, "xlate needs --code ADDR");
+	if (v[OPT_COUNT_GPA]) {
+		if (keelctl_parse_u64(v[OPT_COUNT_GPA], UINT64_MAX,
+				      &r.count_gpa) || r.count_gpa % 8)
+			return keelctl_usage_error(cmd, "--count-gpa needs an address, 8-byte aligned");
+		r.counted = true;
+	}
+	return mirror_xlate(k, &r);
 }
 
 /*
@@ -133,12 +190,23 @@ static int mirror_run(struct keelctl *k, const struct keelctl_cmd *cmd,
 	rc = keelctl_opt_values(k, cmd, &argc, &argv, longopts, v, NR_OPTS);
 	if (rc >= 0)
 		return rc;
-	if (argc > 0 && !strcmp(argv[0], "add"))
+	if (argc > 0 && !strcmp(argv[0], "add")) {
+		for (o = NR_ADD_OPTS; o < NR_OPTS; o++)
+			if (v[o])
+				return keelctl_usage_error(cmd, "%s is for xlate",
+							   opt_names[o]);
 		return mirror_add_args(k, cmd, v, argc, argv);
+	}
+	if (argc > 0 && (!strcmp(argv[0], "xlate") ||
+			 !strcmp(argv[0], "unxlate")))
+		return mirror_xlate_args(k, cmd, v, argc, argv,
+					 argv[0][0] == 'u');
 	for (o = 0; o < NR_OPTS; o++)
 		if (v[o])
-			return keelctl_usage_error(cmd, "%s is for add",
-						   opt_names[o]);
+			return keelctl_usage_error(cmd, "%s is for %s",
+						   opt_names[o],
+						   o < NR_ADD_OPTS ? "add" :
+								     "xlate");
 	if (argc > 0 && !strcmp(argv[0], "del")) {
 		if (argc != 2 || keelctl_parse_id(argv[1], &id) || !id)
 			return keelctl_usage_error(cmd, "del needs one range id");
@@ -167,7 +235,10 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		    "mirror translations ID\n"
 		    "mirror add --pid PID --gpa ADDR --len BYTES [--label LABEL]\n"
 		    "           [--alias-off OFF --mirror-off OFF]\n"
-		    "mirror del ID",
+		    "mirror del ID\n"
+		    "mirror xlate ID --start ADDR --end ADDR --code ADDR\n"
+		    "           [--count-gpa GPA]\n"
+		    "mirror unxlate ID --start ADDR",
 	.summary = "Mirror a running VM's guest memory; list, show, remove.",
 	.help =
 	"  list         one line per protected range (the default): id,\n"
@@ -200,12 +271,25 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"               range's guest memory again at ADDR + alias offset,\n"
 	"               not write-tracked, and its mirror at ADDR + mirror\n"
 	"               offset (memslots the VMM does not know of)\n"
-	"  del ID       stop mirroring, free the mirror\n",
+	"  del ID       stop mirroring, free the mirror\n"
+	"  xlate ID     register a binary translation of the guest's code\n"
+	"               that whoever places code in the guest has put in\n"
+	"               for the range (keel-bt, Documentation/bt.rst): its\n"
+	"               original code [start, end) and where it runs (guest\n"
+	"               linear addresses), with --count-gpa the\n"
+	"               guest-physical address of the counter its commits\n"
+	"               add their stores to; \"translations\" then lists it\n"
+	"  unxlate ID   the translation that starts at --start is gone:\n"
+	"               its stores go to the range's total\n",
 	.options = "  --pid PID         add: the VMM's process id\n"
 		   "  --gpa ADDR        add: the first guest-physical byte, page aligned\n"
 		   "  --len BYTES       add: how many, a multiple of 4096, at most 1 GiB\n"
 		   "  --label LABEL     add: a name for it, up to 31 characters\n"
 		   "  --alias-off OFF   add: the alias window at ADDR + OFF\n"
-		   "  --mirror-off OFF  add: the mirror window at ADDR + OFF\n",
+		   "  --mirror-off OFF  add: the mirror window at ADDR + OFF\n"
+		   "  --start ADDR      xlate, unxlate: the original code's first byte\n"
+		   "  --end ADDR        xlate: one past its last byte (at most 64 KiB)\n"
+		   "  --code ADDR       xlate: where the translation runs\n"
+		   "  --count-gpa GPA   xlate: its stores' u64 counter, 8-byte aligned\n",
 	.run = mirror_run,
 };

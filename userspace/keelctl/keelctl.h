@@ -448,6 +448,23 @@ struct mirror_add_req {
  */
 int mirror_add(struct keelctl *k, const struct mirror_add_req *r);
 
+/* What "mirror xlate" or "mirror unxlate" was asked for (cmd_mirror.c). */
+struct mirror_xlate_req {
+	uint32_t id;		/* the range, attached */
+	bool del;		/* unxlate: remove the one at start */
+	bool counted;		/* count_gpa given */
+	uint64_t start;		/* the original code, [start, end) */
+	uint64_t end;
+	uint64_t code;		/* where the translation runs */
+	uint64_t count_gpa;	/* its stores' counter, guest-physical */
+};
+
+/*
+ * Register (or with r->del remove) a translation of the guest's code with
+ * range r->id (KEEL_MIRROR_IOC_XLATE, mirror_xlate.c). Exit code.
+ */
+int mirror_xlate(struct keelctl *k, const struct mirror_xlate_req *r);
+
 /* What "coalesce add" was asked for, checked (cmd_coalesce.c). */
 struct coalesce_add_req {
 	int pid;		/* the VMM */

@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# keelctl mirror add and del without a kernel module: their help, usage
-# errors, and add's failures before it needs keel_mirror.ko (no such
-# process, a process that is no KVM VMM).
+# keelctl mirror add, del, xlate and unxlate without a kernel module:
+# their help, usage errors, and add's failures before it needs
+# keel_mirror.ko (no such process, a process that is no KVM VMM).
 # Usage: mirror_cli_test.sh KEELCTL   (TAP on stdout)
 keelctl=$1
 # shellcheck source-path=SCRIPTDIR
@@ -16,6 +16,10 @@ expect 0 out 'mirror add --pid PID --gpa ADDR --len BYTES \[--label LABEL\]$' mi
 expect 0 out '^ *\[--alias-off OFF --mirror-off OFF\]$' mirror --help
 expect 0 out 'mirror del ID' mirror -h
 expect 0 out '^  --len BYTES ' mirror -h
+expect 0 out 'mirror xlate ID --start ADDR --end ADDR --code ADDR$' mirror -h
+expect 0 out '^ *\[--count-gpa GPA\]$' mirror -h
+expect 0 out 'mirror unxlate ID --start ADDR$' mirror -h
+expect 0 out '^  --count-gpa GPA ' mirror -h
 
 # add: what is missing, what is wrong.
 expect 2 err 'add needs --pid PID' mirror add --gpa 0 --len 4096
@@ -52,6 +56,35 @@ expect 2 err '--pid is for add' mirror del 1 --pid 1
 expect 2 err '--gpa is for add' mirror list --gpa 0
 expect 2 err '--len is for add' mirror show 1 --len 4096
 
+# xlate and unxlate: what is missing, what is wrong.
+xl="--start 0x1000 --end 0x2000 --code 0x100000"
+expect 2 err 'xlate needs one range id' mirror xlate
+expect 2 err 'xlate needs one range id' mirror xlate 0 --start 1
+expect 2 err 'xlate needs one range id' mirror xlate x --start 1
+expect 2 err 'unxlate needs one range id' mirror unxlate 1 2 --start 1
+expect 2 err 'xlate needs --start ADDR' mirror xlate 1 --end 0x2000 --code 1
+expect 2 err 'xlate needs --start ADDR' mirror xlate 1 --start -1 --end 0x2000 --code 1
+expect 2 err 'unxlate needs --start ADDR' mirror unxlate 1
+expect 2 err 'xlate needs --end ADDR, above --start' mirror xlate 1 --start 0x1000 --code 1
+expect 2 err 'xlate needs --end ADDR, above --start' mirror xlate 1 --start 0x1000 \
+	--end 0x1000 --code 1
+expect 2 err 'xlate covers at most 65536 bytes of code' mirror xlate 1 --start 0x1000 \
+	--end 0x11001 --code 1
+expect 2 err 'xlate needs --code ADDR' mirror xlate 1 --start 0x1000 --end 0x2000
+# shellcheck disable=SC2086
+expect 2 err '--count-gpa needs an address, 8-byte aligned' mirror xlate 1 $xl \
+	--count-gpa 0x1004
+# shellcheck disable=SC2086
+expect 2 err '--count-gpa needs an address, 8-byte aligned' mirror xlate 1 $xl \
+	--count-gpa x
+# shellcheck disable=SC2086
+expect 2 err '--pid is for add' mirror xlate 1 $xl --pid 1
+expect 2 err '--end is for xlate' mirror unxlate 1 --start 0x1000 --end 0x2000
+expect 2 err '--count-gpa is for xlate' mirror unxlate 1 --start 0x1000 --count-gpa 8
+expect 2 err '--start is for xlate' mirror add --pid 1 --gpa 0 --len 4096 --start 1
+expect 2 err '--code is for xlate' mirror list --code 1
+expect 2 err '--start is for xlate' mirror del 1 --start 1
+
 # add's failures before it needs Keel: the process (none: not found, 5).
 # shellcheck disable=SC2086
 expect 5 err '^keelctl: mirror add: no process 2147483647$' \
@@ -64,6 +97,9 @@ if [ -d /sys/module/keel ]; then
 	echo "# keel.ko is loaded here: not-loaded exit codes not checked"
 else
 	expect 3 err 'keel modules are not loaded (keel.ko)' mirror del 5
+	# shellcheck disable=SC2086
+	expect 3 err 'keel modules are not loaded (keel.ko)' mirror xlate 5 $xl
+	expect 3 err 'keel modules are not loaded (keel.ko)' mirror unxlate 5 --start 1
 fi
 
 echo "1..$n"
