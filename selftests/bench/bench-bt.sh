@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # "make bench SUITE=bt-host": the cost of translated write hot spots on
-# this machine (no VM): bench-bt runs three write-heavy loops natively and
-# translated by keel-bt, alternating, and prints writes per second, the
-# ratio translated / native, the code growth and the translation time.
+# this machine (no VM): bench-bt runs three write-heavy loops natively,
+# translated by keel-bt and doubled by hand (each store made again at the
+# mirror: the floor of mirroring by duplicated stores), alternating, and
+# prints writes per second, the ratios against native, the code growth
+# and the translation time.
 # "make bench SUITE=bt" measures a guest's loop unprotected, trapped and
 # translated, in the test VM (bench_bt).
 # BENCH_ARGS=... go to bench-bt: [-n ITERATIONS] [-r REPS].

@@ -11,12 +11,16 @@
  *          b[i] ^= a[i]): two stores in ten instructions
  *   count  add [table + hash * 8], 1: a read-modify-write store per
  *          iteration of a hash loop
- * For each: the loop run natively, translated, and translated for the
+ * For each: the loop run natively, translated, translated for the
  * "flat" placement (the alias and the mirror at distances that are
- * multiples of 256 MiB, hostmem.h), alternating, REPS times; writes per
- * second, the medians, and translated / native. Then the time to
- * translate each loop (decode, emit, link). The mirror is compared with
- * the buffer after every translated run.
+ * multiples of 256 MiB, hostmem.h), and "doubled": the loop written by
+ * hand with each store made a second time at the mirror, without a log
+ * or an atomic region (what translating every store into two, as
+ * kMemvisor does, costs at best: the floor of any mirror kept by
+ * duplicated stores), alternating, REPS times; writes per second, the
+ * medians, and each / native. Then the time to translate each loop
+ * (decode, emit, link). The mirror is compared with the buffer after
+ * every translated and doubled run.
  *   bench-bt [-n ITERATIONS] [-r REPS]
  */
 #include <errno.h>
@@ -35,7 +39,8 @@
 
 /*
  * The loops, in the System V ABI: fill(buf, end, passes),
- * update(a, n, passes) with b = a + n, count(table, iterations).
+ * update(a, n, passes) with b = a + n, count(table, iterations); and
+ * each doubled, its mirror at buf + off, a[] + off or table + off.
  */
 void bt_fill(uint64_t *buf, uint64_t *end, uint64_t passes);
 void bt_fill_end(void);
@@ -43,6 +48,9 @@ void bt_update(uint64_t *a, uint64_t n, uint64_t passes);
 void bt_update_end(void);
 void bt_count(uint64_t *table, uint64_t iterations);
 void bt_count_end(void);
+void bt_fill_x2(uint64_t *buf, uint64_t *end, uint64_t passes, int64_t off);
+void bt_update_x2(uint64_t *a, uint64_t n, uint64_t passes, int64_t off);
+void bt_count_x2(uint64_t *table, uint64_t iterations, int64_t off);
 
 __asm__(
 	".text\n"
@@ -95,7 +103,68 @@ __asm__(
 	"	cmp %rsi, %rax\n"
 	"	jb 1b\n"
 	"	ret\n"
-	"bt_count_end:\n");
+	"bt_count_end:\n"
+	".globl bt_fill_x2\n"
+	"bt_fill_x2:\n"
+	"	mov %rcx, %r9\n"
+	"	mov $0x0123456789abcdef, %rax\n"
+	"1:	mov %rdi, %rcx\n"
+	"2:	mov %rax, (%rcx)\n"
+	"	mov %rax, 8(%rcx)\n"
+	"	mov %rax, 16(%rcx)\n"
+	"	mov %rax, 24(%rcx)\n"
+	"	mov %rax, 32(%rcx)\n"
+	"	mov %rax, 40(%rcx)\n"
+	"	mov %rax, 48(%rcx)\n"
+	"	mov %rax, 56(%rcx)\n"
+	"	mov %rax, (%rcx,%r9)\n"
+	"	mov %rax, 8(%rcx,%r9)\n"
+	"	mov %rax, 16(%rcx,%r9)\n"
+	"	mov %rax, 24(%rcx,%r9)\n"
+	"	mov %rax, 32(%rcx,%r9)\n"
+	"	mov %rax, 40(%rcx,%r9)\n"
+	"	mov %rax, 48(%rcx,%r9)\n"
+	"	mov %rax, 56(%rcx,%r9)\n"
+	"	add $64, %rcx\n"
+	"	cmp %rsi, %rcx\n"
+	"	jb 2b\n"
+	"	inc %rax\n"
+	"	dec %rdx\n"
+	"	jnz 1b\n"
+	"	ret\n"
+	".globl bt_update_x2\n"
+	"bt_update_x2:\n"
+	"	lea (%rdi,%rsi,8), %r9\n"
+	"	lea (%rdi,%rcx), %r10\n"
+	"	lea (%r9,%rcx), %r11\n"
+	"1:	xor %ecx, %ecx\n"
+	"2:	mov (%rdi,%rcx,8), %rax\n"
+	"	imul $3, %rax, %rax\n"
+	"	add (%r9,%rcx,8), %rax\n"
+	"	mov %rax, (%rdi,%rcx,8)\n"
+	"	mov %rax, (%r10,%rcx,8)\n"
+	"	xor %rax, (%r9,%rcx,8)\n"
+	"	xor %rax, (%r11,%rcx,8)\n"
+	"	inc %rcx\n"
+	"	cmp %rsi, %rcx\n"
+	"	jb 2b\n"
+	"	dec %rdx\n"
+	"	jnz 1b\n"
+	"	ret\n"
+	".globl bt_count_x2\n"
+	"bt_count_x2:\n"
+	"	lea (%rdi,%rdx), %r9\n"
+	"	mov $0x9e3779b97f4a7c15, %r8\n"
+	"	xor %eax, %eax\n"
+	"1:	mov %rax, %rcx\n"
+	"	imul %r8, %rcx\n"
+	"	shr $52, %rcx\n"
+	"	addq $1, (%rdi,%rcx,8)\n"
+	"	addq $1, (%r9,%rcx,8)\n"
+	"	inc %rax\n"
+	"	cmp %rsi, %rax\n"
+	"	jb 1b\n"
+	"	ret\n");
 
 static struct kbt_hostmem hm;
 static uint8_t *buf, *cache;
@@ -159,14 +228,27 @@ static double translate(struct loop *l, int pl, uint8_t *at,
 	return (now_ns() - t0) / times;
 }
 
-/* One run of the loop (natively, or translated for @pl): its time in ns. */
-static double run(const struct loop *l, int translated, int pl, uint64_t n)
+/* How a run runs the loop. */
+enum { RUN_NATIVE, RUN_TRANSLATED, RUN_DOUBLED };
+
+/*
+ * One run of the loop (natively, translated for @pl, or doubled with its
+ * mirror at hostmem.h's offset): its time in ns.
+ */
+static double run(const struct loop *l, int how, int pl, uint64_t n)
 {
-	void *f = translated ? (void *)l->trans[pl] : l->start;
+	void *f = how == RUN_TRANSLATED ? (void *)l->trans[pl] : l->start;
+	int64_t off = (int64_t)(hm.mirror - hm.data);
 	uint64_t *b = (uint64_t *)buf;
 	double t0 = now_ns();
 
-	if (l->start == (void *)bt_fill)
+	if (how == RUN_DOUBLED && l->start == (void *)bt_fill)
+		bt_fill_x2(b, b + BUF_LEN / 8, n / (BUF_LEN / 64), off);
+	else if (how == RUN_DOUBLED && l->start == (void *)bt_update)
+		bt_update_x2(b, BUF_LEN / 16, n / (BUF_LEN / 16), off);
+	else if (how == RUN_DOUBLED)
+		bt_count_x2(b, n, off);
+	else if (l->start == (void *)bt_fill)
 		((void (*)(uint64_t *, uint64_t *, uint64_t))f)(
 			b, b + BUF_LEN / 8, n / (BUF_LEN / 64));
 	else if (l->start == (void *)bt_update)
@@ -221,12 +303,13 @@ int main(int argc, char **argv)
 	printf("bench-bt: %llu iterations per run, %u runs each, "
 	       "alternating native and translated\n",
 	       (unsigned long long)n, reps);
-	printf("%-8s %14s %14s %8s %14s %8s %8s %12s\n", "loop", "native w/s",
-	       "translated w/s", "ratio", "flat w/s", "ratio", "bytes x",
-	       "translate us");
+	printf("%-8s %14s %14s %8s %14s %8s %14s %8s %8s %12s\n", "loop",
+	       "native w/s", "translated w/s", "ratio", "flat w/s", "ratio",
+	       "doubled w/s", "ratio", "bytes x", "translate us");
 	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
 		struct loop *l = &loops[i];
-		double tn[101], tt[101], tf[101], xl_us, mn, mt, mf, w;
+		double tn[101], tt[101], tf[101], td[101], xl_us, mn, mt, mf,
+		       md, w;
 		size_t olen = (uint8_t *)l->end - (uint8_t *)l->start;
 		uint8_t *mirror[PL_NR] = { hm.mirror, hm.mirror_flat };
 		double *t[PL_NR] = { tt, tf };
@@ -237,13 +320,18 @@ int main(int argc, char **argv)
 		translate(l, PL_FLAT, hm.code[1] + i * (CACHE_LEN / 4), 1);
 		for (r = 0; r < reps; r++) {
 			memset(buf, 0, BUF_LEN);
-			tn[r] = run(l, 0, 0, n);
-			for (pl = 0; pl < PL_NR; pl++) {
+			tn[r] = run(l, RUN_NATIVE, 0, n);
+			for (pl = 0; pl <= PL_NR; pl++) {
+				/* PL_NR: the doubled loop, hostmem.h's mirror */
+				uint8_t *m = mirror[pl < PL_NR ? pl : 0];
+
 				memset(buf, 0, BUF_LEN);
-				memset(mirror[pl], 0, BUF_LEN);
-				t[pl][r] = run(l, 1, pl, n);
-				if (memcmp(buf, mirror[pl], BUF_LEN) ||
-				    logp->count) {
+				memset(m, 0, BUF_LEN);
+				if (pl < PL_NR)
+					t[pl][r] = run(l, RUN_TRANSLATED, pl, n);
+				else
+					td[r] = run(l, RUN_DOUBLED, 0, n);
+				if (memcmp(buf, m, BUF_LEN) || logp->count) {
 					fprintf(stderr, "bench-bt: %s: the "
 						"mirror differs from memory\n",
 						l->name);
@@ -251,21 +339,27 @@ int main(int argc, char **argv)
 				}
 			}
 			printf("#  %-8s run %u: native %.3f ms, translated "
-			       "%.3f ms, flat %.3f ms\n", l->name, r,
-			       tn[r] / 1e6, tt[r] / 1e6, tf[r] / 1e6);
+			       "%.3f ms, flat %.3f ms, doubled %.3f ms\n",
+			       l->name, r, tn[r] / 1e6, tt[r] / 1e6,
+			       tf[r] / 1e6, td[r] / 1e6);
 		}
 		mn = median(tn, reps);
 		mt = median(tt, reps);
 		mf = median(tf, reps);
+		md = median(td, reps);
 		w = (double)n * l->stores * 1e9;	/* writes, per s over ns */
-		printf("%-8s %14.3e %14.3e %7.2fx %14.3e %7.2fx %7.1fx %12.1f\n",
+		printf("%-8s %14.3e %14.3e %7.2fx %14.3e %7.2fx %14.3e %7.2fx "
+		       "%7.1fx %12.1f\n",
 		       l->name, w / mn, w / mt, mt / mn, w / mf, mf / mn,
+		       w / md, md / mn,
 		       (double)l->blk[0].trans_len / (double)olen, xl_us);
 		kbt_block_free(&l->blk[PL_COLOURED]);
 		kbt_block_free(&l->blk[PL_FLAT]);
 	}
-	printf("ratio: translated time / native time (median); flat: the "
-	       "alias and mirror at multiples of 256 MiB; bytes x: translated "
-	       "code size / original\n");
+	printf("ratio: time / native time (median); flat: the alias and "
+	       "mirror at multiples of 256 MiB; doubled: each store made again "
+	       "at the mirror by hand, no log (the floor of mirroring by "
+	       "duplicated stores); bytes x: translated code size / "
+	       "original\n");
 	return bad;
 }
