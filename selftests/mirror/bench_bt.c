@@ -9,10 +9,15 @@
  *   translated   over the same range, the loop translated by keel-bt and
  *                its entry patched: stores through the alias and the
  *                mirror window, no exit
+ *   doubled      the loop written with each store made again (bt_fill.h's
+ *                bt_fill_x2) over the alias and the mirror window: no
+ *                log, no atomic region, the floor of any mirror kept by
+ *                duplicated stores
  * Prints each run, the medians in stores per second, translated against
  * trapped (the goal: at least 10x) and against unprotected (the goal: at
- * most 1.5x the time), and the translation's own time (bt_xlate). The
- * mirror is compared with the guest's memory after every translated run.
+ * most 1.5x the time), the floor against unprotected, and the
+ * translation's own time (bt_xlate). The mirror is compared with the
+ * guest's memory after every translated and doubled run.
  * Not a test (no TAP): run it with
  *   make bench SUITE=bt     or
  *   selftests/vm/vmtest.sh MODE=bench BENCH=mirror/bench_bt \
@@ -31,7 +36,7 @@ static void die(const char *what, int err)
 
 int main(int argc, char **argv)
 {
-	double tu[101], tt[101], tx[101], su, st, sx;
+	double tu[101], tt[101], tx[101], td[101], su, st, sx, sd;
 	unsigned int passes = 200, tpasses = 1, reps = 5, r;
 	uint64_t per_pass = BT_RANGE_LEN / 8, first;
 	struct bt_vm b;
@@ -74,25 +79,32 @@ int main(int argc, char **argv)
 		tx[r] = bt_vm_round(&b, passes, r, false);
 		if (bt_vm_unpatch(&b))
 			die("unpatch", EINVAL);
-		if (tu[r] < 0 || tt[r] < 0 || tx[r] < 0)
-			die("guest", EIO);
 		diff = mirror_diff(b.mfd, b.gpa, b.mem, BT_RANGE_LEN, &first);
+		td[r] = bt_vm_round_doubled(&b, passes, r + 1);
+		if (tu[r] < 0 || tt[r] < 0 || tx[r] < 0 || td[r] < 0)
+			die("guest", EIO);
+		diff += mirror_diff(b.mfd, b.gpa, b.mem, BT_RANGE_LEN, &first);
 		if (diff || b.log->count) {
 			fprintf(stderr, "bench_bt: run %u: the mirror differs "
 				"in %ld bytes\n", r, diff);
 			bad = 1;
 		}
 		printf("run %u: unprotected %.6f s, trapped %.6f s, "
-		       "translated %.6f s\n", r, tu[r], tt[r], tx[r]);
+		       "translated %.6f s, doubled %.6f s\n", r, tu[r], tt[r],
+		       tx[r], td[r]);
 	}
 	su = (double)passes * per_pass / quantile(tu, reps, 0.5);
 	st = (double)tpasses * per_pass / quantile(tt, reps, 0.5);
 	sx = (double)passes * per_pass / quantile(tx, reps, 0.5);
+	sd = (double)passes * per_pass / quantile(td, reps, 0.5);
 	printf("stores/s (median): unprotected %.4g, trapped %.4g, "
-	       "translated %.4g\n", su, st, sx);
+	       "translated %.4g, doubled %.4g\n", su, st, sx, sd);
 	printf("translated / trapped rate: %.1fx (goal >= 10x)\n", sx / st);
 	printf("translated time / unprotected time: %.2fx (goal <= 1.5x)\n",
 	       su / sx);
+	printf("doubled time / unprotected time: %.2fx (the floor of "
+	       "duplicated stores)\n", su / sd);
+	printf("translated time / doubled time: %.2fx\n", sd / sx);
 	printf("trapped time / unprotected time: %.0fx\n", su / st);
 	bt_vm_free(&b);
 	return bad;

@@ -31,7 +31,10 @@
  *      counter too, which starts at 0); patches a
  *      jump to it at head; runs PASSES passes; prints
  *      "KEEL-BT-TRANSLATED stores=N ns=T equal=E" (E: 1 when the mirror
- *      view is the page) and "KEEL-BT-WAIT";
+ *      view is the page); then PASSES passes of bt_fill_x2 over the
+ *      alias view, each store made again at the mirror view (the floor of
+ *      a mirror kept by duplicated stores; no trap), and prints
+ *      "KEEL-BT-DOUBLED stores=N ns=T equal=E" and "KEEL-BT-WAIT";
  *   3. reads "go": puts the head's bytes back, runs one pass, trapped
  *      again, and prints "KEEL-BT-RESTORED stores=512 equal=E".
  * Exit status 0, or 1 with the error on stderr (2: bad usage).
@@ -149,13 +152,21 @@ static void code_write(uint8_t *at, const uint8_t *bytes, size_t len)
 }
 
 /* bt_fill() over [buf, end), @passes times: its time in ns. */
+/*
+ * bt_fill's passes over [buf, end), or with @off bt_fill_x2's (each store
+ * made again at + off): their time in ns.
+ */
 static unsigned long long timed_fill(uint64_t *buf, uint64_t *end,
-				     unsigned long passes, uint64_t seed)
+				     unsigned long passes, uint64_t seed,
+				     int64_t off)
 {
 	struct timespec t0, t1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	bt_fill(buf, end, passes, seed);
+	if (off)
+		bt_fill_x2(buf, end, passes, seed, off);
+	else
+		bt_fill(buf, end, passes, seed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (t1.tv_sec - t0.tv_sec) * 1000000000ull + t1.tv_nsec -
 	       t0.tv_nsec;
@@ -205,10 +216,10 @@ static int bt(uint8_t *page, unsigned long passes)
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (own == MAP_FAILED)
 		die("mmap of an unprotected page");
-	ns = timed_fill(own, own + STORES, passes, 0);
+	ns = timed_fill(own, own + STORES, passes, 0, 0);
 	printf("KEEL-BT-NATIVE stores=%lu ns=%llu\n", passes * STORES, ns);
 
-	ns = timed_fill(buf, end, 1, 1);
+	ns = timed_fill(buf, end, 1, 1, 0);
 	len = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
 	printf("KEEL-BT-TRAPPED stores=%lu ns=%llu\n", STORES, ns);
 	printf("KEEL-BT-CODE rip=%#lx len=%zu cache=%#lx cache_gpa=%#llx log=%#lx log_gpa=%#llx alias=%#lx mirror=%#lx\n",
@@ -235,8 +246,13 @@ static int bt(uint8_t *page, unsigned long passes)
 	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
 	code_write(p, jump, 5);
 
-	ns = timed_fill(buf, end, passes, 2);
-	printf("KEEL-BT-TRANSLATED stores=%lu ns=%llu equal=%d\nKEEL-BT-WAIT\n",
+	ns = timed_fill(buf, end, passes, 2, 0);
+	printf("KEEL-BT-TRANSLATED stores=%lu ns=%llu equal=%d\n",
+	       passes * STORES, ns, equal(page));
+	ns = timed_fill((uint64_t *)(page + VIEWS_ALIAS),
+			(uint64_t *)(page + VIEWS_ALIAS + PAGE), passes, 4,
+			(int64_t)(VIEWS_MIRROR - VIEWS_ALIAS));
+	printf("KEEL-BT-DOUBLED stores=%lu ns=%llu equal=%d\nKEEL-BT-WAIT\n",
 	       passes * STORES, ns, equal(page));
 	fflush(stdout);
 
