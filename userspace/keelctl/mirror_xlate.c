@@ -23,7 +23,9 @@ static const char *xlate_error(const struct mirror_xlate_req *r, int errnum)
 {
 	switch (errnum) {
 	case EINVAL:
-		return "the counter lies in the range, whose stores trap";
+		/* what else it refuses, cmd_mirror.c checked */
+		return r->counted ? "the counter lies in the range, whose stores trap" :
+				    NULL;
 	case EFAULT:
 		return "--count-gpa is not guest memory of the VM";
 	case EEXIST:
