@@ -212,7 +212,7 @@ struct bt_vm {
 	 * unmodified VMM does, not by the VMM's KEEL_MIRROR_IOC_XLATE
 	 */
 	bool by_keelctl;
-	char keelctl_out[512];	/* what keelctl printed last */
+	char keelctl_out[4096];	/* what keelctl printed last */
 	char stats[256];	/* bt_xlate's line */
 	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
 	uint64_t elsewhere_stores, elsewhere_mirror;

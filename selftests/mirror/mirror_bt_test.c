@@ -395,7 +395,7 @@ static int keelctl_says(struct bt_vm *b, const char *const *args,
  * refusal in words with its exit status, the list as it was; "keelctl
  * mirror unxlate" as the patch goes, its stores in the total.
  */
-TEST_F(bt, keelctl_xlate)
+TEST_F_TIMEOUT(bt, keelctl_xlate, 90)
 {
 	struct bt_vm *b = &self->b;
 	const char *far = "0x700000", *far_end = "0x700010";
@@ -496,7 +496,7 @@ static void expect_rewritten(struct __test_metadata *_metadata,
  * store; the round's stores run the new code, trapped; the policy drops
  * the stale translation and translates the new loop.
  */
-TEST_F(bt, rewritten_code_invalidates)
+TEST_F_TIMEOUT(bt, rewritten_code_invalidates, 90)
 {
 	static const struct kbt_sel_policy pol = {
 		.threshold = BT_RANGE_LEN / 64, .budget = 1, .cool = 4,
