@@ -174,7 +174,7 @@ static void hot_spot_rounds(struct __test_metadata *_metadata,
 		       t[0], t[1], t[2], b->stats);
 }
 
-TEST_F(bt, translated_hot_spot)
+TEST_F_TIMEOUT(bt, translated_hot_spot, 90)
 {
 	if (self->b.vm)
 		hot_spot_rounds(_metadata, &self->b);
@@ -206,7 +206,7 @@ FIXTURE_TEARDOWN(keel_windows)
 	bt_vm_free(&self->b);
 }
 
-TEST_F(keel_windows, translated_hot_spot)
+TEST_F_TIMEOUT(keel_windows, translated_hot_spot, 90)
 {
 	if (self->b.vm)
 		hot_spot_rounds(_metadata, &self->b);
@@ -567,7 +567,7 @@ static void on_poison_signal(int sig, siginfo_t *si, void *uc)
  * memory as the loop stores it and the mirror equal. Some trials must
  * have needed the log (the mirror's page alone was not the page).
  */
-TEST_F(bt, poisoned_while_translated)
+TEST_F_TIMEOUT(bt, poisoned_while_translated, 90)
 {
 	struct kvm_guest_debug dbg = {
 		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
@@ -906,7 +906,7 @@ TEST_F_TIMEOUT(bt, elsewhere_goes_cold, 90)
  * and the range; the guest's stores then go to its memory alone, with no
  * exit, and keel_mirror no longer has the range.
  */
-TEST_F(bt, unprotected_untranslates)
+TEST_F_TIMEOUT(bt, unprotected_untranslates, 90)
 {
 	size_t flen = (uintptr_t)bt_fill_end - (uintptr_t)bt_fill;
 	struct bt_vm *b = &self->b;
@@ -999,7 +999,7 @@ TEST_F_TIMEOUT(bt, fault_leaves_the_policy, 90)
  * memory), as the VMM's own mapping shows it; not the old page, which
  * KVM's and the VMM's mappings would still show had it not been unmapped.
  */
-TEST_F(bt, mirror_page_replaced_while_mapped)
+TEST_F_TIMEOUT(bt, mirror_page_replaced_while_mapped, 90)
 {
 	struct bt_vm *b = &self->b;
 	uint64_t page = b->gpa + 3 * 4096;
