@@ -8,6 +8,7 @@
 #define KEEL_TEST_KEELCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <json-c/json.h>
@@ -51,6 +52,22 @@ static inline int keel_test_keelctl_show(const char *const *args,
 }
 
 /*
+ * Number @key of a JSON object from keelctl (a string for 64-bit ones),
+ * or -1ULL when it has none.
+ */
+static inline uint64_t keel_test_json_u64(struct json_object *o,
+					  const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return -1ULL;
+	if (json_object_is_type(v, json_type_string))
+		return strtoull(json_object_get_string(v), NULL, 0);
+	return json_object_get_uint64(v);
+}
+
+/*
  * Field @key of object @id's info, as "keelctl -j TYPE show ID" gives it
  * (@type "vdev", "coalesce", ...), or -1.
  */
@@ -77,6 +94,87 @@ static inline long long keel_test_obj_info(const char *type, unsigned int id,
 static inline long long keel_test_vdev_info(unsigned int id, const char *key)
 {
 	return keel_test_obj_info("vdev", id, key);
+}
+
+/* No counter for keel_test_mirror_xlate(). */
+#define KEEL_TEST_NO_COUNTER	(~0ULL)
+
+/*
+ * "keelctl mirror xlate ID --start @start --end @end --code @code
+ * [--count-gpa @count_gpa]" (none with KEEL_TEST_NO_COUNTER): its exit
+ * status, its words in @out.
+ */
+static inline int keel_test_mirror_xlate(unsigned int id, uint64_t start,
+					 uint64_t end, uint64_t code,
+					 uint64_t count_gpa, char *out,
+					 size_t len)
+{
+	char a[5][32];
+	const char *argv[12] = {
+		"mirror", "xlate", a[0], "--start", a[1], "--end", a[2],
+		"--code", a[3],
+	};
+
+	snprintf(a[0], 32, "%u", id);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
+	snprintf(a[2], 32, "%#llx", (unsigned long long)end);
+	snprintf(a[3], 32, "%#llx", (unsigned long long)code);
+	if (count_gpa != KEEL_TEST_NO_COUNTER) {
+		snprintf(a[4], 32, "%#llx", (unsigned long long)count_gpa);
+		argv[9] = "--count-gpa";
+		argv[10] = a[4];
+	}
+	return keel_test_keelctl(argv, NULL, out, len, false);
+}
+
+/*
+ * "keelctl mirror unxlate ID --start @start": its exit status, its words
+ * in @out.
+ */
+static inline int keel_test_mirror_unxlate(unsigned int id, uint64_t start,
+					   char *out, size_t len)
+{
+	char a[2][32];
+
+	snprintf(a[0], 32, "%u", id);
+	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
+	return keel_test_keelctl((const char *[]){ "mirror", "unxlate", a[0],
+						   "--start", a[1], NULL },
+				 NULL, out, len, false);
+}
+
+/*
+ * Range @id's translations ("keelctl -j mirror translations ID"): how
+ * many, the first's start, end, stores and trapped stores in @x when
+ * there is one; -1 when keelctl failed or printed no JSON array (what it
+ * printed in @out).
+ */
+static inline int keel_test_mirror_translations(unsigned int id,
+						uint64_t x[4], char *out,
+						size_t len)
+{
+	static const char *const keys[4] = { "start", "end", "stores",
+					     "trapped" };
+	struct json_object *arr, *e;
+	char ids[16];
+	int n, i;
+
+	snprintf(ids, sizeof(ids), "%u", id);
+	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "translations",
+						ids, NULL }, NULL, out, len,
+			      false))
+		return -1;
+	arr = json_tokener_parse(out);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		json_object_put(arr);
+		return -1;
+	}
+	n = (int)json_object_array_length(arr);
+	e = n ? json_object_array_get_idx(arr, 0) : NULL;
+	for (i = 0; e && i < 4; i++)
+		x[i] = keel_test_json_u64(e, keys[i]);
+	json_object_put(arr);
+	return n;
 }
 
 #endif /* KEEL_TEST_KEELCTL_H */

@@ -61,8 +61,8 @@ static inline int bt_engine_profile(struct bt_engine *e,
 	n = json_object_array_length(arr);
 	for (i = 0; i < n && i < max; i++) {
 		o = json_object_array_get_idx(arr, i);
-		sites[i] = (struct kbt_sel_site){ json_u64(o, "rip"),
-						  json_u64(o, "writes") };
+		sites[i] = (struct kbt_sel_site){ keel_test_json_u64(o, "rip"),
+						  keel_test_json_u64(o, "writes") };
 	}
 	json_object_put(arr);
 	return (int)i;

@@ -713,32 +713,20 @@ static inline int bt_vm_register_keelctl(struct bt_vm *b, unsigned int slot,
 					 bool del)
 {
 	const struct bt_xl *x = &b->xl[slot];
-	char a[5][32];
-	const char *argv[14] = {
-		"mirror", del ? "unxlate" : "xlate", a[0], "--start", a[1],
-	};
-	int n = 5;
+	int rc;
 
-	snprintf(a[0], 32, "%u", b->id);
-	snprintf(a[1], 32, "%#llx", (unsigned long long)x->head);
-	if (!del) {
-		snprintf(a[2], 32, "%#llx", (unsigned long long)x->end);
-		snprintf(a[3], 32, "%#llx",
-			 (unsigned long long)bt_vm_slot_gpa(b, slot));
-		argv[n++] = "--end";
-		argv[n++] = a[2];
-		argv[n++] = "--code";
-		argv[n++] = a[3];
-		if (x->counted) {
-			snprintf(a[4], 32, "%#llx",
-				 (unsigned long long)bt_vm_count_gpa(b, slot));
-			argv[n++] = "--count-gpa";
-			argv[n++] = a[4];
-		}
-	}
-	argv[n] = NULL;
-	return keel_test_keelctl(argv, NULL, b->keelctl_out,
-				 sizeof(b->keelctl_out), false) ? -EIO : 0;
+	if (del)
+		rc = keel_test_mirror_unxlate(b->id, x->head, b->keelctl_out,
+					      sizeof(b->keelctl_out));
+	else
+		rc = keel_test_mirror_xlate(b->id, x->head, x->end,
+					    bt_vm_slot_gpa(b, slot),
+					    x->counted ?
+					    bt_vm_count_gpa(b, slot) :
+					    KEEL_TEST_NO_COUNTER,
+					    b->keelctl_out,
+					    sizeof(b->keelctl_out));
+	return rc ? -EIO : 0;
 }
 
 /*

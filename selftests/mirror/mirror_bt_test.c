@@ -86,30 +86,11 @@ static void expect_filled(struct __test_metadata *_metadata,
 static int translations(struct __test_metadata *_metadata, struct bt_vm *b,
 			uint64_t x[4])
 {
-	struct json_object *arr, *e;
-	char ids[16], out[8192];
-	int n;
+	char out[8192];
+	int n = keel_test_mirror_translations(b->id, x, out, sizeof(out));
 
-	snprintf(ids, sizeof(ids), "%u", b->id);
-	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "translations",
-						ids, NULL },
-			      NULL, out, sizeof(out), false))
-		return -1;
-	arr = json_tokener_parse(out);
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		TH_LOG("not a JSON array: %s", out);
-		json_object_put(arr);
-		return -1;
-	}
-	n = (int)json_object_array_length(arr);
-	if (n) {
-		e = json_object_array_get_idx(arr, 0);
-		x[0] = json_u64(e, "start");
-		x[1] = json_u64(e, "end");
-		x[2] = json_u64(e, "stores");
-		x[3] = json_u64(e, "trapped");
-	}
-	json_object_put(arr);
+	if (n < 0)
+		TH_LOG("keelctl -j mirror translations: %s", out);
 	return n;
 }
 
@@ -142,10 +123,10 @@ static void hot_spot_rounds(struct __test_metadata *_metadata,
 	ASSERT_NE(NULL, arr) TH_LOG("%s", out);
 	ASSERT_LT(0, json_object_array_length(arr)) TH_LOG("%s", out);
 	e = json_object_array_get_idx(arr, 0);
-	rip = json_u64(e, "rip");
+	rip = keel_test_json_u64(e, "rip");
 	EXPECT_LE((uintptr_t)bt_fill, rip) TH_LOG("%s", out);
 	EXPECT_GT((uintptr_t)bt_fill_end, rip) TH_LOG("%s", out);
-	EXPECT_EQ(STORES / 8, json_u64(e, "writes")) TH_LOG("%s", out);
+	EXPECT_EQ(STORES / 8, keel_test_json_u64(e, "writes")) TH_LOG("%s", out);
 	json_object_put(arr);
 
 	/* 2. translated and patched in: nothing traps, the mirror follows */

@@ -269,13 +269,13 @@ TEST_F(mirror, hotspots)
 	ASSERT_TRUE(json_object_is_type(arr, json_type_array)) TH_LOG("%s", out);
 	ASSERT_EQ(2, json_object_array_length(arr)) TH_LOG("%s", out);
 	e = json_object_array_get_idx(arr, 0);
-	EXPECT_EQ((uintptr_t)hot_store_a, json_u64(e, "rip")) TH_LOG("%s", out);
-	EXPECT_EQ(HOT_A, json_u64(e, "writes"));
-	EXPECT_EQ(self->gpa + (HOT_A - 1) % 512 * 8, json_u64(e, "gpa"));
+	EXPECT_EQ((uintptr_t)hot_store_a, keel_test_json_u64(e, "rip")) TH_LOG("%s", out);
+	EXPECT_EQ(HOT_A, keel_test_json_u64(e, "writes"));
+	EXPECT_EQ(self->gpa + (HOT_A - 1) % 512 * 8, keel_test_json_u64(e, "gpa"));
 	e = json_object_array_get_idx(arr, 1);
-	EXPECT_EQ((uintptr_t)hot_store_b, json_u64(e, "rip")) TH_LOG("%s", out);
-	EXPECT_EQ(HOT_B, json_u64(e, "writes"));
-	EXPECT_EQ(self->gpa + (512 + (HOT_B - 1) % 512) * 8, json_u64(e, "gpa"));
+	EXPECT_EQ((uintptr_t)hot_store_b, keel_test_json_u64(e, "rip")) TH_LOG("%s", out);
+	EXPECT_EQ(HOT_B, keel_test_json_u64(e, "writes"));
+	EXPECT_EQ(self->gpa + (512 + (HOT_B - 1) % 512) * 8, keel_test_json_u64(e, "gpa"));
 	json_object_put(arr);
 	/* the text form names both sites; an id of no range is not found */
 	ASSERT_EQ(0, keel_test_keelctl((const char *[]){ "mirror", "hotspots",

@@ -173,16 +173,4 @@ static inline long mirror_diff(int fd, uint64_t gpa, const void *mem,
 	return n;
 }
 
-/* A number of keelctl's JSON (a string for 64-bit ones); -1 if missing. */
-static inline uint64_t json_u64(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		return -1ULL;
-	if (json_object_is_type(v, json_type_string))
-		return strtoull(json_object_get_string(v), NULL, 0);
-	return json_object_get_uint64(v);
-}
-
 #endif /* MIRROR_TEST_H */

@@ -547,67 +547,6 @@ static uint64_t hottest(unsigned int id)
 	return v;
 }
 
-/* "keelctl mirror xlate" of range @id: its exit status, its words in out. */
-static int xlate(unsigned int id, uint64_t start, uint64_t end, uint64_t code,
-		 uint64_t count_gpa)
-{
-	char a[5][32];
-
-	snprintf(a[0], 32, "%u", id);
-	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
-	snprintf(a[2], 32, "%#llx", (unsigned long long)end);
-	snprintf(a[3], 32, "%#llx", (unsigned long long)code);
-	snprintf(a[4], 32, "%#llx", (unsigned long long)count_gpa);
-	return keel_test_keelctl((const char *[]){ "mirror", "xlate", a[0],
-						   "--start", a[1], "--end",
-						   a[2], "--code", a[3],
-						   "--count-gpa", a[4], NULL },
-				 NULL, out, sizeof(out), false);
-}
-
-/* "keelctl mirror unxlate" of range @id: its exit status. */
-static int unxlate(unsigned int id, uint64_t start)
-{
-	char a[2][32];
-
-	snprintf(a[0], 32, "%u", id);
-	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
-	return keel_test_keelctl((const char *[]){ "mirror", "unxlate", a[0],
-						   "--start", a[1], NULL },
-				 NULL, out, sizeof(out), false);
-}
-
-/*
- * Range @id's translations (keelctl -j mirror translations): how many;
- * the first's start, end, stores and trapped stores in @x. -1 on error.
- */
-static int translations(unsigned int id, uint64_t x[4])
-{
-	static const char *const keys[4] = { "start", "end", "stores",
-					     "trapped" };
-	struct json_object *a, *v;
-	char ids[16], json[4096];
-	int n, i;
-
-	snprintf(ids, sizeof(ids), "%u", id);
-	if (keel_test_keelctl((const char *[]){ "-j", "mirror", "translations",
-						ids, NULL }, NULL, json,
-			      sizeof(json), false))
-		return -1;
-	a = json_tokener_parse(json);
-	if (!a || !json_object_is_type(a, json_type_array)) {
-		json_object_put(a);
-		return -1;
-	}
-	n = (int)json_object_array_length(a);
-	for (i = 0; n && i < 4; i++)
-		x[i] = json_object_object_get_ex(json_object_array_get_idx(a, 0),
-						 keys[i], &v) ?
-		       json_object_get_uint64(v) : 0;
-	json_object_put(a);
-	return n;
-}
-
 /*
  * keel-bt's translator on the host: the loop around @hot in @code (@len
  * bytes at @rip, as the guest printed them in hex) for the process's
@@ -691,7 +630,7 @@ out:
 static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		  size_t k)
 {
-	static char hex[8192];
+	static char hex[8192], said[4096];
 	unsigned int index = self->f[k].index, id;
 	uint64_t rip, len, hot, head, end, ns[4], x[4];
 	char cmd[128];
@@ -729,9 +668,11 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	if (ret)
 		goto out;
 	/* registered as the tool that placed it would: keelctl mirror xlate */
-	ret = xlate(id, head, end, field("KEEL-BT-CODE", "cache"),
-		    field("KEEL-BT-CODE", "log_gpa") + BT_COUNT_OFF);
-	EXPECT_EQ(0, ret) TH_LOG("%s", out);
+	ret = keel_test_mirror_xlate(id, head, end,
+				     field("KEEL-BT-CODE", "cache"),
+				     field("KEEL-BT-CODE", "log_gpa") +
+				     BT_COUNT_OFF, said, sizeof(said));
+	EXPECT_EQ(0, ret) TH_LOG("%s", said);
 	if (ret)
 		goto out;
 
@@ -747,7 +688,8 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	EXPECT_EQ(1, field("KEEL-BT-TRANSLATED", "equal"));
 	EXPECT_EQ(BT_STORES, keel_test_obj_info("mirror", id, "guest_writes"));
 	/* keel_mirror read the counter: every store a trap saved */
-	EXPECT_EQ(1, translations(id, x)) TH_LOG("%s", out);
+	EXPECT_EQ(1, keel_test_mirror_translations(id, x, said, sizeof(said)))
+		TH_LOG("%s", said);
 	EXPECT_EQ(head, x[0]);
 	EXPECT_EQ(end, x[1]);
 	EXPECT_EQ((uint64_t)BT_PASSES * BT_STORES, x[2]);
@@ -776,8 +718,10 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	EXPECT_EQ(1, field("KEEL-BT-RESTORED", "equal")) TH_LOG("%s", out);
 	EXPECT_EQ(2 * BT_STORES,
 		  keel_test_obj_info("mirror", id, "guest_writes"));
-	EXPECT_EQ(0, unxlate(id, head)) TH_LOG("%s", out);
-	EXPECT_EQ(0, translations(id, x));
+	EXPECT_EQ(0, keel_test_mirror_unxlate(id, head, said, sizeof(said)))
+		TH_LOG("%s", said);
+	EXPECT_EQ(0, keel_test_mirror_translations(id, x, said, sizeof(said)))
+		TH_LOG("%s", said);
 	EXPECT_EQ((long long)BT_PASSES * BT_STORES,
 		  keel_test_obj_info("mirror", id, "translated_stores"));
 	TH_LOG("page %u of the file: %d stores translated in a guest process, none trapped",
