@@ -16,7 +16,7 @@
 #   SUITE=<suite> only that suite's programs and KUnit modules naming it
 #                 ("vdev ring": those suites)
 #   TEST=<program> only that program (name or path under build/selftests)
-#   TEST_TIMEOUT (300 s per program), VM_TIMEOUT (1800 s per VM),
+#   TEST_TIMEOUT (300 s per program), VM_TIMEOUT (2700 s per VM),
 #   RUN_TIMEOUT (600 s for a demo or benchmark), VERBOSE=1 (whole console,
 #   passed checks too), KEEL_NO_BUILD=1 (use build/ as it is),
 #   KEEL_BUILD_DIR (default <repo>/build), KEEL_CACHE (kernel cache),
