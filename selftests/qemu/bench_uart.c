@@ -153,7 +153,7 @@ static struct keel_qemu *start(int uart, unsigned long bytes, unsigned int *id,
 		*id = strtoul(out, &end, 10);
 		if (!keel_qemu_monitor(q, "cont"))
 			break;
-		ret = keel_qemu_wait_live(q, "KEEL-GUEST-READY",
+		ret = keel_qemu_wait_boot(q, "KEEL-GUEST-READY",
 					  KEEL_QEMU_BOOT_TIMEOUT_MS);
 	}
 out:

@@ -234,7 +234,7 @@ TEST_F_TIMEOUT(qemu, q35_paused_then_cont, 600)
 
 		r = keel_qemu_monitor(self->q, "cont");
 		ASSERT_NE(NULL, r);
-		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-READY", BOOT_MS);
+		ret = keel_qemu_wait_boot(self->q, "KEEL-GUEST-READY", BOOT_MS);
 		LIVE_OR_AGAIN(ret, try);
 		break;
 	}

@@ -96,7 +96,7 @@ int main(void)
 		printf("\nLet the guest run (QEMU monitor: cont) and wait for it to boot.\n");
 		if (!keel_qemu_monitor(q, "cont"))
 			return keel_qemu_demo_fail(q, "QEMU's monitor refused cont");
-		ret = keel_qemu_wait_live(q, "KEEL-GUEST-READY",
+		ret = keel_qemu_wait_boot(q, "KEEL-GUEST-READY",
 					  KEEL_QEMU_BOOT_TIMEOUT_MS);
 		if (ret != -EDEADLK)
 			break;

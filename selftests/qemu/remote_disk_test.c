@@ -58,7 +58,7 @@ static int run_once(struct __test_metadata *_metadata,
 		return ret;
 	}
 	q = self->k.q;
-	ret = keel_qemu_wait_live(q, "KEEL-GUEST-DISK vda", BOOT_MS);
+	ret = keel_qemu_wait_boot(q, "KEEL-GUEST-DISK vda", BOOT_MS);
 	if (!ret)
 		ret = keel_qemu_wait_line(q, "sectors=", line, sizeof(line),
 					  BOOT_MS);

@@ -241,7 +241,7 @@ static void boot(struct __test_metadata *_metadata, FIXTURE_DATA(uart) *self,
 		self->id = attach_com2(_metadata, self->q, "console1");
 		ASSERT_NE(0, self->id);
 		ASSERT_NE(NULL, keel_qemu_monitor(self->q, "cont"));
-		ret = keel_qemu_wait_live(self->q, "KEEL-GUEST-READY", BOOT_MS);
+		ret = keel_qemu_wait_boot(self->q, "KEEL-GUEST-READY", BOOT_MS);
 		if (!ret)
 			ret = open_shell(_metadata, self);
 	}
