@@ -69,7 +69,7 @@ FIXTURE_TEARDOWN(qemu)
 		continue; \
 	} \
 	if ((r) == -EDEADLK) \
-		SKIP(return, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES); \
+		KEEL_QEMU_SKIP_ALL_BROKEN(return, KEEL_QEMU_BOOT_TRIES); \
 	ASSERT_EQ(0, (r))
 
 /*
@@ -104,7 +104,7 @@ static const char *boot(struct __test_metadata *_metadata,
 	/* the "qemu" need packs QEMU and the guest: never a skip */
 	ASSERT_NE(NULL, self->q);
 	if (ret == -EDEADLK)
-		SKIP(return NULL, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES);
+		KEEL_QEMU_SKIP_ALL_BROKEN(return NULL, KEEL_QEMU_BOOT_TRIES);
 	ASSERT_EQ(0, ret);
 	return booted(_metadata, self);
 }

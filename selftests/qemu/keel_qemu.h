@@ -126,10 +126,18 @@ void keel_qemu_comment(const char *text);
  * A case whose every start the emulated CPU broke so tested nothing of
  * Keel: it reports a skip that says so, with the count of starts, as
  * coalesce_vhost_test does (never a pass). Anything else that goes wrong
- * on the way is still a failure.
+ * on the way is still a failure, and so is a boot that came to nothing
+ * without a sign of that fault (keel_qemu_wait_boot(): a fault of Keel's
+ * could look the same). For a test of the kselftest harness, after its
+ * last start; @statement as SKIP()'s.
  */
 #define KEEL_QEMU_ALL_BROKEN \
 	"the emulated CPU broke the nested guest at all %d starts: nothing tested"
+#define KEEL_QEMU_SKIP_ALL_BROKEN(statement, starts) do { \
+	ASSERT_EQ(0, keel_qemu_silent_boots()) \
+		TH_LOG("boots that never came up without a sign of the emulated CPU's fault"); \
+	SKIP(statement, KEEL_QEMU_ALL_BROKEN, (starts)); \
+} while (0)
 
 int keel_qemu_stuck(struct keel_qemu *q);
 /* The instruction of the last keel_qemu_stuck() that returned 1. */
@@ -173,10 +181,17 @@ int keel_qemu_wait_live(struct keel_qemu *q, const char *marker, int timeout_ms)
  * panicked (an interrupt lost, most likely, while it waited for one).
  * keel_qemu_fault() then says where its vCPU was. A fault of Keel's that
  * kept every guest from booting still fails a test: only
- * KEEL_QEMU_BOOT_TRIES starts are made, each noted.
+ * KEEL_QEMU_BOOT_TRIES starts are made, each noted, and a case whose
+ * starts ran out is never a skip after such a boot
+ * (KEEL_QEMU_SKIP_ALL_BROKEN).
  */
 int keel_qemu_wait_boot(struct keel_qemu *q, const char *marker,
 			int timeout_ms);
+/*
+ * How many of keel_qemu_wait_boot()'s -EDEADLK in this process were such
+ * silent boots (the harness runs each case in a process of its own).
+ */
+int keel_qemu_silent_boots(void);
 
 /*
  * Starts QEMU (never paused) and waits for @marker as keel_qemu_wait_boot()

@@ -203,7 +203,7 @@ TEST_F_TIMEOUT(mq, pages_fail, 1800)
 			ok = fail_and_watch(_metadata, self, 3);
 	}
 	if (ok == -EDEADLK)
-		SKIP(return, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES);
+		KEEL_QEMU_SKIP_ALL_BROKEN(return, KEEL_QEMU_BOOT_TRIES);
 	ASSERT_LE(0, ok);
 	if (!variant->keel) {
 		TH_LOG("without Keel: %d of 3 rounds intact after the failures; QEMU %s",

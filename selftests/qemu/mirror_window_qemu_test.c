@@ -801,7 +801,7 @@ TEST_F_TIMEOUT(wq, stores_through_the_windows, 1800)
 			TH_LOG("the guest %s: again", keel_qemu_fault(self->q));
 	}
 	if (ret == -EDEADLK)
-		SKIP(return, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES);
+		KEEL_QEMU_SKIP_ALL_BROKEN(return, KEEL_QEMU_BOOT_TRIES);
 	EXPECT_EQ(PARTS, done);
 	EXPECT_EQ(0, ret);
 }

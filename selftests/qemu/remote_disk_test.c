@@ -129,8 +129,8 @@ TEST_F_TIMEOUT(rdisk, ext2_across_server_restart, 900)
 		if (self->k.q)
 			krq_again(&self->k);
 		if (self->starts++ == KEEL_QEMU_STREAM_TRIES)
-			SKIP(return, KEEL_QEMU_ALL_BROKEN,
-			     KEEL_QEMU_STREAM_TRIES);
+			KEEL_QEMU_SKIP_ALL_BROKEN(return,
+						  KEEL_QEMU_STREAM_TRIES);
 		if (!self->k.srv.pid)
 			ASSERT_EQ(0, rc_server_start(&self->k.srv));
 		ret = run_once(_metadata, self, check, sizeof(check));

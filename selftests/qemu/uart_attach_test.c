@@ -232,7 +232,7 @@ static void boot(struct __test_metadata *_metadata, FIXTURE_DATA(uart) *self,
 			self->q = NULL;
 		}
 		if (self->starts++ == KEEL_QEMU_BOOT_TRIES)
-			SKIP(return, KEEL_QEMU_ALL_BROKEN, KEEL_QEMU_BOOT_TRIES);
+			KEEL_QEMU_SKIP_ALL_BROKEN(return, KEEL_QEMU_BOOT_TRIES);
 		self->q = keel_qemu_start(&o);
 		ASSERT_NE(NULL, self->q);
 		/* Its monitor answers once the machine, and its VM, exist. */
