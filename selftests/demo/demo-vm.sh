@@ -36,7 +36,7 @@ for f in "$guest" "$uart" "$ring" "$qemu_demo" "$coal_demo" "$mirror_demo" \
 	"$bt_demo" "$remote_demo" "$keeld"; do
 	[ -x "$f" ] || missing="$missing $f"
 done
-for f in /keel/guest/vmlinuz /keel/guest/initramfs.cpio.gz; do
+for f in /keel/guest/kernel /keel/guest/initramfs.cpio.gz; do
 	[ -f "$f" ] || missing="$missing $f"
 done
 command -v keelctl >/dev/null || missing="$missing keelctl"

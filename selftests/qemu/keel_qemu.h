@@ -2,7 +2,7 @@
 /*
  * keel_qemu: runs Debian's unmodified qemu-system-x86_64 inside the test VM
  * (nested, -enable-kvm) booting the nested guest that the "qemu" need packs
- * (/keel/guest/vmlinuz, /keel/guest/initramfs.cpio.gz; see
+ * (/keel/guest/kernel, /keel/guest/initramfs.cpio.gz; see
  * Documentation/testing.rst), and lets a test program watch its console,
  * talk to its monitor and find its file descriptors. libc only.
  *

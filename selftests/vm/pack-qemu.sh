@@ -3,12 +3,14 @@
 # directory (the "qemu" need of a test, see mkinitramfs.sh):
 #   /usr/bin/qemu-system-x86_64   Debian's binary as installed
 #   /usr/share/seabios/bios-256k.bin, /usr/share/qemu/{kvmvapic.bin,
-#   linuxboot_dma.bin,bios-microvm.bin,qboot.rom}
+#   linuxboot_dma.bin,bios-microvm.bin,qboot.rom,pvh.bin}
 #                                 the only firmware QEMU loads for -M pc,
 #                                 q35 and microvm with -nodefaults and
 #                                 -kernel/-initrd, at the paths it looks
 #                                 for them (<bindir>/../share/...)
-#   /keel/guest/vmlinuz           the test VM's own kernel image (KEEL_VMLINUZ)
+#   /keel/guest/kernel            the test VM's own kernel (KEEL_VMLINUZ),
+#                                 uncompressed for QEMU's PVH entry where
+#                                 it has one (guest-kernel.sh)
 #   /keel/guest/initramfs.cpio.gz the guest's busybox initramfs (mkguest.sh,
 #                                 cached in BUILD_DIR/qemu-guest), and when
 #                                 the kernel has them as modules, a second
@@ -50,6 +52,7 @@ firmware=(
 	/usr/share/qemu/linuxboot_dma.bin
 	/usr/share/qemu/bios-microvm.bin
 	/usr/share/qemu/qboot.rom
+	/usr/share/qemu/pvh.bin
 )
 mkdir -p "$stage/usr/bin" "$stage/keel/guest"
 cp "$qemu" "$stage$qemu"
@@ -59,7 +62,9 @@ for f in "${firmware[@]}"; do
 	cp -L "$f" "$stage$f"
 done
 
-cp "$KEEL_VMLINUZ" "$stage/keel/guest/vmlinuz"
+kernel=$("$KEEL_VM_DIR/guest-kernel.sh" "$KEEL_VMLINUZ" "$build/qemu-guest") ||
+	die "unpacking the nested guest's kernel failed"
+cp "$kernel" "$stage/keel/guest/kernel"
 initrd=$("$KEEL_VM_DIR/mkguest.sh" "$build/qemu-guest") ||
 	die "building the nested guest's initramfs failed"
 cp "$initrd" "$stage/keel/guest/initramfs.cpio.gz"
