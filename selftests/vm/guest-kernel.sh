@@ -24,13 +24,13 @@ out=$dir/vmlinux-$(basename "$image")
 exec 9>"$dir/.lock"
 flock 9
 
-pvh_elf() {
-	readelf -h "$1" >/dev/null 2>&1 &&
-		readelf -n "$1" 2>/dev/null |
-		grep -Eq 'Xen.*(0x00000012|PHYS32_ENTRY)'
+# The PVH entry's note, in an ELF the payload unpacked to.
+pvh() {
+	readelf -n "$1" 2>/dev/null | grep -Eq 'Xen.*(0x00000012|PHYS32_ENTRY)'
 }
 
-if [[ -f $out && $out -nt $image ]] && pvh_elf "$out"; then
+# Written only once checked (below): present and newer, it is the kernel.
+if [[ -f $out && $out -nt $image ]]; then
 	echo "$out"
 	exit 0
 fi
@@ -42,19 +42,18 @@ unpack() {
 	shift
 	while read -r off; do
 		tail -c +$((off + 1)) "$image" | "$@" >"$out.tmp" 2>/dev/null || true
-		if pvh_elf "$out.tmp"; then
-			mv "$out.tmp" "$out"
-			return 0
-		fi
+		readelf -h "$out.tmp" >/dev/null 2>&1 && return 0
 	done < <(LC_ALL=C grep -obUaP "$magic" "$image" | cut -d: -f1)
 	return 1
 }
 
-if unpack '\xfd7zXZ\x00' xz -dcq ||
-   unpack '\x28\xb5\x2f\xfd' zstd -dcq ||
-   unpack '\x1f\x8b\x08' gzip -dcq; then
+rm -f "$out"
+if { unpack '\xfd7zXZ\x00' xz -dcq ||
+     unpack '\x28\xb5\x2f\xfd' zstd -dcq ||
+     unpack '\x1f\x8b\x08' gzip -dcq; } && pvh "$out.tmp"; then
+	mv "$out.tmp" "$out"
 	echo "$out"
 else
-	rm -f "$out.tmp" "$out"
+	rm -f "$out.tmp"
 	echo "$image"
 fi
