@@ -233,15 +233,12 @@ static const struct keel_ioctl keel_coal_ioctls[] = {
 };
 
 struct keel_feature keel_coal_feature = {
-	.name = "coalesce",
-	.devname = "keel-coalesce",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(coalesce),
 	.type = &keel_coal_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_coal_obj, inst),
 		.state = &keel_coal_state_ops,
-		.ioctls = keel_coal_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_coal_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_coal_ioctls),
 		.open = keel_coal_open,
 		.teardown = keel_coal_teardown,
 	},

@@ -516,15 +516,12 @@ static const struct file_operations keel_mirror_fops = {
 };
 
 static struct keel_feature keel_mirror_feature = {
-	.name = "mirror",
-	.devname = "keel-mirror",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(mirror),
 	.fops = &keel_mirror_fops,
 	.type = &keel_mirror_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_mirror, inst),
-		.ioctls = keel_mirror_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_mirror_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_mirror_ioctls),
 		.state = &keel_mirror_state_ops,
 		.open = keel_mirror_open,
 		.teardown = keel_mirror_teardown,

@@ -192,11 +192,9 @@ static long keel_remote_setup(struct keel_inst *inst, unsigned int cmd,
 				  KEEL_REMOTE_SETUP_FLAGS_ALL, cmd, uarg);
 	if (!ret)
 		ret = keel_remote_check(&arg);
-	if (ret)
-		return ret;
-
-	ret = keel_inst_setup_begin_vm(inst, arg.label, sizeof(arg.label),
-				       arg.vm_fd);
+	if (!ret)
+		ret = keel_inst_setup_begin_vm(inst, arg.label,
+					       sizeof(arg.label), arg.vm_fd);
 	if (ret)
 		return ret;
 	ret = keel_remote_build(rd, &arg);
@@ -332,16 +330,13 @@ static const struct file_operations keel_remote_fops = {
 };
 
 struct keel_feature keel_remote_feature = {
-	.name = "remote",
-	.devname = "keel-remote",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(remote),
 	.fops = &keel_remote_fops,
 	.type = &keel_remote_obj_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_remote, inst),
 		.state = &keel_remote_state_ops,
-		.ioctls = keel_remote_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_remote_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_remote_ioctls),
 		.open = keel_remote_open,
 		.teardown = keel_remote_teardown,
 	},

@@ -272,16 +272,13 @@ static const struct file_operations keel_ring_fops = {
 };
 
 struct keel_feature keel_ring_feature = {
-	.name = "ring",
-	.devname = "keel-ring",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(ring),
 	.fops = &keel_ring_fops,
 	.type = &keel_ring_obj_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_ring, inst),
 		.state = &keel_ring_state_ops,
-		.ioctls = keel_ring_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_ring_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_ring_ioctls),
 		.open = keel_ring_open,
 		.teardown = keel_ring_teardown,
 		.release = keel_ring_release,

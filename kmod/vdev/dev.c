@@ -200,15 +200,12 @@ static const struct file_operations keel_vdev_fops = {
 };
 
 struct keel_feature keel_vdev_feature = {
-	.name = "vdev",
-	.devname = "keel-vdev",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(vdev),
 	.fops = &keel_vdev_fops,
 	.type = &keel_vdev_obj_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_vdev_inst, inst),
-		.ioctls = keel_vdev_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_vdev_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_vdev_ioctls),
 		.open = keel_vdev_open,
 		.teardown = keel_vdev_teardown,
 		.detached = keel_vdev_detached,

@@ -181,15 +181,12 @@ static const struct keel_ioctl keel_sample_ioctls[] = {
 };
 
 static struct keel_feature keel_sample_feature = {
-	.name = "sample",
-	.devname = "keel-sample",
-	.owner = THIS_MODULE,
+	KEEL_FEATURE_NAME(sample),
 	.type = &keel_sample_type,
 	.ops = {
 		KEEL_FEATURE_INST(struct keel_sample, inst),
 		.state = &keel_sample_state_ops,
-		.ioctls = keel_sample_ioctls,
-		.nr_ioctls = ARRAY_SIZE(keel_sample_ioctls),
+		KEEL_FEATURE_IOCTLS(keel_sample_ioctls),
 		.teardown = keel_sample_teardown,
 	},
 };

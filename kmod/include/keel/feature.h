@@ -114,6 +114,20 @@ struct keel_feature_ops {
 #define KEEL_FEATURE_INST(type, member)				\
 	.size = sizeof(type), .inst_offset = offsetof(type, member)
 
+/* .ioctls and .nr_ioctls for the array @table (ARRAY_SIZE() spelt out). */
+#define KEEL_FEATURE_IOCTLS(table)					\
+	.ioctls = (table),						\
+	.nr_ioctls = sizeof(table) / sizeof((table)[0]) +		\
+		     __must_be_array(table)
+
+/*
+ * The identity of a feature module that includes this: the part @part
+ * (a bare word: KEEL_FEATURE_NAME(ring)), its device /dev/keel-@part, the
+ * including module as owner.
+ */
+#define KEEL_FEATURE_NAME(part)						\
+	.name = #part, .devname = "keel-" #part, .owner = THIS_MODULE
+
 /**
  * struct keel_feature - a feature module's device file and part
  * @name: the part's name ("ring")
@@ -125,8 +139,9 @@ struct keel_feature_ops {
  * @type: the type of its instances' objects
  * @ops: the instances' callbacks
  *
- * Registered with keel_feature_register() in module init, or with
- * module_keel_feature().
+ * A feature module names itself with KEEL_FEATURE_NAME() and gives its
+ * table with KEEL_FEATURE_IOCTLS(). Registered with keel_feature_register()
+ * in module init, or with module_keel_feature().
  */
 struct keel_feature {
 	const char *name;
