@@ -18,14 +18,18 @@
  * latency of each and the ratios keel / nbd, and how far the guest's TSC
  * timed keel's phases from that clock (a check of the ticks' conversion),
  * and how often keel_remote's two threads slept and were woken again per
- * request (their voluntary context switches, /proc/PID/status). No
+ * request (their voluntary context switches, /proc/PID/status). The
+ * scheduler places every task; -p places both paths alike instead: this
+ * process (the vCPU's thread on keel's path, the thread doing the I/O on
+ * nbd's) on CPU 0, the servers (keel-iod, nbd-server) and keel_remote's
+ * threads on CPU 1, as a host keeps a polling vCPU's CPU to itself. No
  * thresholds: it fails (exit 1) only when a
  * request failed, a read returned other data than the image holds, or a
  * backing file after the writes is not block for block what they wrote
  * (checked whole). Not a test (no TAP): run it with
  *   make bench SUITE=remote      or
  *   selftests/vm/vmtest.sh MODE=bench BENCH=remote/bench_remote \
- *           [BENCH_ARGS="-n REQUESTS -r RUNS -m DISK_MIB -s SEED -i"]
+ *           [BENCH_ARGS="-n REQUESTS -r RUNS -m DISK_MIB -s SEED -i -p"]
  * (-i: the guest halts until the device's interrupt instead of polling
  * its used ring). Under the nested TCG VM of the harness absolute
  * figures mean little; the ratios do.
@@ -44,6 +48,7 @@
 #include <linux/virtio_blk.h>
 
 #include "keel_guest.h"
+#include "keel_test_kvm.h"
 #include "blk_guest.h"
 #include "bench_io.h"
 #include "nbd_side.h"
@@ -168,22 +173,21 @@ struct keel_side {
 };
 
 /*
- * The voluntary context switches of keel_remote's threads so far: the
- * worker ("keel-remote-<id>") into w[0], the receiver ("keel-remote-<id>-rx",
- * "keel-remote-<id>-r" as the kernel shortens it) into w[1].
+ * Every process (or kernel thread) whose name begins with @prefix:
+ * @fn(pid, the rest of its name, @arg).
  */
-static void dev_switches(uint64_t w[2])
+static void for_each_comm(const char *prefix,
+			  void (*fn)(long pid, const char *rest, void *arg),
+			  void *arg)
 {
-	char path[64], comm[32], line[128];
-	unsigned long long v;
+	size_t len = strlen(prefix);
+	char path[64], comm[32];
 	struct dirent *d;
-	const char *c;
 	char *end;
 	long pid;
 	DIR *dir;
 	FILE *f;
 
-	w[0] = w[1] = 0;
 	dir = opendir("/proc");
 	if (!dir)
 		return;
@@ -198,20 +202,71 @@ static void dev_switches(uint64_t w[2])
 		if (!fgets(comm, sizeof(comm), f))
 			comm[0] = 0;
 		fclose(f);
-		if (strncmp(comm, "keel-remote-", 12))
-			continue;
-		for (c = comm + 12; isdigit((unsigned char)*c); c++)
-			;
-		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
-				w[*c == '-'] += v;
-		fclose(f);
+		comm[strcspn(comm, "\n")] = 0;
+		if (!strncmp(comm, prefix, len))
+			fn(pid, comm + len, arg);
 	}
 	closedir(dir);
+}
+
+static void count_switches(long pid, const char *rest, void *arg)
+{
+	uint64_t *w = arg;
+	unsigned long long v;
+	char path[64], line[128];
+	const char *c;
+	FILE *f;
+
+	for (c = rest; isdigit((unsigned char)*c); c++)
+		;
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+			w[*c == '-'] += v;
+	fclose(f);
+}
+
+/*
+ * The voluntary context switches of keel_remote's threads so far: the
+ * worker ("keel-remote-<id>") into w[0], the receiver ("keel-remote-<id>-rx",
+ * "keel-remote-<id>-r" as the kernel shortens it) into w[1].
+ */
+static void dev_switches(uint64_t w[2])
+{
+	w[0] = w[1] = 0;
+	for_each_comm("keel-remote-", count_switches, w);
+}
+
+/* Every thread of @pid on CPU 1, counted in *@arg. */
+static void pin_cpu1(long pid, const char *rest __attribute__((unused)),
+		     void *arg)
+{
+	keel_test_pin_task(pid, 1);
+	(*(unsigned int *)arg)++;
+}
+
+/*
+ * The placement both paths run with: this process on CPU 0, the servers
+ * and the device's threads on CPU 1. What was placed is printed; a
+ * process not there to place makes the benchmark fail, as a run with
+ * another placement than the one it says would mislead.
+ */
+static int place_tasks(void)
+{
+	static const char *const on_cpu1[] = {
+		"keel-remote-", "keel-iod", "nbd-server",	/* and its children */
+	};
+	unsigned int n[3] = { 0 }, i;
+
+	keel_test_pin_task(getpid(), 0);
+	for (i = 0; i < 3; i++)
+		for_each_comm(on_cpu1[i], pin_cpu1, &n[i]);
+	printf("  placement: this process (keel's vCPU) on CPU 0; on CPU 1 keel_remote's %u threads, %u keel-iod, %u nbd-server\n",
+	       n[0], n[1], n[2]);
+	return n[0] == 2 && n[1] && n[2] ? 0 : -ESRCH;
 }
 
 static double now(void)
@@ -391,7 +446,7 @@ static int check_writes(const char *path, uint8_t *tags,
 
 static void bad_usage(void)
 {
-	fprintf(stderr, "usage: bench_remote [-n REQUESTS] [-r RUNS] [-m DISK_MIB] [-s SEED] [-i]\n");
+	fprintf(stderr, "usage: bench_remote [-n REQUESTS] [-r RUNS] [-m DISK_MIB] [-s SEED] [-i] [-p]\n");
 	exit(2);
 }
 
@@ -408,11 +463,11 @@ int main(int argc, char **argv)
 	struct rc_server srv;
 	char nbd_img[160];
 	uint64_t *lat[2], disk, wakes[BIO_PHASES][2] = { { 0 } };
-	bool irq = false;
+	bool irq = false, place = false;
 	int opt, ret, status = 0;
 	double secs;
 
-	while ((opt = getopt(argc, argv, "n:r:m:s:i")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:m:s:ip")) != -1) {
 		if (opt == 'n')
 			nops = strtoul(optarg, NULL, 0);
 		else if (opt == 'r')
@@ -423,6 +478,8 @@ int main(int argc, char **argv)
 			seed = strtoull(optarg, NULL, 0);
 		else if (opt == 'i')
 			irq = true;
+		else if (opt == 'p')
+			place = true;
 		else
 			bad_usage();
 	}
@@ -470,6 +527,11 @@ int main(int argc, char **argv)
 		printf("# the nbd baseline does not run: %s\n", strerror(-ret));
 		status = 1;
 	}
+	if (!place)
+		printf("  placement: left to the scheduler (-p: placed)\n");
+	else if (!ret && place_tasks())
+		die("placement (keel_remote's threads, keel-iod, nbd-server)",
+		    ESRCH);
 	/*
 	 * Phase by phase, keel then nbd, @reps times: both see the machine
 	 * alike; the figures pool the runs of a phase.

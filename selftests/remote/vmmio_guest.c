@@ -89,6 +89,9 @@ int vmmio_driver_ok(struct vmmio *v, uint64_t gsi, uint64_t vector,
 		lapic_enable();
 		ioapic_route(gsi, vector, false, 0);
 		sti();
+	} else {
+		((struct vring_avail *)(uintptr_t)v->avail)->flags =
+			VRING_AVAIL_F_NO_INTERRUPT;
 	}
 	set_status(v, VIRTIO_CONFIG_S_DRIVER_OK);
 	if (vmmio_rd32(v, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET)

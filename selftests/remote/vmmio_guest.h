@@ -54,8 +54,10 @@ int vmmio_probe(struct vmmio *v, uint32_t device_id, uint64_t want);
  */
 int vmmio_queue(struct vmmio *v, uint32_t qsize);
 /*
- * Route the interrupt (@vector on IOAPIC pin @gsi to @handler; none when
- * @vector is 0) and set DRIVER_OK. 0, or -10 (DEVICE_NEEDS_RESET).
+ * Route the interrupt (@vector on IOAPIC pin @gsi to @handler) and set
+ * DRIVER_OK. 0, or -10 (DEVICE_NEEDS_RESET). A driver without an
+ * interrupt (@vector 0) polls its used ring and asks the device for none
+ * (VRING_AVAIL_F_NO_INTERRUPT), as a polling virtio driver does.
  */
 int vmmio_driver_ok(struct vmmio *v, uint64_t gsi, uint64_t vector,
 		    void (*handler)(struct guest_irq_frame *));
