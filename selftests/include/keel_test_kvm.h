@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What a benchmark or test measures and arranges around a VM: KVM's
- * counters of a process's VM (debugfs), every thread of a process pinned
- * to a CPU, and a busy loop on a CPU, as another tenant's vCPU would be.
+ * counters of a process's VM (debugfs), the tasks with a name (a VMM's,
+ * a device's kernel threads), every thread of a process pinned to a CPU,
+ * and a busy loop on a CPU, as another tenant's vCPU would be.
  */
 #ifndef KEEL_TEST_KVM_H
 #define KEEL_TEST_KVM_H
@@ -48,6 +49,45 @@ static inline unsigned long long keel_test_kvm_stat(pid_t pid,
 	}
 	closedir(d);
 	return v;
+}
+
+/*
+ * Every process (or kernel thread) whose name begins with @prefix:
+ * @fn(pid, the rest of its name, @arg).
+ */
+static inline void keel_test_for_each_comm(const char *prefix,
+					   void (*fn)(long pid,
+						      const char *rest,
+						      void *arg),
+					   void *arg)
+{
+	size_t len = strlen(prefix);
+	char path[64], comm[32];
+	struct dirent *d;
+	char *end;
+	long pid;
+	DIR *dir;
+	FILE *f;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		comm[strcspn(comm, "\n")] = 0;
+		if (!strncmp(comm, prefix, len))
+			fn(pid, comm + len, arg);
+	}
+	closedir(dir);
 }
 
 /* Pin every thread of @pid to @cpu. */

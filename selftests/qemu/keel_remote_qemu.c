@@ -5,7 +5,6 @@
  * device added by pid and watched by keelctl, as an operator does it.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -22,6 +21,7 @@
 #include "keel_remote_qemu.h"
 #include "keel_test_attach.h"
 #include "keel_test_keelctl.h"
+#include "keel_test_kvm.h"
 
 /*
  * microvm with ACPI and one IOAPIC: transport n at 0xfeb00000 + 512 n on
@@ -203,39 +203,30 @@ void krq_again(struct krq *k)
 	krq_stop(k);
 }
 
+/* One of keel_remote's threads, for a failure: its name and kernel stack. */
+static void krq_dump_thread(long pid, const char *rest,
+			    void *arg __attribute__((unused)))
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	printf("# %ld keel-remote%s\n", pid, rest);
+	snprintf(path, sizeof(path), "/proc/%ld/stack", pid);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		keel_qemu_comment(buf);
+	}
+}
+
 /* For a failure: the kernel stacks of keel_remote's threads. */
 static void krq_dump_threads(void)
 {
-	char path[300], buf[4096];
-	struct dirent *d;
-	ssize_t n;
-	DIR *dir;
-	int fd;
-
-	dir = opendir("/proc");
-	while (dir && (d = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0 || strncmp(buf, "keel-remote", 11))
-			continue;
-		buf[n] = '\0';
-		printf("# %s %s", d->d_name, buf);
-		snprintf(path, sizeof(path), "/proc/%s/stack", d->d_name);
-		fd = open(path, O_RDONLY);
-		n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			keel_qemu_comment(buf);
-		}
-	}
-	if (dir)
-		closedir(dir);
+	keel_test_for_each_comm("keel-remote", krq_dump_thread, NULL);
 }
 
 void krq_stop_reaped(struct krq *k, int *obj_open, int *refcnt)

@@ -35,7 +35,6 @@
  * figures mean little; the ratios do.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -172,43 +171,6 @@ struct keel_side {
 	bool irq;		/* the guest halts until the interrupt */
 };
 
-/*
- * Every process (or kernel thread) whose name begins with @prefix:
- * @fn(pid, the rest of its name, @arg).
- */
-static void for_each_comm(const char *prefix,
-			  void (*fn)(long pid, const char *rest, void *arg),
-			  void *arg)
-{
-	size_t len = strlen(prefix);
-	char path[64], comm[32];
-	struct dirent *d;
-	char *end;
-	long pid;
-	DIR *dir;
-	FILE *f;
-
-	dir = opendir("/proc");
-	if (!dir)
-		return;
-	while ((d = readdir(dir))) {
-		pid = strtol(d->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		comm[strcspn(comm, "\n")] = 0;
-		if (!strncmp(comm, prefix, len))
-			fn(pid, comm + len, arg);
-	}
-	closedir(dir);
-}
-
 static void count_switches(long pid, const char *rest, void *arg)
 {
 	uint64_t *w = arg;
@@ -237,7 +199,7 @@ static void count_switches(long pid, const char *rest, void *arg)
 static void dev_switches(uint64_t w[2])
 {
 	w[0] = w[1] = 0;
-	for_each_comm("keel-remote-", count_switches, w);
+	keel_test_for_each_comm("keel-remote-", count_switches, w);
 }
 
 /* Every thread of @pid on CPU 1, counted in *@arg. */
@@ -263,7 +225,7 @@ static int place_tasks(void)
 
 	keel_test_pin_task(getpid(), 0);
 	for (i = 0; i < 3; i++)
-		for_each_comm(on_cpu1[i], pin_cpu1, &n[i]);
+		keel_test_for_each_comm(on_cpu1[i], pin_cpu1, &n[i]);
 	printf("  placement: this process (keel's vCPU) on CPU 0; on CPU 1 keel_remote's %u threads, %u keel-iod, %u nbd-server\n",
 	       n[0], n[1], n[2]);
 	return n[0] == 2 && n[1] && n[2] ? 0 : -ESRCH;
