@@ -247,8 +247,7 @@ static void vmm_child(int report)
 
 TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 {
-	struct pollfd pfd;
-	int fd, p[2], refs0, i;
+	int fd, p[2], refs0, revents, i;
 	pid_t vmm;
 	long id;
 	char c;
@@ -280,12 +279,9 @@ TEST_F_TIMEOUT(attach, vmm_killed_device_goes_away, 120)
 
 	ASSERT_EQ(0, kill(vmm, SIGKILL));
 	ASSERT_EQ(vmm, waitpid(vmm, NULL, 0));
-	pfd.fd = fd;
-	pfd.events = POLLIN | POLLOUT;
-	pfd.revents = 0;
-	for (i = 0; i < 500 && !(pfd.revents & POLLHUP); i++)
-		ASSERT_LE(0, poll(&pfd, 1, 10));
-	EXPECT_TRUE(pfd.revents & POLLHUP) TH_LOG("revents 0x%x", pfd.revents);
+	revents = keel_test_wait_hup(fd, 5000);
+	ASSERT_LE(0, revents) TH_LOG("poll: %s", strerror(-revents));
+	EXPECT_TRUE(revents & POLLHUP) TH_LOG("revents 0x%x", revents);
 	EXPECT_EQ(0, read(fd, &c, 1));
 	EXPECT_EQ(-1, write(fd, "x", 1));
 	EXPECT_EQ(EPIPE, errno);
