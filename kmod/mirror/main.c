@@ -401,6 +401,7 @@ static const struct keel_info_field keel_mirror_xl_fields[] = {
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(X, trapped, KEEL_MIRROR_XLATE_A_TRAPPED,
 		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(X, log_gpa, KEEL_MIRROR_XLATE_A_LOG_GPA, KEEL_INFO_HEX),
 };
 
 #undef X
@@ -466,6 +467,10 @@ static const struct keel_info_field keel_mirror_fields[] = {
 		      KEEL_INFO_HEX),
 	KEEL_INFO_U64(C, window_gpa, KEEL_MIRROR_INFO_A_WINDOW_GPA,
 		      KEEL_INFO_HEX),
+	KEEL_INFO_U64(C, repair_entries, KEEL_MIRROR_INFO_A_REPAIR_ENTRIES,
+		      KEEL_INFO_COUNTER),
+	KEEL_INFO_U64(C, repair_open, KEEL_MIRROR_INFO_A_REPAIR_OPEN,
+		      KEEL_INFO_COUNTER),
 };
 
 #undef C

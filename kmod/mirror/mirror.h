@@ -57,6 +57,9 @@
  *	(xlate.c); the snapshot's adds those registered
  * @alias_gpa: the alias Keel placed (window.c), or 0
  * @window_gpa: the mirror window Keel placed, or 0
+ * @repair_entries: entries of open translated regions written over the
+ *	mirror's bytes by repairs (overlay.c)
+ * @repair_open: repairs refused: a translated store to the page under way
  */
 struct keel_mirror_counts {
 	u64 gpa;
@@ -85,6 +88,8 @@ struct keel_mirror_counts {
 	u64 translated_stores;
 	u64 alias_gpa;
 	u64 window_gpa;
+	u64 repair_entries;
+	u64 repair_open;
 };
 
 /**
@@ -105,6 +110,7 @@ struct keel_mirror_hot {
  * @end: one past its last
  * @code: where the translation runs
  * @count_gpa: its counter, or 0 (@counted false)
+ * @log_gpa: its full region log, or 0 (overlay.c)
  * @base: the counter's value when it was registered
  * @stores: the counter's last value read, less @base
  * @trapped: the snapshot's: the profile's trapped stores in [@start, @end)
@@ -115,6 +121,7 @@ struct keel_mirror_xl {
 	u64 end;
 	u64 code;
 	u64 count_gpa;
+	u64 log_gpa;
 	u64 base;
 	u64 stores;
 	u64 trapped;
@@ -294,6 +301,9 @@ void keel_mirror_scrub_stop(struct keel_mirror *m);
 void keel_mirror_scrub_work(struct work_struct *work);
 int keel_mirror_scrub_read(struct page *page, unsigned int off, void *dst,
 			   unsigned int len);
+
+/* overlay.c: the open regions of translated code over a repaired page */
+int keel_mirror_overlay(struct keel_mirror *m, gpa_t gpa, struct page **out);
 
 /* compare.c: writes nobody declares, found by comparing */
 void keel_mirror_compare(struct keel_mirror *m);

@@ -134,17 +134,20 @@ int keel_mirror_repair_check(struct keel_mirror *m)
 
 /*
  * Repair the page of @gpa (in the range) if it is poisoned: *@repaired
- * set when it is replaced now. @m->lock held. From any context that may
- * sleep: the VMM's address space is reached through its mm, not current.
+ * set when it is replaced now, from the mirror page, or from a copy of it
+ * with translated code's open regions over it (overlay.c; -EBUSY: a
+ * translated store to the page is under way, the page is left as it is).
+ * @m->lock held. From any context that may sleep: the VMM's address space
+ * is reached through its mm, not current.
  */
 int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
 			      bool *repaired)
 {
 	unsigned long idx = gpa_to_gfn(gpa) - m->gfn, hva;
 	struct mm_struct *mm = m->inst.kvm->mm;
+	struct page *page, *over, *src;
 	u64 start = ktime_get_ns(), ns;
 	int tries, ret = 0;
-	struct page *page;
 	long got;
 
 	lockdep_assert_held(&m->lock);
@@ -154,9 +157,16 @@ int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
 	hva = keel_mirror_hva(m, gpa & PAGE_MASK);
 	if (kvm_is_error_hva(hva))
 		return -ESTALE;
+	/* translated code's open regions: read before the mmap lock */
+	ret = keel_mirror_overlay(m, gpa & PAGE_MASK, &over);
+	if (ret)
+		return ret;
+	src = over ?: m->pages[idx];
 	/* KVM holds mm_count; a VMM whose address space is gone is dead. */
-	if (!mmget_not_zero(mm))
-		return -ESRCH;
+	if (!mmget_not_zero(mm)) {
+		ret = -ESRCH;
+		goto out;
+	}
 	mmap_write_lock(mm);
 	for (tries = 0; tries < KEEL_MIRROR_REPAIR_TRIES; tries++) {
 		got = keel_get_user_page(mm, hva, FOLL_HWPOISON, &page);
@@ -170,7 +180,7 @@ int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
 			ret = got < 0 ? got : -EFAULT;
 			break;
 		}
-		ret = keel_mirror_replace(mm, hva, m->pages[idx]);
+		ret = keel_mirror_replace(mm, hva, src);
 		*repaired |= !ret;
 		if (ret != -EHWPOISON)
 			break;
@@ -183,6 +193,9 @@ int keel_mirror_repair_locked(struct keel_mirror *m, gpa_t gpa,
 		m->c.repair_ns += ns;
 		m->c.repair_max_ns = max(m->c.repair_max_ns, ns);
 	}
+out:
+	if (over)
+		put_page(over);
 	return ret;
 }
 

@@ -8,6 +8,9 @@
  * profile counted for its code. Keel neither translates nor places code
  * here: this is the record that shows what translation saves.
  *
+ * A translation may name its region log (a full log), which a repair
+ * reads (overlay.c); here it is only checked and kept.
+ *
  * Counters are guest memory, read in the VMM's address space
  * (keel_vm_call()) and never under the range's lock: a snapshot copies
  * the list under it, reads, and takes it again to keep what it read for
@@ -15,6 +18,7 @@
  */
 #include <linux/kvm_host.h>
 #include <linux/string.h>
+#include <linux/keel_bt.h>
 
 #include "mirror.h"
 
@@ -25,6 +29,9 @@ struct keel_mirror_xl_read {
 	unsigned int n;
 	u64 val[KEEL_MIRROR_XLATES_MAX];
 	int ret[KEEL_MIRROR_XLATES_MAX];
+	/* with @log: each log's first bytes read (its page is readable) */
+	bool log;
+	int log_ret[KEEL_MIRROR_XLATES_MAX];
 };
 
 static int keel_mirror_xl_read_fn(void *arg)
@@ -36,6 +43,11 @@ static int keel_mirror_xl_read_fn(void *arg)
 
 	idx = srcu_read_lock(&r->kvm->srcu);
 	for (i = 0; i < r->n; i++) {
+		r->log_ret[i] = -ENOENT;
+		if (r->log && r->xl[i].log_gpa)
+			r->log_ret[i] = kvm_read_guest(r->kvm,
+						       r->xl[i].log_gpa, &v,
+						       sizeof(v));
 		r->ret[i] = -ENOENT;
 		if (!r->xl[i].counted)
 			continue;
@@ -65,8 +77,10 @@ static int keel_mirror_xl_read(struct keel_mirror *m,
 	if (n)
 		ret = keel_vm_call(m->inst.kvm, keel_mirror_xl_read_fn, r);
 	if (ret)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			r->ret[i] = ret;
+			r->log_ret[i] = ret;
+		}
 	return ret;
 }
 
@@ -90,10 +104,11 @@ static int keel_mirror_xl_add(struct keel_mirror *m,
 {
 	struct keel_mirror_xl x = {
 		.start = a->start, .end = a->end, .code = a->code,
-		.count_gpa = a->count_gpa,
+		.count_gpa = a->count_gpa, .log_gpa = a->log_gpa,
 		.counted = !!(a->flags & KEEL_MIRROR_XLATE_COUNTED),
 	};
-	struct keel_mirror_xl_read r;
+	bool logged = a->flags & KEEL_MIRROR_XLATE_LOGGED;
+	struct keel_mirror_xl_read r = { .log = logged };
 	unsigned int i;
 	int ret;
 
@@ -106,13 +121,21 @@ static int keel_mirror_xl_add(struct keel_mirror *m,
 	if (x.counted && (!IS_ALIGNED(a->count_gpa, sizeof(u64)) ||
 			  keel_mirror_covers(m, a->count_gpa)))
 		return -EINVAL;
-	if (x.counted) {
+	/* a log is read whole from one page; in the range it would trap */
+	if (logged != !!a->log_gpa)
+		return -EINVAL;
+	if (logged && (!IS_ALIGNED(a->log_gpa, sizeof(u64)) ||
+		       offset_in_page(a->log_gpa) +
+		       sizeof(struct keel_bt_log) > PAGE_SIZE ||
+		       keel_mirror_covers(m, a->log_gpa)))
+		return -EINVAL;
+	if (x.counted || logged) {
 		ret = keel_mirror_xl_read(m, &x, 1, &r);
 		if (ret)
 			return ret;
-		if (r.ret[0])
+		if ((x.counted && r.ret[0]) || (logged && r.log_ret[0]))
 			return -EFAULT;
-		x.base = r.val[0];
+		x.base = x.counted ? r.val[0] : 0;
 	}
 
 	mutex_lock(&m->lock);
@@ -133,13 +156,13 @@ out:
 static int keel_mirror_xl_del(struct keel_mirror *m,
 			      const struct keel_mirror_xlate *a)
 {
-	struct keel_mirror_xl_read r;
+	struct keel_mirror_xl_read r = { };
 	struct keel_mirror_xl x;
 	unsigned int i;
 	int ret = -ENOENT;
 
 	if (a->flags != KEEL_MIRROR_XLATE_DEL || a->end || a->code ||
-	    a->count_gpa)
+	    a->count_gpa || a->log_gpa)
 		return -EINVAL;
 	mutex_lock(&m->lock);
 	for (i = 0; i < m->nr_xl; i++)
@@ -181,7 +204,10 @@ long keel_mirror_xlate_ioctl(struct keel_inst *inst, unsigned int cmd,
 	struct keel_mirror_xlate arg;
 	long ret;
 
-	ret = keel_copy_ioctl_arg(&arg, sizeof(arg), sizeof(arg),
+	/* the first version ended at count_gpa */
+	ret = keel_copy_ioctl_arg(&arg, sizeof(arg),
+				  offsetofend(struct keel_mirror_xlate,
+					      count_gpa),
 				  KEEL_MIRROR_XLATE_FLAGS_ALL, cmd, uarg);
 	if (ret)
 		return ret;
@@ -208,7 +234,7 @@ unsigned int keel_mirror_xlate_snapshot(struct keel_mirror *m,
 					struct keel_mirror_xl *out,
 					u64 *stores)
 {
-	struct keel_mirror_xl_read r;
+	struct keel_mirror_xl_read r = { };
 	unsigned int i, n;
 	int at;
 

@@ -101,19 +101,22 @@ static inline long long keel_test_vdev_info(unsigned int id, const char *key)
 
 /*
  * "keelctl mirror xlate ID --start @start --end @end --code @code
- * [--count-gpa @count_gpa]" (none with KEEL_TEST_NO_COUNTER): its exit
- * status, its words in @out.
+ * [--count-gpa @count_gpa] [--log-gpa @log_gpa]" (none with
+ * KEEL_TEST_NO_COUNTER, or a log_gpa of 0): its exit status, its words
+ * in @out.
  */
-static inline int keel_test_mirror_xlate(unsigned int id, uint64_t start,
-					 uint64_t end, uint64_t code,
-					 uint64_t count_gpa, char *out,
-					 size_t len)
+static inline int keel_test_mirror_xlate_log(unsigned int id, uint64_t start,
+					     uint64_t end, uint64_t code,
+					     uint64_t count_gpa,
+					     uint64_t log_gpa, char *out,
+					     size_t len)
 {
-	char a[5][32];
-	const char *argv[12] = {
+	char a[6][32];
+	const char *argv[14] = {
 		"mirror", "xlate", a[0], "--start", a[1], "--end", a[2],
 		"--code", a[3],
 	};
+	int n = 9;
 
 	snprintf(a[0], 32, "%u", id);
 	snprintf(a[1], 32, "%#llx", (unsigned long long)start);
@@ -121,10 +124,25 @@ static inline int keel_test_mirror_xlate(unsigned int id, uint64_t start,
 	snprintf(a[3], 32, "%#llx", (unsigned long long)code);
 	if (count_gpa != KEEL_TEST_NO_COUNTER) {
 		snprintf(a[4], 32, "%#llx", (unsigned long long)count_gpa);
-		argv[9] = "--count-gpa";
-		argv[10] = a[4];
+		argv[n++] = "--count-gpa";
+		argv[n++] = a[4];
+	}
+	if (log_gpa) {
+		snprintf(a[5], 32, "%#llx", (unsigned long long)log_gpa);
+		argv[n++] = "--log-gpa";
+		argv[n++] = a[5];
 	}
 	return keel_test_keelctl(argv, NULL, out, len, false);
+}
+
+/* The same without a log. */
+static inline int keel_test_mirror_xlate(unsigned int id, uint64_t start,
+					 uint64_t end, uint64_t code,
+					 uint64_t count_gpa, char *out,
+					 size_t len)
+{
+	return keel_test_mirror_xlate_log(id, start, end, code, count_gpa, 0,
+					  out, len);
 }
 
 /*

@@ -182,6 +182,7 @@ struct bt_xl {
 	bool invalidated;	/* removed: the guest wrote its code */
 	bool faulted;		/* removed: the guest faulted in it */
 	bool counted;		/* its stores counted at bt_vm_count_gpa() */
+	bool full_log;		/* made with a full log (bt_vm.full_log) */
 	uint64_t elsewhere;	/* of those, to memory outside the range */
 	struct kbt_window *win;	/* its window table (bt_vm_recover()) */
 	unsigned int nwin;
@@ -212,6 +213,12 @@ struct bt_vm {
 	 * unmodified VMM does, not by the VMM's KEEL_MIRROR_IOC_XLATE
 	 */
 	bool by_keelctl;
+	/*
+	 * translations made from now on with a full log (bt_xlate -F),
+	 * registered with it (KEEL_MIRROR_XLATE_LOGGED): keel_mirror's
+	 * repair reads it
+	 */
+	bool full_log;
 	char keelctl_out[4096];	/* what keelctl printed last */
 	char stats[256];	/* bt_xlate's line */
 	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
@@ -402,9 +409,11 @@ static inline int bt_vm_keel_windows(struct bt_vm *b)
  * The VM, the range protected (its content a pattern first), its alias,
  * its mirror window (the VMM's own memslots, or with @keel_windows
  * Keel's), the code cache, the log and the vCPU, stopped at its first
- * report. 0, -ENOENT without keel_mirror, or -errno.
+ * report; the range set up with KEEL_MIRROR_SETUP_* @setup_flags. 0,
+ * -ENOENT without keel_mirror, or -errno.
  */
-static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
+static inline int bt_vm_setup_flags(struct bt_vm *b, bool keel_windows,
+				    uint32_t setup_flags)
 {
 	struct ucall uc;
 	uint64_t i;
@@ -438,7 +447,8 @@ static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
 	memset(b->log, 0, sizeof(*b->log));
 	for (i = 0; i < BT_RANGE_LEN / 8; i++)
 		((uint64_t *)b->mem)[i] = i * 0x9e3779b97f4a7c15ULL;
-	b->mfd = mirror_add(b->vm->fd, b->gpa, BT_RANGE_LEN, &b->id);
+	b->mfd = mirror_add_flags(b->vm->fd, b->gpa, BT_RANGE_LEN, setup_flags,
+				  &b->id);
 	if (b->mfd < 0)
 		return b->mfd;
 	/* the VMM's view of the mirror, also when the window is Keel's */
@@ -461,6 +471,11 @@ static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
 	if (guest_run(b->vcpu, &uc) != UCALL_SYNC)
 		return -EIO;
 	return 0;
+}
+
+static inline int bt_vm_setup_windows(struct bt_vm *b, bool keel_windows)
+{
+	return bt_vm_setup_flags(b, keel_windows, 0);
 }
 
 static inline int bt_vm_setup(struct bt_vm *b)
@@ -644,6 +659,8 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 		}
 	}
 	argv[n++] = prog;
+	if (b->full_log)
+		argv[n++] = "-F";
 	argv[n++] = "-w";
 	argv[n++] = win;
 	argv[n++] = "-m";
@@ -692,6 +709,7 @@ static inline int bt_vm_xlate(struct bt_vm *b, unsigned int slot, uint64_t rip,
 	x->end = bt_vm_stat(b, "end");
 	memset(b->log, 0, sizeof(*b->log));
 	x->counted = count;
+	x->full_log = b->full_log;
 	x->elsewhere = 0;
 	if (count)
 		*bt_vm_counter(b, slot) = 0;
@@ -719,13 +737,14 @@ static inline int bt_vm_register_keelctl(struct bt_vm *b, unsigned int slot,
 		rc = keel_test_mirror_unxlate(b->id, x->head, b->keelctl_out,
 					      sizeof(b->keelctl_out));
 	else
-		rc = keel_test_mirror_xlate(b->id, x->head, x->end,
-					    bt_vm_slot_gpa(b, slot),
-					    x->counted ?
-					    bt_vm_count_gpa(b, slot) :
-					    KEEL_TEST_NO_COUNTER,
-					    b->keelctl_out,
-					    sizeof(b->keelctl_out));
+		rc = keel_test_mirror_xlate_log(b->id, x->head, x->end,
+						bt_vm_slot_gpa(b, slot),
+						x->counted ?
+						bt_vm_count_gpa(b, slot) :
+						KEEL_TEST_NO_COUNTER,
+						x->full_log ? b->log_gpa : 0,
+						b->keelctl_out,
+						sizeof(b->keelctl_out));
 	return rc ? -EIO : 0;
 }
 
@@ -748,8 +767,12 @@ static inline int bt_vm_register(struct bt_vm *b, unsigned int slot, bool del)
 		a.end = x->end;
 		a.code = bt_vm_slot_gpa(b, slot);
 		if (x->counted) {
-			a.flags = KEEL_MIRROR_XLATE_COUNTED;
+			a.flags |= KEEL_MIRROR_XLATE_COUNTED;
 			a.count_gpa = bt_vm_count_gpa(b, slot);
+		}
+		if (x->full_log) {
+			a.flags |= KEEL_MIRROR_XLATE_LOGGED;
+			a.log_gpa = b->log_gpa;
 		}
 	}
 	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? -errno : 0;
@@ -922,6 +945,7 @@ static inline int bt_vm_fault(struct bt_vm *b, uint64_t frame_gpa)
 			.trans_start = bt_vm_slot_gpa(b, s), .trans_len = x->len,
 			.map = x->map, .nmap = x->nmap,
 			.windows = x->win, .nwindows = x->nwin,
+			.full_log = x->full_log,
 		};
 
 		b->fault.published = kbt_log_sync(&blk, b->log, &v);

@@ -76,8 +76,10 @@ int main(int argc, char **argv)
 	FILE *f;
 	int ret, c;
 
-	while ((c = getopt(argc, argv, "c:l:w:m:")) != -1) {
-		if (c == 'c') {
+	while ((c = getopt(argc, argv, "Fc:l:w:m:")) != -1) {
+		if (c == 'F') {
+			cfg.flags |= KBT_FULL_LOG;
+		} else if (c == 'c') {
 			cfg.count_addr = num(optarg);
 		} else if (c == 'w') {
 			windows = optarg;
@@ -91,7 +93,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 8) {
-		fprintf(stderr, "usage: bt_xlate [-c COUNT_ADDR] [-l HOT_RIP] "
+		fprintf(stderr, "usage: bt_xlate [-F] [-c COUNT_ADDR] [-l HOT_RIP] "
 			"[-w WINDOWS] [-m MAP] ALIAS_OFF MIRROR_OFF LOG_ADDR "
 			"ORIG_RIP OUT_RIP CAP IN OUT\n");
 		return 1;

@@ -278,15 +278,21 @@ TEST_F_TIMEOUT(bt, selected_and_dropped, 90)
 }
 
 /* KEEL_MIRROR_IOC_XLATE, one call: 0 or errno. */
-static int xlate(struct bt_vm *b, uint32_t flags, uint64_t start,
-		 uint64_t end, uint64_t count_gpa)
+static int xlate_log(struct bt_vm *b, uint32_t flags, uint64_t start,
+		     uint64_t end, uint64_t count_gpa, uint64_t log_gpa)
 {
 	struct keel_mirror_xlate a = {
 		.size = sizeof(a), .flags = flags, .start = start, .end = end,
-		.count_gpa = count_gpa,
+		.count_gpa = count_gpa, .log_gpa = log_gpa,
 	};
 
 	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? errno : 0;
+}
+
+static int xlate(struct bt_vm *b, uint32_t flags, uint64_t start,
+		 uint64_t end, uint64_t count_gpa)
+{
+	return xlate_log(b, flags, start, end, count_gpa, 0);
 }
 
 /*
@@ -296,8 +302,10 @@ static int xlate(struct bt_vm *b, uint32_t flags, uint64_t start,
 TEST_F(bt, xlate_refusals)
 {
 	const uint32_t C = KEEL_MIRROR_XLATE_COUNTED, D = KEEL_MIRROR_XLATE_DEL;
+	const uint32_t L = KEEL_MIRROR_XLATE_LOGGED;
 	struct bt_vm *b = &self->b;
 	uint64_t code = 0x100000, cnt = bt_vm_count_gpa(b, 0), x[4];
+	uint64_t log = b->log_gpa;
 	struct keel_mirror_xlate a = { .size = 8, .start = code,
 				       .end = code + 16 };
 	unsigned int i;
@@ -306,7 +314,26 @@ TEST_F(bt, xlate_refusals)
 		return;
 	EXPECT_EQ(-1, ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a));
 	EXPECT_EQ(EINVAL, errno) TH_LOG("a struct too small");
-	EXPECT_EQ(EINVAL, xlate(b, 0x4, code, code + 16, 0));
+	EXPECT_EQ(EINVAL, xlate(b, 0x8, code, code + 16, 0));
+	/* a log: given with LOGGED, aligned, in one page, not the range's */
+	EXPECT_EQ(EINVAL, xlate_log(b, L, code, code + 16, 0, 0));
+	EXPECT_EQ(EINVAL, xlate_log(b, 0, code, code + 16, 0, log));
+	EXPECT_EQ(EINVAL, xlate_log(b, L, code, code + 16, 0, log + 4));
+	EXPECT_EQ(EINVAL, xlate_log(b, L, code, code + 16, 0, log + 4088))
+		TH_LOG("a log across a page boundary");
+	EXPECT_EQ(EINVAL, xlate_log(b, L, code, code + 16, 0, b->gpa + 64))
+		TH_LOG("a log inside the range");
+	EXPECT_EQ(EFAULT, xlate_log(b, L, code, code + 16, 0, 1ULL << 45))
+		TH_LOG("a log in no memslot");
+	EXPECT_EQ(0, translations(_metadata, b, x));
+	/* the first version of the struct, without log_gpa, still serves */
+	a.size = offsetof(struct keel_mirror_xlate, log_gpa);
+	EXPECT_EQ(0, ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a));
+	EXPECT_EQ(1, translations(_metadata, b, x));
+	EXPECT_EQ(EINVAL, xlate_log(b, D, code, 0, 0, log));
+	EXPECT_EQ(0, xlate(b, D, code, 0, 0));
+	EXPECT_EQ(0, xlate_log(b, L, code, code + 16, 0, log));
+	EXPECT_EQ(0, xlate(b, D, code, 0, 0));
 	EXPECT_EQ(EINVAL, xlate(b, 0, code, code, 0));
 	EXPECT_EQ(EINVAL, xlate(b, 0, code + 16, code, 0));
 	EXPECT_EQ(EINVAL, xlate(b, 0, code,
@@ -631,6 +658,184 @@ TEST_F_TIMEOUT(bt, poisoned_while_translated, 90)
 		       poison_signals);
 	EXPECT_LT(POISON_TRIALS / 2, stopped_inside);
 	EXPECT_LT(0, needed_log);
+}
+
+/*
+ * keel_mirror's own repair, for a VMM that does not recover: translations
+ * made with a full log (bt_xlate -F) registered with it
+ * (KEEL_MIRROR_XLATE_LOGGED), the range set up to repair on a memory
+ * failure's signal (KEEL_MIRROR_SETUP_REPAIR).
+ */
+FIXTURE(bt_full) {
+	struct bt_vm b;
+};
+
+/* The repair asked for (KEEL_MIRROR_IOC_REPAIR), or on the signal. */
+FIXTURE_VARIANT(bt_full) {
+	bool by_signal;
+};
+
+FIXTURE_VARIANT_ADD(bt_full, ioctl) {
+	.by_signal = false,
+};
+
+FIXTURE_VARIANT_ADD(bt_full, signal) {
+	.by_signal = true,
+};
+
+FIXTURE_SETUP(bt_full)
+{
+	int ret = bt_vm_setup_flags(&self->b, false, variant->by_signal ?
+				    KEEL_MIRROR_SETUP_REPAIR : 0);
+
+	if (ret == -ENOENT) {
+		bt_vm_free(&self->b);
+		SKIP(return, "keel_mirror.ko is not loaded");
+	}
+	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
+	self->b.full_log = true;
+}
+
+FIXTURE_TEARDOWN(bt_full)
+{
+	bt_vm_free(&self->b);
+}
+
+/*
+ * The page at @page as the vCPU last wrote it, or as it writes it with the
+ * mov it stands at: @before (the page now) with the full log's published
+ * entries written over it, in order. The open entries on the page.
+ */
+static unsigned int full_log_page(const struct keel_bt_log *log,
+				  uint64_t page, const uint8_t *before,
+				  uint8_t *want)
+{
+	unsigned int i, k, len, open = 0;
+	uint64_t at, val;
+
+	memcpy(want, before, 4096);
+	for (i = 0; i < log->count && i < KEEL_BT_LOG_ENTRIES; i++) {
+		len = log->e[i].len & ~KEEL_BT_LEN_OPEN;
+		len = len ? len : 8;
+		if (log->e[i].addr + len <= page || log->e[i].addr >= page + 4096)
+			continue;
+		if (log->e[i].len & KEEL_BT_LEN_OPEN) {
+			open++;
+			continue;
+		}
+		for (k = 0, val = log->e[i].val; k < len; k++, val >>= 8) {
+			at = log->e[i].addr + k;
+			if (at >= page && at < page + 4096)
+				want[at - page] = (uint8_t)val;
+		}
+	}
+	return open;
+}
+
+/*
+ * As poisoned_while_translated, but the VMM does not recover: the page is
+ * rebuilt by keel_mirror alone, from the mirror and the registered log,
+ * with no registers and no rollback, at KEEL_MIRROR_IOC_REPAIR or, with
+ * @by_signal, when the VMM's own read of the page meets the failure (the
+ * signal Keel keeps from it). It must be the page as the vCPU left it,
+ * but for the bytes of the mov it stands at, which are already there.
+ */
+static void poisoned_full_log(struct __test_metadata *_metadata,
+			      struct bt_vm *b, bool by_signal)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+	};
+	struct keel_mirror_repair rep = { .size = sizeof(rep) };
+	struct sigaction sa = { .sa_sigaction = on_poison_signal,
+				.sa_flags = SA_SIGINFO };
+	static uint8_t before[4096], want[4096], now[4096];
+	unsigned int trial, step, steps, seed = 0x66756c6c;
+	unsigned int needed_log = 0, ahead = 0, stopped_inside = 0;
+	long long entries, kept;
+	struct kvm_regs regs;
+	uint64_t page, i, bad;
+	struct ucall uc;
+
+	if (!b->vm)
+		return;
+	ASSERT_EQ(0, bt_vm_translate(b)) TH_LOG("bt_xlate: %s", b->stats);
+	EXPECT_EQ(0, b->xl[0].nwin) TH_LOG("a full log needs no window table");
+	ASSERT_EQ(0, bt_vm_patch(b));
+	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
+	poison_signals = 0;
+	for (trial = 0; trial < POISON_TRIALS; trial++) {
+		vm_guest_ptr(b->vm, &bt_req)->idle = 0;
+		vm_guest_ptr(b->vm, &bt_req)->passes = PASSES;
+		vm_guest_ptr(b->vm, &bt_req)->seed = 5000 + trial * 10;
+		steps = 40 + rand_r(&seed) % 3000;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+		for (step = 0; step < steps; step++) {
+			ASSERT_EQ(UCALL_EXIT, guest_run(b->vcpu, &uc))
+				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
+			ASSERT_EQ(KVM_EXIT_DEBUG, uc.args[0])
+				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
+		}
+		dbg.control = 0;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
+		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_GET_REGS, &regs));
+		stopped_inside += regs.rip >= b->cache_gpa &&
+				  regs.rip < b->cache_gpa + BT_SLOT_LEN;
+
+		page = b->log->count ?
+		       b->log->e[b->log->count - 1].addr : regs.r8;
+		if (page < b->gpa || page >= b->gpa + BT_RANGE_LEN)
+			page = b->gpa;
+		page &= ~4095ULL;
+		memcpy(before, b->mem + (page - b->gpa), 4096);
+		/* bt_fill's stores are movs: no entry is ever open */
+		ASSERT_EQ(0, full_log_page(b->log, page, before, want));
+		needed_log += !!memcmp(want, b->mirror + (page - b->gpa), 4096);
+		ahead += !!memcmp(want, before, 4096);
+
+		ASSERT_EQ(0, madvise(b->mem + (page - b->gpa), 4096,
+				     MADV_HWPOISON)) TH_LOG("%s", strerror(errno));
+		if (!by_signal) {
+			rep.gpa = page;
+			ASSERT_EQ(0, ioctl(b->mfd, KEEL_MIRROR_IOC_REPAIR, &rep))
+				TH_LOG("%s", strerror(errno));
+			ASSERT_EQ(KEEL_MIRROR_REPAIRED, rep.result);
+		}
+		/* with @by_signal, this read meets the failure: Keel repairs */
+		memcpy(now, b->mem + (page - b->gpa), 4096);
+		for (i = 0, bad = 0; i < 4096; i++)
+			bad += now[i] != want[i];
+		EXPECT_EQ(0, bad)
+			TH_LOG("trial %u: %llu bytes of the page at %#llx not as the vCPU left them (rip %#llx, %llu entries)",
+			       trial, (unsigned long long)bad,
+			       (unsigned long long)page,
+			       (unsigned long long)regs.rip,
+			       (unsigned long long)b->log->count);
+
+		ASSERT_EQ(UCALL_SYNC, guest_run(b->vcpu, &uc))
+			TH_LOG("%s", ucall_str(b->vcpu, &uc));
+		expect_filled(_metadata, b, 5000 + trial * 10, "after the repair");
+	}
+	signal(SIGBUS, SIG_DFL);
+	entries = keel_test_obj_info("mirror", b->id, "repair_entries");
+	kept = keel_test_obj_info("mirror", b->id, "signals_kept");
+	ksft_print_msg("%u pages lost in the translation, %u stopped in it, %u needed the log, %u with a mov's bytes ahead of it, %lld entries written over the mirror, %lld signals kept, %d delivered\n",
+		       POISON_TRIALS, stopped_inside, needed_log, ahead,
+		       entries, kept, poison_signals);
+	EXPECT_LT(POISON_TRIALS / 2, stopped_inside);
+	EXPECT_LT(0, needed_log);
+	EXPECT_LT(0, entries);
+	EXPECT_EQ(0, keel_test_obj_info("mirror", b->id, "repair_open"));
+	if (by_signal) {
+		EXPECT_EQ(0, poison_signals);
+		EXPECT_LE(POISON_TRIALS, kept);
+	}
+}
+
+TEST_F_TIMEOUT(bt_full, repair_reads_the_log, 90)
+{
+	poisoned_full_log(_metadata, &self->b, variant->by_signal);
 }
 
 /*

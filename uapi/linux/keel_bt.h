@@ -35,6 +35,15 @@
 #define KEEL_BT_FLAG_SF		3
 #define KEEL_BT_FLAG_OF		4
 
+/*
+ * In struct keel_bt_log_entry's len, in a full log only: the entry's
+ * store is under way and its bytes are not recorded yet, so the log does
+ * not say whether the store was made (a read-modify-write or a store of
+ * bytes no register holds whole). The code clears it right after it
+ * records the bytes.
+ */
+#define KEEL_BT_LEN_OPEN	0x80000000u
+
 /**
  * struct keel_bt_log_entry - one store of the open region
  * @addr: guest virtual address of the bytes stored (not the alias's)
@@ -42,7 +51,8 @@
  * @len: 1, 2 or 4; 0 (or 8) for 8. Outside an open region every entry's
  *	len is 0: the translated code (a recovery, for a register entry)
  *	writes it only for a shorter store and the commit puts 0 back, so a
- *	zeroed log is an empty one
+ *	zeroed log is an empty one; in a full log also KEEL_BT_LEN_OPEN
+ *	while the store is under way
  * @pad: zero
  */
 struct keel_bt_log_entry {
@@ -64,6 +74,7 @@ struct keel_bt_log_entry {
  * @flags: the flags the store being logged reads, as it found them (1 or
  *	0, indexed by KEEL_BT_FLAG_*), for a rollback to that store
  * @e: the entries
+ * @gen: commits of a full log's regions so far (below); 0 otherwise
  *
  * The translated code writes a store to guest memory first, then its
  * entry, and after the last store of a run of consecutive stores @count;
@@ -79,6 +90,21 @@ struct keel_bt_log_entry {
  * vCPU stopped between a store and the end of its entry, with the
  * store's bytes on the lost page, is rolled back to the store, with
  * @rsave's registers and @flags.
+ *
+ * A full log (keel-bt's KBT_FULL_LOG) is one that a reader without the
+ * vCPU's registers can read: keel_mirror's own repair of a page lost
+ * under a VMM that knows nothing of Keel (KEEL_MIRROR_XLATE_LOGGED). Its
+ * code writes every entry and publishes each store's entries (sets
+ * @count past them) before it makes the store: a mov's entry with the
+ * bytes it stores, so that the entry is right whether the store was made
+ * or is about to be; any other store's entry with KEEL_BT_LEN_OPEN in
+ * its len until the bytes the store left are recorded after it. Its
+ * commit increments @gen after setting @count to 0, so that a reader
+ * that reads @gen, then @count, then the entries, then @gen again, and
+ * finds @gen unchanged, read entries of one region. A page rebuilt from
+ * the mirror with the published entries over it is the page as the
+ * context last wrote it, or as it is about to write it with the mov it
+ * stands at; with an open entry on the page it cannot be rebuilt.
  */
 struct keel_bt_log {
 	__u64 count;
@@ -86,6 +112,7 @@ struct keel_bt_log {
 	__u64 rsave[KEEL_BT_LOG_RSAVE];
 	__u8 flags[8];
 	struct keel_bt_log_entry e[KEEL_BT_LOG_ENTRIES];
+	__u64 gen;
 };
 
 #endif /* _UAPI_LINUX_KEEL_BT_H */

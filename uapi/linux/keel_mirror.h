@@ -184,8 +184,10 @@ struct keel_mirror_log {
 /* flags of struct keel_mirror_xlate */
 #define KEEL_MIRROR_XLATE_DEL		0x1u	/* remove the one at start */
 #define KEEL_MIRROR_XLATE_COUNTED	0x2u	/* count_gpa is its counter */
+#define KEEL_MIRROR_XLATE_LOGGED	0x4u	/* log_gpa is its full log */
 #define KEEL_MIRROR_XLATE_FLAGS_ALL	(KEEL_MIRROR_XLATE_DEL | \
-					 KEEL_MIRROR_XLATE_COUNTED)
+					 KEEL_MIRROR_XLATE_COUNTED | \
+					 KEEL_MIRROR_XLATE_LOGGED)
 
 /* Translations one range lists at most, and the code one may cover. */
 #define KEEL_MIRROR_XLATES_MAX		16
@@ -205,14 +207,26 @@ struct keel_mirror_log {
  * whose "translated_stores" adds those of translations removed. The
  * counter is guest memory: statistics, not a guarantee. Translations
  * are not part of the range's state: after a migration the destination
- * registers its own. With DEL, the translation that starts at start is
- * removed (its counter read a last time); end, code and count_gpa must be
- * zero. From any holder of the range.
+ * registers its own. With LOGGED, log_gpa is the guest-physical address
+ * of the translation's region log (struct keel_bt_log of
+ * <linux/keel_bt.h>), a full log (keel-bt's KBT_FULL_LOG): a repair of a
+ * page of the range (KEEL_MIRROR_IOC_REPAIR, KEEL_MIRROR_SETUP_REPAIR)
+ * then writes the published entries of every registered log over the
+ * mirror's bytes, so a page lost while a region is open comes back with
+ * the region's stores made so far, not only those of committed regions;
+ * a page with a store under way (KEEL_BT_LEN_OPEN) is not repaired
+ * (EBUSY: its failure goes to the VMM as without Keel). Several
+ * translations may name one log (the context that runs them). With DEL,
+ * the translation that starts at start is removed (its counter read a
+ * last time); end, code, count_gpa and log_gpa must be zero. From any
+ * holder of the range.
  *
  * Errors: EINVAL (flags, DEL with other fields or other flags, start not
  * below end, more than KEEL_MIRROR_XLATE_MAX_LEN bytes, count_gpa without
- * COUNTED, not 8-byte aligned, or inside the range, whose stores trap),
- * EFAULT (count_gpa is not guest memory Keel can read), EEXIST ([start,
+ * COUNTED, not 8-byte aligned, or inside the range, whose stores trap;
+ * log_gpa without LOGGED, not 8-byte aligned, a log across a page
+ * boundary or on the range), EFAULT (count_gpa or the log is not guest
+ * memory Keel can read), EEXIST ([start,
  * end) overlaps a translation registered), ENOSPC (KEEL_MIRROR_XLATES_MAX
  * registered), ENOENT (DEL: none starts at start), ESRCH (the VMM is
  * exiting), ENOMEM.
@@ -224,6 +238,7 @@ struct keel_mirror_xlate {
 	__u64 end;		/* in: one past its last byte */
 	__u64 code;		/* in: where the translation runs (linear) */
 	__u64 count_gpa;	/* in, with COUNTED: the u64 counter */
+	__u64 log_gpa;		/* in, with LOGGED: its struct keel_bt_log */
 };
 
 #define KEEL_MIRROR_IOC_XLATE	_IOW(KEEL_IOC_MAGIC, 0x65, \
@@ -339,6 +354,14 @@ enum keel_mirror_info_attr {
 	 */
 	KEEL_MIRROR_INFO_A_ALIAS_GPA,		/* u64 */
 	KEEL_MIRROR_INFO_A_WINDOW_GPA,		/* u64 */
+	/*
+	 * Repairs with translations whose logs are registered
+	 * (KEEL_MIRROR_XLATE_LOGGED): the entries of open regions written
+	 * over mirror bytes, and the repairs refused because a store to the
+	 * page was under way.
+	 */
+	KEEL_MIRROR_INFO_A_REPAIR_ENTRIES,	/* u64 */
+	KEEL_MIRROR_INFO_A_REPAIR_OPEN,		/* u64 */
 
 	__KEEL_MIRROR_INFO_A_MAX,
 	KEEL_MIRROR_INFO_A_MAX = __KEEL_MIRROR_INFO_A_MAX - 1
@@ -373,6 +396,7 @@ enum keel_mirror_xlate_attr {
 	KEEL_MIRROR_XLATE_A_TRAPPED,	/* u64: trapped stores the profile
 					 * counted for sites in [start, end)
 					 */
+	KEEL_MIRROR_XLATE_A_LOG_GPA,	/* u64: its full log, or 0 */
 
 	__KEEL_MIRROR_XLATE_A_MAX,
 	KEEL_MIRROR_XLATE_A_MAX = __KEEL_MIRROR_XLATE_A_MAX - 1

@@ -20,8 +20,10 @@
  * duplicated stores), alternating, REPS times; writes per second, the
  * medians, and each / native. Then the time to translate each loop
  * (decode, emit, link). The mirror is compared with the buffer after
- * every translated and doubled run.
- *   bench-bt [-n ITERATIONS] [-r REPS]
+ * every translated and doubled run. With -f the loops are translated
+ * with a full log (KBT_FULL_LOG: every entry written, each store
+ * published on its own, before it is made).
+ *   bench-bt [-f] [-n ITERATIONS] [-r REPS]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -181,6 +183,8 @@ static void setup(void)
 	logp = hm.log;
 }
 
+static uint32_t xlate_flags;	/* kbt_config.flags: -f, KBT_FULL_LOG */
+
 /* The two placements: hostmem.h's, and the flat one. */
 enum { PL_COLOURED, PL_FLAT, PL_NR };
 
@@ -202,6 +206,7 @@ static double translate(struct loop *l, int pl, uint8_t *at,
 	unsigned int i;
 	int ret;
 
+	cfg.flags = xlate_flags;
 	for (i = 0; i < times; i++) {
 		if (i)
 			kbt_block_free(&l->blk[pl]);
@@ -277,8 +282,10 @@ int main(int argc, char **argv)
 	unsigned int reps = 7, i, r;
 	int opt, bad = 0;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "fn:r:")) != -1) {
+		if (opt == 'f')
+			xlate_flags = KBT_FULL_LOG;
+		else if (opt == 'n')
 			n = strtoull(optarg, NULL, 0);
 		else if (opt == 'r')
 			reps = strtoul(optarg, NULL, 0);
@@ -286,13 +293,15 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (!n || !reps || reps > 101) {
-		fprintf(stderr, "usage: bench-bt [-n ITERATIONS] [-r REPS]\n");
+		fprintf(stderr,
+			"usage: bench-bt [-f] [-n ITERATIONS] [-r REPS]\n");
 		return 2;
 	}
 	setup();
 	printf("bench-bt: %llu iterations per run, %u runs each, "
-	       "alternating native and translated\n",
-	       (unsigned long long)n, reps);
+	       "alternating native and translated%s\n",
+	       (unsigned long long)n, reps,
+	       xlate_flags ? " (with a full log)" : "");
 	printf("%-8s %14s %14s %8s %14s %8s %14s %8s %8s %12s\n", "loop",
 	       "native w/s", "translated w/s", "ratio", "flat w/s", "ratio",
 	       "doubled w/s", "ratio", "bytes x", "translate us");

@@ -10,7 +10,8 @@
  * log protocol and what is not translated.
  *
  * This header is the library's interface: translate (translate.c), and
- * recover a lost page with the log and the window table (recover.c).
+ * recover a lost page with the log and the window table (recover.c), or
+ * with a full log alone (KBT_FULL_LOG), which needs no registers.
  */
 #ifndef KEEL_BT_H
 #define KEEL_BT_H
@@ -18,6 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/keel_bt.h>
+
+/*
+ * kbt_config.flags: a full log (<linux/keel_bt.h>), readable without the
+ * vCPU's registers: every entry written, each store's entries published
+ * before the store (a mov's with its bytes, any other's open until the
+ * bytes it left are recorded), no register entries, no windows, and each
+ * commit increments the log's gen. For a reader in the host kernel.
+ */
+#define KBT_FULL_LOG	0x1u
 
 /* The placement of one translation: where its windows and log are. */
 struct kbt_config {
@@ -30,6 +40,7 @@ struct kbt_config {
 	 * Not atomic: vCPUs sharing a translation may lose counts.
 	 */
 	uint64_t count_addr;
+	uint32_t flags;		/* KBT_FULL_LOG; 0 for the plain log */
 };
 
 /*
@@ -49,6 +60,9 @@ struct kbt_config {
  * registers: address base + index * scale + disp (a register KBT_NO_REG
  * is none; a RIP-relative address is all disp), bytes the register src,
  * or the immediate imm sign-extended when src is KBT_NO_REG.
+ *
+ * A full log (KBT_FULL_LOG) has no windows: each store publishes its
+ * entries before it is made, so its count never lags the code.
  */
 struct kbt_window {
 	uint64_t store_start;	/* translated store instruction */
@@ -81,7 +95,10 @@ struct kbt_window {
  * is the translated instruction that does what the original does (the
  * store to the alias, the copied load, ...), the one that takes the
  * original's faults. With open, the region's scratch registers s1 and s2
- * hold the region's values there, their own in the log's scratch[].
+ * hold the region's values there, their own in the log's scratch[], and
+ * the region has ent_first entries before the instruction; a store's own
+ * are the nent after them (nent is 0 for any other instruction). In a
+ * full log they are published at exec_rip, before the store is made.
  */
 struct kbt_map {
 	uint64_t orig_rip;
@@ -89,7 +106,9 @@ struct kbt_map {
 	uint64_t exec_rip;
 	uint8_t s1, s2;
 	uint8_t open;
-	uint8_t pad[5];
+	uint8_t ent_first;	/* the region's entries before it */
+	uint8_t nent;		/* a store: its entries; 0 else */
+	uint8_t pad[3];
 };
 
 /* Why translation stopped at an instruction (kbt_block.stop_why). */
@@ -118,6 +137,7 @@ struct kbt_block {
 	unsigned int alias_loads;	/* loads through the alias (in_pair) */
 	uint64_t stop_rip;		/* where translation stopped */
 	enum kbt_stop stop_why;
+	uint8_t full_log;		/* KBT_FULL_LOG: no windows */
 };
 
 /*
@@ -125,8 +145,8 @@ struct kbt_block {
  * bytes), which will run at out_rip. Translated code leaves to the
  * original code at the first instruction it does not translate, and at
  * the end of the range. 0 or a negative errno (-ENOSPC: out too small;
- * -EINVAL: bad config; -ERANGE: the log, the counter or an offset out of
- * reach).
+ * -EINVAL: bad config or unknown flags; -ERANGE: the log, the counter or
+ * an offset out of reach).
  */
 int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 		  size_t len, uint64_t orig_rip, uint8_t *out, size_t cap,
@@ -146,17 +166,21 @@ struct kbt_vcpu {
 
 /*
  * The bytes [addr, addr + len) as the guest last wrote them: the mirror's
- * bytes (mirror) with the log's published entries written over them.
+ * bytes (in buf) with the log's published entries written over them. An
+ * entry with KEEL_BT_LEN_OPEN (a full log's store under way) is not
+ * written: returns how many of those touch the bytes, 0 if none. With
+ * any, the bytes cannot be rebuilt from this log.
  */
-void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
-		     uint8_t *buf, size_t len);
+int kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
+		    uint8_t *buf, size_t len);
 
 /*
  * The log as the stopped @vcpu has made it: inside a run of stores whose
  * entries are published together, the entries it has written in full
  * are counted in @log (its count set); the open region's register
  * entries it has made are written into @log from its registers. Call
- * before reading the log for a stopped vCPU. Returns the count.
+ * before reading the log for a stopped vCPU. Returns the count. A full
+ * log (no windows) needs neither: its count is returned unchanged.
  */
 uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
 		      const struct kbt_vcpu *vcpu);
@@ -169,7 +193,7 @@ uint64_t kbt_log_sync(const struct kbt_block *blk, struct keel_bt_log *log,
  * back to the store: its rip and the saved registers; *addr and *len
  * then say which bytes the store touched, which the caller rebuilds too
  * (they may reach into the next page). Returns 1 if rolled back (rip,
- * rflags, gpr[] changed), 0 if not.
+ * rflags, gpr[] changed), 0 if not; always 0 for a full log.
  */
 int kbt_rollback(const struct kbt_block *blk, struct keel_bt_log *log,
 		 struct kbt_vcpu *vcpu, uint64_t page, uint64_t psize,
@@ -188,7 +212,10 @@ typedef void (*kbt_mirror_write_t)(void *arg, uint64_t addr, uint64_t val,
  * of an original instruction, make the exception the original's: the
  * open region's published stores go to the mirror (@mirror_write) and
  * the log is emptied, so the mirror equals memory and no region is left
- * half done; the region's scratch registers get their own values back
+ * half done; an open entry (KEEL_BT_LEN_OPEN) is never mirrored. In a
+ * full log a faulting store's own entries, published ahead of it, are
+ * not mirrored either (kbt_map.ent_first), and gen is incremented as a
+ * commit does. The region's scratch registers get their own values back
  * from the log; rip becomes the original instruction, where the guest's
  * handler sees the exception and to which it returns, in the original
  * code. The flags and every other register already are the original's.

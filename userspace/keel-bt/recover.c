@@ -5,13 +5,18 @@
  * inside a run of stores that publish their entries together, with the
  * entries the code leaves to the vCPU's registers, and the rollback of a
  * vCPU stopped between a translated store and its log entry (the window
- * table of the translation).
+ * table of the translation). A full log is read without either: every
+ * entry is in it, published before its store, and an open one says the
+ * bytes it covers cannot be rebuilt.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #include "bt.h"
+
+/* The compiler keeps the log's stores in order; x86 keeps them so. */
+#define barrier()	__asm__ __volatile__("" : : : "memory")
 
 const uint16_t kbt_flag_bit[KBT_NR_FLAGS] = {
 	[KEEL_BT_FLAG_CF] = 0x001, [KEEL_BT_FLAG_PF] = 0x004,
@@ -25,16 +30,28 @@ static unsigned int published(const struct keel_bt_log *log)
 						  KEEL_BT_LOG_ENTRIES;
 }
 
-/* The bytes entry @e holds: its len, where 0 (and anything above) is 8. */
+/*
+ * The bytes entry @e holds: its len without KEEL_BT_LEN_OPEN, where 0 (and
+ * anything above) is 8.
+ */
 static unsigned int entry_len(const struct keel_bt_log_entry *e)
 {
-	return e->len && e->len < 8 ? e->len : 8;
+	uint32_t len = e->len & ~KEEL_BT_LEN_OPEN;
+
+	return len && len < 8 ? len : 8;
 }
 
-void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
-		     uint8_t *buf, size_t len)
+/* A full log's store under way: its bytes are not in the entry yet. */
+static bool entry_open(const struct keel_bt_log_entry *e)
+{
+	return e->len & KEEL_BT_LEN_OPEN;
+}
+
+int kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
+		    uint8_t *buf, size_t len)
 {
 	unsigned int i, n = published(log);
+	int open = 0;
 
 	for (i = 0; i < n; i++) {
 		const struct keel_bt_log_entry *e = &log->e[i];
@@ -44,10 +61,15 @@ void kbt_log_overlay(const struct keel_bt_log *log, uint64_t addr,
 
 		if (hi <= addr || lo >= addr + len)
 			continue;
+		if (entry_open(e)) {
+			open++;
+			continue;
+		}
 		memcpy(val, &e->val, 8);	/* little endian */
 		for (a = lo < addr ? addr : lo; a < hi && a < addr + len; a++)
 			buf[a - addr] = val[a - lo];
 	}
+	return open;
 }
 
 static const struct kbt_window *window_at(const struct kbt_block *blk,
@@ -211,7 +233,7 @@ int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 	      void *arg)
 {
 	const struct kbt_map *m;
-	unsigned int i, n;
+	unsigned int i, n, made;
 
 	if (!in_translation(blk, vcpu->rip) || !blk->nmap)
 		return 0;
@@ -221,10 +243,21 @@ int kbt_fault(const struct kbt_block *blk, struct keel_bt_log *log,
 	if (m->open) {
 		kbt_log_sync(blk, log, vcpu);
 		n = published(log);
-		for (i = 0; i < n; i++)
-			mirror_write(arg, log->e[i].addr, log->e[i].val,
-				     entry_len(&log->e[i]));
+		made = n;
+		/* a full log's faulting store published its entries ahead */
+		if (blk->full_log && m->nent && m->ent_first < made)
+			made = m->ent_first;
+		for (i = 0; i < made; i++)
+			if (!entry_open(&log->e[i]))
+				mirror_write(arg, log->e[i].addr, log->e[i].val,
+					     entry_len(&log->e[i]));
+		/* in the commit's order, for a reader of a full log */
 		log->count = 0;
+		barrier();
+		if (blk->full_log) {
+			log->gen++;
+			barrier();
+		}
 		/* as the commit leaves them: 0 (8 bytes) outside a region */
 		for (i = 0; i < n; i++)
 			log->e[i].len = 0;

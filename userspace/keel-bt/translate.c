@@ -45,6 +45,38 @@
  * and its branch. The instructions of a run publish their entries
  * together; a vCPU stopped inside the run has its entries counted by the
  * recovery from its rip and the window table (recover.c).
+ *
+ * A full log (KBT_FULL_LOG) is read without the vCPU's registers: no
+ * register entries, no windows, nothing saved for a rollback, and each
+ * store publishes its own entries before it is made. A mov of a register
+ * or an immediate, whose bytes are known before it stores them:
+ *
+ *	lea s1, [m]
+ *	mov [log.e[n].addr], s1
+ *	mov [log.e[n].val], r		(or the immediate)
+ *	mov dword [log.e[n].len], size	(below 8 bytes)
+ *	mov qword [log.count], n + 1
+ *	<the store, to [m + alias_off]>
+ *
+ * any other store, of k entries, open until the bytes it left are read
+ * back (len the store's size below 8 bytes, else 0):
+ *
+ *	lea s1, [m]
+ *	lea s2, [s1 + 8e]		per entry e: (e > 0) its address
+ *	mov [log.e[n + e].addr], s1/s2
+ *	mov dword [log.e[n + e].len], KEEL_BT_LEN_OPEN | len
+ *	mov qword [log.count], n + k
+ *	<the store, to [m + alias_off]>
+ *	mov{zx} s2, [s1 + alias_off + 8e]	per entry e: the bytes, then
+ *	mov [log.e[n + e].val], s2		 the length that closes it
+ *	mov dword [log.e[n + e].len], len
+ *
+ * and its commit, between the count set to 0 and the lengths put back,
+ * counts itself in the log's gen (no flags changed here either):
+ *
+ *	mov s1, [log.gen]
+ *	lea s1, [s1 + 1]
+ *	mov [log.gen], s1
  */
 #include <errno.h>
 #include <stddef.h>
@@ -95,6 +127,7 @@ struct tr {
 	struct fixup *fx;
 	unsigned int nfx;
 	struct kbt_block *blk;
+	bool full;		/* KBT_FULL_LOG */
 	/* the region being emitted; its last store */
 	unsigned int last;
 	unsigned int s1, s2;
@@ -403,6 +436,18 @@ static void repeat_store(struct tr *t, const struct kbt_insn *in)
 	kbt_emit_mov_imm(&t->e, &m, in->size, imm);
 }
 
+/* mov s1, [abs]; lea s1, [s1 + n]; mov [abs], s1: no flags changed */
+static void add_at(struct tr *t, uint64_t abs, int64_t n)
+{
+	struct kbt_mem m = mem_rip(abs);
+
+	kbt_emit_mov_load(&t->e, t->s1, &m, 8);
+	m = mem_reg(t->s1, n);
+	kbt_emit_lea(&t->e, t->s1, &m);
+	m = mem_rip(abs);
+	kbt_emit_mov_store(&t->e, &m, 8, t->s1);
+}
+
 static void commit(struct tr *t)
 {
 	const struct kbt_config *cfg = t->cfg;
@@ -428,16 +473,13 @@ static void commit(struct tr *t)
 		m = mem_reg(t->s1, cfg->mirror_off);
 		kbt_emit_mov_store(&t->e, &m, t->lens[i], t->s2);
 	}
-	if (cfg->count_addr) {
-		m = mem_rip(cfg->count_addr);
-		kbt_emit_mov_load(&t->e, t->s1, &m, 8);
-		m = mem_reg(t->s1, t->nstores);
-		kbt_emit_lea(&t->e, t->s1, &m);
-		m = mem_rip(cfg->count_addr);
-		kbt_emit_mov_store(&t->e, &m, 8, t->s1);
-	}
+	if (cfg->count_addr)
+		add_at(t, cfg->count_addr, t->nstores);
 	m = mem_rip(LOG_FIELD(cfg, count));
 	kbt_emit_mov_imm(&t->e, &m, 8, 0);
+	/* a full log's reader sees the region it read end */
+	if (t->full)
+		add_at(t, LOG_FIELD(cfg, gen), 1);
 	/* lengths back to 0 once nothing is published */
 	for (i = 0; i < t->nent; i++) {
 		if (t->lens[i] == 8)
@@ -497,6 +539,8 @@ static void mark_exec(struct tr *t, const struct kbt_insn *in)
 	m->open = t->open;
 	m->s1 = (uint8_t)t->s1;
 	m->s2 = t->save_s2 ? (uint8_t)t->s2 : KBT_NO_REG;
+	m->ent_first = t->open ? (uint8_t)t->nent : 0;
+	m->nent = in->kind == KBT_STORE ? (uint8_t)store_entries(in) : 0;
 }
 
 static int add_window(struct tr *t, const struct kbt_window *w)
@@ -550,6 +594,106 @@ static bool reg_entry(const struct kbt_insn *in, struct kbt_window *win)
 	return true;
 }
 
+/* mov [log.e[n].addr], the address of the store's 8-byte piece @e */
+static void entry_addr(struct tr *t, unsigned int n, unsigned int e)
+{
+	struct kbt_mem m;
+
+	if (e) {
+		m = mem_reg(t->s1, 8 * e);
+		kbt_emit_lea(&t->e, t->s2, &m);
+	}
+	m = mem_rip(LOG_FIELD(t->cfg, e[n].addr));
+	kbt_emit_mov_store(&t->e, &m, 8, e ? t->s2 : t->s1);
+}
+
+/* mov [log.e[n].val], the mov's source register or immediate */
+static void entry_src(struct tr *t, unsigned int n, const struct kbt_insn *in)
+{
+	struct kbt_mem m = mem_rip(LOG_FIELD(t->cfg, e[n].val));
+
+	/* the bytes stored are the register's low ones */
+	if (in->src_reg >= 0)
+		kbt_emit_mov_store(&t->e, &m, 8, in->src_reg);
+	else
+		kbt_emit_mov_imm(&t->e, &m, 8, in->imm);
+}
+
+/* mov{zx} s2, [s1 + alias_off + 8e]; mov [log.e[n].val], s2 */
+static void entry_read(struct tr *t, unsigned int n, unsigned int e,
+		       unsigned int w)
+{
+	struct kbt_mem m = mem_reg(t->s1, t->cfg->alias_off + 8 * e);
+
+	kbt_emit_mov_load(&t->e, t->s2, &m, w);
+	m = mem_rip(LOG_FIELD(t->cfg, e[n].val));
+	kbt_emit_mov_store(&t->e, &m, 8, t->s2);
+}
+
+/* mov dword [log.e[n].len], len */
+static void entry_len(struct tr *t, unsigned int n, uint32_t len)
+{
+	struct kbt_mem m = mem_rip(LOG_FIELD(t->cfg, e[n].len));
+
+	kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)len);
+}
+
+/* The store's entries taken from the log: their lengths, for the commit. */
+static void take_entries(struct tr *t, const struct kbt_insn *in)
+{
+	unsigned int k = store_entries(in), e;
+
+	for (e = 0; e < k; e++) {
+		t->lens[t->nent + e] = (uint8_t)(in->size <= 8 ? in->size : 8);
+		t->repeat[t->nent + e] = in->repeat ? in : NULL;
+	}
+	t->nent += k;
+	/* s1 and s2 keep the address and the bytes of a one-entry store */
+	t->last_live = k == 1 && in->src_reg < 0 && !in->src_imm;
+	t->blk->stores++;
+	t->nstores++;
+}
+
+/*
+ * A store in a full log: its entries written and published before it is
+ * made, a mov's with the bytes it stores (right whether the store is
+ * made yet or not), any other store's open until the bytes it left are
+ * read back after it. Each field before the count that publishes it,
+ * which x86's store order keeps for the reader.
+ */
+static void store_full(struct tr *t, const struct kbt_insn *in)
+{
+	const struct kbt_config *cfg = t->cfg;
+	unsigned int k = store_entries(in), n = t->nent, e;
+	unsigned int w = in->size <= 8 ? in->size : 8;
+	uint32_t len = w < 8 ? w : 0;
+	bool ahead = in->src_reg >= 0 || in->src_imm;
+	struct kbt_mem m;
+
+	m = store_mem(in, 0);
+	kbt_emit_lea(&t->e, t->s1, &m);
+	for (e = 0; e < k; e++) {
+		entry_addr(t, n + e, e);
+		if (ahead) {
+			entry_src(t, n + e, in);
+			if (len)
+				entry_len(t, n + e, len);
+		} else {
+			entry_len(t, n + e, KEEL_BT_LEN_OPEN | len);
+		}
+	}
+	m = mem_rip(LOG_FIELD(cfg, count));
+	kbt_emit_mov_imm(&t->e, &m, 8, (int32_t)(n + k));
+	mark_exec(t, in);
+	emit_moved(t, in, in->mem_op, cfg->alias_off);
+	for (e = 0; e < k && !ahead; e++) {
+		entry_read(t, n + e, e, w);
+		/* the bytes first, then the length that closes the entry */
+		entry_len(t, n + e, len);
+	}
+	take_entries(t, in);
+}
+
 static int emit_store(struct tr *t, const struct kbt_insn *in)
 {
 	const struct kbt_config *cfg = t->cfg;
@@ -564,6 +708,11 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		commit(t);
 	if (!t->open)
 		open_region(t);
+	if (t->full) {
+		/* no rollback, no window: nothing saved for one */
+		store_full(t, in);
+		return 0;
+	}
 	for (id = 0; id < 16; id++) {
 		if (!(in->written & (1u << id)))
 			continue;
@@ -597,45 +746,22 @@ static int emit_store(struct tr *t, const struct kbt_insn *in)
 		if (ret)
 			return ret;
 	}
-	for (e = 0; e < k; e++) {
+	for (e = 0; e < k && !win.reg_entry; e++) {
 		unsigned int n = t->nent + e;
 
-		t->lens[n] = (uint8_t)w;
-		t->repeat[n] = in->repeat ? in : NULL;
-		if (win.reg_entry)
-			break;
-		if (e) {
-			m = mem_reg(t->s1, 8 * e);
-			kbt_emit_lea(&t->e, t->s2, &m);
-		}
-		m = mem_rip(LOG_FIELD(cfg, e[n].addr));
-		kbt_emit_mov_store(&t->e, &m, 8, e ? t->s2 : t->s1);
-		m = mem_rip(LOG_FIELD(cfg, e[n].val));
-		if (in->src_reg >= 0) {
-			/* the bytes stored are the register's low ones */
-			kbt_emit_mov_store(&t->e, &m, 8, in->src_reg);
-		} else if (in->src_imm) {
-			kbt_emit_mov_imm(&t->e, &m, 8, in->imm);
-		} else {
-			m = mem_reg(t->s1, cfg->alias_off + 8 * e);
-			kbt_emit_mov_load(&t->e, t->s2, &m, w);
-			m = mem_rip(LOG_FIELD(cfg, e[n].val));
-			kbt_emit_mov_store(&t->e, &m, 8, t->s2);
-		}
-		if (w < 8) {
-			/* 0, what every entry's len is outside a region, is 8 */
-			m = mem_rip(LOG_FIELD(cfg, e[n].len));
-			kbt_emit_mov_imm(&t->e, &m, 4, (int32_t)w);
-		}
+		entry_addr(t, n, e);
+		if (in->src_reg >= 0 || in->src_imm)
+			entry_src(t, n, in);
+		else
+			entry_read(t, n, e, w);
+		/* 0, what every entry's len is outside a region, is 8 */
+		if (w < 8)
+			entry_len(t, n, w);
 	}
 	win.ent_first = (uint8_t)t->nent;
-	t->nent += k;
+	take_entries(t, in);
 	win.ent_done = (uint8_t)t->nent;
 	win.entry_end = kbt_emit_rip(&t->e);
-	/* s1 and s2 keep the address and the bytes of a one-entry store */
-	t->last_live = k == 1 && in->src_reg < 0 && !in->src_imm;
-	t->blk->stores++;
-	t->nstores++;
 	if (!run_ends(t, in)) {
 		t->pend = win;
 		t->pending = true;
@@ -839,7 +965,7 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 	memset(blk, 0, sizeof(*blk));
 	blk->orig_start = orig_rip;
 	blk->trans_start = out_rip;
-	if (!cfg || !code || !out ||
+	if (!cfg || !code || !out || (cfg->flags & ~KBT_FULL_LOG) ||
 	    cfg->alias_off < -OFF_LIMIT || cfg->alias_off > OFF_LIMIT ||
 	    cfg->mirror_off < -OFF_LIMIT || cfg->mirror_off > OFF_LIMIT ||
 	    !cfg->mirror_off || cfg->mirror_off == cfg->alias_off)
@@ -849,6 +975,8 @@ int kbt_translate(const struct kbt_config *cfg, const uint8_t *code,
 	    (cfg->count_addr && (!reaches(&t, cfg->count_addr) ||
 				 !reaches(&t, cfg->count_addr + 8))))
 		return -ERANGE;
+	t.full = cfg->flags & KBT_FULL_LOG;
+	blk->full_log = t.full;
 	ret = decode_range(&t, code, len, orig_rip);
 	if (ret)
 		goto out;

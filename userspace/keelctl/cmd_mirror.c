@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <linux/keel_bt.h>
 #include <linux/keel_mirror.h>
 
 #include <json-c/json.h>
@@ -27,6 +28,7 @@ enum mirror_opt {
 	OPT_END,
 	OPT_CODE,
 	OPT_COUNT_GPA,
+	OPT_LOG_GPA,
 	NR_OPTS,
 };
 
@@ -44,6 +46,7 @@ static const struct option longopts[] = {
 	{ "end", required_argument, NULL, OPT_VAL(OPT_END) },
 	{ "code", required_argument, NULL, OPT_VAL(OPT_CODE) },
 	{ "count-gpa", required_argument, NULL, OPT_VAL(OPT_COUNT_GPA) },
+	{ "log-gpa", required_argument, NULL, OPT_VAL(OPT_LOG_GPA) },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -52,7 +55,7 @@ static const char *const opt_names[NR_OPTS] = {
 	[OPT_LABEL] = "--label", [OPT_ALIAS_OFF] = "--alias-off",
 	[OPT_MIRROR_OFF] = "--mirror-off", [OPT_START] = "--start",
 	[OPT_END] = "--end", [OPT_CODE] = "--code",
-	[OPT_COUNT_GPA] = "--count-gpa",
+	[OPT_COUNT_GPA] = "--count-gpa", [OPT_LOG_GPA] = "--log-gpa",
 };
 
 #define PAGE_BYTES	4096ull
@@ -95,7 +98,8 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 }
 
 /*
- * xlate ID --start ADDR --end ADDR --code ADDR [--count-gpa GPA], or
+ * xlate ID --start ADDR --end ADDR --code ADDR [--count-gpa GPA]
+ * [--log-gpa GPA], or
  * unxlate ID --start ADDR (@del): checked, then mirror_xlate().
  */
 static int mirror_xlate_args(struct keelctl *k, const struct keelctl_cmd *cmd,
@@ -135,6 +139,15 @@ static int mirror_xlate_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 				      &r.count_gpa) || r.count_gpa % 8)
 			return keelctl_usage_error(cmd, "--count-gpa needs an address, 8-byte aligned");
 		r.counted = true;
+	}
+	if (v[OPT_LOG_GPA]) {
+		if (keelctl_parse_u64(v[OPT_LOG_GPA], UINT64_MAX,
+				      &r.log_gpa) || !r.log_gpa ||
+		    r.log_gpa % 8 ||
+		    r.log_gpa % PAGE_BYTES + sizeof(struct keel_bt_log) >
+		    PAGE_BYTES)
+			return keelctl_usage_error(cmd, "--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page");
+		r.logged = true;
 	}
 	return mirror_xlate(k, &r);
 }
@@ -237,7 +250,7 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		    "           [--alias-off OFF --mirror-off OFF]\n"
 		    "mirror del ID\n"
 		    "mirror xlate ID --start ADDR --end ADDR --code ADDR\n"
-		    "           [--count-gpa GPA]\n"
+		    "           [--count-gpa GPA] [--log-gpa GPA]\n"
 		    "mirror unxlate ID --start ADDR",
 	.summary = "Mirror a running VM's guest memory; list, show, remove.",
 	.help =
@@ -278,7 +291,10 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"               original code [start, end) and where it runs (guest\n"
 	"               linear addresses), with --count-gpa the\n"
 	"               guest-physical address of the counter its commits\n"
-	"               add their stores to; \"translations\" then lists it\n"
+	"               add their stores to, with --log-gpa that of its\n"
+	"               region log, a full log that a repair of a page of\n"
+	"               the range then reads: the open region's stores come\n"
+	"               back with the page; \"translations\" then lists it\n"
 	"  unxlate ID   the translation that starts at --start is gone:\n"
 	"               its stores go to the range's total\n",
 	.options = "  --pid PID         add: the VMM's process id\n"
@@ -290,6 +306,7 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		   "  --start ADDR      xlate, unxlate: the original code's first byte\n"
 		   "  --end ADDR        xlate: one past its last byte (at most 64 KiB)\n"
 		   "  --code ADDR       xlate: where the translation runs\n"
-		   "  --count-gpa GPA   xlate: its stores' u64 counter, 8-byte aligned\n",
+		   "  --count-gpa GPA   xlate: its stores' u64 counter, 8-byte aligned\n"
+		   "  --log-gpa GPA     xlate: its full region log (struct keel_bt_log)\n",
 	.run = mirror_run,
 };

@@ -453,10 +453,12 @@ struct mirror_xlate_req {
 	uint32_t id;		/* the range, attached */
 	bool del;		/* unxlate: remove the one at start */
 	bool counted;		/* count_gpa given */
+	bool logged;		/* log_gpa given */
 	uint64_t start;		/* the original code, [start, end) */
 	uint64_t end;
 	uint64_t code;		/* where the translation runs */
 	uint64_t count_gpa;	/* its stores' counter, guest-physical */
+	uint64_t log_gpa;	/* its full region log, guest-physical */
 };
 
 /*

@@ -24,10 +24,17 @@ static const char *xlate_error(const struct mirror_xlate_req *r, int errnum)
 	switch (errnum) {
 	case EINVAL:
 		/* what else it refuses, cmd_mirror.c checked */
+		if (r->counted && r->logged)
+			return "the counter or the log lies in the range, whose stores trap";
+		if (r->logged)
+			return "the log lies in the range, whose stores trap";
 		return r->counted ? "the counter lies in the range, whose stores trap" :
 				    NULL;
 	case EFAULT:
-		return "--count-gpa is not guest memory of the VM";
+		if (r->counted && r->logged)
+			return "--count-gpa or --log-gpa is not guest memory of the VM";
+		return r->logged ? "--log-gpa is not guest memory of the VM" :
+				   "--count-gpa is not guest memory of the VM";
 	case EEXIST:
 		return "the code overlaps a translation registered (keelctl mirror translations)";
 	case ENOSPC:
@@ -66,8 +73,12 @@ int mirror_xlate(struct keelctl *k, const struct mirror_xlate_req *r)
 		a.end = r->end;
 		a.code = r->code;
 		if (r->counted) {
-			a.flags = KEEL_MIRROR_XLATE_COUNTED;
+			a.flags |= KEEL_MIRROR_XLATE_COUNTED;
 			a.count_gpa = r->count_gpa;
+		}
+		if (r->logged) {
+			a.flags |= KEEL_MIRROR_XLATE_LOGGED;
+			a.log_gpa = r->log_gpa;
 		}
 	}
 	rc = KEELCTL_EXIT_OK;

@@ -18,6 +18,12 @@
  * stores in the mirror), from which the original code runs to the same
  * end. Also: the translator's refusals and where it leaves to the
  * original code.
+ *
+ * Every block is also translated with a full log (KBT_FULL_LOG) and run
+ * the same ways, but for its lost page: that is rebuilt as the host
+ * kernel would, without the registers, from the mirror and the log's
+ * published entries alone (no kbt_log_sync(), no rollback), or refused
+ * when an open entry lies on it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -44,6 +50,7 @@
 
 #define BLOCKS		3000
 #define STEP_RUNS	2	/* recovery runs per block */
+#define STEP_RUNS_FULL	1	/* of the full log (its code is longer) */
 
 static struct kbt_hostmem hm;
 static uint8_t *data, *mirror, *orig, *trans;
@@ -53,7 +60,7 @@ static struct kbt_block blk;
 
 /*
  * The log as no region leaves it open: nothing published, every entry's
- * length 0 (8 bytes), which regions count on.
+ * length 0 (8 bytes, and no KEEL_BT_LEN_OPEN), which regions count on.
  */
 static bool log_empty(void)
 {
@@ -70,6 +77,10 @@ static struct {
 	unsigned long step, lose_at;
 	uint64_t page;
 	int lost, rolled, overlaid, synced, bad;
+	/* a full log: pages refused, rebuilt ahead of the store */
+	int refused, ahead;
+	/* a full log: exec_rips stepped, and where its count was wrong */
+	unsigned long pub_seen, pub_bad;
 	uint64_t rip, orig;
 } rr;
 
@@ -187,6 +198,93 @@ static void lose_page(ucontext_t *uc)
 	rr.lost++;
 }
 
+/*
+ * What a full log rebuilds the lost page to: @truth, what it held, with
+ * every published entry that is not open written over it in order. The
+ * entries are those of the open region's stores, in the order they are
+ * published: every store made since the region opened, whose entry holds
+ * the bytes it left (a later store to the same bytes has a later entry),
+ * so over what the page holds they change nothing; and at most one mov
+ * published but not made yet (the code stands between its count and the
+ * store), whose entry holds the bytes it is about to store. So this is
+ * the page as the context last wrote it, or is about to with the mov it
+ * stands at, which the mov then stores again. An open entry on the page
+ * is refused before this is needed.
+ */
+static void full_want(const uint8_t *truth, uint64_t page, uint8_t *want)
+{
+	unsigned int i, b, len;
+	uint64_t at;
+
+	memcpy(want, truth, PAGE);
+	for (i = 0; i < logp->count && i < KEEL_BT_LOG_ENTRIES; i++) {
+		const struct keel_bt_log_entry *e = &logp->e[i];
+
+		if (e->len & KEEL_BT_LEN_OPEN)
+			continue;
+		len = e->len && e->len < 8 ? e->len : 8;
+		for (b = 0; b < len; b++) {
+			at = e->addr + b - page;
+			if (at < PAGE)
+				want[at] = (uint8_t)(e->val >> 8 * b);
+		}
+	}
+}
+
+/*
+ * A page lost under a full log: rebuilt as the host kernel would, from
+ * the mirror and the published entries alone; the registers untouched.
+ * An open entry on the page refuses the rebuild: the true bytes go back,
+ * as if the failure went to the guest instead.
+ */
+static void lose_page_full(ucontext_t *uc)
+{
+	static uint8_t truth[PAGE], want[PAGE];
+	uint64_t page = rr.page;
+
+	rr.rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	memcpy(truth, (void *)page, PAGE);
+	memset((void *)page, 0xa5, PAGE);
+	memcpy((void *)page, (void *)(page + MIRROR_OFF), PAGE);
+	rr.lost++;
+	if (kbt_log_overlay(logp, page, (uint8_t *)page, PAGE)) {
+		rr.refused++;
+		memcpy((void *)page, truth, PAGE);
+		return;
+	}
+	full_want(truth, page, want);
+	if (memcmp((void *)(page + MIRROR_OFF), want, PAGE))
+		rr.overlaid++;	/* the mirror alone would have been wrong */
+	if (memcmp(want, truth, PAGE))
+		rr.ahead++;	/* with a mov's bytes before it stores them */
+	if (memcmp((void *)page, want, PAGE))
+		rr.bad++;
+}
+
+/*
+ * A full log at an instruction's exec_rip publishes exactly the region's
+ * entries before it and a store's own, none of the earlier ones open.
+ */
+static void check_published(uint64_t rip)
+{
+	const struct kbt_map *m = NULL;
+	unsigned int k;
+
+	for (k = 0; k < blk.nmap && blk.map[k].trans_rip <= rip; k++)
+		if (blk.map[k].exec_rip == rip)
+			m = &blk.map[k];
+	if (!m)
+		return;
+	rr.pub_seen++;
+	if (logp->count != (m->open ? m->ent_first + m->nent : 0u)) {
+		rr.pub_bad++;
+		return;
+	}
+	for (k = 0; m->open && k < m->ent_first; k++)
+		if (logp->e[k].len & KEEL_BT_LEN_OPEN)
+			rr.pub_bad++;
+}
+
 static void on_trap(int sig, siginfo_t *si, void *ctx)
 {
 	ucontext_t *uc = ctx;
@@ -200,8 +298,13 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 			uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
 		return;
 	}
+	if (blk.full_log)
+		check_published(rip);
 	if (++rr.step == rr.lose_at) {
-		lose_page(uc);
+		if (blk.full_log)
+			lose_page_full(uc);
+		else
+			lose_page(uc);
 		/* the rest runs at full speed */
 		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
 	}
@@ -423,20 +526,63 @@ static void mirror_count(void *arg, uint64_t addr, uint64_t val,
 }
 
 /*
+ * The entries kbt_fault() at map entry @m mirrors from the made-up log of
+ * fault_at_map(): those a vCPU there has written (the window table's); of
+ * a full log, those before a store, which published its own ahead of
+ * itself, and never an open one (the full log's third).
+ */
+static unsigned int fault_mirrored(const struct kbt_map *m, uint64_t count)
+{
+	uint64_t n = count;
+
+	if (!m->open)
+		return 0;
+	if (!blk.full_log)
+		return entries_at(m->exec_rip, count);
+	if (m->nent && m->ent_first < n)
+		n = m->ent_first;
+	return n < 2 ? (unsigned int)n : 2;
+}
+
+/*
+ * Emptied as a commit leaves it: nothing published; a full log's lengths
+ * 0 (also its open one's) and its gen on.
+ */
+static bool fault_emptied(const struct keel_bt_log *lg,
+			  const struct keel_bt_log *lz)
+{
+	unsigned int i;
+
+	if (!blk.full_log)
+		return !lg->count;
+	for (i = 0; i < lz->count; i++)
+		if (lg->e[i].len)
+			return false;
+	return !lg->count && lg->gen == lz->gen + 1;
+}
+
+/*
  * kbt_fault over the whole translation, with a made-up log: at each
- * instruction's exec_rip it goes to the original (the open region's two
+ * instruction's exec_rip it goes to the original (the open region's
  * entries mirrored, the log emptied, the scratch registers back); at a
  * translated instruction's start that is not its exec_rip (a store's log
  * bookkeeping) it refuses with -EINVAL, outside the translation with 0,
- * both changing nothing.
+ * both changing nothing. A full log's has an open third entry.
  */
 static void fault_at_map(struct fault_stats *st)
 {
-	static const struct keel_bt_log lz = {
+	static const struct keel_bt_log lz_plain = {
 		.count = 2, .scratch = { 0x5c1, 0x5c2 },
 		.e = { { .addr = 0x1000, .len = 8 },
 		       { .addr = 0x2000, .len = 4 } },
 	};
+	static const struct keel_bt_log lz_full = {
+		.count = 3, .scratch = { 0x5c1, 0x5c2 }, .gen = 7,
+		.e = { { .addr = 0x1000, .len = 8 },
+		       { .addr = 0x2000, .len = 4 },
+		       { .addr = 0x3000, .len = KEEL_BT_LEN_OPEN | 4 } },
+	};
+	const struct keel_bt_log *lz = blk.full_log ? &lz_full : &lz_plain;
 	struct keel_bt_log lg;
 	struct kbt_vcpu v0 = { .rflags = 0x202 }, v;
 	uint64_t outside[2] = { blk.trans_start - 1,
@@ -450,26 +596,26 @@ static void fault_at_map(struct fault_stats *st)
 		const struct kbt_map *m = &blk.map[k];
 		struct kbt_vcpu want = v0;
 
-		lg = lz;
+		lg = *lz;
 		v = v0;
 		v.rip = m->exec_rip;
 		calls = 0;
 		ret = kbt_fault(&blk, &lg, &v, mirror_count, &calls);
 		want.rip = m->orig_rip;
 		if (m->open) {
-			want.gpr[m->s1] = lz.scratch[0];
+			want.gpr[m->s1] = lz->scratch[0];
 			if (m->s2 != KBT_NO_REG)
-				want.gpr[m->s2] = lz.scratch[1];
+				want.gpr[m->s2] = lz->scratch[1];
 		}
 		st->execs++;
 		if (ret != 1 || memcmp(&v, &want, sizeof(v)) ||
-		    calls != (m->open ? entries_at(m->exec_rip, lz.count) :
-					0u) ||
-		    lg.count != (m->open ? 0u : lz.count))
+		    calls != fault_mirrored(m, lz->count) ||
+		    (m->open ? !fault_emptied(&lg, lz) :
+			       memcmp(&lg, lz, sizeof(lg))))
 			st->map_wrong++;
 		if (m->trans_rip == m->exec_rip)
 			continue;
-		lg = lz;
+		lg = *lz;
 		v = v0;
 		v.rip = m->trans_rip;
 		calls = 0;
@@ -478,18 +624,18 @@ static void fault_at_map(struct fault_stats *st)
 		want.rip = m->trans_rip;
 		st->refused++;
 		if (ret != -EINVAL || memcmp(&v, &want, sizeof(v)) || calls ||
-		    memcmp(&lg, &lz, sizeof(lg)))
+		    memcmp(&lg, lz, sizeof(lg)))
 			st->map_wrong++;
 	}
 	for (k = 0; k < 2; k++) {
-		lg = lz;
+		lg = *lz;
 		v = v0;
 		v.rip = outside[k];
 		calls = 0;
 		ret = kbt_fault(&blk, &lg, &v, mirror_count, &calls);
 		st->outside++;
 		if (ret != 0 || v.rip != outside[k] || calls ||
-		    memcmp(&lg, &lz, sizeof(lg)))
+		    memcmp(&lg, lz, sizeof(lg)))
 			st->map_wrong++;
 	}
 }
@@ -578,139 +724,235 @@ static void fault_run(unsigned int i, const struct bt_regs *r0,
 	}
 }
 
+/* One translation mode's figures over every block. */
+struct mode {
+	uint32_t flags;			/* kbt_config.flags */
+	unsigned int step_runs;		/* recovery runs per block */
+	uint64_t *srng, *frng;		/* its step and fault runs' draws */
+	unsigned int plain_bad, step_bad, untrans, with_windows;
+	unsigned long insns, stores, map_bad, alias_loads, reg_entries;
+	unsigned long lost, rolled, overlaid, synced, refused, ahead;
+	unsigned long pub_seen, pub_bad;
+	struct fault_stats fs;
+	double t_tr, t_fault;
+	size_t tlen, olen;
+};
+
+/* A generated block, its start and the end of its native run. */
+struct block {
+	unsigned int i, n;
+	size_t len;			/* with the trailer */
+	const struct bt_regs *r0, *rn;
+	const uint8_t *d0, *dn;
+	uint64_t undef;
+	const struct bt_gen_insn *gi;
+};
+
+static void note_stop(struct mode *md, const struct block *b)
+{
+	ZydisDisassembledInstruction di;
+
+	if (blk.stop_why == KBT_STOP_END || md->untrans++ >= 5)
+		return;
+	ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LONG_64, blk.stop_rip,
+			      (void *)blk.stop_rip, 16, &di);
+	printf("# block %u%s: translation stops (%s) at %s\n", b->i,
+	       md->flags ? " (full log)" : "", kbt_stop_name(blk.stop_why),
+	       di.text);
+}
+
+/* The stepped runs of the block, each losing a page at a random step. */
+static void step_runs(struct mode *md, const struct block *b)
+{
+	const char *what = md->flags ? " (full log)" : "";
+	uint64_t steps = blk.trans_len / 5 + 1;
+	unsigned int k;
+
+	for (k = 0; k < md->step_runs; k++) {
+		memset(&rr, 0, sizeof(rr));
+		rr.lose_at = 1 + bt_gen_rand(md->srng) % steps;
+		rr.page = (uint64_t)data +
+			  PAGE * (bt_gen_rand(md->srng) % (DATA_LEN / PAGE));
+		if ((!run_translated(b->r0, b->d0, b->rn, b->dn, b->undef, 1) ||
+		     rr.bad) && md->step_bad++ < 5) {
+			printf("# block %u%s step %lu: page rebuilt %s, rolled "
+			       "back %d, refused %d, lost at +%lx\n", b->i,
+			       what, rr.lose_at, rr.bad ? "wrong" : "right",
+			       rr.rolled, rr.refused,
+			       (unsigned long)(rr.rip - (uint64_t)trans));
+			if (rr.orig)
+				print_block((void *)rr.orig, 15);
+		}
+		md->lost += rr.lost;
+		md->rolled += rr.rolled;
+		md->overlaid += rr.overlaid;
+		md->synced += rr.synced;
+		md->refused += rr.refused;
+		md->ahead += rr.ahead;
+		md->pub_seen += rr.pub_seen;
+		md->pub_bad += rr.pub_bad;
+	}
+}
+
+/* The block translated in mode @md, run plainly, stepped and faulted. */
+static int run_mode(struct mode *md, const struct block *b)
+{
+	struct kbt_config cfg = kbt_hostmem_config(&hm);
+	size_t olen = b->len - BT_GEN_TRAILER_LEN;
+	unsigned int k;
+	double t0;
+
+	cfg.flags = md->flags;
+	t0 = now_us();
+	if (kbt_translate(&cfg, orig, olen, (uint64_t)orig, trans, CODE_CAP,
+			  (uint64_t)trans, &blk)) {
+		ok(0, "block %u translated (flags %#x)", b->i, md->flags);
+		return -1;
+	}
+	md->t_tr += now_us() - t0;
+	md->tlen += blk.trans_len;
+	md->olen += olen;
+	md->insns += blk.insns;
+	md->stores += blk.stores;
+	md->alias_loads += blk.alias_loads;
+	md->with_windows += blk.nwindows > 0;
+	for (k = 0; k < blk.nwindows; k++)
+		md->reg_entries += blk.windows[k].reg_entry;
+	note_stop(md, b);
+	for (k = 0; k < blk.nmap; k++)
+		if (kbt_orig_rip(&blk, blk.map[k].trans_rip) !=
+		    blk.map[k].orig_rip)
+			md->map_bad++;
+
+	if (!run_translated(b->r0, b->d0, b->rn, b->dn, b->undef, 0) &&
+	    md->plain_bad++ < 3) {
+		printf("# block %u%s differs (stop %s at +%lx)\n", b->i,
+		       md->flags ? " (full log)" : "",
+		       kbt_stop_name(blk.stop_why),
+		       (unsigned long)(blk.stop_rip - (uint64_t)orig));
+		print_block(orig, olen);
+	}
+	step_runs(md, b);
+	t0 = now_us();
+	fault_run(b->i, b->r0, b->d0, b->rn, b->dn, b->undef, b->gi, b->n,
+		  md->frng, &md->fs);
+	fault_at_map(&md->fs);
+	md->t_fault += now_us() - t0;
+	kbt_block_free(&blk);
+	return 0;
+}
+
+static void report_faults(const struct mode *md, const char *what)
+{
+	const struct fault_stats *fs = &md->fs;
+
+	ok(fs->bad == 0, "%sa fault in translated code is the original "
+	   "instruction's: %u of %d blocks wrong (%u faulted, %u did not "
+	   "touch the page)", what, fs->bad, BLOCKS, fs->faulted,
+	   fs->untouched);
+	ok(fs->open > 0, "%sof %u faults, %u in an open region with published "
+	   "stores; %u at loads, %u at stores", what, fs->faulted, fs->open,
+	   fs->loads, fs->stores);
+	ok(fs->map_wrong == 0 && fs->refused > 0, "%skbt_fault at %lu "
+	   "exec_rips goes to the original, refuses %lu other translated "
+	   "addresses, ignores %lu outside: %lu wrong", what, fs->execs,
+	   fs->refused, fs->outside, fs->map_wrong);
+	printf("# %stranslation: %.1f us per block of %.1f instructions, "
+	       "%.1f bytes out per byte in\n", what, md->t_tr / BLOCKS,
+	       (double)md->insns / BLOCKS, (double)md->tlen / (double)md->olen);
+	printf("# %sfault runs: %.1f us per block\n", what,
+	       md->t_fault / BLOCKS);
+}
+
+static void report_plain(const struct mode *md)
+{
+	ok(md->untrans == 0, "every one of %d blocks translated to its end "
+	   "(%lu instructions, %lu stores, %lu of them register entries, "
+	   "%lu loads through the alias)", BLOCKS, md->insns, md->stores,
+	   md->reg_entries, md->alias_loads);
+	ok(md->plain_bad == 0, "translated runs equal native, mirror equals "
+	   "memory: %u of %d differ", md->plain_bad, BLOCKS);
+	ok(md->map_bad == 0, "every translated instruction maps back to its "
+	   "original (%lu wrong)", md->map_bad);
+	ok(md->step_bad == 0, "a page lost at a random step and rebuilt from "
+	   "mirror and log: %u of %d runs wrong", md->step_bad,
+	   BLOCKS * md->step_runs);
+	ok(md->overlaid > 0 && md->rolled > 0 && md->synced > 0, "of %lu pages "
+	   "lost, %lu needed the log over the mirror, %lu a rollback to the "
+	   "store, %lu entries of a run not yet published", md->lost,
+	   md->overlaid, md->rolled, md->synced);
+	report_faults(md, "");
+}
+
+static void report_full(const struct mode *md)
+{
+	ok(md->untrans == 0 && md->with_windows == 0, "full log: every one "
+	   "of %d blocks translated to its end, none with a window (%lu "
+	   "instructions, %lu stores)", BLOCKS, md->insns, md->stores);
+	ok(md->plain_bad == 0, "full log: translated runs equal native, "
+	   "mirror equals memory, log empty: %u of %d differ", md->plain_bad,
+	   BLOCKS);
+	ok(md->map_bad == 0, "full log: every translated instruction maps "
+	   "back to its original (%lu wrong)", md->map_bad);
+	ok(md->pub_bad == 0 && md->pub_seen > 0, "full log: at each of %lu "
+	   "instructions stepped the count publishes the region's entries "
+	   "up to its own, none open before it: %lu wrong", md->pub_seen,
+	   md->pub_bad);
+	ok(md->step_bad == 0, "full log: a page lost at a random step and "
+	   "rebuilt from the mirror and the published entries alone, no "
+	   "registers: %u of %d runs wrong", md->step_bad,
+	   BLOCKS * md->step_runs);
+	ok(md->lost > 0 && md->overlaid > 0 && md->refused < md->lost,
+	   "full log: of %lu pages lost, %lu needed the log over the mirror "
+	   "(%lu with a mov's entry ahead of its store), %lu refused (an "
+	   "open entry on the page)", md->lost, md->overlaid, md->ahead,
+	   md->refused);
+	report_faults(md, "full log: ");
+}
+
 static void differential(void)
 {
 	static uint8_t d0[DATA_LEN], dn[DATA_LEN];
 	static struct bt_gen_insn gi[BT_GEN_MAX_INSNS + 1];
 	struct bt_gen_layout l = { .data = data, .data_len = DATA_LEN,
 				   .code_rip = (uint64_t)orig };
-	struct kbt_config cfg = kbt_hostmem_config(&hm);
-	unsigned int i, k, plain_bad = 0, step_bad = 0, untrans = 0;
-	unsigned long insns = 0, stores = 0, map_bad = 0, alias_loads = 0;
-	unsigned long reg_entries = 0;
-	unsigned long lost = 0, rolled = 0, overlaid = 0, synced = 0;
-	struct fault_stats fs = { 0 };
-	double t_tr = 0, t_fault = 0, t0;
 	uint64_t rng = 0x6b65656c2d6274ull;
 	uint64_t frng = 0x6661756c74ull;	/* rng's blocks stay the same */
-	size_t len, tlen = 0, olen = 0;
+	/* the full log's own draws: the plain log's figures stay the same */
+	uint64_t xrng = 0x66756c6c2d6c6f67ull, xfrng = 0x66756c6c2d66ull;
+	static struct mode plain, full;
+	struct bt_regs r0, rn;
+	struct block b = { .r0 = &r0, .rn = &rn, .d0 = d0, .dn = dn,
+			   .gi = gi };
+	unsigned int i;
 
+	plain = (struct mode){ .step_runs = STEP_RUNS, .srng = &rng,
+			       .frng = &frng };
+	full = (struct mode){ .flags = KBT_FULL_LOG,
+			      .step_runs = STEP_RUNS_FULL, .srng = &xrng,
+			      .frng = &xfrng };
 	for (i = 0; i < BLOCKS; i++) {
-		struct bt_regs r0, rn;
-		unsigned int n = 10 + bt_gen_rand(&rng) % 50;
-		uint64_t undef;
-
+		b.i = i;
+		b.n = 10 + bt_gen_rand(&rng) % 50;
 		bt_gen_regs(&rng, &l, &r0);
 		bt_gen_data(&rng, &l);
-		len = bt_gen_block(&rng, &l, orig, (uint64_t)orig, CODE_CAP,
-				   n, i % 4 == 3 ? BT_GEN_LOOP : 0, gi,
-				   BT_GEN_MAX_INSNS + 1);
-		if (!len) {
+		b.len = bt_gen_block(&rng, &l, orig, (uint64_t)orig, CODE_CAP,
+				     b.n, i % 4 == 3 ? BT_GEN_LOOP : 0, gi,
+				     BT_GEN_MAX_INSNS + 1);
+		if (!b.len) {
 			ok(0, "block %u generated", i);
 			return;
 		}
-		undef = gi[n].undef_flags;
+		b.undef = gi[b.n].undef_flags;
 		memcpy(d0, data, DATA_LEN);
 		rn = r0;
 		bt_run(&rn, orig, 0);
 		memcpy(dn, data, DATA_LEN);
-
-		t0 = now_us();
-		if (kbt_translate(&cfg, orig, len - BT_GEN_TRAILER_LEN,
-				  (uint64_t)orig, trans, CODE_CAP,
-				  (uint64_t)trans, &blk)) {
-			ok(0, "block %u translated", i);
+		if (run_mode(&plain, &b) || run_mode(&full, &b))
 			return;
-		}
-		t_tr += now_us() - t0;
-		tlen += blk.trans_len;
-		olen += len - BT_GEN_TRAILER_LEN;
-		insns += blk.insns;
-		stores += blk.stores;
-		alias_loads += blk.alias_loads;
-		for (k = 0; k < blk.nwindows; k++)
-			reg_entries += blk.windows[k].reg_entry;
-		if (blk.stop_why != KBT_STOP_END && untrans++ < 5) {
-			ZydisDisassembledInstruction di;
-
-			ZydisDisassembleIntel(ZYDIS_MACHINE_MODE_LONG_64,
-					      blk.stop_rip,
-					      (void *)blk.stop_rip, 16, &di);
-			printf("# block %u: translation stops (%s) at %s\n", i,
-			       kbt_stop_name(blk.stop_why), di.text);
-		}
-		for (k = 0; k < blk.nmap; k++)
-			if (kbt_orig_rip(&blk, blk.map[k].trans_rip) !=
-			    blk.map[k].orig_rip)
-				map_bad++;
-
-		if (!run_translated(&r0, d0, &rn, dn, undef, 0)) {
-			if (plain_bad++ < 3) {
-				printf("# block %u differs (stop %s at +%lx)\n",
-				       i, kbt_stop_name(blk.stop_why),
-				       (unsigned long)(blk.stop_rip -
-						       (uint64_t)orig));
-				print_block(orig, len - BT_GEN_TRAILER_LEN);
-			}
-		}
-		for (k = 0; k < STEP_RUNS; k++) {
-			memset(&rr, 0, sizeof(rr));
-			rr.lose_at = 1 + bt_gen_rand(&rng) %
-					 (blk.trans_len / 5 + 1);
-			rr.page = (uint64_t)data +
-				  PAGE * (bt_gen_rand(&rng) % (DATA_LEN / PAGE));
-			if (!run_translated(&r0, d0, &rn, dn, undef, 1) ||
-			    rr.bad) {
-				if (step_bad++ < 5)
-					printf("# block %u step %lu: page "
-					       "rebuilt %s, rolled back %d, "
-					       "lost at +%lx\n", i, rr.lose_at,
-					       rr.bad ? "wrong" : "right",
-					       rr.rolled, (unsigned long)(rr.rip -
-					       (uint64_t)trans));
-				if (rr.orig)
-					print_block((void *)rr.orig, 15);
-			}
-			lost += rr.lost;
-			rolled += rr.rolled;
-			overlaid += rr.overlaid;
-			synced += rr.synced;
-		}
-		t0 = now_us();
-		fault_run(i, &r0, d0, &rn, dn, undef, gi, n, &frng, &fs);
-		fault_at_map(&fs);
-		t_fault += now_us() - t0;
-		kbt_block_free(&blk);
 	}
-	ok(untrans == 0, "every one of %d blocks translated to its end "
-	   "(%lu instructions, %lu stores, %lu of them register entries, "
-	   "%lu loads through the alias)",
-	   BLOCKS, insns, stores, reg_entries, alias_loads);
-	ok(plain_bad == 0, "translated runs equal native, mirror equals "
-	   "memory: %u of %d differ", plain_bad, BLOCKS);
-	ok(map_bad == 0, "every translated instruction maps back to its "
-	   "original (%lu wrong)", map_bad);
-	ok(step_bad == 0, "a page lost at a random step and rebuilt from "
-	   "mirror and log: %u of %d runs wrong", step_bad,
-	   BLOCKS * STEP_RUNS);
-	ok(overlaid > 0 && rolled > 0 && synced > 0, "of %lu pages lost, %lu "
-	   "needed the log over the mirror, %lu a rollback to the store, "
-	   "%lu entries of a run not yet published", lost, overlaid, rolled,
-	   synced);
-	ok(fs.bad == 0, "a fault in translated code is the original "
-	   "instruction's: %u of %d blocks wrong (%u faulted, %u did not "
-	   "touch the page)", fs.bad, BLOCKS, fs.faulted, fs.untouched);
-	ok(fs.open > 0, "of %u faults, %u in an open region with published "
-	   "stores; %u at loads, %u at stores", fs.faulted, fs.open,
-	   fs.loads, fs.stores);
-	ok(fs.map_wrong == 0 && fs.refused > 0, "kbt_fault at %lu exec_rips "
-	   "goes to the original, refuses %lu other translated addresses, "
-	   "ignores %lu outside: %lu wrong", fs.execs, fs.refused,
-	   fs.outside, fs.map_wrong);
-	printf("# translation: %.1f us per block of %.1f instructions, "
-	       "%.1f bytes out per byte in\n", t_tr / BLOCKS,
-	       (double)insns / BLOCKS, (double)tlen / (double)olen);
-	printf("# fault runs: %.1f us per block\n", t_fault / BLOCKS);
+	report_plain(&plain);
+	report_full(&full);
 }
 
 int main(void)

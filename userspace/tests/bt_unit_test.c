@@ -7,21 +7,27 @@
  * original code is out of rel32 reach of the code cache, through an
  * absolute jump), so the code still does what it did; the window and
  * map lookups outside the translation find nothing; the counter of
- * translated stores; the loop finder on nested loops and its refusals.
+ * translated stores; the loop finder on nested loops and its refusals;
+ * the full log's entries, published before their stores, as a fault at
+ * each kind of store finds them.
  */
 #include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "bt.h"
 #include "hostmem.h"
 #include "tap.h"
 
-#define BUF_LEN		4096ul
+#define PAGE		4096ul
+#define BUF_LEN		(2 * PAGE)
 #define CACHE_LEN	(64 * 1024ul)
 
 /* Each snippet: f(buf, value), System V ABI; *_stop marks the refusal. */
@@ -142,6 +148,20 @@ __asm__(
 	"	mov (%rdi), %rax\n"		/* after the last store */
 	"	ret\n"
 	"snip_pair_end:\n"
+	/* a full log: movs, whose bytes it knows, around a read-modify-write */
+	".globl snip_full, snip_full_end\n"
+	"snip_full:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	addq $1, 8(%rdi)\n"
+	"	mov %esi, 4096(%rdi)\n"	/* the next page */
+	"	ret\n"
+	"snip_full_end:\n"
+	".globl snip_open, snip_open_end\n"
+	"snip_open:\n"
+	"	mov %rsi, (%rdi)\n"
+	"	addl $1, 4096(%rdi)\n"	/* the next page */
+	"	ret\n"
+	"snip_open_end:\n"
 	/* the loops of the finder: nested; one too short; one whose head's
 	 * bytes a branch of the loop targets
 	 */
@@ -192,6 +212,10 @@ void snip_reg(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_reg_end[];
 void snip_pair(uint8_t *buf, uint64_t v);
 extern const uint8_t snip_pair_end[];
+void snip_full(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_full_end[];
+void snip_open(uint8_t *buf, uint64_t v);
+extern const uint8_t snip_open_end[];
 extern const uint8_t loops[], loops_outer[], loops_inner[], loops_store[],
 	loops_inner_end[], loops_outer_end[], loops_short[], loops_short_end[],
 	loops_busy[], loops_busy_store[], loops_busy_end[], loops_none[],
@@ -260,6 +284,10 @@ static void refusals(void)
 	ret = kbt_translate(&cfg, NULL, 4, 0, cache, CACHE_LEN,
 			    (uint64_t)cache, &blk);
 	ok(ret == -EINVAL, "no code: EINVAL (%d)", ret);
+	cfg.flags = KBT_FULL_LOG << 1;
+	ret = xlate(&cfg, snip_push, snip_push_end, CACHE_LEN, &blk);
+	ok(ret == -EINVAL && cache[0] == 0xcc && !blk.windows && !blk.map,
+	   "an unknown flag: EINVAL, nothing emitted nor kept (%d)", ret);
 }
 
 struct snip {
@@ -525,6 +553,176 @@ static void runs(void)
 	kbt_block_free(&blk);
 }
 
+/* The fault a full-log run took: the vCPU and the log as it found them. */
+static sigjmp_buf fault_jmp;
+static struct kbt_vcpu fault_cpu;
+static struct keel_bt_log fault_log;
+
+static const int greg[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI,
+	REG_RDI, REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13,
+	REG_R14, REG_R15,
+};
+
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+	greg_t *g = ((ucontext_t *)ctx)->uc_mcontext.gregs;
+	int i;
+
+	(void)sig;
+	(void)si;
+	fault_cpu.rip = (uint64_t)g[REG_RIP];
+	fault_cpu.rflags = (uint64_t)g[REG_EFL];
+	for (i = 0; i < 16; i++)
+		fault_cpu.gpr[i] = (uint64_t)g[greg[i]];
+	fault_log = *logp;
+	siglongjmp(fault_jmp, 1);
+}
+
+/*
+ * Run @blk's code over a zeroed buffer, mirror and log, with the alias
+ * of page @pg of the buffer inaccessible: true if it faulted there.
+ */
+static bool run_faulting(const struct kbt_block *blk, unsigned int pg,
+			 uint64_t v)
+{
+	struct sigaction sa = { .sa_sigaction = on_segv,
+				.sa_flags = SA_SIGINFO }, old;
+	uint8_t *alias = buf + PAGE * pg + config().alias_off;
+	volatile bool faulted = false;
+
+	memset(buf, 0, BUF_LEN);
+	memset(mirror, 0, BUF_LEN);
+	memset(logp, 0, sizeof(*logp));
+	if (sigaction(SIGSEGV, &sa, &old) || mprotect(alias, PAGE, PROT_NONE))
+		return false;
+	if (!sigsetjmp(fault_jmp, 1))
+		((void (*)(uint8_t *, uint64_t))blk->trans_start)(buf, v);
+	else
+		faulted = true;
+	if (mprotect(alias, PAGE, PROT_READ | PROT_WRITE) ||
+	    sigaction(SIGSEGV, &old, NULL))
+		return false;
+	return faulted;
+}
+
+/* kbt_fault()'s mirror writes, made and counted. */
+static void mirror_put(void *arg, uint64_t addr, uint64_t val, uint32_t len)
+{
+	memcpy((void *)(addr + config().mirror_off), &val, len);
+	++*(unsigned int *)arg;
+}
+
+/* kbt_fault() on the fault found: 1 and the mirror writes, or -1. */
+static int fault_mirrors(const struct kbt_block *blk, unsigned int *calls,
+			 uint64_t orig)
+{
+	struct kbt_vcpu v = fault_cpu;
+	unsigned int i;
+
+	*calls = 0;
+	if (kbt_fault(blk, &fault_log, &v, mirror_put, calls) != 1 ||
+	    v.rip != orig || fault_log.count || fault_log.gen != 1)
+		return -1;
+	for (i = 0; i < KEEL_BT_LOG_ENTRIES; i++)
+		if (fault_log.e[i].len)
+			return -1;
+	return 1;
+}
+
+/* Run @blk's code whole: memory as @f's, the mirror equal, the log empty. */
+static bool full_run_equal(const struct kbt_block *blk,
+			   void (*f)(uint8_t *, uint64_t), uint64_t v)
+{
+	static uint8_t native[BUF_LEN];
+	unsigned int i;
+
+	memset(buf, 0, BUF_LEN);
+	f(buf, v);
+	memcpy(native, buf, BUF_LEN);
+	if (run_faulting(blk, 2, v))	/* no page 2: nothing faults */
+		return false;
+	for (i = 0; i < KEEL_BT_LOG_ENTRIES; i++)
+		if (logp->e[i].len)
+			return false;
+	return !memcmp(buf, native, BUF_LEN) &&
+	       !memcmp(mirror, native, BUF_LEN) && !logp->count &&
+	       logp->gen == 1;
+}
+
+/*
+ * A full log: no windows; each store's entries published before it is
+ * made (a fault at the store finds them), a mov's with its bytes, a
+ * read-modify-write's open; kbt_fault() mirrors those before the faulting
+ * store only, and kbt_log_overlay() refuses a page with an open entry.
+ */
+static void full_log(void)
+{
+	struct kbt_config cfg = config();
+	const uint64_t v = 0x1122334455667788ull;
+	const struct keel_bt_log_entry *e = fault_log.e;
+	uint8_t page[PAGE];
+	struct kbt_block blk;
+	unsigned int calls;
+	int ret;
+
+	cfg.flags = KBT_FULL_LOG;
+	ret = xlate(&cfg, snip_full, snip_full_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.full_log && !blk.nwindows && blk.nmap == 4,
+		"full log: translated, no windows (%d)", ret))
+		return;
+	ok(blk.map[0].ent_first == 0 && blk.map[0].nent == 1 &&
+	   blk.map[1].ent_first == 1 && blk.map[1].nent == 1 &&
+	   blk.map[2].ent_first == 2 && blk.map[2].nent == 1 &&
+	   !blk.map[3].nent, "full log: each store's entries in the map");
+	ok(full_run_equal(&blk, snip_full, v), "full log: movs and an add: "
+	   "memory and mirror as natively, the log empty, gen 1");
+	ok(run_faulting(&blk, 0, v) && fault_cpu.rip == blk.map[0].exec_rip &&
+	   fault_log.count == 1 && e[0].addr == (uint64_t)buf &&
+	   e[0].val == v && e[0].len == 0,
+	   "full log: a mov's entry, with its bytes, published before the "
+	   "store");
+	ok(fault_mirrors(&blk, &calls, (uint64_t)snip_full) == 1 && !calls,
+	   "full log: a fault at the first store mirrors nothing, empties "
+	   "the log, gen 1");
+	ok(run_faulting(&blk, 1, v) && fault_cpu.rip == blk.map[2].exec_rip &&
+	   fault_log.count == 3 && e[1].addr == (uint64_t)buf + 8 &&
+	   e[1].val == 1 && e[1].len == 0 &&
+	   e[2].addr == (uint64_t)buf + PAGE && e[2].len == 4 &&
+	   (uint32_t)e[2].val == (uint32_t)v,
+	   "full log: the add's entry closed with the bytes it left, the "
+	   "next mov's published before its store");
+	ok(fault_mirrors(&blk, &calls, blk.map[2].orig_rip) == 1 &&
+	   calls == 2 && !memcmp(mirror, buf, 16) &&
+	   !*(uint32_t *)(mirror + PAGE),
+	   "full log: a fault at the third store mirrors the two before it, "
+	   "not its own");
+	kbt_block_free(&blk);
+
+	ret = xlate(&cfg, snip_open, snip_open_end, CACHE_LEN, &blk);
+	if (!ok(!ret && blk.nmap == 3, "full log: translated (%d)", ret))
+		return;
+	ok(full_run_equal(&blk, snip_open, v), "full log: a mov and an add: "
+	   "memory and mirror as natively, the log empty, gen 1");
+	ok(run_faulting(&blk, 1, v) && fault_cpu.rip == blk.map[1].exec_rip &&
+	   fault_log.count == 2 && e[1].addr == (uint64_t)buf + PAGE &&
+	   e[1].len == (KEEL_BT_LEN_OPEN | 4),
+	   "full log: a read-modify-write's entry published open before the "
+	   "store");
+	memset(page, 0, PAGE);
+	ret = kbt_log_overlay(&fault_log, (uint64_t)buf + PAGE, page, PAGE);
+	ok(ret == 1 && !*(uint32_t *)page, "full log: the page of the open "
+	   "entry refused, its bytes not written (%d)", ret);
+	ret = kbt_log_overlay(&fault_log, (uint64_t)buf, page, PAGE);
+	ok(ret == 0 && !memcmp(page, &v, 8), "full log: another page rebuilt "
+	   "(%d)", ret);
+	ok(fault_mirrors(&blk, &calls, blk.map[1].orig_rip) == 1 &&
+	   calls == 1 && !memcmp(mirror, buf, 8),
+	   "full log: a fault at the add mirrors the mov before it, not the "
+	   "open entry");
+	kbt_block_free(&blk);
+}
+
 /* kbt_config.count_addr: each commit adds its region's stores. */
 static void counter(void)
 {
@@ -593,5 +791,6 @@ int main(void)
 	runs();
 	counter();
 	find_loop();
+	full_log();
 	return tap_done();
 }

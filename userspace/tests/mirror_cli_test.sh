@@ -17,9 +17,10 @@ expect 0 out '^ *\[--alias-off OFF --mirror-off OFF\]$' mirror --help
 expect 0 out 'mirror del ID' mirror -h
 expect 0 out '^  --len BYTES ' mirror -h
 expect 0 out 'mirror xlate ID --start ADDR --end ADDR --code ADDR$' mirror -h
-expect 0 out '^ *\[--count-gpa GPA\]$' mirror -h
+expect 0 out '^ *\[--count-gpa GPA\] \[--log-gpa GPA\]$' mirror -h
 expect 0 out 'mirror unxlate ID --start ADDR$' mirror -h
 expect 0 out '^  --count-gpa GPA ' mirror -h
+expect 0 out '^  --log-gpa GPA ' mirror -h
 
 # add: what is missing, what is wrong.
 expect 2 err 'add needs --pid PID' mirror add --gpa 0 --len 4096
@@ -78,9 +79,19 @@ expect 2 err '--count-gpa needs an address, 8-byte aligned' mirror xlate 1 $xl \
 expect 2 err '--count-gpa needs an address, 8-byte aligned' mirror xlate 1 $xl \
 	--count-gpa x
 # shellcheck disable=SC2086
+expect 2 err '--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page' \
+	mirror xlate 1 $xl --log-gpa 0x1004
+# shellcheck disable=SC2086
+expect 2 err '--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page' \
+	mirror xlate 1 $xl --log-gpa 0x1c00
+# shellcheck disable=SC2086
+expect 2 err '--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page' \
+	mirror xlate 1 $xl --log-gpa 0
+# shellcheck disable=SC2086
 expect 2 err '--pid is for add' mirror xlate 1 $xl --pid 1
 expect 2 err '--end is for xlate' mirror unxlate 1 --start 0x1000 --end 0x2000
 expect 2 err '--count-gpa is for xlate' mirror unxlate 1 --start 0x1000 --count-gpa 8
+expect 2 err '--log-gpa is for xlate' mirror unxlate 1 --start 0x1000 --log-gpa 8
 expect 2 err '--start is for xlate' mirror add --pid 1 --gpa 0 --len 4096 --start 1
 expect 2 err '--code is for xlate' mirror list --code 1
 expect 2 err '--start is for xlate' mirror del 1 --start 1
