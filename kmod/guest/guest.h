@@ -2,8 +2,9 @@
 /*
  * Declarations shared between the files of keel_guest.ko, the module a
  * Linux guest loads so that its processes see Keel's windows: the module
- * and its device (main.c), the pinned memory of one open file (pin.c)
- * and the views of it that mmap(2) gives (view.c).
+ * and its device (main.c), the pinned memory of one open file (pin.c),
+ * the views of it that mmap(2) gives (view.c) and the caller's page
+ * tables' root (root.c).
  */
 #ifndef _KEEL_GUEST_INTERNAL_H
 #define _KEEL_GUEST_INTERNAL_H
@@ -42,5 +43,8 @@ void keel_guest_unpin(struct keel_guest_file *f);
 
 /* view.c */
 int keel_guest_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* root.c */
+long keel_guest_root(void __user *uarg);
 
 #endif /* _KEEL_GUEST_INTERNAL_H */

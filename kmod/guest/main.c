@@ -58,6 +58,8 @@ static long keel_guest_ioctl(struct file *file, unsigned int cmd,
 	case KEEL_GUEST_IOC_PIN:
 		return keel_guest_pin(file->private_data,
 				      (const void __user *)arg);
+	case KEEL_GUEST_IOC_ROOT:
+		return keel_guest_root((void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -402,6 +402,8 @@ static const struct keel_info_field keel_mirror_xl_fields[] = {
 	KEEL_INFO_U64(X, trapped, KEEL_MIRROR_XLATE_A_TRAPPED,
 		      KEEL_INFO_COUNTER),
 	KEEL_INFO_U64(X, log_gpa, KEEL_MIRROR_XLATE_A_LOG_GPA, KEEL_INFO_HEX),
+	KEEL_INFO_U64(X, log_pt_gpa, KEEL_MIRROR_XLATE_A_LOG_PT_GPA,
+		      KEEL_INFO_HEX),
 };
 
 #undef X

@@ -111,6 +111,9 @@ struct keel_mirror_hot {
  * @code: where the translation runs
  * @count_gpa: its counter, or 0 (@counted false)
  * @log_gpa: its full region log, or 0 (overlay.c)
+ * @log_pt_gpa: the page tables of the log's linear addresses, or 0: they
+ *	are guest-physical
+ * @log_pt_levels: their levels, 4 or 5
  * @base: the counter's value when it was registered
  * @stores: the counter's last value read, less @base
  * @trapped: the snapshot's: the profile's trapped stores in [@start, @end)
@@ -122,10 +125,12 @@ struct keel_mirror_xl {
 	u64 code;
 	u64 count_gpa;
 	u64 log_gpa;
+	u64 log_pt_gpa;
 	u64 base;
 	u64 stores;
 	u64 trapped;
 	u8 counted;
+	u8 log_pt_levels;
 };
 
 /**

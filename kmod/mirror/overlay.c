@@ -20,6 +20,10 @@
  *
  * A log is read as its contract says: gen, count, the entries, gen again,
  * each read after the one before; read again when a commit came between.
+ * Its entries' addresses are the ones the code stored to: guest-physical
+ * in a guest whose code runs identity mapped, else linear ones, which
+ * the page tables registered with the log map (a Linux guest process's:
+ * walked here as the CPU walks them).
  * Reads are in the VMM's address space (keel_vm_call()), under the range's
  * lock (the registered logs stay as they are), before the repair takes
  * the VMM's mmap lock.
@@ -34,19 +38,89 @@
 /* Reads of one log that a commit may interrupt before Keel gives up. */
 #define KEEL_MIRROR_OV_TRIES	8
 
-/* A log as read: the published entries of its open region. */
+/* No guest-physical address: the linear one is not mapped. */
+#define KEEL_MIRROR_OV_NONE	(~0ULL)
+
+/*
+ * A log as read: the published entries of its open region, and where
+ * each entry's bytes are: @at[i][0] the guest-physical address of its
+ * first byte, @at[i][1] that of the page after it, for bytes that cross
+ * into it (KEEL_MIRROR_OV_NONE: not mapped).
+ */
 struct keel_mirror_ov_log {
 	u64 count;
 	struct keel_bt_log_entry e[KEEL_BT_LOG_ENTRIES];
+	u64 at[KEEL_BT_LOG_ENTRIES][2];
 };
 
-/* What keel_mirror_ov_read_fn() reads: the @n logs at @gpa. */
+/*
+ * What keel_mirror_ov_read_fn() reads: the @n logs at @gpa, whose entries'
+ * addresses are linear ones mapped by the page tables at @pt (with @levels
+ * levels) or, with @pt 0, guest-physical.
+ */
 struct keel_mirror_ov_read {
 	struct kvm *kvm;
 	unsigned int n;
 	gpa_t gpa[KEEL_MIRROR_XLATES_MAX];
+	gpa_t pt[KEEL_MIRROR_XLATES_MAX];
+	u8 levels[KEEL_MIRROR_XLATES_MAX];
 	struct keel_mirror_ov_log log[KEEL_MIRROR_XLATES_MAX];
 };
+
+/* x86-64 paging entries: present, a large page, the frame's address */
+#define KEEL_PTE_P	BIT_ULL(0)
+#define KEEL_PTE_PS	BIT_ULL(7)
+#define KEEL_PTE_ADDR	GENMASK_ULL(51, 12)
+
+/*
+ * The guest-physical address of linear address @lin in the page tables at
+ * @root (@levels: 4 or 5), as the CPU walks them, large pages included;
+ * KEEL_MIRROR_OV_NONE when it is not mapped or a table cannot be read.
+ * In the VM's context.
+ */
+static u64 keel_mirror_ov_walk(struct kvm *kvm, gpa_t root,
+			       unsigned int levels, u64 lin)
+{
+	gpa_t table = root & KEEL_PTE_ADDR;
+	unsigned int level, shift;
+	u64 e;
+
+	for (level = levels; level; level--) {
+		shift = PAGE_SHIFT + 9 * (level - 1);
+		if (kvm_read_guest(kvm, table + ((lin >> shift) & 511) * 8, &e,
+				   sizeof(e)) || !(e & KEEL_PTE_P))
+			return KEEL_MIRROR_OV_NONE;
+		/* a 1 GiB or 2 MiB page, or the 4 KiB page's entry */
+		if (level == 1 || (level <= 3 && (e & KEEL_PTE_PS)))
+			return (e & KEEL_PTE_ADDR & ~(BIT_ULL(shift) - 1)) |
+			       (lin & (BIT_ULL(shift) - 1));
+		table = e & KEEL_PTE_ADDR;
+	}
+	return KEEL_MIRROR_OV_NONE;
+}
+
+/* Where each published entry of @log lies (struct keel_mirror_ov_log). */
+static void keel_mirror_ov_place(struct kvm *kvm, gpa_t pt,
+				 unsigned int levels,
+				 struct keel_mirror_ov_log *log)
+{
+	unsigned int i;
+	u64 addr, next;
+
+	for (i = 0; i < log->count; i++) {
+		addr = log->e[i].addr;
+		next = (addr & PAGE_MASK) + PAGE_SIZE;
+		if (!pt) {
+			log->at[i][0] = addr;
+			log->at[i][1] = next;
+			continue;
+		}
+		log->at[i][0] = keel_mirror_ov_walk(kvm, pt, levels, addr);
+		log->at[i][1] = addr + sizeof(u64) > next ?
+				keel_mirror_ov_walk(kvm, pt, levels, next) :
+				KEEL_MIRROR_OV_NONE;
+	}
+}
 
 #define KEEL_BT_LOG_AT(gpa, f)	((gpa) + offsetof(struct keel_bt_log, f))
 
@@ -92,8 +166,12 @@ static int keel_mirror_ov_read_fn(void *arg)
 	int idx, ret = 0;
 
 	idx = srcu_read_lock(&r->kvm->srcu);
-	for (i = 0; i < r->n && !ret; i++)
+	for (i = 0; i < r->n && !ret; i++) {
 		ret = keel_mirror_ov_read_one(r->kvm, r->gpa[i], &r->log[i]);
+		if (!ret)
+			keel_mirror_ov_place(r->kvm, r->pt[i], r->levels[i],
+					     &r->log[i]);
+	}
 	srcu_read_unlock(&r->kvm->srcu, idx);
 	return ret;
 }
@@ -113,26 +191,31 @@ static unsigned int keel_mirror_ov_len(const struct keel_bt_log_entry *e)
 static int keel_mirror_ov_apply(const struct keel_mirror_ov_log *log,
 				gpa_t page, u8 *buf)
 {
-	unsigned int i, b, len, written = 0;
+	unsigned int i, b, len, first, written;
 	const struct keel_bt_log_entry *e;
 	u64 val, at;
+	int ret = 0;
 
 	for (i = 0; i < log->count; i++) {
 		e = &log->e[i];
 		len = keel_mirror_ov_len(e);
-		if (e->addr + len <= page || e->addr >= page + PAGE_SIZE)
-			continue;
-		if (e->len & KEEL_BT_LEN_OPEN)
-			return -EBUSY;
-		val = e->val;
-		for (b = 0; b < len; b++, val >>= 8) {
-			at = e->addr + b;
-			if (at >= page && at < page + PAGE_SIZE)
-				buf[at - page] = (u8)val;
+		/* the bytes on the entry's first page, then on the next */
+		first = min_t(u64, len, PAGE_SIZE - offset_in_page(e->addr));
+		written = 0;
+		for (b = 0, val = e->val; b < len; b++, val >>= 8) {
+			at = b < first ? log->at[i][0] + b :
+					 log->at[i][1] + (b - first);
+			if (log->at[i][b >= first] == KEEL_MIRROR_OV_NONE ||
+			    at < page || at >= page + PAGE_SIZE)
+				continue;
+			if (e->len & KEEL_BT_LEN_OPEN)
+				return -EBUSY;
+			buf[at - page] = (u8)val;
+			written = 1;
 		}
-		written++;
+		ret += written;
 	}
-	return written;
+	return ret;
 }
 
 /**
@@ -172,8 +255,12 @@ int keel_mirror_overlay(struct keel_mirror *m, gpa_t gpa, struct page **out)
 		for (j = 0; j < r->n; j++)
 			if (r->gpa[j] == m->xl[i].log_gpa)
 				break;
-		if (j == r->n)
-			r->gpa[r->n++] = m->xl[i].log_gpa;
+		if (j < r->n)
+			continue;
+		r->gpa[j] = m->xl[i].log_gpa;
+		r->pt[j] = m->xl[i].log_pt_gpa;
+		r->levels[j] = m->xl[i].log_pt_levels;
+		r->n++;
 	}
 	ret = 0;
 	if (!r->n)

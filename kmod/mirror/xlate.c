@@ -48,6 +48,10 @@ static int keel_mirror_xl_read_fn(void *arg)
 			r->log_ret[i] = kvm_read_guest(r->kvm,
 						       r->xl[i].log_gpa, &v,
 						       sizeof(v));
+		if (r->log && r->xl[i].log_pt_gpa && !r->log_ret[i])
+			r->log_ret[i] = kvm_read_guest(r->kvm,
+						       r->xl[i].log_pt_gpa,
+						       &v, sizeof(v));
 		r->ret[i] = -ENOENT;
 		if (!r->xl[i].counted)
 			continue;
@@ -105,7 +109,9 @@ static int keel_mirror_xl_add(struct keel_mirror *m,
 	struct keel_mirror_xl x = {
 		.start = a->start, .end = a->end, .code = a->code,
 		.count_gpa = a->count_gpa, .log_gpa = a->log_gpa,
+		.log_pt_gpa = a->log_pt_gpa,
 		.counted = !!(a->flags & KEEL_MIRROR_XLATE_COUNTED),
+		.log_pt_levels = a->flags & KEEL_MIRROR_XLATE_PT5 ? 5 : 4,
 	};
 	bool logged = a->flags & KEEL_MIRROR_XLATE_LOGGED;
 	struct keel_mirror_xl_read r = { .log = logged };
@@ -128,6 +134,10 @@ static int keel_mirror_xl_add(struct keel_mirror *m,
 		       offset_in_page(a->log_gpa) +
 		       sizeof(struct keel_bt_log) > PAGE_SIZE ||
 		       keel_mirror_covers(m, a->log_gpa)))
+		return -EINVAL;
+	/* the page tables of its linear addresses: a root, page aligned */
+	if ((a->log_pt_gpa && (!logged || !PAGE_ALIGNED(a->log_pt_gpa))) ||
+	    ((a->flags & KEEL_MIRROR_XLATE_PT5) && !a->log_pt_gpa))
 		return -EINVAL;
 	if (x.counted || logged) {
 		ret = keel_mirror_xl_read(m, &x, 1, &r);
@@ -162,7 +172,7 @@ static int keel_mirror_xl_del(struct keel_mirror *m,
 	int ret = -ENOENT;
 
 	if (a->flags != KEEL_MIRROR_XLATE_DEL || a->end || a->code ||
-	    a->count_gpa || a->log_gpa)
+	    a->count_gpa || a->log_gpa || a->log_pt_gpa)
 		return -EINVAL;
 	mutex_lock(&m->lock);
 	for (i = 0; i < m->nr_xl; i++)

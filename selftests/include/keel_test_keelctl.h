@@ -101,18 +101,19 @@ static inline long long keel_test_vdev_info(unsigned int id, const char *key)
 
 /*
  * "keelctl mirror xlate ID --start @start --end @end --code @code
- * [--count-gpa @count_gpa] [--log-gpa @log_gpa]" (none with
- * KEEL_TEST_NO_COUNTER, or a log_gpa of 0): its exit status, its words
- * in @out.
+ * [--count-gpa @count_gpa] [--log-gpa @log_gpa [--log-pt @pt
+ * --log-pt-levels @levels]]" (none with KEEL_TEST_NO_COUNTER, or a
+ * log_gpa or pt of 0): its exit status, its words in @out.
  */
-static inline int keel_test_mirror_xlate_log(unsigned int id, uint64_t start,
-					     uint64_t end, uint64_t code,
-					     uint64_t count_gpa,
-					     uint64_t log_gpa, char *out,
-					     size_t len)
+static inline int keel_test_mirror_xlate_pt(unsigned int id, uint64_t start,
+					    uint64_t end, uint64_t code,
+					    uint64_t count_gpa,
+					    uint64_t log_gpa, uint64_t pt,
+					    unsigned int levels, char *out,
+					    size_t len)
 {
-	char a[6][32];
-	const char *argv[14] = {
+	char a[8][32];
+	const char *argv[18] = {
 		"mirror", "xlate", a[0], "--start", a[1], "--end", a[2],
 		"--code", a[3],
 	};
@@ -132,7 +133,26 @@ static inline int keel_test_mirror_xlate_log(unsigned int id, uint64_t start,
 		argv[n++] = "--log-gpa";
 		argv[n++] = a[5];
 	}
+	if (pt) {
+		snprintf(a[6], 32, "%#llx", (unsigned long long)pt);
+		snprintf(a[7], 32, "%u", levels);
+		argv[n++] = "--log-pt";
+		argv[n++] = a[6];
+		argv[n++] = "--log-pt-levels";
+		argv[n++] = a[7];
+	}
 	return keel_test_keelctl(argv, NULL, out, len, false);
+}
+
+/* The same, the log's addresses guest-physical. */
+static inline int keel_test_mirror_xlate_log(unsigned int id, uint64_t start,
+					     uint64_t end, uint64_t code,
+					     uint64_t count_gpa,
+					     uint64_t log_gpa, char *out,
+					     size_t len)
+{
+	return keel_test_mirror_xlate_pt(id, start, end, code, count_gpa,
+					 log_gpa, 0, 0, out, len);
 }
 
 /* The same without a log. */

@@ -219,6 +219,12 @@ struct bt_vm {
 	 * repair reads it
 	 */
 	bool full_log;
+	/*
+	 * with full_log: the page tables its addresses are registered with
+	 * (KEEL_MIRROR_XLATE's log_pt_gpa, PT5), or 0: guest-physical
+	 */
+	uint64_t log_pt;
+	bool log_pt5;
 	char keelctl_out[4096];	/* what keelctl printed last */
 	char stats[256];	/* bt_xlate's line */
 	/* translated stores to memory outside the range (bt_vm_alias_hole()) */
@@ -773,6 +779,9 @@ static inline int bt_vm_register(struct bt_vm *b, unsigned int slot, bool del)
 		if (x->full_log) {
 			a.flags |= KEEL_MIRROR_XLATE_LOGGED;
 			a.log_gpa = b->log_gpa;
+			a.log_pt_gpa = b->log_pt;
+			if (b->log_pt5)
+				a.flags |= KEEL_MIRROR_XLATE_PT5;
 		}
 	}
 	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? -errno : 0;

@@ -3,7 +3,8 @@
  * keel_guest.ko, the guest side of Keel's windows, on the test VM's own
  * kernel (the qemu suite's mirror_window_qemu_test runs it in a nested
  * Linux guest with real windows): its parameters refused at load, every
- * refusal of KEEL_GUEST_IOC_PIN and of the views' mmap(2), and a pin with
+ * refusal of KEEL_GUEST_IOC_PIN and of the views' mmap(2), the caller's
+ * page tables (KEEL_GUEST_IOC_ROOT), and a pin with
  * its views released with the file and the last view, the module held
  * until then. The windows here lie above the VM's RAM where nothing is:
  * the test maps them but does not touch them.
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/keel_guest.h>
@@ -159,7 +161,7 @@ TEST_F(guest, pin_refusals)
 	big.p.size = sizeof(big);
 	EXPECT_EQ(-1, ioctl(self->fd, KEEL_GUEST_IOC_PIN, &big));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(KEEL_GUEST_IOC_MAGIC, 0xa1)));
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(KEEL_GUEST_IOC_MAGIC, 0xa2)));
 	EXPECT_EQ(ENOTTY, errno);
 	EXPECT_EQ(-EINVAL, pin(self->fd, self->buf + 8, PAGE));
 	EXPECT_EQ(-EINVAL, pin(self->fd, self->buf, 0));
@@ -176,6 +178,64 @@ TEST_F(guest, pin_refusals)
 	/* nothing was kept: the file still pins, once */
 	EXPECT_EQ(0, pin(self->fd, self->buf, PAGES * PAGE));
 	EXPECT_EQ(-EBUSY, pin(self->fd, self->buf, PAGE));
+}
+
+static int root(int fd, struct keel_guest_root *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	return ioctl(fd, KEEL_GUEST_IOC_ROOT, r) ? -errno : 0;
+}
+
+/*
+ * KEEL_GUEST_IOC_ROOT: the caller's page tables, page aligned, of 4 or 5
+ * levels, the same for each call of one process and another for another
+ * process; a bad struct refused and nothing written.
+ */
+TEST_F(guest, root)
+{
+	struct keel_guest_root r, again, child, bad;
+	int p[2], status;
+	pid_t pid;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, root(self->fd, &r));
+	EXPECT_NE(0, r.pt_gpa);
+	EXPECT_EQ(0, r.pt_gpa % PAGE);
+	EXPECT_TRUE(r.levels == 4 || r.levels == 5) TH_LOG("%u levels", r.levels);
+	ASSERT_EQ(0, root(self->fd, &again));
+	EXPECT_EQ(r.pt_gpa, again.pt_gpa);
+
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		_exit(root(self->fd, &child) ||
+		      write(p[1], &child, sizeof(child)) != sizeof(child));
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	ASSERT_EQ(sizeof(child), read(p[0], &child, sizeof(child)));
+	close(p[0]);
+	close(p[1]);
+	EXPECT_NE(r.pt_gpa, child.pt_gpa);
+	EXPECT_EQ(r.levels, child.levels);
+
+	/* refusals: a short struct, a flag, an out field given */
+	memset(&bad, 0, sizeof(bad));
+	bad.size = 8;
+	EXPECT_EQ(-1, ioctl(self->fd, KEEL_GUEST_IOC_ROOT, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad.size = sizeof(bad);
+	bad.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, KEEL_GUEST_IOC_ROOT, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	bad.flags = 0;
+	bad.levels = 4;
+	EXPECT_EQ(-1, ioctl(self->fd, KEEL_GUEST_IOC_ROOT, &bad));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, bad.pt_gpa);
 }
 
 TEST_F(guest, window_on_ram)

@@ -278,6 +278,17 @@ TEST_F_TIMEOUT(bt, selected_and_dropped, 90)
 }
 
 /* KEEL_MIRROR_IOC_XLATE, one call: 0 or errno. */
+static int xlate_pt(struct bt_vm *b, uint32_t flags, uint64_t start,
+		    uint64_t end, uint64_t log_gpa, uint64_t pt_gpa)
+{
+	struct keel_mirror_xlate a = {
+		.size = sizeof(a), .flags = flags, .start = start, .end = end,
+		.log_gpa = log_gpa, .log_pt_gpa = pt_gpa,
+	};
+
+	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? errno : 0;
+}
+
 static int xlate_log(struct bt_vm *b, uint32_t flags, uint64_t start,
 		     uint64_t end, uint64_t count_gpa, uint64_t log_gpa)
 {
@@ -325,6 +336,14 @@ TEST_F(bt, xlate_refusals)
 		TH_LOG("a log inside the range");
 	EXPECT_EQ(EFAULT, xlate_log(b, L, code, code + 16, 0, 1ULL << 45))
 		TH_LOG("a log in no memslot");
+	/* its page tables: with a log, page aligned, guest memory */
+	EXPECT_EQ(EINVAL, xlate_pt(b, 0, code, code + 16, 0, 0x1000));
+	EXPECT_EQ(EINVAL, xlate_pt(b, L, code, code + 16, log, 0x1008));
+	EXPECT_EQ(EINVAL, xlate_pt(b, L | KEEL_MIRROR_XLATE_PT5, code,
+				   code + 16, log, 0));
+	EXPECT_EQ(EFAULT, xlate_pt(b, L, code, code + 16, log, 1ULL << 45))
+		TH_LOG("page tables in no memslot");
+	EXPECT_EQ(EINVAL, xlate_pt(b, D, code, 0, 0, 0x1000));
 	EXPECT_EQ(0, translations(_metadata, b, x));
 	/* the first version of the struct, without log_gpa, still serves */
 	a.size = offsetof(struct keel_mirror_xlate, log_gpa);
@@ -670,9 +689,15 @@ FIXTURE(bt_full) {
 	struct bt_vm b;
 };
 
-/* The repair asked for (KEEL_MIRROR_IOC_REPAIR), or on the signal. */
+/*
+ * The repair asked for (KEEL_MIRROR_IOC_REPAIR), or on the signal; with
+ * @walked, the log registered with the guest's page tables (its CR3), as
+ * a Linux guest process's is, which the repair walks (identity mapped
+ * here: the same addresses, found through 2 MiB pages).
+ */
 FIXTURE_VARIANT(bt_full) {
 	bool by_signal;
+	bool walked;
 };
 
 FIXTURE_VARIANT_ADD(bt_full, ioctl) {
@@ -681,6 +706,10 @@ FIXTURE_VARIANT_ADD(bt_full, ioctl) {
 
 FIXTURE_VARIANT_ADD(bt_full, signal) {
 	.by_signal = true,
+};
+
+FIXTURE_VARIANT_ADD(bt_full, walked) {
+	.walked = true,
 };
 
 FIXTURE_SETUP(bt_full)
@@ -694,6 +723,14 @@ FIXTURE_SETUP(bt_full)
 	}
 	ASSERT_EQ(0, ret) TH_LOG("setup: %s", strerror(-ret));
 	self->b.full_log = true;
+	if (variant->walked) {
+		struct kvm_sregs sregs;
+
+		ASSERT_EQ(0, ioctl(self->b.vcpu->fd, KVM_GET_SREGS, &sregs));
+		self->b.log_pt = sregs.cr3 & ~0xfffULL;
+		self->b.log_pt5 = sregs.cr4 & (1ULL << 12);	/* LA57 */
+		ASSERT_NE(0, self->b.log_pt);
+	}
 }
 
 FIXTURE_TEARDOWN(bt_full)

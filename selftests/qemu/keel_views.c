@@ -36,12 +36,24 @@
  *      a mirror kept by duplicated stores; no trap), and prints
  *      "KEEL-BT-DOUBLED stores=N ns=T equal=E" and "KEEL-BT-WAIT";
  *   3. reads "go": puts the head's bytes back, runs one pass, trapped
- *      again, and prints "KEEL-BT-RESTORED stores=512 equal=E".
+ *      again, and prints "KEEL-BT-RESTORED stores=512 equal=E", then its
+ *      page tables, "KEEL-BT-ROOT pt=... levels=..." (KEEL_GUEST_IOC_ROOT),
+ *      and "KEEL-BT-WAIT";
+ *   4. reads "F <head>" once the host has written a translation with a
+ *      full log into the cache (its log registered with keel_mirror, with
+ *      those page tables); patches the jump in, prints "KEEL-BT-LOOP"
+ *      and runs passes, each with its own seed, checking after each that
+ *      the page holds it in every qword, until it reads "stop" (the host
+ *      fails the page meanwhile, and keel_mirror rebuilds it from the
+ *      mirror and the log); puts the head's bytes back and prints
+ *      "KEEL-BT-LOST passes=N bad=B equal=E" (B: passes after which the
+ *      page did not hold their seed: a store lost).
  * Exit status 0, or 1 with the error on stderr (2: bad usage).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -194,9 +206,58 @@ static int equal(const uint8_t *page)
 	return !memcmp(page, page + VIEWS_MIRROR, PAGE);
 }
 
-/* The "bt" exchange; see the top of the file. */
-static int bt(uint8_t *page, unsigned long passes)
+/* Whether stdin has a line "stop" (not waiting for one). */
+static int stop_asked(void)
 {
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && !strcmp(line(), "stop");
+}
+
+/*
+ * Step 4 of the exchange: passes of the translation at @head (the jump
+ * put in at @p) until "stop", each checked.
+ */
+static int bt_lost(uint8_t *page, uint8_t *cache, uint8_t *p)
+{
+	uint64_t *buf = (uint64_t *)page, *end = buf + STORES, seed, i;
+	unsigned long long head, passes = 0, bad = 0;
+	uint8_t saved[5], jump[5];
+	int64_t rel;
+	char *l;
+
+	l = line();
+	if (sscanf(l, "F %llx", &head) != 1 || head != (uintptr_t)p) {
+		fprintf(stderr, "keel-views: not what the exchange expects: %.80s\n", l);
+		return 2;
+	}
+	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
+	rel = (int64_t)CACHE_AT - (int64_t)(head + 5);
+	memcpy(saved, p, 5);
+	jump[0] = 0xe9;
+	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
+	code_write(p, jump, 5);
+	printf("KEEL-BT-LOOP\n");
+	fflush(stdout);
+	do {
+		seed = 0x6c6f7374000000ull + passes;
+		bt_fill(buf, end, 1, seed);
+		for (i = 0; i < STORES; i++)
+			if (buf[i] != seed)
+				break;
+		bad += i < STORES;
+		passes++;
+	} while (!stop_asked() && passes < 100000000ull);
+	code_write(p, saved, 5);
+	printf("KEEL-BT-LOST passes=%llu bad=%llu equal=%d\n", passes, bad,
+	       equal(page));
+	return 0;
+}
+
+/* The "bt" exchange; see the top of the file. */
+static int bt(uint8_t *page, unsigned long passes, int g)
+{
+	struct keel_guest_root root = { .size = sizeof(root) };
 	uint64_t *buf = (uint64_t *)page, *end = buf + STORES;
 	uint8_t *cache, *p, saved[5], jump[5];
 	unsigned long long head, ns;
@@ -262,7 +323,12 @@ static int bt(uint8_t *page, unsigned long passes)
 	code_write(p, saved, 5);
 	bt_fill(buf, end, 1, 3);
 	printf("KEEL-BT-RESTORED stores=%lu equal=%d\n", STORES, equal(page));
-	return 0;
+	if (ioctl(g, KEEL_GUEST_IOC_ROOT, &root))
+		die("KEEL_GUEST_IOC_ROOT");
+	printf("KEEL-BT-ROOT pt=%#llx levels=%u\nKEEL-BT-WAIT\n",
+	       (unsigned long long)root.pt_gpa, root.levels);
+	fflush(stdout);
+	return bt_lost(page, cache, p);
 bad:
 	fprintf(stderr, "keel-views: not what the exchange expects: %.80s\n", l);
 	return 2;
@@ -296,6 +362,6 @@ int main(int argc, char **argv)
 	view(g, page + VIEWS_MIRROR, KEEL_GUEST_VIEW_MIRROR);
 
 	if (!strcmp(argv[3], "bt") && argc == 5)
-		return bt(page, strtoul(argv[4], NULL, 0));
+		return bt(page, strtoul(argv[4], NULL, 0), g);
 	return ops(page, argc - 3, argv + 3);
 }

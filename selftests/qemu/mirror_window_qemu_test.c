@@ -34,6 +34,13 @@
  * which keelctl mirror translations shows, the mirror view equal to the
  * page; then the original code again, trapped and mirrored, and the
  * translation gone (keelctl mirror unxlate), its stores in the total.
+ * Then the loop translated with a full log, registered with the
+ * process's page tables (keel_guest.ko's KEEL_GUEST_IOC_ROOT): while the
+ * process runs it, checking after each pass that the page holds what
+ * the pass stored, the page fails, and keel_mirror rebuilds it from the
+ * mirror with the open region's stores from the log, whose linear
+ * addresses it finds through the process's page tables: no pass finds a
+ * store missing, and the mirror view is the page at the end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -88,6 +95,8 @@ _Static_assert(sizeof(struct keel_bt_log) <= BT_COUNT_OFF,
 	       "the counter lies after the log");
 
 static char out[16384];
+/* keel-views' placement (its KEEL-BT-CODE line), kept for field() */
+static char bt_code[512];
 
 FIXTURE(wq) {
 	struct keel_qemu *q;
@@ -508,13 +517,18 @@ out:
 	return finish(_metadata, self, id, ret);
 }
 
-/* The number after " @name=" in the line of out that begins with @key. */
+/*
+ * The number after " @name=" in the line of out that begins with @key, or
+ * in keel-views' placement line (bt_code).
+ */
 static uint64_t field(const char *key, const char *name)
 {
 	char want[32];
 	const char *l, *v, *eol;
 
 	l = strstr(out, key);
+	if (!l)
+		l = strstr(bt_code, key);
 	if (!l)
 		return 0;
 	snprintf(want, sizeof(want), " %s=", name);
@@ -557,13 +571,14 @@ static uint64_t hottest(unsigned int id)
  * code it covers) in *@head and *@end. 0 or -errno.
  */
 static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
-		     size_t len, uint64_t hot, uint64_t *head, uint64_t *end)
+		     size_t len, uint64_t hot, bool full, uint64_t *head,
+		     uint64_t *end)
 {
 	uint64_t hva = keel_qemu_gpa2hva(self->q,
 					 field("KEEL-BT-CODE", "cache_gpa"));
 	char in[] = "/tmp/bt_in.XXXXXX", res[] = "/tmp/bt_out.XXXXXX";
 	char prog[PATH_MAX], a[8][32], stats[512], path[64];
-	const char *argv[14];
+	const char *argv[15];
 	uint8_t bytes[4096], xl[BT_CACHE_PAGE];
 	int fi, fo, fm = -1, ret = -EIO, i;
 	ssize_t got;
@@ -600,6 +615,11 @@ static int translate(FIXTURE_DATA(wq) *self, const char *code, uint64_t rip,
 	argv[11] = in;
 	argv[12] = res;
 	argv[13] = NULL;
+	if (full) {
+		/* its log, a full one, is what keel_mirror's repair reads */
+		memmove(argv + 2, argv + 1, 13 * sizeof(argv[0]));
+		argv[1] = "-F";
+	}
 	i = keel_test_run(argv, NULL, stats, sizeof(stats), false);
 	fprintf(stderr, "# bt_xlate: %s", stats);
 	if (i)
@@ -620,6 +640,77 @@ out:
 	keel_test_tmp_drop(fi, in);
 	keel_test_tmp_drop(fo, res);
 	return ret;
+}
+
+/* Failures of the page while the process runs its full log's translation. */
+#define BT_LOST_TRIES	6
+
+/*
+ * The process's page lost while its translation with a full log runs
+ * (keel-views' step 4): the log registered with the process's page
+ * tables, the page failed (hwpoison-inject) while the process loops,
+ * until a repair found an open region's stores on it (repair_entries)
+ * or BT_LOST_TRIES failures; the process checks after each of its passes
+ * that the page holds the pass's seed. 0 or -errno.
+ */
+static int bt_lost(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
+		   size_t k, unsigned int id, const char *hex, uint64_t rip,
+		   uint64_t len, uint64_t hot)
+{
+	uint64_t hva = self->hva + self->f[k].off, head, end, pt;
+	unsigned int levels, tries, failed = 0;
+	long long entries = 0;
+	char cmd[64], said[4096];
+	int ret;
+
+	pt = field("KEEL-BT-ROOT", "pt");
+	levels = field("KEEL-BT-ROOT", "levels");
+	EXPECT_NE(0, pt);
+	ret = translate(self, hex, rip, len, hot, true, &head, &end);
+	EXPECT_EQ(0, ret);
+	if (ret)
+		return ret;
+	ret = keel_test_mirror_xlate_pt(id, head, end,
+					field("KEEL-BT-CODE", "cache"),
+					field("KEEL-BT-CODE", "log_gpa") +
+					BT_COUNT_OFF,
+					field("KEEL-BT-CODE", "log_gpa"), pt,
+					levels, said, sizeof(said));
+	EXPECT_EQ(0, ret) TH_LOG("%s", said);
+	if (ret)
+		return -EIO;
+	snprintf(cmd, sizeof(cmd), "F %#" PRIx64, head);
+	ret = sh_send(self, cmd);
+	if (!ret)
+		ret = sh_wait(self, "KEEL-BT-LOOP\n");
+	if (ret)
+		return ret;
+	for (tries = 0; tries < BT_LOST_TRIES && entries <= 0; tries++) {
+		usleep(300 * 1000);
+		ret = keel_guestmem_fail(keel_guestmem_pfn(keel_qemu_pid(self->q),
+							   hva));
+		EXPECT_EQ(0, ret) TH_LOG("hwpoison-inject: %s", strerror(-ret));
+		if (ret)
+			break;
+		failed++;
+		entries = keel_test_obj_info("mirror", id, "repair_entries");
+	}
+	ret = sh_send(self, "stop");
+	if (!ret)
+		ret = sh_wait(self, SH_END "\n");
+	if (ret)
+		return ret;
+	EXPECT_EQ(0, field("KEEL-BT-LOST", "bad")) TH_LOG("%s", out);
+	EXPECT_EQ(1, field("KEEL-BT-LOST", "equal")) TH_LOG("%s", out);
+	EXPECT_EQ(failed, keel_test_obj_info("mirror", id, "repaired_pages"));
+	EXPECT_LT(0, entries);
+	EXPECT_EQ(0, keel_test_obj_info("mirror", id, "repair_open"));
+	TH_LOG("page %u of the file failed %u times while %" PRIu64 " passes of translated code with a full log ran (page tables at %#" PRIx64 ", %u levels): %lld entries of open regions written over the mirror, %" PRIu64 " passes wrong",
+	       self->f[k].index, failed, field("KEEL-BT-LOST", "passes"), pt,
+	       levels, entries, field("KEEL-BT-LOST", "bad"));
+	EXPECT_EQ(0, keel_test_mirror_unxlate(id, head, said, sizeof(said)))
+		TH_LOG("%s", said);
+	return 0;
 }
 
 /*
@@ -648,6 +739,11 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		goto out;
 
 	/* one pass trapped: Keel's profile names a store of the loop */
+	bt_code[0] = 0;
+	if (strstr(out, "KEEL-BT-CODE "))
+		snprintf(bt_code, sizeof(bt_code), "%.*s",
+			 (int)strcspn(strstr(out, "KEEL-BT-CODE "), "\n"),
+			 strstr(out, "KEEL-BT-CODE "));
 	rip = field("KEEL-BT-CODE", "rip");
 	len = field("KEEL-BT-CODE", "len");
 	EXPECT_EQ(BT_STORES, field("KEEL-BT-TRAPPED", "stores"));
@@ -663,7 +759,7 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		ret = -EIO;
 		goto out;
 	}
-	ret = translate(self, hex, rip, len, hot, &head, &end);
+	ret = translate(self, hex, rip, len, hot, false, &head, &end);
 	EXPECT_EQ(0, ret);
 	if (ret)
 		goto out;
@@ -712,7 +808,7 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	/* the original code again: trapped and mirrored */
 	ret = sh_send(self, "go");
 	if (!ret)
-		ret = sh_wait(self, SH_END "\n");
+		ret = sh_wait(self, "KEEL-BT-WAIT\n");
 	if (ret)
 		goto out;
 	EXPECT_EQ(1, field("KEEL-BT-RESTORED", "equal")) TH_LOG("%s", out);
@@ -726,6 +822,10 @@ static int run_bt(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 		  keel_test_obj_info("mirror", id, "translated_stores"));
 	TH_LOG("page %u of the file: %d stores translated in a guest process, none trapped",
 	       index, BT_PASSES * BT_STORES);
+
+	ret = bt_lost(_metadata, self, k, id, hex, rip, len, hot);
+	if (ret)
+		goto out;
 	EXPECT_EQ(0, del(id)) TH_LOG("%s", out);
 	id = 0;
 	ret = 1;

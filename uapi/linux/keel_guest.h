@@ -56,6 +56,32 @@ struct keel_guest_pin {
 #define KEEL_GUEST_IOC_PIN	_IOW(KEEL_GUEST_IOC_MAGIC, 0xa0, \
 				     struct keel_guest_pin)
 
+/**
+ * struct keel_guest_root - where the calling process's page tables are
+ * @size: in: sizeof(struct keel_guest_root), so the struct can grow
+ * @flags: in: 0; any other bit is EINVAL
+ * @pt_gpa: out: the guest-physical address of its top-level table (what
+ *	its CR3 points at); in: 0
+ * @levels: out: 4, or 5 with 5-level paging; in: 0
+ * @pad: zero
+ */
+struct keel_guest_root {
+	__u32 size;
+	__u32 flags;
+	__u64 pt_gpa;
+	__u32 levels;
+	__u32 pad;
+};
+
+/*
+ * KEEL_GUEST_IOC_ROOT: the caller's page tables, which the host's repair
+ * walks to read the linear addresses of a full region log (keelctl
+ * mirror xlate --log-pt, Documentation/bt.rst). On any open file.
+ * Errors: EINVAL (size, flags, an out field not zero), EFAULT.
+ */
+#define KEEL_GUEST_IOC_ROOT	_IOWR(KEEL_GUEST_IOC_MAGIC, 0xa1, \
+				      struct keel_guest_root)
+
 /*
  * mmap(2) offsets of the two views; the length is the pinned length, the
  * mapping MAP_SHARED. Errors: ENXIO (nothing pinned), EINVAL (another

@@ -185,9 +185,11 @@ struct keel_mirror_log {
 #define KEEL_MIRROR_XLATE_DEL		0x1u	/* remove the one at start */
 #define KEEL_MIRROR_XLATE_COUNTED	0x2u	/* count_gpa is its counter */
 #define KEEL_MIRROR_XLATE_LOGGED	0x4u	/* log_gpa is its full log */
+#define KEEL_MIRROR_XLATE_PT5		0x8u	/* log_pt_gpa has 5 levels */
 #define KEEL_MIRROR_XLATE_FLAGS_ALL	(KEEL_MIRROR_XLATE_DEL | \
 					 KEEL_MIRROR_XLATE_COUNTED | \
-					 KEEL_MIRROR_XLATE_LOGGED)
+					 KEEL_MIRROR_XLATE_LOGGED | \
+					 KEEL_MIRROR_XLATE_PT5)
 
 /* Translations one range lists at most, and the code one may cover. */
 #define KEEL_MIRROR_XLATES_MAX		16
@@ -215,18 +217,25 @@ struct keel_mirror_log {
  * mirror's bytes, so a page lost while a region is open comes back with
  * the region's stores made so far, not only those of committed regions;
  * a page with a store under way (KEEL_BT_LEN_OPEN) is not repaired
- * (EBUSY: its failure goes to the VMM as without Keel). Several
- * translations may name one log (the context that runs them). With DEL,
- * the translation that starts at start is removed (its counter read a
- * last time); end, code, count_gpa and log_gpa must be zero. From any
- * holder of the range.
+ * (EBUSY: its failure goes to the VMM as without Keel). The log's
+ * entries hold the addresses the code stored to: guest-physical ones
+ * when log_pt_gpa is 0 (a guest whose code runs identity mapped), else
+ * linear ones, which the repair translates through the x86-64 page
+ * tables whose root is at log_pt_gpa (a CR3's address: a Linux guest
+ * process's, as keel_guest.ko's KEEL_GUEST_IOC_ROOT reports it), of 4
+ * levels, or of 5 with PT5. Several translations may name one log (the
+ * context that runs them); the first registered gives its page tables.
+ * With DEL, the translation that starts at start is removed (its counter
+ * read a last time); end, code, count_gpa, log_gpa and log_pt_gpa must be
+ * zero. From any holder of the range.
  *
  * Errors: EINVAL (flags, DEL with other fields or other flags, start not
  * below end, more than KEEL_MIRROR_XLATE_MAX_LEN bytes, count_gpa without
  * COUNTED, not 8-byte aligned, or inside the range, whose stores trap;
  * log_gpa without LOGGED, not 8-byte aligned, a log across a page
- * boundary or on the range), EFAULT (count_gpa or the log is not guest
- * memory Keel can read), EEXIST ([start,
+ * boundary or on the range; log_pt_gpa without LOGGED or not page
+ * aligned, PT5 without it), EFAULT (count_gpa, the log or the page
+ * tables' root is not guest memory Keel can read), EEXIST ([start,
  * end) overlaps a translation registered), ENOSPC (KEEL_MIRROR_XLATES_MAX
  * registered), ENOENT (DEL: none starts at start), ESRCH (the VMM is
  * exiting), ENOMEM.
@@ -239,6 +248,9 @@ struct keel_mirror_xlate {
 	__u64 code;		/* in: where the translation runs (linear) */
 	__u64 count_gpa;	/* in, with COUNTED: the u64 counter */
 	__u64 log_gpa;		/* in, with LOGGED: its struct keel_bt_log */
+	__u64 log_pt_gpa;	/* in, with LOGGED: 0, or the page tables of
+				 * the log's linear addresses
+				 */
 };
 
 #define KEEL_MIRROR_IOC_XLATE	_IOW(KEEL_IOC_MAGIC, 0x65, \
@@ -397,6 +409,7 @@ enum keel_mirror_xlate_attr {
 					 * counted for sites in [start, end)
 					 */
 	KEEL_MIRROR_XLATE_A_LOG_GPA,	/* u64: its full log, or 0 */
+	KEEL_MIRROR_XLATE_A_LOG_PT_GPA,	/* u64: the log's page tables, or 0 */
 
 	__KEEL_MIRROR_XLATE_A_MAX,
 	KEEL_MIRROR_XLATE_A_MAX = __KEEL_MIRROR_XLATE_A_MAX - 1

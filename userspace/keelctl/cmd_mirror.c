@@ -29,6 +29,8 @@ enum mirror_opt {
 	OPT_CODE,
 	OPT_COUNT_GPA,
 	OPT_LOG_GPA,
+	OPT_LOG_PT,
+	OPT_LOG_PT_LEVELS,
 	NR_OPTS,
 };
 
@@ -47,6 +49,9 @@ static const struct option longopts[] = {
 	{ "code", required_argument, NULL, OPT_VAL(OPT_CODE) },
 	{ "count-gpa", required_argument, NULL, OPT_VAL(OPT_COUNT_GPA) },
 	{ "log-gpa", required_argument, NULL, OPT_VAL(OPT_LOG_GPA) },
+	{ "log-pt", required_argument, NULL, OPT_VAL(OPT_LOG_PT) },
+	{ "log-pt-levels", required_argument, NULL,
+	  OPT_VAL(OPT_LOG_PT_LEVELS) },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -56,6 +61,7 @@ static const char *const opt_names[NR_OPTS] = {
 	[OPT_MIRROR_OFF] = "--mirror-off", [OPT_START] = "--start",
 	[OPT_END] = "--end", [OPT_CODE] = "--code",
 	[OPT_COUNT_GPA] = "--count-gpa", [OPT_LOG_GPA] = "--log-gpa",
+	[OPT_LOG_PT] = "--log-pt", [OPT_LOG_PT_LEVELS] = "--log-pt-levels",
 };
 
 #define PAGE_BYTES	4096ull
@@ -99,7 +105,7 @@ static int mirror_add_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 
 /*
  * xlate ID --start ADDR --end ADDR --code ADDR [--count-gpa GPA]
- * [--log-gpa GPA], or
+ * [--log-gpa GPA [--log-pt GPA [--log-pt-levels 4|5]]], or
  * unxlate ID --start ADDR (@del): checked, then mirror_xlate().
  */
 static int mirror_xlate_args(struct keelctl *k, const struct keelctl_cmd *cmd,
@@ -148,6 +154,22 @@ static int mirror_xlate_args(struct keelctl *k, const struct keelctl_cmd *cmd,
 		    PAGE_BYTES)
 			return keelctl_usage_error(cmd, "--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page");
 		r.logged = true;
+	}
+	if (v[OPT_LOG_PT]) {
+		if (!r.logged)
+			return keelctl_usage_error(cmd, "--log-pt is for a log: give --log-gpa");
+		if (keelctl_parse_u64(v[OPT_LOG_PT], UINT64_MAX, &r.log_pt) ||
+		    !r.log_pt || r.log_pt % PAGE_BYTES)
+			return keelctl_usage_error(cmd, "--log-pt needs a nonzero address, page aligned");
+	}
+	r.pt5 = false;
+	if (v[OPT_LOG_PT_LEVELS]) {
+		if (!r.log_pt)
+			return keelctl_usage_error(cmd, "--log-pt-levels is for --log-pt");
+		if (strcmp(v[OPT_LOG_PT_LEVELS], "4") &&
+		    strcmp(v[OPT_LOG_PT_LEVELS], "5"))
+			return keelctl_usage_error(cmd, "--log-pt-levels is 4 or 5");
+		r.pt5 = !strcmp(v[OPT_LOG_PT_LEVELS], "5");
 	}
 	return mirror_xlate(k, &r);
 }
@@ -250,7 +272,8 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		    "           [--alias-off OFF --mirror-off OFF]\n"
 		    "mirror del ID\n"
 		    "mirror xlate ID --start ADDR --end ADDR --code ADDR\n"
-		    "           [--count-gpa GPA] [--log-gpa GPA]\n"
+		    "           [--count-gpa GPA]\n"
+		    "           [--log-gpa GPA [--log-pt GPA [--log-pt-levels 4|5]]]\n"
 		    "mirror unxlate ID --start ADDR",
 	.summary = "Mirror a running VM's guest memory; list, show, remove.",
 	.help =
@@ -294,7 +317,10 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 	"               add their stores to, with --log-gpa that of its\n"
 	"               region log, a full log that a repair of a page of\n"
 	"               the range then reads: the open region's stores come\n"
-	"               back with the page; \"translations\" then lists it\n"
+	"               back with the page (with --log-pt, the log's\n"
+	"               addresses are linear ones, mapped by the page tables\n"
+	"               there: a Linux guest process's); \"translations\"\n"
+	"               then lists it\n"
 	"  unxlate ID   the translation that starts at --start is gone:\n"
 	"               its stores go to the range's total\n",
 	.options = "  --pid PID         add: the VMM's process id\n"
@@ -307,6 +333,8 @@ const struct keelctl_cmd keelctl_cmd_mirror = {
 		   "  --end ADDR        xlate: one past its last byte (at most 64 KiB)\n"
 		   "  --code ADDR       xlate: where the translation runs\n"
 		   "  --count-gpa GPA   xlate: its stores' u64 counter, 8-byte aligned\n"
-		   "  --log-gpa GPA     xlate: its full region log (struct keel_bt_log)\n",
+		   "  --log-gpa GPA     xlate: its full region log (struct keel_bt_log)\n"
+		   "  --log-pt GPA      xlate: the page tables of the log's addresses\n"
+		   "  --log-pt-levels N xlate: 4 (the default) or 5 levels\n",
 	.run = mirror_run,
 };

@@ -454,11 +454,13 @@ struct mirror_xlate_req {
 	bool del;		/* unxlate: remove the one at start */
 	bool counted;		/* count_gpa given */
 	bool logged;		/* log_gpa given */
+	bool pt5;		/* log_pt has 5 levels */
 	uint64_t start;		/* the original code, [start, end) */
 	uint64_t end;
 	uint64_t code;		/* where the translation runs */
 	uint64_t count_gpa;	/* its stores' counter, guest-physical */
 	uint64_t log_gpa;	/* its full region log, guest-physical */
+	uint64_t log_pt;	/* the page tables of its addresses, or 0 */
 };
 
 /*

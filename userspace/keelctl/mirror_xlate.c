@@ -32,8 +32,8 @@ static const char *xlate_error(const struct mirror_xlate_req *r, int errnum)
 				    NULL;
 	case EFAULT:
 		if (r->counted && r->logged)
-			return "--count-gpa or --log-gpa is not guest memory of the VM";
-		return r->logged ? "--log-gpa is not guest memory of the VM" :
+			return "--count-gpa, --log-gpa or --log-pt is not guest memory of the VM";
+		return r->logged ? "--log-gpa or --log-pt is not guest memory of the VM" :
 				   "--count-gpa is not guest memory of the VM";
 	case EEXIST:
 		return "the code overlaps a translation registered (keelctl mirror translations)";
@@ -79,6 +79,9 @@ int mirror_xlate(struct keelctl *k, const struct mirror_xlate_req *r)
 		if (r->logged) {
 			a.flags |= KEEL_MIRROR_XLATE_LOGGED;
 			a.log_gpa = r->log_gpa;
+			a.log_pt_gpa = r->log_pt;
+			if (r->pt5)
+				a.flags |= KEEL_MIRROR_XLATE_PT5;
 		}
 	}
 	rc = KEELCTL_EXIT_OK;

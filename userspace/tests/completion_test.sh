@@ -38,7 +38,7 @@ check() {
 check "alloc cloud coalesce free help host mirror monitor objects remote ring state types vdev version" ""
 check "mirror monitor" m
 check "add del hotspots list show translations unxlate xlate" mirror ""
-check "--alias-off --code --count-gpa --end --gpa --help --json --keeld --label --len --log-gpa --mirror-off --pid --pretty --start" mirror add --
+check "--alias-off --code --count-gpa --end --gpa --help --json --keeld --label --len --log-gpa --log-pt --log-pt-levels --mirror-off --pid --pretty --start" mirror add --
 check "host policy template" -j cloud ""
 check "load resume save show stop swap" state ""
 check "-f" state save -f

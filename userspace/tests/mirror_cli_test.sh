@@ -17,10 +17,12 @@ expect 0 out '^ *\[--alias-off OFF --mirror-off OFF\]$' mirror --help
 expect 0 out 'mirror del ID' mirror -h
 expect 0 out '^  --len BYTES ' mirror -h
 expect 0 out 'mirror xlate ID --start ADDR --end ADDR --code ADDR$' mirror -h
-expect 0 out '^ *\[--count-gpa GPA\] \[--log-gpa GPA\]$' mirror -h
+expect 0 out '^ *\[--count-gpa GPA\]$' mirror -h
+expect 0 out '^ *\[--log-gpa GPA \[--log-pt GPA \[--log-pt-levels 4|5\]\]\]$' mirror -h
 expect 0 out 'mirror unxlate ID --start ADDR$' mirror -h
 expect 0 out '^  --count-gpa GPA ' mirror -h
 expect 0 out '^  --log-gpa GPA ' mirror -h
+expect 0 out '^  --log-pt GPA ' mirror -h
 
 # add: what is missing, what is wrong.
 expect 2 err 'add needs --pid PID' mirror add --gpa 0 --len 4096
@@ -87,6 +89,17 @@ expect 2 err '--log-gpa needs a nonzero address, 8-byte aligned, of a log within
 # shellcheck disable=SC2086
 expect 2 err '--log-gpa needs a nonzero address, 8-byte aligned, of a log within one page' \
 	mirror xlate 1 $xl --log-gpa 0
+# shellcheck disable=SC2086
+expect 2 err '--log-pt is for a log: give --log-gpa' mirror xlate 1 $xl --log-pt 0x1000
+# shellcheck disable=SC2086
+expect 2 err '--log-pt needs a nonzero address, page aligned' mirror xlate 1 $xl \
+	--log-gpa 0x1000 --log-pt 0x1008
+# shellcheck disable=SC2086
+expect 2 err '--log-pt-levels is for --log-pt' mirror xlate 1 $xl --log-gpa 0x1000 \
+	--log-pt-levels 5
+# shellcheck disable=SC2086
+expect 2 err '--log-pt-levels is 4 or 5' mirror xlate 1 $xl --log-gpa 0x1000 \
+	--log-pt 0x2000 --log-pt-levels 3
 # shellcheck disable=SC2086
 expect 2 err '--pid is for add' mirror xlate 1 $xl --pid 1
 expect 2 err '--end is for xlate' mirror unxlate 1 --start 0x1000 --end 0x2000
