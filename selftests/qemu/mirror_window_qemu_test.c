@@ -40,7 +40,10 @@
  * the pass stored, the page fails, and keel_mirror rebuilds it from the
  * mirror with the open region's stores from the log, whose linear
  * addresses it finds through the process's page tables: no pass finds a
- * store missing, and the mirror view is the page at the end.
+ * store missing, and the mirror view is the page at the end. (The
+ * emulated CPU runs the loop's region as one block, so the failure finds
+ * the region at its first store, written ahead: mirror_bt_test's bt_full
+ * stops a vCPU inside regions.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -642,15 +645,20 @@ out:
 	return ret;
 }
 
-/* Failures of the page while the process runs its full log's translation. */
-#define BT_LOST_TRIES	6
+/*
+ * Failures of the page while the process runs its full log's translation,
+ * at most: one finds a region open on the page when it strikes while the
+ * process is inside the loop with a store of the iteration made.
+ */
+#define BT_LOST_TRIES	30
 
 /*
  * The process's page lost while its translation with a full log runs
  * (keel-views' step 4): the log registered with the process's page
  * tables, the page failed (hwpoison-inject) while the process loops,
  * until a repair found an open region's stores on it (repair_entries)
- * or BT_LOST_TRIES failures; the process checks after each of its passes
+ * or BT_LOST_TRIES failures (each failure a page of QEMU's the kernel
+ * takes out of use); the process checks after each of its passes
  * that the page holds the pass's seed. 0 or -errno.
  */
 static int bt_lost(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
@@ -686,7 +694,7 @@ static int bt_lost(struct __test_metadata *_metadata, FIXTURE_DATA(wq) *self,
 	if (ret)
 		return ret;
 	for (tries = 0; tries < BT_LOST_TRIES && entries <= 0; tries++) {
-		usleep(300 * 1000);
+		usleep(100 * 1000);
 		ret = keel_guestmem_fail(keel_guestmem_pfn(keel_qemu_pid(self->q),
 							   hva));
 		EXPECT_EQ(0, ret) TH_LOG("hwpoison-inject: %s", strerror(-ret));
