@@ -278,32 +278,36 @@ TEST_F_TIMEOUT(bt, selected_and_dropped, 90)
 }
 
 /* KEEL_MIRROR_IOC_XLATE, one call: 0 or errno. */
-static int xlate_pt(struct bt_vm *b, uint32_t flags, uint64_t start,
-		    uint64_t end, uint64_t log_gpa, uint64_t pt_gpa)
+/* KEEL_MIRROR_IOC_XLATE with these fields: 0 or its errno. */
+static int xlate_all(struct bt_vm *b, uint32_t flags, uint64_t start,
+		     uint64_t end, uint64_t count_gpa, uint64_t log_gpa,
+		     uint64_t pt_gpa)
 {
 	struct keel_mirror_xlate a = {
 		.size = sizeof(a), .flags = flags, .start = start, .end = end,
-		.log_gpa = log_gpa, .log_pt_gpa = pt_gpa,
+		.count_gpa = count_gpa, .log_gpa = log_gpa,
+		.log_pt_gpa = pt_gpa,
 	};
 
 	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? errno : 0;
+}
+
+static int xlate_pt(struct bt_vm *b, uint32_t flags, uint64_t start,
+		    uint64_t end, uint64_t log_gpa, uint64_t pt_gpa)
+{
+	return xlate_all(b, flags, start, end, 0, log_gpa, pt_gpa);
 }
 
 static int xlate_log(struct bt_vm *b, uint32_t flags, uint64_t start,
 		     uint64_t end, uint64_t count_gpa, uint64_t log_gpa)
 {
-	struct keel_mirror_xlate a = {
-		.size = sizeof(a), .flags = flags, .start = start, .end = end,
-		.count_gpa = count_gpa, .log_gpa = log_gpa,
-	};
-
-	return ioctl(b->mfd, KEEL_MIRROR_IOC_XLATE, &a) ? errno : 0;
+	return xlate_all(b, flags, start, end, count_gpa, log_gpa, 0);
 }
 
 static int xlate(struct bt_vm *b, uint32_t flags, uint64_t start,
 		 uint64_t end, uint64_t count_gpa)
 {
-	return xlate_log(b, flags, start, end, count_gpa, 0);
+	return xlate_all(b, flags, start, end, count_gpa, 0, 0);
 }
 
 /*
@@ -582,6 +586,74 @@ static void on_poison_signal(int sig, siginfo_t *si, void *uc)
 #define POISON_TRIALS	16
 
 /*
+ * After trial @trial's repair, the page at @page in memory must be
+ * @want but for [@addr, @addr + @len) (a rolled-back store's bytes); the
+ * round then runs on to its end, memory as the loop stores it with @seed
+ * and the mirror equal.
+ */
+static void expect_page_then_run(struct __test_metadata *_metadata,
+				 struct bt_vm *b, unsigned int trial,
+				 uint64_t page, const uint8_t *want,
+				 uint64_t addr, size_t len,
+				 const struct kvm_regs *regs, uint64_t seed)
+{
+	uint64_t i, bad = 0;
+	struct ucall uc;
+
+	for (i = 0; i < 4096; i++)
+		bad += b->mem[page - b->gpa + i] != want[i] &&
+		       !(page + i >= addr && page + i < addr + len);
+	EXPECT_EQ(0, bad)
+		TH_LOG("trial %u: %llu bytes of the page at %#llx not as the vCPU left them (rip %#llx, %llu entries)",
+		       trial, (unsigned long long)bad, (unsigned long long)page,
+		       (unsigned long long)regs->rip,
+		       (unsigned long long)b->log->count);
+	ASSERT_EQ(UCALL_SYNC, guest_run(b->vcpu, &uc))
+		TH_LOG("%s", ucall_str(b->vcpu, &uc));
+	expect_filled(_metadata, b, seed, "after the repair");
+}
+
+/*
+ * Start a round of @seed over the range and stop the vCPU a random number
+ * of instructions into its first pass (single steps, *@rng): its
+ * registers in *@regs; 1 if it stopped in the code cache, 0 if not, -1
+ * on an error. The page to lose (*@page): that of the open region's last
+ * store, or of the loop's pointer.
+ */
+static int stop_in_round(struct __test_metadata *_metadata, struct bt_vm *b,
+			 uint64_t seed, unsigned int *rng,
+			 struct kvm_regs *regs, uint64_t *page)
+{
+	struct kvm_guest_debug dbg = {
+		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
+	};
+	unsigned int step, steps = 40 + rand_r(rng) % 3000;
+	struct ucall uc;
+
+	vm_guest_ptr(b->vm, &bt_req)->idle = 0;
+	vm_guest_ptr(b->vm, &bt_req)->passes = PASSES;
+	vm_guest_ptr(b->vm, &bt_req)->seed = seed;
+	EXPECT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
+	for (step = 0; step < steps; step++) {
+		if (guest_run(b->vcpu, &uc) != UCALL_EXIT ||
+		    uc.args[0] != KVM_EXIT_DEBUG) {
+			TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
+			return -1;
+		}
+	}
+	dbg.control = 0;
+	if (ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg) ||
+	    ioctl(b->vcpu->fd, KVM_GET_REGS, regs))
+		return -1;
+	*page = b->log->count ? b->log->e[b->log->count - 1].addr : regs->r8;
+	if (*page < b->gpa || *page >= b->gpa + BT_RANGE_LEN)
+		*page = b->gpa;
+	*page &= ~4095ULL;
+	return regs->rip >= b->cache_gpa &&
+	       regs->rip < b->cache_gpa + BT_SLOT_LEN;
+}
+
+/*
  * A guest page lost while the vCPU is inside the translation with a
  * region open: the vCPU single-stepped into the translated bt_fill and
  * stopped at a random instruction, the page of the open region's last
@@ -596,19 +668,16 @@ static void on_poison_signal(int sig, siginfo_t *si, void *uc)
  */
 TEST_F_TIMEOUT(bt, poisoned_while_translated, 90)
 {
-	struct kvm_guest_debug dbg = {
-		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
-	};
 	struct keel_mirror_repair rep = { .size = sizeof(rep) };
 	struct sigaction sa = { .sa_sigaction = on_poison_signal,
 				.sa_flags = SA_SIGINFO };
 	static uint8_t before[4096];
-	unsigned int trial, step, steps, seed = 0x6b65656c;
+	unsigned int trial, seed = 0x6b65656c;
 	unsigned int needed_log = 0, rolled = 0, stopped_inside = 0;
+	int ret;
 	struct bt_vm *b = &self->b;
 	struct kvm_regs regs;
-	uint64_t page, addr = 0, i, bad;
-	struct ucall uc;
+	uint64_t page, addr = 0;
 	size_t len = 0;
 
 	if (!b->vm)
@@ -618,30 +687,10 @@ TEST_F_TIMEOUT(bt, poisoned_while_translated, 90)
 	ASSERT_EQ(0, bt_vm_patch(b));
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	for (trial = 0; trial < POISON_TRIALS; trial++) {
-		vm_guest_ptr(b->vm, &bt_req)->idle = 0;
-		vm_guest_ptr(b->vm, &bt_req)->passes = PASSES;
-		vm_guest_ptr(b->vm, &bt_req)->seed = 3000 + trial * 10;
-		/* into the first pass's stores, somewhere */
-		steps = 40 + rand_r(&seed) % 3000;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
-		for (step = 0; step < steps; step++) {
-			ASSERT_EQ(UCALL_EXIT, guest_run(b->vcpu, &uc))
-				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
-			ASSERT_EQ(KVM_EXIT_DEBUG, uc.args[0])
-				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
-		}
-		dbg.control = 0;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
-		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_GET_REGS, &regs));
-		stopped_inside += regs.rip >= b->cache_gpa &&
-				  regs.rip < b->cache_gpa + BT_SLOT_LEN;
-
-		page = b->log->count ?
-		       b->log->e[b->log->count - 1].addr : regs.r8;
-		if (page < b->gpa || page >= b->gpa + BT_RANGE_LEN)
-			page = b->gpa;
-		page &= ~4095ULL;
+		ret = stop_in_round(_metadata, b, 3000 + trial * 10, &seed,
+				    &regs, &page);
+		ASSERT_LE(0, ret);
+		stopped_inside += ret;
 		memcpy(before, b->mem + (page - b->gpa), 4096);
 		needed_log += !!memcmp(before, b->mirror + (page - b->gpa), 4096);
 
@@ -657,19 +706,8 @@ TEST_F_TIMEOUT(bt, poisoned_while_translated, 90)
 		} else {
 			len = 0;
 		}
-		for (i = 0, bad = 0; i < 4096; i++)
-			bad += b->mem[page - b->gpa + i] != before[i] &&
-			       !(page + i >= addr && page + i < addr + len);
-		EXPECT_EQ(0, bad)
-			TH_LOG("trial %u: %llu bytes of the page at %#llx not as the vCPU left them (rip %#llx, %llu entries)",
-			       trial, (unsigned long long)bad,
-			       (unsigned long long)page,
-			       (unsigned long long)regs.rip,
-			       (unsigned long long)b->log->count);
-
-		ASSERT_EQ(UCALL_SYNC, guest_run(b->vcpu, &uc))
-			TH_LOG("%s", ucall_str(b->vcpu, &uc));
-		expect_filled(_metadata, b, 3000 + trial * 10, "after the repair");
+		expect_page_then_run(_metadata, b, trial, page, before, addr,
+				     len, &regs, 3000 + trial * 10);
 	}
 	signal(SIGBUS, SIG_DFL);
 	ksft_print_msg("%u pages lost in the translation, %u stopped in it, %u needed the log, %u rollbacks, %d signals of the poisoning\n",
@@ -780,19 +818,16 @@ static unsigned int full_log_page(const struct keel_bt_log *log,
 static void poisoned_full_log(struct __test_metadata *_metadata,
 			      struct bt_vm *b, bool by_signal)
 {
-	struct kvm_guest_debug dbg = {
-		.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP,
-	};
 	struct keel_mirror_repair rep = { .size = sizeof(rep) };
 	struct sigaction sa = { .sa_sigaction = on_poison_signal,
 				.sa_flags = SA_SIGINFO };
-	static uint8_t before[4096], want[4096], now[4096];
-	unsigned int trial, step, steps, seed = 0x66756c6c;
+	static uint8_t before[4096], want[4096];
+	unsigned int trial, seed = 0x66756c6c;
 	unsigned int needed_log = 0, ahead = 0, stopped_inside = 0;
+	int ret;
 	long long entries, kept;
 	struct kvm_regs regs;
-	uint64_t page, i, bad;
-	struct ucall uc;
+	uint64_t page;
 
 	if (!b->vm)
 		return;
@@ -802,29 +837,10 @@ static void poisoned_full_log(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, sigaction(SIGBUS, &sa, NULL));
 	poison_signals = 0;
 	for (trial = 0; trial < POISON_TRIALS; trial++) {
-		vm_guest_ptr(b->vm, &bt_req)->idle = 0;
-		vm_guest_ptr(b->vm, &bt_req)->passes = PASSES;
-		vm_guest_ptr(b->vm, &bt_req)->seed = 5000 + trial * 10;
-		steps = 40 + rand_r(&seed) % 3000;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
-		for (step = 0; step < steps; step++) {
-			ASSERT_EQ(UCALL_EXIT, guest_run(b->vcpu, &uc))
-				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
-			ASSERT_EQ(KVM_EXIT_DEBUG, uc.args[0])
-				TH_LOG("step %u: %s", step, ucall_str(b->vcpu, &uc));
-		}
-		dbg.control = 0;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_SET_GUEST_DEBUG, &dbg));
-		dbg.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP;
-		ASSERT_EQ(0, ioctl(b->vcpu->fd, KVM_GET_REGS, &regs));
-		stopped_inside += regs.rip >= b->cache_gpa &&
-				  regs.rip < b->cache_gpa + BT_SLOT_LEN;
-
-		page = b->log->count ?
-		       b->log->e[b->log->count - 1].addr : regs.r8;
-		if (page < b->gpa || page >= b->gpa + BT_RANGE_LEN)
-			page = b->gpa;
-		page &= ~4095ULL;
+		ret = stop_in_round(_metadata, b, 5000 + trial * 10, &seed,
+				    &regs, &page);
+		ASSERT_LE(0, ret);
+		stopped_inside += ret;
 		memcpy(before, b->mem + (page - b->gpa), 4096);
 		/* bt_fill's stores are movs: no entry is ever open */
 		ASSERT_EQ(0, full_log_page(b->log, page, before, want));
@@ -839,20 +855,9 @@ static void poisoned_full_log(struct __test_metadata *_metadata,
 				TH_LOG("%s", strerror(errno));
 			ASSERT_EQ(KEEL_MIRROR_REPAIRED, rep.result);
 		}
-		/* with @by_signal, this read meets the failure: Keel repairs */
-		memcpy(now, b->mem + (page - b->gpa), 4096);
-		for (i = 0, bad = 0; i < 4096; i++)
-			bad += now[i] != want[i];
-		EXPECT_EQ(0, bad)
-			TH_LOG("trial %u: %llu bytes of the page at %#llx not as the vCPU left them (rip %#llx, %llu entries)",
-			       trial, (unsigned long long)bad,
-			       (unsigned long long)page,
-			       (unsigned long long)regs.rip,
-			       (unsigned long long)b->log->count);
-
-		ASSERT_EQ(UCALL_SYNC, guest_run(b->vcpu, &uc))
-			TH_LOG("%s", ucall_str(b->vcpu, &uc));
-		expect_filled(_metadata, b, 5000 + trial * 10, "after the repair");
+		/* with @by_signal, the read meets the failure: Keel repairs */
+		expect_page_then_run(_metadata, b, trial, page, want, 0, 0,
+				     &regs, 5000 + trial * 10);
 	}
 	signal(SIGBUS, SIG_DFL);
 	entries = keel_test_obj_info("mirror", b->id, "repair_entries");
