@@ -215,6 +215,25 @@ static int stop_asked(void)
 }
 
 /*
+ * Enter the translation in the code cache at @p: the log emptied, @p's
+ * bytes saved in @saved and a jmp rel32 to the cache written there. -1
+ * when the cache is out of the jump's reach.
+ */
+static int enter(uint8_t *cache, uint8_t *p, uint8_t saved[5])
+{
+	int64_t rel = (int64_t)CACHE_AT - (int64_t)((uintptr_t)p + 5);
+	uint8_t jump[5] = { 0xe9 };
+
+	if (rel != (int32_t)rel)
+		return -1;
+	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
+	memcpy(saved, p, 5);
+	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
+	code_write(p, jump, 5);
+	return 0;
+}
+
+/*
  * Step 4 of the exchange: passes of the translation at @head (the jump
  * put in at @p) until "stop", each checked.
  */
@@ -222,21 +241,15 @@ static int bt_lost(uint8_t *page, uint8_t *cache, uint8_t *p)
 {
 	uint64_t *buf = (uint64_t *)page, *end = buf + STORES, seed, i;
 	unsigned long long head, passes = 0, bad = 0;
-	uint8_t saved[5], jump[5];
-	int64_t rel;
+	uint8_t saved[5];
 	char *l;
 
 	l = line();
-	if (sscanf(l, "F %llx", &head) != 1 || head != (uintptr_t)p) {
+	if (sscanf(l, "F %llx", &head) != 1 || head != (uintptr_t)p ||
+	    enter(cache, p, saved)) {
 		fprintf(stderr, "keel-views: not what the exchange expects: %.80s\n", l);
 		return 2;
 	}
-	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
-	rel = (int64_t)CACHE_AT - (int64_t)(head + 5);
-	memcpy(saved, p, 5);
-	jump[0] = 0xe9;
-	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
-	code_write(p, jump, 5);
 	printf("KEEL-BT-LOOP\n");
 	fflush(stdout);
 	do {
@@ -259,11 +272,10 @@ static int bt(uint8_t *page, unsigned long passes, int g)
 {
 	struct keel_guest_root root = { .size = sizeof(root) };
 	uint64_t *buf = (uint64_t *)page, *end = buf + STORES;
-	uint8_t *cache, *p, saved[5], jump[5];
+	uint8_t *cache, *p, saved[5];
 	unsigned long long head, ns;
 	uint64_t *own;
 	size_t len, i;
-	int64_t rel;
 	char *l;
 
 	cache = mmap((void *)CACHE_AT, CACHE_LEN,
@@ -297,15 +309,9 @@ static int bt(uint8_t *page, unsigned long passes, int g)
 	if (sscanf(l, "X %llx", &head) != 1 ||
 	    head < (uintptr_t)bt_fill || head + 5 > (uintptr_t)bt_fill_end)
 		goto bad;
-	memset(cache + LOG_OFF, 0, sizeof(struct keel_bt_log));
-	rel = (int64_t)CACHE_AT - (int64_t)(head + 5);
-	if (rel != (int32_t)rel)
-		goto bad;
 	p = (uint8_t *)(uintptr_t)head;
-	memcpy(saved, p, 5);
-	jump[0] = 0xe9;
-	memcpy(jump + 1, &(int32_t){ (int32_t)rel }, 4);
-	code_write(p, jump, 5);
+	if (enter(cache, p, saved))
+		goto bad;
 
 	ns = timed_fill(buf, end, passes, 2, 0);
 	printf("KEEL-BT-TRANSLATED stores=%lu ns=%llu equal=%d\n",
