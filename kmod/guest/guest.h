@@ -37,6 +37,10 @@ struct keel_guest_file {
 	unsigned long nr_runs;
 };
 
+/* main.c */
+int keel_guest_copy_arg(void *dst, size_t size, const void __user *uarg,
+			unsigned int cmd);
+
 /* pin.c */
 long keel_guest_pin(struct keel_guest_file *f, const void __user *uarg);
 void keel_guest_unpin(struct keel_guest_file *f);

@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <asm/processor.h>
 
 #include <linux/keel_guest.h>
@@ -49,6 +50,32 @@ static int keel_guest_release(struct inode *inode, struct file *file)
 	mutex_destroy(&f->lock);
 	kfree(f);
 	return 0;
+}
+
+/**
+ * keel_guest_copy_arg() - copy an ioctl's struct that starts with its size
+ * @dst: the module's copy, @size bytes
+ * @size: the struct's size, which the caller's must reach
+ * @uarg: the caller's struct, "__u32 size; __u32 flags;" first
+ * @cmd: the ioctl, whose number bounds the size the caller may claim
+ *
+ * As copy_struct_from_user(): a larger struct's bytes past @size must be
+ * zero. keel_guest.ko runs without keel.ko, whose keel_copy_ioctl_arg()
+ * the host's modules use.
+ *
+ * Return: 0, -EFAULT, -EINVAL (a size below @size or above the ioctl's),
+ * -E2BIG (unknown bytes not zero).
+ */
+int keel_guest_copy_arg(void *dst, size_t size, const void __user *uarg,
+			unsigned int cmd)
+{
+	u32 usize;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < size || usize > _IOC_SIZE(cmd))
+		return -EINVAL;
+	return copy_struct_from_user(dst, size, uarg, usize);
 }
 
 static long keel_guest_ioctl(struct file *file, unsigned int cmd,

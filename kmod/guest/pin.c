@@ -11,7 +11,6 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include <linux/keel_guest.h>
 #include "guest.h"
@@ -116,14 +115,9 @@ long keel_guest_pin(struct keel_guest_file *f, const void __user *uarg)
 	struct page **pages;
 	long pinned;
 	bool busy;
-	u32 usize;
 	int ret;
 
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < sizeof(p) || usize > _IOC_SIZE(KEEL_GUEST_IOC_PIN))
-		return -EINVAL;
-	ret = copy_struct_from_user(&p, sizeof(p), uarg, usize);
+	ret = keel_guest_copy_arg(&p, sizeof(p), uarg, KEEL_GUEST_IOC_PIN);
 	if (ret)
 		return ret;
 	if (p.flags || !PAGE_ALIGNED(p.addr) || !p.len ||

@@ -21,14 +21,9 @@
 long keel_guest_root(void __user *uarg)
 {
 	struct keel_guest_root r;
-	u32 usize;
 	int ret;
 
-	if (get_user(usize, (const u32 __user *)uarg))
-		return -EFAULT;
-	if (usize < sizeof(r) || usize > _IOC_SIZE(KEEL_GUEST_IOC_ROOT))
-		return -EINVAL;
-	ret = copy_struct_from_user(&r, sizeof(r), uarg, usize);
+	ret = keel_guest_copy_arg(&r, sizeof(r), uarg, KEEL_GUEST_IOC_ROOT);
 	if (ret)
 		return ret;
 	if (r.flags || r.pt_gpa || r.levels || r.pad)
