@@ -99,6 +99,14 @@ static u64 keel_mirror_ov_walk(struct kvm *kvm, gpa_t root,
 	return KEEL_MIRROR_OV_NONE;
 }
 
+/* The bytes an entry stores: 1, 2, 4 or 8 (len 0). */
+static unsigned int keel_mirror_ov_len(const struct keel_bt_log_entry *e)
+{
+	u32 len = e->len & ~KEEL_BT_LEN_OPEN;
+
+	return len ? min_t(u32, len, sizeof(e->val)) : sizeof(e->val);
+}
+
 /* Where each published entry of @log lies (struct keel_mirror_ov_log). */
 static void keel_mirror_ov_place(struct kvm *kvm, gpa_t pt,
 				 unsigned int levels,
@@ -116,7 +124,7 @@ static void keel_mirror_ov_place(struct kvm *kvm, gpa_t pt,
 			continue;
 		}
 		log->at[i][0] = keel_mirror_ov_walk(kvm, pt, levels, addr);
-		log->at[i][1] = addr + sizeof(u64) > next ?
+		log->at[i][1] = addr + keel_mirror_ov_len(&log->e[i]) > next ?
 				keel_mirror_ov_walk(kvm, pt, levels, next) :
 				KEEL_MIRROR_OV_NONE;
 	}
@@ -174,14 +182,6 @@ static int keel_mirror_ov_read_fn(void *arg)
 	}
 	srcu_read_unlock(&r->kvm->srcu, idx);
 	return ret;
-}
-
-/* The bytes an entry stores: 1, 2, 4 or 8 (len 0). */
-static unsigned int keel_mirror_ov_len(const struct keel_bt_log_entry *e)
-{
-	u32 len = e->len & ~KEEL_BT_LEN_OPEN;
-
-	return len ? min_t(u32, len, sizeof(e->val)) : sizeof(e->val);
 }
 
 /*
